@@ -1,0 +1,12 @@
+import { removeLabelled } from "./docker.ts";
+import { LABEL_MANAGED } from "./labels.ts";
+
+/** Removes everything moltlab labelled: containers, networks, volumes, and with --images its images too. */
+export async function clean(args: readonly string[]): Promise<void> {
+  const images = args.includes("--images");
+  const removed = await removeLabelled(undefined, { images });
+  console.log(
+    `clean: removed ${removed.containers} containers, ${removed.networks} networks, ${removed.volumes} volumes` +
+      (images ? `, ${removed.images} images` : " (base images kept; `--images` removes them too)") + ` labelled ${LABEL_MANAGED}=true`,
+  );
+}

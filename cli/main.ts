@@ -1,0 +1,41 @@
+import { clean } from "./clean.ts";
+import { formatError } from "./errors.ts";
+import { setup } from "./setup/index.ts";
+import { bench, test, typecheck } from "./test.ts";
+import { StepFailed } from "./ui.ts";
+
+const USAGE = `usage: moltlab <command> [options]
+
+commands:
+  setup        bring this machine to ready: Docker engine, compose/buildx, arm64/amd64
+               emulation, base images for both platforms (a no-op when already ready)
+  test         typecheck, then the worker, node and integration test projects
+               (runs setup first unless MOLTLAB_AUTO_SETUP=0); --project NAME limits it,
+               other options go to vitest
+  bench        the perf project: timings printed as medians and ratios
+  typecheck    tsc over the Node-side and the Worker-side code
+  clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
+`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
+  setup: () => setup(),
+  test,
+  bench,
+  typecheck,
+  clean,
+};
+
+const [command, ...args] = process.argv.slice(2);
+const handler = command ? COMMANDS[command] : undefined;
+if (!handler) {
+  process.stdout.write(USAGE);
+  process.exit(command === undefined || command === "help" || command === "--help" ? 0 : 2);
+}
+
+try {
+  process.exitCode = (await handler(args)) ?? 0;
+} catch (error) {
+  // A failed step has already printed its error under the step line.
+  if (!(error instanceof StepFailed)) console.error(`moltlab ${command}: ${formatError(error)}`);
+  process.exitCode = 1;
+}
