@@ -1,0 +1,138 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BENCH_PROJECTS, TEST_PROJECTS } from "../vitest.workspace.ts";
+import { ROOT } from "./host.ts";
+import { setup } from "./setup/index.ts";
+import { formatSeconds, StepFailed, StepRunner } from "./ui.ts";
+
+export interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+interface Row {
+  name: string;
+  seconds: number;
+  result: string;
+  ok: boolean;
+  counts?: Counts;
+}
+
+/** Runs a Node script (vitest, tsc) on this very Node, so children never fall back to the system one. */
+function runNode(script: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: "inherit" });
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+}
+
+export function countsFromReport(report: VitestJson): Counts {
+  return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+}
+
+async function runProject(name: string, vitestArgs: readonly string[]): Promise<Row> {
+  const started = performance.now();
+  const reportDir = mkdtempSync(join(tmpdir(), "moltlab-vitest-"));
+  const report = join(reportDir, "report.json");
+  console.log(`\n── vitest project "${name}" ──`);
+  const code = await runNode(join(ROOT, "node_modules/vitest/vitest.mjs"), [
+    "run", "--project", name, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestArgs,
+  ]);
+  const seconds = (performance.now() - started) / 1000;
+  const counts = existsSync(report) ? countsFromReport(JSON.parse(readFileSync(report, "utf8")) as VitestJson) : undefined;
+  rmSync(reportDir, { recursive: true, force: true });
+  const ok = code === 0 && counts !== undefined && counts.failed === 0 && counts.passed > 0;
+  const result = counts ? `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped` : `vitest exited ${code} without a report`;
+  return { name, seconds, result, ok, counts };
+}
+
+async function typecheckRow(): Promise<Row> {
+  const started = performance.now();
+  console.log("\n── typecheck ──");
+  const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+  const codes = [await runNode(tsc, ["-p", "tsconfig.json"]), await runNode(tsc, ["-p", "worker/tsconfig.json"])];
+  const ok = codes.every((code) => code === 0);
+  return { name: "typecheck", seconds: (performance.now() - started) / 1000, result: ok ? "no errors" : "type errors (see above)", ok };
+}
+
+async function setupRow(): Promise<Row> {
+  const started = performance.now();
+  console.log("\n── setup ──");
+  try {
+    await setup(new StepRunner());
+    return { name: "setup", seconds: (performance.now() - started) / 1000, result: "machine ready", ok: true };
+  } catch (error) {
+    if (!(error instanceof StepFailed)) console.error(error);
+    return { name: "setup", seconds: (performance.now() - started) / 1000, result: "failed (see above)", ok: false };
+  }
+}
+
+/** Splits `--project NAME` (repeatable) from the arguments meant for vitest. */
+export function splitArgs(args: readonly string[]): { projects: string[]; rest: string[] } {
+  const projects: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--project" && args[i + 1]) projects.push(args[++i]!);
+    else if (arg.startsWith("--project=")) projects.push(arg.slice("--project=".length));
+    else rest.push(arg);
+  }
+  return { projects, rest };
+}
+
+function printSummary(rows: readonly Row[]): boolean {
+  console.log("\nmoltlab test summary");
+  for (const row of rows) console.log(`  ${row.ok ? "ok  " : "FAIL"}  ${row.name.padEnd(12)} ${row.result.padEnd(40)} ${formatSeconds(row.seconds)}`);
+  const totals = rows.reduce((sum, row) => ({
+    passed: sum.passed + (row.counts?.passed ?? 0), failed: sum.failed + (row.counts?.failed ?? 0), skipped: sum.skipped + (row.counts?.skipped ?? 0),
+  }), { passed: 0, failed: 0, skipped: 0 });
+  const ok = rows.every((row) => row.ok);
+  // The closing line CI reads: "N passed, N failed[, N skipped]". A step that failed
+  // without test counts (typecheck, setup) still counts as a failure there.
+  const failed = totals.failed + rows.filter((row) => !row.ok && !row.counts?.failed).length;
+  console.log(`moltlab: ${totals.passed} passed, ${failed} failed, ${totals.skipped} skipped`);
+  return ok;
+}
+
+export async function test(args: readonly string[]): Promise<number> {
+  const { projects, rest } = splitArgs(args);
+  const unknown = projects.filter((name) => !(TEST_PROJECTS as readonly string[]).includes(name) && !(BENCH_PROJECTS as readonly string[]).includes(name));
+  if (unknown.length) {
+    console.error(`moltlab test: unknown project ${unknown.join(", ")}; projects: ${[...TEST_PROJECTS, ...BENCH_PROJECTS].join(", ")}`);
+    return 2;
+  }
+  const selected = projects.length ? projects : [...TEST_PROJECTS];
+  const rows: Row[] = [];
+  if (!projects.length) rows.push(await typecheckRow());
+  for (const name of selected) {
+    // Setup comes right before the first project that needs Docker, so the fast
+    // projects report first.
+    if (name === "integration" || name === "perf") {
+      if (process.env.MOLTLAB_AUTO_SETUP !== "0") {
+        const row = await setupRow();
+        rows.push(row);
+        if (!row.ok) break;
+      }
+    }
+    rows.push(await runProject(name, rest));
+  }
+  return printSummary(rows) ? 0 : 1;
+}
+
+export async function bench(args: readonly string[]): Promise<number> {
+  return test(["--project", BENCH_PROJECTS[0], ...args]);
+}
+
+export async function typecheck(): Promise<number> {
+  return (await typecheckRow()).ok ? 0 : 1;
+}

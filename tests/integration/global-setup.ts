@@ -1,0 +1,22 @@
+import { removeLabelled, probeEngine } from "../../cli/docker.ts";
+import { UserError } from "../../cli/errors.ts";
+import { baseImagesNeedingWork } from "../../cli/setup/base-images.ts";
+
+/**
+ * Runs once per integration (or perf) run: refuses to start on an unready machine
+ * with the fix in the message, and removes what an earlier, crashed run left behind.
+ * Ryuk is disabled (its image cannot be pulled everywhere), so this label sweep is
+ * what guarantees that nothing a test started outlives the run.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const probe = await probeEngine();
+  if (!probe.ok) throw new UserError(`integration tests need a Docker engine: ${probe.message}`, "run `npm run setup` (or `npm test`, which runs it)");
+  const missing = await baseImagesNeedingWork();
+  if (missing.length) {
+    throw new UserError(`base images not ready: ${missing.map(({ tag, state }) => `${tag} (${state})`).join(", ")}`, "run `npm run setup` (or `npm test`, which runs it)");
+  }
+  await removeLabelled("test", { images: true });
+  return async () => {
+    await removeLabelled("test", { images: true });
+  };
+}

@@ -1,0 +1,25 @@
+import { execFileSync } from "node:child_process";
+import { expect, it } from "vitest";
+import { ARCHES, hostArch } from "../../cli/host.ts";
+import { moltlabLabels } from "../../cli/labels.ts";
+import { baseImageTag } from "../../cli/setup/base-images.ts";
+import { printTable, sample } from "./report.ts";
+
+const RUNS = 5;
+const labels = Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+
+// How much a container start plus a Node start costs per platform; the ratio is the
+// price of emulation on this host (Cloudflare runs amd64 natively, the user's boards arm64).
+it("times `docker run … node -e 0` on each platform", async () => {
+  const order = [hostArch(), ...ARCHES.filter((arch) => arch !== hostArch())];
+  const rows = [];
+  for (const arch of order) {
+    const image = baseImageTag("node", arch);
+    const samples = await sample(RUNS, () => {
+      const out = execFileSync("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...labels, image, "node", "-e", "console.log(process.arch)"], { encoding: "utf8" });
+      expect(out.trim()).toBe(arch === "amd64" ? "x64" : "arm64");
+    });
+    rows.push({ label: `${arch}${arch === hostArch() ? " (native)" : " (emulated)"}`, samples });
+  }
+  printTable("container start + node start, per platform", rows);
+});
