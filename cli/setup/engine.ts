@@ -77,7 +77,7 @@ async function startDockerd(context: StepContext): Promise<boolean> {
   if (runningPid() === undefined) {
     context.progress(`starting dockerd (log: ${DOCKERD_LOG})`);
     const log = openSync(DOCKERD_LOG, "a");
-    const child = spawn("dockerd", [], { detached: true, stdio: ["ignore", log, log] });
+    const child = spawn("dockerd", [], { cwd: "/", detached: true, stdio: ["ignore", log, log] });
     closeSync(log);
     child.on("exit", (code) => (exited = code));
     child.on("error", () => (exited = 127));
