@@ -7,8 +7,12 @@ export const LABEL_KIND = "moltlab.kind";
 export const LABEL_RECIPE = "moltlab.recipe";
 export const LABEL_SOURCE = "moltlab.source";
 
-/** base-image: built or pulled by setup; test: made by a test run; sandbox: the dev sandbox. */
-export type Kind = "base-image" | "test" | "sandbox" | "setup";
+/**
+ * base-image: built or pulled by setup; tool: a helper image tests reuse across runs
+ * (rclone, …), rebuilt only when missing; test: made by a test run and swept after it;
+ * sandbox: the dev sandbox; setup: setup's own short-lived check containers.
+ */
+export type Kind = "base-image" | "tool" | "test" | "sandbox" | "setup";
 
 export function moltlabLabels(kind: Kind, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL_MANAGED]: "true", [LABEL_KIND]: kind, ...extra };
