@@ -44,9 +44,8 @@ export async function serveFetch(handler: FetchHandler, options: ServeOptions = 
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   function baseUrl(): string {
-    return `http://${urlHost}:${port}`;
+    return `http://${urlHost(host)}:${port}`;
   }
   return {
     url: baseUrl(),
@@ -59,6 +58,12 @@ export async function serveFetch(handler: FetchHandler, options: ServeOptions = 
         server.close(() => resolve());
       }),
   };
+}
+
+/** The host part of a URL for a listening address: wildcard addresses are reached over loopback. */
+export function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 function toRequest(incoming: IncomingMessage, base: string): Request {

@@ -1,0 +1,58 @@
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import type { StartedServer } from "../shared/serve.ts";
+import { moltworkerEnv, R2_REGION, rcloneEnv, s3ClientConfig, type R2Connection } from "./clients.ts";
+import { startMiniflareR2 } from "./miniflare-backend.ts";
+import { r2BackendFromEnv, resolveSettings, type BackendServer, type R2Backend, type R2Options } from "./settings.ts";
+
+export { MINIFLARE_S3_PREFIX } from "./miniflare-backend.ts";
+export { DEFAULT_BUCKET, R2_BACKENDS, r2BackendFromEnv, type R2Backend, type R2Options } from "./settings.ts";
+export { R2_REGION } from "./clients.ts";
+
+/** A placeholder account for moltworkerEnv(): 32 hex digits, like a real Cloudflare account ID. */
+export const PLACEHOLDER_ACCOUNT_ID = "0".repeat(32);
+
+export interface StartedR2 extends StartedServer {
+  readonly backend: R2Backend;
+  /** What S3 clients use as their endpoint (path-style). */
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  /** Not enumerable: logging or serialising the handle does not print it. */
+  readonly secretAccessKey: string;
+  readonly region: typeof R2_REGION;
+  /** AWS SDK v3 settings: `new S3Client(r2.s3ClientConfig())`. */
+  s3ClientConfig(): S3ClientConfig;
+  /** rclone settings for a remote of that name, as RCLONE_CONFIG_<REMOTE>_* variables. */
+  rcloneEnv(remoteName: string): Record<string, string>;
+  /** moltworker's R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, R2_BUCKET_NAME and CF_ACCOUNT_ID. */
+  moltworkerEnv(accountId?: string): Record<string, string>;
+}
+
+/**
+ * Starts an R2 stand-in with one bucket, reachable over the S3 API. The backend is
+ * Miniflare (Cloudflare's own local R2 simulator) unless `backend` or
+ * MOLTLAB_R2_BACKEND says minio. Credentials are random unless given.
+ */
+export async function startR2(options: R2Options = {}): Promise<StartedR2> {
+  const backend = options.backend ?? r2BackendFromEnv();
+  const settings = resolveSettings(options);
+  // MinIO is loaded only when chosen: it needs Testcontainers, which Miniflare users do not.
+  const server: BackendServer =
+    backend === "minio" ? await (await import("./minio-backend.ts")).startMinioR2(settings) : await startMiniflareR2(settings);
+  const connection: R2Connection = { backend, endpoint: server.endpoint, bucket: settings.bucket, accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
+  const started = {
+    backend,
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    endpoint: server.endpoint,
+    bucket: settings.bucket,
+    accessKeyId: settings.accessKeyId,
+    region: R2_REGION,
+    stop: () => server.stop(),
+    s3ClientConfig: () => s3ClientConfig(connection),
+    rcloneEnv: (remoteName: string) => rcloneEnv(connection, remoteName),
+    moltworkerEnv: (accountId: string = PLACEHOLDER_ACCOUNT_ID) => moltworkerEnv(connection, accountId),
+  };
+  return Object.defineProperty(started, "secretAccessKey", { value: settings.secretAccessKey, enumerable: false }) as StartedR2;
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import { UserError } from "../../cli/errors.ts";
+
+export type R2Backend = "miniflare" | "minio";
+export const R2_BACKENDS: readonly R2Backend[] = ["miniflare", "minio"];
+
+/** moltworker's default bucket (R2_BUCKET_NAME). */
+export const DEFAULT_BUCKET = "moltbot-data";
+
+export interface R2Options {
+  /** Default: MOLTLAB_R2_BACKEND, else "miniflare". */
+  backend?: R2Backend;
+  /** Default 127.0.0.1. Use 0.0.0.0 only when containers on a Docker bridge must reach it. */
+  host?: string;
+  /** Default 0: a free port chosen by the OS (MinIO: chosen by Docker). */
+  port?: number;
+  /** Default "moltbot-data". */
+  bucket?: string;
+  /** Default: random, shaped like R2's (32 hex characters). */
+  accessKeyId?: string;
+  /** Default: random, shaped like R2's (64 hex characters). */
+  secretAccessKey?: string;
+  /** Keep the bucket's contents here across runs. Default: a temp dir (Miniflare) or the container (MinIO), gone after stop(). */
+  persistPath?: string;
+}
+
+/** What a backend needs: every option decided. */
+export interface BackendSettings {
+  host: string;
+  port: number;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  persistPath: string | undefined;
+}
+
+/** What a backend gives back: a server plus the URL S3 clients use. */
+export interface BackendServer {
+  url: string;
+  host: string;
+  port: number;
+  /** The S3 endpoint; for Miniflare it includes the /cdn-cgi/local/r2/s3 prefix. */
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export function r2BackendFromEnv(env: NodeJS.ProcessEnv = process.env): R2Backend {
+  const wanted = env.MOLTLAB_R2_BACKEND || "miniflare";
+  if ((R2_BACKENDS as readonly string[]).includes(wanted)) return wanted as R2Backend;
+  throw new UserError(`MOLTLAB_R2_BACKEND=${wanted} is not one of ${R2_BACKENDS.join(", ")}`, "unset it (Miniflare, Cloudflare's own R2 simulator, is the default) or set it to minio");
+}
+
+// S3 and R2 bucket naming: 3–63 lowercase letters, digits and hyphens. Checked here because
+// the simulator would otherwise accept a name that real R2 rejects.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+export function resolveSettings(options: R2Options): BackendSettings {
+  const bucket = options.bucket ?? DEFAULT_BUCKET;
+  if (!BUCKET_NAME.test(bucket)) {
+    throw new UserError(`"${bucket}" is not a valid R2 bucket name`, "use 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit");
+  }
+  return {
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
+    bucket,
+    accessKeyId: options.accessKeyId ?? randomBytes(16).toString("hex"),
+    secretAccessKey: options.secretAccessKey ?? randomBytes(32).toString("hex"),
+    persistPath: options.persistPath,
+  };
+}
