@@ -1,0 +1,67 @@
+import { lastUserText } from "./conversation.ts";
+import { checkFault } from "./faults.ts";
+import { checkMatch, matches, type MatchTarget } from "./matching.ts";
+import type { Fault, Reply, Scenario } from "./types.ts";
+
+/** What a request gets from the script: a reply, maybe a fault, and the scenario's name for the log. */
+export interface Decision {
+  reply: Reply;
+  fault?: Fault;
+  scenario?: string;
+}
+
+/** Obviously fake, so a fake answer can never be mistaken for a model's. */
+export function defaultReply(target: Pick<MatchTarget, "turns">): Reply {
+  const said = lastUserText(target.turns).replace(/\s+/g, " ").trim();
+  return { text: `[moltlab fake] You said: ${said.length > 200 ? `${said.slice(0, 200)}…` : said || "(nothing)"}` };
+}
+
+/** The loaded scenarios; the first match wins, no match gets the default reply. */
+export class ScenarioBook {
+  #scenarios: Scenario[] = [];
+
+  load(scenarios: Scenario[]): void {
+    scenarios.forEach((scenario, i) => checkScenario(scenario, `scenarios[${i}]`));
+    this.#scenarios = structuredClone(scenarios);
+  }
+
+  list(): Scenario[] {
+    return structuredClone(this.#scenarios);
+  }
+
+  decide(target: MatchTarget & { assistantTurns: number }): Decision {
+    const scenario = this.#scenarios.find((candidate) => matches(candidate.match, target));
+    if (!scenario) return { reply: defaultReply(target) };
+    const turns = scenario.turns ?? [];
+    const reply = turns.length ? turns[Math.min(target.assistantTurns, turns.length - 1)]! : (scenario.reply ?? defaultReply(target));
+    return { reply, ...(scenario.fault ? { fault: scenario.fault } : {}), ...(scenario.name ? { scenario: scenario.name } : {}) };
+  }
+}
+
+function checkReply(reply: unknown, where: string): void {
+  if (typeof reply !== "object" || reply === null) throw new Error(`${where} must be an object`);
+  const { text, toolCalls } = reply as Reply;
+  if (text !== undefined && typeof text !== "string") throw new Error(`${where}.text must be a string`);
+  if (toolCalls !== undefined) {
+    if (!Array.isArray(toolCalls)) throw new Error(`${where}.toolCalls must be an array`);
+    toolCalls.forEach((call, i) => {
+      if (typeof call?.name !== "string" || typeof call.input !== "object" || call.input === null) {
+        throw new Error(`${where}.toolCalls[${i}] needs a name and an input object`);
+      }
+    });
+  }
+}
+
+/** Validates a scenario received as JSON; throws a message fit for a 400. */
+export function checkScenario(scenario: unknown, where = "scenario"): void {
+  if (typeof scenario !== "object" || scenario === null || Array.isArray(scenario)) throw new Error(`${where} must be an object`);
+  const { match, reply, turns, fault } = scenario as Scenario;
+  checkMatch(match, where);
+  if (reply !== undefined) checkReply(reply, `${where}.reply`);
+  if (turns !== undefined) {
+    if (!Array.isArray(turns) || turns.length === 0) throw new Error(`${where}.turns must be a non-empty array`);
+    turns.forEach((turn, i) => checkReply(turn, `${where}.turns[${i}]`));
+  }
+  if (fault !== undefined) checkFault(fault, `${where}.fault`);
+  if (reply === undefined && turns === undefined && fault === undefined) throw new Error(`${where} needs a reply, turns or a fault`);
+}

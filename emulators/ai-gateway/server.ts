@@ -1,0 +1,52 @@
+import { getResponse, HttpResponse } from "msw";
+import { serveFetch, type ServeOptions, type StartedServer } from "../shared/serve.ts";
+import { CONTROL_PREFIX, controlHandlers } from "./control.ts";
+import { aiGatewayHandlers, gatewayBaseUrl } from "./handlers.ts";
+import type { RequestLog } from "./request-log.ts";
+import { AiGatewayState, type AiGatewayOptions } from "./state.ts";
+import type { FaultRule, Provider, Scenario } from "./types.ts";
+
+export interface StartAiGatewayOptions extends ServeOptions, AiGatewayOptions {}
+
+/** A running AI Gateway emulator on real HTTP. */
+export interface StartedAiGateway extends StartedServer {
+  readonly state: AiGatewayState;
+  /** Base of the control API, e.g. http://127.0.0.1:PORT/__moltlab */
+  readonly controlUrl: string;
+  /** What a client is configured with, e.g. http://127.0.0.1:PORT/v1/moltlab-account/moltlab-gateway/anthropic */
+  baseUrl(provider: Provider, account?: string, gateway?: string): string;
+  readonly log: RequestLog;
+  load(scenarios: Scenario[]): void;
+  inject(fault: FaultRule): void;
+  reset(): void;
+}
+
+/** Outside /v1/… and /__moltlab/…: Cloudflare's API-style 404. */
+function noRoute(): Response {
+  return HttpResponse.json({ success: false, errors: [{ code: 7000, message: "No route for that URI" }], messages: [], result: null }, { status: 404 });
+}
+
+export async function startAiGateway(options: StartAiGatewayOptions = {}): Promise<StartedAiGateway> {
+  const state = new AiGatewayState(options);
+  const handlers = [...controlHandlers(state), ...aiGatewayHandlers(state)];
+  const server = await serveFetch(async (request) => (await getResponse(handlers, request)) ?? noRoute(), {
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
+  return {
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    state,
+    controlUrl: `${server.url}${CONTROL_PREFIX}`,
+    log: state.log,
+    baseUrl: (provider, account, gateway) => gatewayBaseUrl(server.url, provider, account, gateway),
+    load: (scenarios) => state.load(scenarios),
+    inject: (fault) => state.inject(fault),
+    reset: () => state.reset(),
+    stop: async () => {
+      state.close();
+      await server.stop();
+    },
+  };
+}
