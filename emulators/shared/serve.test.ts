@@ -71,6 +71,25 @@ describe("serveFetch", () => {
     await expect(response.text()).rejects.toThrow();
   });
 
+  it("aborts the request's signal when the client goes away mid-response", async () => {
+    let aborted!: () => void;
+    const clientLeft = new Promise<void>((resolve) => (aborted = resolve));
+    let seen: AbortSignal | undefined;
+    server = await serveFetch((request) => {
+      seen = request.signal;
+      request.signal.addEventListener("abort", () => aborted());
+      // A response that never ends by itself, like a stalled SSE stream.
+      return new Response(new ReadableStream({ start: (c) => c.enqueue(new Uint8Array([1])) }));
+    });
+    const client = new AbortController();
+    const response = await fetch(server.url, { signal: client.signal });
+    await response.body!.getReader().read();
+    expect(seen?.aborted).toBe(false);
+    client.abort();
+    await clientLeft;
+    expect(seen?.aborted).toBe(true);
+  });
+
   it("answers 500 with the message when the handler throws", async () => {
     server = await serveFetch(() => {
       throw new Error("boom");

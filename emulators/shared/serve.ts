@@ -66,7 +66,12 @@ export function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-function toRequest(incoming: IncomingMessage, base: string): Request {
+/** The request's `signal` aborts when the client goes away, so a stalled response can end. */
+function toRequest(incoming: IncomingMessage, outgoing: ServerResponse, base: string): Request {
+  const disconnected = new AbortController();
+  outgoing.once("close", () => {
+    if (!outgoing.writableFinished) disconnected.abort();
+  });
   const headers = new Headers();
   for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
   const hasBody = incoming.method !== "GET" && incoming.method !== "HEAD";
@@ -74,6 +79,7 @@ function toRequest(incoming: IncomingMessage, base: string): Request {
     method: incoming.method,
     headers,
     body: hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : undefined,
+    signal: disconnected.signal,
     // Required by undici for streamed request bodies.
     duplex: "half",
   } as RequestInit);
@@ -82,7 +88,7 @@ function toRequest(incoming: IncomingMessage, base: string): Request {
 async function respond(handler: FetchHandler, incoming: IncomingMessage, outgoing: ServerResponse, base: string): Promise<void> {
   let response: Response;
   try {
-    response = await handler(toRequest(incoming, base));
+    response = await handler(toRequest(incoming, outgoing, base));
   } catch (error) {
     outgoing.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
     outgoing.end(`moltlab emulator error: ${error instanceof Error ? error.message : String(error)}\n`);
