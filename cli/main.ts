@@ -1,4 +1,5 @@
 import { clean } from "./clean.ts";
+import { emulate } from "./emulate.ts";
 import { formatError } from "./errors.ts";
 import { setup } from "./setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
@@ -14,6 +15,8 @@ commands:
                other options go to vitest
   bench        the perf project: timings printed as medians and ratios
   typecheck    tsc over the Node-side and the Worker-side code
+  emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
+               [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
 `;
 
@@ -22,6 +25,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   test,
   bench,
   typecheck,
+  emulate,
   clean,
 };
 

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterEach, describe, expect, it } from "vitest";
+import { UserError } from "./errors.ts";
+import { parseEmulateArgs } from "./emulate.ts";
+import { ROOT } from "./host.ts";
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+/** Starts `moltlab emulate …` and resolves with the child and every line printed until "Ctrl-C stops". */
+async function startCli(args: string[]): Promise<{ child: ChildProcess; lines: string[] }> {
+  const child = spawn(process.execPath, ["bin/moltlab.mjs", "emulate", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: child.stdout! })) {
+    lines.push(line);
+    if (line.startsWith("Ctrl-C stops")) break;
+  }
+  return { child, lines };
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
+}
+
+const detail = (lines: string[], label: string) => lines.find((line) => line.trimStart().startsWith(`${label}: `))!.split(": ").slice(1).join(": ");
+
+describe("moltlab emulate arguments", () => {
+  it("takes a name, --port and --host", () => {
+    expect(parseEmulateArgs(["r2", "--port", "9000", "--host", "0.0.0.0"])).toEqual({ names: ["r2"], options: { port: 9000, host: "0.0.0.0" } });
+    expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access"]);
+  });
+
+  it("names the choices for an unknown emulator or flag", () => {
+    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, all, not "s3"/);
+    expect(() => parseEmulateArgs(["r2", "--port", "http"])).toThrow(UserError);
+  });
+});
+
+describe("moltlab emulate", () => {
+  it("prints `listening on <url>` first, serves the AI Gateway there, and exits 143 on SIGTERM", async () => {
+    const { child, lines } = await startCli(["ai-gateway", "--port", "0"]);
+    expect(lines[0]).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${detail(lines, "anthropic base URL")}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "test-key", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "claude-test", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { type: string }).type).toBe("message");
+    child.kill("SIGTERM");
+    expect(await exitOf(child)).toBe(143);
+  });
+
+  it("prints R2 credentials that the AWS SDK can use", async () => {
+    const { child, lines } = await startCli(["r2"]);
+    expect(lines[0]).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
+    const s3 = new S3Client({
+      endpoint: detail(lines, "S3 endpoint"), region: "auto", forcePathStyle: true,
+      credentials: { accessKeyId: detail(lines, "access key id"), secretAccessKey: detail(lines, "secret access key") },
+    });
+    const Bucket = detail(lines, "bucket");
+    await s3.send(new PutObjectCommand({ Bucket, Key: "hello.txt", Body: "from the CLI test" }));
+    const object = await s3.send(new GetObjectCommand({ Bucket, Key: "hello.txt" }));
+    expect(await object.Body!.transformToString()).toBe("from the CLI test");
+    s3.destroy();
+    child.kill("SIGINT");
+    expect(await exitOf(child)).toBe(130);
+  });
+
+  it("runs all three, each announced with its name", async () => {
+    const { child, lines } = await startCli(["all"]);
+    const listening = lines.filter((line) => line.startsWith("listening on "));
+    expect(listening.map((line) => line.replace(/:\d+/, ":PORT"))).toEqual([
+      "listening on http://127.0.0.1:PORT (ai-gateway)", "listening on http://127.0.0.1:PORT (r2)", "listening on http://127.0.0.1:PORT (access)",
+    ]);
+    const certs = await fetch(detail(lines, "certs"));
+    expect(((await certs.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+    child.kill("SIGTERM");
+    expect(await exitOf(child)).toBe(143);
+  });
+});

@@ -1,0 +1,101 @@
+import os from "node:os";
+import { startAccess } from "../emulators/access/index.ts";
+import { startAiGateway } from "../emulators/ai-gateway/index.ts";
+import { startR2 } from "../emulators/r2/index.ts";
+import type { ServeOptions } from "../emulators/shared/serve.ts";
+import { UserError } from "./errors.ts";
+
+interface Running {
+  url: string;
+  /** What a person needs to point a client at it. Emulator credentials are random per run and meant to be copied. */
+  details: string[];
+  stop(): Promise<void>;
+}
+
+const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
+  "ai-gateway": async (options) => {
+    const gateway = await startAiGateway(options);
+    const providers = ["anthropic", "openai", "compat", "workers-ai"] as const;
+    return {
+      url: gateway.url,
+      details: [...providers.map((provider) => `${provider} base URL: ${gateway.baseUrl(provider)}`), `control API: ${gateway.controlUrl}`],
+      stop: () => gateway.stop(),
+    };
+  },
+  r2: async (options) => {
+    const r2 = await startR2(options);
+    return {
+      url: r2.url,
+      details: [`backend: ${r2.backend}`, `S3 endpoint: ${r2.endpoint}`, `bucket: ${r2.bucket}`, `region: ${r2.region}`, `access key id: ${r2.accessKeyId}`, `secret access key: ${r2.secretAccessKey}`],
+      stop: () => r2.stop(),
+    };
+  },
+  access: async (options) => {
+    const access = await startAccess(options);
+    return {
+      url: access.url,
+      details: [
+        `team domain (CF_ACCESS_TEAM_DOMAIN): ${access.teamDomain}`, `audience (CF_ACCESS_AUD): ${access.audience}`, `certs: ${access.certsUrl}`,
+        `login: ${access.loginUrl()}`, `service token: CF-Access-Client-Id ${access.serviceToken.clientId}, CF-Access-Client-Secret ${access.serviceToken.clientSecret}`,
+      ],
+      stop: () => access.stop(),
+    };
+  },
+};
+const NAMES = Object.keys(EMULATORS);
+
+export interface EmulateArgs {
+  names: string[];
+  options: ServeOptions;
+}
+
+export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
+  const [target, ...rest] = args;
+  if (!target || (target !== "all" && !EMULATORS[target])) {
+    throw new UserError(`emulate needs one of ${[...NAMES, "all"].join(", ")}${target ? `, not "${target}"` : ""}`, "run e.g. `npm run emulate -- r2 --port 9000`");
+  }
+  const options: ServeOptions = {};
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    const value = rest[i + 1];
+    if (flag === "--port" && value !== undefined && /^\d+$/.test(value) && Number(value) < 65536) options.port = Number(rest[++i]);
+    else if (flag === "--host" && value) options.host = rest[++i]!;
+    else throw new UserError(`unexpected argument "${flag}"`, "emulate takes --port N (0 = any free port) and --host H (default 127.0.0.1)");
+  }
+  return { names: target === "all" ? NAMES : [target], options };
+}
+
+/**
+ * Runs emulators in the foreground until SIGINT/SIGTERM. The first stdout line is
+ * `listening on <url>`, so scripts can wait for it; with `all`, each emulator's block
+ * starts with such a line, followed by its name.
+ */
+export async function emulate(args: readonly string[]): Promise<number> {
+  const { names, options } = parseEmulateArgs(args);
+  const running: Running[] = [];
+  const stopAll = () => Promise.all(running.map((emulator) => emulator.stop()));
+  try {
+    for (const [index, name] of names.entries()) {
+      // With `all`, --port N gives N, N+1, N+2 in the order listed; 0 means any free port for each.
+      const port = options.port ? options.port + index : options.port;
+      running.push(await EMULATORS[name]!({ ...options, ...(port !== undefined ? { port } : {}) }));
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const lines = names.flatMap((name, index) => {
+    const emulator = running[index]!;
+    return [`listening on ${emulator.url}${names.length > 1 ? ` (${name})` : ""}`, ...emulator.details.map((detail) => `  ${detail}`)];
+  });
+  process.stdout.write(`${lines.join("\n")}\nCtrl-C stops ${names.length > 1 ? "them" : "it"}.\n`);
+  // Stopped by a signal, exit like any Unix program stopped by one: 128 + its number
+  // (130 for Ctrl-C, 143 for SIGTERM). Miniflare (behind r2) installs its own handler
+  // that disposes workerd and exits with exactly that status; ours stops the others.
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.on("SIGINT", resolve);
+    process.on("SIGTERM", resolve);
+  });
+  await stopAll();
+  return 128 + os.constants.signals[signal];
+}
