@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineProject, type TestProjectInlineConfiguration } from "vitest/config";
+import { aiGatewayFetchHandler, createAiGatewayState } from "./emulators/ai-gateway/index.ts";
 
 /** Run by `npm test`, in this order. */
 export const TEST_PROJECTS = ["worker", "node", "integration"] as const;
@@ -27,7 +28,15 @@ function testcontainersEnv(): Record<string, string> {
 
 const projects: TestProjectInlineConfiguration[] = [
   defineProject({
-    plugins: [cloudflareTest({ wrangler: { configPath: join(root, "worker/wrangler.jsonc") } })],
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: join(root, "worker/wrangler.jsonc") },
+        // Every outbound fetch of the Worker under test is answered by the AI Gateway
+        // emulator's MSW handlers (msw/node cannot intercept inside workerd). Tests reset
+        // and read it through its control API at /__moltlab/ on any host.
+        miniflare: { outboundService: aiGatewayFetchHandler(createAiGatewayState()) },
+      }),
+    ],
     test: { name: "worker", root, include: ["worker/test/**/*.test.ts"] },
   }),
   defineProject({

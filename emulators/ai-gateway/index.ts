@@ -1,7 +1,7 @@
 /** The AI Gateway emulator: MSW handlers (in-process) and a standalone HTTP server. See README.md. */
 export { aiGatewayHandlers, gatewayBaseUrl, AI_GATEWAY_ORIGIN, DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "./handlers.ts";
 export { controlHandlers, CONTROL_PREFIX } from "./control.ts";
-export { startAiGateway, type StartAiGatewayOptions, type StartedAiGateway } from "./server.ts";
+export { aiGatewayFetchHandler, startAiGateway, type StartAiGatewayOptions, type StartedAiGateway } from "./server.ts";
 export { AiGatewayState, createAiGatewayState, type AiGatewayOptions } from "./state.ts";
 export { RequestLog, fingerprint, maskSecret, type LogQuery } from "./request-log.ts";
 export { FAULT_HEADER } from "./faults.ts";

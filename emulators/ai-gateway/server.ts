@@ -26,10 +26,19 @@ function noRoute(): Response {
   return HttpResponse.json({ success: false, errors: [{ code: 7000, message: "No route for that URI" }], messages: [], result: null }, { status: 404 });
 }
 
+/**
+ * The whole emulator — control API, gateway routes, Cloudflare's 404 — as one fetch
+ * handler: what the HTTP server runs, and what Miniflare's `outboundService` can
+ * answer a Worker's outbound fetches with, no port involved.
+ */
+export function aiGatewayFetchHandler(state: AiGatewayState): (request: Request) => Promise<Response> {
+  const handlers = [...controlHandlers(state), ...aiGatewayHandlers(state)];
+  return async (request) => (await getResponse(handlers, request)) ?? noRoute();
+}
+
 export async function startAiGateway(options: StartAiGatewayOptions = {}): Promise<StartedAiGateway> {
   const state = new AiGatewayState(options);
-  const handlers = [...controlHandlers(state), ...aiGatewayHandlers(state)];
-  const server = await serveFetch(async (request) => (await getResponse(handlers, request)) ?? noRoute(), {
+  const server = await serveFetch(aiGatewayFetchHandler(state), {
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
