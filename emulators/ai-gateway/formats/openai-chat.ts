@@ -1,7 +1,7 @@
 import { contentText, isRecord, jsonFragments, textDeltas } from "../conversation.ts";
 import type { Reply } from "../types.ts";
 import { inputTokens, outputTokens, sseEvent, type ChatRequest, type Rejection, type RenderContext, type WireFormat } from "./format.ts";
-import { malformedJson, missingParameter, openaiError, requireBearer, unixSeconds } from "./openai-common.ts";
+import { missingParameter, openaiError, openaiWireBasics, unixSeconds } from "./openai-common.ts";
 
 /**
  * OpenAI Chat Completions (`…/openai/chat/completions`), also spoken by the gateway's
@@ -39,12 +39,9 @@ function usage(reply: Reply, ctx: RenderContext) {
 const FINGERPRINT = "fp_moltlab";
 
 export const openaiChat: WireFormat = {
+  ...openaiWireBasics,
   idPrefix: "chatcmpl-",
-  requestIdHeader: "x-request-id",
-  checkHeaders: requireBearer,
-  malformedJson,
   parse,
-  error: (status, message) => openaiError(status, message),
 
   json(reply, ctx) {
     const calls = toolCalls(reply, ctx);

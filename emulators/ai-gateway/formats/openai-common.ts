@@ -1,4 +1,4 @@
-import type { Rejection } from "./format.ts";
+import type { Rejection, WireFormat } from "./format.ts";
 
 /**
  * What the OpenAI Chat Completions and Responses APIs share: bearer auth and the
@@ -52,3 +52,11 @@ export function missingParameter(name: string): Rejection {
 export function unixSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** The parts of a wire format that Chat Completions and Responses share. */
+export const openaiWireBasics = {
+  requestIdHeader: "x-request-id",
+  checkHeaders: requireBearer,
+  malformedJson,
+  error: (status: number, message: string) => openaiError(status, message),
+} satisfies Partial<WireFormat>;

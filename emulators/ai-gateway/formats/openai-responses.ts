@@ -1,7 +1,7 @@
 import { contentText, isRecord, jsonFragments, textDeltas, type Turn } from "../conversation.ts";
 import type { Reply } from "../types.ts";
 import { inputTokens, outputTokens, sseEvent, type ChatRequest, type Rejection, type RenderContext, type WireFormat } from "./format.ts";
-import { malformedJson, missingParameter, openaiError, requireBearer, unixSeconds } from "./openai-common.ts";
+import { missingParameter, openaiError, openaiWireBasics, unixSeconds } from "./openai-common.ts";
 
 /** OpenAI Responses API (`…/openai/responses`), streaming events as documented for `stream: true`. */
 
@@ -88,12 +88,9 @@ function usage(reply: Reply, ctx: RenderContext) {
 }
 
 export const openaiResponses: WireFormat = {
+  ...openaiWireBasics,
   idPrefix: "resp_",
-  requestIdHeader: "x-request-id",
-  checkHeaders: requireBearer,
-  malformedJson,
   parse,
-  error: (status, message) => openaiError(status, message),
 
   json(reply, ctx) {
     return responseObject(ctx, unixSeconds(), "completed", outputItems(reply, ctx), usage(reply, ctx));
