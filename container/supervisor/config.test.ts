@@ -1,0 +1,177 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { buildConfig, readExistingConfig } from "./config.ts";
+import { loadSettings } from "./env.ts";
+import { createLogger, MASK, secretValues } from "./log.ts";
+
+const port = { gatewayPort: 18789 };
+const aiGateway = {
+  CF_AI_GATEWAY_ACCOUNT_ID: "acct123",
+  CF_AI_GATEWAY_GATEWAY_ID: "gw1",
+  CF_AI_GATEWAY_MODEL: "anthropic/claude-sonnet-4-5",
+  CLOUDFLARE_AI_GATEWAY_API_KEY: "cf-aig-secret-value",
+  OPENCLAW_GATEWAY_TOKEN: "gateway-token-value",
+};
+
+function built(existing: Record<string, unknown> | null, env: Record<string, string>) {
+  const result = buildConfig(existing, env, port);
+  if (!result.ok) throw new Error(`expected a valid config, got: ${result.problems.join("; ")}`);
+  return result;
+}
+
+describe("openclaw.json from the environment", () => {
+  it("adds the AI Gateway provider with the base-URL override, and makes its model primary", () => {
+    const { config } = built(null, { ...aiGateway, CF_AI_GATEWAY_BASE_URL: "http://127.0.0.1:9999/" });
+    expect(config.models).toMatchObject({
+      providers: {
+        "cf-ai-gw-anthropic": {
+          baseUrl: "http://127.0.0.1:9999/v1/acct123/gw1/anthropic",
+          api: "anthropic-messages",
+          apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}",
+          models: [{ id: "claude-sonnet-4-5", name: "claude-sonnet-4-5", contextWindow: 200000, maxTokens: 8192 }],
+        },
+      },
+    });
+    expect((config.agents as { defaults: { model: { primary: string } } }).defaults.model.primary).toBe("cf-ai-gw-anthropic/claude-sonnet-4-5");
+
+    const openai = built(null, { ...aiGateway, CF_AI_GATEWAY_MODEL: "openai/gpt-5" }).config;
+    const provider = (openai.models as { providers: Record<string, { baseUrl: string; api: string }> }).providers["cf-ai-gw-openai"]!;
+    expect(provider).toMatchObject({ baseUrl: "https://gateway.ai.cloudflare.com/v1/acct123/gw1/openai", api: "openai-completions" });
+  });
+
+  it("writes the gateway, offline and chat-completions keys, and no secret value", () => {
+    const { config, references } = built(null, { ...aiGateway, OPENCLAW_DEV_MODE: "true" });
+    expect(config.gateway).toEqual({
+      mode: "local",
+      port: 18789,
+      bind: "lan",
+      auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
+      controlUi: { allowInsecureAuth: true },
+      http: { endpoints: { chatCompletions: { enabled: true } } },
+    });
+    expect(config).toMatchObject({ models: { catalogRefresh: { enabled: false } }, update: { checkOnStart: false }, cron: { enabled: false } });
+    expect((config.agents as { defaults: { heartbeat: unknown } }).defaults.heartbeat).toEqual({ every: "0m" });
+    const text = JSON.stringify(config);
+    expect(text).not.toContain("cf-aig-secret-value");
+    expect(text).not.toContain("gateway-token-value");
+    expect(references).toEqual(["CLOUDFLARE_AI_GATEWAY_API_KEY", "OPENCLAW_GATEWAY_TOKEN"]);
+
+    // Without dev mode, insecure auth is switched off even if a restored config had it on.
+    const prod = built(config, { ...aiGateway }).config;
+    expect((prod.gateway as { controlUi: { allowInsecureAuth: boolean } }).controlUi.allowInsecureAuth).toBe(false);
+  });
+
+  it("keeps the user's cron and heartbeat settings and unrelated keys", () => {
+    const existing = { cron: { enabled: true }, agents: { defaults: { heartbeat: { every: "30m" }, sandbox: { mode: "off" } } }, tools: { exec: { security: "allowlist" } } };
+    const { config } = built(existing, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value" });
+    expect(config.cron).toEqual({ enabled: true });
+    expect(config.agents).toEqual({ defaults: { heartbeat: { every: "30m" }, sandbox: { mode: "off" } } });
+    expect(config.tools).toEqual({ exec: { security: "allowlist" } });
+  });
+
+  it("replaces channel objects wholesale and forwards TELEGRAM_DM_ALLOW_FROM", () => {
+    const existing = {
+      channels: {
+        telegram: { botToken: "old", dmPolicy: "pairing", staleKeyFromOldVersion: true },
+        discord: { token: "old", dm: { policy: "open", groupPolicy: "x" } },
+        whatsapp: { enabled: true },
+      },
+    };
+    const { config } = built(existing, {
+      OPENCLAW_GATEWAY_TOKEN: "t0ken-value",
+      TELEGRAM_BOT_TOKEN: "tg-secret",
+      TELEGRAM_DM_POLICY: "allowlist",
+      TELEGRAM_DM_ALLOW_FROM: "111, 222",
+      DISCORD_BOT_TOKEN: "dc-secret",
+      DISCORD_DM_POLICY: "open",
+      SLACK_BOT_TOKEN: "xoxb-secret",
+      SLACK_APP_TOKEN: "xapp-secret",
+    });
+    expect(config.channels).toEqual({
+      telegram: { enabled: true, botToken: "${TELEGRAM_BOT_TOKEN}", dmPolicy: "allowlist", allowFrom: ["111", "222"] },
+      discord: { enabled: true, token: "${DISCORD_BOT_TOKEN}", dm: { policy: "open", allowFrom: ["*"] } },
+      slack: { enabled: true, botToken: "${SLACK_BOT_TOKEN}", appToken: "${SLACK_APP_TOKEN}" },
+      whatsapp: { enabled: true },
+    });
+  });
+
+  it("drops known-stale keys and what an earlier boot wrote for variables that are gone", () => {
+    const first = built(null, { ...aiGateway, TELEGRAM_BOT_TOKEN: "tg-secret" }).config;
+    (first.gateway as Record<string, unknown>).token = "plaintext";
+    const again = built(first, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value" });
+    expect(again.config.gateway).not.toHaveProperty("token");
+    expect(again.config).not.toHaveProperty("channels");
+    expect((again.config.models as { providers: object }).providers).toEqual({});
+    expect((again.config.agents as { defaults: { model: object } }).defaults.model).toEqual({});
+    expect(again.notes).toEqual(expect.arrayContaining([expect.stringContaining("gateway.token"), expect.stringContaining("cf-ai-gw-anthropic"), expect.stringContaining("channels.telegram")]));
+  });
+
+  it("lists every problem: partial AI Gateway, half a Slack app, a bad DM policy, a malformed model, unset ${VAR}", () => {
+    const result = buildConfig(
+      { models: { providers: { mine: { baseUrl: "${MY_PROXY_URL}" } } } },
+      { OPENCLAW_GATEWAY_TOKEN: "t0ken-value", CF_AI_GATEWAY_MODEL: "anthropic/x", SLACK_BOT_TOKEN: "xoxb", TELEGRAM_BOT_TOKEN: "tg", TELEGRAM_DM_POLICY: "everyone" },
+      port,
+    );
+    expect(result.ok).toBe(false);
+    const problems = (result as { problems: string[] }).problems.join("\n");
+    expect(problems).toContain("missing CF_AI_GATEWAY_ACCOUNT_ID, CF_AI_GATEWAY_GATEWAY_ID, CLOUDFLARE_AI_GATEWAY_API_KEY");
+    expect(problems).toContain("missing SLACK_APP_TOKEN");
+    expect(problems).toContain('TELEGRAM_DM_POLICY must be one of pairing, allowlist, open, disabled, got "everyone"');
+
+    const model = buildConfig(null, { ...aiGateway, CF_AI_GATEWAY_MODEL: "no-slash" }, port);
+    expect(model).toEqual({ ok: false, problems: [expect.stringContaining("CF_AI_GATEWAY_MODEL must be provider/model")] });
+
+    const unset = buildConfig({ models: { providers: { mine: { baseUrl: "${MY_PROXY_URL}" } } } }, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value" }, port);
+    expect(unset).toEqual({ ok: false, problems: ["openclaw.json references ${MY_PROXY_URL} but MY_PROXY_URL is not set"] });
+  });
+
+  it("accepts MOLTBOT_GATEWAY_TOKEN and lists missing or partial settings", () => {
+    expect(loadSettings({ MOLTBOT_GATEWAY_TOKEN: "legacy-token", HOME: "/home/x" })).toMatchObject({ ok: true, settings: { gatewayToken: "legacy-token", r2: null } });
+    const result = loadSettings({ HOME: "/home/x", R2_ACCESS_KEY_ID: "id", MOLTLAB_BACKUP_INTERVAL: "soon" });
+    expect(result.ok).toBe(false);
+    const problems = (result as { problems: string[] }).problems.join("\n");
+    expect(problems).toContain("OPENCLAW_GATEWAY_TOKEN (or MOLTBOT_GATEWAY_TOKEN) is missing");
+    expect(problems).toContain("missing R2_SECRET_ACCESS_KEY, CF_ACCOUNT_ID (or R2_ENDPOINT)");
+    expect(problems).toContain('MOLTLAB_BACKUP_INTERVAL must be a number');
+    const ok = loadSettings({ HOME: "/home/x", OPENCLAW_GATEWAY_TOKEN: "tok-1", R2_ACCESS_KEY_ID: "id", R2_SECRET_ACCESS_KEY: "s3cr3t", CF_ACCOUNT_ID: "abc" });
+    expect(ok).toMatchObject({ ok: true, settings: { backupIntervalMs: 5000, r2: { endpoint: "https://abc.r2.cloudflarestorage.com", bucket: "moltbot-data", prefix: "" } } });
+  });
+});
+
+describe("reading a restored openclaw.json", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it("reads JSON5 (comments, trailing commas, unquoted keys) and reports a broken file without touching it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "moltlab-config-"));
+    dirs.push(dir);
+    const path = join(dir, "openclaw.json");
+    await writeFile(path, "// mine\n{ gateway: { port: 1, }, 'agents': { defaults: { workspace: \"/w\" } }, /* end */ }\n");
+    expect(await readExistingConfig(path)).toEqual({ ok: true, config: { gateway: { port: 1 }, agents: { defaults: { workspace: "/w" } } } });
+    const broken = '{ "gateway": { "port": 1 ';
+    await writeFile(path, broken);
+    const result = await readExistingConfig(path);
+    expect(result).toEqual({ ok: false, problem: expect.stringMatching(/openclaw\.json is not valid JSON5 .*left untouched/) });
+    expect(await readFile(path, "utf8")).toBe(broken);
+    expect(await readExistingConfig(join(dir, "absent.json"))).toEqual({ ok: true, config: null });
+  });
+});
+
+describe("logs", () => {
+  it("mask every value of a *TOKEN, *KEY, *SECRET, *PASSWORD variable, in messages and fields", () => {
+    const secrets = secretValues({ A_TOKEN: "tok-abcdef", B_API_KEY: 'key"with"quotes', R2_SECRET_ACCESS_KEY: "s3cr3t-value", DB_PASSWORD: "hunter22", SHORT_KEY: "1", HOME: "/root" });
+    const lines: string[] = [];
+    const log = createLogger({ secrets, write: (line) => lines.push(line) });
+    log.info("test", "token tok-abcdef and s3cr3t-value", { nested: { value: 'key"with"quotes', list: ["hunter22"] }, error: new Error("failed with tok-abcdef") });
+    const text = lines.join("");
+    for (const value of ["tok-abcdef", "s3cr3t-value", "hunter22", 'key\\"with\\"quotes', "quotes"]) expect(text).not.toContain(value);
+    const record = JSON.parse(lines[0]!);
+    expect(record).toMatchObject({ level: "info", phase: "test", msg: `token ${MASK} and ${MASK}`, nested: { value: MASK, list: [MASK] }, error: { message: `failed with ${MASK}` } });
+    expect(typeof record.time).toBe("string");
+    expect(secrets).not.toContain("/root");
+  });
+});

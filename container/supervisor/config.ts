@@ -1,0 +1,375 @@
+/**
+ * openclaw.json from the environment: the restored file (if any) is patched, never blindly
+ * replaced, so the user's own settings survive; the keys we own are rewritten every boot.
+ *
+ * Secrets never enter the file: it holds `${VAR}` references that OpenClaw substitutes from
+ * its environment. The file is backed up to R2 and can be read by the agent's tools; the
+ * values stay in the process environment.
+ *
+ * OpenClaw validates strictly (an unknown key or a bad value and the gateway refuses to
+ * start), so we drop keys we know are stale and check what we wrote against a small schema
+ * before starting anything.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Env } from "./env.ts";
+import { parseJson5 } from "./json5.ts";
+
+type Json = Record<string, unknown>;
+
+export const DEFAULT_AI_GATEWAY_BASE_URL = "https://gateway.ai.cloudflare.com";
+const AI_GATEWAY_PROVIDER_PREFIX = "cf-ai-gw-";
+const DM_POLICIES = ["pairing", "allowlist", "open", "disabled"] as const;
+const PROVIDER_APIS = ["anthropic-messages", "openai-completions"] as const;
+
+/**
+ * Keys that earlier tools (older moltworker scripts, clawdbot-era configs, guides) wrote and
+ * that current OpenClaw rejects. Each is dropped with a log line naming it.
+ */
+const STALE_KEYS: ReadonlyArray<{ path: string; why: string }> = [
+  { path: "gateway.token", why: "the token lives in gateway.auth.token" },
+  { path: "channels.telegram.token", why: "Telegram's key is botToken" },
+  { path: "heartbeat", why: "heartbeat is configured under agents.defaults.heartbeat" },
+];
+
+export interface BuiltConfig {
+  config: Json;
+  /** What was changed in a restored config, for the log. */
+  notes: string[];
+  /** Env names the config references as ${VAR}; the gateway's environment must have them. */
+  references: string[];
+}
+
+export type ConfigResult = ({ ok: true } & BuiltConfig) | { ok: false; problems: string[] };
+
+export type ReadResult = { ok: true; config: Json | null } | { ok: false; problem: string };
+
+/** The existing openclaw.json, or null when there is none. A file we cannot read is an error, never overwritten. */
+export async function readExistingConfig(path: string): Promise<ReadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { ok: true, config: null };
+    return { ok: false, problem: `cannot read ${path}: ${(error as Error).message}` };
+  }
+  if (!text.trim()) return { ok: true, config: null };
+  try {
+    const value = parseJson5(text);
+    if (!isObject(value)) return { ok: false, problem: `${path} must hold a JSON object, found ${Array.isArray(value) ? "an array" : typeof value}` };
+    return { ok: true, config: value };
+  } catch (error) {
+    return { ok: false, problem: `${path} is not valid JSON5 (${(error as Error).message}); fix or remove it — it was left untouched` };
+  }
+}
+
+/** Atomic: OpenClaw hot-reloads the file, and a crash mid-write must not leave half a config. */
+export async function writeConfig(path: string, config: Json): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.moltlab-tmp`;
+  await writeFile(temp, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+  await rename(temp, path);
+}
+
+export function buildConfig(existing: Json | null, env: Env, options: { gatewayPort: number }): ConfigResult {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const config: Json = existing ? structuredClone(existing) : {};
+  const set = (name: string) => Boolean(env[name]?.trim());
+  const value = (name: string) => env[name]?.trim() ?? "";
+
+  for (const { path, why } of STALE_KEYS) {
+    if (deletePath(config, path)) notes.push(`dropped stale key ${path} (${why})`);
+  }
+
+  // Gateway: ours, every boot.
+  const gateway = objectAt(config, "gateway");
+  gateway.mode = "local";
+  gateway.port = options.gatewayPort;
+  gateway.bind = "lan";
+  gateway.auth = { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" };
+  // Written as false too: a dev-mode run must not leave insecure auth on in a restored config.
+  objectAt(gateway, "controlUi").allowInsecureAuth = isTrue(env.OPENCLAW_DEV_MODE);
+  objectAt(objectAt(objectAt(gateway, "http"), "endpoints"), "chatCompletions").enabled = true;
+
+  // Offline: no catalog or update lookups; no periodic model calls unless the user configured them.
+  objectAt(objectAt(config, "models"), "catalogRefresh").enabled = false;
+  objectAt(config, "update").checkOnStart = false;
+  const defaults = objectAt(objectAt(config, "agents"), "defaults");
+  if (defaults.heartbeat === undefined) defaults.heartbeat = { every: "0m" };
+  if (config.cron === undefined) config.cron = { enabled: false };
+
+  applyAiGateway(config, env, problems, notes);
+  applyDirectAnthropic(config, env, notes);
+  applyChannels(config, env, problems, notes, set, value);
+
+  if (problems.length) return { ok: false, problems };
+  const references = [...collectReferences(config)].sort();
+  const unset = references.filter((name) => !set(name) && !(name === "OPENCLAW_GATEWAY_TOKEN" && set("MOLTBOT_GATEWAY_TOKEN")));
+  for (const name of unset) problems.push(`openclaw.json references \${${name}} but ${name} is not set`);
+  problems.push(...validateOurKeys(config));
+  return problems.length ? { ok: false, problems } : { ok: true, config, notes, references };
+}
+
+/** CF_AI_GATEWAY_* → models.providers["cf-ai-gw-<provider>"] and the primary model. */
+function applyAiGateway(config: Json, env: Env, problems: string[], notes: string[]): void {
+  const names = ["CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "CF_AI_GATEWAY_MODEL", "CLOUDFLARE_AI_GATEWAY_API_KEY"];
+  const given = names.filter((name) => env[name]?.trim());
+  let keep: string | undefined;
+  if (given.length === names.length) {
+    const spec = env.CF_AI_GATEWAY_MODEL!.trim();
+    const slash = spec.indexOf("/");
+    const provider = slash > 0 ? spec.slice(0, slash) : "";
+    const modelId = slash > 0 ? spec.slice(slash + 1) : "";
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(provider) || !modelId) {
+      problems.push(`CF_AI_GATEWAY_MODEL must be provider/model (e.g. anthropic/claude-sonnet-4-5), got "${spec}"`);
+      return;
+    }
+    const base = (env.CF_AI_GATEWAY_BASE_URL?.trim() || DEFAULT_AI_GATEWAY_BASE_URL).replace(/\/+$/, "");
+    const account = encodeURIComponent(env.CF_AI_GATEWAY_ACCOUNT_ID!.trim());
+    const gatewayId = encodeURIComponent(env.CF_AI_GATEWAY_GATEWAY_ID!.trim());
+    const anthropic = provider === "anthropic";
+    // Workers AI's OpenAI-compatible routes sit under …/workers-ai/v1 (unverified against OpenClaw).
+    const suffix = provider === "workers-ai" ? "/v1" : "";
+    keep = AI_GATEWAY_PROVIDER_PREFIX + provider;
+    objectAt(objectAt(config, "models"), "providers")[keep] = {
+      baseUrl: `${base}/v1/${account}/${gatewayId}/${provider}${suffix}`,
+      api: anthropic ? "anthropic-messages" : "openai-completions",
+      apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}",
+      models: [
+        {
+          id: modelId,
+          name: modelId,
+          contextWindow: positiveInt(env.CF_AI_GATEWAY_CONTEXT_WINDOW, anthropic ? 200_000 : 128_000),
+          maxTokens: positiveInt(env.CF_AI_GATEWAY_MAX_TOKENS, 8192),
+        },
+      ],
+    };
+    objectAt(objectAt(objectAt(config, "agents"), "defaults"), "model").primary = `${keep}/${modelId}`;
+  } else if (given.length > 0) {
+    problems.push(`AI Gateway is partly configured: missing ${names.filter((name) => !given.includes(name)).join(", ")}`);
+    return;
+  }
+  // Providers in our namespace from an earlier boot point at variables that may be gone now.
+  const providers = getPath(config, "models.providers");
+  const model = getPath(config, "agents.defaults.model");
+  if (!isObject(providers)) return;
+  for (const id of Object.keys(providers)) {
+    if (id.startsWith(AI_GATEWAY_PROVIDER_PREFIX) && id !== keep) {
+      delete providers[id];
+      notes.push(`removed provider ${id} (no longer configured by CF_AI_GATEWAY_*)`);
+      if (isObject(model) && typeof model.primary === "string" && model.primary.startsWith(`${id}/`)) {
+        delete model.primary;
+        notes.push(`removed agents.defaults.model.primary, which used ${id}`);
+      }
+    }
+  }
+}
+
+/** ANTHROPIC_BASE_URL (moltworker's legacy gateway route) → the anthropic provider's base URL. */
+function applyDirectAnthropic(config: Json, env: Env, notes: string[]): void {
+  const providers = getPath(config, "models.providers");
+  if (env.ANTHROPIC_BASE_URL?.trim()) {
+    objectAt(objectAt(config, "models"), "providers").anthropic = {
+      baseUrl: "${ANTHROPIC_BASE_URL}",
+      api: "anthropic-messages",
+      ...(env.ANTHROPIC_API_KEY?.trim() ? { apiKey: "${ANTHROPIC_API_KEY}" } : {}),
+    };
+  } else if (isObject(providers) && isObject(providers.anthropic) && providers.anthropic.baseUrl === "${ANTHROPIC_BASE_URL}") {
+    delete providers.anthropic;
+    notes.push("removed provider anthropic (ANTHROPIC_BASE_URL is no longer set)");
+  }
+  // ANTHROPIC_API_KEY and OPENAI_API_KEY alone need no config: OpenClaw's built-in providers read them from the environment.
+}
+
+/**
+ * Channels are replaced wholesale when their env is set: OpenClaw rejects unknown keys, so
+ * merging into a stale object could carry an invalid key along. A channel we wrote earlier
+ * whose token variable is now unset is removed (its ${VAR} would not resolve).
+ */
+function applyChannels(config: Json, env: Env, problems: string[], notes: string[], set: (name: string) => boolean, value: (name: string) => string): void {
+  const channels = objectAt(config, "channels");
+  const dm = (prefix: string) => {
+    const policy = value(`${prefix}_DM_POLICY`) || "pairing";
+    if (!(DM_POLICIES as readonly string[]).includes(policy)) problems.push(`${prefix}_DM_POLICY must be one of ${DM_POLICIES.join(", ")}, got "${policy}"`);
+    const listed = value(`${prefix}_DM_ALLOW_FROM`).split(",").map((s) => s.trim()).filter(Boolean);
+    // An open DM policy needs the explicit wildcard in OpenClaw.
+    const allowFrom = listed.length ? listed : policy === "open" ? ["*"] : undefined;
+    return { policy, allowFrom };
+  };
+  const wroteEarlier = (name: string, key: string, variable: string) => isObject(channels[name]) && channels[name][key] === `\${${variable}}`;
+
+  if (set("TELEGRAM_BOT_TOKEN")) {
+    const { policy, allowFrom } = dm("TELEGRAM");
+    channels.telegram = {
+      enabled: true,
+      botToken: "${TELEGRAM_BOT_TOKEN}",
+      dmPolicy: policy,
+      ...(allowFrom ? { allowFrom } : {}),
+      ...(set("TELEGRAM_API_ROOT") ? { apiRoot: value("TELEGRAM_API_ROOT") } : {}),
+    };
+  } else if (wroteEarlier("telegram", "botToken", "TELEGRAM_BOT_TOKEN")) {
+    delete channels.telegram;
+    notes.push("removed channels.telegram (TELEGRAM_BOT_TOKEN is no longer set)");
+  }
+
+  if (set("DISCORD_BOT_TOKEN")) {
+    const { policy, allowFrom } = dm("DISCORD");
+    channels.discord = { enabled: true, token: "${DISCORD_BOT_TOKEN}", dm: { policy, ...(allowFrom ? { allowFrom } : {}) } };
+  } else if (wroteEarlier("discord", "token", "DISCORD_BOT_TOKEN")) {
+    delete channels.discord;
+    notes.push("removed channels.discord (DISCORD_BOT_TOKEN is no longer set)");
+  }
+
+  if (set("SLACK_BOT_TOKEN") || set("SLACK_APP_TOKEN")) {
+    if (!set("SLACK_BOT_TOKEN") || !set("SLACK_APP_TOKEN")) {
+      problems.push(`Slack needs both SLACK_BOT_TOKEN and SLACK_APP_TOKEN: missing ${set("SLACK_BOT_TOKEN") ? "SLACK_APP_TOKEN" : "SLACK_BOT_TOKEN"}`);
+    } else {
+      channels.slack = { enabled: true, botToken: "${SLACK_BOT_TOKEN}", appToken: "${SLACK_APP_TOKEN}" };
+    }
+  } else if (wroteEarlier("slack", "botToken", "SLACK_BOT_TOKEN")) {
+    delete channels.slack;
+    notes.push("removed channels.slack (SLACK_BOT_TOKEN is no longer set)");
+  }
+  if (Object.keys(channels).length === 0) delete config.channels;
+}
+
+// --- the schema of the keys we write -----------------------------------------------------
+
+type Check = (value: unknown) => string | undefined;
+const bool: Check = (v) => (typeof v === "boolean" ? undefined : "must be a boolean");
+const nonEmpty: Check = (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string");
+const oneOf = (...allowed: readonly unknown[]): Check => (v) => (allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+const port: Check = (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "must be a port number");
+const posInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : "must be a positive integer");
+const url: Check = (v) => {
+  if (typeof v !== "string") return "must be a URL string";
+  if (/^\$\{[A-Z0-9_]+\}$/.test(v)) return undefined;
+  return /^https?:\/\/[^\s/]+/.test(v) ? undefined : `must be an http(s) URL, got "${v}"`;
+};
+const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === "string" && s.length > 0) ? undefined : "must be a list of non-empty strings");
+
+const GATEWAY_CHECKS: Record<string, Check> = {
+  "gateway.mode": oneOf("local"),
+  "gateway.port": port,
+  "gateway.bind": oneOf("lan"),
+  "gateway.auth.mode": oneOf("token"),
+  "gateway.auth.token": nonEmpty,
+  "gateway.controlUi.allowInsecureAuth": bool,
+  "gateway.http.endpoints.chatCompletions.enabled": bool,
+  "models.catalogRefresh.enabled": bool,
+  "update.checkOnStart": bool,
+};
+
+/** Exact key sets of the objects we generate, so a typo in this file fails here, not in OpenClaw. */
+const CHANNEL_SHAPES: Record<string, Record<string, { check: Check; optional?: boolean }>> = {
+  telegram: { enabled: { check: bool }, botToken: { check: nonEmpty }, dmPolicy: { check: oneOf(...DM_POLICIES) }, allowFrom: { check: strings, optional: true }, apiRoot: { check: url, optional: true } },
+  discord: { enabled: { check: bool }, token: { check: nonEmpty }, dm: { check: (v) => checkShape(v, { policy: { check: oneOf(...DM_POLICIES) }, allowFrom: { check: strings, optional: true } }) } },
+  slack: { enabled: { check: bool }, botToken: { check: nonEmpty }, appToken: { check: nonEmpty } },
+};
+
+const MODEL_SHAPE = { id: { check: nonEmpty }, name: { check: nonEmpty }, contextWindow: { check: posInt }, maxTokens: { check: posInt } };
+const PROVIDER_SHAPE = {
+  baseUrl: { check: url },
+  api: { check: oneOf(...PROVIDER_APIS) },
+  apiKey: { check: nonEmpty, optional: true },
+  models: {
+    check: (v: unknown) => (Array.isArray(v) ? v.map((m, i) => prefixed(`[${i}]`, checkShape(m, MODEL_SHAPE))).find(Boolean) : "must be a list"),
+    optional: true,
+  },
+};
+
+export function validateOurKeys(config: Json): string[] {
+  const problems: string[] = [];
+  for (const [path, check] of Object.entries(GATEWAY_CHECKS)) {
+    const problem = check(getPath(config, path));
+    if (problem) problems.push(`${path} ${problem}`);
+  }
+  const providers = getPath(config, "models.providers");
+  if (isObject(providers)) {
+    for (const [id, provider] of Object.entries(providers)) {
+      if (!id.startsWith(AI_GATEWAY_PROVIDER_PREFIX) && !(id === "anthropic" && isObject(provider) && provider.baseUrl === "${ANTHROPIC_BASE_URL}")) continue;
+      const problem = checkShape(provider, PROVIDER_SHAPE);
+      if (problem) problems.push(`models.providers.${id}${problem.startsWith("[") || problem.startsWith(".") ? "" : " "}${problem}`);
+    }
+  }
+  const channels = getPath(config, "channels");
+  if (isObject(channels)) {
+    for (const [name, shape] of Object.entries(CHANNEL_SHAPES)) {
+      const channel = channels[name];
+      const ours = isObject(channel) && Object.values(channel).some((v) => typeof v === "string" && /^\$\{(TELEGRAM|DISCORD|SLACK)_/.test(v));
+      if (!ours) continue;
+      const problem = checkShape(channel, shape);
+      if (problem) problems.push(`channels.${name}${problem.startsWith(".") ? "" : " "}${problem}`);
+    }
+  }
+  return problems;
+}
+
+function checkShape(value: unknown, shape: Record<string, { check: Check; optional?: boolean }>): string | undefined {
+  if (!isObject(value)) return "must be an object";
+  for (const key of Object.keys(value)) if (!(key in shape)) return `.${key} is not a key OpenClaw accepts here`;
+  for (const [key, { check, optional }] of Object.entries(shape)) {
+    if (value[key] === undefined) {
+      if (!optional) return `.${key} is missing`;
+      continue;
+    }
+    const problem = check(value[key]);
+    if (problem) return `.${key}${problem.startsWith(".") || problem.startsWith("[") ? "" : " "}${problem}`;
+  }
+  return undefined;
+}
+
+function prefixed(prefix: string, problem: string | undefined): string | undefined {
+  return problem === undefined ? undefined : `${prefix}${problem.startsWith(".") ? "" : " "}${problem}`;
+}
+
+// --- helpers -----------------------------------------------------------------------------
+
+function collectReferences(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === "string") for (const match of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) into.add(match[1]!);
+  else if (Array.isArray(value)) for (const item of value) collectReferences(item, into);
+  else if (isObject(value)) for (const item of Object.values(value)) collectReferences(item, into);
+  return into;
+}
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The object at `key`, created (or replacing a non-object) when needed. */
+function objectAt(parent: Json, key: string): Json {
+  const current = parent[key];
+  if (isObject(current)) return current;
+  const created: Json = {};
+  parent[key] = created;
+  return created;
+}
+
+export function getPath(root: Json, path: string): unknown {
+  let current: unknown = root;
+  for (const part of path.split(".")) {
+    if (!isObject(current)) return undefined;
+    current = current[part];
+  }
+  return current;
+}
+
+function deletePath(root: Json, path: string): boolean {
+  const parts = path.split(".");
+  const parent = getPath(root, parts.slice(0, -1).join(".") || "");
+  const container = parts.length === 1 ? root : parent;
+  const last = parts[parts.length - 1]!;
+  if (!isObject(container) || !(last in container)) return false;
+  delete container[last];
+  return true;
+}
+
+function isTrue(value: string | undefined): boolean {
+  return /^(1|true|yes|on)$/i.test(value?.trim() ?? "");
+}
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  const value = Number(raw);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}

@@ -1,0 +1,148 @@
+/**
+ * Everything the supervisor reads from its environment, checked once at boot. Missing or
+ * malformed variables are collected into one list so the operator fixes them in one go.
+ */
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface R2Settings {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Prepended to every key (our snapshots and the moltworker prefixes); "" in production. */
+  prefix: string;
+}
+
+/** A local directory that is backed up; `legacyPrefix` is its moltworker folder in the bucket. */
+export interface BackupRoot {
+  name: string;
+  dir: string;
+  legacyPrefix?: string;
+}
+
+export interface Settings {
+  gatewayToken: string;
+  home: string;
+  stateDir: string;
+  configPath: string;
+  roots: BackupRoot[];
+  gatewayBin: string;
+  gatewayPort: number;
+  controlHost: string;
+  controlPort: number;
+  r2: R2Settings | null;
+  backupIntervalMs: number;
+  backupRescanMs: number;
+  backupKeep: number;
+  maxFileBytes: number;
+  r2Attempts: number;
+  toolsFile: string;
+  stopTimeoutMs: number;
+  allowFreshStart: boolean;
+  stagingDir: string;
+}
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; problems: string[] };
+
+export const DEFAULT_GATEWAY_PORT = 18789;
+export const DEFAULT_CONTROL_PORT = 18790;
+export const DEFAULT_BUCKET = "moltbot-data";
+
+export function loadSettings(env: Env): SettingsResult {
+  const problems: string[] = [];
+  const text = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const number = (name: string, fallback: number, scale = 1, min = 0) => {
+    const raw = text(name);
+    if (raw === undefined) return Math.round(fallback * scale);
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min) {
+      problems.push(`${name} must be a number ≥ ${min} (got "${raw}")`);
+      return Math.round(fallback * scale);
+    }
+    return Math.round(value * scale);
+  };
+
+  const gatewayToken = text("OPENCLAW_GATEWAY_TOKEN") ?? text("MOLTBOT_GATEWAY_TOKEN");
+  if (!gatewayToken) problems.push("OPENCLAW_GATEWAY_TOKEN (or MOLTBOT_GATEWAY_TOKEN) is missing: the gateway and the control endpoint need a token");
+
+  const home = text("HOME") ?? homedir();
+  const stateDir = absolute(text("OPENCLAW_STATE_DIR") ?? join(home, ".openclaw"));
+  const configPath = absolute(text("OPENCLAW_CONFIG_PATH") ?? join(stateDir, "openclaw.json"));
+  const workspaceDir = absolute(text("MOLTLAB_WORKSPACE_DIR") ?? join(stateDir, "workspace"));
+  const skillsDir = absolute(text("MOLTLAB_SKILLS_DIR") ?? join(workspaceDir, "skills"));
+  const roots: BackupRoot[] = [
+    { name: "openclaw", dir: stateDir, legacyPrefix: "openclaw/" },
+    { name: "workspace", dir: workspaceDir, legacyPrefix: "workspace/" },
+    { name: "skills", dir: skillsDir, legacyPrefix: "skills/" },
+    // The auth-profile encryption key lives here: without it the restored profiles are unreadable.
+    { name: "openclaw-config", dir: absolute(text("MOLTLAB_OPENCLAW_CONFIG_DIR") ?? join(home, ".config", "openclaw")) },
+  ];
+  for (const extra of (text("MOLTLAB_BACKUP_EXTRA_DIRS") ?? "").split(/[;,]/).map((s) => s.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9][a-z0-9-]*)=(.+)$/.exec(extra);
+    if (!match || roots.some((root) => root.name === match[1])) {
+      problems.push(`MOLTLAB_BACKUP_EXTRA_DIRS entry "${extra}" must be name=/absolute/path with a new lowercase name (e.g. ghq=/root/ghq)`);
+      continue;
+    }
+    roots.push({ name: match[1]!, dir: absolute(match[2]!) });
+  }
+
+  const r2 = loadR2(text, problems);
+
+  const result: Settings = {
+    gatewayToken: gatewayToken ?? "",
+    home,
+    stateDir,
+    configPath,
+    roots,
+    gatewayBin: text("OPENCLAW_BIN") ?? "openclaw",
+    gatewayPort: number("MOLTLAB_GATEWAY_PORT", DEFAULT_GATEWAY_PORT, 1, 1),
+    controlHost: text("MOLTLAB_CONTROL_HOST") ?? "0.0.0.0",
+    controlPort: number("MOLTLAB_CONTROL_PORT", DEFAULT_CONTROL_PORT),
+    r2,
+    backupIntervalMs: number("MOLTLAB_BACKUP_INTERVAL", 5, 1000, 0.1),
+    backupRescanMs: number("MOLTLAB_BACKUP_RESCAN", 60, 1000, 1),
+    backupKeep: number("MOLTLAB_BACKUP_KEEP", 20, 1, 1),
+    maxFileBytes: number("MOLTLAB_BACKUP_MAX_FILE_MB", 1024, 1024 * 1024, 1),
+    r2Attempts: number("MOLTLAB_R2_ATTEMPTS", 4, 1, 1),
+    toolsFile: text("MOLTLAB_TOOLS_FILE") ?? "/opt/moltlab/tools.json",
+    stopTimeoutMs: number("MOLTLAB_STOP_TIMEOUT", 30, 1000, 1),
+    allowFreshStart: text("MOLTLAB_ALLOW_FRESH_START") === "1" || text("MOLTLAB_ALLOW_FRESH_START") === "true",
+    stagingDir: absolute(text("MOLTLAB_STAGING_DIR") ?? join(home, ".cache", "moltlab")),
+  };
+  return problems.length ? { ok: false, problems } : { ok: true, settings: result };
+}
+
+/**
+ * R2 is optional (as upstream): with none of its variables set the gateway runs without
+ * persistence. A partial set is a mistake, so it is reported instead of silently ignored.
+ */
+function loadR2(text: (name: string) => string | undefined, problems: string[]): R2Settings | null {
+  const accessKeyId = text("R2_ACCESS_KEY_ID");
+  const secretAccessKey = text("R2_SECRET_ACCESS_KEY");
+  const accountId = text("CF_ACCOUNT_ID");
+  // moltworker derives the endpoint from the account; R2_ENDPOINT points elsewhere (the local R2 stand-in).
+  const endpoint = text("R2_ENDPOINT") ?? (accountId ? `https://${accountId}.r2.cloudflarestorage.com` : undefined);
+  if (!accessKeyId && !secretAccessKey && !text("R2_ENDPOINT")) return null;
+  const missing = [
+    accessKeyId ? undefined : "R2_ACCESS_KEY_ID",
+    secretAccessKey ? undefined : "R2_SECRET_ACCESS_KEY",
+    endpoint ? undefined : "CF_ACCOUNT_ID (or R2_ENDPOINT)",
+  ].filter((name) => name !== undefined);
+  if (missing.length) {
+    problems.push(`R2 is partly configured: missing ${missing.join(", ")} (set all of them, or none to run without persistence)`);
+    return null;
+  }
+  let prefix = text("MOLTLAB_R2_PREFIX") ?? "";
+  if (prefix && !prefix.endsWith("/")) prefix += "/";
+  return { endpoint: endpoint!, bucket: text("R2_BUCKET_NAME") ?? DEFAULT_BUCKET, accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, prefix };
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}

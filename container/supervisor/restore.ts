@@ -1,0 +1,239 @@
+/**
+ * Boot-time restore. Order of preference:
+ * 1. the newest of our snapshots whose manifest parses and whose every object downloads with
+ *    the right checksum; a bad one is logged and the previous one tried;
+ * 2. with no snapshot at all, moltworker's plain folders (openclaw/ — or legacy clawdbot/ —,
+ *    workspace/, skills/), so an existing moltworker bucket keeps working;
+ * 3. an empty bucket: a fresh start.
+ * Everything is downloaded and verified into a staging folder before the first local file is
+ * touched, so a bad snapshot can never half-overwrite local state. R2 not answering is an
+ * error, not an empty bucket: starting empty would make the next backup the newest snapshot.
+ */
+import { chmod, copyFile, lstat, mkdir, rename, rm, rmdir, symlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { KnownFile } from "./backup.ts";
+import type { BackupRoot } from "./env.ts";
+import { errorText, type Logger } from "./log.ts";
+import { forEachLimited } from "./parallel.ts";
+import { fileStatKey, isGone, scanRoot } from "./scan.ts";
+import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type Manifest } from "./snapshot.ts";
+import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
+import { NotFoundError, type Bucket } from "./storage.ts";
+
+const PARALLEL_DOWNLOADS = 8;
+
+export interface RestoreOutcome {
+  source: "snapshot" | "moltworker" | "empty";
+  id?: string;
+  /** moltworker prefixes read (openclaw/, clawdbot/, workspace/, skills/). */
+  prefixes?: string[];
+  /** Newer snapshots that could not be used, with the reason. */
+  skipped: { id: string; problem: string }[];
+  files: number;
+  manifest: Manifest | null;
+  /** What was written, for the first backup to skip re-reading it. */
+  known: Map<string, KnownFile>;
+}
+
+/** Restore cannot proceed safely; the supervisor must not start the gateway. */
+export class RestoreError extends Error {
+  override name = "RestoreError";
+}
+
+export interface RestoreOptions {
+  roots: readonly BackupRoot[];
+  bucket: Bucket;
+  log: Logger;
+  stagingDir: string;
+  allowFreshStart: boolean;
+}
+
+export async function restore(options: RestoreOptions): Promise<RestoreOutcome> {
+  const { bucket, log } = options;
+  const keys = new SnapshotKeys(bucket.prefix);
+  const staging = join(options.stagingDir, `restore-${process.pid}-${Date.now()}`);
+  try {
+    const ids = (await bucket.list(keys.snapshotsPrefix)).map((object) => keys.idOf(object.key)).filter((id) => id !== undefined).sort().reverse();
+    const skipped: RestoreOutcome["skipped"] = [];
+    for (const id of ids) {
+      try {
+        const outcome = await restoreSnapshot(id, keys, staging, options);
+        if (skipped.length) log.warn("restore", `restored snapshot ${id}, the newest usable one: ${skipped.length} newer snapshot(s) could not be used`, { id, skipped });
+        return { ...outcome, skipped };
+      } catch (error) {
+        if (!(error instanceof SnapshotProblem)) throw error;
+        skipped.push({ id, problem: error.message });
+        log.warn("restore", `snapshot ${id} is unusable (${error.message}); falling back to the previous one`, { id, problem: error.message });
+        await rm(staging, { recursive: true, force: true });
+      }
+    }
+    if (ids.length) {
+      const message = `none of the ${ids.length} snapshot(s) in the bucket can be restored; refusing to start so no backup replaces them (inspect moltlab/snapshots/ in the bucket, or set MOLTLAB_ALLOW_FRESH_START=1 to start empty)`;
+      if (!options.allowFreshStart) throw new RestoreError(message);
+      log.error("restore", `${message} — starting empty because MOLTLAB_ALLOW_FRESH_START is set`, { skipped });
+      return { source: "empty", skipped, files: 0, manifest: null, known: new Map() };
+    }
+    const legacy = await restoreMoltworkerLayout(staging, options);
+    if (legacy) return legacy;
+    log.info("restore", "the bucket holds no snapshot and no moltworker folders: fresh start", { bucket: bucket.name, prefix: bucket.prefix });
+    return { source: "empty", skipped: [], files: 0, manifest: null, known: new Map() };
+  } catch (error) {
+    if (error instanceof RestoreError) throw error;
+    throw new RestoreError(
+      `R2 bucket ${bucket.name} at ${bucket.endpoint} could not be read (${errorText(error)}); refusing to start with empty state, which the next backup would make the newest snapshot`,
+    );
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, options: RestoreOptions): Promise<Omit<RestoreOutcome, "skipped">> {
+  const { bucket, log } = options;
+  let text: string;
+  try {
+    text = await bucket.getText(keys.snapshot(id));
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new SnapshotProblem("manifest disappeared while restoring");
+    throw error;
+  }
+  const manifest = parseManifest(text, id);
+  const objects = join(staging, "objects");
+  await mkdir(objects, { recursive: true });
+  const unique = new Map(fileEntries(manifest).map((file) => [file.sha256, file]));
+  await forEachLimited([...unique.values()], PARALLEL_DOWNLOADS, async (file) => {
+    let got;
+    try {
+      got = await bucket.download(keys.object(file.sha256), join(objects, file.sha256));
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new SnapshotProblem(`object ${file.sha256} (${file.path}) is missing`);
+      throw error;
+    }
+    if (got.sha256 !== file.sha256 || got.size !== file.size) throw new SnapshotProblem(`object ${file.sha256} (${file.path}) fails its checksum`);
+  });
+  const known = new Map<string, KnownFile>();
+  let files = 0;
+  for (const root of options.roots) {
+    const entries = manifest.roots[root.name];
+    if (!entries) continue;
+    files += await applyRoot(root, entries, objects, options.roots, known);
+  }
+  const unknownRoots = Object.keys(manifest.roots).filter((name) => !options.roots.some((root) => root.name === name));
+  if (unknownRoots.length) log.warn("restore", "snapshot has roots this container does not back up; they were not restored", { roots: unknownRoots });
+  log.info("restore", `restored snapshot ${id}`, { id, files, createdAt: manifest.createdAt });
+  return { source: "snapshot", id, files, manifest, known };
+}
+
+/**
+ * Makes a root match its snapshot entries: extra local files go (deletions propagate), files
+ * are written through a temp name and renamed, stale SQLite sidecars are removed so an old WAL
+ * is never replayed onto a restored database, and no write ever follows a symlink.
+ */
+async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, roots: readonly BackupRoot[], known: Map<string, KnownFile>): Promise<number> {
+  await mkdir(root.dir, { recursive: true });
+  const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
+  const wanted = new Set(entries.map((entry) => entry.path));
+  const local = await scanRoot(root.dir, nested, Number.MAX_SAFE_INTEGER);
+  for (const entry of [...local.entries].reverse()) {
+    if (wanted.has(entry.path)) continue;
+    if (entry.type === "dir") await rmdir(entry.abs).catch(() => undefined); // kept if it still holds excluded files
+    else await rm(entry.abs, { force: true });
+  }
+  const checked = new Set<string>([root.dir]);
+  const safeParent = async (abs: string) => {
+    const parents: string[] = [];
+    for (let dir = dirname(abs); !checked.has(dir); dir = dirname(dir)) parents.unshift(dir);
+    for (const dir of parents) {
+      const stats = await lstat(dir).catch((error: unknown) => (isGone(error) ? undefined : Promise.reject(error)));
+      if (stats?.isSymbolicLink()) throw new SnapshotProblem(`refusing to write through the symlink ${dir}`);
+      if (!stats) await mkdir(dir);
+      else if (!stats.isDirectory()) await rm(dir, { force: true }).then(() => mkdir(dir));
+      checked.add(dir);
+    }
+  };
+  let files = 0;
+  for (const entry of entries) {
+    const abs = join(root.dir, entry.path);
+    await safeParent(abs);
+    const existing = await lstat(abs).catch(() => undefined);
+    if (entry.type === "dir") {
+      if (existing && !existing.isDirectory()) await rm(abs, { force: true });
+      if (!existing?.isDirectory()) await mkdir(abs);
+      checked.add(abs);
+    } else if (entry.type === "file") {
+      if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
+      for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
+      const temp = `${abs}.moltlab-tmp`;
+      await copyFile(join(objects, entry.sha256), temp);
+      await chmod(temp, entry.mode);
+      await rename(temp, abs);
+      known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256 });
+      files++;
+    } else {
+      if (existing) await rm(abs, { recursive: true, force: true });
+      await symlink(entry.target, abs);
+    }
+  }
+  // Directory modes last: a read-only directory must not block writing its files.
+  for (const entry of [...entries].reverse()) if (entry.type === "dir") await chmod(join(root.dir, entry.path), entry.mode);
+  return files;
+}
+
+/**
+ * moltworker's layout: files stored under their path below openclaw/ (or clawdbot/ from
+ * before the rename), workspace/ and skills/. Nothing local is deleted: these folders were
+ * written by rclone and may be partial, so they only add files.
+ */
+async function restoreMoltworkerLayout(staging: string, options: RestoreOptions): Promise<RestoreOutcome | null> {
+  const { bucket, log } = options;
+  const prefixes: string[] = [];
+  const known = new Map<string, KnownFile>();
+  let files = 0;
+  await mkdir(staging, { recursive: true });
+  for (const root of options.roots) {
+    if (!root.legacyPrefix) continue;
+    let prefix = root.legacyPrefix;
+    let objects = await bucket.list(bucket.prefix + prefix);
+    if (!objects.length && root.name === "openclaw") {
+      prefix = "clawdbot/";
+      objects = await bucket.list(bucket.prefix + prefix);
+    }
+    if (!objects.length) continue;
+    prefixes.push(prefix);
+    await forEachLimited(objects, PARALLEL_DOWNLOADS, async (object, index) => {
+      const rel = object.key.slice((bucket.prefix + prefix).length);
+      if (rel.endsWith("/") || !rel) return; // folder markers
+      if (!isSafeRelativePath(rel)) {
+        log.warn("restore", "skipped an object whose name would leave its folder", { key: object.key });
+        return;
+      }
+      const temp = join(staging, String(index));
+      const got = await bucket.download(object.key, temp);
+      // Single-part uploads carry their MD5 as the ETag: a free integrity check.
+      if (/^[0-9a-f]{32}$/.test(object.etag) && got.md5 !== object.etag) throw new RestoreError(`${object.key} fails its checksum (ETag ${object.etag}, got ${got.md5})`);
+      const abs = join(root.dir, rel);
+      await mkdir(dirname(abs), { recursive: true });
+      for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
+      await rename(temp, abs);
+      known.set(abs, { statKey: await fileStatKey(abs), sha256: got.sha256 });
+      files++;
+    });
+  }
+  if (!prefixes.length) return null;
+  if (prefixes.includes("clawdbot/")) await adoptClawdbotConfig(options, log);
+  log.info("restore", "restored from moltworker's folders (no moltlab snapshot yet; the first backup writes one)", { prefixes, files });
+  // `known` seeds hashes, but nothing is in our object store yet: the first backup uploads everything.
+  return { source: "moltworker", prefixes, skipped: [], files, manifest: null, known };
+}
+
+/** Before the rename the config was clawdbot.json; OpenClaw reads openclaw.json. */
+async function adoptClawdbotConfig(options: RestoreOptions, log: Logger): Promise<void> {
+  const stateDir = options.roots.find((root) => root.name === "openclaw")!.dir;
+  const legacy = join(stateDir, "clawdbot.json");
+  const current = join(stateDir, "openclaw.json");
+  const hasCurrent = await lstat(current).then(() => true, () => false);
+  const hasLegacy = await lstat(legacy).then(() => true, () => false);
+  if (hasLegacy && !hasCurrent) {
+    await copyFile(legacy, current);
+    log.info("restore", "copied the legacy clawdbot.json to openclaw.json");
+  }
+}

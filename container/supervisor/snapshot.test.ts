@@ -1,0 +1,306 @@
+/**
+ * Backup and restore against the R2 stand-in, in-process: snapshots, SQLite, deletions,
+ * corrupt snapshots, moltworker's layout, outages.
+ */
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
+import { Backup } from "./backup.ts";
+import type { BackupRoot, R2Settings } from "./env.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { restore, RestoreError } from "./restore.ts";
+import { SnapshotKeys } from "./snapshot.ts";
+import { Bucket } from "./storage.ts";
+import { freePort, removeDirs, tempDir, type LogLine } from "./testing/harness.ts";
+
+let r2: StartedR2;
+let s3: S3Client;
+const dirs: string[] = [];
+let testNumber = 0;
+
+beforeAll(async () => {
+  r2 = await startR2();
+  s3 = new S3Client(r2.s3ClientConfig());
+});
+afterAll(async () => {
+  s3.destroy();
+  await r2.stop();
+});
+afterEach(() => removeDirs(dirs));
+
+interface Setup {
+  home: string;
+  roots: BackupRoot[];
+  bucket: Bucket;
+  logs: LogLine[];
+  log: Logger;
+  backup: Backup;
+  prefix: string;
+}
+
+/** A home with moltworker's three roots, a bucket under a prefix of its own, and a Backup. */
+async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settings>): Promise<Setup> {
+  const home = await tempDir("snap");
+  dirs.push(home);
+  const state = join(home, ".openclaw");
+  const roots: BackupRoot[] = [
+    { name: "openclaw", dir: state, legacyPrefix: "openclaw/" },
+    { name: "workspace", dir: join(state, "workspace"), legacyPrefix: "workspace/" },
+    { name: "skills", dir: join(state, "workspace", "skills"), legacyPrefix: "skills/" },
+  ];
+  const logs: LogLine[] = [];
+  const log = createLogger({ secrets: [r2.secretAccessKey], write: (line) => logs.push(JSON.parse(line)), minLevel: "debug" });
+  const settings: R2Settings = { endpoint: r2.endpoint, bucket: r2.bucket, accessKeyId: r2.accessKeyId, secretAccessKey: r2.secretAccessKey, prefix, ...r2Settings };
+  const bucket = new Bucket(settings, log, 2);
+  const backup = new Backup({ roots, bucket, log, stagingDir: join(home, ".cache"), maxFileBytes: 64 * 1024 * 1024, keep: 20 });
+  return { home, roots, bucket, logs, log, backup, prefix };
+}
+
+/** A second, empty home restoring from the same bucket prefix. */
+async function restoreInto(from: Setup, options: { allowFreshStart?: boolean } = {}) {
+  const target = await setup(from.prefix);
+  const outcome = await restore({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), allowFreshStart: options.allowFreshStart ?? false });
+  return { target, outcome };
+}
+
+async function write(path: string, content: string | Buffer): Promise<void> {
+  await mkdir(join(path, ".."), { recursive: true });
+  await writeFile(path, content);
+}
+
+/** Every file under a dir (relative path → bytes), skipping our staging folder. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const abs = join(entry.parentPath, entry.name);
+    const rel = abs.slice(dir.length + 1);
+    if (rel.startsWith(".cache") || !entry.isFile()) continue;
+    out[rel] = (await readFile(abs)).toString("base64");
+  }
+  return out;
+}
+
+async function put(key: string, body: string | Buffer): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: body }));
+}
+
+describe("backup → restore", { timeout: 30_000 }, () => {
+  it("round-trips files byte for byte, including a live WAL-mode database with uncheckpointed writes", async () => {
+    const a = await setup();
+    const state = a.roots[0]!.dir;
+    await write(join(state, "openclaw.json"), '{"gateway":{}}\n');
+    await write(join(state, "workspace", "MEMORY.md"), "remember this\n");
+    await write(join(state, "workspace", "skills", "s1", "SKILL.md"), "# skill\n");
+    await write(join(state, "credentials", "blob.bin"), Buffer.from(Array.from({ length: 70000 }, (_, i) => (i * 31) % 256)));
+    await write(join(state, "workspace", "repo", ".git", "HEAD"), "ref: refs/heads/main\n");
+    await mkdir(join(state, "workspace", "repo", ".git", "refs", "heads"), { recursive: true });
+    await write(join(state, "workspace", "node_modules", "x", "index.js"), "excluded");
+    await write(join(state, "gateway.lock"), "excluded");
+    await symlink("MEMORY.md", join(state, "workspace", "memory-link"));
+
+    const dbPath = join(state, "agents", "main", "agent", "openclaw-agent.sqlite");
+    await mkdir(join(dbPath, ".."), { recursive: true });
+    const db = new DatabaseSync(dbPath);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE messages (id INTEGER PRIMARY KEY, text TEXT)");
+    for (let i = 1; i <= 50; i++) db.prepare("INSERT INTO messages (text) VALUES (?)").run(`row-${i}`);
+    try {
+      expect((await stat(`${dbPath}-wal`)).size).toBeGreaterThan(0); // the writes are still only in the WAL
+      const result = await a.backup.run("test");
+      expect(result).toMatchObject({ ok: true, changed: true });
+      expect(result.id).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{6}$/);
+    } finally {
+      db.close();
+    }
+
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "snapshot", skipped: [] });
+    const restoredState = target.roots[0]!.dir;
+    const expected = await tree(state);
+    delete expected["agents/main/agent/openclaw-agent.sqlite"];
+    delete expected["workspace/node_modules/x/index.js"];
+    delete expected["gateway.lock"];
+    const got = await tree(restoredState);
+    const restoredDb = got["agents/main/agent/openclaw-agent.sqlite"];
+    delete got["agents/main/agent/openclaw-agent.sqlite"];
+    expect(got).toEqual(expected);
+    expect(restoredDb).toBeDefined();
+    expect(await readlink(join(restoredState, "workspace", "memory-link"))).toBe("MEMORY.md");
+    expect((await lstat(join(restoredState, "workspace", "repo", ".git", "refs", "heads"))).isDirectory()).toBe(true);
+
+    const copy = new DatabaseSync(join(restoredState, "agents", "main", "agent", "openclaw-agent.sqlite"), { readOnly: true });
+    try {
+      expect(copy.prepare("SELECT count(*) AS n, max(text) AS last FROM messages WHERE id = (SELECT max(id) FROM messages)").get()).toEqual({ n: 1, last: "row-50" });
+      expect(copy.prepare("SELECT count(*) AS n FROM messages").get()).toEqual({ n: 50 });
+    } finally {
+      copy.close();
+    }
+  });
+
+  it("writes no new snapshot when nothing changed, and propagates deletions", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    await write(join(ws, "keep.md"), "keep");
+    await write(join(ws, "gone.md"), "delete me");
+    const first = await a.backup.run("test");
+    expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: false, id: first.id });
+
+    await rm(join(ws, "gone.md"));
+    const second = await a.backup.run("test");
+    expect(second).toMatchObject({ ok: true, changed: true });
+    expect(second.id).not.toBe(first.id);
+
+    const { target } = await restoreInto(a);
+    // A stale local copy in the target is removed too: the snapshot is the truth.
+    const targetWs = target.roots[1]!.dir;
+    expect(await tree(targetWs)).toEqual({ "keep.md": Buffer.from("keep").toString("base64") });
+    await write(join(targetWs, "gone.md"), "stale");
+    await restore({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), allowFreshStart: false });
+    expect(await tree(targetWs)).toEqual({ "keep.md": Buffer.from("keep").toString("base64") });
+  });
+
+  it("prunes old snapshots and their unreferenced objects, and the newest still restores", async () => {
+    const a = await setup();
+    const small = new Backup({ roots: a.roots, bucket: a.bucket, log: a.log, stagingDir: join(a.home, ".cache"), maxFileBytes: 1 << 20, keep: 2 });
+    for (let i = 1; i <= 4; i++) {
+      await write(join(a.roots[1]!.dir, "note.md"), `version ${i}`);
+      expect(await small.run("test")).toMatchObject({ ok: true, changed: true });
+    }
+    await small.prune();
+    const keys = new SnapshotKeys(a.prefix);
+    expect(await a.bucket.list(keys.snapshotsPrefix)).toHaveLength(2);
+    expect(await a.bucket.list(keys.objectsPrefix)).toHaveLength(2); // versions 3 and 4
+    const { target } = await restoreInto(a);
+    expect(await readFile(join(target.roots[1]!.dir, "note.md"), "utf8")).toBe("version 4");
+  });
+});
+
+describe("restore", { timeout: 30_000 }, () => {
+  /** Two snapshots: "old" then "new" content of one file. */
+  async function twoSnapshots() {
+    const a = await setup();
+    const file = join(a.roots[1]!.dir, "MEMORY.md");
+    await write(file, "old");
+    const older = await a.backup.run("test");
+    await write(file, "new");
+    const newer = await a.backup.run("test");
+    return { a, older: older.id!, newer: newer.id!, keys: new SnapshotKeys(a.prefix) };
+  }
+
+  const corruptions: Array<[string, (keys: SnapshotKeys, newest: string) => Promise<void>, RegExp]> = [
+    ["a truncated manifest", (keys, id) => put(keys.snapshot(id), '{"format":"moltlab-snapshot/1","id":'), /manifest is not valid JSON/],
+    ["a missing object", (keys) => deleteObjectOf(keys, "new"), /is missing/],
+    ["a checksum mismatch", (keys) => put(keys.object(sha("new")), "tampered"), /fails its checksum/],
+  ];
+
+  for (const [what, corrupt, problem] of corruptions) {
+    it(`falls back to the previous snapshot past ${what}, and says so`, async () => {
+      const { a, older, newer, keys } = await twoSnapshots();
+      await corrupt(keys, newer);
+      const { target, outcome } = await restoreInto(a);
+      expect(outcome).toMatchObject({ source: "snapshot", id: older, skipped: [{ id: newer, problem: expect.stringMatching(problem) }] });
+      expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("old");
+      expect(target.logs).toContainEqual(expect.objectContaining({ level: "warn", msg: expect.stringMatching(new RegExp(`snapshot ${newer} is unusable .*falling back to the previous one`)) }));
+    });
+  }
+
+  it("refuses when no snapshot is usable, leaving local files alone", async () => {
+    const { a, older, newer, keys } = await twoSnapshots();
+    await put(keys.snapshot(older), "not json");
+    await put(keys.snapshot(newer), "not json");
+    const target = await setup(a.prefix);
+    await write(join(target.roots[1]!.dir, "local.md"), "mine");
+    const attempt = restore({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), allowFreshStart: false });
+    await expect(attempt).rejects.toThrow(/none of the 2 snapshot\(s\) in the bucket can be restored; refusing to start/);
+    expect(await readFile(join(target.roots[1]!.dir, "local.md"), "utf8")).toBe("mine");
+  });
+
+  it("starts fresh on an empty bucket", async () => {
+    const a = await setup();
+    const { outcome, target } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "empty", files: 0 });
+    expect(target.logs).toContainEqual(expect.objectContaining({ msg: expect.stringContaining("fresh start") }));
+  });
+
+  it("reads moltworker's plain layout: openclaw/, workspace/, skills/", async () => {
+    const a = await setup();
+    await put(`${a.prefix}openclaw/openclaw.json`, '{"gateway":{"port":18789}}');
+    await put(`${a.prefix}openclaw/agents/main/agent/auth-profiles.json`, "{}");
+    await put(`${a.prefix}workspace/MEMORY.md`, "from moltworker");
+    await put(`${a.prefix}skills/hello/SKILL.md`, "# hello");
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "moltworker", prefixes: ["openclaw/", "workspace/", "skills/"], files: 4 });
+    const state = target.roots[0]!.dir;
+    expect(await readFile(join(state, "openclaw.json"), "utf8")).toBe('{"gateway":{"port":18789}}');
+    expect(await readFile(join(state, "workspace", "MEMORY.md"), "utf8")).toBe("from moltworker");
+    expect(await readFile(join(state, "workspace", "skills", "hello", "SKILL.md"), "utf8")).toBe("# hello");
+    // The first backup after it uploads everything into a snapshot; the plain folders are left as they were.
+    expect(await target.backup.run("test")).toMatchObject({ ok: true, changed: true });
+    expect(await target.bucket.list(`${a.prefix}openclaw/`)).toHaveLength(2);
+  });
+
+  it("reads the legacy clawdbot/ folder when openclaw/ is absent, adopting clawdbot.json", async () => {
+    const a = await setup();
+    await put(`${a.prefix}clawdbot/clawdbot.json`, '{"legacy":true}');
+    await put(`${a.prefix}clawdbot/credentials/x.json`, "{}");
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "moltworker", prefixes: ["clawdbot/"] });
+    expect(await readFile(join(target.roots[0]!.dir, "openclaw.json"), "utf8")).toBe('{"legacy":true}');
+    expect(await readFile(join(target.roots[0]!.dir, "credentials", "x.json"), "utf8")).toBe("{}");
+  });
+
+  it("prefers our snapshot over moltworker's folders when both exist", async () => {
+    const { a } = await twoSnapshots();
+    await put(`${a.prefix}workspace/MEMORY.md`, "stale moltworker copy");
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome.source).toBe("snapshot");
+    expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("new");
+  });
+});
+
+describe("R2 outages", { timeout: 30_000 }, () => {
+  it("at boot: a clear error naming the endpoint, nothing restored or deleted", async () => {
+    const port = await freePort(); // nothing listens there
+    const a = await setup(undefined, { endpoint: `http://127.0.0.1:${port}` });
+    await write(join(a.roots[1]!.dir, "local.md"), "mine");
+    const attempt = restore({ roots: a.roots, bucket: a.bucket, log: a.log, stagingDir: join(a.home, ".cache"), allowFreshStart: true });
+    await expect(attempt).rejects.toBeInstanceOf(RestoreError);
+    await expect(attempt).rejects.toThrow(new RegExp(`R2 bucket moltbot-data at http://127.0.0.1:${port} could not be read .*refusing to start with empty state`));
+    expect(await readFile(join(a.roots[1]!.dir, "local.md"), "utf8")).toBe("mine");
+  });
+
+  it("at backup time: retried, logged, reported as failed, local data untouched; the next backup succeeds", async () => {
+    const port = await freePort();
+    const outage = await startR2({ port });
+    const a = await setup(undefined, { endpoint: outage.endpoint, accessKeyId: outage.accessKeyId, secretAccessKey: outage.secretAccessKey });
+    const file = join(a.roots[1]!.dir, "MEMORY.md");
+    await write(file, "v1");
+    expect(await a.backup.run("test")).toMatchObject({ ok: true });
+    await outage.stop();
+
+    await write(file, "v2");
+    const failed = await a.backup.run("test");
+    expect(failed).toMatchObject({ ok: false, changed: false, error: expect.any(String) });
+    expect(a.logs).toContainEqual(expect.objectContaining({ level: "warn", phase: "r2", msg: expect.stringMatching(/^R2 put .* failed, retrying$/), attempt: 1, of: 2 }));
+    expect(a.logs).toContainEqual(expect.objectContaining({ level: "error", msg: expect.stringContaining("backup failed; local files are untouched") }));
+    expect(await readFile(file, "utf8")).toBe("v2");
+
+    const back = await startR2({ port, accessKeyId: outage.accessKeyId, secretAccessKey: outage.secretAccessKey });
+    try {
+      expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
+    } finally {
+      await back.stop();
+    }
+  });
+});
+
+function sha(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+async function deleteObjectOf(keys: SnapshotKeys, content: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: r2.bucket, Key: keys.object(sha(content)) }));
+}

@@ -1,0 +1,139 @@
+/**
+ * Snapshot layout in the bucket (all under the optional MOLTLAB_R2_PREFIX):
+ *
+ *   moltlab/objects/<sha256[0:2]>/<sha256>   file contents, content-addressed (uploaded first)
+ *   moltlab/snapshots/<id>.json              one manifest per snapshot (written after its objects)
+ *   moltlab/latest.json                      pointer to the newest manifest, for status readers
+ *
+ * A manifest exists only once every object it names was uploaded, so a manifest is a
+ * complete snapshot; ids sort by time, so the newest is the last in key order. moltworker's
+ * plain folders (openclaw/, workspace/, skills/, clawdbot/) are only read, never written.
+ */
+import { randomBytes } from "node:crypto";
+
+export const MANIFEST_FORMAT = "moltlab-snapshot/1";
+
+export interface FileEntry {
+  path: string;
+  type: "file";
+  sha256: string;
+  size: number;
+  mode: number;
+}
+export interface DirEntry {
+  path: string;
+  type: "dir";
+  mode: number;
+}
+export interface LinkEntry {
+  path: string;
+  type: "symlink";
+  target: string;
+}
+export type Entry = FileEntry | DirEntry | LinkEntry;
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  id: string;
+  createdAt: string;
+  /** Root name (openclaw, workspace, …) → its entries, sorted by path; paths are relative, with "/". */
+  roots: Record<string, Entry[]>;
+}
+
+export class SnapshotKeys {
+  readonly base: string;
+  constructor(prefix: string) {
+    this.base = `${prefix}moltlab/`;
+  }
+  object(sha256: string): string {
+    return `${this.base}objects/${sha256.slice(0, 2)}/${sha256}`;
+  }
+  get objectsPrefix(): string {
+    return `${this.base}objects/`;
+  }
+  snapshot(id: string): string {
+    return `${this.snapshotsPrefix}${id}.json`;
+  }
+  get snapshotsPrefix(): string {
+    return `${this.base}snapshots/`;
+  }
+  get latest(): string {
+    return `${this.base}latest.json`;
+  }
+  /** The snapshot id of a manifest key, or undefined for anything else under snapshots/. */
+  idOf(key: string): string | undefined {
+    if (!key.startsWith(this.snapshotsPrefix) || !key.endsWith(".json")) return undefined;
+    const id = key.slice(this.snapshotsPrefix.length, -".json".length);
+    return SNAPSHOT_ID.test(id) ? id : undefined;
+  }
+}
+
+/** 20261120T101112345Z-a1b2c3: sortable by time; the suffix keeps two ids in one millisecond apart. */
+const SNAPSHOT_ID = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+
+export function newSnapshotId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Manifests come from the network: every field is checked, and paths may not leave their root. */
+export function parseManifest(text: string, expectedId: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SnapshotProblem(`manifest is not valid JSON (${(error as Error).message})`);
+  }
+  const manifest = value as Partial<Manifest>;
+  if (typeof value !== "object" || value === null) throw new SnapshotProblem("manifest is not an object");
+  if (manifest.format !== MANIFEST_FORMAT) throw new SnapshotProblem(`unknown manifest format ${JSON.stringify(manifest.format)}`);
+  if (manifest.id !== expectedId) throw new SnapshotProblem(`manifest id ${JSON.stringify(manifest.id)} does not match its key`);
+  if (typeof manifest.roots !== "object" || manifest.roots === null) throw new SnapshotProblem("manifest has no roots");
+  for (const [root, entries] of Object.entries(manifest.roots)) {
+    if (!Array.isArray(entries)) throw new SnapshotProblem(`root ${root} is not a list`);
+    for (const entry of entries as unknown[]) {
+      const problem = entryProblem(entry);
+      if (problem) throw new SnapshotProblem(`root ${root}: ${problem}`);
+    }
+  }
+  return manifest as Manifest;
+}
+
+function entryProblem(value: unknown): string | undefined {
+  const entry = value as { path?: unknown; type?: unknown; sha256?: unknown; size?: unknown; mode?: unknown; target?: unknown };
+  if (typeof value !== "object" || value === null) return "an entry is not an object";
+  if (!isSafeRelativePath(entry.path)) return `unsafe path ${JSON.stringify(entry.path)}`;
+  const path = entry.path;
+  if (entry.type === "file") {
+    if (typeof entry.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(entry.sha256)) return `${path}: bad sha256`;
+    if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0) return `${path}: bad size`;
+    if (!Number.isInteger(entry.mode)) return `${path}: bad mode`;
+  } else if (entry.type === "dir") {
+    if (!Number.isInteger(entry.mode)) return `${path}: bad mode`;
+  } else if (entry.type === "symlink") {
+    if (typeof entry.target !== "string" || !entry.target) return `${path}: bad symlink target`;
+  } else return `${path}: unknown type ${JSON.stringify(entry.type)}`;
+  return undefined;
+}
+
+export function isSafeRelativePath(path: unknown): path is string {
+  if (typeof path !== "string" || !path || path.includes("\0") || path.startsWith("/") || path.includes("\\")) return false;
+  return path.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+}
+
+/** Two snapshots hold the same data: then no new manifest is written. */
+export function sameRoots(a: Manifest["roots"], b: Manifest["roots"]): boolean {
+  return JSON.stringify(sortedRoots(a)) === JSON.stringify(sortedRoots(b));
+}
+
+function sortedRoots(roots: Manifest["roots"]): [string, Entry[]][] {
+  return Object.entries(roots).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+export function fileEntries(manifest: Manifest): FileEntry[] {
+  return Object.values(manifest.roots).flatMap((entries) => entries.filter((entry): entry is FileEntry => entry.type === "file"));
+}
+
+/** A snapshot that cannot be restored (bad manifest, missing object, checksum mismatch), as opposed to R2 not answering. */
+export class SnapshotProblem extends Error {
+  override name = "SnapshotProblem";
+}

@@ -1,0 +1,159 @@
+/**
+ * The R2 bucket over the S3 API, with our own retries so each retry is logged (the SDK's
+ * built-in retries are silent). Bodies are Buffers or files of known length: the local R2
+ * simulator rejects streams of unknown length and aws-chunked checksums (see emulators/r2).
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { R2Settings } from "./env.ts";
+import { errorText, type Logger } from "./log.ts";
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+export interface DownloadResult {
+  sha256: string;
+  md5: string;
+  size: number;
+}
+
+/** The object is not there (as opposed to R2 not answering). */
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+export class Bucket {
+  readonly prefix: string;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly #client: S3Client;
+  readonly #log: Logger;
+  readonly #attempts: number;
+
+  constructor(settings: R2Settings, log: Logger, attempts: number) {
+    this.prefix = settings.prefix;
+    this.name = settings.bucket;
+    this.endpoint = settings.endpoint;
+    this.#log = log;
+    this.#attempts = attempts;
+    this.#client = new S3Client({
+      endpoint: settings.endpoint,
+      region: "auto",
+      forcePathStyle: true,
+      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+    });
+  }
+
+  async getText(key: string): Promise<string> {
+    return this.#retry(`get ${key}`, async () => {
+      const response = await this.#call(() => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
+      return (await response.Body?.transformToString("utf8")) ?? "";
+    });
+  }
+
+  /** Streams an object into a file, hashing it on the way. */
+  async download(key: string, path: string): Promise<DownloadResult> {
+    return this.#retry(`get ${key}`, async () => {
+      const response = await this.#call(() => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
+      const sha = createHash("sha256");
+      const md5 = createHash("md5");
+      let size = 0;
+      const hasher = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          sha.update(chunk);
+          md5.update(chunk);
+          size += chunk.length;
+          done(null, chunk);
+        },
+      });
+      await pipeline(response.Body as Readable, hasher, createWriteStream(path));
+      return { sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
+    });
+  }
+
+  async put(key: string, body: Buffer | { path: string; size: number }, contentType = "application/octet-stream"): Promise<void> {
+    await this.#retry(`put ${key}`, async () => {
+      // A fresh stream per attempt: a failed attempt has consumed the previous one.
+      const Body = Buffer.isBuffer(body) ? body : createReadStream(body.path);
+      const ContentLength = Buffer.isBuffer(body) ? body.length : body.size;
+      await this.#call(() => this.#client.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body, ContentLength, ContentType: contentType })));
+    });
+  }
+
+  async list(prefix: string): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#retry(`list ${prefix}`, () =>
+        this.#call(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token }))),
+      );
+      for (const item of page.Contents ?? []) {
+        if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0, etag: (item.ETag ?? "").replaceAll('"', "") });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      await this.#retry(`delete ${batch.length} objects`, () =>
+        this.#call(() => this.#client.send(new DeleteObjectsCommand({ Bucket: this.name, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }))),
+      );
+    }
+  }
+
+  destroy(): void {
+    this.#client.destroy();
+  }
+
+  /** Runs one request, turning "no such key" into NotFoundError so callers can tell it from an outage. */
+  async #call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(`not found in bucket ${this.name}`);
+      throw error;
+    }
+  }
+
+  /** Exponential backoff on transport errors, 5xx and 429; anything else fails at once. */
+  async #retry<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (error instanceof NotFoundError || !isRetryable(error) || attempt >= this.#attempts) throw error;
+        const delayMs = Math.min(200 * 2 ** (attempt - 1), 5000);
+        this.#log.warn("r2", `R2 ${what} failed, retrying`, { attempt, of: this.#attempts, delayMs, error: errorText(error) });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === "NoSuchKey" || name === "NotFound" || statusOf(error) === 404;
+}
+
+function isRetryable(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === undefined || status >= 500 || status === 429 || status === 408;
+}

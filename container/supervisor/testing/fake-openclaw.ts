@@ -1,0 +1,81 @@
+/**
+ * A stand-in for the `openclaw` binary, for the supervisor's tests. Run as
+ * `node fake-openclaw.ts gateway --port P …` (through a wrapper script that the tests
+ * point OPENCLAW_BIN at). Like OpenClaw it reads openclaw.json, resolves ${VAR}
+ * references from its environment (refusing to start if one is unset), serves /healthz
+ * and /readyz, keeps a WAL-mode SQLite database open in the state dir and stops on SIGTERM.
+ * Unlike OpenClaw it checkpoints nothing (the WAL holds every write) and exits without
+ * closing the database, the worst case for a byte copy.
+ *
+ * Test hooks on its HTTP port: POST /fake/sql?text=… inserts a row; POST /fake/exit?code=N exits.
+ * It prints its token on stdout once, so tests can check the supervisor masks it.
+ * `devices list --json` and `devices approve <id>` answer from a fixed list when the
+ * gateway token is in the environment.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+const [command, ...args] = process.argv.slice(2);
+const env = process.env;
+
+function fail(message: string): never {
+  process.stderr.write(`fake-openclaw: ${message}\n`);
+  process.exit(1);
+}
+
+function loadConfig(): Record<string, unknown> {
+  const path = env.OPENCLAW_CONFIG_PATH ?? fail("OPENCLAW_CONFIG_PATH is not set");
+  const text = readFileSync(path, "utf8");
+  for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    if (!env[match[1]!]) fail(`config references \${${match[1]}} but it is not set`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+if (command === "devices") {
+  loadConfig();
+  if (!env.OPENCLAW_GATEWAY_TOKEN) fail("no gateway token in the environment");
+  if (args[0] === "list" && args.includes("--json")) {
+    process.stdout.write(JSON.stringify({ pending: [{ requestId: "req-1", deviceId: "dev-abc", platform: "test" }], paired: [] }) + "\n");
+  } else if (args[0] === "approve") {
+    if (args[1] !== "req-1") fail(`unknown request ${args[1]}`);
+    process.stdout.write(`Approved ${args[1]}\n`);
+  } else fail(`unsupported: devices ${args.join(" ")}`);
+  process.exit(0);
+}
+
+if (command !== "gateway") fail(`unsupported command ${command}`);
+const port = Number(args[args.indexOf("--port") + 1]);
+const config = loadConfig();
+const stateDir = env.OPENCLAW_STATE_DIR ?? fail("OPENCLAW_STATE_DIR is not set");
+process.stdout.write(`fake-openclaw: starting with token ${env.OPENCLAW_GATEWAY_TOKEN} and mode ${JSON.stringify((config.gateway as { mode?: string }).mode)}\n`);
+process.stderr.write("fake-openclaw: a warning on stderr\n");
+
+const agentDir = join(stateDir, "agents", "main", "agent");
+mkdirSync(agentDir, { recursive: true });
+const db = new DatabaseSync(join(agentDir, "openclaw-agent.sqlite"));
+db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+const workspace = join(stateDir, "workspace");
+mkdirSync(workspace, { recursive: true });
+if (!existsSync(join(workspace, "AGENTS.md"))) writeFileSync(join(workspace, "AGENTS.md"), "# Agents\n");
+
+const server = createServer((request, response) => {
+  const url = new URL(request.url ?? "/", "http://fake");
+  if (url.pathname === "/healthz" || url.pathname === "/readyz") {
+    response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  } else if (url.pathname === "/fake/sql" && request.method === "POST") {
+    db.prepare("INSERT INTO messages (text) VALUES (?)").run(url.searchParams.get("text") ?? "");
+    response.writeHead(200).end("ok");
+  } else if (url.pathname === "/fake/exit" && request.method === "POST") {
+    response.writeHead(200).end("bye", () => process.exit(Number(url.searchParams.get("code") ?? 0)));
+  } else response.writeHead(404).end();
+});
+server.listen(port, "127.0.0.1", () => process.stdout.write(`fake-openclaw: listening on ${port}\n`));
+
+process.on("SIGTERM", () => {
+  process.stdout.write("fake-openclaw: SIGTERM, exiting\n");
+  server.close();
+  process.exit(0);
+});

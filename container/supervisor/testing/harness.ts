@@ -1,0 +1,168 @@
+/**
+ * Test helpers: temp homes, the fake OpenClaw wrapper, free ports, a bounded poll, and the
+ * supervisor as a real child process whose JSON log lines are collected.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { StartedR2 } from "../../../emulators/r2/index.ts";
+
+const here = import.meta.dirname;
+/** MOLTLAB_SUPERVISOR_BUNDLE runs the end-to-end tests against the esbuild bundle instead of the sources. */
+export const MAIN = process.env.MOLTLAB_SUPERVISOR_BUNDLE || join(here, "..", "main.ts");
+export const FAKE_OPENCLAW = join(here, "fake-openclaw.ts");
+
+export type LogLine = { time: string; level: string; phase: string; msg: string; [key: string]: unknown };
+
+/** Polls `check` until it returns a value other than undefined/false; fails naming `what`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function tempDir(label: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `moltlab-supervisor-${label}-`));
+}
+
+export async function removeDirs(dirs: string[]): Promise<void> {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** An executable that runs the fake with this Node: what OPENCLAW_BIN points at. */
+export async function fakeOpenclawBin(dir: string): Promise<string> {
+  const path = join(dir, "openclaw");
+  await writeFile(path, `#!/bin/sh\nexec "${process.execPath}" "${FAKE_OPENCLAW}" "$@"\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+export function secret(label: string): string {
+  return `${label}-${randomBytes(12).toString("hex")}`;
+}
+
+/** The supervisor's environment for a test: its own HOME, a free gateway port, the R2 stand-in under a unique prefix. */
+export async function supervisorEnv(home: string, r2: StartedR2 | null, prefix: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    OPENCLAW_GATEWAY_TOKEN: secret("gw-token"),
+    OPENCLAW_BIN: await fakeOpenclawBin(home),
+    MOLTLAB_GATEWAY_PORT: String(await freePort()),
+    MOLTLAB_CONTROL_HOST: "127.0.0.1",
+    MOLTLAB_CONTROL_PORT: "0",
+    MOLTLAB_BACKUP_INTERVAL: "0.2",
+    MOLTLAB_R2_ATTEMPTS: "2",
+    MOLTLAB_TOOLS_FILE: join(home, "tools.json"),
+    ...(r2
+      ? { R2_ACCESS_KEY_ID: r2.accessKeyId, R2_SECRET_ACCESS_KEY: r2.secretAccessKey, R2_ENDPOINT: r2.endpoint, R2_BUCKET_NAME: r2.bucket, MOLTLAB_R2_PREFIX: prefix }
+      : {}),
+    ...extra,
+  };
+}
+
+export interface RunningSupervisor {
+  child: ChildProcess;
+  logs: LogLine[];
+  /** Raw stdout+stderr text, to check nothing unstructured or secret slips through. */
+  output: string[];
+  env: Record<string, string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForLog(what: string, match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  controlPort(): Promise<number>;
+  control(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<RunningSupervisor>();
+
+export function startSupervisor(env: Record<string, string>): RunningSupervisor {
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const logs: LogLine[] = [];
+  const output: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      output.push(line);
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        // Kept in `output`; tests assert every line is JSON.
+      }
+    });
+  }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      // Let readline deliver the last lines before callers look at the logs.
+      setImmediate(() => resolve({ code, signal }));
+    });
+  });
+  const waitForLog = async (what: string, match: (line: LogLine) => boolean, timeoutMs?: number) => {
+    try {
+      return await waitFor(`log line: ${what}`, () => logs.find(match), timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- last output ---\n${output.slice(-40).join("\n")}`);
+    }
+  };
+  const controlPort = async () => (await waitForLog("control API listening", (line) => line.msg === "control API listening")).port as number;
+  const supervisor: RunningSupervisor = {
+    child,
+    logs,
+    output,
+    env,
+    exited,
+    waitForLog,
+    controlPort,
+    async control(path, init = {}) {
+      const port = await controlPort();
+      const token = init.token === undefined ? env.OPENCLAW_GATEWAY_TOKEN : init.token;
+      const headers = new Headers(init.headers);
+      if (token !== null) headers.set("authorization", `Bearer ${token}`);
+      return fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+  running.add(supervisor);
+  void exited.then(() => running.delete(supervisor));
+  return supervisor;
+}
+
+/** Kills whatever a failed test left running: supervisors and the gateways they started. */
+export function killAll(): void {
+  for (const supervisor of running) {
+    for (const line of supervisor.logs) {
+      if (line.msg === "gateway started" && typeof line.pid === "number") {
+        try {
+          process.kill(line.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
+    supervisor.child.kill("SIGKILL");
+  }
+  running.clear();
+}
