@@ -2,9 +2,11 @@ import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import type { StartedServer } from "../shared/serve.ts";
 import { moltworkerEnv, R2_REGION, rcloneEnv, s3ClientConfig, type R2Connection } from "./clients.ts";
 import { startMiniflareR2 } from "./miniflare-backend.ts";
+import { startWranglerR2 } from "./wrangler-backend.ts";
 import { r2BackendFromEnv, resolveSettings, type BackendServer, type R2Backend, type R2Options } from "./settings.ts";
 
 export { MINIFLARE_S3_PREFIX } from "./miniflare-backend.ts";
+export { WRANGLER_BINDING_PATH } from "./wrangler-backend.ts";
 export { DEFAULT_BUCKET, R2_BACKENDS, r2BackendFromEnv, type R2Backend, type R2Options } from "./settings.ts";
 export { R2_REGION } from "./clients.ts";
 
@@ -15,6 +17,11 @@ export interface StartedR2 extends StartedServer {
   readonly backend: R2Backend;
   /** What S3 clients use as their endpoint (path-style). */
   readonly endpoint: string;
+  /**
+   * wrangler backend only: the base of the Worker's routes onto its R2 binding, the same bucket
+   * as `endpoint` (`GET|PUT|DELETE <bindingUrl>/<encodeURIComponent(key)>`, `GET <bindingUrl>?prefix=`).
+   */
+  readonly bindingUrl?: string;
   readonly bucket: string;
   readonly accessKeyId: string;
   /** Not enumerable: logging or serialising the handle does not print it. */
@@ -31,14 +38,16 @@ export interface StartedR2 extends StartedServer {
 /**
  * Starts an R2 stand-in with one bucket, reachable over the S3 API. The backend is
  * Miniflare (Cloudflare's own local R2 simulator) unless `backend` or
- * MOLTLAB_R2_BACKEND says minio. Credentials are random unless given.
+ * MOLTLAB_R2_BACKEND says minio or wrangler. Credentials are random unless given.
  */
 export async function startR2(options: R2Options = {}): Promise<StartedR2> {
   const backend = options.backend ?? r2BackendFromEnv();
   const settings = resolveSettings(options);
   // MinIO is loaded only when chosen: it needs Testcontainers, which Miniflare users do not.
   const server: BackendServer =
-    backend === "minio" ? await (await import("./minio-backend.ts")).startMinioR2(settings) : await startMiniflareR2(settings);
+    backend === "minio" ? await (await import("./minio-backend.ts")).startMinioR2(settings)
+    : backend === "wrangler" ? await startWranglerR2(settings)
+    : await startMiniflareR2(settings);
   const connection: R2Connection = { backend, endpoint: server.endpoint, bucket: settings.bucket, accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
   const started = {
     backend,
@@ -46,6 +55,7 @@ export async function startR2(options: R2Options = {}): Promise<StartedR2> {
     host: server.host,
     port: server.port,
     endpoint: server.endpoint,
+    ...(server.bindingUrl ? { bindingUrl: server.bindingUrl } : {}),
     bucket: settings.bucket,
     accessKeyId: settings.accessKeyId,
     region: R2_REGION,

@@ -9,12 +9,16 @@ import type { BackendServer, BackendSettings } from "./settings.ts";
 /** Where Miniflare serves a bucket's S3 API; without it requests reach the Worker instead. */
 export const MINIFLARE_S3_PREFIX = "/cdn-cgi/local/r2/s3";
 
-// The Worker exists only because Miniflare needs one to bind the bucket to. It answers
-// every request that missed the S3 prefix with a pointer to the right endpoint, so a
-// misconfigured client fails with a readable 404 instead of silently talking to nothing.
+/**
+ * What the stand-in's Worker answers (404, plain text) to every request that missed the
+ * S3 prefix, so a misconfigured client fails readably instead of silently talking to nothing.
+ */
+export const NOT_THE_S3_API = `moltlab R2 stand-in: this is not the S3 API; S3 clients must use the endpoint ending in ${MINIFLARE_S3_PREFIX}\n`;
+
+// The Worker exists only because Miniflare needs one to bind the bucket to.
 const WORKER_SCRIPT = `export default {
   fetch() {
-    return new Response("moltlab R2 stand-in: this is not the S3 API; S3 clients must use the endpoint ending in ${MINIFLARE_S3_PREFIX}\\n", { status: 404 });
+    return new Response(${JSON.stringify(NOT_THE_S3_API)}, { status: 404 });
   },
 };`;
 

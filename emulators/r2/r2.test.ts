@@ -159,11 +159,13 @@ describe("startR2 (Miniflare backend)", () => {
 });
 
 describe("r2BackendFromEnv", () => {
-  it("defaults to miniflare, accepts minio, and rejects anything else with the fix", () => {
+  it("defaults to miniflare, accepts minio and wrangler, and rejects anything else with the fix", () => {
     expect(r2BackendFromEnv({})).toBe("miniflare");
     expect(r2BackendFromEnv({ MOLTLAB_R2_BACKEND: "" })).toBe("miniflare");
     expect(r2BackendFromEnv({ MOLTLAB_R2_BACKEND: "minio" })).toBe("minio");
-    expect(() => r2BackendFromEnv({ MOLTLAB_R2_BACKEND: "s3rver" })).toThrow(/not one of miniflare, minio/);
+    expect(r2BackendFromEnv({ MOLTLAB_R2_BACKEND: "wrangler" })).toBe("wrangler");
+    expect(() => r2BackendFromEnv({ MOLTLAB_R2_BACKEND: "s3rver" })).toThrow(/not one of miniflare, minio, wrangler/);
+    expect(() => r2BackendFromEnv({ MOLTLAB_R2_BACKEND: "s3rver" })).toThrow(expect.objectContaining({ fix: expect.stringContaining("wrangler") }));
   });
 });
 

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../cli/errors.ts";
 
-export type R2Backend = "miniflare" | "minio";
-export const R2_BACKENDS: readonly R2Backend[] = ["miniflare", "minio"];
+export type R2Backend = "miniflare" | "minio" | "wrangler";
+export const R2_BACKENDS: readonly R2Backend[] = ["miniflare", "minio", "wrangler"];
 
 /** moltworker's default bucket (R2_BUCKET_NAME). */
 export const DEFAULT_BUCKET = "moltbot-data";
@@ -20,7 +20,7 @@ export interface R2Options {
   accessKeyId?: string;
   /** Default: random, shaped like R2's (64 hex characters). */
   secretAccessKey?: string;
-  /** Keep the bucket's contents here across runs. Default: a temp dir (Miniflare) or the container (MinIO), gone after stop(). */
+  /** Keep the bucket's contents here across runs. Default: a temp dir (Miniflare, wrangler) or the container (MinIO), gone after stop(). */
   persistPath?: string;
 }
 
@@ -39,15 +39,17 @@ export interface BackendServer {
   url: string;
   host: string;
   port: number;
-  /** The S3 endpoint; for Miniflare it includes the /cdn-cgi/local/r2/s3 prefix. */
+  /** The S3 endpoint; for Miniflare and wrangler it includes the /cdn-cgi/local/r2/s3 prefix. */
   endpoint: string;
+  /** wrangler only: where the Worker serves its R2 binding (see wrangler-backend.ts). */
+  bindingUrl?: string;
   stop(): Promise<void>;
 }
 
 export function r2BackendFromEnv(env: NodeJS.ProcessEnv = process.env): R2Backend {
   const wanted = env.MOLTLAB_R2_BACKEND || "miniflare";
   if ((R2_BACKENDS as readonly string[]).includes(wanted)) return wanted as R2Backend;
-  throw new UserError(`MOLTLAB_R2_BACKEND=${wanted} is not one of ${R2_BACKENDS.join(", ")}`, "unset it (Miniflare, Cloudflare's own R2 simulator, is the default) or set it to minio");
+  throw new UserError(`MOLTLAB_R2_BACKEND=${wanted} is not one of ${R2_BACKENDS.join(", ")}`, "unset it (Miniflare, Cloudflare's own R2 simulator, is the default), or set it to minio (MinIO in Docker) or wrangler (the same simulator behind `wrangler dev`, with a Worker binding on the bucket)");
 }
 
 // S3 and R2 bucket naming: 3–63 lowercase letters, digits and hyphens. Checked here because

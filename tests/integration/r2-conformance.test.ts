@@ -76,28 +76,37 @@ async function listKeys(keyPrefix: string): Promise<string[]> {
 
 const NOT_IMPLEMENTED: Outcome = { status: 501, name: "NotImplemented" };
 
-/**
- * Where the backends part ways. Miniflare's column is measured here; MinIO's is what
- * S3 specifies and MinIO documents, unverified on a machine that cannot pull MinIO.
- */
-const EXPECTED: Record<R2Backend, {
+interface Expectations {
   createExistingBucket: Outcome; unknownAccessKey: Outcome; awsChunkedStream: Outcome; unknownLengthStream: Outcome | "rejected";
   listParts: Outcome; listMultipartUploads: Outcome; getPartNumber: Outcome; objectTagging: Outcome; objectAttributes: Outcome;
   quietDeleteListsDeleted: boolean; goMultipartCompletes: boolean;
-}> = {
-  miniflare: {
-    createExistingBucket: NOT_IMPLEMENTED,
-    unknownAccessKey: { status: 401, name: "Unauthorized" },
-    awsChunkedStream: { status: 500, name: "InternalError" },
-    unknownLengthStream: { status: 500, name: "InternalError" },
-    listParts: NOT_IMPLEMENTED,
-    listMultipartUploads: NOT_IMPLEMENTED,
-    getPartNumber: NOT_IMPLEMENTED,
-    objectTagging: NOT_IMPLEMENTED,
-    objectAttributes: NOT_IMPLEMENTED,
-    quietDeleteListsDeleted: true,
-    goMultipartCompletes: false,
-  },
+  /** What the keep-alive connection does for the next request after the aws-chunked PUT is refused. */
+  connectionAfterRefusedBody: "kept" | "may drop";
+}
+
+/**
+ * Where the backends part ways. Miniflare's and wrangler's columns are measured here; MinIO's is
+ * what S3 specifies and MinIO documents, unverified on a machine that cannot pull MinIO.
+ */
+const MINIFLARE: Expectations = {
+  createExistingBucket: NOT_IMPLEMENTED,
+  unknownAccessKey: { status: 401, name: "Unauthorized" },
+  awsChunkedStream: { status: 500, name: "InternalError" },
+  unknownLengthStream: { status: 500, name: "InternalError" },
+  listParts: NOT_IMPLEMENTED,
+  listMultipartUploads: NOT_IMPLEMENTED,
+  getPartNumber: NOT_IMPLEMENTED,
+  objectTagging: NOT_IMPLEMENTED,
+  objectAttributes: NOT_IMPLEMENTED,
+  quietDeleteListsDeleted: true,
+  goMultipartCompletes: false,
+  connectionAfterRefusedBody: "kept",
+};
+const EXPECTED: Record<R2Backend, Expectations> = {
+  miniflare: MINIFLARE,
+  // `wrangler dev` serves the same simulator, behind its own proxy: after the refused aws-chunked
+  // PUT, the next request on that keep-alive connection sometimes gets no answer (measured: most runs, not all).
+  wrangler: { ...MINIFLARE, connectionAfterRefusedBody: "may drop" },
   minio: {
     createExistingBucket: { status: 409, name: "BucketAlreadyOwnedByYou" },
     unknownAccessKey: { status: 403, name: "InvalidAccessKeyId" },
@@ -110,6 +119,7 @@ const EXPECTED: Record<R2Backend, {
     objectAttributes: "ok",
     quietDeleteListsDeleted: false,
     goMultipartCompletes: true,
+    connectionAfterRefusedBody: "kept",
   },
 };
 const expected = EXPECTED[backend];
@@ -294,8 +304,14 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
       const logger = { debug() {}, info() {}, warn() {}, error() {} };
       const defaults = client({ requestChecksumCalculation: "WHEN_SUPPORTED", logger });
       expect(await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}chunked`, Body: stream(), ContentLength: 6 })))).toEqual(expected.awsChunkedStream);
+      // The same client's next request, on the same keep-alive connection (this client makes one attempt).
+      const next = await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}next`, Body: "abcdef" })));
+      if (expected.connectionAfterRefusedBody === "kept") expect(next).toBe("ok");
+      // Either it worked, or the connection was gone: no HTTP answer at all, never an S3 error.
+      else expect(next === "ok" || next.status === undefined).toBe(true);
       // With a string or buffer body the default checksum is a plain header, which the simulator accepts.
-      expect(await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}buffer`, Body: "abcdef" })))).toBe("ok");
+      const fresh = client({ requestChecksumCalculation: "WHEN_SUPPORTED", logger });
+      expect(await outcome(fresh.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}buffer`, Body: "abcdef" })))).toBe("ok");
       const unknownLength = await outcome(client({ logger }).send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}unknown-length`, Body: stream() })));
       if (expected.unknownLengthStream === "rejected") expect(unknownLength).not.toBe("ok");
       else expect(unknownLength).toEqual(expected.unknownLengthStream);
