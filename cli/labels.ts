@@ -12,7 +12,7 @@ export const LABEL_SOURCE = "moltlab.source";
  * (rclone, …), rebuilt only when missing; test: made by a test run and swept after it;
  * sandbox: the dev sandbox; setup: setup's own short-lived check containers.
  */
-export type Kind = "base-image" | "tool" | "test" | "sandbox" | "setup";
+export type Kind = "base-image" | "image" | "tool" | "test" | "sandbox" | "setup";
 
 export function moltlabLabels(kind: Kind, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL_MANAGED]: "true", [LABEL_KIND]: kind, ...extra };

@@ -1,3 +1,4 @@
+import { image } from "../container/build/index.ts";
 import { clean } from "./clean.ts";
 import { emulate } from "./emulate.ts";
 import { formatError } from "./errors.ts";
@@ -15,6 +16,8 @@ commands:
                other options go to vitest
   bench        the perf project: timings printed as medians and ratios
   typecheck    tsc over the Node-side and the Worker-side code
+  image        build the OpenClaw image per platform: [--platform amd64|arm64|all]
+               [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
   emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
                [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   bench,
   typecheck,
   emulate,
+  image,
   clean,
 };
 

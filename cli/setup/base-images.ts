@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { aptInstall } from "../apt.ts";
+import { buildxBuild } from "../buildx.ts";
+import { debianMirror } from "../debian-download.ts";
 import { docker, inspectImage, type ImageFacts } from "../docker.ts";
 import { UserError } from "../errors.ts";
 import { lastLines, run, tryRun } from "../exec.ts";
@@ -67,7 +69,7 @@ export const BASE_IMAGES: readonly { name: BaseImageName; arch: Arch }[] = (["de
 
 /** The apt sources baked into the Debian image, the same as the official one's. */
 export function debianSources(env: NodeJS.ProcessEnv = process.env): string[] {
-  const mirror = env.MOLTLAB_DEBIAN_MIRROR || "http://deb.debian.org/debian";
+  const mirror = debianMirror(env);
   const security = env.MOLTLAB_DEBIAN_SECURITY_MIRROR || "http://deb.debian.org/debian-security";
   return [`deb ${mirror} ${DEBIAN_SUITE} main`, `deb ${mirror} ${DEBIAN_SUITE}-updates main`, `deb ${security} ${DEBIAN_SUITE}-security main`];
 }
@@ -213,12 +215,7 @@ async function buildBaseImage(env: BuildEnvironment, name: BaseImageName, arch: 
   });
   // Build into the final tag in one go: an interrupted build tags nothing, and a tag
   // left with the wrong digest or platform is simply rebuilt next time.
-  await docker([
-    "buildx", "build", "--platform", `linux/${arch}`, "--load", "--progress=plain", "--file", dockerfile, "--tag", baseImageTag(name, arch),
-    ...Object.entries(buildArgs).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
-    ...Object.entries(labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
-    contextDir,
-  ], { logFile: env.logFile, timeoutMs: 1_800_000 });
+  await buildxBuild({ arch, dockerfile, context: contextDir, tag: baseImageTag(name, arch), buildArgs, labels, logFile: env.logFile, timeoutMs: 1_800_000 });
   rmSync(contextDir, { recursive: true, force: true });
   return source;
 }

@@ -1,5 +1,6 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { downloadDebs } from "../debian-download.ts";
 import { UserError } from "../errors.ts";
 import { run, tryRun } from "../exec.ts";
 import { canManageMachine } from "../host.ts";
@@ -17,7 +18,6 @@ const PLUGINS = [
   { name: "buildx", versionArgs: ["buildx", "version"], debPackage: "docker-buildx" },
 ] as const;
 const DONOR_SUITE = "trixie";
-const DEBIAN_MIRROR = process.env.MOLTLAB_DEBIAN_MIRROR || "http://deb.debian.org/debian";
 
 async function pluginVersion(args: readonly string[]): Promise<string | undefined> {
   const result = await tryRun("docker", args, { timeoutMs: 15_000 });
@@ -45,29 +45,16 @@ export async function ensurePlugins(context: StepContext, cache: string, logFile
   return { status: "done", detail: `installed into ${PLUGIN_DIR}: ${describe()}` };
 }
 
-/**
- * Downloads .debs from another Debian suite with a throwaway apt configuration (the
- * host's sources and package state stay untouched) and copies out the plugin binaries.
- */
+/** Fetches the packages from another Debian suite and copies out the plugin binaries. */
 async function installFromDonorSuite(packages: readonly string[], cache: string, logFile: string): Promise<void> {
-  const aptRoot = join(cache, `apt-${DONOR_SUITE}`);
-  for (const dir of ["lists/partial", "archives/partial", "debs"]) mkdirSync(join(aptRoot, dir), { recursive: true });
-  const sourcesFile = join(aptRoot, "sources.list");
-  writeFileSync(sourcesFile, `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${DEBIAN_MIRROR} ${DONOR_SUITE} main\n`);
   const { stdout: arch } = await run("dpkg", ["--print-architecture"]);
-  const options = [
-    `-oDir::Etc::SourceList=${sourcesFile}`, "-oDir::Etc::SourceParts=/dev/null", `-oDir::State::Lists=${join(aptRoot, "lists")}`,
-    `-oDir::Cache=${aptRoot}`, `-oAPT::Architecture=${arch.trim()}`, "-oAPT::Sandbox::User=root",
-  ];
-  await run("apt-get", [...options, "update"], { logFile, timeoutMs: 300_000 });
-  const debs = join(aptRoot, "debs");
-  for (const file of readdirSync(debs)) rmSync(join(debs, file));
-  await run("apt-get", [...options, "download", ...packages], { cwd: debs, logFile, timeoutMs: 600_000 });
+  const workDir = join(cache, `apt-${DONOR_SUITE}`);
+  const debs = await downloadDebs({ suite: DONOR_SUITE, arch: arch.trim(), packages, workDir, logFile });
   mkdirSync(PLUGIN_DIR, { recursive: true });
-  for (const file of readdirSync(debs).filter((name) => name.endsWith(".deb"))) {
-    const unpacked = mkdtempSync(join(aptRoot, "unpack-"));
+  for (const deb of debs) {
+    const unpacked = mkdtempSync(join(workDir, "unpack-"));
     try {
-      await run("dpkg-deb", ["-x", join(debs, file), unpacked], { logFile });
+      await run("dpkg-deb", ["-x", deb, unpacked], { logFile });
       const pluginDir = join(unpacked, "usr/libexec/docker/cli-plugins");
       for (const binary of readdirSync(pluginDir)) {
         // Copy then rename, so an interrupted copy never leaves a truncated plugin on PATH.

@@ -1,0 +1,228 @@
+/**
+ * `moltlab image [--platform amd64|arm64|all] [--openclaw VERSION]`: builds the
+ * OpenClaw image per platform from container/Dockerfile. Everything npm and Go is
+ * prepared on the host for the target arch; only apt-get runs under QEMU. Each
+ * image carries a recipe digest of its inputs, so a run with nothing changed is a
+ * fast no-op.
+ */
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { inspectImage, probeEngine } from "../../cli/docker.ts";
+import { UserError } from "../../cli/errors.ts";
+import { tryRun } from "../../cli/exec.ts";
+import { ARCHES, cacheDir, hostArch, ROOT, type Arch } from "../../cli/host.ts";
+import { LABEL_RECIPE, moltlabLabels } from "../../cli/labels.ts";
+import { baseImageTag, checkFreeSpace, imageState, recipeDigest } from "../../cli/setup/base-images.ts";
+import { formatSeconds, StepRunner, type StepContext, type StepOutcome } from "../../cli/ui.ts";
+import { BASE_APT_PACKAGES, DEFAULT_OPENCLAW_VERSION, toolsFor, type NpmTool, type Tool } from "../tools/manifest.ts";
+import { buildxBuild } from "../../cli/buildx.ts";
+import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
+import { fetchDebFile } from "./debian-package.ts";
+import { buildGoTool, goMissingError, goVersion } from "./go-tools.ts";
+import { npmRuntime, stageNpm, type NpmRuntime } from "./npm-stage.ts";
+import { imageRecipe } from "./recipe.ts";
+import { fetchStaticRelease } from "./release-download.ts";
+import { bundleSupervisor, type SupervisorBundle } from "./supervisor-bundle.ts";
+
+export const IMAGE_REPOSITORY = "moltlab/openclaw";
+export const DOCKERFILE = join(ROOT, "container/Dockerfile");
+export const DEFAULT_CONFIG = join(ROOT, "container/openclaw.default.json");
+/** npm staging, Go builds and the image layers need room; 8 GiB leaves some. */
+const MIN_FREE_BYTES = 8 * 1024 ** 3;
+
+export function imageTag(openclawVersion: string, arch: Arch): string {
+  return `${IMAGE_REPOSITORY}:${openclawVersion}-${arch}`;
+}
+
+export interface ImageOptions {
+  arches: readonly Arch[];
+  openclawVersion: string;
+}
+
+export function parseImageArgs(args: readonly string[]): ImageOptions {
+  let arches: readonly Arch[] = ARCHES;
+  let openclawVersion = DEFAULT_OPENCLAW_VERSION;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i]!.split("=", 2) as [string, string | undefined];
+    const value = () => inline ?? args[++i] ?? "";
+    if (flag === "--platform") {
+      const platform = value().replace(/^linux\//, "");
+      if (platform === "all") arches = ARCHES;
+      else if ((ARCHES as readonly string[]).includes(platform)) arches = [platform as Arch];
+      else throw new UserError(`--platform ${platform || "(missing)"} is not amd64, arm64 or all`, "use `npm run image -- --platform amd64|arm64|all`");
+    } else if (flag === "--openclaw") {
+      openclawVersion = value();
+      if (!/^\d+\.\d+\.\d+([-+][\w.]+)?$/.test(openclawVersion)) {
+        throw new UserError(`--openclaw ${openclawVersion || "(missing)"} is not an exact version`, `pass an exact openclaw version, e.g. \`--openclaw ${DEFAULT_OPENCLAW_VERSION}\``);
+      }
+    } else {
+      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab image [--platform amd64|arm64|all] [--openclaw VERSION]");
+    }
+  }
+  return { arches, openclawVersion };
+}
+
+/** The CLI command. */
+export async function image(args: string[]): Promise<number> {
+  const options = parseImageArgs(args);
+  await ensureImages(options);
+  return 0;
+}
+
+interface Shared {
+  cache: string;
+  logFile: string;
+  tools: Tool[];
+  supervisor: SupervisorBundle;
+  supervisorFile: string;
+  go: string;
+  npm: NpmRuntime;
+  dockerfile: string;
+  defaultConfig: string;
+}
+
+export interface ImageResult {
+  arch: Arch;
+  tag: string;
+  built: boolean;
+  sizeBytes: number;
+}
+
+/** Builds what is missing or stale; returns one entry per requested arch. */
+export async function ensureImages(options: ImageOptions, steps: StepRunner = new StepRunner()): Promise<ImageResult[]> {
+  const started = performance.now();
+  const cache = cacheDir();
+  mkdirSync(join(cache, "image"), { recursive: true });
+  const logFile = join(cache, "image.log");
+  appendFileSync(logFile, `\n=== moltlab image ${new Date().toISOString()} ===\n`);
+  console.log(`moltlab image: openclaw ${options.openclawVersion} for ${options.arches.join(", ")} (details: ${logFile})`);
+
+  let shared: Shared | undefined;
+  await steps.step("prerequisites", async () => {
+    const probe = await probeEngine();
+    if (!probe.ok) throw new UserError(`no Docker engine: ${probe.message}`, "run `npm run setup`, which installs and starts one");
+    if ((await tryRun("docker", ["buildx", "version"])).code !== 0) throw new UserError("the docker buildx plugin is missing", "run `npm run setup`, which installs it");
+    for (const arch of options.arches) {
+      const tag = baseImageTag("node", arch);
+      const state = imageState(await inspectImage(tag), arch, recipeDigest("node", arch));
+      if (state !== "current") throw new UserError(`the base image ${tag} is ${state}`, "run `npm run setup` (it builds the base images for both platforms)");
+    }
+    const go = await goVersion();
+    if (!go) throw goMissingError();
+    const npm = await npmRuntime();
+    const supervisorFile = join(cache, "image", "supervisor.mjs");
+    const supervisor = await bundleSupervisor(supervisorFile);
+    shared = {
+      cache, logFile, tools: toolsFor(options.openclawVersion), supervisor, supervisorFile, go, npm,
+      dockerfile: readFileSync(DOCKERFILE, "utf8"), defaultConfig: readFileSync(DEFAULT_CONFIG, "utf8"),
+    };
+    const which = supervisor.kind === "supervisor" ? `supervisor from ${supervisor.entry}` : `placeholder supervisor (${supervisor.entry}; container/supervisor/main.ts not there yet)`;
+    return { status: "ok", detail: `engine ${probe.engine.version}, ${go}, npm ${npm.npmVersion} on Node ${process.versions.node}, ${which}` } satisfies StepOutcome;
+  });
+
+  const results: ImageResult[] = [];
+  for (const arch of options.arches) results.push(await ensureImage(arch, options.openclawVersion, shared!, steps));
+  const took = formatSeconds((performance.now() - started) / 1000);
+  const summary = results.map((result) => `${result.tag} (${(result.sizeBytes / 1e9).toFixed(2)} GB)`).join(", ");
+  console.log(results.some((result) => result.built) ? `image: built ${summary} (${took})` : `image: nothing to do, ${summary} current (${took})`);
+  return results;
+}
+
+async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, steps: StepRunner): Promise<ImageResult> {
+  const tag = imageTag(openclawVersion, arch);
+  const base = await inspectImage(baseImageTag("node", arch));
+  const recipe = imageRecipe({
+    arch, openclawVersion, tools: shared.tools, dockerfile: shared.dockerfile, defaultConfig: shared.defaultConfig,
+    supervisorDigest: shared.supervisor.digest, baseImageId: base!.id, goVersion: shared.go, npmVersion: shared.npm.npmVersion,
+  });
+  const previous = await inspectImage(tag);
+  const state = imageState(previous, arch, recipe);
+  if (state === "current") {
+    await steps.step(`${arch}: image`, async () => ({ status: "ok", detail: `${tag} is current (recipe ${recipe})` }));
+    return { arch, tag, built: false, sizeBytes: await imageSize(tag) };
+  }
+  checkFreeSpace([join(shared.cache, "image")], MIN_FREE_BYTES);
+  const results: ToolResults = new Map();
+  const npmTools = shared.tools.filter((tool): tool is NpmTool => tool.source === "npm");
+
+  let stage = "";
+  await steps.step(`${arch}: npm packages`, async (context) => {
+    const staged = await stageNpm(npmTools, arch, shared.cache, shared.npm, shared.logFile, (text) => context.progress(text));
+    for (const tool of npmTools) {
+      const reason = staged.missing.get(tool.name);
+      results.set(tool.name, reason ? { installed: false, reason } : { installed: true });
+    }
+    if (staged.foreign.length) context.progress(`left in place, unused on ${arch}: host-CPU addons from install scripts: ${staged.foreign.join(", ")}`);
+    stage = staged.dir;
+    const installed = npmTools.filter((tool) => !staged.missing.has(tool.name)).map((tool) => `${tool.name} ${tool.version}`);
+    return { status: staged.reused ? "ok" : "done", detail: `${staged.reused ? "reused" : "installed"} ${installed.join(", ")}${describeMissing(staged.missing)}` } satisfies StepOutcome;
+  });
+
+  const binaries = new Map<string, string>();
+  await steps.step(`${arch}: host-built tools`, async (context) => {
+    const lines: string[] = [];
+    const missing = new Map<string, string>();
+    for (const tool of shared.tools) {
+      if (tool.source === "npm" || tool.source === "apt") continue;
+      context.progress(`${tool.name} ${tool.version} (${tool.source})`);
+      const outcome =
+        tool.source === "go" ? await buildGoTool(tool, arch, shared.cache, shared.go, shared.logFile)
+        : tool.source === "deb" ? await fetchDebFile(tool, arch, shared.cache, shared.logFile)
+        : await fetchStaticRelease(tool, arch, shared.cache, shared.logFile);
+      results.set(tool.name, outcome);
+      if (outcome.installed) {
+        binaries.set(tool.binary, outcome.file);
+        lines.push(`${tool.name} ${tool.version}${outcome.note ? ` (${outcome.note})` : ""}`);
+      } else {
+        missing.set(tool.name, outcome.reason);
+      }
+    }
+    return { status: "done", detail: `${lines.join(", ") || "none"}${describeMissing(missing)}` } satisfies StepOutcome;
+  });
+  for (const tool of shared.tools) if (tool.source === "apt") results.set(tool.name, { installed: true });
+
+  const contextDir = join(shared.cache, "image", `context-${arch}`);
+  await steps.step(`${arch}: build context`, async () => {
+    await assembleContext(contextDir, {
+      npmStage: stage, binaries, supervisor: shared.supervisorFile, defaultConfig: DEFAULT_CONFIG,
+      toolsFile: renderToolsFile(arch, openclawVersion, shared.tools, results),
+    });
+    return { status: "done", detail: contextDir };
+  });
+
+  await steps.step(`${arch}: docker build`, async (context) => {
+    context.progress(`docker buildx build --platform linux/${arch} -t ${tag}${arch === hostArch() ? "" : " (apt-get under QEMU: a few minutes)"}`);
+    await buildxBuild({
+      arch, dockerfile: DOCKERFILE, context: contextDir, tag,
+      buildArgs: { OPENCLAW_VERSION: openclawVersion, APT_PACKAGES: aptPackages(shared.tools).join(" ") },
+      labels: moltlabLabels("image", {
+        [LABEL_RECIPE]: recipe,
+        "moltlab.openclaw": openclawVersion,
+        "moltlab.supervisor": shared.supervisor.kind,
+        "org.opencontainers.image.title": tag,
+        "org.opencontainers.image.version": openclawVersion,
+        "org.opencontainers.image.description": `OpenClaw ${openclawVersion} with the moltlab supervisor and tools (linux/${arch})`,
+      }),
+      logFile: shared.logFile,
+    });
+    const facts = await inspectImage(tag);
+    if (facts?.architecture !== arch) throw new UserError(`built ${tag} but the engine reports architecture ${facts?.architecture ?? "none"}`, `see ${shared.logFile}`);
+    // The replaced image is now untagged; drop it unless a container still uses it (then rmi just fails).
+    if (previous && previous.id !== facts.id) await tryRun("docker", ["image", "rm", previous.id], { logFile: shared.logFile });
+    return { status: "done", detail: `${tag}, ${((await imageSize(tag)) / 1e9).toFixed(2)} GB, recipe ${recipe}` };
+  });
+  return { arch, tag, built: true, sizeBytes: await imageSize(tag) };
+}
+
+export function aptPackages(tools: readonly Tool[]): string[] {
+  return tools.flatMap((tool) => (tool.source === "apt" ? [tool.package] : [])).filter((name) => !(BASE_APT_PACKAGES as readonly string[]).includes(name));
+}
+
+function describeMissing(missing: Map<string, string>): string {
+  return missing.size ? `; not installed: ${[...missing].map(([name, reason]) => `${name} (${reason})`).join("; ")}` : "";
+}
+
+async function imageSize(tag: string): Promise<number> {
+  const result = await tryRun("docker", ["image", "inspect", "--format", "{{.Size}}", tag]);
+  return Number(result.stdout.trim()) || 0;
+}

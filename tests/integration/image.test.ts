@@ -1,0 +1,95 @@
+import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureImages, imageTag } from "../../container/build/index.ts";
+import { DEFAULT_OPENCLAW_VERSION, TOOLS, type ToolsFile } from "../../container/tools/manifest.ts";
+import { inspectImage } from "../../cli/docker.ts";
+import { ARCHES, unameMachine } from "../../cli/host.ts";
+import { LABEL_KIND, moltlabLabels } from "../../cli/labels.ts";
+import { StepRunner } from "../../cli/ui.ts";
+
+/**
+ * The OpenClaw image per platform: built by `moltlab image` if missing or stale
+ * (minutes when cold, a no-op otherwise), then one container per platform runs
+ * every probe of every tool the image says is installed. The default entrypoint
+ * starts the supervisor, so the probes run under `tini -- sleep` instead; arm64
+ * runs under QEMU, which is fine for probes.
+ */
+describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
+  const tag = imageTag(DEFAULT_OPENCLAW_VERSION, arch);
+  let container: StartedTestContainer;
+  let tools: ToolsFile;
+
+  beforeAll(async () => {
+    await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
+    container = await new GenericContainer(tag)
+      .withPlatform(`linux/${arch}`)
+      .withEntrypoint(["tini", "--", "sleep", "infinity"])
+      .withLabels(moltlabLabels("test"))
+      .start();
+    const file = await container.exec(["cat", "/opt/moltlab/tools.json"]);
+    expect(file.exitCode).toBe(0);
+    tools = JSON.parse(file.output) as ToolsFile;
+  });
+
+  afterAll(async () => {
+    await container?.stop({ timeout: 1 });
+  });
+
+  it("exists for the right platform, labelled as a moltlab image", async () => {
+    const facts = await inspectImage(tag);
+    expect(facts?.architecture).toBe(arch);
+    expect(facts?.labels[LABEL_KIND]).toBe("image");
+    expect((await container.exec(["uname", "-m"])).output.trim()).toBe(unameMachine(arch));
+  });
+
+  it("runs as node (uid 1000) with HOME /home/node, a writable ~/.openclaw, and tini as PID 1", async () => {
+    const result = await container.exec(["sh", "-c", 'id -u; echo "$HOME"; test -w "$HOME/.openclaw" && echo writable; cat /proc/1/comm']);
+    expect(result.output.trim().split("\n")).toEqual(["1000", "/home/node", "writable", "tini"]);
+  });
+
+  it("has Node ≥ 24.16 and the pinned OpenClaw", async () => {
+    const node = (await container.exec(["node", "--version"])).output.trim();
+    const [major, minor] = node.replace(/^v/, "").split(".").map(Number) as [number, number];
+    expect(major > 24 || (major === 24 && minor >= 16), node).toBe(true);
+    const openclaw = await container.exec(["openclaw", "--version"]);
+    expect(openclaw.exitCode).toBe(0);
+    expect(openclaw.output).toContain(`OpenClaw ${DEFAULT_OPENCLAW_VERSION}`);
+  });
+
+  it("ships tools.json describing every manifest tool, and the supervisor bundle", async () => {
+    expect(tools.arch).toBe(arch);
+    expect(tools.openclaw).toBe(DEFAULT_OPENCLAW_VERSION);
+    expect(tools.tools.map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
+    for (const tool of tools.tools) expect(tool.installed || Boolean(tool.reason), `${tool.name} has a reason when not installed`).toBe(true);
+    expect((await container.exec(["test", "-s", "/opt/moltlab/supervisor.mjs"])).exitCode).toBe(0);
+  });
+
+  it("passes the probe of every installed tool", async () => {
+    const failures: string[] = [];
+    const installed = tools.tools.filter((tool) => tool.installed);
+    expect(installed.length).toBeGreaterThan(0);
+    for (const tool of installed) {
+      const result = await container.exec(["sh", "-c", `${tool.probe.command} 2>&1`]);
+      if (result.exitCode !== 0 || !new RegExp(tool.probe.expect).test(result.output)) {
+        failures.push(`${tool.name}: \`${tool.probe.command}\` exited ${result.exitCode}: ${result.output.trim().slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("reports babashka honestly: not installed where its release download is unreachable (as here), never faked", async () => {
+    const babashka = tools.tools.find((tool) => tool.name === "babashka");
+    const bb = await container.exec(["sh", "-c", "command -v bb"]);
+    if (babashka?.installed) {
+      expect(bb.exitCode).toBe(0); // and the probe test above ran `bb --version`
+    } else {
+      expect(babashka?.reason).toMatch(/not reachable|HTTP|checksum/);
+      expect(bb.exitCode).not.toBe(0);
+    }
+  });
+
+  it("does not ship binaries for tools it reports as not installed", async () => {
+    const missing = tools.tools.filter((tool) => !tool.installed).map((tool) => tool.probe.command.split(" ")[0]!);
+    for (const command of missing) expect((await container.exec(["sh", "-c", `command -v ${command}`])).exitCode, command).not.toBe(0);
+  });
+});
