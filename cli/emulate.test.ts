@@ -33,10 +33,11 @@ describe("moltlab emulate arguments", () => {
   it("takes a name, --port and --host", () => {
     expect(parseEmulateArgs(["r2", "--port", "9000", "--host", "0.0.0.0"])).toEqual({ names: ["r2"], options: { port: 9000, host: "0.0.0.0" } });
     expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access"]);
+    expect(parseEmulateArgs(["containers"]).names).toEqual(["containers"]);
   });
 
   it("names the choices for an unknown emulator or flag", () => {
-    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, all, not "s3"/);
+    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, containers, all, not "s3"/);
     expect(() => parseEmulateArgs(["r2", "--port", "http"])).toThrow(UserError);
   });
 });

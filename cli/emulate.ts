@@ -41,8 +41,30 @@ const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
       stop: () => access.stop(),
     };
   },
+  containers: async (options) => {
+    // Loaded on demand: it brings dockerode, which no other command needs.
+    const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../emulators/containers/index.ts");
+    const platform = await startContainersPlatform(options);
+    const { removed, kept } = platform.leftovers;
+    return {
+      url: platform.url,
+      details: [
+        `API: ${platform.url}/v1/containers/:name (PUT starts, GET state, POST …/signal, POST …/stop, DELETE, GET …/events)`,
+        `token: ${platform.token ? `required (${TOKEN_ENV})` : `none (set ${TOKEN_ENV} to require one)`}`,
+        `instance types: ${describeInstanceTypes()}`,
+        ...removed.map((item) => `removed leftover ${item.name} (${item.id.slice(0, 12)}): ${item.reason}`),
+        ...kept.map((item) => `kept ${item.name} (${item.id.slice(0, 12)}): ${item.reason}`),
+      ],
+      stop: () => platform.stop(),
+    };
+  },
 };
 const NAMES = Object.keys(EMULATORS);
+/**
+ * `all` is the Cloudflare services that need nothing but Node. The Containers platform
+ * needs a Docker engine (and `npm run setup`), so it runs only when named.
+ */
+const ALL = ["ai-gateway", "r2", "access"];
 
 export interface EmulateArgs {
   names: string[];
@@ -62,7 +84,7 @@ export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
     else if (flag === "--host" && value) options.host = rest[++i]!;
     else throw new UserError(`unexpected argument "${flag}"`, "emulate takes --port N (0 = any free port) and --host H (default 127.0.0.1)");
   }
-  return { names: target === "all" ? NAMES : [target], options };
+  return { names: target === "all" ? ALL : [target], options };
 }
 
 /**

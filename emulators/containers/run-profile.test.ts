@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { limitsFor } from "./instance-types.ts";
+import { createRequest, dockerName, isContainerName, ownerLabel, publishedPorts } from "./run-profile.ts";
+import { validateSpec } from "./spec.ts";
+
+describe("the Docker run profile", () => {
+  const spec = validateSpec({ image: "moltlab/openclaw:1-amd64", env: { OPENCLAW_GATEWAY_TOKEN: "s3cret" }, ports: [18789, 9222], instanceType: "lite", labels: { team: "a" } });
+  const request = createRequest("moltbot", spec, limitsFor("lite", 2), "host:42") as unknown as {
+    _query: Record<string, string>;
+    _body: { Env: string[]; Labels: Record<string, string>; ExposedPorts: object; HostConfig: Record<string, unknown> };
+  };
+
+  it("keeps env in the request body: the query string carries only the name and platform", () => {
+    expect(request._query).toEqual({ name: "moltlab-sandbox-moltbot", platform: "linux/amd64" });
+    expect(request._body.Env).toEqual(["OPENCLAW_GATEWAY_TOKEN=s3cret"]);
+  });
+
+  it("is unprivileged, deviceless, swapless, sized by the instance type, published on loopback only", () => {
+    expect(request._body.HostConfig).toMatchObject({
+      Privileged: false, CapAdd: [], CapDrop: [], Devices: [], NanoCpus: 62_500_000, Memory: 256 * 1024 ** 2, MemorySwap: 256 * 1024 ** 2,
+      NetworkMode: "bridge", RestartPolicy: { Name: "no" }, Init: false,
+      PortBindings: { "18789/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }], "9222/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
+    });
+    expect(request._body.ExposedPorts).toEqual({ "18789/tcp": {}, "9222/tcp": {} });
+  });
+
+  it("labels the container as moltlab's sandbox, with its name and owner, after the caller's labels", () => {
+    expect(request._body.Labels).toEqual({
+      team: "a", "moltlab.managed": "true", "moltlab.kind": "sandbox", "moltlab.container": "moltbot", "moltlab.platform.owner": "host:42", "moltlab.instance-type": "lite",
+    });
+  });
+
+  it("reads host URLs of published ports from an inspect, preferring the loopback binding", () => {
+    expect(publishedPorts({ "18789/tcp": [{ HostIp: "127.0.0.1", HostPort: "49153" }], "9222/tcp": null })).toEqual({ "18789": "http://127.0.0.1:49153" });
+    expect(publishedPorts(undefined)).toEqual({});
+  });
+
+  it("names containers with a prefix and accepts only Docker-safe names", () => {
+    expect(dockerName("moltbot")).toBe("moltlab-sandbox-moltbot");
+    expect(["moltbot", "a.b-c_1", "-x", "", "a/b", "x".repeat(64)].map(isContainerName)).toEqual([true, true, false, false, false, false]);
+    expect(ownerLabel(7, "box")).toBe("box:7");
+  });
+});

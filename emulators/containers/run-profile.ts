@@ -1,0 +1,88 @@
+/**
+ * The Docker side of a Cloudflare-like container: how a spec becomes a create request.
+ * Pure, so the profile (no privileges, no devices, no swap, loopback-only ports) is
+ * unit-tested without an engine and reviewed in one place.
+ */
+import type Docker from "dockerode";
+import { hostname } from "node:os";
+import { LABEL_KIND, moltlabLabels } from "../../cli/labels.ts";
+import type { NormalizedSpec } from "./spec.ts";
+import type { ContainerLimits } from "./types.ts";
+
+export const LABEL_CONTAINER = "moltlab.container";
+/** `<hostname>:<pid>` of the platform process that owns the container (see leftovers.ts). */
+export const LABEL_OWNER = "moltlab.platform.owner";
+export const LABEL_INSTANCE_TYPE = "moltlab.instance-type";
+export const SANDBOX_KIND = "sandbox";
+export const NAME_PREFIX = "moltlab-sandbox-";
+
+/** Docker names allow [a-zA-Z0-9][a-zA-Z0-9_.-]; so do ours, which keeps URLs and labels simple. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+export function isContainerName(name: string): boolean {
+  return CONTAINER_NAME.test(name);
+}
+
+export function dockerName(name: string): string {
+  return `${NAME_PREFIX}${name}`;
+}
+
+export function ownerLabel(pid: number = process.pid, host: string = hostname()): string {
+  return `${host}:${pid}`;
+}
+
+export function platformLabels(name: string, spec: NormalizedSpec, owner: string): Record<string, string> {
+  return { ...spec.labels, ...moltlabLabels(SANDBOX_KIND, { [LABEL_CONTAINER]: name, [LABEL_OWNER]: owner, [LABEL_INSTANCE_TYPE]: spec.instanceType }) };
+}
+
+/** Docker's list filter for every container a platform (any platform) started. */
+export function platformFilter(extra: string[] = []): { label: string[] } {
+  return { label: [`${LABEL_KIND}=${SANDBOX_KIND}`, LABEL_CONTAINER, ...extra] };
+}
+
+/**
+ * The create request. `_query` carries only the name and platform: docker-modem would
+ * otherwise copy the whole body, Env included, into the URL's query string.
+ */
+export function createRequest(name: string, spec: NormalizedSpec, limits: ContainerLimits, owner: string): Docker.ContainerCreateOptions {
+  const portKeys = spec.ports.map((port) => `${port}/tcp`);
+  const body = {
+    Image: spec.image,
+    // Through the API body only: nothing on a command line, nothing in a URL.
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    Labels: platformLabels(name, spec, owner),
+    ExposedPorts: Object.fromEntries(portKeys.map((key) => [key, {}])),
+    HostConfig: {
+      // Cloudflare runs unprivileged containers with the default capability set and no devices.
+      Privileged: false,
+      CapAdd: [],
+      CapDrop: [],
+      Devices: [],
+      NanoCpus: limits.nanoCpus,
+      Memory: limits.memoryBytes,
+      // Equal to Memory: no swap, so exceeding the instance type's memory is an OOM kill, as there.
+      MemorySwap: limits.memorySwapBytes,
+      PidsLimit: limits.pidsLimit,
+      NetworkMode: "bridge",
+      PortBindings: Object.fromEntries(portKeys.map((key) => [key, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
+      // Lets a sandbox reach emulators started with --host 0.0.0.0 (see the root README).
+      ExtraHosts: ["host.docker.internal:host-gateway"],
+      RestartPolicy: { Name: "no" },
+      AutoRemove: false,
+      Init: false,
+    },
+  };
+  return { _query: { name: dockerName(name), platform: spec.platform }, _body: body } as unknown as Docker.ContainerCreateOptions;
+}
+
+/** Container port → host URL, from `NetworkSettings.Ports` of an inspect. */
+export function publishedPorts(ports: Record<string, { HostIp: string; HostPort: string }[] | null> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, bindings] of Object.entries(ports ?? {})) {
+    const binding = bindings?.find((item) => item.HostIp === "127.0.0.1") ?? bindings?.[0];
+    if (binding?.HostPort) out[key.split("/")[0]!] = `http://127.0.0.1:${binding.HostPort}`;
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+/**
+ * The wire types of moltlab's local Containers platform, shared by the platform (Node) and
+ * by HttpPlatformDriver (workerd). No Node imports here: the Worker bundles this file.
+ */
+
+/** Cloudflare's documented instance types, smallest first. */
+export const INSTANCE_TYPE_NAMES = ["lite", "basic", "standard-1", "standard-2", "standard-3", "standard-4"] as const;
+export type InstanceType = (typeof INSTANCE_TYPE_NAMES)[number];
+/** moltworker's choice, and the platform's default. */
+export const DEFAULT_INSTANCE_TYPE: InstanceType = "standard-1";
+
+export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+/** Cloudflare runs linux/amd64 only; arm64 exists here to compare with the user's boards. */
+export const DEFAULT_PLATFORM: Platform = "linux/amd64";
+
+export interface ContainerSpec {
+  /** A local image reference; the platform never pulls. */
+  image: string;
+  /** Passed through the Docker API, never on a command line. */
+  env?: Record<string, string>;
+  entrypoint?: string[];
+  cmd?: string[];
+  instanceType?: InstanceType;
+  platform?: Platform;
+  /** Container ports to publish on 127.0.0.1 (random host ports). */
+  ports: number[];
+  /** Extra labels; keys starting with `moltlab.` are the platform's own and rejected. */
+  labels?: Record<string, string>;
+  /** Whether start resolves only once every port answers HTTP (default true, like startAndWaitForPorts). */
+  waitForPorts?: boolean;
+  /** Bound on that wait (default 120 s: OpenClaw cold starts take 1–2 minutes). */
+  portReadyTimeoutMs?: number;
+}
+
+/**
+ * stopped: no container (never started, or destroyed); starting: being created/started;
+ * running: the process runs (see `ready` for its ports); stopping: a stop is in progress;
+ * exited: the process ended (by a stop, a crash or the OOM killer); the next start makes a fresh one.
+ */
+export type ContainerStatus = "stopped" | "starting" | "running" | "stopping" | "exited";
+
+export interface ContainerLimits {
+  vcpu: number;
+  /** What Docker enforces: vcpu × 10⁹, clamped to the engine's CPU count when the host has fewer. */
+  nanoCpus: number;
+  cpuClamped: boolean;
+  memoryBytes: number;
+  /** Equals memoryBytes: no swap, as on Cloudflare. */
+  memorySwapBytes: number;
+  pidsLimit: number;
+  /** The instance type's disk size, recorded only: overlay2 without xfs project quotas cannot enforce it. */
+  diskBytes: number;
+  diskEnforced: false;
+}
+
+export interface ContainerTimings {
+  /** Docker create call. */
+  createMs?: number;
+  /** Docker start call. */
+  startMs?: number;
+  /** From the process running until every port answered HTTP. */
+  portReadyMs?: number;
+  /** From the start request until ready (or running, without ports to wait for). */
+  totalMs?: number;
+  /** From the stop request until the process exited. */
+  stopMs?: number;
+}
+
+export interface ContainerState {
+  name: string;
+  status: ContainerStatus;
+  /** Every published port answered HTTP at least once since the process started. */
+  ready: boolean;
+  exitCode?: number;
+  /** Inferred from exit codes 129–192 (128 + signal number). */
+  exitSignal?: string;
+  oomKilled?: boolean;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Absent while stopped: known once a start was asked for. */
+  instanceType?: InstanceType;
+  platform?: Platform;
+  image?: string;
+  containerId?: string;
+  /** Container port → "http://127.0.0.1:NNNNN". */
+  ports: Record<string, string>;
+  limits?: ContainerLimits;
+  timings: ContainerTimings;
+  /** Why the last start failed, if it did. */
+  error?: { code: string; message: string };
+}
+
+export const LIFECYCLE_EVENT_TYPES = [
+  "creating", "created", "starting", "running", "port-ready", "stopping", "exited", "destroyed", "start-failed",
+] as const;
+export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
+
+export interface LifecycleEvent {
+  /** Increases by one per event of a platform; SSE clients resume with `?since=`. */
+  seq: number;
+  name: string;
+  type: LifecycleEventType;
+  /** ISO 8601 with milliseconds. */
+  at: string;
+  containerId?: string;
+  /** port-ready: the container port and its host URL. */
+  port?: number;
+  hostUrl?: string;
+  /** exited: the exit code, the signal inferred from it, and whether the OOM killer ended it. */
+  code?: number;
+  signal?: string;
+  oomKilled?: boolean;
+  /** Duration of the step that ended with this event. */
+  ms?: number;
+  /** start-failed: the error code and message. */
+  error?: { code: string; message: string };
+}
+
+export interface StopOptions {
+  /** Default SIGTERM. */
+  signal?: string;
+  /** How long to wait for the exit before SIGKILL (default 30 s; Cloudflare waits up to 15 minutes). */
+  timeoutMs?: number;
+}
+
+export interface StopResult {
+  state: ContainerState;
+  /** The signal sent first; null when there was nothing running to stop. */
+  signalSent: string | null;
+  /** Whether the process outlived the bound and was SIGKILLed. */
+  killed: boolean;
+  exitCode?: number;
+}
