@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineProject, type TestProjectInlineConfiguration } from "vitest/config";
 import { aiGatewayFetchHandler, createAiGatewayState } from "./emulators/ai-gateway/index.ts";
+import { createAccessApp } from "./emulators/access/app.ts";
+import { Authority, BROKEN_KINDS, type BrokenKind, generateSigningKey, KeySet } from "./emulators/access/index.ts";
 
 /** Run by `npm test`, in this order. */
 export const TEST_PROJECTS = ["worker", "node", "integration"] as const;
@@ -26,16 +28,67 @@ function testcontainersEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * The `worker` project's outside world. Every outbound fetch of the Worker (and of its tests)
+ * lands here, routed by hostname: the Access team domain → the Access emulator (JWKS at
+ * /cdn-cgi/access/certs); WORKER_TOKENS_HOST → tokens minted by the same authority for tests
+ * (GET /valid, /service, /broken/<kind>; plain text); anything else → the AI Gateway emulator.
+ */
+export const WORKER_ACCESS_TEAM = "https://moltlab-test.cloudflareaccess.com";
+const WORKER_ACCESS_AUD = "6d6f6c746c61622d776f726b65722d74657374732d61756469656e63652d3031";
+const WORKER_TOKENS_HOST = "access-tokens.moltlab.test";
+
+async function workerOutboundService(): Promise<(request: Request) => Promise<Response>> {
+  const [keys, stranger] = await Promise.all([KeySet.create("moltlab worker tests"), generateSigningKey()]);
+  const serviceToken = { clientId: "0123456789abcdef0123456789abcdef.access", clientSecret: "worker-tests-service-secret" };
+  const authority = new Authority({
+    issuer: WORKER_ACCESS_TEAM,
+    audience: WORKER_ACCESS_AUD,
+    country: "XX",
+    keys,
+    stranger,
+    serviceTokens: [serviceToken],
+    defaultEmail: "you@example.com",
+  });
+  const access = createAccessApp({ authority, identities: ["you@example.com"] });
+  const aiGateway = aiGatewayFetchHandler(createAiGatewayState());
+  const text = (body: string) => new Response(body, { headers: { "content-type": "text/plain" } });
+  return async (request) => {
+    const { hostname, pathname } = new URL(request.url);
+    if (hostname === new URL(WORKER_ACCESS_TEAM).hostname) return access.fetch(request);
+    if (hostname !== WORKER_TOKENS_HOST) return aiGateway(request);
+    if (pathname === "/valid") return text(authority.mint());
+    if (pathname === "/service") return text(authority.mintServiceToken(serviceToken.clientId));
+    const kind = pathname.replace(/^\/broken\//, "");
+    if ((BROKEN_KINDS as readonly string[]).includes(kind)) return text(authority.broken(kind as BrokenKind));
+    return new Response(`no token kind ${pathname}`, { status: 404 });
+  };
+}
+
 const projects: TestProjectInlineConfiguration[] = [
   defineProject({
     plugins: [
-      cloudflareTest({
-        wrangler: { configPath: join(root, "worker/wrangler.jsonc") },
-        // Every outbound fetch of the Worker under test is answered by the AI Gateway
-        // emulator's MSW handlers (msw/node cannot intercept inside workerd). Tests reset
-        // and read it through its control API at /__moltlab/ on any host.
-        miniflare: { outboundService: aiGatewayFetchHandler(createAiGatewayState()) },
-      }),
+      cloudflareTest(async () => ({
+        // env.local: the deployable config minus `containers` (the pool cannot run them).
+        wrangler: { configPath: join(root, "worker/wrangler.jsonc"), environment: "local" },
+        // The real Worker, with a Sandbox subclass whose ctx.container is the tests' fake.
+        main: join(root, "worker/test/entry.ts"),
+        miniflare: {
+          outboundService: await workerOutboundService(),
+          // Test secrets: fake values, each distinct so a leak names its source.
+          bindings: {
+            MOLTBOT_GATEWAY_TOKEN: "gw-token-worker-tests-7f3a9c",
+            CF_ACCESS_TEAM_DOMAIN: WORKER_ACCESS_TEAM,
+            CF_ACCESS_AUD: WORKER_ACCESS_AUD,
+            ANTHROPIC_API_KEY: "sk-ant-worker-tests-51d2e8",
+            TELEGRAM_BOT_TOKEN: "tg-bot-worker-tests-a83b1f",
+            TELEGRAM_DM_ALLOW_FROM: "12345,67890",
+            R2_ACCESS_KEY_ID: "r2-key-id-worker-tests-0c9d",
+            R2_SECRET_ACCESS_KEY: "r2-secret-worker-tests-e4f7a2",
+            CF_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
+          },
+        },
+      })),
     ],
     test: { name: "worker", root, include: ["worker/test/**/*.test.ts"] },
   }),

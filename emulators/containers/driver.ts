@@ -3,7 +3,7 @@
  * over moltlab's Containers platform API. Runs inside workerd: no Node imports, only
  * fetch, streams and TextDecoderStream.
  *
- *   const driver = new HttpPlatformDriver({ baseUrl: env.MOLTLAB_PLATFORM_URL, name: "moltbot" });
+ *   const driver = new HttpPlatformDriver({ baseUrl: env.MOLTLAB_CONTAINERS_URL, name: "moltbot" });
  *   await driver.start({ image, ports: [18789], env });
  *   const response = await fetch(new URL(path, await driver.portUrl(18789)), request);
  */

@@ -1,11 +1,11 @@
-import { Hono } from "hono";
+/**
+ * moltlab's Moltworker-compatible Worker: Cloudflare Access in front, OpenClaw in one
+ * container owned by the `Sandbox` Durable Object. Deployable unchanged (wrangler.jsonc);
+ * `env.local` runs it against moltlab's local Containers platform.
+ */
+import { createApp } from "./app.ts";
 
-/** Bindings and secrets; filled in as the Worker grows (see moltworker's contract). */
-export type Env = Record<string, never>;
+export type { Env } from "./env.ts";
+export { Sandbox } from "./container/sandbox.ts";
 
-const app = new Hono<{ Bindings: Env }>();
-
-// Static liveness probe: never touches the container, needs no auth (moltworker contract).
-app.get("/sandbox-health", (c) => c.json({ status: "ok" }));
-
-export default app;
+export default createApp();

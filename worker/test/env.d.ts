@@ -1,6 +1,8 @@
-// Types `exports` from "cloudflare:workers" after the Worker's main module.
+// Types `exports` and `env` from "cloudflare:workers" after the test entry (the Worker with a fake container).
+type MoltlabWorkerEnv = import("../src/env.ts").Env;
 declare namespace Cloudflare {
   interface GlobalProps {
-    mainModule: typeof import("../src/index.ts");
+    mainModule: typeof import("./entry.ts");
   }
+  interface Env extends MoltlabWorkerEnv {}
 }

@@ -1,0 +1,46 @@
+/** The Worker's routes (moltworker's table; see /work/shared/reference/moltworker.md). */
+import { Hono } from "hono";
+import { requireAccess } from "./access.ts";
+import { adminApi } from "./admin-api.ts";
+import type { AppEnv } from "./app-env.ts";
+import { requireConfig } from "./config.ts";
+import type { SandboxStatus } from "./container/sandbox.ts";
+import { debugRoutes } from "./debug.ts";
+import { devModeGate } from "./dev-mode.ts";
+import { proxyToGateway } from "./gateway-proxy.ts";
+import { mutable } from "./http.ts";
+import { sandboxStub } from "./sandbox-stub.ts";
+
+/** moltworker's /api/status vocabulary, plus the states it could not tell apart. */
+const STATUS_WORDS: Record<SandboxStatus, string> = {
+  running: "running",
+  starting: "starting",
+  stopping: "stopping",
+  stopped: "not_running",
+  crashed: "not_running",
+};
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  // Static liveness probe: no auth, no config check, never touches the Durable Object.
+  app.get("/sandbox-health", (c) => c.json({ status: "ok" }));
+
+  app.use("*", devModeGate, requireConfig, requireAccess);
+
+  // Authenticated (upstream's was not), and it reports the DO's last known state: it never wakes the container.
+  app.get("/api/status", async (c) => {
+    const state = await sandboxStub(c.env).status();
+    return c.json({ ok: state.status === "running", status: STATUS_WORDS[state.status], container: state }, 200, { "cache-control": "no-store" });
+  });
+
+  app.route("/api/admin", adminApi);
+
+  app.get("/_admin", (c) => c.redirect("/_admin/", 301));
+  app.get("/_admin/*", async (c) => mutable(await c.env.ASSETS.fetch(c.req.raw)));
+
+  app.route("/debug", debugRoutes);
+
+  app.all("*", proxyToGateway);
+  return app;
+}

@@ -1,0 +1,369 @@
+/**
+ * The Durable Object that owns the one OpenClaw container (moltworker's `Sandbox`, same
+ * class and binding name so an existing deployment's migration and state carry over).
+ *
+ * - Start on first request; concurrent first requests share one start.
+ * - Warm requests go straight to the gateway: "ready" is cached in memory, no control calls.
+ * - An exit nobody asked for is a crash: counted, and the next request starts it again.
+ * - SANDBOX_SLEEP_AFTER: `never` keeps it alive; a duration stops it after that much
+ *   inactivity (no request, no frame, no open WebSocket), checked with DO alarms.
+ * - Stop is graceful: SIGTERM, wait (bounded) for the supervisor's final R2 backup, then SIGKILL.
+ * - `status()` reports the last known state and never touches the container.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env.ts";
+import { wantsHtml } from "../http.ts";
+import { CloudflareContainerDriver } from "./cloudflare-driver.ts";
+import { containerEnv } from "./container-env.ts";
+import { CONTAINER_ORIGIN, type ContainerDriver, type ExitInfo } from "./driver.ts";
+import { PlatformDriver } from "./platform-driver.ts";
+import { CONTROL_PORT, GATEWAY_PORT, sandboxSettings, type SandboxSettings } from "./settings.ts";
+import { isWebSocketUpgrade, relayWebSocket } from "./ws-relay.ts";
+
+export type SandboxStatus = "stopped" | "starting" | "running" | "stopping" | "crashed";
+
+/** The supervisor's boot phases (restore, config, gateway), as its /health reports them. */
+export type BootPhases = Record<string, { startedAt?: string; durationMs?: number; ok?: boolean }>;
+
+export interface SandboxState {
+  status: SandboxStatus;
+  /** Containers started by this DO, ever. */
+  starts: number;
+  /** Exits nobody asked for. Each is followed by a fresh start on the next request. */
+  crashes: number;
+  startedAt: number | null;
+  readyAt: number | null;
+  /** Start → gateway ready, ms. */
+  bootMs: number | null;
+  phases: BootPhases | null;
+  lastExit: (ExitInfo & { expected: boolean }) | null;
+  lastStop: { reason: string; graceful: boolean; at: number } | null;
+  /** Why the last start failed or a request could not be served; never holds secrets. */
+  lastError: string | null;
+}
+
+export interface SandboxStatusReport extends SandboxState {
+  sleepAfterMs: number | null;
+  lastActivityAt: number;
+  openWebSockets: number;
+  driver: string;
+}
+
+/** The control API's answer; the body stays JSON text so it crosses the RPC boundary as it is. */
+export interface ControlResult {
+  status: number;
+  json: string;
+}
+
+/** Set by the DO on a cold HTML request; the Worker answers with the loading page instead. */
+export const COLD_HEADER = "x-moltlab-sandbox";
+
+const STATE_KEY = "state";
+
+
+function initialState(): SandboxState {
+  return { status: "stopped", starts: 0, crashes: 0, startedAt: null, readyAt: null, bootMs: null, phases: null, lastExit: null, lastStop: null, lastError: null };
+}
+
+/** A browser navigating: it can be given the loading page instead of waiting for the boot. */
+function isPageLoad(request: Request): boolean {
+  return request.method === "GET" && wantsHtml(request) && !isWebSocketUpgrade(request);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Sandbox extends DurableObject<Env> {
+  protected settings: SandboxSettings;
+  #state: SandboxState = initialState();
+  #driver: ContainerDriver | null | undefined;
+  /** Cached "the gateway answers": the warm path's only check. */
+  #ready = false;
+  #booting: Promise<void> | null = null;
+  #stopping: Promise<SandboxState> | null = null;
+  #lastActivity: number;
+  #sockets = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.settings = sandboxSettings(env);
+    this.#lastActivity = Date.now();
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#state = { ...initialState(), ...(await ctx.storage.get<SandboxState>(STATE_KEY)) };
+      // A recorded "running" from before an eviction is only a claim; the next request re-probes.
+      if (this.#state.status === "starting" || this.#state.status === "stopping") this.#state.status = "stopped";
+    });
+  }
+
+  /** Which container runtime this DO uses. Tests override it with a fake `ctx.container`. */
+  protected createDriver(): ContainerDriver | null {
+    if (this.ctx.container) return new CloudflareContainerDriver(this.ctx.container);
+    if (this.env.MOLTLAB_CONTAINERS_URL) {
+      return new PlatformDriver({
+        baseUrl: this.env.MOLTLAB_CONTAINERS_URL,
+        token: this.env.MOLTLAB_PLATFORM_TOKEN,
+        name: `moltlab-sandbox-${this.ctx.id.toString().slice(0, 16)}`,
+        image: this.env.MOLTLAB_CONTAINER_IMAGE ?? "moltlab/openclaw:latest",
+        ports: [GATEWAY_PORT, CONTROL_PORT],
+      });
+    }
+    return null;
+  }
+
+  /** The clock for inactivity; tests replace it to step over sleepAfter without waiting. */
+  protected now(): number {
+    return Date.now();
+  }
+
+  get #containers(): ContainerDriver {
+    if (this.#driver === undefined) {
+      this.#driver = this.createDriver();
+      this.#driver?.onExit((exit) => this.#exited(exit));
+    }
+    if (!this.#driver) {
+      throw new Error("no container runtime: deploy with the `containers` section, or set MOLTLAB_CONTAINERS_URL to moltlab's local Containers platform");
+    }
+    return this.#driver;
+  }
+
+  // ---- requests -------------------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    this.#touch();
+    if (!this.#ready) {
+      if (isPageLoad(request)) {
+        // A browser gets the loading page at once; the start continues without it.
+        this.#boot().catch(() => undefined);
+        return new Response(null, { status: 503, headers: { [COLD_HEADER]: "starting" } });
+      }
+      try {
+        await this.#boot();
+      } catch (error) {
+        return Response.json({ error: "The OpenClaw container is not ready", detail: describe(error), status: this.#state.status }, { status: 503, headers: { "retry-after": "10" } });
+      }
+    }
+    try {
+      return await this.#proxy(request);
+    } catch (error) {
+      // Nothing listens: the container may have died since the last request.
+      this.#ready = false;
+      this.#state.lastError = `proxy failed: ${describe(error)}`;
+      const state = await this.#containers.state().catch(() => null);
+      if (state?.status === "running") return Response.json({ error: "The gateway did not answer", detail: describe(error) }, { status: 502 });
+      if (isPageLoad(request)) {
+        this.#boot().catch(() => undefined);
+        return new Response(null, { status: 503, headers: { [COLD_HEADER]: "restarting" } });
+      }
+      try {
+        await this.#boot();
+      } catch (restartError) {
+        return Response.json({ error: "The OpenClaw container stopped and did not come back", detail: describe(restartError) }, { status: 503 });
+      }
+      return this.#proxy(request);
+    }
+  }
+
+  #proxy(request: Request): Promise<Response> {
+    const gateway = this.#containers.port(GATEWAY_PORT);
+    if (!isWebSocketUpgrade(request)) return gateway.fetch(request);
+    return relayWebSocket(request, gateway, this.env.MOLTBOT_GATEWAY_TOKEN ?? "", {
+      activity: () => this.#touch(),
+      opened: () => {
+        this.#sockets++;
+      },
+      closed: () => {
+        this.#sockets--;
+        this.#touch();
+      },
+    });
+  }
+
+  /** Calls the supervisor's control API (port 18790) with the gateway token. */
+  async control(method: "GET" | "POST", path: string, options: { wake: boolean }): Promise<ControlResult> {
+    this.#touch();
+    if (!this.#ready) {
+      if (!options.wake) return { status: 409, json: JSON.stringify({ error: "The container is not running; nothing to ask.", status: this.#state.status }) };
+      try {
+        await this.#boot();
+      } catch (error) {
+        return { status: 503, json: JSON.stringify({ error: "The OpenClaw container is not ready", detail: describe(error) }) };
+      }
+    }
+    const response = await this.#callControl(method, path);
+    const text = await response.text();
+    try {
+      JSON.parse(text);
+      return { status: response.status, json: text };
+    } catch {
+      return { status: 502, json: JSON.stringify({ error: `the control endpoint answered ${response.status} with something that is not JSON` }) };
+    }
+  }
+
+  /** Last known state; never starts, probes or wakes the container. */
+  async status(): Promise<SandboxStatusReport> {
+    return {
+      ...this.#state,
+      sleepAfterMs: this.settings.sleepAfterMs,
+      lastActivityAt: this.#lastActivity,
+      openWebSockets: this.#sockets,
+      driver: this.#driver === undefined ? "not yet used" : (this.#driver?.constructor.name ?? "none"),
+    };
+  }
+
+  /** Restart = graceful stop (final backup) + a fresh start in the background. */
+  async restart(): Promise<SandboxState> {
+    await this.stop("restart");
+    this.#boot().catch(() => undefined);
+    return this.#state;
+  }
+
+  async stop(reason = "requested"): Promise<SandboxState> {
+    this.#stopping ??= this.#stop(reason).finally(() => {
+      this.#stopping = null;
+    });
+    return this.#stopping;
+  }
+
+  override async alarm(): Promise<void> {
+    const sleepAfter = this.settings.sleepAfterMs;
+    if (sleepAfter === null || this.#state.status !== "running") return;
+    const idle = this.now() - this.#lastActivity;
+    if (this.#sockets === 0 && idle >= sleepAfter) {
+      await this.stop("sleepAfter");
+      return;
+    }
+    // An open WebSocket is activity in itself: look again a full period from now.
+    const from = this.#sockets > 0 ? this.now() : this.#lastActivity;
+    await this.ctx.storage.setAlarm(from + sleepAfter);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  #touch(): void {
+    this.#lastActivity = this.now();
+  }
+
+  /** Start (if needed) and wait until the gateway answers. One boot at a time. */
+  #boot(): Promise<void> {
+    this.#booting ??= this.#startAndWait().finally(() => {
+      this.#booting = null;
+    });
+    return this.#booting;
+  }
+
+  async #startAndWait(): Promise<void> {
+    if (this.#stopping) await this.#stopping;
+    const driver = this.#containers;
+    const current = await driver.state();
+    if (current.status !== "running") {
+      this.#state = { ...this.#state, status: "starting", starts: this.#state.starts + 1, startedAt: this.now(), readyAt: null, bootMs: null, phases: null, lastError: null };
+      await this.#save();
+      try {
+        await driver.start({ env: containerEnv(this.env), enableInternet: true });
+      } catch (error) {
+        await this.#fail(`start failed: ${describe(error)}`, "stopped");
+        throw error;
+      }
+    } else if (this.#state.status !== "running") {
+      this.#state.status = "starting";
+    }
+    await this.#waitReady(driver);
+    const readyAt = this.now();
+    this.#ready = true;
+    this.#state = { ...this.#state, status: "running", readyAt, bootMs: this.#state.startedAt === null ? null : readyAt - this.#state.startedAt, lastError: null };
+    await this.#save();
+    if (this.settings.sleepAfterMs !== null) await this.ctx.storage.setAlarm(this.now() + this.settings.sleepAfterMs);
+    // The boot breakdown for the admin page: one control call per boot, off the request path.
+    this.ctx.waitUntil(this.#recordPhases());
+  }
+
+  async #waitReady(driver: ContainerDriver): Promise<void> {
+    const deadline = Date.now() + this.settings.readyTimeoutMs;
+    for (;;) {
+      try {
+        const response = await driver.port(GATEWAY_PORT).fetch(new Request(`${CONTAINER_ORIGIN}/readyz`));
+        await response.body?.cancel();
+        if (response.ok) return;
+      } catch {
+        // Not listening yet: the supervisor restores from R2 before the gateway starts.
+      }
+      const state = await driver.state();
+      if (state.status !== "running") {
+        const exit = state.status === "exited" ? ` (exit code ${state.exit.code ?? "unknown"})` : "";
+        const message = `the container stopped while booting${exit}`;
+        this.#state.lastError = message;
+        throw new Error(message);
+      }
+      if (Date.now() >= deadline) {
+        const message = `the gateway did not become ready within ${Math.round(this.settings.readyTimeoutMs / 1000)} s`;
+        this.#state.lastError = message;
+        throw new Error(message);
+      }
+      await pause(this.settings.readyPollMs);
+    }
+  }
+
+  async #recordPhases(): Promise<void> {
+    try {
+      const response = await this.#callControl("GET", "/health");
+      if (!response.ok) return;
+      const health = (await response.json()) as { phases?: BootPhases };
+      if (health.phases) {
+        this.#state.phases = health.phases;
+        await this.#save();
+      }
+    } catch {
+      // Best effort: the admin page shows "unknown" phases.
+    }
+  }
+
+  #callControl(method: string, path: string): Promise<Response> {
+    const driver = this.#containers;
+    return driver.port(CONTROL_PORT).fetch(
+      new Request(`${CONTAINER_ORIGIN}${path}`, { method, headers: { authorization: `Bearer ${this.env.MOLTBOT_GATEWAY_TOKEN ?? ""}` } }),
+    );
+  }
+
+  async #stop(reason: string): Promise<SandboxState> {
+    const driver = this.#containers;
+    if ((await driver.state()).status !== "running") {
+      this.#ready = false;
+      return this.#state;
+    }
+    this.#ready = false;
+    this.#state.status = "stopping";
+    await this.#save();
+    const outcome = await driver.stop({ signal: "SIGTERM", timeoutMs: this.settings.stopTimeoutMs });
+    this.#state = { ...this.#state, status: "stopped", lastStop: { reason, graceful: outcome.graceful, at: this.now() } };
+    if (outcome.exit) this.#state.lastExit = { ...outcome.exit, expected: true };
+    await this.#save();
+    await this.ctx.storage.deleteAlarm();
+    return this.#state;
+  }
+
+  /** From the driver: the container's main process ended. */
+  #exited(exit: ExitInfo): void {
+    this.#ready = false;
+    if (this.#state.status === "stopping") return; // #stop records it
+    const crashed = this.#state.status === "running" || this.#state.status === "starting";
+    this.#state = {
+      ...this.#state,
+      status: crashed ? "crashed" : "stopped",
+      crashes: this.#state.crashes + (crashed ? 1 : 0),
+      lastExit: { ...exit, expected: !crashed },
+    };
+    this.ctx.waitUntil(this.#save());
+  }
+
+  async #fail(message: string, status: SandboxStatus): Promise<void> {
+    this.#state = { ...this.#state, status, lastError: message };
+    await this.#save();
+  }
+
+  #save(): Promise<void> {
+    return this.ctx.storage.put(STATE_KEY, this.#state);
+  }
+}

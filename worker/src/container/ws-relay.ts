@@ -1,0 +1,98 @@
+/**
+ * WebSocket proxy to the gateway. The gateway token is added to the *upstream* URL only:
+ * Access redirects drop query strings, so the browser cannot be relied on to carry it, and
+ * it must never be visible to the browser anyway. Frames are relayed both ways; gateway
+ * errors are rewritten on the way out (see gateway-errors.ts).
+ */
+import { actionableMessage, closeReason, redact, rewriteFrame } from "../gateway-errors.ts";
+import type { PortFetcher } from "./driver.ts";
+
+export interface RelayHooks {
+  /** A frame went either way (for sleepAfter). */
+  activity(): void;
+  opened(): void;
+  closed(): void;
+}
+
+export function isWebSocketUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+/** Codes a peer may not send in a close frame (1005, 1006, 1015) or that are out of range. */
+function sendableCode(code: number | undefined, fallback: number): number {
+  if (code === undefined || code === 1005 || code === 1006 || code === 1015 || code < 1000 || code > 4999) return fallback;
+  return code;
+}
+
+export async function relayWebSocket(request: Request, gateway: PortFetcher, token: string, hooks: RelayHooks): Promise<Response> {
+  const url = new URL(request.url);
+  url.searchParams.set("token", token);
+  const upstreamResponse = await gateway.fetch(new Request(url, { method: "GET", headers: request.headers }));
+  const upstream = upstreamResponse.webSocket;
+  if (!upstream) {
+    const body = redact(await upstreamResponse.text(), [token]);
+    // An HTTP refusal of the upgrade carries the same error texts as the socket does.
+    return new Response(actionableMessage(body) ?? body, { status: upstreamResponse.status === 101 ? 502 : upstreamResponse.status, headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
+  const pair = new WebSocketPair();
+  const client = pair[0];
+  const server = pair[1];
+  // Binary frames as ArrayBuffer on both sides: `send` cannot take the Blob newer
+  // compatibility dates deliver by default.
+  for (const socket of [upstream, server]) {
+    socket.binaryType = "arraybuffer";
+    socket.accept();
+  }
+  hooks.opened();
+
+  let open = true;
+  const finish = () => {
+    if (!open) return;
+    open = false;
+    hooks.closed();
+  };
+  const safeClose = (socket: WebSocket, code: number, reason: string) => {
+    try {
+      socket.close(code, reason);
+    } catch {
+      // Already closing or closed.
+    }
+  };
+
+  server.addEventListener("message", (event) => {
+    hooks.activity();
+    try {
+      upstream.send(event.data);
+    } catch {
+      safeClose(server, 1011, "The gateway connection is gone; reload to reconnect.");
+    }
+  });
+  upstream.addEventListener("message", (event) => {
+    hooks.activity();
+    const data = typeof event.data === "string" ? rewriteFrame(event.data, [token]) : event.data;
+    try {
+      server.send(data);
+    } catch {
+      safeClose(upstream, 1001, "client gone");
+    }
+  });
+  upstream.addEventListener("close", (event) => {
+    safeClose(server, sendableCode(event.code, 1011), closeReason(event.reason, [token]));
+    finish();
+  });
+  server.addEventListener("close", (event) => {
+    safeClose(upstream, sendableCode(event.code, 1000), event.reason);
+    finish();
+  });
+  upstream.addEventListener("error", () => {
+    safeClose(server, 1011, "The gateway connection failed; reload to reconnect.");
+    finish();
+  });
+  server.addEventListener("error", () => {
+    safeClose(upstream, 1011, "client error");
+    finish();
+  });
+
+  return new Response(null, { status: 101, webSocket: client });
+}
+

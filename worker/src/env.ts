@@ -1,0 +1,96 @@
+/**
+ * Every binding, variable and secret the Worker reads: moltworker's names, so an existing
+ * moltworker configuration (`wrangler secret put …`) works unchanged, plus a few moltlab
+ * additions (MOLTLAB_*, R2_ENDPOINT, DEV_MODE_ALLOWED_HOSTS) that production never needs.
+ */
+import type { Sandbox } from "./container/sandbox.ts";
+
+export interface Env {
+  // Bindings
+  Sandbox: DurableObjectNamespace<Sandbox>;
+  ASSETS: Fetcher;
+  /** Declared like upstream (which leaves it unused); the container reaches R2 over S3. */
+  MOLTBOT_BUCKET?: R2Bucket;
+  BROWSER?: Fetcher;
+
+  // Gateway auth (required)
+  MOLTBOT_GATEWAY_TOKEN?: string;
+
+  // Cloudflare Access (required unless the dev-mode bypass applies)
+  CF_ACCESS_TEAM_DOMAIN?: string;
+  CF_ACCESS_AUD?: string;
+
+  // AI providers: Cloudflare AI Gateway, the legacy gateway pair, or direct keys
+  CLOUDFLARE_AI_GATEWAY_API_KEY?: string;
+  CF_AI_GATEWAY_ACCOUNT_ID?: string;
+  CF_AI_GATEWAY_GATEWAY_ID?: string;
+  CF_AI_GATEWAY_MODEL?: string;
+  AI_GATEWAY_API_KEY?: string;
+  AI_GATEWAY_BASE_URL?: string;
+  ANTHROPIC_API_KEY?: string;
+  ANTHROPIC_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+
+  // Modes
+  DEV_MODE?: string;
+  E2E_TEST_MODE?: string;
+  DEBUG_ROUTES?: string;
+  /** moltlab: hostnames (comma-separated) besides loopback where DEV_MODE/E2E_TEST_MODE may skip Access. */
+  DEV_MODE_ALLOWED_HOSTS?: string;
+  /** `never` (default: keep alive) or a duration such as `10m`. */
+  SANDBOX_SLEEP_AFTER?: string;
+
+  // Channels
+  TELEGRAM_BOT_TOKEN?: string;
+  TELEGRAM_DM_POLICY?: string;
+  TELEGRAM_DM_ALLOW_FROM?: string;
+  DISCORD_BOT_TOKEN?: string;
+  DISCORD_DM_POLICY?: string;
+  SLACK_BOT_TOKEN?: string;
+  SLACK_APP_TOKEN?: string;
+
+  // R2 over S3, for the container's backups
+  R2_ACCESS_KEY_ID?: string;
+  R2_SECRET_ACCESS_KEY?: string;
+  CF_ACCOUNT_ID?: string;
+  R2_BUCKET_NAME?: string;
+  /** moltlab: S3 endpoint override (the local R2 stand-in); production derives it from CF_ACCOUNT_ID. */
+  R2_ENDPOINT?: string;
+
+  // Browser / CDP
+  CDP_SECRET?: string;
+  WORKER_URL?: string;
+
+  // moltlab local development (wrangler.jsonc env.local)
+  /** Base URL of moltlab's local Containers platform; used when `ctx.container` is absent. */
+  MOLTLAB_CONTAINERS_URL?: string;
+  /** The local platform's bearer token, when it was started with one. */
+  MOLTLAB_PLATFORM_TOKEN?: string;
+  /** Image the local platform runs. */
+  MOLTLAB_CONTAINER_IMAGE?: string;
+  /** Seconds to wait after SIGTERM for the supervisor's final backup before SIGKILL (default 60). */
+  MOLTLAB_STOP_TIMEOUT?: string;
+}
+
+/** Names whose values are secret: never in responses, logs or errors. */
+export const SECRET_NAMES = [
+  "MOLTBOT_GATEWAY_TOKEN",
+  "CLOUDFLARE_AI_GATEWAY_API_KEY",
+  "AI_GATEWAY_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "OPENAI_API_KEY",
+  "TELEGRAM_BOT_TOKEN",
+  "DISCORD_BOT_TOKEN",
+  "SLACK_BOT_TOKEN",
+  "SLACK_APP_TOKEN",
+  "R2_ACCESS_KEY_ID",
+  "R2_SECRET_ACCESS_KEY",
+  "CDP_SECRET",
+  "CF_ACCESS_AUD",
+  "MOLTLAB_PLATFORM_TOKEN",
+] as const satisfies readonly (keyof Env)[];
+
+/** Environment flags are strings; only "true" (any case) turns one on. */
+export function isTrue(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === "true";
+}

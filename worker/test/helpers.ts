@@ -1,0 +1,61 @@
+/** Shared by the worker tests: tokens, authenticated requests, the Sandbox instance, secrets. */
+import { abortAllDurableObjects, createExecutionContext, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import worker from "../src/index.ts";
+import type { Env } from "../src/env.ts";
+import { SECRET_NAMES } from "../src/env.ts";
+import { SANDBOX_NAME } from "../src/container/settings.ts";
+import type { Sandbox as TestSandbox } from "./entry.ts";
+
+/** Not loopback: the DEV_MODE bypass never applies here unless a test says so. */
+export const BASE = "https://moltbot.example.com";
+
+/** Tokens minted by the Access authority behind the test team domain (see vitest.workspace.ts). */
+export async function accessToken(kind: "valid" | "service" | `broken/${string}` = "valid"): Promise<string> {
+  const response = await fetch(`http://access-tokens.moltlab.test/${kind}`);
+  if (!response.ok) throw new Error(`no token for ${kind}: ${response.status}`);
+  return response.text();
+}
+
+/** A request through the real Worker entry, as a signed-in user. */
+export async function authed(path: string, init: RequestInit = {}, token?: string): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("CF-Access-JWT-Assertion", token ?? (await accessToken()));
+  if (!headers.has("accept")) headers.set("accept", "application/json");
+  return exports.default.fetch(new Request(`${BASE}${path}`, { ...init, headers }));
+}
+
+/** The Worker with a different environment (same Durable Object namespace). */
+export function fetchWithEnv(request: Request, overrides: { [K in keyof Env]?: Env[K] | undefined }): Promise<Response> {
+  return Promise.resolve(worker.fetch(request, { ...env, ...overrides } as unknown as Env, createExecutionContext()));
+}
+
+export function sandboxStub() {
+  return env.Sandbox.get(env.Sandbox.idFromName(SANDBOX_NAME));
+}
+
+/** Runs `work` inside the Sandbox instance the Worker talks to (creating it if needed). */
+export function inSandbox<R>(work: (sandbox: TestSandbox) => R | Promise<R>): Promise<R> {
+  return runInDurableObject(sandboxStub(), (instance: TestSandbox) => work(instance));
+}
+
+/**
+ * A fresh Sandbox per test: empty storage, no alarm, then a new instance (and so a new fake
+ * container). `reset()` from cloudflare:test leaves Durable Object storage alone here.
+ */
+export async function freshSandbox(): Promise<void> {
+  await runInDurableObject(sandboxStub(), async (_instance, state) => {
+    await state.storage.deleteAlarm();
+    await state.storage.deleteAll();
+  });
+  await abortAllDurableObjects();
+}
+
+/** The secret values of the test environment: none may appear in any response. */
+export function secretValues(): string[] {
+  return SECRET_NAMES.map((name) => (env as unknown as Record<string, unknown>)[name]).filter((value): value is string => typeof value === "string" && value !== "");
+}
+
+export function leakedSecrets(text: string): string[] {
+  return secretValues().filter((secret) => text.includes(secret));
+}
