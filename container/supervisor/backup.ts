@@ -38,6 +38,8 @@ export interface BackupResult {
 export interface KnownFile {
   statKey: string;
   sha256: string;
+  /** Size of the uploaded content: for a database, its online-backup copy, not the live file. */
+  size: number;
 }
 
 export interface BackupOptions {
@@ -155,7 +157,7 @@ export class Backup {
     if (entry.type === "symlink") return { path: entry.path, type: "symlink", target: entry.target! };
     const known = this.#known.get(entry.abs);
     if (known && known.statKey === entry.statKey && this.#uploaded.has(known.sha256)) {
-      return { path: entry.path, type: "file", sha256: known.sha256, size: entry.size, mode: entry.mode };
+      return { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode };
     }
     try {
       const content = await this.#readConsistent(entry, work);
@@ -165,7 +167,7 @@ export class Backup {
         this.#uploaded.add(sha256);
         countUpload();
       }
-      this.#known.set(entry.abs, { statKey: entry.statKey, sha256 });
+      this.#known.set(entry.abs, { statKey: entry.statKey, sha256, size: content.size });
       return { path: entry.path, type: "file", sha256, size: content.size, mode: entry.mode };
     } catch (error) {
       // Deleted between the scan and the read: it is simply not part of this snapshot.

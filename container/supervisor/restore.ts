@@ -166,7 +166,7 @@ async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, ro
       await copyFile(join(objects, entry.sha256), temp);
       await chmod(temp, entry.mode);
       await rename(temp, abs);
-      known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256 });
+      known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
       files++;
     } else {
       if (existing) await rm(abs, { recursive: true, force: true });
@@ -214,7 +214,7 @@ async function restoreMoltworkerLayout(staging: string, options: RestoreOptions)
       await mkdir(dirname(abs), { recursive: true });
       for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
       await rename(temp, abs);
-      known.set(abs, { statKey: await fileStatKey(abs), sha256: got.sha256 });
+      known.set(abs, { statKey: await fileStatKey(abs), sha256: got.sha256, size: got.size });
       files++;
     });
   }
