@@ -1,34 +1,16 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
-import { inspectImage } from "../../cli/docker.ts";
 import { hostArch } from "../../cli/host.ts";
-import { LABEL_RECIPE, moltlabLabels } from "../../cli/labels.ts";
-
-const FIXTURE = join(import.meta.dirname, "fixtures/rclone");
+import { moltlabLabels } from "../../cli/labels.ts";
+import { ensureToolImage } from "./tool-image.ts";
 
 /** Host platform only: rclone is a client here, and emulation would only slow it down. */
 export function rcloneImage(): string {
   return `moltlab-tools/rclone:${hostArch()}`;
 }
 
-/**
- * Builds the rclone tool image unless the engine has it already, built from this very
- * Dockerfile (tool images survive the per-run sweep; an edited Dockerfile changes the
- * recipe digest and so triggers a rebuild).
- */
-export async function ensureRcloneImage(): Promise<string> {
-  const tag = rcloneImage();
-  const recipe = createHash("sha256").update(readFileSync(join(FIXTURE, "Dockerfile"))).digest("hex").slice(0, 16);
-  if ((await inspectImage(tag))?.labels[LABEL_RECIPE] === recipe) return tag;
-  const arch = hostArch();
-  // The Dockerfile's LABEL marks it moltlab.kind=tool; deleteOnExit would remove it after the run.
-  await GenericContainer.fromDockerfile(FIXTURE)
-    .withBuildArgs({ TARGETARCH: arch, RECIPE: recipe })
-    .withPlatform(`linux/${arch}`)
-    .build(tag, { deleteOnExit: false });
-  return tag;
+/** Builds the rclone tool image unless the engine has it from this very Dockerfile (see tool-image.ts). */
+export function ensureRcloneImage(): Promise<string> {
+  return ensureToolImage("rclone");
 }
 
 /**

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fingerprint } from "../../emulators/ai-gateway/index.ts";
+import { hostArch, type Arch } from "../../cli/host.ts";
+import type { InstanceType } from "../../emulators/containers/types.ts";
+import {
+  bootTimings,
+  chatCompletion,
+  type Emulators,
+  GATEWAY_URL,
+  type Health,
+  INSTANCE_TYPE,
+  newGatewayToken,
+  OpenclawContainer,
+  openclawEnv,
+  startEmulators,
+} from "./openclaw-harness.ts";
+import { chatTurn, GatewaySocket } from "./openclaw-ws.ts";
+
+/**
+ * The real OpenClaw image, booted by its supervisor under Cloudflare's run profile
+ * (standard-1), answers chats through the AI Gateway emulator: once over the
+ * OpenAI-compatible HTTP endpoint, once over the gateway WebSocket. amd64 is what
+ * Cloudflare runs; arm64 (QEMU here) is the user's boards, with the same checks.
+ */
+/**
+ * amd64 by default. arm64 only on request (MOLTLAB_TEST_ARCHES=amd64,arm64): under QEMU on this
+ * 2-core host the gateway never got ready — at standard-1 it exited 78 after ~4 min, at
+ * standard-3 after ~2.5 min, both times because OpenClaw's startup state migration refused
+ * ("another SQLite maintenance command owns this state directory"). The arm64 image's tools
+ * are covered by openclaw-tools.test.ts; a real arm64 board is the place to run this file.
+ */
+const ARCHES: Arch[] = (process.env.MOLTLAB_TEST_ARCHES?.split(",") as Arch[] | undefined) ?? ["amd64"];
+/**
+ * Cloudflare runs amd64 only, so amd64 gets its profile (standard-1, 1/2 vCPU); arm64 stands
+ * for the user's boards and gets the whole host (standard-3: 2 vCPU, 8 GiB, not privileged).
+ */
+const PROFILE: Record<Arch, InstanceType> = { amd64: INSTANCE_TYPE, arm64: "standard-3" };
+
+describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
+  const token = newGatewayToken();
+  const httpReply = `Pong over HTTP from the fake model (${arch}).`;
+  const wsReply = `Pong over WebSocket from the fake model (${arch}).`;
+  let emulators: Emulators;
+  let openclaw: OpenclawContainer;
+  let ready: Health;
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    openclaw = await OpenclawContainer.start({ arch, env: openclawEnv(emulators, token), instanceType: PROFILE[arch] });
+    ready = await openclaw.waitReady();
+    console.log(`[${arch}] ${PROFILE[arch]} boot (host ${hostArch()}):`, JSON.stringify(bootTimings(ready, openclaw.startedAt)));
+  });
+
+  afterAll(async () => {
+    await openclaw?.dispose();
+    await emulators?.stop();
+  });
+
+  it("boots to gateway-ready: restore, config and gateway phases done, /readyz answers", async () => {
+    expect(ready.status).toBe("running");
+    for (const phase of ["restore", "config", "gateway"]) expect(ready.phases[phase], phase).toMatchObject({ ok: true, durationMs: expect.any(Number) });
+    expect(ready.lastRestore).toMatchObject({ ok: true, source: "empty" });
+    expect((await fetch(`${GATEWAY_URL}/readyz`)).status).toBe(200);
+  });
+
+  it("refuses the chat endpoint without the gateway token", async () => {
+    const response = await fetch(`${GATEWAY_URL}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "openclaw", messages: [{ role: "user", content: "moltlab-http-probe" }] }),
+    });
+    expect(response.status).toBe(401);
+    expect(emulators.aiGateway.log.all({ provider: "anthropic" })).toEqual([]);
+  });
+
+  it("answers POST /v1/chat/completions with the scripted reply, calling the emulator's Anthropic route with stream: true", async () => {
+    // Scripted per test rather than by userText: OpenClaw appends its runtime context as a last
+    // user message, which is the text the emulator's userText matching reads.
+    emulators.aiGateway.load([{ name: "http-probe", match: { provider: "anthropic" }, reply: { text: httpReply } }]);
+    const started = Date.now();
+    const chat = await chatCompletion(token, "moltlab-http-probe: say pong", `moltlab-http-${arch}`);
+    console.log(`[${arch}] first chat turn over HTTP: ${Date.now() - started} ms`);
+    expect(chat.status, chat.body.slice(0, 500)).toBe(200);
+    expect(chat.reply).toContain(httpReply);
+
+    const calls = emulators.aiGateway.log.all({ provider: "anthropic" }).filter((entry) => entry.scenario === "http-probe");
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    const call = calls[0]!;
+    expect(call.path).toMatch(/\/v1\/moltlab-account\/moltlab-gateway\/anthropic\/v1\/messages$/);
+    expect(call.stream).toBe(true);
+    expect(call.status).toBe(200);
+    expect(call.model).toBe("claude-sonnet-4-5");
+    // The key arrives, and the log holds only its fingerprint.
+    const key = openclawEnv(emulators, token).CLOUDFLARE_AI_GATEWAY_API_KEY!;
+    expect(call.headers["x-api-key"]).toBe(`***${fingerprint(key)}`);
+    expect(JSON.stringify(call)).not.toContain(key);
+  });
+
+  it("answers a chat turn over the WebSocket protocol (connect.challenge → connect → chat.send → final)", async () => {
+    emulators.aiGateway.load([{ name: "ws-probe", match: { provider: "anthropic" }, reply: { text: wsReply } }]);
+    const started = Date.now();
+    const { socket, hello } = await GatewaySocket.connect(token);
+    try {
+      expect(hello).toMatchObject({ type: "hello-ok", protocol: 4 });
+      const turn = await chatTurn(socket, `agent:main:moltlab-ws-${arch}`, "moltlab-ws-probe: say pong");
+      console.log(`[${arch}] WebSocket: connect + chat turn ${Date.now() - started} ms (turn ${turn.ms} ms); events: ${socket.eventNames().slice(0, 300)}`);
+      expect(turn.text).toContain(wsReply);
+      expect(emulators.aiGateway.log.all({ provider: "anthropic" }).some((entry) => entry.scenario === "ws-probe" && entry.stream === true)).toBe(true);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("keeps secrets out of the container's log", () => {
+    const text = JSON.stringify(openclaw.logs);
+    const env = openclawEnv(emulators, token);
+    for (const name of ["OPENCLAW_GATEWAY_TOKEN", "CLOUDFLARE_AI_GATEWAY_API_KEY", "R2_SECRET_ACCESS_KEY"]) expect(text, name).not.toContain(env[name]!);
+    expect(openclaw.logs.length).toBeGreaterThan(0);
+  });
+
+  it("stops on SIGTERM with exit code 0", async () => {
+    const started = Date.now();
+    expect(await openclaw.stop()).toBe(0);
+    console.log(`[${arch}] SIGTERM → exit: ${Date.now() - started} ms`);
+    expect(openclaw.logged(/final backup done/).length).toBe(1);
+  });
+});
