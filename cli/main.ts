@@ -1,5 +1,6 @@
 import { image } from "../container/build/index.ts";
 import { clean } from "./clean.ts";
+import { dev } from "./dev.ts";
 import { emulate } from "./emulate.ts";
 import { formatError } from "./errors.ts";
 import { setup } from "./setup/index.ts";
@@ -20,6 +21,8 @@ commands:
                [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
   emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
                [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops
+  dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
+               under wrangler dev [--platform amd64|arm64] [--port N] [--reset]; Ctrl-C stops
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
 `;
 
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   typecheck,
   emulate,
   image,
+  dev,
   clean,
 };
 

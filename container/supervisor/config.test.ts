@@ -161,6 +161,24 @@ describe("reading a restored openclaw.json", () => {
   });
 });
 
+describe("the gateway's bind (OPENCLAW_BIND)", () => {
+  it("is lan by default; loopback binds the gateway and the control API to 127.0.0.1 (host networking)", () => {
+    const lan = loadSettings({ OPENCLAW_GATEWAY_TOKEN: "t0ken-value", HOME: "/home/node" });
+    const loopback = loadSettings({ OPENCLAW_GATEWAY_TOKEN: "t0ken-value", HOME: "/home/node", OPENCLAW_BIND: "loopback" });
+    if (!lan.ok || !loopback.ok) throw new Error("expected valid settings");
+    expect([lan.settings.gatewayBind, lan.settings.controlHost]).toEqual(["lan", "0.0.0.0"]);
+    expect([loopback.settings.gatewayBind, loopback.settings.controlHost]).toEqual(["loopback", "127.0.0.1"]);
+    const explicit = loadSettings({ OPENCLAW_GATEWAY_TOKEN: "t0ken-value", OPENCLAW_BIND: "loopback", MOLTLAB_CONTROL_HOST: "0.0.0.0" });
+    expect(explicit.ok && explicit.settings.controlHost).toBe("0.0.0.0");
+    const result = buildConfig(null, aiGateway, { ...port, gatewayBind: "loopback" });
+    expect(result.ok && (result.config.gateway as { bind: string }).bind).toBe("loopback");
+  });
+
+  it("refuses anything else, naming the accepted values", () => {
+    expect(loadSettings({ OPENCLAW_GATEWAY_TOKEN: "t0ken-value", OPENCLAW_BIND: "tailnet" })).toEqual({ ok: false, problems: [expect.stringContaining("OPENCLAW_BIND must be one of lan, loopback")] });
+  });
+});
+
 describe("logs", () => {
   it("mask every value of a *TOKEN, *KEY, *SECRET, *PASSWORD variable, in messages and fields", () => {
     const secrets = secretValues({ A_TOKEN: "tok-abcdef", B_API_KEY: 'key"with"quotes', R2_SECRET_ACCESS_KEY: "s3cr3t-value", DB_PASSWORD: "hunter22", SHORT_KEY: "1", HOME: "/root" });

@@ -12,7 +12,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Env } from "./env.ts";
+import { type Env, GATEWAY_BINDS, type GatewayBind } from "./env.ts";
 import { parseJson5 } from "./json5.ts";
 
 type Json = Record<string, unknown>;
@@ -71,7 +71,7 @@ export async function writeConfig(path: string, config: Json): Promise<void> {
   await rename(temp, path);
 }
 
-export function buildConfig(existing: Json | null, env: Env, options: { gatewayPort: number }): ConfigResult {
+export function buildConfig(existing: Json | null, env: Env, options: { gatewayPort: number; gatewayBind?: GatewayBind }): ConfigResult {
   const problems: string[] = [];
   const notes: string[] = [];
   const config: Json = existing ? structuredClone(existing) : {};
@@ -86,7 +86,7 @@ export function buildConfig(existing: Json | null, env: Env, options: { gatewayP
   const gateway = objectAt(config, "gateway");
   gateway.mode = "local";
   gateway.port = options.gatewayPort;
-  gateway.bind = "lan";
+  gateway.bind = options.gatewayBind ?? "lan";
   gateway.auth = { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" };
   // Written as false too: a dev-mode run must not leave insecure auth on in a restored config.
   objectAt(gateway, "controlUi").allowInsecureAuth = isTrue(env.OPENCLAW_DEV_MODE);
@@ -252,7 +252,7 @@ const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === "
 const GATEWAY_CHECKS: Record<string, Check> = {
   "gateway.mode": oneOf("local"),
   "gateway.port": port,
-  "gateway.bind": oneOf("lan"),
+  "gateway.bind": oneOf(...GATEWAY_BINDS),
   "gateway.auth.mode": oneOf("token"),
   "gateway.auth.token": nonEmpty,
   "gateway.controlUi.allowInsecureAuth": bool,

@@ -23,6 +23,14 @@ export interface BackupRoot {
   legacyPrefix?: string;
 }
 
+/**
+ * Where the gateway listens: `lan` (all interfaces, the container's own network namespace) or
+ * `loopback` (127.0.0.1 only), for a container on the host's network, where `lan` would
+ * expose the gateway on every interface of the host.
+ */
+export const GATEWAY_BINDS = ["lan", "loopback"] as const;
+export type GatewayBind = (typeof GATEWAY_BINDS)[number];
+
 export interface Settings {
   gatewayToken: string;
   home: string;
@@ -31,6 +39,7 @@ export interface Settings {
   roots: BackupRoot[];
   gatewayBin: string;
   gatewayPort: number;
+  gatewayBind: GatewayBind;
   controlHost: string;
   controlPort: number;
   r2: R2Settings | null;
@@ -94,6 +103,10 @@ export function loadSettings(env: Env): SettingsResult {
 
   const r2 = loadR2(text, problems);
 
+  const bind = text("OPENCLAW_BIND") ?? "lan";
+  if (!(GATEWAY_BINDS as readonly string[]).includes(bind)) problems.push(`OPENCLAW_BIND must be one of ${GATEWAY_BINDS.join(", ")} (got "${bind}")`);
+  const gatewayBind: GatewayBind = bind === "loopback" ? "loopback" : "lan";
+
   const result: Settings = {
     gatewayToken: gatewayToken ?? "",
     home,
@@ -102,7 +115,9 @@ export function loadSettings(env: Env): SettingsResult {
     roots,
     gatewayBin: text("OPENCLAW_BIN") ?? "openclaw",
     gatewayPort: number("MOLTLAB_GATEWAY_PORT", DEFAULT_GATEWAY_PORT, 1, 1),
-    controlHost: text("MOLTLAB_CONTROL_HOST") ?? "0.0.0.0",
+    gatewayBind,
+    // The control API follows the gateway's bind unless told otherwise: loopback keeps both off the host's interfaces.
+    controlHost: text("MOLTLAB_CONTROL_HOST") ?? (gatewayBind === "loopback" ? "127.0.0.1" : "0.0.0.0"),
     controlPort: number("MOLTLAB_CONTROL_PORT", DEFAULT_CONTROL_PORT),
     r2,
     backupIntervalMs: number("MOLTLAB_BACKUP_INTERVAL", 5, 1000, 0.1),

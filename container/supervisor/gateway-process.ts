@@ -6,12 +6,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import type { Env } from "./env.ts";
+import type { Env, GatewayBind } from "./env.ts";
 import type { Logger } from "./log.ts";
 
 export interface GatewayOptions {
   bin: string;
   port: number;
+  bind: GatewayBind;
   env: Record<string, string>;
   log: Logger;
 }
@@ -28,8 +29,8 @@ export function gatewayEnv(env: Env, extra: Record<string, string>): Record<stri
   return { ...out, ...extra };
 }
 
-export function gatewayArgs(port: number): string[] {
-  return ["gateway", "--port", String(port), "--bind", "lan", "--allow-unconfigured"];
+export function gatewayArgs(port: number, bind: GatewayBind = "lan"): string[] {
+  return ["gateway", "--port", String(port), "--bind", bind, "--allow-unconfigured"];
 }
 
 export class GatewayProcess {
@@ -55,8 +56,8 @@ export class GatewayProcess {
 
   /** Resolves with how the process ended. */
   start(): Promise<ExitInfo> {
-    const { bin, port, env, log } = this.#options;
-    const child = spawn(bin, gatewayArgs(port), { env, stdio: ["ignore", "pipe", "pipe"] });
+    const { bin, port, bind, env, log } = this.#options;
+    const child = spawn(bin, gatewayArgs(port, bind), { env, stdio: ["ignore", "pipe", "pipe"] });
     this.#child = child;
     this.startedAt = Date.now();
     for (const [stream, level] of [[child.stdout!, "info"], [child.stderr!, "warn"]] as const) {
@@ -74,7 +75,7 @@ export class GatewayProcess {
         resolve({ code, signal });
       });
     });
-    log.info("gateway", "gateway started", { pid: child.pid, bin, args: gatewayArgs(port) });
+    log.info("gateway", "gateway started", { pid: child.pid, bin, args: gatewayArgs(port, bind) });
     return this.#exit;
   }
 

@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     OPENCLAW_STATE_DIR: settings.stateDir,
     OPENCLAW_CONFIG_PATH: settings.configPath,
   });
-  const gateway = new GatewayProcess({ bin: settings.gatewayBin, port: settings.gatewayPort, env: childEnv, log });
+  const gateway = new GatewayProcess({ bin: settings.gatewayBin, port: settings.gatewayPort, bind: settings.gatewayBind, env: childEnv, log });
   let loop: BackupLoop | null = null;
 
   // Signals are caught from the start: a SIGTERM during boot must not back up a half-restored state.
@@ -196,7 +196,7 @@ async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger
     log.error("config", `refusing to start: ${existing.problem}`, { path: settings.configPath });
     return false;
   }
-  const built = buildConfig(existing.config, env, { gatewayPort: settings.gatewayPort });
+  const built = buildConfig(existing.config, env, { gatewayPort: settings.gatewayPort, gatewayBind: settings.gatewayBind });
   if (!built.ok) {
     log.error("config", `refusing to start: the OpenClaw config would be invalid — ${built.problems.join("; ")}`, { problems: built.problems, path: settings.configPath });
     return false;

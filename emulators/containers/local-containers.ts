@@ -13,7 +13,7 @@ import { limitsFor } from "./instance-types.ts";
 import { leftoverDecision, processAlive } from "./leftovers.ts";
 import { waitForHttp } from "./port-ready.ts";
 import {
-  createRequest, dockerName, isContainerName, LABEL_CONTAINER, LABEL_OWNER, ownerLabel, platformFilter, publishedPorts,
+  createRequest, dockerName, hostNetworkPorts, isContainerName, LABEL_CONTAINER, LABEL_OWNER, ownerLabel, platformFilter, publishedPorts,
 } from "./run-profile.ts";
 import { validateSignal, validateSpec, validateStopOptions, type NormalizedSpec } from "./spec.ts";
 import { signalOf, statusOf, type Phase } from "./state.ts";
@@ -197,7 +197,9 @@ export class LocalContainers {
       instance.timings.startMs = elapsed(started);
       const info = await container.inspect();
       instance.startedAt = info.State.StartedAt;
-      instance.ports = publishedPorts(info.NetworkSettings.Ports as Record<string, { HostIp: string; HostPort: string }[] | null>);
+      instance.ports = spec.network === "host"
+        ? hostNetworkPorts(spec.ports)
+        : publishedPorts(info.NetworkSettings.Ports as Record<string, { HostIp: string; HostPort: string }[] | null>);
       instance.exited = this.watchExit(instance, container);
       // A process that died within the inspect above is already "exited": keep that phase.
       if (instance.phase === "starting") instance.phase = "running";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { limitsFor } from "./instance-types.ts";
-import { createRequest, dockerName, isContainerName, ownerLabel, publishedPorts } from "./run-profile.ts";
+import { createRequest, dockerName, hostNetworkPorts, isContainerName, ownerLabel, publishedPorts } from "./run-profile.ts";
 import { validateSpec } from "./spec.ts";
 
 describe("the Docker run profile", () => {
@@ -33,6 +33,19 @@ describe("the Docker run profile", () => {
   it("reads host URLs of published ports from an inspect, preferring the loopback binding", () => {
     expect(publishedPorts({ "18789/tcp": [{ HostIp: "127.0.0.1", HostPort: "49153" }], "9222/tcp": null })).toEqual({ "18789": "http://127.0.0.1:49153" });
     expect(publishedPorts(undefined)).toEqual({});
+  });
+
+  it("with network host: the host's namespace, nothing published, no host-gateway entry, ports on the host's loopback", () => {
+    const hostSpec = validateSpec({ image: "moltlab/openclaw:1-amd64", ports: [18789, 18790], network: "host" });
+    const hostRequest = createRequest("moltbot", hostSpec, limitsFor("standard-1", 2), "host:42") as unknown as typeof request;
+    expect(hostRequest._body.HostConfig).toMatchObject({ NetworkMode: "host", Privileged: false, Memory: 4 * 1024 ** 3 });
+    expect(hostRequest._body.HostConfig).not.toHaveProperty("PortBindings");
+    expect(hostRequest._body.HostConfig).not.toHaveProperty("ExtraHosts");
+    expect(hostNetworkPorts(hostSpec.ports)).toEqual({ "18789": "http://127.0.0.1:18789", "18790": "http://127.0.0.1:18790" });
+  });
+
+  it("rejects an unknown network mode with the accepted ones", () => {
+    expect(() => validateSpec({ image: "i", ports: [], network: "none" })).toThrow(/network must be one of bridge, host/);
   });
 
   it("names containers with a prefix and accepts only Docker-safe names", () => {

@@ -46,6 +46,15 @@ export function platformFilter(extra: string[] = []): { label: string[] } {
  */
 export function createRequest(name: string, spec: NormalizedSpec, limits: ContainerLimits, owner: string): Docker.ContainerCreateOptions {
   const portKeys = spec.ports.map((port) => `${port}/tcp`);
+  // Host networking shares the host's ports: nothing to publish, and no bridge gateway for host-gateway.
+  const network = spec.network === "host"
+    ? { NetworkMode: "host" }
+    : {
+        NetworkMode: "bridge",
+        PortBindings: Object.fromEntries(portKeys.map((key) => [key, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
+        // Lets a sandbox reach emulators started with --host 0.0.0.0 (see the root README).
+        ExtraHosts: ["host.docker.internal:host-gateway"],
+      };
   const body = {
     Image: spec.image,
     // Through the API body only: nothing on a command line, nothing in a URL.
@@ -65,16 +74,18 @@ export function createRequest(name: string, spec: NormalizedSpec, limits: Contai
       // Equal to Memory: no swap, so exceeding the instance type's memory is an OOM kill, as there.
       MemorySwap: limits.memorySwapBytes,
       PidsLimit: limits.pidsLimit,
-      NetworkMode: "bridge",
-      PortBindings: Object.fromEntries(portKeys.map((key) => [key, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
-      // Lets a sandbox reach emulators started with --host 0.0.0.0 (see the root README).
-      ExtraHosts: ["host.docker.internal:host-gateway"],
+      ...network,
       RestartPolicy: { Name: "no" },
       AutoRemove: false,
       Init: false,
     },
   };
   return { _query: { name: dockerName(name), platform: spec.platform }, _body: body } as unknown as Docker.ContainerCreateOptions;
+}
+
+/** Host networking: each container port is the same port on the host's loopback. */
+export function hostNetworkPorts(ports: readonly number[]): Record<string, string> {
+  return Object.fromEntries(ports.map((port) => [String(port), `http://127.0.0.1:${port}`]));
 }
 
 /** Container port → host URL, from `NetworkSettings.Ports` of an inspect. */

@@ -6,7 +6,8 @@
 import { PlatformError } from "./errors.ts";
 import { describeInstanceTypes, isInstanceType } from "./instance-types.ts";
 import {
-  DEFAULT_INSTANCE_TYPE, DEFAULT_PLATFORM, PLATFORMS, type ContainerSpec, type InstanceType, type Platform, type StopOptions,
+  DEFAULT_INSTANCE_TYPE, DEFAULT_NETWORK, DEFAULT_PLATFORM, NETWORK_MODES, PLATFORMS, type ContainerSpec, type InstanceType, type NetworkMode, type Platform,
+  type StopOptions,
 } from "./types.ts";
 
 export const DEFAULT_PORT_READY_TIMEOUT_MS = 120_000;
@@ -22,6 +23,7 @@ export interface NormalizedSpec {
   cmd?: string[];
   instanceType: InstanceType;
   platform: Platform;
+  network: NetworkMode;
   ports: number[];
   labels: Record<string, string>;
   waitForPorts: boolean;
@@ -29,7 +31,7 @@ export interface NormalizedSpec {
 }
 
 const SPEC_KEYS: readonly (keyof ContainerSpec)[] = [
-  "image", "env", "entrypoint", "cmd", "instanceType", "platform", "ports", "labels", "waitForPorts", "portReadyTimeoutMs",
+  "image", "env", "entrypoint", "cmd", "instanceType", "platform", "network", "ports", "labels", "waitForPorts", "portReadyTimeoutMs",
 ];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -84,6 +86,8 @@ export function validateSpec(input: unknown): NormalizedSpec {
   }
   const platform = raw.platform ?? DEFAULT_PLATFORM;
   if (!(PLATFORMS as readonly unknown[]).includes(platform)) throw invalid(`platform must be one of ${PLATFORMS.join(", ")}, not ${JSON.stringify(platform)}`);
+  const network = raw.network ?? DEFAULT_NETWORK;
+  if (!(NETWORK_MODES as readonly unknown[]).includes(network)) throw invalid(`network must be one of ${NETWORK_MODES.join(", ")}, not ${JSON.stringify(network)}`);
   if (!Array.isArray(raw.ports)) throw invalid("ports must be an array of container ports (use [] for none)");
   const ports = raw.ports as unknown[];
   for (const port of ports) {
@@ -99,6 +103,7 @@ export function validateSpec(input: unknown): NormalizedSpec {
     env,
     instanceType,
     platform: platform as Platform,
+    network: network as NetworkMode,
     ports: ports as number[],
     labels,
     waitForPorts: raw.waitForPorts ?? true,

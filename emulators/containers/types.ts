@@ -14,6 +14,15 @@ export type Platform = (typeof PLATFORMS)[number];
 /** Cloudflare runs linux/amd64 only; arm64 exists here to compare with the user's boards. */
 export const DEFAULT_PLATFORM: Platform = "linux/amd64";
 
+/**
+ * bridge (default): Docker's bridge, ports published on 127.0.0.1:<random>. host: the host's
+ * network namespace, nothing published, `ports[p]` = http://127.0.0.1:<p> — for machines whose
+ * traffic must stay on loopback; the app should then bind 127.0.0.1 itself (nothing else shields it).
+ */
+export const NETWORK_MODES = ["bridge", "host"] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+export const DEFAULT_NETWORK: NetworkMode = "bridge";
+
 export interface ContainerSpec {
   /** A local image reference; the platform never pulls. */
   image: string;
@@ -23,7 +32,9 @@ export interface ContainerSpec {
   cmd?: string[];
   instanceType?: InstanceType;
   platform?: Platform;
-  /** Container ports to publish on 127.0.0.1 (random host ports). */
+  /** Default "bridge"; see NETWORK_MODES. */
+  network?: NetworkMode;
+  /** Container ports to publish on 127.0.0.1 (random host ports; with network "host", the same ports on the host). */
   ports: number[];
   /** Extra labels; keys starting with `moltlab.` are the platform's own and rejected. */
   labels?: Record<string, string>;

@@ -25,6 +25,8 @@ export interface Env {
   CF_AI_GATEWAY_ACCOUNT_ID?: string;
   CF_AI_GATEWAY_GATEWAY_ID?: string;
   CF_AI_GATEWAY_MODEL?: string;
+  /** moltlab: AI Gateway origin override (the AI Gateway emulator); production uses gateway.ai.cloudflare.com. */
+  CF_AI_GATEWAY_BASE_URL?: string;
   AI_GATEWAY_API_KEY?: string;
   AI_GATEWAY_BASE_URL?: string;
   ANTHROPIC_API_KEY?: string;
@@ -68,6 +70,13 @@ export interface Env {
   MOLTLAB_PLATFORM_TOKEN?: string;
   /** Image the local platform runs. */
   MOLTLAB_CONTAINER_IMAGE?: string;
+  /** The image's platform on the local platform: `linux/amd64` (default, like Cloudflare) or `linux/arm64`. */
+  MOLTLAB_CONTAINER_PLATFORM?: string;
+  /**
+   * `bridge` (default) or `host`: the local platform's network mode. With `host` the container
+   * shares the host's network and the gateway and control API bind 127.0.0.1 only.
+   */
+  MOLTLAB_CONTAINERS_NETWORK?: string;
   /** Seconds to wait after SIGTERM for the supervisor's final backup before SIGKILL (default 60). */
   MOLTLAB_STOP_TIMEOUT?: string;
 }

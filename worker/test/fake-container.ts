@@ -163,11 +163,11 @@ export class FakeContainer implements ContainerApi {
     const url = new URL(request.url);
     if (url.pathname === "/readyz") return new Response(this.#readyGate ? "starting" : "ready", { status: this.#readyGate ? 503 : 200 });
     this.gatewayRequests.push(seen(request));
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.#socket(url.searchParams.get("token"));
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.#socket();
     return Response.json({ fakeGateway: true, method: request.method, path: url.pathname, query: url.search, headers: seen(request).headers });
   }
 
-  #socket(queryToken: string | null): Response {
+  #socket(): Response {
     const pair = new WebSocketPair();
     const server = pair[1];
     server.binaryType = "arraybuffer";
@@ -187,7 +187,8 @@ export class FakeContainer implements ContainerApi {
         return;
       }
       const frame = JSON.parse(event.data) as { id?: string; method?: string; params?: { auth?: { token?: string } } };
-      const token = frame.params?.auth?.token ?? queryToken;
+      // Like OpenClaw: only the connect request's auth.token counts, never the URL's query.
+      const token = frame.params?.auth?.token;
       const error = !token
         ? "unauthorized: gateway token missing (set gateway.remote.token to match gateway.auth.token)"
         : token !== this.#token()

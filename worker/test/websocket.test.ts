@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MAX_CLOSE_REASON_BYTES, closeReason, truncateUtf8 } from "../src/gateway-errors.ts";
+import { withGatewayToken } from "../src/container/ws-relay.ts";
 import { accessToken, authed, freshSandbox, inSandbox, leakedSecrets } from "./helpers.ts";
 
 let token: string;
@@ -49,7 +50,10 @@ describe("WebSocket proxy to the gateway", () => {
     const url = new URL(upstream.url);
     expect(url.searchParams.get("token")).toBe(env.MOLTBOT_GATEWAY_TOKEN);
     expect(url.searchParams.get("session")).toBe("main");
-    expect(await inSandbox((sandbox) => sandbox.fake.framesFromClient)).toContain("hello through the Worker");
+    const fromClient = await inSandbox((sandbox) => sandbox.fake.framesFromClient);
+    // The browser's connect had no token; the gateway's has the server's, in params.auth (where OpenClaw reads it).
+    expect(JSON.parse(fromClient[0]!)).toMatchObject({ method: "connect", params: { client: { id: "test" }, auth: { token: env.MOLTBOT_GATEWAY_TOKEN } } });
+    expect(fromClient).toContain("hello through the Worker");
     client.socket.close(1000, "bye");
   });
 
@@ -124,5 +128,16 @@ describe("close reasons", () => {
     expect(new TextEncoder().encode(reason).length).toBeLessThanOrEqual(123);
     expect(reason).toBe("é".repeat(61));
     expect(truncateUtf8("short", 123)).toBe("short");
+  });
+});
+
+describe("the token in the connect request", () => {
+  it("is filled in when the client sent none, kept when it sent one, and other frames pass unchanged", () => {
+    const injected = JSON.parse(withGatewayToken(connectFrame, "server-token")!);
+    expect(injected).toMatchObject({ type: "req", id: "c1", method: "connect", params: { minProtocol: 4, auth: { token: "server-token" } } });
+    const own = JSON.stringify({ type: "req", id: "c2", method: "connect", params: { auth: { token: "client-token" } } });
+    expect(withGatewayToken(own, "server-token")).toBe(own);
+    expect(withGatewayToken(JSON.stringify({ type: "req", id: "c3", method: "chat.send", params: {} }), "server-token")).toBeNull();
+    expect(withGatewayToken("not json", "server-token")).toBeNull();
   });
 });

@@ -6,7 +6,7 @@
  * directly; the platform driver caches their URLs, so warm requests cost no platform call.
  */
 import { HttpPlatformDriver } from "../../../emulators/containers/driver.ts";
-import type { ContainerState } from "../../../emulators/containers/types.ts";
+import type { ContainerState, NetworkMode, Platform } from "../../../emulators/containers/types.ts";
 import type { ContainerDriver, DriverState, ExitInfo, PortFetcher, SignalName, StartSpec, StopOptions, StopOutcome } from "./driver.ts";
 
 export interface PlatformDriverOptions {
@@ -17,8 +17,19 @@ export interface PlatformDriverOptions {
   /** Container name on the platform: one per Durable Object. */
   name: string;
   image: string;
+  /** Default linux/amd64 (the platform's default, like Cloudflare). */
+  platform?: Platform;
+  /** Default bridge. */
+  network?: NetworkMode;
   ports: readonly number[];
 }
+
+/**
+ * On the host's network a gateway bound to every interface would be reachable from the
+ * host's LAN: both servers in the container bind loopback instead (the supervisor's
+ * OPENCLAW_BIND; the control API follows it).
+ */
+export const HOST_NETWORK_ENV = { OPENCLAW_BIND: "loopback" } as const;
 
 export class PlatformDriver implements ContainerDriver {
   readonly #platform: HttpPlatformDriver;
@@ -35,7 +46,12 @@ export class PlatformDriver implements ContainerDriver {
   async start(spec: StartSpec): Promise<void> {
     // The DO does its own readiness wait (and serves the loading page meanwhile), so the
     // platform returns as soon as the process runs.
-    await this.#platform.start({ image: this.#options.image, env: spec.env, entrypoint: spec.entrypoint, ports: [...this.#options.ports], waitForPorts: false });
+    const { image, platform, network, ports } = this.#options;
+    const env = network === "host" ? { ...spec.env, ...HOST_NETWORK_ENV } : spec.env;
+    await this.#platform.start({
+      image, env, entrypoint: spec.entrypoint, ports: [...ports], waitForPorts: false,
+      ...(platform ? { platform } : {}), ...(network ? { network } : {}),
+    });
     this.#reported = null;
   }
 

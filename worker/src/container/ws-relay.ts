@@ -1,8 +1,11 @@
 /**
- * WebSocket proxy to the gateway. The gateway token is added to the *upstream* URL only:
+ * WebSocket proxy to the gateway. The gateway token is added on the *upstream* side only:
  * Access redirects drop query strings, so the browser cannot be relied on to carry it, and
- * it must never be visible to the browser anyway. Frames are relayed both ways; gateway
- * errors are rewritten on the way out (see gateway-errors.ts).
+ * it must never be visible to the browser anyway. OpenClaw reads it from the `connect`
+ * request's `params.auth.token` (its WebSocket handshake ignores the URL's query), so the
+ * relay fills it into the client's first `connect` frame when the client sent none; the URL
+ * keeps moltworker's `?token=` too. Frames are relayed both ways; gateway errors are
+ * rewritten on the way out (see gateway-errors.ts).
  */
 import { actionableMessage, closeReason, redact, rewriteFrame } from "../gateway-errors.ts";
 import type { PortFetcher } from "./driver.ts";
@@ -22,6 +25,24 @@ export function isWebSocketUpgrade(request: Request): boolean {
 function sendableCode(code: number | undefined, fallback: number): number {
   if (code === undefined || code === 1005 || code === 1006 || code === 1015 || code < 1000 || code > 4999) return fallback;
   return code;
+}
+
+/**
+ * The client's `connect` request with the gateway token in `params.auth.token` (a token the
+ * client sent itself is kept); `null` for any other frame, which passes unchanged.
+ */
+export function withGatewayToken(frame: string, token: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame);
+  } catch {
+    return null;
+  }
+  const request = parsed as { type?: unknown; method?: unknown; params?: { auth?: { token?: unknown } } } | null;
+  if (request?.type !== "req" || request.method !== "connect" || typeof request.params !== "object" || request.params === null) return null;
+  const auth = typeof request.params.auth === "object" && request.params.auth !== null ? request.params.auth : {};
+  if (typeof auth.token === "string" && auth.token !== "") return frame;
+  return JSON.stringify({ ...request, params: { ...request.params, auth: { ...auth, token } } });
 }
 
 export async function relayWebSocket(request: Request, gateway: PortFetcher, token: string, hooks: RelayHooks): Promise<Response> {
@@ -59,10 +80,20 @@ export async function relayWebSocket(request: Request, gateway: PortFetcher, tok
     }
   };
 
+  // Until the client's connect request went through the relay (it is the first frame it sends).
+  let connectPending = true;
   server.addEventListener("message", (event) => {
     hooks.activity();
+    let data = event.data;
+    if (connectPending && typeof data === "string") {
+      const connect = withGatewayToken(data, token);
+      if (connect !== null) {
+        connectPending = false;
+        data = connect;
+      }
+    }
     try {
-      upstream.send(event.data);
+      upstream.send(data);
     } catch {
       safeClose(server, 1011, "The gateway connection is gone; reload to reconnect.");
     }

@@ -1,0 +1,134 @@
+/**
+ * `moltlab dev [--platform amd64|arm64] [--port N] [--reset]`: the local sandbox in the
+ * foreground (see sandbox.ts) until Ctrl-C or SIGTERM, which stop it in order and leave
+ * nothing running. State (the R2 bucket, the Durable Object) is kept across runs in the
+ * cache dir; `--reset` starts from an empty one.
+ */
+import os from "node:os";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ARCHES, cacheDir, type Arch } from "./host.ts";
+import { UserError } from "./errors.ts";
+import { providerFromEnv, startSandbox, type Provider, type StartedSandbox } from "./sandbox.ts";
+import { setup } from "./setup/index.ts";
+import { formatSeconds, StepRunner } from "./ui.ts";
+
+export const DEFAULT_DEV_PORT = 8787;
+
+export interface DevArgs {
+  arch: Arch;
+  port: number;
+  reset: boolean;
+}
+
+export function parseDevArgs(args: readonly string[]): DevArgs {
+  const parsed: DevArgs = { arch: "amd64", port: DEFAULT_DEV_PORT, reset: false };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i]!.split("=", 2) as [string, string | undefined];
+    const value = () => inline ?? args[++i] ?? "";
+    if (flag === "--platform") {
+      const platform = value().replace(/^linux\//, "");
+      if (!(ARCHES as readonly string[]).includes(platform)) throw new UserError(`--platform ${platform || "(missing)"} is not amd64 or arm64`, "use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
+      parsed.arch = platform as Arch;
+    } else if (flag === "--port") {
+      const port = value();
+      if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UserError(`--port ${port || "(missing)"} is not a port number`, `use e.g. \`npm run dev -- --port ${DEFAULT_DEV_PORT}\` (0 picks a free port)`);
+      parsed.port = Number(port);
+    } else if (flag === "--reset" && inline === undefined) {
+      parsed.reset = true;
+    } else {
+      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab dev [--platform amd64|arm64] [--port N] [--reset]");
+    }
+  }
+  return parsed;
+}
+
+/** Where `moltlab dev` keeps wrangler's state (the R2 bucket, the Sandbox Durable Object). */
+export function devStateDir(): string {
+  return join(cacheDir(), "dev", "state");
+}
+
+function describeProvider(provider: Provider, sandbox: StartedSandbox): string {
+  if (provider.kind === "ai-gateway") return "your Cloudflare AI Gateway (CF_AI_GATEWAY_* from your environment)";
+  if (provider.kind === "anthropic") return "Anthropic directly (ANTHROPIC_API_KEY from your environment)";
+  return `the AI Gateway emulator (fake replies; scenarios: POST ${sandbox.aiGateway!.controlUrl}/scenarios)`;
+}
+
+export async function dev(args: readonly string[]): Promise<number> {
+  const options = parseDevArgs(args);
+  const provider = providerFromEnv();
+  // Installed first: a Ctrl-C during startup stops what has started instead of leaving it behind.
+  const abort = new AbortController();
+  let signals = 0;
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        // The platform removes the container on its next start; wrangler's group dies with us.
+        console.error("moltlab dev: stopping at once; the next `npm run dev` removes what is left");
+        process.exit(128 + os.constants.signals[signal]);
+      }
+      console.log(`\nmoltlab dev: ${signal}, stopping (press Ctrl-C again to stop at once)`);
+      abort.abort();
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+
+  if (process.env.MOLTLAB_AUTO_SETUP !== "0") await setup(new StepRunner());
+  if (abort.signal.aborted) return 128 + os.constants.signals[await stopRequested];
+
+  const started = performance.now();
+  const steps = new StepRunner();
+  const stateDir = devStateDir();
+  console.log(`\nmoltlab dev: starting the local sandbox (linux/${options.arch})`);
+  if (options.reset) {
+    await steps.step("reset state", async () => {
+      await rm(stateDir, { recursive: true, force: true });
+      return { status: "done", detail: `removed ${stateDir}` };
+    });
+  }
+  let sandbox: StartedSandbox;
+  try {
+    sandbox = await startSandbox({
+      arch: options.arch, port: options.port, persistTo: stateDir, provider, steps, signal: abort.signal,
+      onWorkerLine: (line) => process.stdout.write(`  [worker] ${line}\n`),
+    });
+  } catch (error) {
+    if (abort.signal.aborted) return 128 + os.constants.signals[await stopRequested];
+    throw error;
+  }
+
+  const identity = sandbox.access.identities[0]!;
+  const serviceJwt = sandbox.access.mintServiceToken();
+  const hostOnly = sandbox.network === "host" ? "on this machine's loopback only (host networking)" : "on the Docker bridge, published on 127.0.0.1";
+  process.stdout.write([
+    "",
+    `moltlab dev is ready (${formatSeconds((performance.now() - started) / 1000)}); OpenClaw starts on the first request (about a minute).`,
+    `  open         ${sandbox.url}/`,
+    `  log in as    ${identity} (the Access login page lets you pick it, or type another email)`,
+    `  admin        ${sandbox.url}/_admin/`,
+    `  model        ${describeProvider(provider, sandbox)}`,
+    `  gateway      ${hostOnly}; image ${sandbox.image}`,
+    `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
+    `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
+    `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,
+    "Ctrl-C stops everything.",
+    "",
+  ].join("\n"));
+
+  const signal = await Promise.race([
+    stopRequested,
+    sandbox.wrangler.exited.then(({ code, signal: ended }) => {
+      if (abort.signal.aborted) return null; // our own stop ended it
+      console.error(`moltlab dev: wrangler dev exited on its own (${ended ?? `code ${code}`}); stopping the rest`);
+      return null;
+    }),
+  ]);
+  console.log("moltlab dev: stopping");
+  const stopping = new StepRunner();
+  await sandbox.stop(stopping);
+  console.log("moltlab dev: stopped; nothing left running");
+  return signal ? 128 + os.constants.signals[signal] : 1;
+}

@@ -1,0 +1,76 @@
+/**
+ * What `wrangler dev` gets for the local sandbox: worker/wrangler.jsonc's `env.local`, with
+ * absolute paths (the generated file lives in a temp dir), the R2 bucket also served over S3
+ * (`local_dev.experimental_s3_credentials`, the same bucket as the Worker's binding), and the
+ * run's settings as vars; secrets go to a .dev.vars beside it. Pure, so it is unit-tested.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseJson5 } from "../container/supervisor/json5.ts";
+import { UserError } from "./errors.ts";
+import { ROOT } from "./host.ts";
+
+export const WORKER_CONFIG = join(ROOT, "worker/wrangler.jsonc");
+export const ENVIRONMENT = "local";
+
+interface R2Binding {
+  binding: string;
+  bucket_name: string;
+  [key: string]: unknown;
+}
+
+interface WranglerConfig {
+  main: string;
+  assets?: { directory: string; [key: string]: unknown };
+  containers?: unknown;
+  env?: Record<string, { vars?: Record<string, string>; r2_buckets?: R2Binding[]; [key: string]: unknown }>;
+  [key: string]: unknown;
+}
+
+export interface R2Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export function readWorkerConfig(path: string = WORKER_CONFIG): WranglerConfig {
+  return parseJson5(readFileSync(path, "utf8")) as WranglerConfig;
+}
+
+/** The bucket of the `MOLTBOT_BUCKET` binding in env.local (moltworker's `moltbot-data`). */
+export function bucketOf(config: WranglerConfig): string {
+  const bucket = config.env?.[ENVIRONMENT]?.r2_buckets?.find((item) => item.binding === "MOLTBOT_BUCKET")?.bucket_name;
+  if (!bucket) throw new Error(`${WORKER_CONFIG}: env.${ENVIRONMENT} has no MOLTBOT_BUCKET r2_buckets entry`);
+  return bucket;
+}
+
+export function sandboxWranglerConfig(config: WranglerConfig, vars: Record<string, string>, r2: R2Credentials, workerDir: string = join(ROOT, "worker")): object {
+  const local = config.env?.[ENVIRONMENT];
+  if (!local) throw new Error(`${WORKER_CONFIG} has no env.${ENVIRONMENT}`);
+  // `containers` would make wrangler try to build and run them: this machine's platform does that instead.
+  const { $schema: _schema, containers: _containers, env: _env, ...top } = config;
+  return {
+    ...top,
+    main: join(workerDir, config.main),
+    ...(config.assets ? { assets: { ...config.assets, directory: join(workerDir, config.assets.directory) } } : {}),
+    env: {
+      [ENVIRONMENT]: {
+        ...local,
+        vars: { ...local.vars, ...vars },
+        r2_buckets: (local.r2_buckets ?? []).map((bucket) => ({
+          ...bucket,
+          local_dev: { experimental_s3_credentials: { accessKeyId: r2.accessKeyId, secretAccessKey: r2.secretAccessKey } },
+        })),
+      },
+    },
+  };
+}
+
+/** .dev.vars text. Values stay unquoted-safe: anything dotenv would reinterpret is refused, naming the variable. */
+export function devVars(secrets: Record<string, string>): string {
+  return Object.entries(secrets).map(([name, value]) => {
+    if (/["'\\\r\n`$#\s]/.test(value) || value === "") {
+      throw new UserError(`${name} contains a quote, backslash, space, #, $ or newline (or is empty)`, `set ${name} to the plain key value`);
+    }
+    return `${name}=${value}\n`;
+  }).join("");
+}

@@ -1,0 +1,343 @@
+/**
+ * End to end, as `moltlab dev` runs it (the same startSandbox): the Worker under wrangler dev
+ * → the local Containers platform → the real OpenClaw image (amd64, host networking: all
+ * traffic on 127.0.0.1) → the AI Gateway emulator; logged in through the Access emulator;
+ * state in the R2 bucket that wrangler dev serves to the Worker's binding and, over S3, to the
+ * container. Cold-start timings are printed, never asserted.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
+import { StepRunner } from "../../cli/ui.ts";
+import type { Scenario } from "../../emulators/ai-gateway/index.ts";
+
+const MINUTES = 60_000;
+const HTTP_REPLY = "Pong over HTTP through the Worker, from the scripted gateway.";
+const WS_REPLY = "Pong over the WebSocket through the Worker, from the scripted gateway.";
+const MEMORY_TEXT = `moltlab-e2e-memory-${randomBytes(6).toString("hex")}`;
+const MEMORY_FILE = "/home/node/.openclaw/workspace/memory/moltlab-e2e.md";
+const SESSION = `agent:main:moltlab-e2e-${randomBytes(4).toString("hex")}`;
+/** Its own session: the emulator picks a scenario's turn by the assistant turns already in the conversation. */
+const MEMORY_SESSION = `${SESSION}-memory`;
+
+// Matched by provider only and loaded right before each turn: OpenClaw appends its own context
+// after the user's text, so the last user text is not what the test typed.
+const reply = (name: string, text: string): Scenario[] => [{ name, match: { provider: "anthropic" }, reply: { text } }];
+const MEMORY_SCENARIO: Scenario[] = [{
+  name: "memory",
+  match: { provider: "anthropic" },
+  // OpenClaw really runs the tool the fake model asks for, then comes back for the next turn.
+  turns: [{ text: "Writing it down.", toolCalls: [{ name: "write", input: { path: MEMORY_FILE, content: MEMORY_TEXT } }] }, { text: "Noted." }],
+}];
+
+/** Polls `check` until it returns something other than undefined/false; fails naming `what` and the last error or value. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+type Frame =
+  | { type: "event"; event: string; payload?: Record<string, unknown> }
+  | { type: "res"; id: string; ok: boolean; payload?: unknown; error?: unknown };
+
+/** OpenClaw's gateway protocol through the Worker: no auth.token in `connect`, the Worker injects it. */
+class WorkerSocket {
+  readonly frames: Frame[] = [];
+  closed: string | null = null;
+  readonly #ws: WebSocket;
+  #wake = () => undefined as void;
+
+  constructor(url: string, headers: Record<string, string>) {
+    this.#ws = new WebSocket(url.replace(/^http/, "ws"), { headers } as unknown as string[]);
+    this.#ws.addEventListener("message", (message) => {
+      this.frames.push(JSON.parse(String(message.data)) as Frame);
+      this.#wake();
+    });
+    this.#ws.addEventListener("close", (event) => {
+      this.closed = `closed ${event.code} ${event.reason}`;
+      this.#wake();
+    });
+  }
+
+  until<T>(what: string, find: () => T | undefined, timeoutMs = 2 * MINUTES): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; frames: ${this.describe()}`)), timeoutMs);
+      this.#wake = () => {
+        const found = find();
+        if (found !== undefined || this.closed) {
+          clearTimeout(timer);
+          if (found !== undefined) resolve(found);
+          else reject(new Error(`socket ${this.closed} while waiting for ${what}; frames: ${this.describe()}`));
+        }
+      };
+      this.#wake();
+    });
+  }
+
+  async request(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<unknown> {
+    const id = randomUUID();
+    this.#ws.send(JSON.stringify({ type: "req", id, method, params }));
+    const frame = await this.until(`the answer to ${method}`, () => this.frames.find((item): item is Frame & { type: "res" } => item.type === "res" && item.id === id), timeoutMs);
+    if (!frame.ok) throw new Error(`${method} failed: ${JSON.stringify(frame.error)}`);
+    return frame.payload;
+  }
+
+  event(name: string, where: (payload: Record<string, unknown>) => boolean = () => true): Record<string, unknown> | undefined {
+    const frame = this.frames.find((item) => item.type === "event" && item.event === name && where(item.payload ?? {}));
+    return frame?.type === "event" ? (frame.payload ?? {}) : undefined;
+  }
+
+  describe(): string {
+    return this.frames.map((frame) => (frame.type === "event" ? `${frame.event}${typeof frame.payload?.state === "string" ? `:${frame.payload.state}` : ""}` : `res:${frame.ok}`)).join(", ").slice(0, 600);
+  }
+
+  close(): void {
+    this.#ws.close();
+  }
+}
+
+/** Who listens on these ports in this network namespace (/proc/net/tcp{,6}): "loopback" or "any" per socket. */
+async function listeners(ports: number[]): Promise<Record<number, string[]>> {
+  const found: Record<number, string[]> = Object.fromEntries(ports.map((port) => [port, []]));
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of (await readFile(file, "utf8").catch(() => "")).split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== "0A" || !local) continue; // 0A: LISTEN
+      const [address, portHex] = local.split(":");
+      const port = parseInt(portHex!, 16);
+      if (!(port in found)) continue;
+      const loopback = address === "0100007F" || address === "00000000000000000000000001000000";
+      const kind = loopback ? "loopback" : /^0+$/.test(address!) ? "any" : `address ${address}`;
+      if (!found[port]!.includes(kind)) found[port]!.push(kind);
+    }
+  }
+  return found;
+}
+
+/** Live (not zombie) processes of a process group, from /proc/<pid>/stat. */
+async function liveInGroup(group: number): Promise<number[]> {
+  const live: number[] = [];
+  for (const pid of (await readdir("/proc")).filter((entry) => /^\d+$/.test(entry))) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    const [state, , pgid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgid) === group && state !== "Z") live.push(Number(pid));
+  }
+  return live;
+}
+
+/** The text of a chat message: a string or the text blocks of a content array. */
+function textOf(message: unknown): string {
+  if (typeof message === "string") return message;
+  const content = (message as { content?: unknown } | null)?.content;
+  if (typeof content === "string") return content;
+  return Array.isArray(content) ? content.map((block) => (typeof block?.text === "string" ? block.text : "")).join("") : "";
+}
+
+describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway emulator, with Access and R2", () => {
+  let sandbox: StartedSandbox;
+  let stateDir: string;
+  let auth: Record<string, string>;
+  const workerLines: string[] = [];
+  const docker = new Docker();
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${sandbox.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(5 * MINUTES), redirect: "manual" });
+  const status = async () => (await (await api("/api/status")).json()) as { ok: boolean; status: string; container: { starts: number; status: string; lastError: string | null } };
+
+  async function connect(): Promise<{ socket: WorkerSocket; hello: Record<string, unknown> }> {
+    const socket = new WorkerSocket(`${sandbox.url}/`, auth);
+    await socket.until("connect.challenge", () => socket.event("connect.challenge"));
+    const hello = (await socket.request("connect", {
+      minProtocol: 4, maxProtocol: 4,
+      client: { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" },
+      role: "operator", scopes: ["operator.read", "operator.write"], caps: [], commands: [], permissions: {},
+      locale: "en-US", userAgent: "moltlab-e2e/0.1.0",
+    })) as Record<string, unknown>;
+    return { socket, hello };
+  }
+
+  /** The OpenClaw container the platform runs now. */
+  function container(): Docker.Container {
+    const running = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name)).find((state) => state.status === "running");
+    if (!running?.containerId) throw new Error("no running OpenClaw container on the platform");
+    return docker.getContainer(running.containerId);
+  }
+
+  async function execOutput(command: string[]): Promise<string> {
+    const exec = await container().exec({ Cmd: command, User: "node", AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    await new Promise((resolve) => stream.on("end", resolve));
+    const { demuxLogs } = await import("../../emulators/containers/index.ts");
+    return demuxLogs(Buffer.concat(chunks));
+  }
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "moltlab-e2e-state-"));
+    sandbox = await startSandbox({
+      arch: "amd64", network: "host", port: 0, persistTo: stateDir,
+      steps: new StepRunner((line) => console.log(line)),
+      onWorkerLine: (line) => workerLines.push(line),
+    });
+    auth = { "CF-Access-JWT-Assertion": sandbox.access.mint() };
+  }, 10 * MINUTES);
+
+  afterAll(async () => {
+    await sandbox?.stop(new StepRunner((line) => console.log(line)));
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  }, 5 * MINUTES);
+
+  it("refuses /api/status without an Access token (401) and sends a browser to the Access login", async () => {
+    const bare = await fetch(`${sandbox.url}/api/status`);
+    expect(bare.status).toBe(401);
+    const page = await fetch(`${sandbox.url}/`, { headers: { accept: "text/html" }, redirect: "manual" });
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toContain(`${sandbox.access.teamDomain}/cdn-cgi/access/login/`);
+  });
+
+  it("logs in through the login page's cookie flow", async () => {
+    const login = await fetch(sandbox.access.loginUrl(`${sandbox.url}/api/status`));
+    expect(await login.text()).toContain(sandbox.access.identities[0]);
+    const form = new URLSearchParams({ email: sandbox.access.identities[0]!, redirect_url: `${sandbox.url}/api/status` });
+    const posted = await fetch(`${sandbox.access.teamDomain}/cdn-cgi/access/login/127.0.0.1`, { method: "POST", body: form, redirect: "manual" });
+    expect(posted.status).toBe(302);
+    const cookie = /CF_Authorization=[^;]+/.exec(posted.headers.get("set-cookie") ?? "")?.[0];
+    expect(cookie).toBeDefined();
+    const withCookie = await fetch(posted.headers.get("location")!, { headers: { cookie: cookie! } });
+    expect(withCookie.status).toBe(200);
+    expect(await withCookie.json()).toMatchObject({ status: "not_running" });
+  });
+
+  it("serves the loading page while cold, then OpenClaw answers a chat with the scripted reply through the Worker", async () => {
+    const firstRequest = Date.now();
+    const cold = await api("/", { headers: { accept: "text/html" } });
+    expect(cold.status).toBe(503);
+    expect(cold.headers.get("x-moltlab-sandbox")).toBe("starting");
+    expect(await cold.text()).toContain("Starting OpenClaw");
+
+    const ready = await waitFor("the sandbox running (/api/status)", async () => {
+      const current = await status();
+      if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
+      return current.status === "running" ? current : undefined;
+    }, 8 * MINUTES);
+    const readyAt = Date.now();
+    expect(ready.ok).toBe(true);
+    const state = (await (await api("/api/admin/state")).json()) as { bootMs: number | null; phases: Record<string, { durationMs?: number }> | null };
+    const phases = state.phases ?? (await waitFor("boot phases in /api/admin/state", async () => ((await (await api("/api/admin/state")).json()) as typeof state).phases ?? undefined, MINUTES));
+    console.log(`cold start through the Worker: first request → running ${readyAt - firstRequest} ms; DO start → gateway ready ${state.bootMs} ms; ` +
+      `phases: ${Object.entries(phases).map(([name, phase]) => `${name} ${phase.durationMs ?? "?"} ms`).join(", ")}`);
+
+    // Secrets travel in the container's environment and 0600 files only: no process shows one.
+    const leaks: string[] = [];
+    for (const pid of (await readdir("/proc")).filter((entry) => /^\d+$/.test(entry))) {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+      for (const value of sandbox.secrets) if (cmdline.includes(value)) leaks.push(`pid ${pid}`);
+    }
+    expect(leaks).toEqual([]);
+    expect(existsSync(join(sandbox.configDir, ".dev.vars"))).toBe(true);
+    // Host networking: the gateway (18789) and the control API (18790) listen on loopback only.
+    expect(await listeners([18789, 18790])).toEqual({ 18789: ["loopback"], 18790: ["loopback"] });
+
+    sandbox.aiGateway!.load(reply("http-probe", HTTP_REPLY));
+    const chat = await api("/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${sandbox.gatewayToken}` },
+      body: JSON.stringify({ model: "openclaw", user: "moltlab-e2e-http", messages: [{ role: "user", content: "e2e-http-probe: say pong" }] }),
+    });
+    const body = await chat.text();
+    expect(chat.status, body.slice(0, 500)).toBe(200);
+    expect((JSON.parse(body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain(HTTP_REPLY);
+    expect(sandbox.aiGateway!.log.all({ provider: "anthropic" }).some((entry) => entry.scenario === "http-probe")).toBe(true);
+  });
+
+  it("speaks OpenClaw's WebSocket protocol through the Worker (challenge, connect with the injected token, a chat turn), and writes a memory file with a tool", async () => {
+    const { socket, hello } = await connect().catch(async (error: unknown) => {
+      // Pairing: a device the gateway does not know waits for approval; the admin API gives it.
+      if (!/pair/i.test(String(error))) throw error;
+      const devices = await api("/api/admin/devices");
+      console.log(`pairing required: ${devices.status} ${(await devices.text()).slice(0, 300)}`);
+      expect((await api("/api/admin/devices/approve-all", { method: "POST" })).status).toBe(200);
+      return connect();
+    });
+    try {
+      expect(hello).toBeTypeOf("object");
+      for (const [session, text, scenarios, expected] of [
+        [SESSION, "e2e-ws-probe: say pong", reply("ws-probe", WS_REPLY), WS_REPLY],
+        [MEMORY_SESSION, "e2e-remember: write the codeword to memory", MEMORY_SCENARIO, "Noted."],
+      ] as const) {
+        sandbox.aiGateway!.load(scenarios);
+        const ack = (await socket.request("chat.send", { sessionKey: session, message: text, idempotencyKey: randomUUID() })) as { runId?: string };
+        const final = await socket.until(`the final chat event of ${text}`, () => {
+          const failed = socket.event("chat", (payload) => payload.runId === ack.runId && (payload.state === "error" || payload.state === "aborted"));
+          if (failed) throw new Error(`chat run failed: ${JSON.stringify(failed)}`);
+          return socket.event("chat", (payload) => payload.runId === ack.runId && payload.state === "final");
+        }, 4 * MINUTES);
+        expect(textOf(final.message)).toContain(expected);
+      }
+    } finally {
+      socket.close();
+    }
+    expect(await execOutput(["cat", MEMORY_FILE])).toContain(MEMORY_TEXT);
+  });
+
+  it("restarts from the admin API and comes back with the state restored from R2 (memory file, conversation)", async () => {
+    const before = await status();
+    const restart = await api("/api/admin/gateway/restart", { method: "POST" });
+    expect(restart.status).toBe(202);
+    const restarted = Date.now();
+    // The graceful stop ran the supervisor's final backup; a fresh container restores it.
+    const after = await waitFor("the sandbox running again after the restart", async () => {
+      const current = await status();
+      return current.status === "running" && current.container.starts > before.container.starts ? current : undefined;
+    }, 8 * MINUTES);
+    console.log(`restart through the admin API: restart → running again ${Date.now() - restarted} ms`);
+    expect(after.container.starts).toBe(before.container.starts + 1);
+
+    const storage = (await (await api("/api/admin/storage")).json()) as { configured: boolean; lastRestore: { source?: string; files?: number } | null; lastBackup: unknown };
+    expect(storage.configured).toBe(true);
+    expect(storage.lastRestore).toMatchObject({ source: "snapshot" });
+    expect(await execOutput(["cat", MEMORY_FILE])).toContain(MEMORY_TEXT);
+
+    const { socket } = await connect();
+    try {
+      const history = (await socket.request("chat.history", { sessionKey: SESSION, limit: 50 })) as { messages?: unknown[] };
+      const texts = (history.messages ?? []).map(textOf);
+      expect(texts.some((text) => text.includes("e2e-ws-probe"))).toBe(true);
+      expect(texts.some((text) => text.includes(WS_REPLY))).toBe(true);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("never prints a secret in the Worker's output", () => {
+    expect(workerLines.length).toBeGreaterThan(0);
+    for (const value of sandbox.secrets) expect(workerLines.join("\n")).not.toContain(value);
+  });
+
+  it("stops everything: no container, no wrangler/workerd of its own, no temp dir", async () => {
+    const containerIds = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name).containerId).filter(Boolean);
+    await sandbox.stop(new StepRunner((line) => console.log(line)));
+    for (const id of containerIds) await expect(docker.getContainer(id!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const owned = await docker.listContainers({ all: true, filters: { label: [`moltlab.platform.owner=${sandbox.platform.containers.owner}`] } });
+    expect(owned).toEqual([]);
+    // Killed processes linger as zombies until reaped: only live members of wrangler's group count.
+    await waitFor("wrangler's process group to end", async () => (await liveInGroup(sandbox.wrangler.pid)).length === 0, 30_000, 250);
+    expect(existsSync(sandbox.configDir)).toBe(false);
+  });
+});
