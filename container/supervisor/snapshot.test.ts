@@ -15,7 +15,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { restore, RestoreError } from "./restore.ts";
 import { SnapshotKeys } from "./snapshot.ts";
 import { Bucket } from "./storage.ts";
-import { freePort, removeDirs, tempDir, type LogLine } from "./testing/harness.ts";
+import { freePort, removeDirs, tcpSwitch, tempDir, type LogLine } from "./testing/harness.ts";
 
 let r2: StartedR2;
 let s3: S3Client;
@@ -273,26 +273,28 @@ describe("R2 outages", { timeout: 30_000 }, () => {
   });
 
   it("at backup time: retried, logged, reported as failed, local data untouched; the next backup succeeds", async () => {
-    const port = await freePort();
-    const outage = await startR2({ port });
-    const a = await setup(undefined, { endpoint: outage.endpoint, accessKeyId: outage.accessKeyId, secretAccessKey: outage.secretAccessKey });
-    const file = join(a.roots[1]!.dir, "MEMORY.md");
-    await write(file, "v1");
-    expect(await a.backup.run("test")).toMatchObject({ ok: true });
-    await outage.stop();
-
-    await write(file, "v2");
-    const failed = await a.backup.run("test");
-    expect(failed).toMatchObject({ ok: false, changed: false, error: expect.any(String) });
-    expect(a.logs).toContainEqual(expect.objectContaining({ level: "warn", phase: "r2", msg: expect.stringMatching(/^R2 put .* failed, retrying$/), attempt: 1, of: 2 }));
-    expect(a.logs).toContainEqual(expect.objectContaining({ level: "error", msg: expect.stringContaining("backup failed; local files are untouched") }));
-    expect(await readFile(file, "utf8")).toBe("v2");
-
-    const back = await startR2({ port, accessKeyId: outage.accessKeyId, secretAccessKey: outage.secretAccessKey });
+    const outage = await startR2();
+    const line = await tcpSwitch(outage.port);
+    const endpoint = outage.endpoint.replace(`:${outage.port}/`, `:${line.port}/`);
+    const a = await setup(undefined, { endpoint, accessKeyId: outage.accessKeyId, secretAccessKey: outage.secretAccessKey });
     try {
+      const file = join(a.roots[1]!.dir, "MEMORY.md");
+      await write(file, "v1");
+      expect(await a.backup.run("test")).toMatchObject({ ok: true });
+      line.down();
+
+      await write(file, "v2");
+      const failed = await a.backup.run("test");
+      expect(failed).toMatchObject({ ok: false, changed: false, error: expect.any(String) });
+      expect(a.logs).toContainEqual(expect.objectContaining({ level: "warn", phase: "r2", msg: expect.stringMatching(/^R2 put .* failed, retrying$/), attempt: 1, of: 2 }));
+      expect(a.logs).toContainEqual(expect.objectContaining({ level: "error", msg: expect.stringContaining("backup failed; local files are untouched") }));
+      expect(await readFile(file, "utf8")).toBe("v2");
+
+      line.up();
       expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
     } finally {
-      await back.stop();
+      await line.close();
+      await outage.stop();
     }
   });
 });

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -165,4 +165,48 @@ export function killAll(): void {
     supervisor.child.kill("SIGKILL");
   }
   running.clear();
+}
+
+/**
+ * A TCP pass-through in front of a local server that can be cut and restored, to
+ * simulate an outage without giving up the port (stopping and re-binding a server on
+ * the same port races with every other test picking free ports). Bytes pass unchanged,
+ * so SigV4 signatures over the Host header stay valid.
+ */
+export async function tcpSwitch(targetPort: number): Promise<{ port: number; down(): void; up(): void; close(): Promise<void> }> {
+  let open = true;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    if (!open) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    }
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const cut = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    port: (server.address() as { port: number }).port,
+    down: () => {
+      open = false;
+      cut();
+    },
+    up: () => {
+      open = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        cut();
+        server.close(() => resolve());
+      }),
+  };
 }
