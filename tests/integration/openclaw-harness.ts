@@ -15,6 +15,7 @@ import type { Readable } from "node:stream";
 import Docker from "dockerode";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { ensureImages, imageTag } from "../../container/build/index.ts";
+import type { BackupResult } from "../../container/supervisor/backup.ts";
 import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
 import { type Arch } from "../../cli/host.ts";
 import { moltlabLabels } from "../../cli/labels.ts";
@@ -92,15 +93,6 @@ export interface Health {
   phases: Record<string, { startedAt: string; durationMs?: number; ok?: boolean }>;
   lastRestore: { source: string; id?: string; skipped: { id: string; problem: string }[]; files: number; ok: boolean; error?: string } | null;
   lastBackup: BackupResult | null;
-}
-
-export interface BackupResult {
-  ok: boolean;
-  id: string | null;
-  changed: boolean;
-  reason: string;
-  at: string;
-  error?: string;
 }
 
 /** The emulators every OpenClaw container here talks to, on loopback. */
