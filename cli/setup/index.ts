@@ -4,7 +4,9 @@ import { DEFAULT_SOCKET, engineHost } from "../docker.ts";
 import { tryRun } from "../exec.ts";
 import { cacheDir, foreignArch } from "../host.ts";
 import { formatSeconds, StepRunner } from "../ui.ts";
+import { ensureActionlint } from "./actionlint.ts";
 import { ensureBaseImages, verifyPlatforms } from "./base-images.ts";
+import { ensureBrowser } from "./browser.ts";
 import { ensureEmulation } from "./emulation.ts";
 import { ensureEngine } from "./engine.ts";
 import { ensurePlugins } from "./plugins.ts";
@@ -29,6 +31,8 @@ export async function setup(steps: StepRunner = new StepRunner()): Promise<void>
   const rootDir = (await tryRun("docker", ["info", "--format", "{{.DockerRootDir}}"])).stdout.trim();
   await steps.step("base images", (context) => ensureBaseImages(context, cache, logFile, engineIsLocal ? rootDir : undefined));
   await steps.step("platform check", (context) => verifyPlatforms(context, cache));
+  await steps.step("browser", (context) => ensureBrowser(context, logFile));
+  await steps.step("actionlint", (context) => ensureActionlint(context, cache, logFile));
 
   const took = formatSeconds((performance.now() - started) / 1000);
   console.log(steps.changedNothing ? `setup: nothing to do, this machine is ready (${took})` : `setup: machine ready (${took})`);
