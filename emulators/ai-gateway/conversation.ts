@@ -1,6 +1,6 @@
 /**
  * Reading what a request asks, across API shapes, and sizing what the fake answers.
- * Only what scenarios match on is extracted: the last user text and the number of
+ * Only what scenarios match on is extracted: the latest user texts and the number of
  * assistant turns so far.
  */
 
@@ -19,13 +19,19 @@ export interface Turn {
   text: string;
 }
 
-/** The last user turn that has text: tool results (no text) keep pointing at the prompt. */
-export function lastUserText(turns: Turn[]): string {
-  for (let i = turns.length - 1; i >= 0; i--) {
-    const turn = turns[i]!;
-    if (turn.role === "user" && turn.text.trim() !== "") return turn.text;
-  }
-  return "";
+/**
+ * What the user said last: the user texts since the last assistant turn, in order. Usually
+ * one, but clients may add their own user message after the person's (OpenClaw appends its
+ * runtime context that way), so matching must see all of them. Tool results (no text) are
+ * skipped, so a tool loop keeps pointing at the prompt that started it.
+ */
+export function latestUserTexts(turns: Turn[]): string[] {
+  const texts: string[] = [];
+  let i = turns.length - 1;
+  // Past the trailing tool results (user turns without text) and the assistant turns of a tool loop.
+  while (i >= 0 && (turns[i]!.role !== "user" || turns[i]!.text.trim() === "")) i--;
+  for (; i >= 0 && turns[i]!.role === "user"; i--) if (turns[i]!.text.trim() !== "") texts.unshift(turns[i]!.text);
+  return texts;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { lastUserText, type Turn } from "./conversation.ts";
+import { latestUserTexts, type Turn } from "./conversation.ts";
 import type { Provider, RequestMatch } from "./types.ts";
 
 /** What scenarios and queued faults are matched against. */
@@ -12,9 +12,15 @@ export function matches(match: RequestMatch | undefined, target: MatchTarget): b
   if (!match) return true;
   if (match.provider !== undefined && match.provider !== target.provider) return false;
   if (match.model !== undefined && match.model !== target.model) return false;
-  const text = lastUserText(target.turns);
-  if (match.userText !== undefined && !text.toLowerCase().includes(match.userText.toLowerCase())) return false;
-  if (match.userTextPattern !== undefined && !new RegExp(match.userTextPattern).test(text)) return false;
+  const texts = latestUserTexts(target.turns);
+  if (match.userText !== undefined) {
+    const wanted = match.userText.toLowerCase();
+    if (!texts.some((text) => text.toLowerCase().includes(wanted))) return false;
+  }
+  if (match.userTextPattern !== undefined) {
+    const pattern = new RegExp(match.userTextPattern);
+    if (!texts.some((text) => pattern.test(text))) return false;
+  }
   return true;
 }
 

@@ -1,4 +1,4 @@
-import { lastUserText } from "./conversation.ts";
+import { latestUserTexts } from "./conversation.ts";
 import { checkFault } from "./faults.ts";
 import { checkMatch, matches, type MatchTarget } from "./matching.ts";
 import type { Fault, Reply, Scenario } from "./types.ts";
@@ -12,7 +12,8 @@ export interface Decision {
 
 /** Obviously fake, so a fake answer can never be mistaken for a model's. */
 export function defaultReply(target: Pick<MatchTarget, "turns">): Reply {
-  const said = lastUserText(target.turns).replace(/\s+/g, " ").trim();
+  // The first of the latest user texts is the person's; a client's own additions come after it.
+  const said = (latestUserTexts(target.turns)[0] ?? "").replace(/\s+/g, " ").trim();
   return { text: `[moltlab fake] You said: ${said.length > 200 ? `${said.slice(0, 200)}…` : said || "(nothing)"}` };
 }
 

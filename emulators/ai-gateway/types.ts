@@ -23,15 +23,17 @@ export interface Reply {
 
 /**
  * Which requests something applies to. All given fields must hold; an empty match holds for all.
- * `userText` is a case-insensitive substring of the last user text in the conversation (tool
- * results are not user text, so a tool loop keeps matching the prompt that started it).
+ * `userText` is a case-insensitive substring of one of the latest user texts: the user messages
+ * since the last assistant turn (a client such as OpenClaw may append its own context as a
+ * separate user message after the person's; tool results are not user text, so a tool loop
+ * keeps matching the prompt that started it).
  */
 export interface RequestMatch {
   provider?: Provider;
   /** Exact model id as sent (compat: `provider/model`). */
   model?: string;
   userText?: string;
-  /** A JavaScript regular expression source, tested against the last user text. */
+  /** A JavaScript regular expression source, tested against each of the latest user texts. */
   userTextPattern?: string;
 }
 
