@@ -1,33 +1,23 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../../cli/errors.ts";
+import type { UserError } from "../../cli/errors.ts";
 import { lastLines, tryRun } from "../../cli/exec.ts";
+import { goCacheEnv, goMissingError as goMissing } from "../../cli/go.ts";
 import { hostArch, type Arch } from "../../cli/host.ts";
 import type { GoTool } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
 
-/** The host's Go version (`go1.26.8`), or undefined when there is no Go. */
-export async function goVersion(): Promise<string | undefined> {
-  const result = await tryRun("go", ["env", "GOVERSION"], { timeoutMs: 30_000 });
-  return result.code === 0 ? result.stdout.trim() : undefined;
-}
+export { goVersion } from "../../cli/go.ts";
 
 export function goMissingError(): UserError {
-  return new UserError(
-    "Go is not installed: the image's Go tools (ghq, gwq, mcp-grafana) are cross-compiled on this machine, never under QEMU",
-    "install Go 1.24 or newer on this machine (https://go.dev/dl/ tarball into /usr/local/go and /usr/local/go/bin on PATH; " +
-      "Debian bookworm's golang-go is 1.19, too old), then rerun `npm run image`",
-  );
+  return goMissing("the image's Go tools (ghq, gwq, mcp-grafana) are cross-compiled on this machine, never under QEMU", "npm run image");
 }
 
 function goEnv(cache: string, arch: Arch): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
     // Module downloads and the build cache are shared between arches and runs: a
     // second cold image build compiles nothing it compiled before.
-    GOMODCACHE: join(cache, "image/go/mod"),
-    GOCACHE: join(cache, "image/go/build-cache"),
-    GOPATH: join(cache, "image/go/path"),
+    ...goCacheEnv(cache),
     GOOS: "linux",
     GOARCH: arch,
     CGO_ENABLED: "0",
