@@ -30,6 +30,9 @@ function sendableCode(code: number | undefined, fallback: number): number {
 /**
  * The client's `connect` request with the gateway token in `params.auth.token` (a token the
  * client sent itself is kept); `null` for any other frame, which passes unchanged.
+ * A browser's Control UI signs its `device` block over `auth.token`, so a token added after
+ * signing fails with "device signature invalid"; for such a frame the token goes into
+ * `auth.password`, which OpenClaw's token mode also accepts and which the signature does not cover.
  */
 export function withGatewayToken(frame: string, token: string): string | null {
   let parsed: unknown;
@@ -38,10 +41,14 @@ export function withGatewayToken(frame: string, token: string): string | null {
   } catch {
     return null;
   }
-  const request = parsed as { type?: unknown; method?: unknown; params?: { auth?: { token?: unknown } } } | null;
+  const request = parsed as { type?: unknown; method?: unknown; params?: { auth?: { token?: unknown; password?: unknown }; device?: unknown } } | null;
   if (request?.type !== "req" || request.method !== "connect" || typeof request.params !== "object" || request.params === null) return null;
   const auth = typeof request.params.auth === "object" && request.params.auth !== null ? request.params.auth : {};
   if (typeof auth.token === "string" && auth.token !== "") return frame;
+  if (typeof request.params.device === "object" && request.params.device !== null) {
+    if (typeof auth.password === "string" && auth.password !== "") return frame;
+    return JSON.stringify({ ...request, params: { ...request.params, auth: { ...auth, password: token } } });
+  }
   return JSON.stringify({ ...request, params: { ...request.params, auth: { ...auth, token } } });
 }
 
