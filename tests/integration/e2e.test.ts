@@ -5,7 +5,7 @@
  * state in the R2 bucket that wrangler dev serves to the Worker's binding and, over S3, to the
  * container. Cold-start timings are printed, never asserted.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
 import { StepRunner } from "../../cli/ui.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
+import { waitFor } from "../shared/wait.ts";
+import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
 
 const MINUTES = 60_000;
 const HTTP_REPLY = "Pong over HTTP through the Worker, from the scripted gateway.";
@@ -34,82 +36,6 @@ const MEMORY_SCENARIO: Scenario[] = [{
   // OpenClaw really runs the tool the fake model asks for, then comes back for the next turn.
   turns: [{ text: "Writing it down.", toolCalls: [{ name: "write", input: { path: MEMORY_FILE, content: MEMORY_TEXT } }] }, { text: "Noted." }],
 }];
-
-/** Polls `check` until it returns something other than undefined/false; fails naming `what` and the last error or value. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 1000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
-type Frame =
-  | { type: "event"; event: string; payload?: Record<string, unknown> }
-  | { type: "res"; id: string; ok: boolean; payload?: unknown; error?: unknown };
-
-/** OpenClaw's gateway protocol through the Worker: no auth.token in `connect`, the Worker injects it. */
-class WorkerSocket {
-  readonly frames: Frame[] = [];
-  closed: string | null = null;
-  readonly #ws: WebSocket;
-  #wake = () => undefined as void;
-
-  constructor(url: string, headers: Record<string, string>) {
-    this.#ws = new WebSocket(url.replace(/^http/, "ws"), { headers } as unknown as string[]);
-    this.#ws.addEventListener("message", (message) => {
-      this.frames.push(JSON.parse(String(message.data)) as Frame);
-      this.#wake();
-    });
-    this.#ws.addEventListener("close", (event) => {
-      this.closed = `closed ${event.code} ${event.reason}`;
-      this.#wake();
-    });
-  }
-
-  until<T>(what: string, find: () => T | undefined, timeoutMs = 2 * MINUTES): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; frames: ${this.describe()}`)), timeoutMs);
-      this.#wake = () => {
-        const found = find();
-        if (found !== undefined || this.closed) {
-          clearTimeout(timer);
-          if (found !== undefined) resolve(found);
-          else reject(new Error(`socket ${this.closed} while waiting for ${what}; frames: ${this.describe()}`));
-        }
-      };
-      this.#wake();
-    });
-  }
-
-  async request(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<unknown> {
-    const id = randomUUID();
-    this.#ws.send(JSON.stringify({ type: "req", id, method, params }));
-    const frame = await this.until(`the answer to ${method}`, () => this.frames.find((item): item is Frame & { type: "res" } => item.type === "res" && item.id === id), timeoutMs);
-    if (!frame.ok) throw new Error(`${method} failed: ${JSON.stringify(frame.error)}`);
-    return frame.payload;
-  }
-
-  event(name: string, where: (payload: Record<string, unknown>) => boolean = () => true): Record<string, unknown> | undefined {
-    const frame = this.frames.find((item) => item.type === "event" && item.event === name && where(item.payload ?? {}));
-    return frame?.type === "event" ? (frame.payload ?? {}) : undefined;
-  }
-
-  describe(): string {
-    return this.frames.map((frame) => (frame.type === "event" ? `${frame.event}${typeof frame.payload?.state === "string" ? `:${frame.payload.state}` : ""}` : `res:${frame.ok}`)).join(", ").slice(0, 600);
-  }
-
-  close(): void {
-    this.#ws.close();
-  }
-}
 
 /** Who listens on these ports in this network namespace (/proc/net/tcp{,6}): "loopback" or "any" per socket. */
 async function listeners(ports: number[]): Promise<Record<number, string[]>> {
@@ -140,14 +66,6 @@ async function liveInGroup(group: number): Promise<number[]> {
   return live;
 }
 
-/** The text of a chat message: a string or the text blocks of a content array. */
-function textOf(message: unknown): string {
-  if (typeof message === "string") return message;
-  const content = (message as { content?: unknown } | null)?.content;
-  if (typeof content === "string") return content;
-  return Array.isArray(content) ? content.map((block) => (typeof block?.text === "string" ? block.text : "")).join("") : "";
-}
-
 describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway emulator, with Access and R2", () => {
   let sandbox: StartedSandbox;
   let stateDir: string;
@@ -159,17 +77,8 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     fetch(`${sandbox.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(5 * MINUTES), redirect: "manual" });
   const status = async () => (await (await api("/api/status")).json()) as { ok: boolean; status: string; container: { starts: number; status: string; lastError: string | null } };
 
-  async function connect(): Promise<{ socket: WorkerSocket; hello: Record<string, unknown> }> {
-    const socket = new WorkerSocket(`${sandbox.url}/`, auth);
-    await socket.until("connect.challenge", () => socket.event("connect.challenge"));
-    const hello = (await socket.request("connect", {
-      minProtocol: 4, maxProtocol: 4,
-      client: { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" },
-      role: "operator", scopes: ["operator.read", "operator.write"], caps: [], commands: [], permissions: {},
-      locale: "en-US", userAgent: "moltlab-e2e/0.1.0",
-    })) as Record<string, unknown>;
-    return { socket, hello };
-  }
+  /** Through the Worker: the Access JWT on the upgrade, no gateway token (the Worker injects it). */
+  const connect = () => GatewaySocket.connect({ url: sandbox.url, headers: auth, userAgent: "moltlab-e2e/0.1.0", timeoutMs: 2 * MINUTES });
 
   /** The OpenClaw container the platform runs now. */
   function container(): Docker.Container {
@@ -282,13 +191,7 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
         [MEMORY_SESSION, "e2e-remember: write the codeword to memory", MEMORY_SCENARIO, "Noted."],
       ] as const) {
         sandbox.aiGateway!.load(scenarios);
-        const ack = (await socket.request("chat.send", { sessionKey: session, message: text, idempotencyKey: randomUUID() })) as { runId?: string };
-        const final = await socket.until(`the final chat event of ${text}`, () => {
-          const failed = socket.event("chat", (payload) => payload.runId === ack.runId && (payload.state === "error" || payload.state === "aborted"));
-          if (failed) throw new Error(`chat run failed: ${JSON.stringify(failed)}`);
-          return socket.event("chat", (payload) => payload.runId === ack.runId && payload.state === "final");
-        }, 4 * MINUTES);
-        expect(textOf(final.message)).toContain(expected);
+        expect((await chatTurn(socket, session, text, 4 * MINUTES)).text).toContain(expected);
       }
     } finally {
       socket.close();
@@ -317,7 +220,7 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     const { socket } = await connect();
     try {
       const history = (await socket.request("chat.history", { sessionKey: SESSION, limit: 50 })) as { messages?: unknown[] };
-      const texts = (history.messages ?? []).map(textOf);
+      const texts = (history.messages ?? []).map(messageText);
       expect(texts.some((text) => text.includes("e2e-ws-probe"))).toBe(true);
       expect(texts.some((text) => text.includes(WS_REPLY))).toBe(true);
     } finally {

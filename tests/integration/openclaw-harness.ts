@@ -24,6 +24,7 @@ import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY, startAiGateway, type StartedAiGateway
 import { limitsFor } from "../../emulators/containers/instance-types.ts";
 import type { InstanceType } from "../../emulators/containers/types.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
+import { PollAborted, waitFor } from "../shared/wait.ts";
 
 export const GATEWAY_PORT = 18789;
 export const CONTROL_PORT = 18790;
@@ -35,26 +36,6 @@ export const MODEL = "anthropic/claude-sonnet-4-5";
 export const INSTANCE_TYPE: InstanceType = "standard-1";
 
 const docker = new Docker();
-
-/** Thrown by a poll's check to stop polling at once (e.g. the container exited). */
-export class PollAborted extends Error {}
-
-/** Polls `check` until it returns something other than undefined/false; fails naming `what` and the last error. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      if (error instanceof PollAborted) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 /** The image for `arch`, built by `moltlab image` if missing or stale (a no-op when current). */
 export async function ensureOpenclawImage(arch: Arch): Promise<string> {

@@ -1,17 +1,34 @@
 /**
  * A minimal client of OpenClaw's gateway WebSocket protocol (docs/gateway/protocol in the
- * package): wait for `connect.challenge`, send `connect` with `auth.token` (no device block:
- * loopback clients are paired automatically), then request/response frames and events.
+ * package): wait for `connect.challenge`, send `connect` (no device block: loopback clients
+ * are paired automatically), then request/response frames and events. It talks to the
+ * gateway directly (with `token` as `auth.token`) or through the Worker (with the Access JWT
+ * as a header and no token: the Worker injects it).
  */
 import { randomUUID } from "node:crypto";
-import { GATEWAY_PORT } from "./openclaw-harness.ts";
 
 type Frame =
   | { type: "event"; event: string; payload?: Record<string, unknown>; seq?: number }
   | { type: "res"; id: string; ok: boolean; payload?: unknown; error?: unknown };
 
+export interface GatewayEvent {
+  event: string;
+  payload?: Record<string, unknown>;
+}
+
+export interface ConnectOptions {
+  /** The gateway or the Worker: http(s):// or ws(s)://. */
+  url: string;
+  /** Headers of the upgrade request (e.g. CF-Access-JWT-Assertion through the Worker). */
+  headers?: Record<string, string>;
+  /** Sent as `auth.token`; leave out when a proxy fills it in. */
+  token?: string;
+  userAgent?: string;
+  timeoutMs?: number;
+}
+
 export class GatewaySocket {
-  readonly events: { event: string; payload?: Record<string, unknown> }[] = [];
+  readonly events: GatewayEvent[] = [];
   #socket: WebSocket;
   #pending = new Map<string, { resolve: (frame: Frame & { type: "res" }) => void }>();
   #listeners = new Set<() => void>();
@@ -32,24 +49,32 @@ export class GatewaySocket {
   }
 
   /** Opens the socket and completes the handshake; returns the socket and the hello-ok payload. */
-  static async connect(token: string, timeoutMs = 60_000): Promise<{ socket: GatewaySocket; hello: Record<string, unknown> }> {
-    const ws = new WebSocket(`ws://127.0.0.1:${GATEWAY_PORT}/`);
+  static async connect(options: ConnectOptions): Promise<{ socket: GatewaySocket; hello: Record<string, unknown> }> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const url = options.url.replace(/^http/, "ws");
+    // Node's WebSocket (undici) takes request headers in place of the protocols argument.
+    const ws = options.headers ? new WebSocket(url, { headers: options.headers } as unknown as string[]) : new WebSocket(url);
     const socket = new GatewaySocket(ws);
-    await socket.until("connect.challenge", () => socket.events.some((event) => event.event === "connect.challenge"), timeoutMs);
-    const response = await socket.request("connect", {
-      minProtocol: 4,
-      maxProtocol: 4,
-      client: { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" },
-      role: "operator",
-      scopes: ["operator.read", "operator.write"],
-      caps: [],
-      commands: [],
-      permissions: {},
-      auth: { token },
-      locale: "en-US",
-      userAgent: "moltlab-tests/0.1.0",
-    }, timeoutMs);
-    return { socket, hello: response as Record<string, unknown> };
+    try {
+      await socket.until("connect.challenge", () => socket.event("connect.challenge"), timeoutMs);
+      const response = await socket.request("connect", {
+        minProtocol: 4,
+        maxProtocol: 4,
+        client: { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" },
+        role: "operator",
+        scopes: ["operator.read", "operator.write"],
+        caps: [],
+        commands: [],
+        permissions: {},
+        ...(options.token ? { auth: { token: options.token } } : {}),
+        locale: "en-US",
+        userAgent: options.userAgent ?? "moltlab-tests/0.1.0",
+      }, timeoutMs);
+      return { socket, hello: response as Record<string, unknown> };
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
   }
 
   /** Sends a request; resolves with its payload, rejects with its error. */
@@ -58,26 +83,45 @@ export class GatewaySocket {
     let frame: (Frame & { type: "res" }) | undefined;
     this.#pending.set(id, { resolve: (res) => (frame = res) });
     this.#socket.send(JSON.stringify({ type: "req", id, method, params }));
-    await this.until(`the answer to ${method}`, () => frame !== undefined, timeoutMs);
-    this.#pending.delete(id);
+    try {
+      await this.until(`the answer to ${method}`, () => frame !== undefined, timeoutMs);
+    } finally {
+      this.#pending.delete(id);
+    }
     if (!frame!.ok) throw new Error(`${method} failed: ${JSON.stringify(frame!.error)}`);
     return frame!.payload;
   }
 
-  /** Resolves when `check` holds after some frame; fails on timeout or close, naming `what`. */
-  until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  /** The payload of the first event `name` that `where` accepts. */
+  event(name: string, where: (payload: Record<string, unknown>) => boolean = () => true): Record<string, unknown> | undefined {
+    const found = this.events.find((item) => item.event === name && where(item.payload ?? {}));
+    return found ? (found.payload ?? {}) : undefined;
+  }
+
+  /**
+   * Resolves with what `find` returns once it is neither undefined nor false, checked after
+   * every frame; fails on timeout or close, naming `what`. `find` may throw to fail at once.
+   */
+  until<T>(what: string, find: () => T | undefined | false, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {
-      const done = (error?: Error) => {
+      const finish = (outcome: { value: T } | { error: unknown }) => {
         clearTimeout(timer);
         this.#listeners.delete(listener);
-        if (error) reject(error);
-        else resolve();
+        if ("value" in outcome) resolve(outcome.value);
+        else reject(outcome.error);
       };
       const listener = () => {
-        if (check()) done();
-        else if (this.#closed) done(new Error(`socket ${this.#closed} while waiting for ${what}; events: ${this.eventNames()}`));
+        let found: T | undefined | false;
+        try {
+          found = find();
+        } catch (error) {
+          finish({ error });
+          return;
+        }
+        if (found !== undefined && found !== false) finish({ value: found });
+        else if (this.#closed) finish({ error: new Error(`socket ${this.#closed} while waiting for ${what}; events: ${this.eventNames()}`) });
       };
-      const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${this.eventNames()}`)), timeoutMs);
+      const timer = setTimeout(() => finish({ error: new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${this.eventNames()}`) }), timeoutMs);
       this.#listeners.add(listener);
       listener();
     });
@@ -110,13 +154,11 @@ export async function chatTurn(socket: GatewaySocket, sessionKey: string, text: 
   const started = Date.now();
   const ack = (await socket.request("chat.send", { sessionKey, message: text, idempotencyKey: randomUUID() }, timeoutMs)) as { runId?: string };
   const runId = ack.runId ?? "";
-  const isFinal = (event: { event: string; payload?: Record<string, unknown> }) =>
-    event.event === "chat" && event.payload?.state === "final" && (!runId || event.payload.runId === runId);
-  const failed = (event: { event: string; payload?: Record<string, unknown> }) =>
-    event.event === "chat" && (event.payload?.state === "error" || event.payload?.state === "aborted") && (!runId || event.payload.runId === runId);
-  await socket.until(`the final chat event of run ${runId}`, () => socket.events.some((event) => isFinal(event) || failed(event)), timeoutMs);
-  const error = socket.events.find(failed);
-  if (error) throw new Error(`chat run ${runId} ended with ${JSON.stringify(error.payload)}`);
-  const final = socket.events.find(isFinal)!;
-  return { text: messageText(final.payload?.message), runId, ms: Date.now() - started };
+  const ofRun = (payload: Record<string, unknown>) => !runId || payload.runId === runId;
+  const final = await socket.until(`the final chat event of run ${runId}`, () => {
+    const failed = socket.event("chat", (payload) => ofRun(payload) && (payload.state === "error" || payload.state === "aborted"));
+    if (failed) throw new Error(`chat run ${runId} ended with ${JSON.stringify(failed)}`);
+    return socket.event("chat", (payload) => ofRun(payload) && payload.state === "final");
+  }, timeoutMs);
+  return { text: messageText(final.message), runId, ms: Date.now() - started };
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { StartedR2 } from "../../../emulators/r2/index.ts";
+import { waitFor as poll } from "../../../tests/shared/wait.ts";
 
 const here = import.meta.dirname;
 /** MOLTLAB_SUPERVISOR_BUNDLE runs the end-to-end tests against the esbuild bundle instead of the sources. */
@@ -18,20 +19,9 @@ export const FAKE_OPENCLAW = join(here, "fake-openclaw.ts");
 
 export type LogLine = { time: string; level: string; phase: string; msg: string; [key: string]: unknown };
 
-/** Polls `check` until it returns a value other than undefined/false; fails naming `what`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** The shared bounded poll at the pace of in-process tests: 20 s by default, every 25 ms. */
+export function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  return poll(what, check, timeoutMs, 25);
 }
 
 export async function tempDir(label: string): Promise<string> {

@@ -1,0 +1,209 @@
+/**
+ * What a person sees, in a real browser: the machine's Chromium (never a downloaded one), driven
+ * by playwright-core, against the sandbox exactly as `moltlab dev` starts it. Access login →
+ * the loading page while OpenClaw cold-starts → the OpenClaw Control UI through the Worker →
+ * (device pairing in /_admin if the gateway asks) → a chat answered by the AI Gateway
+ * emulator's script → a restart from /_admin → the conversation, restored from R2, in a fresh
+ * browser profile. Every stage is saved as a PNG in reports/screenshots/.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../cli/host.ts";
+import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
+import { chromiumExecutable } from "../../cli/setup/browser.ts";
+import { StepRunner } from "../../cli/ui.ts";
+import { waitFor } from "../shared/wait.ts";
+
+const MINUTES = 60_000;
+const SCREENSHOTS = join(ROOT, "reports", "screenshots");
+/** Quiet, offline, and able to run as root in a VM without a GPU. */
+const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+const VIEWPORT = { width: 1280, height: 800 };
+const MESSAGE = "moltlab-browser-probe: say hello";
+const REPLY = "Hello from the AI Gateway emulator's script, through the Worker and OpenClaw.";
+const CONTROL_UI_TITLE = "OpenClaw Control";
+const LOADING_TITLE = "Starting OpenClaw…";
+
+describe("browser: Access login → loading page → OpenClaw Control UI → chat → restart from /_admin → restored", () => {
+  let sandbox: StartedSandbox;
+  let stateDir: string;
+  const profiles: string[] = [];
+  const contexts: BrowserContext[] = [];
+  let page: Page;
+  let admin: Page;
+  let identity: string;
+  /** The Control UI's device id, from its `connect` frame. */
+  let deviceId: string | undefined;
+  let chatUrl: string;
+  let shots = 0;
+
+  /** Admin pages are taken whole: their devices list and status message sit below the fold. */
+  const shot = async (target: Page, name: string, fullPage = false) => {
+    const file = join(SCREENSHOTS, `${String(++shots).padStart(2, "0")}-${name}.png`);
+    await target.screenshot({ path: file, fullPage });
+    console.log(`screenshot: ${file}`);
+  };
+
+  /** A browser with its own fresh profile, as a new user would have it. */
+  async function openBrowser(): Promise<BrowserContext> {
+    const profile = await mkdtemp(join(tmpdir(), "moltlab-browser-profile-"));
+    profiles.push(profile);
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumExecutable(),
+      args: CHROMIUM_FLAGS,
+      viewport: VIEWPORT,
+    });
+    contexts.push(context);
+    context.setDefaultTimeout(MINUTES);
+    return context;
+  }
+
+  /** Opens `url`, lands on the Access emulator's login page, and signs in as `identity`. */
+  async function signIn(target: Page, url: string, name: string): Promise<void> {
+    await target.goto(url);
+    expect(target.url()).toContain(`${sandbox.access.teamDomain}/cdn-cgi/access/login/`);
+    await target.getByRole("heading", { name: "Sign in" }).waitFor();
+    await shot(target, name);
+    await target.getByRole("button", { name: `Sign in as ${identity}` }).click();
+    await target.waitForURL((current) => current.href.startsWith(sandbox.url), { timeout: MINUTES });
+  }
+
+  /** Polls the page (which reloads itself) until it is the Control UI, not the loading page. */
+  async function untilControlUi(target: Page): Promise<void> {
+    await waitFor("the loading page to become the OpenClaw Control UI", async () => {
+      const title = await target.title();
+      if (title === CONTROL_UI_TITLE) return true;
+      const status = await target.locator("#status").textContent({ timeout: 1000 }).catch(() => null);
+      throw new Error(`page "${title}"${status ? `, ${status}` : ""}`);
+    }, 10 * MINUTES, 1000);
+  }
+
+  const connected = (target: Page) => target.getByText("Connected", { exact: true });
+  /** Connected, and the agent's settings loaded (until then the UI shows placeholders). */
+  async function untilSettled(target: Page): Promise<void> {
+    await connected(target).waitFor({ timeout: 5 * MINUTES });
+    await target.getByText("Default (Full Access)").first().waitFor({ timeout: 2 * MINUTES });
+  }
+
+  beforeAll(async () => {
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    stateDir = await mkdtemp(join(tmpdir(), "moltlab-browser-state-"));
+    sandbox = await startSandbox({
+      arch: "amd64", network: "host", port: 0, persistTo: stateDir,
+      // Matched by provider: OpenClaw appends its runtime context to the user's text.
+      scenarios: [{ name: "browser-chat", match: { provider: "anthropic" }, reply: { text: REPLY } }],
+      steps: new StepRunner((line) => console.log(line)),
+    });
+    identity = sandbox.access.identities[0]!;
+    const context = await openBrowser();
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (error) => console.log(`Control UI page error: ${error.message}`));
+    page.on("websocket", (socket) => {
+      socket.on("framesent", (frame) => {
+        if (deviceId || typeof frame.payload !== "string" || !frame.payload.includes('"connect"')) return;
+        try {
+          const request = JSON.parse(frame.payload) as { method?: string; params?: { device?: { id?: string } } };
+          if (request.method === "connect") deviceId = request.params?.device?.id;
+        } catch {
+          // Not JSON: not the connect request.
+        }
+      });
+    });
+  }, 10 * MINUTES);
+
+  afterAll(async () => {
+    for (const context of contexts.splice(0)) await context.close().catch((error: unknown) => console.log(`closing the browser: ${String(error)}`));
+    await sandbox?.stop(new StepRunner((line) => console.log(line)));
+    for (const dir of [stateDir, ...profiles]) if (dir) await rm(dir, { recursive: true, force: true });
+  }, 5 * MINUTES);
+
+  it("sends the browser to the Access login page, back to the Worker after picking an identity, and shows the loading page while OpenClaw cold-starts", async () => {
+    await signIn(page, `${sandbox.url}/`, "access-login");
+    expect(page.url()).toBe(`${sandbox.url}/`);
+    // The first request wakes the container: the Worker answers with its loading page.
+    await page.getByRole("heading", { name: LOADING_TITLE }).waitFor();
+    // It polls /api/status and says how long the start has taken so far.
+    await page.locator("#status").getByText(/^Status: starting — [1-9]\d* s/).waitFor();
+    await shot(page, "loading-page");
+  });
+
+  it("turns into the OpenClaw Control UI, served and connected through the Worker (pairing approved in /_admin if asked)", async () => {
+    await untilControlUi(page);
+    expect(page.url().startsWith(sandbox.url)).toBe(true);
+    const pairing = page.getByText(/pairing required/i).first();
+    await connected(page).or(pairing).first().waitFor({ timeout: 5 * MINUTES });
+    admin = await page.context().newPage();
+    await admin.goto(`${sandbox.url}/_admin/`);
+    await admin.getByRole("heading", { name: "OpenClaw admin" }).waitFor();
+    if (await pairing.isVisible()) {
+      await shot(page, "pairing-required");
+      await admin.getByRole("button", { name: "Load devices" }).click();
+      const approve = admin.locator("#pending").getByRole("button", { name: "Approve" }).first();
+      await approve.waitFor();
+      await shot(admin, "admin-pairing-pending", true);
+      await approve.click();
+      await admin.getByText("Approved.").waitFor();
+    }
+    await untilSettled(page);
+    await page.getByRole("textbox", { name: "Chat composer" }).waitFor();
+    await shot(page, "control-ui");
+
+    // The browser's device is paired, whether the gateway approved it itself or /_admin did.
+    expect(deviceId, "the Control UI's connect request carries a device identity").toBeTruthy();
+    await admin.getByRole("button", { name: "Load devices" }).click();
+    await admin.getByText("Devices loaded.").waitFor();
+    await admin.locator("#paired").getByText(deviceId!).waitFor();
+    await shot(admin, "admin-devices", true);
+  });
+
+  it("sends a chat message and shows the AI Gateway emulator's scripted reply", async () => {
+    const composer = page.getByRole("textbox", { name: "Chat composer" });
+    await composer.fill(MESSAGE);
+    await composer.press("Enter");
+    await page.getByText(REPLY).first().waitFor({ timeout: 5 * MINUTES });
+    await page.getByText(MESSAGE, { exact: true }).first().waitFor();
+    expect(sandbox.aiGateway!.log.all({ provider: "anthropic" }).some((entry) => entry.scenario === "browser-chat")).toBe(true);
+    chatUrl = page.url();
+    expect(chatUrl).toMatch(new RegExp(`^${sandbox.url}/chat/`));
+    await shot(page, "chat-reply");
+  });
+
+  it("restarts the container from /_admin; the open Control UI reconnects, and a fresh browser sees the conversation restored from R2", async () => {
+    const containerState = admin.locator("#container");
+    await admin.bringToFront();
+    await admin.getByRole("button", { name: "Restart gateway" }).click();
+    await admin.getByText(/^Restarting: /).waitFor({ timeout: 5 * MINUTES });
+    await shot(admin, "admin-restarting", true);
+    // The admin page refreshes its state every 5 s: poll what it shows, not the API.
+    await waitFor("/_admin to show the container running again after its second start", async () => {
+      const text = await containerState.innerText();
+      if (/Status\s+running/.test(text) && /Starts \/ crashes\s+2 \/ 0/.test(text)) return true;
+      throw new Error(text.replace(/\s+/g, " ").slice(0, 200));
+    }, 10 * MINUTES, 1000);
+    await shot(admin, "admin-restarted", true);
+
+    // The tab that stayed open reconnects by itself.
+    await page.bringToFront();
+    await untilSettled(page);
+    await page.getByText(REPLY).first().waitFor();
+    await shot(page, "control-ui-reconnected");
+
+    // A new profile has no cached transcript: what it shows came from the restored container.
+    const fresh = await openBrowser();
+    const second = fresh.pages()[0] ?? (await fresh.newPage());
+    await signIn(second, chatUrl, "access-login-fresh-profile");
+    await untilControlUi(second);
+    await untilSettled(second);
+    await second.getByText(MESSAGE, { exact: true }).first().waitFor({ timeout: 2 * MINUTES });
+    await second.getByText(REPLY).first().waitFor();
+    await shot(second, "conversation-restored");
+  });
+});
