@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   stopped_during_start: 409,
   image_missing: 422,
   image_platform_mismatch: 422,
+  network_missing: 422,
   container_exited: 502,
   engine_unreachable: 503,
   platform_unreachable: 503,

@@ -15,7 +15,7 @@ export { HttpPlatformDriver, type ContainerDriver, type HttpPlatformDriverOption
 export { PlatformError } from "./errors.ts";
 export { describeInstanceTypes, INSTANCE_TYPES, limitsFor, PIDS_LIMIT } from "./instance-types.ts";
 export { demuxLogs, LocalContainers, type Leftover, type LeftoverReport } from "./local-containers.ts";
-export { dockerName, LABEL_CONTAINER, LABEL_OWNER, NAME_PREFIX } from "./run-profile.ts";
+export { dockerName, LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, NAME_PREFIX } from "./run-profile.ts";
 export * from "./types.ts";
 
 export const TOKEN_ENV = "MOLTLAB_PLATFORM_TOKEN";
@@ -24,6 +24,8 @@ export interface ContainersPlatformOptions extends ServeOptions {
   /** Bearer token for the API; default $MOLTLAB_PLATFORM_TOKEN, none when unset. */
   token?: string;
   docker?: Docker;
+  /** Prefix of the Docker names (default `moltlab-sandbox-`): one per platform that must not share names. */
+  namePrefix?: string;
 }
 
 export interface StartedContainersPlatform extends StartedServer {
@@ -39,7 +41,7 @@ export async function startContainersPlatform(options: ContainersPlatformOptions
   const token = options.token ?? (process.env[TOKEN_ENV] || undefined);
   let created: Awaited<ReturnType<typeof LocalContainers.create>>;
   try {
-    created = await LocalContainers.create({ ...(options.docker ? { docker: options.docker } : {}) });
+    created = await LocalContainers.create({ ...(options.docker ? { docker: options.docker } : {}), ...(options.namePrefix ? { namePrefix: options.namePrefix } : {}) });
   } catch (error) {
     if (error instanceof PlatformError && error.code === "engine_unreachable") {
       throw new UserError(`the Containers platform needs a Docker engine, and none answers at ${engineHost()}`, "run `npm run setup`, which starts or installs it");

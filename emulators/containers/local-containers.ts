@@ -10,14 +10,15 @@ import { engineHost } from "../../cli/docker.ts";
 import { PlatformError } from "./errors.ts";
 import { imageFix } from "./image-fix.ts";
 import { limitsFor } from "./instance-types.ts";
-import { leftoverDecision, processAlive } from "./leftovers.ts";
+import { containerIdFromMountinfo, leftoverDecision, processAlive, readMountinfo, type LeftoverDecision, type OwnerContainer } from "./leftovers.ts";
 import { waitForHttp } from "./port-ready.ts";
 import {
-  createRequest, dockerName, hostNetworkPorts, isContainerName, LABEL_CONTAINER, LABEL_OWNER, ownerLabel, platformFilter, publishedPorts,
+  createRequest, dockerName, hostNetworkPorts, isContainerName, isNamePrefix, LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, NAME_PREFIX, namedNetworkPorts,
+  ownerLabel, platformFilter, publishedPorts, type Owner,
 } from "./run-profile.ts";
 import { validateSignal, validateSpec, validateStopOptions, type NormalizedSpec } from "./spec.ts";
 import { signalOf, statusOf, type Phase } from "./state.ts";
-import type { ContainerLimits, ContainerSpec, ContainerState, ContainerTimings, LifecycleEvent, StopOptions, StopResult } from "./types.ts";
+import { namedNetwork, type ContainerLimits, type ContainerSpec, type ContainerState, type ContainerTimings, type LifecycleEvent, type StopOptions, type StopResult } from "./types.ts";
 
 const HISTORY_PER_NAME = 200;
 const LOG_TAIL_LINES = 20;
@@ -66,30 +67,45 @@ export interface LeftoverReport {
 
 export interface LocalContainersOptions {
   docker?: Docker;
+  /**
+   * Docker names are `<namePrefix><name>` (default `moltlab-sandbox-`). Platforms with different
+   * prefixes (one per docker compose project) can run a container of the same name each.
+   */
+  namePrefix?: string;
 }
+
 
 export class LocalContainers {
   /** Every lifecycle event of every container, as `"event"`. */
   readonly events = new EventEmitter<{ event: [LifecycleEvent] }>();
   readonly docker: Docker;
   readonly owner = ownerLabel();
+  /** The id of the container this platform runs in (on the same engine), if it runs in one. */
+  ownerContainer: string | undefined;
+  readonly namePrefix: string;
   private readonly instances = new Map<string, Instance>();
   private readonly history = new Map<string, LifecycleEvent[]>();
   private seq = 0;
   private hostCpus = 1;
 
-  private constructor(docker: Docker) {
+  private constructor(docker: Docker, namePrefix: string) {
     this.docker = docker;
+    this.namePrefix = namePrefix;
     // Subscribers come and go per SSE client; the default cap of 10 would warn on a busy dev box.
     this.events.setMaxListeners(0);
   }
 
   /** Connects to the engine and deals with an earlier, crashed platform's containers. */
   static async create(options: LocalContainersOptions = {}): Promise<{ containers: LocalContainers; leftovers: LeftoverReport }> {
-    const containers = new LocalContainers(options.docker ?? new Docker());
+    const namePrefix = options.namePrefix ?? NAME_PREFIX;
+    if (!isNamePrefix(namePrefix)) {
+      throw new PlatformError("invalid_spec", `container name prefix "${namePrefix}" must be letters, digits, _ . - (starting with a letter or digit, at most 63); change it`);
+    }
+    const containers = new LocalContainers(options.docker ?? new Docker(), namePrefix);
     try {
       const info = (await containers.docker.info()) as { NCPU?: number };
       containers.hostCpus = info.NCPU ?? 1;
+      containers.ownerContainer = await containers.findOwnContainer();
       return { containers, leftovers: await containers.sweepLeftovers() };
     } catch (error) {
       throw toPlatformError(error);
@@ -181,9 +197,10 @@ export class LocalContainers {
     try {
       await previous?.stopping?.catch(() => undefined);
       await this.checkImage(spec);
+      await this.checkNetwork(spec);
       await this.removeExisting(name);
       let started = performance.now();
-      const container = await this.docker.createContainer(createRequest(name, spec, instance.limits, this.owner));
+      const container = await this.docker.createContainer(createRequest(name, spec, instance.limits, this.ownerInfo(), this.namePrefix));
       instance.container = container;
       instance.id = container.id;
       instance.timings.createMs = elapsed(started);
@@ -199,7 +216,9 @@ export class LocalContainers {
       instance.startedAt = info.State.StartedAt;
       instance.ports = spec.network === "host"
         ? hostNetworkPorts(spec.ports)
-        : publishedPorts(info.NetworkSettings.Ports as Record<string, { HostIp: string; HostPort: string }[] | null>);
+        : namedNetwork(spec.network)
+          ? namedNetworkPorts(name, spec.ports)
+          : publishedPorts(info.NetworkSettings.Ports as Record<string, { HostIp: string; HostPort: string }[] | null>);
       instance.exited = this.watchExit(instance, container);
       // A process that died within the inspect above is already "exited": keep that phase.
       if (instance.phase === "starting") instance.phase = "running";
@@ -324,22 +343,38 @@ export class LocalContainers {
     }
   }
 
+  /** A named network must exist: Docker's own error would not say what to do. */
+  private async checkNetwork(spec: NormalizedSpec): Promise<void> {
+    const network = namedNetwork(spec.network);
+    if (!network) return;
+    try {
+      await this.docker.getNetwork(network).inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      throw new PlatformError("network_missing",
+        `the Docker network ${network} (spec network "${spec.network}") does not exist; create it (\`docker network create ${network}\`; docker compose creates its own networks), or use network bridge`);
+    }
+  }
+
   /** Removes this name's previous container (an exited generation, or a dead platform's); refuses a live platform's. */
   private async removeExisting(name: string): Promise<void> {
-    const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${dockerName(name)}$`] } });
+    const docker = dockerName(name, this.namePrefix);
+    const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${docker}$`] } });
     if (!existing) return;
     const owner = existing.Labels[LABEL_OWNER];
-    if (owner !== this.owner && leftoverDecision(owner, this.self()).action === "keep") {
-      throw new PlatformError("name_in_use", `a container named ${dockerName(name)} belongs to another running platform (${owner ?? "not moltlab's"}); use another name or stop that platform`);
+    const mine = owner === this.owner && existing.Labels[LABEL_OWNER_CONTAINER] === this.ownerContainer;
+    if (!mine && (await this.decide(existing)).action === "keep") {
+      throw new PlatformError("name_in_use", `a container named ${docker} belongs to another running platform (${owner ?? "not moltlab's"}); use another name or stop that platform`);
     }
     await this.docker.getContainer(existing.Id).remove({ force: true, v: true }).catch(ignoreMissing);
   }
 
   private async sweepLeftovers(): Promise<LeftoverReport> {
     const report: LeftoverReport = { removed: [], kept: [] };
+    const owners = new Map<string, Promise<OwnerContainer | null>>();
     for (const item of await this.docker.listContainers({ all: true, filters: platformFilter() })) {
       const owner = item.Labels[LABEL_OWNER];
-      const decision = leftoverDecision(owner, this.self());
+      const decision = await this.decide(item, owners);
       const leftover: Leftover = { name: item.Labels[LABEL_CONTAINER] ?? item.Names[0] ?? item.Id, id: item.Id, reason: decision.reason, ...(owner ? { owner } : {}) };
       if (decision.action === "remove") {
         await this.docker.getContainer(item.Id).remove({ force: true, v: true }).catch(ignoreMissing);
@@ -351,8 +386,49 @@ export class LocalContainers {
     return report;
   }
 
+  /** Whether a sandbox container's platform is gone (see leftovers.ts); the engine is asked about container owners. */
+  private async decide(item: Docker.ContainerInfo, owners = new Map<string, Promise<OwnerContainer | null>>()): Promise<LeftoverDecision> {
+    const ownerContainerId = item.Labels[LABEL_OWNER_CONTAINER];
+    let ownerContainer: OwnerContainer | null | undefined;
+    if (ownerContainerId) {
+      if (!owners.has(ownerContainerId)) owners.set(ownerContainerId, this.inspectOwner(ownerContainerId));
+      ownerContainer = await owners.get(ownerContainerId);
+    }
+    return leftoverDecision(item.Labels[LABEL_OWNER], this.self(), { ownerContainerId, ownerContainer, createdAt: item.Created * 1000 });
+  }
+
+  private async inspectOwner(id: string): Promise<OwnerContainer | null> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      return { running: info.State.Running, startedAt: Date.parse(info.State.StartedAt) };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * The container this process runs in, if the engine it drives is the one running it: the
+   * mount table names a candidate, and its hostname must be ours (a machine may itself be a
+   * container of some other engine, whose ids mean nothing here).
+   */
+  private async findOwnContainer(): Promise<string | undefined> {
+    const candidate = containerIdFromMountinfo(readMountinfo());
+    if (!candidate) return undefined;
+    try {
+      const info = await this.docker.getContainer(candidate).inspect();
+      return info.Config.Hostname === hostname() ? info.Id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private ownerInfo(): Owner {
+    return { label: this.owner, ...(this.ownerContainer ? { container: this.ownerContainer } : {}) };
+  }
+
   private self() {
-    return { host: hostname(), pid: process.pid, isAlive: processAlive };
+    return { host: hostname(), pid: process.pid, isAlive: processAlive, ...(this.ownerContainer ? { container: this.ownerContainer } : {}) };
   }
 
   private async logTail(instance: Instance): Promise<string> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { limitsFor } from "./instance-types.ts";
-import { createRequest, dockerName, hostNetworkPorts, isContainerName, ownerLabel, publishedPorts } from "./run-profile.ts";
+import { createRequest, dockerName, hostNetworkPorts, isContainerName, isNamePrefix, namedNetworkPorts, ownerLabel, publishedPorts } from "./run-profile.ts";
 import { validateSpec } from "./spec.ts";
 
 describe("the Docker run profile", () => {
@@ -45,11 +45,34 @@ describe("the Docker run profile", () => {
   });
 
   it("rejects an unknown network mode with the accepted ones", () => {
-    expect(() => validateSpec({ image: "i", ports: [], network: "none" })).toThrow(/network must be one of bridge, host/);
+    expect(() => validateSpec({ image: "i", ports: [], network: "none" })).toThrow(/network must be one of bridge, host or network:<name/);
+  });
+
+  it("with network:<name>: attached to that network only, nothing published, reached by an alias equal to the platform name", () => {
+    const namedSpec = validateSpec({ image: "moltlab/openclaw:1-amd64", ports: [18789, 18790], network: "network:moltlab-sandbox" });
+    const namedRequest = createRequest("moltbot", namedSpec, limitsFor("standard-1", 2), { label: "abc123:7", container: "f".repeat(64) }, "proj-sandbox-") as unknown as {
+      _query: Record<string, string>;
+      _body: typeof request._body & { NetworkingConfig: unknown };
+    };
+    expect(namedRequest._query).toEqual({ name: "proj-sandbox-moltbot", platform: "linux/amd64" });
+    expect(namedRequest._body.HostConfig).toMatchObject({ NetworkMode: "moltlab-sandbox", ExtraHosts: ["host.docker.internal:host-gateway"], Privileged: false });
+    expect(namedRequest._body.HostConfig).not.toHaveProperty("PortBindings");
+    expect(namedRequest._body.NetworkingConfig).toEqual({ EndpointsConfig: { "moltlab-sandbox": { Aliases: ["moltbot"] } } });
+    expect(namedRequest._body.Labels).toMatchObject({ "moltlab.platform.owner": "abc123:7", "moltlab.platform.container": "f".repeat(64), "moltlab.kind": "sandbox" });
+    expect(namedNetworkPorts("moltbot", namedSpec.ports)).toEqual({ "18789": "http://moltbot:18789", "18790": "http://moltbot:18790" });
+  });
+
+  it("accepts network:<name> only for a Docker network name that is not one of the built-in ones", () => {
+    for (const network of ["network:moltlab_sandbox", "network:a.b-c", "network:x"]) expect(validateSpec({ image: "i", ports: [], network }).network).toBe(network);
+    for (const network of ["network:", "network:bridge", "network:host", "network:none", "network:-x", "network:a/b", "network:a b", "Network:x", "container:abc"]) {
+      expect(() => validateSpec({ image: "i", ports: [], network }), network).toThrow(/network must be one of/);
+    }
   });
 
   it("names containers with a prefix and accepts only Docker-safe names", () => {
     expect(dockerName("moltbot")).toBe("moltlab-sandbox-moltbot");
+    expect(dockerName("moltbot", "proj-sandbox-")).toBe("proj-sandbox-moltbot");
+    expect(["moltlab-sandbox-", "p_1.", "-p", "", "a/b"].map(isNamePrefix)).toEqual([true, true, false, false, false]);
     expect(["moltbot", "a.b-c_1", "-x", "", "a/b", "x".repeat(64)].map(isContainerName)).toEqual([true, true, false, false, false, false]);
     expect(ownerLabel(7, "box")).toBe("box:7");
   });

@@ -6,7 +6,7 @@
 import { PlatformError } from "./errors.ts";
 import { describeInstanceTypes, isInstanceType } from "./instance-types.ts";
 import {
-  DEFAULT_INSTANCE_TYPE, DEFAULT_NETWORK, DEFAULT_PLATFORM, NETWORK_MODES, PLATFORMS, type ContainerSpec, type InstanceType, type NetworkMode, type Platform,
+  DEFAULT_INSTANCE_TYPE, DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS, type ContainerSpec, type InstanceType, type NetworkMode, type Platform,
   type StopOptions,
 } from "./types.ts";
 
@@ -87,7 +87,9 @@ export function validateSpec(input: unknown): NormalizedSpec {
   const platform = raw.platform ?? DEFAULT_PLATFORM;
   if (!(PLATFORMS as readonly unknown[]).includes(platform)) throw invalid(`platform must be one of ${PLATFORMS.join(", ")}, not ${JSON.stringify(platform)}`);
   const network = raw.network ?? DEFAULT_NETWORK;
-  if (!(NETWORK_MODES as readonly unknown[]).includes(network)) throw invalid(`network must be one of ${NETWORK_MODES.join(", ")}, not ${JSON.stringify(network)}`);
+  if (!isNetworkMode(network)) {
+    throw invalid(`network must be one of ${NETWORK_MODES.join(", ")} or ${NAMED_NETWORK_PREFIX}<name of a user-defined Docker network>, not ${JSON.stringify(network)}`);
+  }
   if (!Array.isArray(raw.ports)) throw invalid("ports must be an array of container ports (use [] for none)");
   const ports = raw.ports as unknown[];
   for (const port of ports) {
@@ -103,7 +105,7 @@ export function validateSpec(input: unknown): NormalizedSpec {
     env,
     instanceType,
     platform: platform as Platform,
-    network: network as NetworkMode,
+    network,
     ports: ports as number[],
     labels,
     waitForPorts: raw.waitForPorts ?? true,

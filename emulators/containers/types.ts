@@ -18,10 +18,30 @@ export const DEFAULT_PLATFORM: Platform = "linux/amd64";
  * bridge (default): Docker's bridge, ports published on 127.0.0.1:<random>. host: the host's
  * network namespace, nothing published, `ports[p]` = http://127.0.0.1:<p> — for machines whose
  * traffic must stay on loopback; the app should then bind 127.0.0.1 itself (nothing else shields it).
+ * `network:<name>`: attached to that user-defined Docker network only, nothing published,
+ * `ports[p]` = http://<container name>:<p> — an alias Docker's DNS resolves for the other
+ * containers on that network (a Worker running in docker compose); the app binds 0.0.0.0.
  */
 export const NETWORK_MODES = ["bridge", "host"] as const;
-export type NetworkMode = (typeof NETWORK_MODES)[number];
+export const NAMED_NETWORK_PREFIX = "network:";
+export type NetworkMode = (typeof NETWORK_MODES)[number] | `${typeof NAMED_NETWORK_PREFIX}${string}`;
 export const DEFAULT_NETWORK: NetworkMode = "bridge";
+/** Docker's rule for network names; its built-in networks are modes of their own (or useless here). */
+const DOCKER_NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const BUILT_IN_NETWORKS = ["bridge", "host", "none", "default"];
+
+/** The Docker network of a `network:<name>` mode; undefined for bridge and host. */
+export function namedNetwork(mode: NetworkMode): string | undefined {
+  return mode.startsWith(NAMED_NETWORK_PREFIX) ? mode.slice(NAMED_NETWORK_PREFIX.length) : undefined;
+}
+
+export function isNetworkMode(value: unknown): value is NetworkMode {
+  if (typeof value !== "string") return false;
+  if ((NETWORK_MODES as readonly string[]).includes(value)) return true;
+  if (!value.startsWith(NAMED_NETWORK_PREFIX)) return false;
+  const name = value.slice(NAMED_NETWORK_PREFIX.length);
+  return DOCKER_NETWORK_NAME.test(name) && !BUILT_IN_NETWORKS.includes(name);
+}
 
 export interface ContainerSpec {
   /** A local image reference; the platform never pulls. */
@@ -34,7 +54,7 @@ export interface ContainerSpec {
   platform?: Platform;
   /** Default "bridge"; see NETWORK_MODES. */
   network?: NetworkMode;
-  /** Container ports to publish on 127.0.0.1 (random host ports; with network "host", the same ports on the host). */
+  /** Container ports to publish on 127.0.0.1 (random host ports; with network "host", the same ports on the host; with `network:<name>`, none: reached over that network). */
   ports: number[];
   /** Extra labels; keys starting with `moltlab.` are the platform's own and rejected. */
   labels?: Record<string, string>;
@@ -94,7 +114,7 @@ export interface ContainerState {
   platform?: Platform;
   image?: string;
   containerId?: string;
-  /** Container port → "http://127.0.0.1:NNNNN". */
+  /** Container port → "http://127.0.0.1:NNNNN" (`network:<name>`: "http://<container name>:<port>"). */
   ports: Record<string, string>;
   limits?: ContainerLimits;
   timings: ContainerTimings;

@@ -39,6 +39,8 @@ export async function startMiniflareR2(settings: BackendSettings): Promise<Backe
         BUCKET: { id: settings.bucket, s3Credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } },
       },
       resourcePersistencePath: settings.persistPath ?? tempDir,
+      // Miniflare answers /cdn-cgi/ (the S3 API) only for loopback names and its routes' hosts.
+      ...(settings.hostnames.length ? { routes: settings.hostnames.map((hostname) => `${hostname}/*`) } : {}),
     }),
   );
   let ready: URL;

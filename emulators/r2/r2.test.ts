@@ -153,6 +153,23 @@ describe("startR2 (Miniflare backend)", () => {
     }
   });
 
+  it("serves the S3 API to other host names (a compose service name) only when told them", async () => {
+    const { request } = await import("node:http");
+    /** A GET of the bucket with the Host a container on a Docker network sends; undici's fetch cannot set Host. */
+    const asHost = (r2: StartedR2, host: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const sent = request({ host: "127.0.0.1", port: r2.port, path: `${MINIFLARE_S3_PREFIX}/${r2.bucket}`, headers: { host: `${host}:${r2.port}` } }, (response) => {
+        let body = "";
+        response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      sent.on("error", reject).end();
+    });
+    expect(await asHost(await start(), "r2")).toEqual({ status: 403, body: "Invalid Host header" });
+    // Unsigned, so S3 refuses it, but past the host check: the SDK's signed requests then work.
+    const named = await asHost(await start({ hostnames: ["r2"] }), "r2");
+    expect(named.body).not.toContain("Invalid Host header");
+    expect(named.status).toBeGreaterThanOrEqual(400);
+  });
+
   it("refuses a bucket name R2 would refuse", async () => {
     await expect(startR2({ backend: "miniflare", bucket: "Moltbot_Data" })).rejects.toThrow(UserError);
   });

@@ -22,6 +22,11 @@ export interface R2Options {
   secretAccessKey?: string;
   /** Keep the bucket's contents here across runs. Default: a temp dir (Miniflare, wrangler) or the container (MinIO), gone after stop(). */
   persistPath?: string;
+  /**
+   * Miniflare only: other host names clients reach it by (e.g. a compose service name). Miniflare
+   * serves its S3 API (under /cdn-cgi/) only to requests for localhost, 127.0.0.1 and these; others get 403.
+   */
+  hostnames?: string[];
 }
 
 /** What a backend needs: every option decided. */
@@ -32,6 +37,7 @@ export interface BackendSettings {
   accessKeyId: string;
   secretAccessKey: string;
   persistPath: string | undefined;
+  hostnames: string[];
 }
 
 /** What a backend gives back: a server plus the URL S3 clients use. */
@@ -68,5 +74,6 @@ export function resolveSettings(options: R2Options): BackendSettings {
     accessKeyId: options.accessKeyId ?? randomBytes(16).toString("hex"),
     secretAccessKey: options.secretAccessKey ?? randomBytes(32).toString("hex"),
     persistPath: options.persistPath,
+    hostnames: options.hostnames ?? [],
   };
 }

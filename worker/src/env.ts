@@ -74,7 +74,8 @@ export interface Env {
   MOLTLAB_CONTAINER_PLATFORM?: string;
   /**
    * `bridge` (default) or `host`: the local platform's network mode. With `host` the container
-   * shares the host's network and the gateway and control API bind 127.0.0.1 only.
+   * shares the host's network and the gateway and control API bind 127.0.0.1 only. With
+   * `network:<docker network>` (docker compose) it joins that network, reached by name.
    */
   MOLTLAB_CONTAINERS_NETWORK?: string;
   /** Seconds to wait after SIGTERM for the supervisor's final backup before SIGKILL (default 60). */
