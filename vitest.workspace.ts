@@ -113,7 +113,8 @@ const projects: TestProjectInlineConfiguration[] = [
       name: "perf",
       root,
       include: ["tests/perf/**/*.perf.ts"],
-      globalSetup: ["tests/integration/global-setup.ts"],
+      // The integration setup plus the collection of figures into reports/bench.{json,md}.
+      globalSetup: ["tests/perf/global-setup.ts"],
       env: testcontainersEnv(),
       testTimeout: DOCKER_MINUTES,
       hookTimeout: DOCKER_MINUTES,

@@ -10,6 +10,8 @@ export interface BuildxOptions {
   labels: Record<string, string>;
   logFile: string;
   timeoutMs?: number;
+  /** `--no-cache`: every step runs again (the bench's cold-build figure). */
+  noCache?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface BuildxOptions {
 export async function buildxBuild(options: BuildxOptions): Promise<void> {
   const buildArgs = { TARGETARCH: options.arch, ...options.buildArgs };
   await docker([
-    "buildx", "build", "--platform", `linux/${options.arch}`, "--load", "--progress=plain", "--file", options.dockerfile, "--tag", options.tag,
+    "buildx", "build", "--platform", `linux/${options.arch}`, "--load", "--progress=plain", ...(options.noCache ? ["--no-cache"] : []), "--file", options.dockerfile, "--tag", options.tag,
     ...Object.entries(buildArgs).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
     ...Object.entries(options.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
     options.context,

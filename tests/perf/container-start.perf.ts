@@ -3,9 +3,10 @@ import { expect, it } from "vitest";
 import { ARCHES, hostArch } from "../../cli/host.ts";
 import { moltlabLabels } from "../../cli/labels.ts";
 import { baseImageTag } from "../../cli/setup/base-images.ts";
-import { printTable, sample } from "./report.ts";
+import { recordFigure, row, sample } from "./report.ts";
+import { benchRuns } from "./settings.ts";
 
-const RUNS = 5;
+const RUNS = benchRuns(5);
 const labels = Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
 
 // How much a container start plus a Node start costs per platform; the ratio is the
@@ -19,7 +20,13 @@ it("times `docker run … node -e 0` on each platform", async () => {
       const out = execFileSync("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...labels, image, "node", "-e", "console.log(process.arch)"], { encoding: "utf8" });
       expect(out.trim()).toBe(arch === "amd64" ? "x64" : "arm64");
     });
-    rows.push({ label: `${arch}${arch === hostArch() ? " (native)" : " (emulated)"}`, samples });
+    rows.push(row(`${arch}${arch === hostArch() ? " (native)" : " (emulated)"}`, samples));
   }
-  printTable("container start + node start, per platform", rows);
+  recordFigure({
+    id: "container-start.node",
+    title: "docker run of the Node base image + a Node start, per platform",
+    unit: "ms",
+    rows,
+    notes: [`${baseImageTag("node", "amd64")} and ${baseImageTag("node", "arm64")}; the second row's ratio is the cost of QEMU emulation for a short process.`],
+  });
 });

@@ -1,4 +1,22 @@
-/** Small helpers for perf runs: they print medians and ratios, and never judge them. */
+/**
+ * Helpers for perf runs: sampling, medians and percentiles, and recording a figure. A
+ * recorded figure is printed (median, min, max, ratio to the first row) and saved for the
+ * run's report (reports/bench.json and bench.md, written by global-setup.ts at the end).
+ * Nothing here judges a number: benchmarks never pass or fail on speed.
+ */
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { inject } from "vitest";
+import type { BenchFigure, BenchRow } from "../../cli/report/bench-results.ts";
+import { formatValue } from "../../cli/report/charts.ts";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    /** The folder where this run's figures are collected (see global-setup.ts). */
+    benchFigures: string;
+  }
+}
 
 export function median(samples: readonly number[]): number {
   if (samples.length === 0) throw new Error("median of no samples");
@@ -7,28 +25,60 @@ export function median(samples: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** Nearest-rank percentile (p in 0…100): a value that was actually measured. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) throw new Error(`p${p} of no samples`);
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
 /** Times `body` `runs` times, one after another, and returns the samples in milliseconds. */
-export async function sample(runs: number, body: () => Promise<void> | void): Promise<number[]> {
+export async function sample(runs: number, body: (run: number) => Promise<void> | void): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    await body();
+    await body(i);
     samples.push(performance.now() - started);
   }
   return samples;
 }
 
-export interface Row {
-  label: string;
-  samples: readonly number[];
+export function row(label: string, samples: readonly number[]): BenchRow {
+  if (samples.length === 0) throw new Error(`row "${label}" has no samples`);
+  const rounded = samples.map((value) => Math.round(value * 1000) / 1000);
+  return { label, samples: rounded, median: median(rounded), min: Math.min(...rounded), max: Math.max(...rounded) };
 }
 
-/** Prints one line per row: median, min, max, and the ratio of its median to the first row's. */
-export function printTable(title: string, rows: readonly Row[]): void {
-  const baseline = median(rows[0]!.samples);
-  const lines = rows.map(({ label, samples }) => {
-    const m = median(samples);
-    return `  ${label.padEnd(36)} median ${m.toFixed(0).padStart(6)} ms   min ${Math.min(...samples).toFixed(0).padStart(6)}   max ${Math.max(...samples).toFixed(0).padStart(6)}   ×${(m / baseline).toFixed(2)}   (n=${samples.length})`;
-  });
-  console.log(`\n${title}\n${lines.join("\n")}`);
+/** "×1.23" of a row's median against the first row's, or "" for the first row itself. */
+export function ratioText(figure: Pick<BenchFigure, "rows">, index: number): string {
+  const baseline = figure.rows[0]!.median;
+  return index === 0 || baseline <= 0 ? "" : `×${(figure.rows[index]!.median / baseline).toFixed(2)}`;
+}
+
+export function formatFigure(figure: BenchFigure): string {
+  const width = Math.max(...figure.rows.map((item) => item.label.length));
+  const lines = figure.rows.map((item, index) =>
+    `  ${item.label.padEnd(width)}  median ${formatValue(item.median).padStart(8)} ${figure.unit}   min ${formatValue(item.min).padStart(8)}   max ${formatValue(item.max).padStart(8)}   ${ratioText(figure, index).padEnd(7)} (n=${item.samples.length})`,
+  );
+  const notes = (figure.notes ?? []).map((note) => `  · ${note}`);
+  return [`${figure.title} [${figure.id}]`, ...lines, ...notes].join("\n");
+}
+
+let recorded = 0;
+
+/** Prints the figure and keeps it for reports/bench.json. */
+export function recordFigure(figure: BenchFigure): BenchFigure {
+  if (figure.rows.length === 0) throw new Error(`figure ${figure.id} has no rows`);
+  console.log(`\n${formatFigure(figure)}`);
+  // Named so that sorting the names gives the recording order (bench.md keeps it within a section).
+  const file = join(inject("benchFigures"), `${String(Date.now()).padStart(15, "0")}-${String(++recorded).padStart(4, "0")}-${randomBytes(3).toString("hex")}.json`);
+  writeFileSync(file, JSON.stringify(figure));
+  return figure;
+}
+
+/** Prints a ratio the plan asks about ("within 2x, stop at 3x"), never judging it. */
+export function printRatio(what: string, numerator: number, denominator: number): string {
+  const text = `${what}: ×${(numerator / denominator).toFixed(2)}`;
+  console.log(text);
+  return text;
 }

@@ -1,0 +1,99 @@
+/**
+ * Turns the figures one `npm run bench` recorded into reports/bench.json (the contract in
+ * cli/report/bench-results.ts, read by `moltlab verify`), reports/bench.md and one SVG chart
+ * per figure in reports/bench/. Only this run's figures: a figure is a set of samples
+ * measured side by side in one run, never merged with an earlier run's.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { probeEngine } from "../../cli/docker.ts";
+import { hostArch } from "../../cli/host.ts";
+import { BENCH_JSON, type BenchFigure, type BenchReport } from "../../cli/report/bench-results.ts";
+import { formatValue, rangeChartSvg } from "../../cli/report/charts.ts";
+import { formatSeconds } from "../../cli/ui.ts";
+import { ratioText } from "./report.ts";
+
+export const BENCH_MD = BENCH_JSON.replace(/\.json$/, ".md");
+/** The charts, next to the Markdown that links them. */
+export const BENCH_CHARTS = join(dirname(BENCH_JSON), "bench");
+
+/** Sections of bench.md, in reading order, by figure id prefix; anything else goes last. */
+const SECTION_ORDER: readonly (readonly string[])[] = [["cold-start."], ["warm-latency.", "throughput."], ["backup.", "restore."], ["image."], ["container-start."]];
+
+function sectionRank(id: string): number {
+  const index = SECTION_ORDER.findIndex((prefixes) => prefixes.some((prefix) => id.startsWith(prefix)));
+  return index === -1 ? SECTION_ORDER.length : index;
+}
+
+/** The figures saved in `dir` by recordFigure, in report order (section, then recording time). */
+export function readFigures(dir: string): BenchFigure[] {
+  const files = readdirSync(dir).filter((name) => name.endsWith(".json")).sort();
+  const figures = files.map((name, index) => ({ index, figure: JSON.parse(readFileSync(join(dir, name), "utf8")) as BenchFigure }));
+  figures.sort((a, b) => sectionRank(a.figure.id) - sectionRank(b.figure.id) || a.index - b.index);
+  const seen = new Set<string>();
+  for (const { figure } of figures) {
+    if (seen.has(figure.id)) throw new Error(`two figures with the id ${figure.id}: ids must be unique within a run`);
+    seen.add(figure.id);
+  }
+  return figures.map(({ figure }) => figure);
+}
+
+export async function machineFacts(): Promise<BenchReport["machine"]> {
+  const probe = await probeEngine();
+  return {
+    arch: hostArch(),
+    cpus: cpus().length,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    docker: probe.ok ? probe.engine.version : `unknown (${probe.message})`,
+  };
+}
+
+function chartFile(figure: BenchFigure): string {
+  return `${figure.id.replace(/[^a-z0-9.-]+/gi, "-")}.svg`;
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
+export function renderMarkdown(report: BenchReport, runSeconds: number | null): string {
+  const { machine } = report;
+  const lines = [
+    "# moltlab bench",
+    "",
+    `Generated ${report.generatedAt} by \`npm run bench\` on ${machine.arch}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB, ` +
+      `Docker ${machine.docker}${runSeconds === null ? "" : `; the run took ${formatSeconds(runSeconds)}`}.`,
+    "",
+    "Every figure is measured side by side in this one run: the median with the range (min…max) over",
+    "n samples, and each row's median as a ratio to the first row's. Nothing here passes or fails on",
+    "speed; the notes say what a reader must know to trust a figure. The same numbers are in",
+    "`bench.json` (raw samples included).",
+    "",
+  ];
+  for (const figure of report.figures) {
+    lines.push(`## ${figure.title}`, "", `\`${figure.id}\` · unit: ${figure.unit}`, "", `![${figure.title}](bench/${chartFile(figure)})`, "");
+    lines.push("| row | median | min | max | ratio | n |", "|---|---:|---:|---:|---:|---:|");
+    figure.rows.forEach((item, index) => {
+      lines.push(`| ${escapeCell(item.label)} | ${formatValue(item.median)} | ${formatValue(item.min)} | ${formatValue(item.max)} | ${ratioText(figure, index) || "—"} | ${item.samples.length} |`);
+    });
+    if (figure.notes?.length) lines.push("", ...figure.notes.map((note) => `- ${note}`));
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/** Writes bench.json, bench.md and the charts; returns the paths written. */
+export async function writeBenchReport(figures: BenchFigure[], runSeconds: number | null): Promise<string[]> {
+  const report: BenchReport = { generatedAt: new Date().toISOString(), machine: await machineFacts(), figures };
+  mkdirSync(dirname(BENCH_JSON), { recursive: true });
+  // The chart folder holds this run's charts only: an old chart next to a new report would mislead.
+  rmSync(BENCH_CHARTS, { recursive: true, force: true });
+  mkdirSync(BENCH_CHARTS, { recursive: true });
+  for (const figure of figures) {
+    writeFileSync(join(BENCH_CHARTS, chartFile(figure)), rangeChartSvg({ title: figure.title, unit: figure.unit, rows: figure.rows }));
+  }
+  writeFileSync(BENCH_JSON, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(BENCH_MD, renderMarkdown(report, runSeconds));
+  return [BENCH_JSON, BENCH_MD, BENCH_CHARTS];
+}

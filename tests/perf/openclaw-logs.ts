@@ -1,0 +1,48 @@
+/**
+ * Evidence from a container's log for the cold-start notes. OpenClaw's startup "doctor"
+ * installs plugins its config needs but the image lacks (with the AI Gateway provider:
+ * @openclaw/cloudflare-ai-gateway-provider) with npm, before the gateway starts; where npm
+ * cannot reach the registry that costs a long wait. The log says which plugin, why it
+ * failed, and (from npm's debug-log name and Docker's timestamps) how long npm took.
+ */
+import { tryRun } from "../../cli/exec.ts";
+
+export interface PluginInstallAttempt {
+  plugin: string;
+  /** npm's error code, e.g. SELF_SIGNED_CERT_IN_CHAIN or ENOTFOUND; null if not found. */
+  reason: string | null;
+  /** From npm starting (its debug-log name) to the doctor reporting the failure; null if not derivable. */
+  seconds: number | null;
+}
+
+/** `docker logs --timestamps` of a container ("" if it is gone). */
+export async function containerLog(id: string): Promise<string> {
+  const result = await tryRun("docker", ["logs", "--timestamps", id]);
+  return result.code === 0 ? result.stdout + result.stderr : "";
+}
+
+/** The failed plugin install the log shows, if any. Lines may be raw or JSON-wrapped by the supervisor. */
+export function failedPluginInstall(log: string): PluginInstallAttempt | null {
+  const lines = log.split("\n");
+  const index = lines.findIndex((line) => line.includes("Failed to install missing configured plugin"));
+  if (index === -1) return null;
+  const plugin = /missing configured plugin \\?"([^"\\]+)\\?"/.exec(lines[index]!)?.[1] ?? "unknown";
+  const window = lines.slice(index, index + 12).join("\n");
+  const reason = /npm error code (\w+)/.exec(window)?.[1] ?? /npm error errno (\w+)/.exec(window)?.[1] ?? null;
+  const reported = Date.parse(/^(\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(lines[index]!)?.[1] ?? "");
+  // npm names its debug log after the moment it started: …/_logs/2026-11-25T22_37_35_133Z-debug-0.log
+  const npmLog = /_logs\/(\d{4}-\d\d-\d\d)T(\d\d)_(\d\d)_(\d\d)_(\d{3})Z-debug/.exec(window);
+  const npmStarted = npmLog ? Date.parse(`${npmLog[1]}T${npmLog[2]}:${npmLog[3]}:${npmLog[4]}.${npmLog[5]}Z`) : NaN;
+  const seconds = Number.isFinite(reported) && Number.isFinite(npmStarted) ? Math.round((reported - npmStarted) / 100) / 10 : null;
+  return { plugin, reason, seconds };
+}
+
+export function describeAttempts(where: string, attempts: readonly (PluginInstallAttempt | null)[]): string | null {
+  const found = attempts.filter((attempt): attempt is PluginInstallAttempt => attempt !== null);
+  if (!found.length) return null;
+  const plugins = [...new Set(found.map((attempt) => attempt.plugin))].join(", ");
+  const reasons = [...new Set(found.map((attempt) => attempt.reason ?? "unknown error"))].join(", ");
+  const seconds = found.map((attempt) => attempt.seconds).filter((value): value is number => value !== null);
+  return `${where}: in ${found.length} of ${attempts.length} runs OpenClaw's startup tried to install the plugin "${plugins}" with npm before starting the gateway and failed (${reasons})` +
+    (seconds.length ? `; npm took ${seconds.join(", ")} s per run (from its debug-log name to the doctor's report).` : ".");
+}

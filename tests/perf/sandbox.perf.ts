@@ -1,0 +1,389 @@
+/**
+ * OpenClaw through the real stack, as `npm run dev` runs it (cli/sandbox.ts startSandbox): the
+ * Worker under wrangler dev → the local Containers platform → the OpenClaw image and its
+ * supervisor (host networking, everything on 127.0.0.1) → the AI Gateway emulator; logged in
+ * with an Access JWT (CF-Access-JWT-Assertion); R2 served by wrangler dev.
+ *
+ * 1. Cold start per architecture, phase by phase, up to the first streamed token of a chat,
+ *    beside two floors measured in the same run: the same image running a no-op, and the
+ *    OpenClaw gateway started alone in the same image (no supervisor, no restore, no Worker).
+ * 2. Warm latency through the Worker against straight to the container (same container, same
+ *    moment, requests interleaved): HTTP, a WebSocket round trip, a chat, and throughput.
+ *
+ * Only correctness is asserted (the reply arrived, the status was 200); never a speed.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Arch } from "../../cli/host.ts";
+import type { BenchRow } from "../../cli/report/bench-results.ts";
+import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
+import { StepRunner } from "../../cli/ui.ts";
+import { ensureImages } from "../../container/build/index.ts";
+import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
+import type { Scenario } from "../../emulators/ai-gateway/index.ts";
+import type { ContainerState } from "../../emulators/containers/types.ts";
+import { GatewaySocket } from "../integration/openclaw-ws.ts";
+import { PollAborted, waitFor } from "../shared/wait.ts";
+import { streamChat, type Streamed } from "./chat-stream.ts";
+import { gatewayAlone, noopRun } from "./floors.ts";
+import { containerLog, describeAttempts, failedPluginInstall, type PluginInstallAttempt } from "./openclaw-logs.ts";
+import { waitForFreePorts } from "./ports.ts";
+import { median, percentile, printRatio, recordFigure, row } from "./report.ts";
+import { benchArches, benchRequests, benchRuns } from "./settings.ts";
+
+const MINUTES = 60_000;
+const COLD_RUNS = benchRuns(2);
+const WARM_ROUNDS = benchRuns(3);
+const CHATS = benchRuns(6);
+const REQUESTS = benchRequests();
+const CONCURRENCY = 4;
+const ARCHES = benchArches();
+const HOST_PORTS = [18789, 18790];
+const GATEWAY = "http://127.0.0.1:18789";
+/** Bound on a cold start; arm64 (QEMU) gets longer but still a bound. */
+const READY_BOUND: Record<Arch, number> = { amd64: 8 * MINUTES, arm64: 12 * MINUTES };
+const REPLY = "Pong from the scripted model, for the bench.";
+const SCENARIO: Scenario[] = [{ name: "bench", match: { provider: "anthropic" }, reply: { text: REPLY } }];
+
+interface Stack {
+  sandbox: StartedSandbox;
+  stateDir: string;
+  /** An Access JWT for the emulator's default identity, as a logged-in client sends it (the e2e test's header). */
+  auth: Record<string, string>;
+}
+
+function api(stack: Stack, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${stack.sandbox.url}${path}`, {
+    ...init,
+    headers: { ...stack.auth, ...(init.headers as Record<string, string> | undefined) },
+    signal: AbortSignal.timeout(5 * MINUTES),
+    redirect: "manual",
+  });
+}
+
+async function stopStack(stack: Stack | undefined): Promise<void> {
+  if (!stack) return;
+  await stack.sandbox.stop(new StepRunner((line) => console.log(line)));
+  await rm(stack.stateDir, { recursive: true, force: true });
+}
+
+// ---- 1. cold start ---------------------------------------------------------------------------
+
+type Phase = "total" | "running" | "create" | "start" | "supervisorBoot" | "restore" | "config" | "gateway" | "doBoot" | "firstToken";
+
+/** Row labels, in the figure's order: the total first, so each phase's ratio is its share of it. */
+const PHASES: [Phase, string][] = [
+  ["total", "first request → first streamed token"],
+  ["running", "first request → running"],
+  ["create", "container create"],
+  ["start", "container start"],
+  ["supervisorBoot", "supervisor process up"],
+  ["restore", "restore from R2"],
+  ["config", "config"],
+  ["gateway", "gateway start → /readyz"],
+  ["doBoot", "DO start → gateway ready"],
+  ["firstToken", "chat → first streamed token"],
+];
+
+interface ColdSample {
+  stack: Stack;
+  timings: Partial<Record<Phase, number>>;
+  container?: ContainerState;
+  /** What the container's log says about a plugin OpenClaw tried to install at startup. */
+  pluginInstall?: PluginInstallAttempt | null;
+  /** How long the run waited for another OpenClaw to free the host ports first (not part of any figure). */
+  waitedForPortsMs: number;
+  error?: string;
+}
+
+/** A fresh sandbox (empty R2 and DO state), then its first request: a browser's page load, which starts OpenClaw. */
+async function coldStart(arch: Arch): Promise<ColdSample> {
+  const waitedForPortsMs = await waitForFreePorts(HOST_PORTS, 20 * MINUTES);
+  const stateDir = await mkdtemp(join(tmpdir(), "moltlab-bench-state-"));
+  let sandbox: StartedSandbox;
+  try {
+    sandbox = await startSandbox({ arch, network: "host", port: 0, persistTo: stateDir, scenarios: SCENARIO, steps: new StepRunner((line) => console.log(line)) });
+  } catch (error) {
+    await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+  const stack: Stack = { sandbox, stateDir, auth: { "CF-Access-JWT-Assertion": sandbox.access.mint() } };
+  const timings: ColdSample["timings"] = {};
+  const sample: ColdSample = { stack, timings, waitedForPortsMs };
+  try {
+    const firstRequest = performance.now();
+    const page = await api(stack, "/", { headers: { accept: "text/html" } });
+    expect(page.status).toBe(503);
+    expect(page.headers.get("x-moltlab-sandbox")).toBe("starting");
+    await page.body?.cancel();
+
+    await waitFor("the sandbox running (/api/status)", async () => {
+      const status = (await (await api(stack, "/api/status")).json()) as { status: string; container: { status: string; lastError: string | null } };
+      if (status.container.status === "crashed") throw new PollAborted(`the container crashed while starting: ${status.container.lastError}`);
+      return status.status === "running";
+    }, READY_BOUND[arch], 250);
+    timings.running = performance.now() - firstRequest;
+
+    type State = { bootMs: number | null; phases: Record<string, { startedAt?: string; durationMs?: number }> | null };
+    const state = await waitFor("boot phases in /api/admin/state", async () => {
+      const current = (await (await api(stack, "/api/admin/state")).json()) as State;
+      return current.phases?.gateway?.durationMs !== undefined ? current : undefined;
+    }, MINUTES);
+    const container = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name)).find((item) => item.status === "running");
+    sample.container = container;
+    timings.create = container?.timings.createMs;
+    timings.start = container?.timings.startMs;
+    const restoreStarted = state.phases?.restore?.startedAt;
+    if (container?.startedAt && restoreStarted) timings.supervisorBoot = Date.parse(restoreStarted) - Date.parse(container.startedAt);
+    timings.restore = state.phases?.restore?.durationMs;
+    timings.config = state.phases?.config?.durationMs;
+    timings.gateway = state.phases?.gateway?.durationMs;
+    timings.doBoot = state.bootMs ?? undefined;
+
+    const chatSent = performance.now();
+    const chat = await streamChat(sandbox.url, { ...stack.auth, authorization: `Bearer ${sandbox.gatewayToken}` }, "bench-cold", "bench: first chat after a cold start");
+    expect(chat.text).toContain(REPLY);
+    timings.firstToken = chat.firstTokenMs;
+    timings.total = chatSent + chat.firstTokenMs - firstRequest;
+  } catch (error) {
+    sample.error = error instanceof Error ? error.message : String(error);
+  }
+  const id = sample.container?.containerId ?? sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name).containerId).find(Boolean);
+  if (id) sample.pluginInstall = failedPluginInstall(await containerLog(id));
+  return sample;
+}
+
+// ---- 2. warm latency ---------------------------------------------------------------------------
+
+/** A socket through the Worker: the Worker injects the gateway token; a device it does not know is approved through the admin API. */
+async function workerSocket(stack: Stack): Promise<GatewaySocket> {
+  const connect = () => GatewaySocket.connect({ url: stack.sandbox.url, headers: stack.auth, userAgent: "moltlab-bench/0.1.0" });
+  try {
+    return (await connect()).socket;
+  } catch (error) {
+    if (!/pair/i.test(String(error))) throw error;
+    expect((await api(stack, "/api/admin/devices/approve-all", { method: "POST" })).status).toBe(200);
+    return (await connect()).socket;
+  }
+}
+
+interface Paths<T> {
+  direct: T;
+  worker: T;
+}
+const DIRECT_LABEL = "direct (127.0.0.1:18789)";
+const WORKER_LABEL = "through the Worker";
+
+/** Runs `measure` REQUESTS times per path and round, alternating which path goes first. */
+async function interleaved(rounds: number, requests: number, measure: (path: keyof Paths<unknown>) => Promise<number>): Promise<Paths<number[][]>> {
+  const out: Paths<number[][]> = { direct: [], worker: [] };
+  for (let round = 0; round < rounds; round++) {
+    const current: Paths<number[]> = { direct: [], worker: [] };
+    for (let i = 0; i < requests; i++) {
+      for (const path of i % 2 ? (["worker", "direct"] as const) : (["direct", "worker"] as const)) current[path].push(await measure(path));
+    }
+    out.direct.push(current.direct);
+    out.worker.push(current.worker);
+  }
+  return out;
+}
+
+/** Two figures per protocol: every request (median = p50) and each round's p95. Returns the ratio lines. */
+function latencyFigures(id: string, title: string, samples: Paths<number[][]>, notes: string[]): string[] {
+  const all = (path: keyof Paths<unknown>) => samples[path].flat();
+  const p95s = (path: keyof Paths<unknown>) => samples[path].map((round) => percentile(round, 95));
+  const ratios = [
+    printRatio(`${id}: p50 through the Worker / direct`, median(all("worker")), median(all("direct"))),
+    printRatio(`${id}: p95 through the Worker / direct`, percentile(all("worker"), 95), percentile(all("direct"), 95)),
+  ];
+  const plan = "Through the Worker: client → wrangler dev (workerd; Access JWT verified) → the Sandbox Durable Object → the container's port on 127.0.0.1; direct: client → the container's port. The plan's bar is the Cloudflare path within 2x of the current setup, stop at 3x; here it is the Worker's hop against none, on one host.";
+  recordFigure({ id, title: `${title}: every request (median = p50)`, unit: "ms", rows: [row(DIRECT_LABEL, all("direct")), row(WORKER_LABEL, all("worker"))], notes: [...ratios, plan, ...notes] });
+  recordFigure({ id: `${id}.p95`, title: `${title}: p95 per round`, unit: "ms", rows: [row(DIRECT_LABEL, p95s("direct")), row(WORKER_LABEL, p95s("worker"))], notes: [`Each sample is the p95 of one round of ${samples.direct[0]!.length} requests per path.`, ...notes] });
+  return ratios;
+}
+
+// ---- the run -----------------------------------------------------------------------------------
+
+describe("OpenClaw through the Worker: cold start and warm latency", () => {
+  let warm: Stack | undefined;
+  afterAll(async () => {
+    await stopStack(warm).catch((error: unknown) => console.error(`bench: stopping the sandbox failed: ${String(error)}`));
+  }, 10 * MINUTES);
+
+  it(`cold start per architecture (${ARCHES.join(", ")}), ${COLD_RUNS} runs, with the floors measured beside it`, async () => {
+    for (const arch of ARCHES) {
+      const samples: ColdSample[] = [];
+      const floors = { noop: [] as number[], "image-default": [] as number[], supervisor: [] as number[] };
+      const floorInstalls: (PluginInstallAttempt | null)[] = [];
+      const floorNotes: string[] = [];
+      // arm64 under QEMU: one bounded attempt is what this host can give (see settings.ts).
+      const runs = arch === "amd64" ? COLD_RUNS : 1;
+      const [image] = await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
+      for (let i = 0; i < runs; i++) {
+        // The floors run first, while no sandbox runs, so nothing else shares the CPU with them.
+        // A floor that fails is a note, not a failed bench: the cold start is the figure.
+        if (arch === "amd64") {
+          await noopRun(image!.tag, arch).then((ms) => floors.noop.push(ms), (error: unknown) => floorNotes.push(`no-op, run ${i + 1}: ${String(error)}`));
+          for (const config of ["image-default", "supervisor"] as const) {
+            try {
+              const alone = await gatewayAlone(image!.tag, arch, config, READY_BOUND[arch]);
+              floors[config].push(alone.ms);
+              if (config === "supervisor") floorInstalls.push(alone.pluginInstall);
+            } catch (error) {
+              floorNotes.push(`gateway alone (${config} config), run ${i + 1}: ${error instanceof Error ? error.message : String(error)}`);
+            }
+          }
+        }
+        const sample = await coldStart(arch);
+        samples.push(sample);
+        if (sample.error) console.log(`bench: ${arch} cold start ${i + 1} did not complete: ${sample.error}`);
+        // The last amd64 sandbox stays up for the warm-latency test.
+        if (arch === "amd64" && i === runs - 1 && !sample.error) warm = sample.stack;
+        else await stopStack(sample.stack);
+      }
+      const complete = samples.filter((sample) => !sample.error);
+      const container = complete[0]?.container ?? samples[0]?.container;
+      const profile = container?.limits ? `${container.instanceType} (${container.limits.vcpu} vCPU${container.limits.cpuClamped ? ", clamped to the host" : ""}, ${container.limits.memoryBytes / 1024 ** 3} GiB, no swap)` : "standard-1";
+      const rows: BenchRow[] = [];
+      for (const [phase, label] of PHASES) {
+        const values = samples.map((sample) => sample.timings[phase]).filter((value): value is number => value !== undefined);
+        if (values.length) rows.push(row(label, values));
+      }
+      const failures = samples.flatMap((sample, index) => (sample.error ? [`run ${index + 1} did not complete: ${sample.error}`] : []));
+      const installs = describeAttempts("Full stack", samples.map((sample) => sample.pluginInstall ?? null));
+      const notes = [
+        `${image!.tag} on linux/${arch} under the platform's ${profile}, host networking. Each run is a fresh sandbox (empty R2 bucket and Durable Object), so the restore finds nothing; restore time against state size is in the restore.* figures.`,
+        "The first request is a browser's page load: the Worker answers with the loading page and the Durable Object starts the container in the background; the client polls /api/status every 250 ms (the DO probes /readyz every 1 s). Then one chat with stream: true through the Worker to the AI Gateway emulator.",
+        "The ratio column is each phase's share of the first row (the whole cold start).",
+        ...(installs ? [`${installs} That wait is inside "gateway start → /readyz"; see cold-start.floor.amd64.`] : []),
+        ...failures,
+      ];
+      const waited = samples.reduce((sum, sample) => sum + sample.waitedForPortsMs, 0);
+      if (waited > 0) notes.push(`Before its runs the bench waited ${Math.round(waited / 1000)} s in all for another OpenClaw on the host's network to free ports 18789/18790 (part of the run's duration, not of any figure).`);
+      if (!ARCHES.includes("arm64")) {
+        notes.push("arm64 not measured: it runs under QEMU on this host, where OpenClaw's gateway has not become ready (exit 78 after 2.5–4 min, its startup state migration refusing; see tests/integration/openclaw-chat.test.ts). MOLTLAB_BENCH_ARCHES=amd64,arm64 tries it once, bounded to 12 minutes.");
+      }
+      if (rows.length) recordFigure({ id: `cold-start.${arch}.standard-1`, title: `Cold start through the Worker, linux/${arch}, standard-1`, unit: "ms", rows, notes });
+      else console.log(`bench: no ${arch} cold-start phase was measured: ${failures.join("; ")}`);
+
+      if (arch === "amd64" && complete.length) {
+        const fullStack = complete.map((sample) => sample.timings.running).filter((value): value is number => value !== undefined);
+        const floorInstallNote = describeAttempts("Gateway alone with the supervisor's config", floorInstalls);
+        recordFigure({
+          id: "cold-start.floor.amd64",
+          title: "Cold start against its floors, linux/amd64, standard-1 profile",
+          unit: "ms",
+          rows: [
+            row("full stack → running", fullStack),
+            ...(floors.supervisor.length ? [row("gateway alone, supervisor config", floors.supervisor)] : []),
+            ...(floors["image-default"].length ? [row("gateway alone, default config", floors["image-default"])] : []),
+            ...(floors.noop.length ? [row("no-op: docker run … true", floors.noop)] : []),
+          ],
+          notes: [
+            "Measured in the same run, the floors right before each cold start while no sandbox ran, in the same image and CPU/memory profile. Ratios are to the full stack.",
+            "Full stack: from the first request through the Worker until /api/status says running (Worker, Durable Object, platform, supervisor with restore and config, gateway).",
+            "Gateway alone: `docker run` → /readyz of `openclaw gateway` started by a shell under tini, no supervisor, no restore, no Worker, on Docker's bridge with a published loopback port (the full stack uses host networking). Once with the openclaw.json the supervisor writes on a first boot (AI Gateway provider and model), once with the image's default config (no model provider). OpenClaw on the host itself is not measured: it is not installed there (the image carries it).",
+            ...(floorInstallNote ? [floorInstallNote] : []),
+            ...floorNotes,
+          ],
+        });
+        if (floors.supervisor.length) printRatio("cold start: full stack / gateway alone with the same config", median(fullStack), median(floors.supervisor));
+      }
+    }
+    expect(warm, "the last amd64 cold start must complete to measure warm latency").toBeDefined();
+  }, 120 * MINUTES);
+
+  it(`warm latency and throughput, through the Worker and straight to the container (${WARM_ROUNDS} rounds of ${REQUESTS} requests per path)`, async () => {
+    const stack = warm;
+    if (!stack) throw new Error("no warm sandbox: the cold-start test did not leave one running");
+    const workerUrl = stack.sandbox.url;
+    const headers: Paths<Record<string, string>> = { direct: {}, worker: stack.auth };
+    const base: Paths<string> = { direct: GATEWAY, worker: workerUrl };
+
+    // HTTP without the model: the gateway's liveness endpoint.
+    const http = await interleaved(WARM_ROUNDS, REQUESTS, async (path) => {
+      const started = performance.now();
+      const response = await fetch(`${base[path]}/healthz`, { headers: headers[path] });
+      const body = await response.text();
+      const ms = performance.now() - started;
+      expect(response.status, body.slice(0, 200)).toBe(200);
+      return ms;
+    });
+    latencyFigures("warm-latency.http", "GET /healthz (no model call)", http, ["Sequential requests on kept-alive connections, the two paths interleaved."]);
+
+    // A WebSocket round trip: one `health` request on an open, authenticated socket.
+    const sockets: Paths<GatewaySocket> = {
+      direct: (await GatewaySocket.connect({ url: GATEWAY, token: stack.sandbox.gatewayToken, userAgent: "moltlab-bench/0.1.0" })).socket,
+      worker: await workerSocket(stack),
+    };
+    try {
+      const ws = await interleaved(WARM_ROUNDS, REQUESTS, async (path) => {
+        const started = performance.now();
+        const payload = await sockets[path].request("health", {});
+        const ms = performance.now() - started;
+        expect(payload).toBeTypeOf("object");
+        return ms;
+      });
+      latencyFigures("warm-latency.ws", "WebSocket round trip (gateway method `health`)", ws, ["One socket per path, opened once; the Worker's socket carries the token the Worker injected into `connect`."]);
+    } finally {
+      sockets.direct.close();
+      sockets.worker.close();
+    }
+
+    // Throughput: CONCURRENCY clients at once, each sending its share of the requests back to back.
+    const throughput: Paths<number[]> = { direct: [], worker: [] };
+    const perClient = Math.max(1, Math.round((2 * REQUESTS) / CONCURRENCY));
+    for (let round = 0; round < WARM_ROUNDS; round++) {
+      for (const path of round % 2 ? (["worker", "direct"] as const) : (["direct", "worker"] as const)) {
+        const started = performance.now();
+        await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+          for (let i = 0; i < perClient; i++) {
+            const response = await fetch(`${base[path]}/healthz`, { headers: headers[path] });
+            await response.text();
+            expect(response.status).toBe(200);
+          }
+        }));
+        throughput[path].push((CONCURRENCY * perClient) / ((performance.now() - started) / 1000));
+      }
+    }
+    recordFigure({
+      id: "throughput.http",
+      title: `GET /healthz with ${CONCURRENCY} concurrent clients`,
+      unit: "req/s",
+      rows: [row(DIRECT_LABEL, throughput.direct), row(WORKER_LABEL, throughput.worker)],
+      notes: [
+        printRatio("throughput.http: through the Worker / direct", median(throughput.worker), median(throughput.direct)),
+        `${CONCURRENCY} clients × ${perClient} requests per sample. Client, workerd and the container share the host's 2 cores; the container has 1/2 of one.`,
+      ],
+    });
+
+    // A chat round trip against the AI Gateway emulator, one session per path.
+    const chats: Paths<Streamed[]> = { direct: [], worker: [] };
+    const chatHeaders: Paths<Record<string, string>> = {
+      direct: { authorization: `Bearer ${stack.sandbox.gatewayToken}` },
+      worker: { ...stack.auth, authorization: `Bearer ${stack.sandbox.gatewayToken}` },
+    };
+    for (let i = 0; i < CHATS; i++) {
+      for (const path of i % 2 ? (["worker", "direct"] as const) : (["direct", "worker"] as const)) {
+        const chat = await streamChat(base[path], chatHeaders[path], `bench-warm-${path}`, `bench: warm chat ${i + 1}`);
+        expect(chat.text).toContain(REPLY);
+        chats[path].push(chat);
+      }
+    }
+    const total = (path: keyof Paths<unknown>) => chats[path].map((chat) => chat.totalMs);
+    const first = (path: keyof Paths<unknown>) => chats[path].map((chat) => chat.firstTokenMs);
+    recordFigure({
+      id: "warm-latency.chat",
+      title: "Chat round trip (stream: true, AI Gateway emulator): request → last chunk",
+      unit: "ms",
+      rows: [row(DIRECT_LABEL, total("direct")), row(WORKER_LABEL, total("worker"))],
+      notes: [
+        printRatio("warm-latency.chat: through the Worker / direct", median(total("worker")), median(total("direct"))),
+        `First streamed token: median ${Math.round(median(first("direct")))} ms direct, ${Math.round(median(first("worker")))} ms through the Worker.`,
+        `${CHATS} chats per path, alternating, one conversation per path (each turn carries the history so far). The emulator answers at once: this is OpenClaw's agent turn plus the path, not a model's speed.`,
+      ],
+    });
+  }, 60 * MINUTES);
+});
