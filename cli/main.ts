@@ -1,5 +1,6 @@
 import { image } from "../container/build/index.ts";
 import { clean } from "./clean.ts";
+import { composeService } from "./compose-service.ts";
 import { dev } from "./dev.ts";
 import { emulate } from "./emulate.ts";
 import { formatError } from "./errors.ts";
@@ -24,6 +25,11 @@ commands:
   dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
                under wrangler dev [--platform amd64|arm64] [--port N] [--reset]; Ctrl-C stops
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
+  verify       judge every evaluation item of the plan and write reports/verify.{md,json,html};
+               --reuse reads the evidence in reports/ instead of re-running the slow tests;
+               exits 1 when a stop criterion is hit (--help for its options)
+  compose-service  one service of docker-compose.yml (access, r2, containers or worker), run
+               inside its container by docker compose up
 `;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
@@ -35,6 +41,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   image,
   dev,
   clean,
+  // Loaded on demand: verify brings yaml and the model SDKs (devDependencies), which no other command needs.
+  verify: async (args) => (await import("./verify/index.ts")).verify(args),
+  "compose-service": composeService,
 };
 
 const [command, ...args] = process.argv.slice(2);

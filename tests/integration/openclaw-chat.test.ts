@@ -15,6 +15,7 @@ import {
   startEmulators,
 } from "./openclaw-harness.ts";
 import { chatTurn, GatewaySocket } from "./openclaw-ws.ts";
+import { EvidenceRecorder } from "./openclaw-reports.ts";
 
 /**
  * The real OpenClaw image, booted by its supervisor under Cloudflare's run profile
@@ -35,6 +36,8 @@ const ARCHES: Arch[] = (process.env.MOLTLAB_TEST_ARCHES?.split(",") as Arch[] | 
  * for the user's boards and gets the whole host (standard-3: 2 vCPU, 8 GiB, not privileged).
  */
 const PROFILE: Record<Arch, InstanceType> = { amd64: INSTANCE_TYPE, arm64: "standard-3" };
+/** What the tests measure, for `moltlab verify` (phase 0-7): reports/chat.{json,md}. */
+const evidence = new EvidenceRecorder("chat", "tests/integration/openclaw-chat.test.ts", "OpenClaw chat evidence (phase 0-7)");
 
 describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
   const token = newGatewayToken();
@@ -49,11 +52,13 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     openclaw = await OpenclawContainer.start({ arch, env: openclawEnv(emulators, token), instanceType: PROFILE[arch] });
     ready = await openclaw.waitReady();
     console.log(`[${arch}] ${PROFILE[arch]} boot (host ${hostArch()}):`, JSON.stringify(bootTimings(ready, openclaw.startedAt)));
+    evidence.set(`runs.${arch}`, { instanceType: PROFILE[arch], host: hostArch(), boot: bootTimings(ready, openclaw.startedAt) });
   });
 
   afterAll(async () => {
     await openclaw?.dispose();
     await emulators?.stop();
+    await evidence.write();
   });
 
   it("boots to gateway-ready: restore, config and gateway phases done, /readyz answers", async () => {
@@ -61,6 +66,7 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     for (const phase of ["restore", "config", "gateway"]) expect(ready.phases[phase], phase).toMatchObject({ ok: true, durationMs: expect.any(Number) });
     expect(ready.lastRestore).toMatchObject({ ok: true, source: "empty" });
     expect((await fetch(`${GATEWAY_URL}/readyz`)).status).toBe(200);
+    evidence.passed("boots to gateway-ready", `runs.${arch}`);
   });
 
   it("refuses the chat endpoint without the gateway token", async () => {
@@ -71,6 +77,7 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     });
     expect(response.status).toBe(401);
     expect(emulators.aiGateway.log.all({ provider: "anthropic" })).toEqual([]);
+    evidence.passed("refuses the chat endpoint without the token", `runs.${arch}`);
   });
 
   it("answers POST /v1/chat/completions with the scripted reply, calling the emulator's Anthropic route with stream: true", async () => {
@@ -80,6 +87,7 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     const started = Date.now();
     const chat = await chatCompletion(token, "moltlab-http-probe: say pong", `moltlab-http-${arch}`);
     console.log(`[${arch}] first chat turn over HTTP: ${Date.now() - started} ms`);
+    evidence.set(`runs.${arch}.httpTurn`, { status: chat.status, replied: chat.reply?.includes(httpReply) ?? false, ms: Date.now() - started });
     expect(chat.status, chat.body.slice(0, 500)).toBe(200);
     expect(chat.reply).toContain(httpReply);
 
@@ -94,18 +102,21 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     const key = openclawEnv(emulators, token).CLOUDFLARE_AI_GATEWAY_API_KEY!;
     expect(call.headers["x-api-key"]).toBe(`***${fingerprint(key)}`);
     expect(JSON.stringify(call)).not.toContain(key);
+    evidence.passed("answers POST /v1/chat/completions", `runs.${arch}`);
   });
 
   it("answers a chat turn over the WebSocket protocol (connect.challenge → connect → chat.send → final)", async () => {
     emulators.aiGateway.load([{ name: "ws-probe", match: { provider: "anthropic" }, reply: { text: wsReply } }]);
     const started = Date.now();
-    const { socket, hello } = await GatewaySocket.connect(token);
+    const { socket, hello } = await GatewaySocket.connect({ url: GATEWAY_URL, token });
     try {
       expect(hello).toMatchObject({ type: "hello-ok", protocol: 4 });
       const turn = await chatTurn(socket, `agent:main:moltlab-ws-${arch}`, "moltlab-ws-probe: say pong");
       console.log(`[${arch}] WebSocket: connect + chat turn ${Date.now() - started} ms (turn ${turn.ms} ms); events: ${socket.eventNames().slice(0, 300)}`);
+      evidence.set(`runs.${arch}.wsTurn`, { replied: turn.text.includes(wsReply), ms: Date.now() - started, turnMs: turn.ms });
       expect(turn.text).toContain(wsReply);
       expect(emulators.aiGateway.log.all({ provider: "anthropic" }).some((entry) => entry.scenario === "ws-probe" && entry.stream === true)).toBe(true);
+      evidence.passed("answers a chat turn over the WebSocket", `runs.${arch}`);
     } finally {
       socket.close();
     }
@@ -116,12 +127,17 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     const env = openclawEnv(emulators, token);
     for (const name of ["OPENCLAW_GATEWAY_TOKEN", "CLOUDFLARE_AI_GATEWAY_API_KEY", "R2_SECRET_ACCESS_KEY"]) expect(text, name).not.toContain(env[name]!);
     expect(openclaw.logs.length).toBeGreaterThan(0);
+    evidence.passed("keeps secrets out of the log", `runs.${arch}`);
   });
 
   it("stops on SIGTERM with exit code 0", async () => {
     const started = Date.now();
-    expect(await openclaw.stop()).toBe(0);
+    const exitCode = await openclaw.stop();
+    evidence.set(`runs.${arch}.exitCode`, exitCode);
+    evidence.set(`runs.${arch}.sigtermExitMs`, Date.now() - started);
+    expect(exitCode).toBe(0);
     console.log(`[${arch}] SIGTERM → exit: ${Date.now() - started} ms`);
     expect(openclaw.logged(/final backup done/).length).toBe(1);
+    evidence.passed("stops on SIGTERM", `runs.${arch}`);
   });
 });

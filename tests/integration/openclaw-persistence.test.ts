@@ -9,6 +9,7 @@ import {
   openclawEnv,
   startEmulators,
 } from "./openclaw-harness.ts";
+import { EvidenceRecorder } from "./openclaw-reports.ts";
 
 /**
  * Phase 0-6: the state of the real OpenClaw container survives restarts through the R2
@@ -27,6 +28,8 @@ const WORKSPACE = `${STATE}/workspace`;
 const GHQ_REPO = `${HOME}/ghq/github.com/moltlab/demo`;
 const SEAM_COLOR = "#12ab34";
 const CHAT_USER = "moltlab-persistence";
+/** What the tests measure, for `moltlab verify` (phase 0-6): reports/persistence.{json,md}. */
+const evidence = new EvidenceRecorder("persistence", "tests/integration/openclaw-persistence.test.ts", "OpenClaw persistence evidence (phase 0-6)");
 
 /** The files written in A, compared after every restore. */
 const TRACKED = [`${WORKSPACE}/MEMORY.md`, `${WORKSPACE}/notes/repo/README.md`, `${GHQ_REPO}/main.go`, `${HOME}/.codex/config.toml`];
@@ -46,6 +49,8 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     current = await OpenclawContainer.start({ arch: ARCH, env });
     const health = wait === "ready" ? await current.waitReady() : await current.waitRestored();
     console.log(`[${label}] boot (${wait}):`, JSON.stringify(bootTimings(health, current.startedAt)), "restore:", JSON.stringify(health.lastRestore));
+    const restore = health.lastRestore && { source: health.lastRestore.source, files: health.lastRestore.files, ok: health.lastRestore.ok, skipped: health.lastRestore.skipped.length };
+    evidence.set(`boots.${label}`, { ...bootTimings(health, current.startedAt), restore });
     return { openclaw: current, health };
   };
   const contents = async (openclaw: OpenclawContainer, paths: readonly string[]) =>
@@ -61,12 +66,14 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     // Tool state outside ~/.openclaw (phase 0-6: ghq repositories, tool configs) as extra backup roots.
     env = openclawEnv(emulators, token, { MOLTLAB_BACKUP_EXTRA_DIRS: `ghq=${HOME}/ghq;codex=${HOME}/.codex` });
     s3 = new S3Client(emulators.r2.s3ClientConfig());
+    evidence.set("arch", ARCH);
   });
 
   afterAll(async () => {
     await current?.dispose();
     s3?.destroy();
     await emulators?.stop();
+    await evidence.write();
   });
 
   it("A: a fresh container takes config, memory, git repositories, tool config and a chat, then stops cleanly on SIGTERM", async () => {
@@ -98,7 +105,9 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     const started = Date.now();
     expect(await openclaw.stop()).toBe(0);
     console.log(`[A] SIGTERM → exit 0 in ${Date.now() - started} ms`);
+    evidence.set("sigtermExitMs", Date.now() - started);
     expect(openclaw.logged(/final backup done/)).toHaveLength(1);
+    evidence.passed("A");
   });
 
   it("B: a fresh container restores everything: same bytes, working git repositories, config, and the conversation", async () => {
@@ -122,6 +131,7 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     const sent = JSON.stringify(upstream.at(-1)!.body);
     expect(sent).toContain("Remember this: the launch code word is PERSIMMON.");
     expect(sent).toContain("Noted: the launch code word is PERSIMMON.");
+    evidence.passed("B");
   });
 
   it("B→C: SIGKILL loses at most the writes since the last backup; everything backed up before it, deletions included, is restored", async () => {
@@ -154,6 +164,11 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
         (lastKept ? `writes lost: the last ${killedAt - lastKept} ms before the kill (${killTicks.at(-1)! - lastKept} ms of written ticks); ` : "every tick lost; ") +
         `last backup before the kill: ${lastBackupBeforeKill?.at} (${lastBackupBeforeKill?.reason}); backup interval ${process.env.MOLTLAB_BACKUP_INTERVAL ?? "5"} s (default)`,
     );
+    evidence.set("sigkill", {
+      ticksWritten: killTicks.length, ticksRestored: restoredTicks.length, lost, lossWindowMs: lastKept ? killedAt - lastKept : null,
+      writtenSpanMs: killTicks.at(-1)! - killTicks[0]!, backupIntervalS: Number(process.env.MOLTLAB_BACKUP_INTERVAL ?? "5"),
+    });
+    evidence.passed("B→C");
   });
 
   it("D: a truncated newest snapshot in the bucket is skipped with a log line, the previous one restored", async () => {
@@ -174,5 +189,6 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     expect(await d.shOk(`cat '${WORKSPACE}/before-kill.md' '${WORKSPACE}/MEMORY.md'`)).toBe(`backed up before the kill\n${written.get(`${WORKSPACE}/MEMORY.md`)}`);
     expect(await d.shOk(`cd '${WORKSPACE}/notes/repo' && git log --format=%s`)).toBe("second note\nfirst note\n");
     expect(await d.stop()).toBe(0);
+    evidence.passed("D");
   });
 });

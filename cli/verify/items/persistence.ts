@@ -1,0 +1,85 @@
+/**
+ * 0-6 persistence through R2: the chain of containers in openclaw-persistence.test.ts
+ * (restore after SIGTERM, after SIGKILL, past a truncated snapshot) as recorded in
+ * reports/persistence.json, plus the backup/restore figures of `npm run bench`.
+ */
+import { chartOf, describeFigure, figuresWith, readBench } from "../bench.ts";
+import { EVIDENCE_FILES, type PersistenceFile } from "../evidence-files.ts";
+import { readEvidence } from "../evidence.ts";
+import type { ItemResult, Verdict, VerifyContext } from "../types.ts";
+
+export const PERSISTENCE_TEST = "npx vitest run --project integration tests/integration/openclaw-persistence.test.ts";
+
+/** The four steps of the test and what each one proves when it ran to its end. */
+export const PERSISTENCE_STEPS: Record<string, string> = {
+  A: "a fresh container takes config, memory, a workspace git repo, a ghq repo, a codex config and a chat, then stops cleanly on SIGTERM with a final backup",
+  B: "a new container restores all of it byte for byte: git repositories work, the config setting is back, the conversation continues (the model sees the earlier turn)",
+  "B→C": "after a SIGKILL, everything backed up before it (deletions included) is restored and the restored writes are a prefix of what was written",
+  D: "a truncated newest snapshot in R2 is skipped with a log line and the previous one restored",
+};
+
+export function judgePersistence(file: PersistenceFile): { verdict: Verdict; why: string } {
+  const passed = file.passed ?? {};
+  const done = Object.keys(PERSISTENCE_STEPS).filter((step) => passed[step.replaceAll(".", "·")]);
+  const missing = Object.keys(PERSISTENCE_STEPS).filter((step) => !done.includes(step));
+  if (missing.length === Object.keys(PERSISTENCE_STEPS).length) return { verdict: "unverified", why: "no step of the persistence test ran to its end" };
+  if (missing.length) return { verdict: "NG", why: `steps that did not complete (failed or interrupted): ${missing.join(", ")}` };
+  const lost = file.sigkill?.lost ?? 0;
+  if (lost > 0) return { verdict: "OK with constraints", why: `all steps passed; a SIGKILL loses the writes since the last backup (${lost} ticks, ${file.sigkill?.lossWindowMs ?? "?"} ms here; interval ${file.sigkill?.backupIntervalS} s)` };
+  return { verdict: "OK", why: "all steps passed, nothing lost on SIGKILL" };
+}
+
+export function persistenceItem(ctx: VerifyContext): ItemResult {
+  const base = {
+    id: "0-6",
+    title: "Persistence through R2",
+    question: "Does state persist through R2 across container restarts?",
+    criterion: "Repo caches (ghq), OpenClaw config/sessions/memory and tool configs survive container restarts",
+  };
+  const file = readEvidence<PersistenceFile>(ctx, EVIDENCE_FILES.persistence);
+  const bench = readBench(ctx);
+  const figures = figuresWith(bench.data, "backup.", "restore.");
+  const sources = [file.source, bench.source];
+  const charts = figures.map(chartOf);
+  const benchLines = figures.map((figure) => `${describeFigure(figure)}.`);
+  if (!file.data) {
+    return {
+      ...base, verdict: "unverified", summary: "no persistence evidence: run the persistence test",
+      evidence: [`${file.problem}.`, ...(benchLines.length ? ["Bench figures (supervisor backup/restore, not OpenClaw end to end):", ...benchLines] : [])],
+      wouldChange: [`run \`${PERSISTENCE_TEST}\` (about 8 min; it uses host ports 18789/18790)`], sources, charts,
+    };
+  }
+  const data = file.data;
+  const judgement = judgePersistence(data);
+  const boots = Object.entries(data.boots ?? {});
+  const evidence = [
+    `The persistence test ran a chain of ${data.arch ?? "amd64"} containers on one R2 bucket (the R2 stand-in).`,
+    ...Object.entries(PERSISTENCE_STEPS).map(([step, what]) => `${data.passed?.[step.replaceAll(".", "·")] ? "passed" : "did not complete"} — ${step}: ${what}.`),
+    ...(data.sigkill
+      ? [`SIGKILL loss window: ${data.sigkill.ticksWritten} ticks written over ${data.sigkill.writtenSpanMs} ms, ${data.sigkill.ticksRestored} restored, ${data.sigkill.lost} lost; the writes of the last ${data.sigkill.lossWindowMs ?? "all"} ms before the kill were lost (backup interval ${data.sigkill.backupIntervalS} s; upstream moltworker syncs every 30 s).`]
+      : []),
+    ...(data.sigtermExitMs !== undefined ? [`SIGTERM → exit 0 with a final backup in ${data.sigtermExitMs} ms.`] : []),
+    ...boots.map(([label, boot]) => `Boot ${label}: restore ${boot.restoreMs ?? "?"} ms (${boot.restore ? `${boot.restore.source}, ${boot.restore.files} files${boot.restore.skipped ? `, ${boot.restore.skipped} snapshot skipped` : ""}` : "—"}), container start → gateway ready ${boot.containerStartToReadyMs ?? "?"} ms.`),
+    ...benchLines,
+  ];
+  return {
+    ...base,
+    verdict: judgement.verdict,
+    summary: judgement.why,
+    evidence,
+    wouldChange: [
+      ...(judgement.verdict === "NG" || judgement.verdict === "unverified" ? [`a complete run of \`${PERSISTENCE_TEST}\``] : []),
+      "a shorter backup interval (MOLTLAB_BACKUP_INTERVAL) narrows the SIGKILL window; Cloudflare stops containers with SIGTERM first, where the final backup runs",
+      "the same chain against real R2 (the stand-in is Cloudflare's own local simulator)",
+    ],
+    sources,
+    tables: boots.length
+      ? [{
+          caption: "Boots in the persistence chain (ms)",
+          header: ["boot", "restore", "config", "gateway", "start → ready", "restored from", "files"],
+          rows: boots.map(([label, boot]) => [label, String(boot.restoreMs ?? "—"), String(boot.configMs ?? "—"), String(boot.gatewayMs ?? "—"), String(boot.containerStartToReadyMs ?? "—"), boot.restore?.source ?? "—", String(boot.restore?.files ?? "—")]),
+        }]
+      : [],
+    charts,
+  };
+}
