@@ -10,7 +10,10 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureImages } from "../../container/build/index.ts";
+import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
 import { run, tryRun } from "../../cli/exec.ts";
+import { StepRunner } from "../../cli/ui.ts";
 import { ROOT } from "../../cli/host.ts";
 import { freePort } from "../../cli/wrangler-dev.ts";
 import { waitFor } from "../shared/wait.ts";
@@ -64,6 +67,9 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
     worker = `http://127.0.0.1:${ports.MOLTLAB_WORKER_PORT}`;
     access = `http://127.0.0.1:${ports.MOLTLAB_ACCESS_PORT}`;
     aiGateway = `http://127.0.0.1:${ports.MOLTLAB_AI_GATEWAY_PORT}`;
+    // What a user runs first (README): the OpenClaw image must exist before compose starts the
+    // platform; test files run in no fixed order, so this one makes sure (a no-op when current).
+    await ensureImages({ arches: ["amd64"], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner());
     const started = Date.now();
     await compose(["build"], 15 * MINUTES);
     const built = Date.now();
