@@ -28,20 +28,29 @@ export interface ToolOutcome {
   evidence: string;
 }
 
+export type DindMode = "cloudflare-profile" | "privileged";
+
+/** One attempt to start dockerd inside a container (tests/integration/openclaw-dind.test.ts). */
+export interface DindOutcome {
+  mode: DindMode;
+  /** false when the engine itself refused to run the container (then dockerd was never tried). */
+  containerStarted: boolean;
+  dockerdStarted: boolean;
+  /** `docker info` answered by the inner engine: server version and storage driver. */
+  server: string | null;
+  /** A container run by the inner engine: an image imported from /bin/true and its libraries (no registry needed). */
+  innerContainer: string | null;
+  /** How long until dockerd answered or gave up. */
+  ms: number;
+  evidence: string;
+}
+
 /** reports/dind.json (tests/integration/openclaw-dind.test.ts). */
 export interface DindFile {
   generatedAt: string;
   instanceType: string;
   image: string;
-  outcomes: {
-    mode: "cloudflare-profile" | "privileged";
-    containerStarted: boolean;
-    dockerdStarted: boolean;
-    server: string | null;
-    innerContainer: string | null;
-    ms: number;
-    evidence: string;
-  }[];
+  outcomes: DindOutcome[];
 }
 
 /** The supervisor's boot phases as the tests measure them (bootTimings in openclaw-harness.ts). */

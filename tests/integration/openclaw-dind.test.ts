@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { StartedTestContainer } from "testcontainers";
 import { moltlabLabels } from "../../cli/labels.ts";
 import { INSTANCE_TYPE, ProfiledContainer } from "./openclaw-harness.ts";
+import type { DindFile, DindMode, DindOutcome } from "../../cli/verify/evidence-files.ts";
 import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
 import { ensureToolImage } from "./tool-image.ts";
 
@@ -13,20 +14,6 @@ import { ensureToolImage } from "./tool-image.ts";
  * reports/dind.{json,md}. The containers use the default bridge network: a dockerd that does
  * start must not touch the host's network.
  */
-type Mode = "cloudflare-profile" | "privileged";
-interface Outcome {
-  mode: Mode;
-  /** false when the engine itself refused to run the container (then dockerd was never tried). */
-  containerStarted: boolean;
-  dockerdStarted: boolean;
-  /** `docker info` answered by the inner engine: server version and storage driver. */
-  server: string | null;
-  /** A container run by the inner engine: an image imported from /bin/true and its libraries (no registry needed). */
-  innerContainer: string | null;
-  /** How long until dockerd answered or gave up. */
-  ms: number;
-  evidence: string;
-}
 
 // dockerd in the background; bounded poll on `docker info`; stop on the first of ready / exited / 60 s.
 const PROBE = `
@@ -51,14 +38,14 @@ const PROBE = `
 `;
 
 describe("Docker-in-Docker inside the container (finding)", () => {
-  const outcomes: Outcome[] = [];
+  const outcomes: DindOutcome[] = [];
   const started: StartedTestContainer[] = [];
 
   afterAll(async () => {
     for (const container of started) await container.stop({ timeout: 1 }).catch(() => undefined);
   });
 
-  it.each<Mode>(["cloudflare-profile", "privileged"])("records whether dockerd starts: %s", async (mode) => {
+  it.each<DindMode>(["cloudflare-profile", "privileged"])("records whether dockerd starts: %s", async (mode) => {
     const image = await ensureToolImage("dind");
     let container: StartedTestContainer;
     try {
@@ -68,7 +55,7 @@ describe("Docker-in-Docker inside the container (finding)", () => {
         .start();
     } catch (error) {
       // An outcome too: this engine cannot grant what the mode asks for (e.g. all capabilities).
-      const outcome: Outcome = { mode, containerStarted: false, dockerdStarted: false, server: null, innerContainer: null, ms: 0, evidence: `the engine refused to run the container: ${excerpt(String(error), 400)}` };
+      const outcome: DindOutcome = { mode, containerStarted: false, dockerdStarted: false, server: null, innerContainer: null, ms: 0, evidence: `the engine refused to run the container: ${excerpt(String(error), 400)}` };
       console.log(`[dind ${mode}]`, JSON.stringify(outcome, null, 2));
       outcomes.push(outcome);
       expect(outcome.evidence).toMatch(/refused to run the container: .{20,}/);
@@ -80,7 +67,7 @@ describe("Docker-in-Docker inside the container (finding)", () => {
     const ms = Date.now() - t0;
     const field = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(result.output)?.[1] ?? null;
     const log = result.output.split("--- dockerd log (last lines, then errors) ---")[1] ?? "";
-    const outcome: Outcome = {
+    const outcome: DindOutcome = {
       mode,
       containerStarted: true,
       dockerdStarted: field("STATE") === "ready",
@@ -98,7 +85,7 @@ describe("Docker-in-Docker inside the container (finding)", () => {
 
   it("writes the finding to reports/dind.{json,md} for both modes", async () => {
     expect(outcomes.map((outcome) => outcome.mode)).toEqual(["cloudflare-profile", "privileged"]);
-    const json = { generatedAt: new Date().toISOString(), instanceType: INSTANCE_TYPE, image: "moltlab-tools/dind (Debian bookworm docker.io)", outcomes };
+    const json: DindFile = { generatedAt: new Date().toISOString(), instanceType: INSTANCE_TYPE, image: "moltlab-tools/dind (Debian bookworm docker.io)", outcomes };
     const markdown = [
       "# Docker-in-Docker finding (phase 0-3)",
       "",
