@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildConfig, readExistingConfig } from "./config.ts";
 import { loadSettings } from "./env.ts";
+import { gatewayEnv } from "./gateway-process.ts";
 import { createLogger, MASK, secretValues } from "./log.ts";
 
 const port = { gatewayPort: 18789 };
@@ -29,7 +30,7 @@ describe("openclaw.json from the environment", () => {
         "cf-ai-gw-anthropic": {
           baseUrl: "http://127.0.0.1:9999/v1/acct123/gw1/anthropic",
           api: "anthropic-messages",
-          apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}",
+          apiKey: "${MOLTWORKER_AI_GATEWAY_KEY}",
           models: [{ id: "claude-sonnet-4-5", name: "claude-sonnet-4-5", contextWindow: 200000, maxTokens: 8192 }],
         },
       },
@@ -56,11 +57,32 @@ describe("openclaw.json from the environment", () => {
     const text = JSON.stringify(config);
     expect(text).not.toContain("cf-aig-secret-value");
     expect(text).not.toContain("gateway-token-value");
-    expect(references).toEqual(["CLOUDFLARE_AI_GATEWAY_API_KEY", "OPENCLAW_GATEWAY_TOKEN"]);
+    expect(references).toEqual(["MOLTWORKER_AI_GATEWAY_KEY", "OPENCLAW_GATEWAY_TOKEN"]);
 
     // Without dev mode, insecure auth is switched off even if a restored config had it on.
     const prod = built(config, { ...aiGateway }).config;
     expect((prod.gateway as { controlUi: { allowInsecureAuth: boolean } }).controlUi.allowInsecureAuth).toBe(false);
+  });
+
+  it("passes the AI Gateway key under a name that does not make OpenClaw install its plugin", () => {
+    // The user's own provider with the key moves to the alias too (a note says so) …
+    const existing = { models: { providers: { mine: { baseUrl: "http://x", api: "openai-completions", apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}", models: [] } } } };
+    const result = built(existing, aiGateway);
+    expect(result.aliasAiGatewayKey).toBe(true);
+    expect(JSON.stringify(result.config)).not.toContain("${CLOUDFLARE_AI_GATEWAY_API_KEY}");
+    expect(result.notes.join("\n")).toContain("models.providers.mine.apiKey now reads ${MOLTWORKER_AI_GATEWAY_KEY}");
+    expect(gatewayEnv(aiGateway, {}, { aliasAiGatewayKey: true })).toMatchObject({ MOLTWORKER_AI_GATEWAY_KEY: "cf-aig-secret-value" });
+    expect(gatewayEnv(aiGateway, {}, { aliasAiGatewayKey: true })).not.toHaveProperty("CLOUDFLARE_AI_GATEWAY_API_KEY");
+
+    // … unless the config selects OpenClaw's own cloudflare-ai-gateway provider, which needs the plugin.
+    const officialProvider = { baseUrl: "https://gateway.ai.cloudflare.com/v1/a/g/anthropic", api: "anthropic-messages", models: [] };
+    const official = built({ models: { providers: { "cloudflare-ai-gateway": officialProvider } } }, aiGateway);
+    expect(official.aliasAiGatewayKey).toBe(false);
+    expect(gatewayEnv(aiGateway, {}, { aliasAiGatewayKey: false })).toMatchObject({ CLOUDFLARE_AI_GATEWAY_API_KEY: "cf-aig-secret-value" });
+
+    // An unset key is named as the user knows it.
+    const missing = buildConfig(existing, { OPENCLAW_GATEWAY_TOKEN: "t" }, port);
+    expect(missing.ok ? [] : missing.problems).toContain("openclaw.json references ${MOLTWORKER_AI_GATEWAY_KEY} but CLOUDFLARE_AI_GATEWAY_API_KEY is not set");
   });
 
   it("keeps the user's cron and heartbeat settings and unrelated keys", () => {

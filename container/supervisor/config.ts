@@ -19,6 +19,19 @@ type Json = Record<string, unknown>;
 
 export const DEFAULT_AI_GATEWAY_BASE_URL = "https://gateway.ai.cloudflare.com";
 const AI_GATEWAY_PROVIDER_PREFIX = "cf-ai-gw-";
+
+/**
+ * OpenClaw npm-installs an "official external" provider plugin at every boot for any provider
+ * whose API-key variable is set, whether or not the config uses it: CLOUDFLARE_AI_GATEWAY_API_KEY
+ * pulls in @openclaw/cloudflare-ai-gateway-provider. Our AI Gateway provider is a plain
+ * models.providers entry that needs no plugin, so the gateway gets the key under a name OpenClaw
+ * does not know. Measured here: gateway ready in ~12 s instead of ~82 s (the install times out
+ * offline); on Cloudflare it is a download of a plugin nobody uses on every cold start.
+ * The user's own official `cloudflare-ai-gateway` provider keeps the original name (it needs the plugin).
+ */
+export const AI_GATEWAY_KEY = "CLOUDFLARE_AI_GATEWAY_API_KEY";
+export const AI_GATEWAY_KEY_ALIAS = "MOLTWORKER_AI_GATEWAY_KEY";
+const OFFICIAL_AI_GATEWAY_PROVIDER = "cloudflare-ai-gateway";
 const DM_POLICIES = ["pairing", "allowlist", "open", "disabled"] as const;
 const PROVIDER_APIS = ["anthropic-messages", "openai-completions"] as const;
 
@@ -38,6 +51,8 @@ export interface BuiltConfig {
   notes: string[];
   /** Env names the config references as ${VAR}; the gateway's environment must have them. */
   references: string[];
+  /** Whether the gateway sees CLOUDFLARE_AI_GATEWAY_API_KEY as AI_GATEWAY_KEY_ALIAS (see there). */
+  aliasAiGatewayKey: boolean;
 }
 
 export type ConfigResult = ({ ok: true } & BuiltConfig) | { ok: false; problems: string[] };
@@ -102,13 +117,49 @@ export function buildConfig(existing: Json | null, env: Env, options: { gatewayP
   applyAiGateway(config, env, problems, notes);
   applyDirectAnthropic(config, env, notes);
   applyChannels(config, env, problems, notes, set, value);
+  const aliasAiGatewayKey = !usesOfficialAiGatewayProvider(config);
+  if (aliasAiGatewayKey) aliasReferences(config, AI_GATEWAY_KEY, AI_GATEWAY_KEY_ALIAS, notes);
 
   if (problems.length) return { ok: false, problems };
   const references = [...collectReferences(config)].sort();
-  const unset = references.filter((name) => !set(name) && !(name === "OPENCLAW_GATEWAY_TOKEN" && set("MOLTBOT_GATEWAY_TOKEN")));
-  for (const name of unset) problems.push(`openclaw.json references \${${name}} but ${name} is not set`);
+  const provided = (name: string) =>
+    set(name) || (name === "OPENCLAW_GATEWAY_TOKEN" && set("MOLTBOT_GATEWAY_TOKEN")) || (name === AI_GATEWAY_KEY_ALIAS && set(AI_GATEWAY_KEY));
+  for (const name of references.filter((name) => !provided(name))) {
+    const shown = name === AI_GATEWAY_KEY_ALIAS ? AI_GATEWAY_KEY : name;
+    problems.push(`openclaw.json references \${${name}} but ${shown} is not set`);
+  }
   problems.push(...validateOurKeys(config));
-  return problems.length ? { ok: false, problems } : { ok: true, config, notes, references };
+  return problems.length ? { ok: false, problems } : { ok: true, config, notes, references, aliasAiGatewayKey };
+}
+
+/** Does the config select OpenClaw's own Cloudflare AI Gateway provider (the plugin's)? */
+function usesOfficialAiGatewayProvider(config: Json): boolean {
+  const providers = getPath(config, "models.providers");
+  const primary = getPath(config, "agents.defaults.model.primary");
+  return (isObject(providers) && OFFICIAL_AI_GATEWAY_PROVIDER in providers) || (typeof primary === "string" && primary.startsWith(`${OFFICIAL_AI_GATEWAY_PROVIDER}/`));
+}
+
+/** Rewrites every `${from}` in the config's strings to `${to}`; a note when the user's own keys had it. */
+function aliasReferences(config: Json, from: string, to: string, notes: string[]): void {
+  const needle = `\${${from}}`;
+  const rewritten: string[] = [];
+  const walk = (node: unknown, path: string): unknown => {
+    if (typeof node === "string") {
+      if (!node.includes(needle)) return node;
+      rewritten.push(path);
+      return node.replaceAll(needle, `\${${to}}`);
+    }
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, `${path}[${index}]`));
+    if (isObject(node)) {
+      for (const [key, item] of Object.entries(node)) node[key] = walk(item, path ? `${path}.${key}` : key);
+      return node;
+    }
+    return node;
+  };
+  walk(config, "");
+  const ours = (path: string) => path.startsWith(`models.providers.${AI_GATEWAY_PROVIDER_PREFIX}`);
+  const users = rewritten.filter((path) => !ours(path));
+  if (users.length) notes.push(`\${${from}} in ${users.join(", ")} now reads \${${to}} (same value; keeps OpenClaw from installing its AI Gateway plugin)`);
 }
 
 /** CF_AI_GATEWAY_* → models.providers["cf-ai-gw-<provider>"] and the primary model. */
@@ -135,7 +186,7 @@ function applyAiGateway(config: Json, env: Env, problems: string[], notes: strin
     objectAt(objectAt(config, "models"), "providers")[keep] = {
       baseUrl: `${base}/v1/${account}/${gatewayId}/${provider}${suffix}`,
       api: anthropic ? "anthropic-messages" : "openai-completions",
-      apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}",
+      apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}", // buildConfig renames it (AI_GATEWAY_KEY_ALIAS)
       models: [
         {
           id: modelId,

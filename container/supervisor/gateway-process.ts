@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { AI_GATEWAY_KEY, AI_GATEWAY_KEY_ALIAS } from "./config.ts";
 import type { Env, GatewayBind } from "./env.ts";
 import type { Logger } from "./log.ts";
 
@@ -13,7 +14,8 @@ export interface GatewayOptions {
   bin: string;
   port: number;
   bind: GatewayBind;
-  env: Record<string, string>;
+  /** Read when the gateway starts: the config decides part of it (see gatewayEnv). */
+  env: () => Record<string, string>;
   log: Logger;
 }
 
@@ -22,10 +24,19 @@ export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
 /** Variables the gateway must not see: the supervisor's own settings and the R2 credentials. */
 const SUPERVISOR_ONLY = /^(R2_|MOLTLAB_)|^CF_ACCOUNT_ID$/;
 
-/** The gateway's environment: ours minus the supervisor-only variables, plus the resolved paths and token. */
-export function gatewayEnv(env: Env, extra: Record<string, string>): Record<string, string> {
+/**
+ * The gateway's environment: ours minus the supervisor-only variables, plus the resolved paths
+ * and token. With `aliasAiGatewayKey` (the config's choice) the AI Gateway key is passed under
+ * AI_GATEWAY_KEY_ALIAS only: under its own name OpenClaw would install a plugin at every boot.
+ */
+export function gatewayEnv(env: Env, extra: Record<string, string>, options: { aliasAiGatewayKey: boolean }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined && !SUPERVISOR_ONLY.test(name)) out[name] = value;
+  const key = out[AI_GATEWAY_KEY];
+  if (options.aliasAiGatewayKey && key !== undefined) {
+    delete out[AI_GATEWAY_KEY];
+    out[AI_GATEWAY_KEY_ALIAS] = key;
+  }
   return { ...out, ...extra };
 }
 
@@ -57,7 +68,7 @@ export class GatewayProcess {
   /** Resolves with how the process ended. */
   start(): Promise<ExitInfo> {
     const { bin, port, bind, env, log } = this.#options;
-    const child = spawn(bin, gatewayArgs(port, bind), { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, gatewayArgs(port, bind), { env: env(), stdio: ["ignore", "pipe", "pipe"] });
     this.#child = child;
     this.startedAt = Date.now();
     for (const [stream, level] of [[child.stdout!, "info"], [child.stderr!, "warn"]] as const) {

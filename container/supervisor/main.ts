@@ -13,7 +13,7 @@
  */
 import { Backup, type BackupResult } from "./backup.ts";
 import { startBackupLoop, type BackupLoop } from "./backup-loop.ts";
-import { buildConfig, readExistingConfig, writeConfig, getPath } from "./config.ts";
+import { buildConfig, readExistingConfig, writeConfig, getPath, type BuiltConfig } from "./config.ts";
 import { startControlServer, type ControlServer } from "./control-server.ts";
 import { loadSettings, type Settings } from "./env.ts";
 import { gatewayEnv, GatewayProcess } from "./gateway-process.ts";
@@ -63,12 +63,14 @@ async function main(): Promise<number> {
   const bucket = settings.r2 ? new Bucket(settings.r2, log, settings.r2Attempts) : null;
   const backup = bucket ? new Backup({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, maxFileBytes: settings.maxFileBytes, keep: settings.backupKeep }) : null;
   let restored = false;
-  const childEnv = gatewayEnv(env, {
+  const childExtra = {
     OPENCLAW_GATEWAY_TOKEN: settings.gatewayToken,
     OPENCLAW_STATE_DIR: settings.stateDir,
     OPENCLAW_CONFIG_PATH: settings.configPath,
-  });
-  const gateway = new GatewayProcess({ bin: settings.gatewayBin, port: settings.gatewayPort, bind: settings.gatewayBind, env: childEnv, log });
+  };
+  // Until the config is built (it may select OpenClaw's own AI Gateway provider), the key is aliased.
+  let childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: true });
+  const gateway = new GatewayProcess({ bin: settings.gatewayBin, port: settings.gatewayPort, bind: settings.gatewayBind, env: () => childEnv, log });
   let loop: BackupLoop | null = null;
 
   // Signals are caught from the start: a SIGTERM during boot must not back up a half-restored state.
@@ -139,6 +141,7 @@ async function main(): Promise<number> {
 
     const configured = await timed("config", () => configure(settings, env, log));
     if (!configured) return EXIT.badConfig;
+    childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: configured.aliasAiGatewayKey });
     return null;
   };
 
@@ -189,17 +192,17 @@ async function finalBackup(backup: Backup | null, log: Logger): Promise<BackupRe
   return result;
 }
 
-/** openclaw.json from env; false (after logging why) when the gateway must not start. */
-async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger): Promise<boolean> {
+/** openclaw.json from env; null (after logging why) when the gateway must not start. */
+async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger): Promise<BuiltConfig | null> {
   const existing = await readExistingConfig(settings.configPath);
   if (!existing.ok) {
     log.error("config", `refusing to start: ${existing.problem}`, { path: settings.configPath });
-    return false;
+    return null;
   }
   const built = buildConfig(existing.config, env, { gatewayPort: settings.gatewayPort, gatewayBind: settings.gatewayBind });
   if (!built.ok) {
     log.error("config", `refusing to start: the OpenClaw config would be invalid — ${built.problems.join("; ")}`, { problems: built.problems, path: settings.configPath });
-    return false;
+    return null;
   }
   for (const note of built.notes) log.info("config", note);
   const workspace = getPath(built.config, "agents.defaults.workspace");
@@ -209,7 +212,7 @@ async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger
   }
   await writeConfig(settings.configPath, built.config);
   log.info("config", "openclaw.json written", { path: settings.configPath, restored: existing.config !== null, references: built.references });
-  return true;
+  return built;
 }
 
 main().then(

@@ -13,7 +13,7 @@ import type { Arch } from "../../cli/host.ts";
 import { moltlabLabels } from "../../cli/labels.ts";
 import { EMULATED_MODEL } from "../../cli/sandbox.ts";
 import { freePort } from "../../cli/wrangler-dev.ts";
-import { buildConfig } from "../../container/supervisor/config.ts";
+import { AI_GATEWAY_KEY_ALIAS, buildConfig } from "../../container/supervisor/config.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../../emulators/ai-gateway/index.ts";
 import { limitsFor } from "../../emulators/containers/instance-types.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
@@ -71,7 +71,8 @@ export async function gatewayAlone(image: string, arch: Arch, config: AloneConfi
   const envFile = join(envDir, "gateway.env");
   const env = [
     `OPENCLAW_GATEWAY_TOKEN=${randomBytes(24).toString("hex")}`,
-    ...(config === "supervisor" ? [`CLOUDFLARE_AI_GATEWAY_API_KEY=sk-bench-${randomBytes(8).toString("hex")}`, `MOLTLAB_BENCH_CONFIG=${supervisorConfig()}`] : []),
+    // The key under the name the supervisor gives the gateway (see AI_GATEWAY_KEY_ALIAS).
+    ...(config === "supervisor" ? [`${AI_GATEWAY_KEY_ALIAS}=sk-bench-${randomBytes(8).toString("hex")}`, `MOLTLAB_BENCH_CONFIG=${supervisorConfig()}`] : []),
   ];
   await writeFile(envFile, `${env.join("\n")}\n`, { mode: 0o600 });
   // An interrupted run skips `finally`: the file with the token must go anyway.
