@@ -1,5 +1,5 @@
 import { run, tryRun, type RunOptions, type RunResult } from "./exec.ts";
-import { labelFilter, type Kind } from "./labels.ts";
+import { LABEL_MANAGED, labelFilter, type Kind } from "./labels.ts";
 
 export const DEFAULT_SOCKET = "unix:///var/run/docker.sock";
 /** Docker 20.10 (API 1.41) is the oldest engine moltlab is tested on: Debian 12's docker.io. */
@@ -76,6 +76,19 @@ export interface Removed {
   networks: number;
   volumes: number;
   images: number;
+  superseded: number;
+}
+
+/**
+ * moltlab's images that a rebuild under the same tag left untagged (`docker compose build`
+ * re-tags moltlab/compose on every change of the repository): nothing refers to them any more.
+ */
+export async function removeSupersededImages(): Promise<number> {
+  const ids = [...new Set(await listIds(["image", "ls", "-q", "--filter", "dangling=true"], `label=${LABEL_MANAGED}=true`))];
+  // One by one: an image a container still uses stays, and the others still go.
+  let removed = 0;
+  for (const id of ids) if ((await tryRun("docker", ["image", "rm", id])).code === 0) removed++;
+  return removed;
 }
 
 /**
@@ -92,5 +105,6 @@ export async function removeLabelled(kind: Kind | undefined, options: { images: 
   if (volumes.length) await docker(["volume", "rm", "-f", ...volumes]);
   const images = options.images ? await listIds(["image", "ls", "-q"], filter) : [];
   if (images.length) await docker(["image", "rm", "-f", ...new Set(images)]);
-  return { containers: containers.length, networks: networks.length, volumes: volumes.length, images: new Set(images).size };
+  const superseded = kind === undefined ? await removeSupersededImages() : 0;
+  return { containers: containers.length, networks: networks.length, volumes: volumes.length, images: new Set(images).size, superseded };
 }

@@ -12,6 +12,7 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages } from "../../container/build/index.ts";
 import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
+import { removeSupersededImages } from "../../cli/docker.ts";
 import { run, tryRun } from "../../cli/exec.ts";
 import { StepRunner } from "../../cli/ui.ts";
 import { ROOT } from "../../cli/host.ts";
@@ -85,6 +86,8 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
     }
     for (const network of await docker.listNetworks({ filters: { label: [PROJECT_LABEL] } })) await docker.getNetwork(network.Id).remove().catch(() => undefined);
     for (const volume of (await docker.listVolumes({ filters: { label: [PROJECT_LABEL] } })).Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => undefined);
+    // The services image this build replaced under its tag.
+    await removeSupersededImages();
   }, 10 * MINUTES);
 
   it("labels what compose made as moltlab's sandbox and publishes ports on 127.0.0.1 only", async () => {
