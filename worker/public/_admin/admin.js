@@ -91,7 +91,10 @@ async function act(work, done, then) {
   }
 }
 
-$("restart").onclick = () => act(() => api("POST", "gateway/restart"), "Restarting: the gateway stopped gracefully and is starting again.", loadState);
+// Status and storage together: a restart ends with a backup, and a sleeping container has no live storage status.
+const loadStatus = () => Promise.all([loadState(), loadStorage()]);
+
+$("restart").onclick = () => act(() => api("POST", "gateway/restart"), "Restarting: the gateway stopped gracefully and is starting again.", loadStatus);
 $("backup").onclick = () => act(() => api("POST", "storage/sync"), "Backup done.", loadStorage);
 $("load-devices").onclick = () => act(loadDevices, "Devices loaded.");
 $("approve-all").onclick = () => act(() => api("POST", "devices/approve-all"), "All pending devices approved.", loadDevices);
@@ -100,5 +103,6 @@ fetch("/api/status").then((response) => {
   const mode = response.headers.get("x-moltlab-dev-mode");
   if (mode) Object.assign($("dev-mode"), { hidden: false, textContent: `Development mode: Cloudflare Access is ${mode.startsWith("access-bypassed") ? "NOT checked" : "enforced (dev mode refused)"}.` });
 });
-act(async () => { await loadState(); await loadStorage(); }, "");
-setInterval(() => loadState().catch(() => undefined), 5000);
+act(loadStatus, "");
+// GET storage never wakes a sleeping container, so polling it keeps sleepAfter working.
+setInterval(() => loadStatus().catch(() => undefined), 5000);
