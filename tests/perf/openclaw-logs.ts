@@ -1,9 +1,11 @@
 /**
  * Evidence from a container's log for the cold-start notes. OpenClaw's startup "doctor"
- * installs plugins its config needs but the image lacks (with the AI Gateway provider:
- * @openclaw/cloudflare-ai-gateway-provider) with npm, before the gateway starts; where npm
- * cannot reach the registry that costs a long wait. The log says which plugin, why it
- * failed, and (from npm's debug-log name and Docker's timestamps) how long npm took.
+ * installs, with npm and before the gateway starts, plugins its config or environment asks
+ * for but the image lacks; where npm cannot reach the registry that costs a long wait (it
+ * cost ~70 s of every cold start until the supervisor stopped passing
+ * CLOUDFLARE_AI_GATEWAY_API_KEY under that name: see AI_GATEWAY_KEY_ALIAS). The log says
+ * which plugin, why it failed, and (from npm's debug-log name and Docker's timestamps) how
+ * long npm took, so a new such wait shows up in the bench's notes.
  */
 import { tryRun } from "../../cli/exec.ts";
 
