@@ -20,7 +20,7 @@ import {
   accessSettings, ANY_HOST, CONTAINER_STOP_MS, platformSettings, r2ServerSettings, SERVICE_PORTS, workerSettings, type PlatformSettings, type WorkerSettings,
 } from "./compose-settings.ts";
 import { UserError } from "./errors.ts";
-import { devVars, ENVIRONMENT, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
+import { devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 import { startWranglerDev } from "./wrangler-dev.ts";
 
 /** The Worker's generated config (0700 dir, 0600 files): wrangler.json, .dev.vars, the gateway token. */
@@ -118,7 +118,10 @@ const SERVICES: Record<string, (env: NodeJS.ProcessEnv) => Promise<Running>> = {
       // The binding's own bucket is wrangler's (unused by moltworker); OpenClaw's is the r2 service.
       const bindingCredentials = { accessKeyId: randomHex(16), secretAccessKey: randomHex(32) };
       const configFile = join(WORKER_CONFIG_DIR, "wrangler.json");
-      await writeFile(configFile, JSON.stringify(sandboxWranglerConfig(readWorkerConfig(), settings.vars, bindingCredentials), null, 2), { mode: 0o600 });
+      const workerConfig = readWorkerConfig();
+      // As in `npm run dev`: the platform applies wrangler.jsonc's instance type.
+      const vars = { ...settings.vars, MOLTLAB_INSTANCE_TYPE: instanceTypeOf(workerConfig) };
+      await writeFile(configFile, JSON.stringify(sandboxWranglerConfig(workerConfig, vars, bindingCredentials), null, 2), { mode: 0o600 });
       await writeFile(join(WORKER_CONFIG_DIR, ".dev.vars"), devVars(settings.secrets), { mode: 0o600 });
       await writeFile(join(WORKER_CONFIG_DIR, "gateway-token"), `${settings.gatewayToken}\n`, { mode: 0o600 });
       await mkdir(WORKER_STATE_DIR, { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * `moltlab dev [--platform amd64|arm64] [--port N] [--reset]`: the local sandbox in the
+ * `moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset]`: the local sandbox in the
  * foreground (see sandbox.ts) until Ctrl-C or SIGTERM, which stop it in order and leave
  * nothing running. State (the R2 bucket, the Durable Object) is kept across runs in the
  * cache dir; `--reset` starts from an empty one.
@@ -8,6 +8,8 @@ import os from "node:os";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ARCHES, cacheDir, type Arch } from "./host.ts";
+import { describeInstanceTypes, isInstanceType } from "../emulators/containers/instance-types.ts";
+import type { InstanceType } from "../emulators/containers/types.ts";
 import { UserError } from "./errors.ts";
 import { providerFromEnv, startSandbox, type Provider, type StartedSandbox } from "./sandbox.ts";
 import { setup } from "./setup/index.ts";
@@ -17,6 +19,8 @@ export const DEFAULT_DEV_PORT = 8787;
 
 export interface DevArgs {
   arch: Arch;
+  /** undefined: worker/wrangler.jsonc's instance_type. */
+  instanceType?: InstanceType;
   port: number;
   reset: boolean;
 }
@@ -30,6 +34,10 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
       const platform = value().replace(/^linux\//, "");
       if (!(ARCHES as readonly string[]).includes(platform)) throw new UserError(`--platform ${platform || "(missing)"} is not amd64 or arm64`, "use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
       parsed.arch = platform as Arch;
+    } else if (flag === "--instance-type") {
+      const type = value();
+      if (!isInstanceType(type)) throw new UserError(`--instance-type ${type || "(missing)"} is not an instance type`, `use one of ${describeInstanceTypes()}`);
+      parsed.instanceType = type;
     } else if (flag === "--port") {
       const port = value();
       if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UserError(`--port ${port || "(missing)"} is not a port number`, `use e.g. \`npm run dev -- --port ${DEFAULT_DEV_PORT}\` (0 picks a free port)`);
@@ -37,7 +45,7 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     } else if (flag === "--reset" && inline === undefined) {
       parsed.reset = true;
     } else {
-      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab dev [--platform amd64|arm64] [--port N] [--reset]");
+      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset]");
     }
   }
   return parsed;
@@ -92,7 +100,7 @@ export async function dev(args: readonly string[]): Promise<number> {
   let sandbox: StartedSandbox;
   try {
     sandbox = await startSandbox({
-      arch: options.arch, port: options.port, persistTo: stateDir, provider, steps, signal: abort.signal,
+      arch: options.arch, port: options.port, ...(options.instanceType ? { instanceType: options.instanceType } : {}), persistTo: stateDir, provider, steps, signal: abort.signal,
       onWorkerLine: (line) => process.stdout.write(`  [worker] ${line}\n`),
     });
   } catch (error) {

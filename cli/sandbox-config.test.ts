@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDevArgs } from "./dev.ts";
 import { containerView, defaultNetwork, providerFromEnv, reapSession, SANDBOX_TEMP_PREFIX } from "./sandbox.ts";
-import { bucketOf, devVars, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
+import { bucketOf, devVars, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 
 describe("the sandbox's wrangler config", () => {
   const base = readWorkerConfig();
@@ -29,6 +29,14 @@ describe("the sandbox's wrangler config", () => {
     expect(bucketOf(base)).toBe("moltbot-data");
   });
 
+  it("takes the Sandbox container's instance type from wrangler.jsonc, and names the fix for one it cannot emulate", () => {
+    expect(instanceTypeOf(base)).toBe("standard-1");
+    const withType = (instance_type: unknown) => ({ ...base, containers: [{ class_name: "Sandbox", image: "x", instance_type }] });
+    expect(instanceTypeOf(withType("basic"))).toBe("basic");
+    expect(() => instanceTypeOf(withType({ vcpu: 1, memory_mib: 4096 }))).toThrow(/not a named instance type \(custom types are not emulated\)/);
+    expect(() => instanceTypeOf({ ...base, containers: [] })).toThrow(/has no instance_type for the Sandbox container/);
+  });
+
   it("writes .dev.vars lines and refuses values dotenv would reinterpret", () => {
     expect(devVars({ A_TOKEN: "abc123", B_KEY: "sk-x_y.z" })).toBe("A_TOKEN=abc123\nB_KEY=sk-x_y.z\n");
     for (const bad of ['a"b', "a b", "a#b", "a\nb", "$x", ""]) expect(() => devVars({ K: bad })).toThrow(/K contains/);
@@ -36,9 +44,11 @@ describe("the sandbox's wrangler config", () => {
 });
 
 describe("moltlab dev settings", () => {
-  it("parses --platform, --port and --reset, and names the fix for anything else", () => {
+  it("parses --platform, --instance-type, --port and --reset, and names the fix for anything else", () => {
     expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false });
     expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset"])).toEqual({ arch: "arm64", port: 0, reset: true });
+    expect(parseDevArgs(["--instance-type", "standard-2"])).toMatchObject({ instanceType: "standard-2" });
+    expect(() => parseDevArgs(["--instance-type", "huge"])).toThrow(/--instance-type huge is not an instance type/);
     expect(() => parseDevArgs(["--platform", "riscv64"])).toThrow(/not amd64 or arm64/);
     expect(() => parseDevArgs(["--port", "99999"])).toThrow(/not a port number/);
     expect(() => parseDevArgs(["--verbose"])).toThrow(/unknown option --verbose/);

@@ -7,6 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseJson5 } from "../container/supervisor/json5.ts";
+import { describeInstanceTypes, isInstanceType } from "../emulators/containers/instance-types.ts";
+import type { InstanceType } from "../emulators/containers/types.ts";
 import { UserError } from "./errors.ts";
 import { ROOT } from "./host.ts";
 
@@ -34,6 +36,20 @@ export interface R2Credentials {
 
 export function readWorkerConfig(path: string = WORKER_CONFIG): WranglerConfig {
   return parseJson5(readFileSync(path, "utf8")) as WranglerConfig;
+}
+
+/**
+ * The Sandbox container's `instance_type` in wrangler.jsonc: Cloudflare applies it at deploy
+ * time and the Worker never sees it, so the local platform gets it as MOLTLAB_INSTANCE_TYPE.
+ */
+export function instanceTypeOf(config: WranglerConfig): InstanceType {
+  const containers = Array.isArray(config.containers) ? (config.containers as { class_name?: string; instance_type?: unknown }[]) : [];
+  const type = containers.find((item) => item.class_name === "Sandbox")?.instance_type;
+  if (!isInstanceType(type)) {
+    const what = type === undefined ? "has no instance_type for the Sandbox container" : `containers[].instance_type ${JSON.stringify(type)} is not a named instance type (custom types are not emulated)`;
+    throw new UserError(`${WORKER_CONFIG} ${what}`, `set "instance_type" to one of ${describeInstanceTypes()}`);
+  }
+  return type;
 }
 
 /** The bucket of the `MOLTBOT_BUCKET` binding in env.local (moltworker's `moltbot-data`). */

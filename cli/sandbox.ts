@@ -19,11 +19,11 @@ import { DEFAULT_OPENCLAW_VERSION } from "../container/tools/manifest.ts";
 import { startAccess, type StartedAccess } from "../emulators/access/index.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY, startAiGateway, type Scenario, type StartedAiGateway } from "../emulators/ai-gateway/index.ts";
 import type { StartedContainersPlatform } from "../emulators/containers/index.ts";
-import type { NetworkMode } from "../emulators/containers/types.ts";
+import type { InstanceType, NetworkMode } from "../emulators/containers/types.ts";
 import { MINIFLARE_S3_PREFIX } from "../emulators/r2/index.ts";
 import { UserError } from "./errors.ts";
 import type { Arch } from "./host.ts";
-import { bucketOf, devVars, ENVIRONMENT, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
+import { bucketOf, devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 import { StepRunner } from "./ui.ts";
 import { freePort, startWranglerDev, type WranglerDev } from "./wrangler-dev.ts";
 
@@ -78,6 +78,8 @@ export interface SandboxOptions {
   arch?: Arch;
   /** Default: host on Linux, bridge elsewhere. */
   network?: NetworkMode;
+  /** The CPU and memory the platform gives OpenClaw; default worker/wrangler.jsonc's instance_type. */
+  instanceType?: InstanceType;
   /** The Worker's port; 0 = a free one. */
   port?: number;
   /** wrangler's state (R2 bucket, Durable Object storage): kept across runs unless it is a temp dir. */
@@ -104,6 +106,7 @@ export interface StartedSandbox {
   readonly wrangler: WranglerDev;
   readonly image: string;
   readonly network: NetworkMode;
+  readonly instanceType: InstanceType;
   readonly bucket: string;
   /** The temp dir with the generated wrangler.json and .dev.vars. */
   readonly configDir: string;
@@ -187,6 +190,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
   const r2 = { accessKeyId: secret(16), secretAccessKey: secret(32) };
   const workerConfig = readWorkerConfig();
   const bucket = bucketOf(workerConfig);
+  const instanceType = options.instanceType ?? instanceTypeOf(workerConfig);
 
   try {
     for (const line of await reapSession(options.persistTo)) console.log(`  ${line}`);
@@ -228,7 +232,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
         },
       });
       const removed = platform.leftovers.removed.map((item) => `removed leftover ${item.name}`);
-      return { status: "done", detail: [`${platform.url}, network ${network}`, ...removed].join("; ") };
+      return { status: "done", detail: [`${platform.url}, network ${network}, instance type ${instanceType}`, ...removed].join("; ") };
     });
     checkAborted();
 
@@ -265,6 +269,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
         MOLTLAB_CONTAINER_IMAGE: tag,
         MOLTLAB_CONTAINER_PLATFORM: `linux/${arch}`,
         MOLTLAB_CONTAINERS_NETWORK: network,
+        MOLTLAB_INSTANCE_TYPE: instanceType,
         // The container's S3 endpoint is this very wrangler dev: its R2 simulator, the binding's bucket.
         R2_ENDPOINT: containerView(workerUrl, network) + MINIFLARE_S3_PREFIX,
         R2_BUCKET_NAME: bucket,
@@ -315,7 +320,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
 
     let stopping: Promise<void> | undefined;
     const sandbox = {
-      url, access, aiGateway: aiGateway as StartedAiGateway | null, platform, wrangler, image: tag, network, bucket, configDir,
+      url, access, aiGateway: aiGateway as StartedAiGateway | null, platform, wrangler, image: tag, network, instanceType, bucket, configDir,
       stop: (runner: StepRunner = steps) => (stopping ??= stopAll(runner)),
     };
     Object.defineProperty(sandbox, "secrets", { value: Object.values(secrets), enumerable: false });

@@ -26,13 +26,16 @@ export function isInstanceType(value: unknown): value is InstanceType {
   return typeof value === "string" && (INSTANCE_TYPE_NAMES as readonly string[]).includes(value);
 }
 
+/** "standard-1 (1/2 vCPU, 4 GiB, 8 GB disk)"; without the disk on request. */
+export function describeInstanceType(name: InstanceType, options: { disk?: boolean } = {}): string {
+  const size = INSTANCE_TYPES[name];
+  const vcpu = size.vcpu < 1 ? `1/${Math.round(1 / size.vcpu)}` : String(size.vcpu);
+  const memory = size.memoryMiB < 1024 ? `${size.memoryMiB} MiB` : `${size.memoryMiB / 1024} GiB`;
+  return `${name} (${vcpu} vCPU, ${memory}${options.disk === false ? "" : `, ${size.diskGB} GB disk`})`;
+}
+
 export function describeInstanceTypes(): string {
-  return INSTANCE_TYPE_NAMES.map((name) => {
-    const size = INSTANCE_TYPES[name];
-    const vcpu = size.vcpu < 1 ? `1/${Math.round(1 / size.vcpu)}` : String(size.vcpu);
-    const memory = size.memoryMiB < 1024 ? `${size.memoryMiB} MiB` : `${size.memoryMiB / 1024} GiB`;
-    return `${name} (${vcpu} vCPU, ${memory}, ${size.diskGB} GB disk)`;
-  }).join(", ");
+  return INSTANCE_TYPE_NAMES.map((name) => describeInstanceType(name)).join(", ");
 }
 
 /**

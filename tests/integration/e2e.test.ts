@@ -8,13 +8,14 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
 import { StepRunner } from "../../cli/ui.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
+import { limitsFor } from "../../emulators/containers/index.ts";
 import { waitFor } from "../shared/wait.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
 
@@ -100,7 +101,8 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), "moltlab-e2e-state-"));
     sandbox = await startSandbox({
-      arch: "amd64", network: "host", port: 0, persistTo: stateDir,
+      // Not wrangler.jsonc's standard-1 (the platform's default too): the test sees it arrive.
+      arch: "amd64", network: "host", instanceType: "standard-2", port: 0, persistTo: stateDir,
       steps: new StepRunner((line) => console.log(line)),
       onWorkerLine: (line) => workerLines.push(line),
     });
@@ -147,6 +149,11 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     }, 8 * MINUTES);
     const readyAt = Date.now();
     expect(ready.ok).toBe(true);
+    // The instance type went Worker → platform → Docker: standard-2's memory and CPU share.
+    const running = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name)).find((item) => item.status === "running");
+    expect(running?.instanceType).toBe("standard-2");
+    const { HostConfig } = await docker.getContainer(running!.containerId!).inspect();
+    expect({ memory: HostConfig.Memory, nanoCpus: HostConfig.NanoCpus }).toEqual({ memory: 6 * 1024 ** 3, nanoCpus: limitsFor("standard-2", cpus().length).nanoCpus });
     const state = (await (await api("/api/admin/state")).json()) as { bootMs: number | null; phases: Record<string, { durationMs?: number }> | null };
     const phases = state.phases ?? (await waitFor("boot phases in /api/admin/state", async () => ((await (await api("/api/admin/state")).json()) as typeof state).phases ?? undefined, MINUTES));
     console.log(`cold start through the Worker: first request → running ${readyAt - firstRequest} ms; DO start → gateway ready ${state.bootMs} ms; ` +

@@ -80,6 +80,12 @@ export interface Env {
   MOLTLAB_CONTAINERS_NETWORK?: string;
   /** Seconds to wait after SIGTERM for the supervisor's final backup before SIGKILL (default 60). */
   MOLTLAB_STOP_TIMEOUT?: string;
+  /**
+   * The instance type whose CPU and memory the local platform applies (default standard-1):
+   * wrangler.jsonc's containers[].instance_type, which Cloudflare reads at deploy time and a
+   * Worker never sees; `npm run dev` passes it.
+   */
+  MOLTLAB_INSTANCE_TYPE?: string;
 }
 
 /** Names whose values are secret: never in responses, logs or errors. */

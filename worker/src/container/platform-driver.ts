@@ -6,7 +6,7 @@
  * directly; the platform driver caches their URLs, so warm requests cost no platform call.
  */
 import { HttpPlatformDriver } from "../../../emulators/containers/driver.ts";
-import type { ContainerState, NetworkMode, Platform } from "../../../emulators/containers/types.ts";
+import type { ContainerState, InstanceType, NetworkMode, Platform } from "../../../emulators/containers/types.ts";
 import type { ContainerDriver, DriverState, ExitInfo, PortFetcher, SignalName, StartSpec, StopOptions, StopOutcome } from "./driver.ts";
 
 export interface PlatformDriverOptions {
@@ -21,6 +21,8 @@ export interface PlatformDriverOptions {
   platform?: Platform;
   /** Default bridge. */
   network?: NetworkMode;
+  /** Default standard-1 (the platform's default). */
+  instanceType?: InstanceType;
   ports: readonly number[];
 }
 
@@ -46,11 +48,11 @@ export class PlatformDriver implements ContainerDriver {
   async start(spec: StartSpec): Promise<void> {
     // The DO does its own readiness wait (and serves the loading page meanwhile), so the
     // platform returns as soon as the process runs.
-    const { image, platform, network, ports } = this.#options;
+    const { image, platform, network, instanceType, ports } = this.#options;
     const env = network === "host" ? { ...spec.env, ...HOST_NETWORK_ENV } : spec.env;
     await this.#platform.start({
       image, env, entrypoint: spec.entrypoint, ports: [...ports], waitForPorts: false,
-      ...(platform ? { platform } : {}), ...(network ? { network } : {}),
+      ...(platform ? { platform } : {}), ...(network ? { network } : {}), ...(instanceType ? { instanceType } : {}),
     });
     this.#reported = null;
   }

@@ -16,7 +16,7 @@ import { wantsHtml } from "../http.ts";
 import { CloudflareContainerDriver } from "./cloudflare-driver.ts";
 import { containerEnv } from "./container-env.ts";
 import { CONTAINER_ORIGIN, type ContainerDriver, type ExitInfo } from "./driver.ts";
-import type { NetworkMode, Platform } from "../../../emulators/containers/types.ts";
+import type { InstanceType, NetworkMode, Platform } from "../../../emulators/containers/types.ts";
 import { PlatformDriver } from "./platform-driver.ts";
 import { CONTROL_PORT, GATEWAY_PORT, sandboxSettings, type SandboxSettings } from "./settings.ts";
 import { isWebSocketUpgrade, relayWebSocket } from "./ws-relay.ts";
@@ -108,9 +108,10 @@ export class Sandbox extends DurableObject<Env> {
         token: this.env.MOLTLAB_PLATFORM_TOKEN,
         name: `moltlab-sandbox-${this.ctx.id.toString().slice(0, 16)}`,
         image: this.env.MOLTLAB_CONTAINER_IMAGE ?? "moltlab/openclaw:2026.9.6-amd64",
-        // Unchecked here: the platform validates both and answers with the accepted values.
+        // Unchecked here: the platform validates all three and answers with the accepted values.
         ...(this.env.MOLTLAB_CONTAINER_PLATFORM ? { platform: this.env.MOLTLAB_CONTAINER_PLATFORM as Platform } : {}),
         ...(this.env.MOLTLAB_CONTAINERS_NETWORK ? { network: this.env.MOLTLAB_CONTAINERS_NETWORK as NetworkMode } : {}),
+        ...(this.env.MOLTLAB_INSTANCE_TYPE ? { instanceType: this.env.MOLTLAB_INSTANCE_TYPE as InstanceType } : {}),
         ports: [GATEWAY_PORT, CONTROL_PORT],
       });
     }
