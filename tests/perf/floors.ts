@@ -16,21 +16,22 @@ import { freePort } from "../../cli/wrangler-dev.ts";
 import { AI_GATEWAY_KEY_ALIAS, buildConfig } from "../../container/supervisor/config.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../../emulators/ai-gateway/index.ts";
 import { limitsFor } from "../../emulators/containers/instance-types.ts";
+import type { InstanceType } from "../../emulators/containers/types.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 import { containerLog, failedPluginInstall, type PluginInstallAttempt } from "./openclaw-logs.ts";
 
 const TEST_LABELS = Object.entries(moltlabLabels("test", { "moltlab.bench": "cold-start" })).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
 
-/** `docker run` options for Cloudflare's standard-1 profile, as the platform applies it. */
-function profileFlags(): string[] {
-  const limits = limitsFor("standard-1", cpus().length);
+/** `docker run` options for an instance type's profile, as the platform applies it. */
+function profileFlags(instanceType: InstanceType): string[] {
+  const limits = limitsFor(instanceType, cpus().length);
   return ["--cpus", String(limits.nanoCpus / 1e9), "--memory", String(limits.memoryBytes), "--memory-swap", String(limits.memorySwapBytes), "--pids-limit", String(limits.pidsLimit)];
 }
 
 /** The image doing nothing: `docker run --rm … true` (create, start, exit, remove). */
-export async function noopRun(image: string, arch: Arch): Promise<number> {
+export async function noopRun(image: string, arch: Arch, instanceType: InstanceType): Promise<number> {
   const started = performance.now();
-  await run("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...TEST_LABELS, ...profileFlags(), "--entrypoint", "true", image]);
+  await run("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...TEST_LABELS, ...profileFlags(instanceType), "--entrypoint", "true", image]);
   return performance.now() - started;
 }
 
@@ -63,7 +64,7 @@ const WRITE_CONFIG: Record<AloneConfig, string> = {
  * with its port published on a free loopback port (the host's 18789 may be in use): from
  * `docker run` to /readyz answering 200.
  */
-export async function gatewayAlone(image: string, arch: Arch, config: AloneConfig, boundMs: number): Promise<{ ms: number; pluginInstall: PluginInstallAttempt | null }> {
+export async function gatewayAlone(image: string, arch: Arch, instanceType: InstanceType, config: AloneConfig, boundMs: number): Promise<{ ms: number; pluginInstall: PluginInstallAttempt | null }> {
   const port = await freePort("127.0.0.1");
   const name = `moltlab-bench-gateway-${randomBytes(4).toString("hex")}`;
   // Token, key and config go through a 0600 env file: never on a command line.
@@ -81,7 +82,7 @@ export async function gatewayAlone(image: string, arch: Arch, config: AloneConfi
   try {
     const started = performance.now();
     await run("docker", [
-      "run", "-d", "--name", name, "--platform", `linux/${arch}`, ...TEST_LABELS, ...profileFlags(),
+      "run", "-d", "--name", name, "--platform", `linux/${arch}`, ...TEST_LABELS, ...profileFlags(instanceType),
       "-p", `127.0.0.1:${port}:18789`, "--env-file", envFile, "--entrypoint", "tini", image, "--",
       "sh", "-c", `mkdir -p "$HOME/.openclaw" && ${WRITE_CONFIG[config]} && ${START_GATEWAY}`,
     ]);

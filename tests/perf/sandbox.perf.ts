@@ -13,7 +13,7 @@
  * Only correctness is asserted (the reply arrived, the status was 200); never a speed.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Arch } from "../../cli/host.ts";
@@ -23,7 +23,8 @@ import { StepRunner } from "../../cli/ui.ts";
 import { ensureImages } from "../../container/build/index.ts";
 import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
-import type { ContainerState } from "../../emulators/containers/types.ts";
+import { describeInstanceType } from "../../emulators/containers/instance-types.ts";
+import type { ContainerState, InstanceType } from "../../emulators/containers/types.ts";
 import { GatewaySocket } from "../integration/openclaw-ws.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 import { streamChat, type Streamed } from "./chat-stream.ts";
@@ -31,7 +32,7 @@ import { gatewayAlone, noopRun } from "./floors.ts";
 import { containerLog, describeAttempts, failedPluginInstall, type PluginInstallAttempt } from "./openclaw-logs.ts";
 import { waitForFreePorts } from "./ports.ts";
 import { median, percentile, printRatio, recordFigure, row } from "./report.ts";
-import { benchArches, benchRequests, benchRuns } from "./settings.ts";
+import { benchArches, benchInstanceTypes, benchRequests, benchRuns } from "./settings.ts";
 
 const MINUTES = 60_000;
 const COLD_RUNS = benchRuns(2);
@@ -40,6 +41,7 @@ const CHATS = benchRuns(6);
 const REQUESTS = benchRequests();
 const CONCURRENCY = 4;
 const ARCHES = benchArches();
+const INSTANCE_TYPES = benchInstanceTypes();
 const HOST_PORTS = [18789, 18790];
 const GATEWAY = "http://127.0.0.1:18789";
 /** Bound on a cold start; arm64 (QEMU) gets longer but still a bound. */
@@ -71,6 +73,8 @@ async function stopStack(stack: Stack | undefined): Promise<void> {
 
 // ---- 1. cold start ---------------------------------------------------------------------------
 
+const describeType = (type: InstanceType) => describeInstanceType(type, { disk: false });
+
 type Phase = "total" | "running" | "create" | "start" | "supervisorBoot" | "restore" | "config" | "gateway" | "doBoot" | "firstToken";
 
 /** Row labels, in the figure's order: the total first, so each phase's ratio is its share of it. */
@@ -99,12 +103,12 @@ interface ColdSample {
 }
 
 /** A fresh sandbox (empty R2 and DO state), then its first request: a browser's page load, which starts OpenClaw. */
-async function coldStart(arch: Arch): Promise<ColdSample> {
+async function coldStart(arch: Arch, instanceType: InstanceType): Promise<ColdSample> {
   const waitedForPortsMs = await waitForFreePorts(HOST_PORTS, 20 * MINUTES);
   const stateDir = await mkdtemp(join(tmpdir(), "moltlab-bench-state-"));
   let sandbox: StartedSandbox;
   try {
-    sandbox = await startSandbox({ arch, network: "host", port: 0, persistTo: stateDir, scenarios: SCENARIO, steps: new StepRunner((line) => console.log(line)) });
+    sandbox = await startSandbox({ arch, network: "host", instanceType, port: 0, persistTo: stateDir, scenarios: SCENARIO, steps: new StepRunner((line) => console.log(line)) });
   } catch (error) {
     await rm(stateDir, { recursive: true, force: true });
     throw error;
@@ -212,88 +216,118 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
     await stopStack(warm).catch((error: unknown) => console.error(`bench: stopping the sandbox failed: ${String(error)}`));
   }, 10 * MINUTES);
 
-  it(`cold start per architecture (${ARCHES.join(", ")}), ${COLD_RUNS} runs, with the floors measured beside it`, async () => {
-    for (const arch of ARCHES) {
-      const samples: ColdSample[] = [];
-      const floors = { noop: [] as number[], "image-default": [] as number[], supervisor: [] as number[] };
-      const floorInstalls: (PluginInstallAttempt | null)[] = [];
-      const floorNotes: string[] = [];
-      // arm64 under QEMU: one bounded attempt is what this host can give (see settings.ts).
-      const runs = arch === "amd64" ? COLD_RUNS : 1;
-      const [image] = await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
-      for (let i = 0; i < runs; i++) {
-        // The floors run first, while no sandbox runs, so nothing else shares the CPU with them.
-        // A floor that fails is a note, not a failed bench: the cold start is the figure.
-        if (arch === "amd64") {
-          await noopRun(image!.tag, arch).then((ms) => floors.noop.push(ms), (error: unknown) => floorNotes.push(`no-op, run ${i + 1}: ${String(error)}`));
-          for (const config of ["image-default", "supervisor"] as const) {
-            try {
-              const alone = await gatewayAlone(image!.tag, arch, config, READY_BOUND[arch]);
-              floors[config].push(alone.ms);
-              if (config === "supervisor") floorInstalls.push(alone.pluginInstall);
-            } catch (error) {
-              floorNotes.push(`gateway alone (${config} config), run ${i + 1}: ${error instanceof Error ? error.message : String(error)}`);
-            }
+  /**
+   * One cold-start figure (arch × instance type). `primary`: the floors run beside it, and its
+   * last sandbox stays up for the warm-latency test (so it is measured last).
+   */
+  async function coldStartFigure(arch: Arch, instanceType: InstanceType, primary: boolean): Promise<ColdSample[]> {
+    const samples: ColdSample[] = [];
+    const floors = { noop: [] as number[], "image-default": [] as number[], supervisor: [] as number[] };
+    const floorInstalls: (PluginInstallAttempt | null)[] = [];
+    const floorNotes: string[] = [];
+    const withFloors = arch === "amd64" && primary;
+    // arm64 under QEMU: one bounded attempt is what this host can give (see settings.ts).
+    const runs = arch === "amd64" ? COLD_RUNS : 1;
+    const [image] = await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
+    for (let i = 0; i < runs; i++) {
+      // The floors run first, while no sandbox runs, so nothing else shares the CPU with them.
+      // A floor that fails is a note, not a failed bench: the cold start is the figure.
+      if (withFloors) {
+        await noopRun(image!.tag, arch, instanceType).then((ms) => floors.noop.push(ms), (error: unknown) => floorNotes.push(`no-op, run ${i + 1}: ${String(error)}`));
+        for (const config of ["image-default", "supervisor"] as const) {
+          try {
+            const alone = await gatewayAlone(image!.tag, arch, instanceType, config, READY_BOUND[arch]);
+            floors[config].push(alone.ms);
+            if (config === "supervisor") floorInstalls.push(alone.pluginInstall);
+          } catch (error) {
+            floorNotes.push(`gateway alone (${config} config), run ${i + 1}: ${error instanceof Error ? error.message : String(error)}`);
           }
         }
-        const sample = await coldStart(arch);
-        samples.push(sample);
-        if (sample.error) console.log(`bench: ${arch} cold start ${i + 1} did not complete: ${sample.error}`);
-        // The last amd64 sandbox stays up for the warm-latency test.
-        if (arch === "amd64" && i === runs - 1 && !sample.error) warm = sample.stack;
-        else await stopStack(sample.stack);
       }
-      const complete = samples.filter((sample) => !sample.error);
-      const container = complete[0]?.container ?? samples[0]?.container;
-      const profile = container?.limits ? `${container.instanceType} (${container.limits.vcpu} vCPU${container.limits.cpuClamped ? ", clamped to the host" : ""}, ${container.limits.memoryBytes / 1024 ** 3} GiB, no swap)` : "standard-1";
-      const rows: BenchRow[] = [];
-      for (const [phase, label] of PHASES) {
-        const values = samples.map((sample) => sample.timings[phase]).filter((value): value is number => value !== undefined);
-        if (values.length) rows.push(row(label, values));
-      }
-      const failures = samples.flatMap((sample, index) => (sample.error ? [`run ${index + 1} did not complete: ${sample.error}`] : []));
-      const installs = describeAttempts("Full stack", samples.map((sample) => sample.pluginInstall ?? null));
-      const notes = [
-        `${image!.tag} on linux/${arch} under the platform's ${profile}, host networking. Each run is a fresh sandbox (empty R2 bucket and Durable Object), so the restore finds nothing; restore time against state size is in the restore.* figures.`,
-        "The first request is a browser's page load: the Worker answers with the loading page and the Durable Object starts the container in the background; the client polls /api/status every 250 ms (the DO probes /readyz every 1 s). Then one chat with stream: true through the Worker to the AI Gateway emulator.",
-        "The ratio column is each phase's share of the first row (the whole cold start).",
-        ...(installs ? [`${installs} That wait is inside "gateway start → /readyz"; see cold-start.floor.amd64.`] : []),
-        ...failures,
-      ];
-      const waited = samples.reduce((sum, sample) => sum + sample.waitedForPortsMs, 0);
-      if (waited > 0) notes.push(`Before its runs the bench waited ${Math.round(waited / 1000)} s in all for another OpenClaw on the host's network to free ports 18789/18790 (part of the run's duration, not of any figure).`);
-      if (!ARCHES.includes("arm64")) {
-        notes.push("arm64 not measured: it runs under QEMU on this host, where OpenClaw's gateway has not become ready (exit 78 after 2.5–4 min, its startup state migration refusing; see tests/integration/openclaw-chat.test.ts). MOLTLAB_BENCH_ARCHES=amd64,arm64 tries it once, bounded to 12 minutes.");
-      }
-      if (rows.length) recordFigure({ id: `cold-start.${arch}.standard-1`, title: `Cold start through the Worker, linux/${arch}, standard-1`, unit: "ms", rows, notes });
-      else console.log(`bench: no ${arch} cold-start phase was measured: ${failures.join("; ")}`);
+      const sample = await coldStart(arch, instanceType);
+      samples.push(sample);
+      if (sample.error) console.log(`bench: ${arch} ${instanceType} cold start ${i + 1} did not complete: ${sample.error}`);
+      // The primary type's last amd64 sandbox stays up for the warm-latency test.
+      if (arch === "amd64" && primary && i === runs - 1 && !sample.error) warm = sample.stack;
+      else await stopStack(sample.stack);
+    }
+    const complete = samples.filter((sample) => !sample.error);
+    const container = complete[0]?.container ?? samples[0]?.container;
+    const profile = container?.limits ? `${container.instanceType} (${container.limits.vcpu} vCPU${container.limits.cpuClamped ? ", clamped to the host" : ""}, ${container.limits.memoryBytes / 1024 ** 3} GiB, no swap)` : instanceType;
+    const rows: BenchRow[] = [];
+    for (const [phase, label] of PHASES) {
+      const values = samples.map((sample) => sample.timings[phase]).filter((value): value is number => value !== undefined);
+      if (values.length) rows.push(row(label, values));
+    }
+    const failures = samples.flatMap((sample, index) => (sample.error ? [`run ${index + 1} did not complete: ${sample.error}`] : []));
+    const installs = describeAttempts("Full stack", samples.map((sample) => sample.pluginInstall ?? null));
+    const notes = [
+      `${image!.tag} on linux/${arch} under the platform's ${profile}, host networking. Each run is a fresh sandbox (empty R2 bucket and Durable Object), so the restore finds nothing; restore time against state size is in the restore.* figures.`,
+      "The first request is a browser's page load: the Worker answers with the loading page and the Durable Object starts the container in the background; the client polls /api/status every 250 ms (the DO probes /readyz every 1 s). Then one chat with stream: true through the Worker to the AI Gateway emulator.",
+      "The ratio column is each phase's share of the first row (the whole cold start).",
+      ...(installs ? [`${installs} That wait is inside "gateway start → /readyz"${withFloors ? `; see cold-start.floor.${arch}` : ""}.`] : []),
+      ...failures,
+    ];
+    const waited = samples.reduce((sum, sample) => sum + sample.waitedForPortsMs, 0);
+    if (waited > 0) notes.push(`Before its runs the bench waited ${Math.round(waited / 1000)} s in all for another OpenClaw on the host's network to free ports 18789/18790 (part of the run's duration, not of any figure).`);
+    if (!ARCHES.includes("arm64")) {
+      notes.push("arm64 not measured: it runs under QEMU on this host, where OpenClaw's gateway has not become ready (exit 78 after 2.5–4 min, its startup state migration refusing; see tests/integration/openclaw-chat.test.ts). MOLTLAB_BENCH_ARCHES=amd64,arm64 tries it once, bounded to 12 minutes.");
+    }
+    if (rows.length) recordFigure({ id: `cold-start.${arch}.${instanceType}`, title: `Cold start through the Worker, linux/${arch}, ${instanceType}`, unit: "ms", rows, notes });
+    else console.log(`bench: no ${arch} ${instanceType} cold-start phase was measured: ${failures.join("; ")}`);
 
-      if (arch === "amd64" && complete.length) {
-        const fullStack = complete.map((sample) => sample.timings.running).filter((value): value is number => value !== undefined);
-        const floorInstallNote = describeAttempts("Gateway alone with the supervisor's config", floorInstalls);
+    if (withFloors && complete.length) {
+      const fullStack = complete.map((sample) => sample.timings.running).filter((value): value is number => value !== undefined);
+      const floorInstallNote = describeAttempts("Gateway alone with the supervisor's config", floorInstalls);
+      recordFigure({
+        id: `cold-start.floor.${arch}`,
+        title: `Cold start against its floors, linux/${arch}, ${instanceType} profile`,
+        unit: "ms",
+        rows: [
+          row("full stack → running", fullStack),
+          ...(floors.supervisor.length ? [row("gateway alone, supervisor config", floors.supervisor)] : []),
+          ...(floors["image-default"].length ? [row("gateway alone, default config", floors["image-default"])] : []),
+          ...(floors.noop.length ? [row("no-op: docker run … true", floors.noop)] : []),
+        ],
+        notes: [
+          "Measured in the same run, the floors right before each cold start while no sandbox ran, in the same image and CPU/memory profile. Ratios are to the full stack.",
+          "Full stack: from the first request through the Worker until /api/status says running (Worker, Durable Object, platform, supervisor with restore and config, gateway).",
+          "Gateway alone: `docker run` → /readyz of `openclaw gateway` started by a shell under tini, no supervisor, no restore, no Worker, on Docker's bridge with a published loopback port (the full stack uses host networking). Once with the openclaw.json the supervisor writes on a first boot (AI Gateway provider and model, the key under the supervisor's name for it), once with the image's default config (no model provider). OpenClaw on the host itself is not measured: it is not installed there (the image carries it).",
+          ...(floorInstallNote ? [floorInstallNote] : []),
+          ...floorNotes,
+        ],
+      });
+      if (floors.supervisor.length) printRatio("cold start: full stack / gateway alone with the same config", median(fullStack), median(floors.supervisor));
+    }
+    return samples;
+  }
+
+  it(`cold start per architecture (${ARCHES.join(", ")}) and instance type (${INSTANCE_TYPES.join(", ")}), ${COLD_RUNS} runs, with the floors measured beside it`, async () => {
+    const [primary, ...others] = INSTANCE_TYPES as [InstanceType, ...InstanceType[]];
+    for (const arch of ARCHES) {
+      // arm64 (QEMU) gets the primary type only; the primary goes last (its sandbox stays warm).
+      const order = arch === "amd64" ? [...others, primary] : [primary];
+      const totals = new Map<InstanceType, number[]>();
+      for (const instanceType of order) {
+        const samples = await coldStartFigure(arch, instanceType, instanceType === primary);
+        totals.set(instanceType, samples.map((sample) => sample.timings.total).filter((value): value is number => value !== undefined));
+      }
+      const measured = INSTANCE_TYPES.filter((type) => totals.get(type)?.length);
+      if (measured.length > 1) {
         recordFigure({
-          id: "cold-start.floor.amd64",
-          title: "Cold start against its floors, linux/amd64, standard-1 profile",
+          id: `cold-start.instance-types.${arch}`,
+          title: `Cold start by instance type, linux/${arch}: first request → first streamed token`,
           unit: "ms",
-          rows: [
-            row("full stack → running", fullStack),
-            ...(floors.supervisor.length ? [row("gateway alone, supervisor config", floors.supervisor)] : []),
-            ...(floors["image-default"].length ? [row("gateway alone, default config", floors["image-default"])] : []),
-            ...(floors.noop.length ? [row("no-op: docker run … true", floors.noop)] : []),
-          ],
+          rows: measured.map((type) => row(describeType(type), totals.get(type)!)),
           notes: [
-            "Measured in the same run, the floors right before each cold start while no sandbox ran, in the same image and CPU/memory profile. Ratios are to the full stack.",
-            "Full stack: from the first request through the Worker until /api/status says running (Worker, Durable Object, platform, supervisor with restore and config, gateway).",
-            "Gateway alone: `docker run` → /readyz of `openclaw gateway` started by a shell under tini, no supervisor, no restore, no Worker, on Docker's bridge with a published loopback port (the full stack uses host networking). Once with the openclaw.json the supervisor writes on a first boot (AI Gateway provider and model), once with the image's default config (no model provider). OpenClaw on the host itself is not measured: it is not installed there (the image carries it).",
-            ...(floorInstallNote ? [floorInstallNote] : []),
-            ...floorNotes,
+            `The same cold start (see cold-start.${arch}.<type>) under each instance type's CPU share and memory as the platform applies them; ratios are to ${describeType(measured[0]!)}.`,
+            `This host has ${cpus().length} CPUs: a type asking for more is clamped to them, and every type shares the host with the Worker and the emulators.`,
           ],
         });
-        if (floors.supervisor.length) printRatio("cold start: full stack / gateway alone with the same config", median(fullStack), median(floors.supervisor));
       }
     }
     expect(warm, "the last amd64 cold start must complete to measure warm latency").toBeDefined();
-  }, 120 * MINUTES);
+  }, 180 * MINUTES);
 
   it(`warm latency and throughput, through the Worker and straight to the container (${WARM_ROUNDS} rounds of ${REQUESTS} requests per path)`, async () => {
     const stack = warm;

@@ -5,6 +5,8 @@
  */
 import { UserError } from "../../cli/errors.ts";
 import { ARCHES, type Arch } from "../../cli/host.ts";
+import { describeInstanceTypes, isInstanceType } from "../../emulators/containers/instance-types.ts";
+import { DEFAULT_INSTANCE_TYPE, type InstanceType } from "../../emulators/containers/types.ts";
 
 function positiveInteger(name: string, env: NodeJS.ProcessEnv): number | undefined {
   const raw = env[name]?.trim();
@@ -40,6 +42,21 @@ export function benchArches(env: NodeJS.ProcessEnv = process.env): Arch[] {
     throw new UserError(`MOLTLAB_BENCH_ARCHES=${raw} names ${unknown.join(", ") || "nothing"}`, `use a comma list of ${ARCHES.join(", ")} (default amd64)`);
   }
   return [...new Set(wanted)] as Arch[];
+}
+
+/**
+ * Instance types for the amd64 cold start (MOLTLAB_BENCH_INSTANCE_TYPES, default standard-1,
+ * moltworker's). The first one listed also gets the floors and the warm-latency figures.
+ */
+export function benchInstanceTypes(env: NodeJS.ProcessEnv = process.env): InstanceType[] {
+  const raw = env.MOLTLAB_BENCH_INSTANCE_TYPES?.trim();
+  if (!raw) return [DEFAULT_INSTANCE_TYPE];
+  const wanted = raw.split(",").map((item) => item.trim()).filter(Boolean);
+  const unknown = wanted.filter((item) => !isInstanceType(item));
+  if (unknown.length || wanted.length === 0) {
+    throw new UserError(`MOLTLAB_BENCH_INSTANCE_TYPES=${raw} names ${unknown.join(", ") || "nothing"}`, `use a comma list of ${describeInstanceTypes()}`);
+  }
+  return [...new Set(wanted)] as InstanceType[];
 }
 
 /** Workspace sizes for the backup figures, in MB (MOLTLAB_BENCH_BACKUP_MB, default 1,10,50,200). */

@@ -24,6 +24,8 @@ export interface ChatJudgement {
 export interface WorkerChain {
   firstTokenMs: number;
   runningMs?: number;
+  /** The instance type the bench measured it under (from the figure's id). */
+  instanceType?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export function judgeChat(run: ChatRun | undefined, toolsOk: boolean | undefined
     ...(toolsOk === undefined ? ["tool execution not evidenced (no tools matrix)"] : []),
   ];
   const timing = worker
-    ? `through the Worker: first request → first streamed token ${seconds(worker.firstTokenMs)}${worker.runningMs ? ` (container running after ${seconds(worker.runningMs)})` : ""}`
+    ? `through the Worker${worker.instanceType ? ` (${worker.instanceType})` : ""}: first request → first streamed token ${seconds(worker.firstTokenMs)}${worker.runningMs ? ` (container running after ${seconds(worker.runningMs)})` : ""}`
     : `container start → gateway ready ${seconds(run?.boot?.containerStartToReadyMs)}, first chat turn ${seconds(run?.httpTurn?.ms)}`;
   return { verdict: constraints.length ? "OK with constraints" : "OK", why: `${timing}${constraints.length ? `; ${constraints.join("; ")}` : ""}` };
 }
@@ -65,10 +67,17 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
   const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
   const bench = readBench(ctx);
   const coldFigures = figuresWith(bench.data, "cold-start.");
-  const workerFigure = coldFigures.find((figure) => /worker/i.test(figure.title) && figure.rows.some((row) => /first request → first streamed token/.test(row.label)));
+  // One figure per measured instance type: the one --instance-type names, else moltworker's standard-1.
+  const chains = coldFigures.filter((figure) => /worker/i.test(figure.title) && figure.rows.some((row) => /first request → first streamed token/.test(row.label)));
+  const workerFigure = chains.find((figure) => figure.id === `cold-start.amd64.${ctx.options.instanceType}`) ?? chains.find((figure) => figure.id === "cold-start.amd64.standard-1") ?? chains[0];
+  const measuredType = workerFigure ? /^cold-start\.amd64\.(.+)$/.exec(workerFigure.id)?.[1] : undefined;
   const rowOf = (pattern: RegExp) => workerFigure?.rows.find((row) => pattern.test(row.label));
   const worker: WorkerChain | undefined = workerFigure
-    ? { firstTokenMs: rowOf(/first request → first streamed token/)!.median, ...(rowOf(/first request → running/) ? { runningMs: rowOf(/first request → running/)!.median } : {}) }
+    ? {
+      firstTokenMs: rowOf(/first request → first streamed token/)!.median,
+      ...(rowOf(/first request → running/) ? { runningMs: rowOf(/first request → running/)!.median } : {}),
+      ...(measuredType ? { instanceType: measuredType } : {}),
+    }
     : undefined;
   const throughWorker = !!worker;
   const tool = (name: string) => matrix.data?.tools.find((row) => row.tool === name)?.amd64?.status;
