@@ -124,9 +124,16 @@ describe("the CI workflow users get (.github/workflows/ci.yml)", () => {
     expect(integration!.env?.MOLTLAB_TEST_ARCHES).toBe("${{ matrix.arch }}");
   });
 
-  it("uploads reports/ as an artifact even when the tests fail", () => {
+  it("writes the verification report from the tests' evidence, also after a failed test, and uploads reports/ whatever happened", () => {
+    const steps = integration!.steps;
+    const tests = steps.findIndex((step) => step.run === "npm test -- --project integration");
+    const verify = steps.findIndex((step) => step.run === "npm run verify -- --reuse");
+    expect(tests).toBeGreaterThan(-1);
+    expect(verify).toBeGreaterThan(tests);
+    expect(steps[verify]!.if).toBe("${{ !cancelled() }}");
     const uploads = uses(integration!, "actions/upload-artifact").filter((step) => String(step.with?.path).split("\n").includes("reports/"));
     expect(uploads).toHaveLength(1);
+    expect(steps.indexOf(uploads[0]!)).toBeGreaterThan(verify);
     expect(uploads[0]!.if).toBe("always()");
   });
 
