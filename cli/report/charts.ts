@@ -28,6 +28,15 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
+/**
+ * The label column is 240 px wide (about 30 characters at its font size): a long label loses
+ * its parenthesised detail first, then its tail (the full label is the row's tooltip).
+ */
+export function fitLabel(label: string, max = 30): string {
+  const short = label.length > max ? label.replace(/\s*\([^)]*\)/g, "").trim() : label;
+  return short.length > max ? `${short.slice(0, max - 1)}…` : short;
+}
+
 export function formatValue(value: number): string {
   if (value >= 100) return value.toFixed(0);
   if (value >= 10) return value.toFixed(1);
@@ -49,7 +58,7 @@ export function rangeChartSvg(chart: RangeChart): string {
     const y = TOP + index * ROW_HEIGHT;
     const ratio = baseline > 0 ? ` ×${(row.median / baseline).toFixed(2)}` : "";
     return [
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 17}" text-anchor="end">${escapeXml(row.label)}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 17}" text-anchor="end"><title>${escapeXml(row.label)}</title>${escapeXml(fitLabel(row.label))}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 5}" width="${Math.max(1, x(row.median) - LABEL_WIDTH).toFixed(1)}" height="${ROW_HEIGHT - 10}" fill="#f38020"/>`,
       `<line x1="${x(row.min).toFixed(1)}" x2="${x(row.max).toFixed(1)}" y1="${y + 14}" y2="${y + 14}" stroke="#333" stroke-width="1.5"/>`,
       `<line x1="${x(row.min).toFixed(1)}" x2="${x(row.min).toFixed(1)}" y1="${y + 8}" y2="${y + 20}" stroke="#333"/>`,

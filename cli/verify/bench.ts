@@ -16,15 +16,6 @@ export function figuresWith(report: BenchReport | undefined, ...prefixes: string
   return (report?.figures ?? []).filter((figure) => prefixes.some((prefix) => figure.id.startsWith(prefix)));
 }
 
-/**
- * The chart's label column is 240 px wide (about 30 characters at its font size): a long
- * label loses its parenthesised detail first, then its tail.
- */
-export function fitLabel(label: string, max = 30): string {
-  const short = label.length > max ? label.replace(/\s*\([^)]*\)/g, "").trim() : label;
-  return short.length > max ? `${short.slice(0, max - 1)}…` : short;
-}
-
 /** A figure as a range chart; milliseconds past ten seconds are shown in seconds. */
 export function chartOf(figure: BenchFigure): RangeChart {
   const inSeconds = figure.unit === "ms" && Math.max(...figure.rows.map((row) => row.max)) > 10_000;
@@ -32,7 +23,7 @@ export function chartOf(figure: BenchFigure): RangeChart {
   return {
     title: figure.title,
     unit: inSeconds ? "s" : figure.unit,
-    rows: figure.rows.map(({ label, median, min, max }) => ({ label: fitLabel(label), median: median * scale, min: min * scale, max: max * scale })),
+    rows: figure.rows.map(({ label, median, min, max }) => ({ label, median: median * scale, min: min * scale, max: max * scale })),
   };
 }
 

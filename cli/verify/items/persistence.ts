@@ -59,7 +59,7 @@ export function persistenceItem(ctx: VerifyContext): ItemResult {
       ? [`SIGKILL loss window: ${data.sigkill.ticksWritten} ticks written over ${data.sigkill.writtenSpanMs} ms, ${data.sigkill.ticksRestored} restored, ${data.sigkill.lost} lost; the writes of the last ${data.sigkill.lossWindowMs ?? "all"} ms before the kill were lost (backup interval ${data.sigkill.backupIntervalS} s; upstream moltworker syncs every 30 s).`]
       : []),
     ...(data.sigtermExitMs !== undefined ? [`SIGTERM → exit 0 with a final backup in ${data.sigtermExitMs} ms.`] : []),
-    ...boots.map(([label, boot]) => `Boot ${label}: restore ${boot.restoreMs ?? "?"} ms (${boot.restore ? `${boot.restore.source}, ${boot.restore.files} files${boot.restore.skipped ? `, ${boot.restore.skipped} snapshot skipped` : ""}` : "—"}), container start → gateway ready ${boot.containerStartToReadyMs ?? "?"} ms.`),
+    ...boots.map(([label, boot]) => `Boot ${label}: restore ${boot.restoreMs ?? "?"} ms (${boot.restore ? `${boot.restore.source}, ${boot.restore.files} files${boot.restore.skipped ? `, ${boot.restore.skipped} snapshot skipped` : ""}` : "—"}), ${boot.containerStartToReadyMs === null || boot.containerStartToReadyMs === undefined ? "gateway readiness not awaited (this step checks the restored files)" : `container start → gateway ready ${boot.containerStartToReadyMs} ms`}.`),
     ...benchLines,
   ];
   return {
