@@ -28,7 +28,12 @@ export interface ToolOutcome {
   evidence: string;
 }
 
-export type DindMode = "cloudflare-profile" | "privileged";
+/**
+ * cloudflare-profile: plain `dockerd` under the profile; documented-flags: the same profile with
+ * the dockerd flags Cloudflare's Docker-in-Docker guide uses (no iptables, no bridge) and vfs
+ * storage (no mounts); privileged: what a Kubernetes dind sidecar gets.
+ */
+export type DindMode = "cloudflare-profile" | "documented-flags" | "privileged";
 
 /** One attempt to start dockerd inside a container (tests/integration/openclaw-dind.test.ts). */
 export interface DindOutcome {

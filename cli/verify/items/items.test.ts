@@ -1,10 +1,13 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../host.ts";
+import type { DindFile, DindOutcome } from "../evidence-files.ts";
+import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
 import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
 import { forArch } from "./dockerfile-build.ts";
-import { dindCauses } from "./dind.ts";
+import { dindCauses, dindItem } from "./dind.ts";
 import { extractRoutes, readStructure, structureChecks } from "./structure.ts";
 import { TERRAFORM_ROWS } from "./terraform.ts";
 
@@ -77,6 +80,34 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
     const log = "iptables -t nat -N DOCKER: iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root) level=error msg=\"failed to mount overlay: operation not permitted\" exec: \"fuse-overlayfs\": executable file not found in $PATH";
     expect(dindCauses(log)).toHaveLength(3);
     expect(dindCauses("all good")).toEqual([]);
+  });
+
+  describe("the DinD verdict", () => {
+    const dir = mkdtempSync(join(tmpdir(), "moltlab-dind-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const ctx = {
+      options: { arches: ["amd64" as const], instanceType: "standard-1" as const, budget: 50, activeHours: 24, sleepAfterMinutes: 10, cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: true },
+      root: ROOT, reportsDir: dir, runStartedAt: new Date(Date.now() - 60_000), progress: () => {},
+    };
+    const judge = (...outcomes: DindOutcome[]) => {
+      const file: DindFile = { generatedAt: new Date().toISOString(), instanceType: "standard-1", image: "dind", outcomes };
+      writeFileSync(join(dir, "dind.json"), JSON.stringify(file));
+      return dindItem(ctx);
+    };
+    const plain: DindOutcome = { mode: "cloudflare-profile", containerStarted: true, dockerdStarted: false, server: null, innerContainer: null, ms: 1500, evidence: "failed to create NAT chain DOCKER: iptables failed: Permission denied (you must be root)" };
+    const flags: DindOutcome = { mode: "documented-flags", containerStarted: true, dockerdStarted: true, server: "20.10 storage=vfs", innerContainer: "failed: ApplyLayer exit status 1 stderr: Error creating mount namespace before pivot: operation not permitted", ms: 900, evidence: "dockerd ready" };
+
+    it("is unverified, not NG, when only the local profile fails: Cloudflare documents dockerd with --iptables=false", () => {
+      const item = judge(plain, flags);
+      expect(item.verdict).toBe("unverified");
+      expect(item.summary).toContain("Cloudflare documents dockerd with --iptables=false");
+      expect(item.summary).toContain("here dockerd starts with the guide's flags but runs no container (creating a mount namespace is not permitted");
+      expect(item.sources.map((source) => source.origin)).toContain("desk research");
+    });
+
+    it("is OK with constraints once an inner container runs under Cloudflare's profile", () => {
+      expect(judge(plain, { ...flags, innerContainer: "ok" })).toMatchObject({ verdict: "OK with constraints", summary: expect.stringContaining("with --iptables=false and no bridge network") });
+    });
   });
 
   it("answers the plan's Terraform questions, with containers as the one piece it cannot manage", () => {
