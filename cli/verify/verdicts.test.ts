@@ -80,7 +80,7 @@ describe("persistence (0-6)", () => {
   const all = { A: true, B: true, "B→C": true, D: true } as const;
   it("is OK with constraints when every step passed but a SIGKILL loses the last writes", () => {
     const file = { generatedAt: "", source: "", passed: all, sigkill: { ticksWritten: 40, ticksRestored: 31, lost: 9, lossWindowMs: 2400, writtenSpanMs: 9800, backupIntervalS: 5 } };
-    expect(judgePersistence(file)).toMatchObject({ verdict: "OK with constraints", why: expect.stringContaining("9 ticks, 2400 ms") });
+    expect(judgePersistence(file)).toMatchObject({ verdict: "OK with constraints", why: expect.stringContaining("the last 2400 ms of a write about every 250 ms (9 writes)") });
     expect(judgePersistence({ ...file, sigkill: { ...file.sigkill, lost: 0 } }).verdict).toBe("OK");
   });
 

@@ -42,7 +42,7 @@ export function judgeArch(arch: Arch, image: ImageFacts, tools: { ok: number; fa
   if (!image.present && tools.missing) return { arch, verdict: "unverified", why: `no image ${image.tag} and no tools matrix` };
   const notes = [
     image.present ? `image ${arch}` : `image ${image.tag} not on this engine (the tools matrix shows it was built)`,
-    tools.missing ? "no tools evidence" : `${tools.ok} tools ok`,
+    tools.missing ? "no tools evidence" : `${tools.ok} of ${tools.ok + tools.failed.length + tools.notInstalled.length} image tools ok`,
     ...(tools.notInstalled.length ? [`not installed: ${tools.notInstalled.join(", ")}`] : []),
   ];
   const limited = tools.missing || tools.notInstalled.length > 0 || !image.present;
@@ -96,7 +96,7 @@ export async function architectureItem(ctx: VerifyContext): Promise<ItemResult> 
   return {
     ...base,
     verdict,
-    summary: judgements.map((judgement) => `${judgement.arch}: ${judgement.why}`).join(" | ") + (matrix.data && ctx.options.arches.includes("arm64") ? ` | arm64 under ${/QEMU/.test(matrix.data.arm64) ? "QEMU emulation" : "its own CPU"}, no arm64 chat run` : ""),
+    summary: judgements.map((judgement) => `${judgement.arch}: ${judgement.why}`).join(" | ") + (matrix.data && ctx.options.arches.includes("arm64") ? ` | arm64 under ${/QEMU/.test(matrix.data.arm64) ? "QEMU emulation" : "its own CPU"}; OpenClaw's gateway not run on arm64 here (under QEMU it exits 78 during its startup state migration)` : ""),
     evidence,
     wouldChange: [
       ...(matrix.data ? [] : [`run \`${TOOLS_TEST}\``]),

@@ -40,13 +40,21 @@ export function costItem(ctx: VerifyContext): ItemResult {
   const lines = [asked, ...(partTime ? [partTime] : [])];
   const lineOf = (breakdown: CostBreakdown, name: string) => breakdown.lines.find((line) => line.name.startsWith(name))!.usd;
   const referenceDiff = reference.totalUsd - MOLTWORKER_ESTIMATE.totalUsd;
+  // Where the asked-for line crosses the budget as the CPU share grows (cost only rises with it).
+  const atCpu = (cpuUtilisation: number) => monthlyCost({ ...asked.input, cpuUtilisation }, PRICES).totalUsd;
+  let breakEvenCpu: number | null = atCpu(0) > options.budget ? null : atCpu(1) <= options.budget ? 1 : 0.5;
+  if (breakEvenCpu === 0.5) {
+    let [low, high] = [0, 1];
+    for (let step = 0; step < 30; step++) [low, high] = atCpu((low + high) / 2) > options.budget ? [low, (low + high) / 2] : [(low + high) / 2, high];
+    breakEvenCpu = low;
+  }
   return {
     id: "cost",
     title: "Cost",
     question: `Phase 2: does it stay within the budget of ${usd(options.budget)}/month (stop above)?`,
     criterion: `At most ${usd(options.budget)}/month`,
     verdict: judgement.verdict,
-    summary: `${judgement.why}${partTime ? `; ${REALISTIC_ACTIVE_HOURS} h/day: ${usd(partTime.totalUsd)}` : ""}`,
+    summary: `computed from published prices: ${judgement.why}${partTime ? `; ${REALISTIC_ACTIVE_HOURS} h/day: ${usd(partTime.totalUsd)}` : ""}`,
     evidence: [
       `Computed, not measured: Cloudflare's published prices read ${PRICES.readOn} × ${options.instanceType} (${size.vcpu} vCPU, ${size.memoryMiB / 1024} GiB, ${size.diskGB} GB disk) × running hours, CPU at ${Math.round(options.cpuUtilisation * 100)}% of the vCPU, a month of 730 h.`,
       `Prices: Workers Paid $${PRICES.workersPaidUsdPerMonth}/month; memory ${rate(PRICES.containers.memoryUsdPerGiBSecond)}/GiB-s, CPU ${rate(PRICES.containers.vcpuUsdPerVcpuSecond)}/vCPU-s of active use, disk ${rate(PRICES.containers.diskUsdPerGBSecond)}/GB-s; included monthly: ${PRICES.containers.included.memoryGiBHours} GiB-h, ${PRICES.containers.included.vcpuMinutes} vCPU-min, ${PRICES.containers.included.diskGBHours} GB-h; Durable Object duration ${PRICES.durableObjects.includedGBSeconds.toLocaleString("en-US")} GB-s included, then $${PRICES.durableObjects.usdPerMillionGBSeconds}/million GB-s.`,
@@ -58,7 +66,7 @@ export function costItem(ctx: VerifyContext): ItemResult {
     wouldChange: [
       `a smaller instance type (--instance-type), fewer running hours (SANDBOX_SLEEP_AFTER), or a different CPU share (--cpu-percent) — each is an option of verify`,
       "Cloudflare changing its Containers prices (update cli/verify/cost/prices.ts with the date and source)",
-      "the CPU share measured on Cloudflare instead of assumed",
+      `the CPU share measured on Cloudflare instead of assumed: ${breakEvenCpu === null ? "no CPU share keeps it under budget" : breakEvenCpu >= 1 ? "even a fully busy vCPU stays within the budget" : `above ${Math.round(breakEvenCpu * 100)}% average CPU the ${label(asked)} line exceeds ${usd(options.budget)}`}`,
     ],
     sources: [
       { path: "computed by cli/verify/cost/model.ts", generatedAt: new Date().toISOString(), origin: "computed" },

@@ -5,6 +5,7 @@
  */
 import { relative } from "node:path";
 import { readLitellmConfig } from "../litellm/config.ts";
+import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
 import { fallbacksOf, findFeatures, mapRoute, openclawConfigFor } from "../litellm/mapping.ts";
 import { probeRoutes } from "../litellm/probe.ts";
 import type { ItemResult, Verdict, VerifyContext } from "../types.ts";
@@ -43,9 +44,10 @@ export async function litellmItem(ctx: VerifyContext): Promise<ItemResult> {
     question: "Can AI Gateway replace LiteLLM? Is each route expressible, and what is lost?",
     criterion: "Each LiteLLM route expressible via AI Gateway; list what is lost (budgets, prompt-cache injection, fallbacks)",
     verdict,
-    summary: `${expressible + notEmulated}/${mappings.length} routes expressible (${probes.length - failedProbes.length} sent through the emulator OK)${impossible.length ? `, ${impossible.map((mapping) => mapping.route.modelName).join(", ")} not` : ""}; lost: ${lost.map((feature) => feature.feature).join(", ") || "nothing"}`,
+    summary: `${ctx.options.litellm === DEFAULT_LITELLM_CONFIG ? "sample config: " : ""}${expressible + notEmulated}/${mappings.length} routes expressible (${probes.length - failedProbes.length} sent through the emulator OK)${impossible.length ? `, ${impossible.map((mapping) => mapping.route.modelName).join(", ")} not` : ""}; lost: ${lost.map((feature) => feature.feature).join(", ") || "nothing"}`,
     evidence,
     wouldChange: [
+      ...(ctx.options.litellm === DEFAULT_LITELLM_CONFIG ? ["your own config (`npm run verify -- --litellm PATH`): this run read the sample verify/samples/litellm.config.yaml"] : []),
       ...(impossible.length ? ["a public HTTPS endpoint for the local model (e.g. a Cloudflare Tunnel with Access, then an AI Gateway custom provider), or keeping that route outside AI Gateway"] : []),
       ...(notEmulated ? ["a request through the real AI Gateway for the routes the emulator does not serve (custom providers, Bedrock, …)"] : []),
       "budgets and fallbacks expressed as an AI Gateway dynamic route and tried against the real service (the emulator has no dynamic routing)",

@@ -25,7 +25,7 @@ export function judgePersistence(file: PersistenceFile): { verdict: Verdict; why
   if (missing.length === Object.keys(PERSISTENCE_STEPS).length) return { verdict: "unverified", why: "no step of the persistence test ran to its end" };
   if (missing.length) return { verdict: "NG", why: `steps that did not complete (failed or interrupted): ${missing.join(", ")}` };
   const lost = file.sigkill?.lost ?? 0;
-  if (lost > 0) return { verdict: "OK with constraints", why: `all steps passed; a SIGKILL loses the writes since the last backup (${lost} ticks, ${file.sigkill?.lossWindowMs ?? "?"} ms here; interval ${file.sigkill?.backupIntervalS} s)` };
+  if (lost > 0) return { verdict: "OK with constraints", why: `all steps passed; a SIGKILL loses the writes since the last backup: here the last ${file.sigkill?.lossWindowMs ?? "?"} ms of a write about every 250 ms (${lost} writes); at most about one backup interval (${file.sigkill?.backupIntervalS} s) plus one backup's duration` };
   return { verdict: "OK", why: "all steps passed, nothing lost on SIGKILL" };
 }
 

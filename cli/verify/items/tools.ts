@@ -121,6 +121,7 @@ export async function toolsItem(ctx: VerifyContext): Promise<ItemResult> {
   if (names.some((name) => states[name] === "unknown" && !TOOLS.some((tool) => tool.name === name))) wouldChange.push("add the tools your Dockerfile installs to container/tools/manifest.ts, with a probe, and rebuild");
   if (names.some((name) => states[name] === "failed")) wouldChange.push("fix the failing tools (their evidence says how they failed)");
   if (dockerfile && Object.values(dockerfile.missingBases).some((missing) => missing.length)) wouldChange.push("load your Dockerfile's base images into this engine (`docker load`) to have it built and probed here");
+  if (!ctx.options.dockerfile) wouldChange.push("your own Dockerfile (`npm run verify -- --dockerfile PATH`): this run judged the bundled image's tool list");
   if (!wouldChange.length) wouldChange.push("a tool failing its check in a later run of the tools test");
 
   return {
