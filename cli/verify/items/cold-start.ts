@@ -5,7 +5,7 @@
  * bench`. This item carries the first stop criterion: basic chat + tool execution failing.
  */
 import { chartOf, describeFigure, figuresWith, readBench } from "../bench.ts";
-import { EVIDENCE_FILES, type ChatFile, type ChatRun, type ToolsMatrixFile } from "../evidence-files.ts";
+import { EVIDENCE_FILES, type ChatFile, type ChatRun, type PersistenceFile, type ToolsMatrixFile } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
 import type { ItemResult, StopHit, Verdict, VerifyContext } from "../types.ts";
 import { STOP_CRITERIA } from "../verdicts.ts";
@@ -66,6 +66,7 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
   const chat = readEvidence<ChatFile>(ctx, EVIDENCE_FILES.chat);
   const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
   const bench = readBench(ctx);
+  const persistence = readEvidence<PersistenceFile>(ctx, EVIDENCE_FILES.persistence);
   const coldFigures = figuresWith(bench.data, "cold-start.");
   // One figure per measured instance type: the one --instance-type names, else moltworker's standard-1.
   const chains = coldFigures.filter((figure) => /worker/i.test(figure.title) && figure.rows.some((row) => /first request → first streamed token/.test(row.label)));
@@ -99,6 +100,16 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
   }
   if (matrix.data) evidence.push(`Tool execution in the container (tools matrix): openclaw ${tool("openclaw") ?? "—"}, codex exec against the AI Gateway emulator ${tool("codex") ?? "—"}.`);
   for (const figure of coldFigures) evidence.push(`${describeFigure(figure)}.`);
+  // The bench's cold starts restore an empty bucket; a restart with real state costs more.
+  const restart = persistence.data?.boots?.B;
+  if (restart?.containerStartToReadyMs) {
+    evidence.push(`A restart with state (persistence test, boot B): ${restart.restore?.files ?? "?"} files restored from R2 in ${seconds(restart.restoreMs)}, container start → gateway ready ${seconds(restart.containerStartToReadyMs)} (gateway ${seconds(restart.gatewayMs)}).`);
+  }
+  const firstToken = rowOf(/chat → first streamed token/)?.median;
+  const warmChat = figuresWith(bench.data, "warm-latency.chat")[0]?.rows.find((row) => /worker/i.test(row.label))?.median;
+  if (firstToken && warmChat) {
+    evidence.push(`The first chat after a cold start waits ${seconds(firstToken)} for its first token although the scripted model answers at once; a warm chat through the Worker takes ${seconds(warmChat)} in all: the difference is OpenClaw's own first-turn work, not investigated here.`);
+  }
   if (!coldFigures.length) evidence.push(bench.data ? "bench.json has no cold-start figure." : `No bench figures (${bench.problem}).`);
   evidence.push("For comparison, moltworker's README gives 1–2 minutes for a cold start on Cloudflare; this machine (2 shared cores, 1/2 vCPU for the container) is not Cloudflare's hardware.");
 
@@ -127,7 +138,7 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
       ...(throughWorker ? [] : [`\`${"npm run bench"}\` with a cold-start figure through the Worker (the e2e test drives that path but records no numbers)`]),
       "a chat turn failing, or the cold start measured on Cloudflare itself",
     ],
-    sources: [chat.source, matrix.source, bench.source],
+    sources: [chat.source, matrix.source, bench.source, persistence.source],
     charts,
     ...(judgement.stop ? { stops: [judgement.stop] } : {}),
   };
