@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rangeChartSvg } from "./charts.ts";
+import { fitLabel, rangeChartSvg } from "./charts.ts";
 
 describe("rangeChartSvg", () => {
   const svg = rangeChartSvg({
@@ -18,6 +18,15 @@ describe("rangeChartSvg", () => {
 
   it("escapes text so a label cannot break the markup", () => {
     expect(svg).toContain("cold start &lt;amd64&gt;");
+  });
+
+  it("fits long labels (the full one stays as a tooltip), drops Markdown backticks from the title, and shows a tiny share as ×<0.01", () => {
+    const long = "first request → first streamed token";
+    const detail = rangeChartSvg({ title: "WebSocket round trip (`health`)", unit: "ms", rows: [{ label: long, median: 60_000, min: 50_000, max: 70_000 }, { label: "config", median: 3, min: 2, max: 4 }] });
+    expect(detail).toContain(`<title>${long}</title>${fitLabel(long)}</text>`);
+    expect(fitLabel(long)).toBe("first request → first streame…");
+    expect(detail).toContain("WebSocket round trip (health)");
+    expect(detail).toContain("3.00 ms ×&lt;0.01");
   });
 
   it("refuses an empty chart", () => {

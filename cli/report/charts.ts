@@ -56,7 +56,8 @@ export function rangeChartSvg(chart: RangeChart): string {
   const height = TOP + chart.rows.length * ROW_HEIGHT + 12;
   const rows = chart.rows.map((row, index) => {
     const y = TOP + index * ROW_HEIGHT;
-    const ratio = baseline > 0 ? ` ×${(row.median / baseline).toFixed(2)}` : "";
+    const share = row.median / baseline;
+    const ratio = baseline > 0 ? (share > 0 && share < 0.005 ? " ×&lt;0.01" : ` ×${share.toFixed(2)}`) : "";
     return [
       `<text x="${LABEL_WIDTH - 8}" y="${y + 17}" text-anchor="end"><title>${escapeXml(row.label)}</title>${escapeXml(fitLabel(row.label))}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 5}" width="${Math.max(1, x(row.median) - LABEL_WIDTH).toFixed(1)}" height="${ROW_HEIGHT - 10}" fill="#f38020"/>`,
@@ -69,7 +70,7 @@ export function rangeChartSvg(chart: RangeChart): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="8" y="22" font-weight="bold" font-size="15">${escapeXml(chart.title)}</text>`,
+    `<text x="8" y="22" font-weight="bold" font-size="15">${escapeXml(chart.title.replaceAll("`", ""))}</text>`,
     ...rows,
     `<text x="${width - 8}" y="${height - 2}" text-anchor="end" font-size="10" fill="#666">bar: median · whisker: min…max</text>`,
     `</svg>`,
