@@ -39,6 +39,21 @@ export function failedPluginInstall(log: string): PluginInstallAttempt | null {
   return { plugin, reason, seconds };
 }
 
+/**
+ * Why a cold start died, from the supervisor's log (it logs the gateway's exit as JSON with its
+ * code and signal) and Docker's OOM flag: "the gateway was killed by the out-of-memory killer".
+ */
+export function gatewayDeath(log: string, oomKilled: boolean): string | null {
+  const line = log.split("\n").find((text) => text.includes("the gateway exited unexpectedly"));
+  if (!line) return oomKilled ? "the container hit its memory limit (Docker: OOMKilled)" : null;
+  const signal = /"signal":"(\w+)"/.exec(line)?.[1];
+  const code = /"code":(-?\d+)/.exec(line)?.[1];
+  const how = signal ? `with ${signal}` : `with exit code ${code ?? "?"}`;
+  return oomKilled || signal === "SIGKILL"
+    ? `the OpenClaw gateway was killed ${how}${oomKilled ? " by the out-of-memory killer (Docker: OOMKilled): the instance type's memory is too small" : " (the kernel's out-of-memory killer, most likely: see dmesg)"}`
+    : `the OpenClaw gateway exited ${how}`;
+}
+
 export function describeAttempts(where: string, attempts: readonly (PluginInstallAttempt | null)[]): string | null {
   const found = attempts.filter((attempt): attempt is PluginInstallAttempt => attempt !== null);
   if (!found.length) return null;

@@ -16,6 +16,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { tryRun } from "../../cli/exec.ts";
 import type { Arch } from "../../cli/host.ts";
 import type { BenchRow } from "../../cli/report/bench-results.ts";
 import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
@@ -29,7 +30,7 @@ import { GatewaySocket } from "../integration/openclaw-ws.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 import { streamChat, type Streamed } from "./chat-stream.ts";
 import { gatewayAlone, noopRun } from "./floors.ts";
-import { containerLog, describeAttempts, failedPluginInstall, type PluginInstallAttempt } from "./openclaw-logs.ts";
+import { containerLog, describeAttempts, failedPluginInstall, gatewayDeath, type PluginInstallAttempt } from "./openclaw-logs.ts";
 import { waitForFreePorts } from "./ports.ts";
 import { median, percentile, printRatio, recordFigure, row } from "./report.ts";
 import { benchArches, benchInstanceTypes, benchRequests, benchRuns } from "./settings.ts";
@@ -155,7 +156,15 @@ async function coldStart(arch: Arch, instanceType: InstanceType): Promise<ColdSa
     sample.error = error instanceof Error ? error.message : String(error);
   }
   const id = sample.container?.containerId ?? sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name).containerId).find(Boolean);
-  if (id) sample.pluginInstall = failedPluginInstall(await containerLog(id));
+  if (id) {
+    const log = await containerLog(id);
+    sample.pluginInstall = failedPluginInstall(log);
+    if (sample.error) {
+      const oom = (await tryRun("docker", ["inspect", "--format", "{{.State.OOMKilled}}", id])).stdout.trim() === "true";
+      const death = gatewayDeath(log, oom);
+      if (death) sample.error = `${sample.error} — ${death}`;
+    }
+  }
   return sample;
 }
 

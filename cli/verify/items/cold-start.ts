@@ -99,7 +99,11 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
     evidence.push(chat.data ? "reports/chat.json has no amd64 run." : `${chat.problem}.`);
   }
   if (matrix.data) evidence.push(`Tool execution in the container (tools matrix): openclaw ${tool("openclaw") ?? "—"}, codex exec against the AI Gateway emulator ${tool("codex") ?? "—"}.`);
-  for (const figure of coldFigures) evidence.push(`${describeFigure(figure)}.`);
+  for (const figure of coldFigures) {
+    evidence.push(`${describeFigure(figure)}.`);
+    // A run that did not complete is a finding too (e.g. an instance type too small for OpenClaw).
+    for (const note of (figure.notes ?? []).filter((text) => /did not complete/.test(text))) evidence.push(`${figure.title}: ${note}.`);
+  }
   // The bench's cold starts restore an empty bucket; a restart with real state costs more.
   const restart = persistence.data?.boots?.B;
   if (restart?.containerStartToReadyMs) {
