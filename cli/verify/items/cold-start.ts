@@ -112,7 +112,7 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
   const firstToken = rowOf(/chat → first streamed token/)?.median;
   const warmChat = figuresWith(bench.data, "warm-latency.chat")[0]?.rows.find((row) => /worker/i.test(row.label))?.median;
   if (firstToken && warmChat) {
-    evidence.push(`The first chat after a cold start waits ${seconds(firstToken)} for its first token although the scripted model answers at once; a warm chat through the Worker takes ${seconds(warmChat)} in all: the difference is OpenClaw's own first-turn work, not investigated here.`);
+    evidence.push(`The first chat after a cold start waits ${seconds(firstToken)} for its first token although the scripted model answers at once; a warm chat through the Worker takes ${seconds(warmChat)} in all: the difference is OpenClaw's own first-turn work (system prompt and agent session set-up, a memory reindex per new session, a SQLite session-maintenance worker competing for the CPU); by hand, \`memory.search.enabled: false\` plus \`session.maintenance.mode: "warn"\` roughly halved it, each at a cost (README, Benchmarks).`);
   }
   if (!coldFigures.length) evidence.push(bench.data ? "bench.json has no cold-start figure." : `No bench figures (${bench.problem}).`);
   evidence.push("For comparison, moltworker's README gives 1–2 minutes for a cold start on Cloudflare; this machine (2 shared cores, 1/2 vCPU for the container) is not Cloudflare's hardware.");
