@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareApiVersions, engineHost, parseServer } from "./docker.ts";
+import { belongsToLiveRun, compareApiVersions, engineHost, parseServer } from "./docker.ts";
+import { LABEL_RUN, moltlabLabels, RUN_PID_ENV, testRun } from "./labels.ts";
 
 describe("docker helpers", () => {
   it("compares API versions numerically, not as strings", () => {
@@ -23,5 +24,26 @@ describe("docker helpers", () => {
   it("defaults to the local socket", () => {
     expect(engineHost({})).toBe("unix:///var/run/docker.sock");
     expect(engineHost({ DOCKER_HOST: "tcp://10.0.0.2:2376" })).toBe("tcp://10.0.0.2:2376");
+  });
+});
+
+describe("the test sweep's owner check", () => {
+  const alive = new Set([4242]);
+  const isAlive = (pid: number) => alive.has(pid);
+
+  it("spares only another run on this host whose process still lives", () => {
+    expect(belongsToLiveRun("box:4242", "box:100", isAlive)).toBe(true);
+    expect(belongsToLiveRun("box:5151", "box:100", isAlive)).toBe(false);
+    expect(belongsToLiveRun("box:100", "box:100", isAlive)).toBe(false);
+    expect(belongsToLiveRun("", "box:100", isAlive)).toBe(false);
+    expect(belongsToLiveRun("garbage", "box:100", isAlive)).toBe(false);
+    // Another machine on a shared engine: its processes cannot be seen from here, so its objects stay.
+    expect(belongsToLiveRun("other:5151", "box:100", isAlive)).toBe(true);
+  });
+
+  it("labels test objects with the run, taken from the runner's pid when set", () => {
+    expect(testRun({ [RUN_PID_ENV]: "777" })).toMatch(/:777$/);
+    expect(moltlabLabels("test")).toHaveProperty(LABEL_RUN);
+    expect(moltlabLabels("image")).not.toHaveProperty(LABEL_RUN);
   });
 });

@@ -1,5 +1,6 @@
 import { run, tryRun, type RunOptions, type RunResult } from "./exec.ts";
-import { LABEL_MANAGED, labelFilter, type Kind } from "./labels.ts";
+import { leftoverDecision, processAlive } from "../emulators/containers/leftovers.ts";
+import { LABEL_MANAGED, LABEL_RUN, labelFilter, testRun, type Kind } from "./labels.ts";
 
 export const DEFAULT_SOCKET = "unix:///var/run/docker.sock";
 /** Docker 20.10 (API 1.41) is the oldest engine moltlab is tested on: Debian 12's docker.io. */
@@ -71,6 +72,36 @@ async function listIds(command: readonly string[], filter: string): Promise<stri
   return stdout.split("\n").filter(Boolean);
 }
 
+/** Ids with their moltlab.run label ("" when absent), from a `docker … ls` that supports {{.Label}}. */
+async function listWithRun(command: readonly string[], idField: string, filter: string): Promise<{ id: string; run: string }[]> {
+  const { stdout } = await docker([...command, "--filter", filter, "--format", `{{${idField}}}\t{{.Label "${LABEL_RUN}"}}`]);
+  return stdout.split("\n").filter(Boolean).map((line) => {
+    const [id = "", run = ""] = line.split("\t");
+    return { id, run };
+  });
+}
+
+async function imagesWithRun(filter: string): Promise<{ id: string; run: string }[]> {
+  const ids = [...new Set(await listIds(["image", "ls", "-q"], filter))];
+  if (!ids.length) return [];
+  const { stdout } = await docker(["image", "inspect", "--format", `{{.Id}}\t{{index .Config.Labels "${LABEL_RUN}"}}`, ...ids]);
+  return stdout.split("\n").filter(Boolean).map((line) => {
+    const [id = "", run = ""] = line.split("\t");
+    return { id, run: run === "<no value>" ? "" : run };
+  });
+}
+
+/**
+ * Whether a sweep leaves an object alone: it belongs to another test run that is still alive
+ * (same host, its process running). Objects of this run, of a run that is gone, or without the
+ * label are swept.
+ */
+export function belongsToLiveRun(run: string, self: string = testRun(), isAlive: (pid: number) => boolean = processAlive): boolean {
+  if (!run || run === self) return false;
+  const cut = self.lastIndexOf(":");
+  return leftoverDecision(run, { host: self.slice(0, cut), pid: Number(self.slice(cut + 1)), isAlive }).action === "keep";
+}
+
 export interface Removed {
   containers: number;
   networks: number;
@@ -93,17 +124,19 @@ export async function removeSupersededImages(): Promise<number> {
 
 /**
  * Removes moltlab's labelled objects (of one kind, or all). Images only when asked:
- * base images are expensive to rebuild and are not leftovers.
+ * base images are expensive to rebuild and are not leftovers. With `spareLiveRuns` (the test
+ * sweeps) the objects of another test run that is still alive stay (see belongsToLiveRun).
  */
-export async function removeLabelled(kind: Kind | undefined, options: { images: boolean }): Promise<Removed> {
+export async function removeLabelled(kind: Kind | undefined, options: { images: boolean; spareLiveRuns?: boolean }): Promise<Removed> {
   const filter = labelFilter(kind);
-  const containers = await listIds(["ps", "-aq"], filter);
+  const take = (items: { id: string; run: string }[]) => items.filter((item) => !(options.spareLiveRuns && belongsToLiveRun(item.run))).map((item) => item.id);
+  const containers = take(await listWithRun(["ps", "-a"], ".ID", filter));
   if (containers.length) await docker(["rm", "-f", "-v", ...containers]);
-  const networks = await listIds(["network", "ls", "-q"], filter);
+  const networks = take(await listWithRun(["network", "ls"], ".ID", filter));
   if (networks.length) await docker(["network", "rm", ...networks]);
-  const volumes = await listIds(["volume", "ls", "-q"], filter);
+  const volumes = take(await listWithRun(["volume", "ls"], ".Name", filter));
   if (volumes.length) await docker(["volume", "rm", "-f", ...volumes]);
-  const images = options.images ? await listIds(["image", "ls", "-q"], filter) : [];
+  const images = options.images ? take(await imagesWithRun(filter)) : [];
   if (images.length) await docker(["image", "rm", "-f", ...new Set(images)]);
   const superseded = kind === undefined ? await removeSupersededImages() : 0;
   return { containers: containers.length, networks: networks.length, volumes: volumes.length, images: new Set(images).size, superseded };
