@@ -37,6 +37,11 @@ export function fitLabel(label: string, max = 30): string {
   return short.length > max ? `${short.slice(0, max - 1)}…` : short;
 }
 
+/** "×2.07"; a share below half a percent reads "×<0.01", not "×0.00". */
+export function formatRatio(ratio: number): string {
+  return ratio > 0 && ratio < 0.005 ? "×<0.01" : `×${ratio.toFixed(2)}`;
+}
+
 export function formatValue(value: number): string {
   if (value >= 100) return value.toFixed(0);
   if (value >= 10) return value.toFixed(1);
@@ -56,8 +61,7 @@ export function rangeChartSvg(chart: RangeChart): string {
   const height = TOP + chart.rows.length * ROW_HEIGHT + 12;
   const rows = chart.rows.map((row, index) => {
     const y = TOP + index * ROW_HEIGHT;
-    const share = row.median / baseline;
-    const ratio = baseline > 0 ? (share > 0 && share < 0.005 ? " ×&lt;0.01" : ` ×${share.toFixed(2)}`) : "";
+    const ratio = baseline > 0 ? ` ${escapeXml(formatRatio(row.median / baseline))}` : "";
     return [
       `<text x="${LABEL_WIDTH - 8}" y="${y + 17}" text-anchor="end"><title>${escapeXml(row.label)}</title>${escapeXml(fitLabel(row.label))}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 5}" width="${Math.max(1, x(row.median) - LABEL_WIDTH).toFixed(1)}" height="${ROW_HEIGHT - 10}" fill="#f38020"/>`,

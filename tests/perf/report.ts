@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
 import type { BenchFigure, BenchRow } from "../../cli/report/bench-results.ts";
-import { formatValue } from "../../cli/report/charts.ts";
+import { formatRatio, formatValue } from "../../cli/report/charts.ts";
 
 declare module "vitest" {
   interface ProvidedContext {
@@ -52,7 +52,7 @@ export function row(label: string, samples: readonly number[]): BenchRow {
 /** "×1.23" of a row's median against the first row's, or "" for the first row itself. */
 export function ratioText(figure: Pick<BenchFigure, "rows">, index: number): string {
   const baseline = figure.rows[0]!.median;
-  return index === 0 || baseline <= 0 ? "" : `×${(figure.rows[index]!.median / baseline).toFixed(2)}`;
+  return index === 0 || baseline <= 0 ? "" : formatRatio(figure.rows[index]!.median / baseline);
 }
 
 export function formatFigure(figure: BenchFigure): string {
