@@ -98,7 +98,7 @@ const SERVICES: Record<string, (env: NodeJS.ProcessEnv) => Promise<Running>> = {
         // OpenClaw takes its final backup on SIGTERM (to R2, which compose stops after this
         // service), so it is stopped gracefully before the platform removes it.
         const { containers } = platform;
-        const live = containers.names().filter((name) => ["running", "starting"].includes(containers.state(name).status));
+        const live = containers.states().filter((state) => ["running", "starting"].includes(state.status)).map((state) => state.name);
         for (const result of await Promise.all(live.map((name) => containers.stop(name, { signal: "SIGTERM", timeoutMs: CONTAINER_STOP_MS })))) {
           console.log(`stopped ${result.state.name}: ${result.killed ? `killed after ${CONTAINER_STOP_MS / 1000} s` : `exited ${result.exitCode ?? "?"}`}`);
         }

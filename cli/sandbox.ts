@@ -310,7 +310,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
     cleanups.push({
       label: "stop OpenClaw (final backup)",
       run: async () => {
-        const names = platform.containers.names().filter((name) => ["running", "starting"].includes(platform.containers.state(name).status));
+        const names = platform.containers.states().filter((state) => ["running", "starting"].includes(state.status)).map((state) => state.name);
         const results = await Promise.all(names.map((name) => platform.containers.stop(name, { signal: "SIGTERM", timeoutMs: CONTAINER_STOP_MS })));
         return results.length
           ? results.map((result) => `${result.state.name}: ${result.killed ? "killed after the grace period" : `exited ${result.exitCode ?? "?"}`}`).join(", ")

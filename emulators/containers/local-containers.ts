@@ -148,6 +148,11 @@ export class LocalContainers {
     return [...this.instances.keys()];
   }
 
+  /** The state of each of those containers. */
+  states(): ContainerState[] {
+    return this.names().map((name) => this.state(name));
+  }
+
   async signal(name: string, signal: string): Promise<ContainerState> {
     const instance = this.instances.get(name);
     const sig = validateSignal(signal);

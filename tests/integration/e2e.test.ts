@@ -16,6 +16,7 @@ import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
 import { StepRunner } from "../../cli/ui.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
 import { limitsFor } from "../../emulators/containers/index.ts";
+import type { ContainerState } from "../../emulators/containers/types.ts";
 import { waitFor } from "../shared/wait.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
 
@@ -81,11 +82,16 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
   /** Through the Worker: the Access JWT on the upgrade, no gateway token (the Worker injects it). */
   const connect = () => GatewaySocket.connect({ url: sandbox.url, headers: auth, userAgent: "moltlab-e2e/0.1.0", timeoutMs: 2 * MINUTES });
 
+  /** The platform's state of the OpenClaw container it runs now. */
+  function running(): ContainerState & { containerId: string } {
+    const state = sandbox.platform.containers.states().find((item) => item.status === "running");
+    if (!state?.containerId) throw new Error("no running OpenClaw container on the platform");
+    return { ...state, containerId: state.containerId };
+  }
+
   /** The OpenClaw container the platform runs now. */
   function container(): Docker.Container {
-    const running = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name)).find((state) => state.status === "running");
-    if (!running?.containerId) throw new Error("no running OpenClaw container on the platform");
-    return docker.getContainer(running.containerId);
+    return docker.getContainer(running().containerId);
   }
 
   async function execOutput(command: string[]): Promise<string> {
@@ -150,9 +156,8 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     const readyAt = Date.now();
     expect(ready.ok).toBe(true);
     // The instance type went Worker → platform → Docker: standard-2's memory and CPU share.
-    const running = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name)).find((item) => item.status === "running");
-    expect(running?.instanceType).toBe("standard-2");
-    const { HostConfig } = await docker.getContainer(running!.containerId!).inspect();
+    expect(running().instanceType).toBe("standard-2");
+    const { HostConfig } = await container().inspect();
     expect({ memory: HostConfig.Memory, nanoCpus: HostConfig.NanoCpus }).toEqual({ memory: 6 * 1024 ** 3, nanoCpus: limitsFor("standard-2", cpus().length).nanoCpus });
     const state = (await (await api("/api/admin/state")).json()) as { bootMs: number | null; phases: Record<string, { durationMs?: number }> | null };
     const phases = state.phases ?? (await waitFor("boot phases in /api/admin/state", async () => ((await (await api("/api/admin/state")).json()) as typeof state).phases ?? undefined, MINUTES));
@@ -241,7 +246,7 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
   });
 
   it("stops everything: no container, no wrangler/workerd of its own, no temp dir", async () => {
-    const containerIds = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name).containerId).filter(Boolean);
+    const containerIds = sandbox.platform.containers.states().map((state) => state.containerId).filter(Boolean);
     await sandbox.stop(new StepRunner((line) => console.log(line)));
     for (const id of containerIds) await expect(docker.getContainer(id!).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const owned = await docker.listContainers({ all: true, filters: { label: [`moltlab.platform.owner=${sandbox.platform.containers.owner}`] } });

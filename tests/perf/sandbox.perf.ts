@@ -136,7 +136,7 @@ async function coldStart(arch: Arch, instanceType: InstanceType): Promise<ColdSa
       const current = (await (await api(stack, "/api/admin/state")).json()) as State;
       return current.phases?.gateway?.durationMs !== undefined ? current : undefined;
     }, MINUTES);
-    const container = sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name)).find((item) => item.status === "running");
+    const container = sandbox.platform.containers.states().find((item) => item.status === "running");
     sample.container = container;
     timings.create = container?.timings.createMs;
     timings.start = container?.timings.startMs;
@@ -155,7 +155,7 @@ async function coldStart(arch: Arch, instanceType: InstanceType): Promise<ColdSa
   } catch (error) {
     sample.error = error instanceof Error ? error.message : String(error);
   }
-  const id = sample.container?.containerId ?? sandbox.platform.containers.names().map((name) => sandbox.platform.containers.state(name).containerId).find(Boolean);
+  const id = sample.container?.containerId ?? sandbox.platform.containers.states().map((state) => state.containerId).find(Boolean);
   if (id) {
     const log = await containerLog(id);
     sample.pluginInstall = failedPluginInstall(log);
