@@ -4,7 +4,7 @@
  * HTTP and WebSocket through the AI Gateway emulator) and the cold-start figures of `npm run
  * bench`. This item carries the first stop criterion: basic chat + tool execution failing.
  */
-import { chartOf, describeFigure, figuresWith, readBench } from "../bench.ts";
+import { chartOf, describeFigure, figuresWith, latencyPair, readBench } from "../bench.ts";
 import { EVIDENCE_FILES, type ChatFile, type ChatRun, type PersistenceFile, type ToolsMatrixFile } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
 import type { ItemResult, StopHit, Verdict, VerifyContext } from "../types.ts";
@@ -110,7 +110,8 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
     evidence.push(`A restart with state (persistence test, boot B): ${restart.restore?.files ?? "?"} files restored from R2 in ${seconds(restart.restoreMs)}, container start → gateway ready ${seconds(restart.containerStartToReadyMs)} (gateway ${seconds(restart.gatewayMs)}).`);
   }
   const firstToken = rowOf(/chat → first streamed token/)?.median;
-  const warmChat = figuresWith(bench.data, "warm-latency.chat")[0]?.rows.find((row) => /worker/i.test(row.label))?.median;
+  const warmChatFigure = figuresWith(bench.data, "warm-latency.chat")[0];
+  const warmChat = warmChatFigure && latencyPair(warmChatFigure)?.worker.median;
   if (firstToken && warmChat) {
     evidence.push(`The first chat after a cold start waits ${seconds(firstToken)} for its first token although the scripted model answers at once; a warm chat through the Worker takes ${seconds(warmChat)} in all: the difference is OpenClaw's own first-turn work (system prompt and agent session set-up, a memory reindex per new session, a SQLite session-maintenance worker competing for the CPU); by hand, \`memory.search.enabled: false\` plus \`session.maintenance.mode: "warn"\` roughly halved it, each at a cost (README, Benchmarks).`);
   }

@@ -21,6 +21,22 @@ function label(breakdown: CostBreakdown): string {
     : `${input.instanceType}, ${input.activeHoursPerDay} h/day in use, ${sleep} → runs ${breakdown.runningHoursPerDay.toFixed(1)} h/day`;
 }
 
+/**
+ * The average CPU share (0–1) at which a cost line reaches the budget: null when it is over
+ * even idle, 1 when a fully busy vCPU stays within. Cost only rises with the share, so bisect.
+ */
+export function cpuShareAtBudget(costAt: (cpuShare: number) => number, budget: number): number | null {
+  if (costAt(0) > budget) return null;
+  if (costAt(1) <= budget) return 1;
+  let [low, high] = [0, 1];
+  for (let step = 0; step < 30; step++) {
+    const middle = (low + high) / 2;
+    if (costAt(middle) > budget) high = middle;
+    else low = middle;
+  }
+  return low;
+}
+
 export function costItem(ctx: VerifyContext): ItemResult {
   const { options } = ctx;
   const common = { instanceType: options.instanceType, cpuUtilisation: options.cpuUtilisation };
@@ -40,14 +56,7 @@ export function costItem(ctx: VerifyContext): ItemResult {
   const lines = [asked, ...(partTime ? [partTime] : [])];
   const lineOf = (breakdown: CostBreakdown, name: string) => breakdown.lines.find((line) => line.name.startsWith(name))!.usd;
   const referenceDiff = reference.totalUsd - MOLTWORKER_ESTIMATE.totalUsd;
-  // Where the asked-for line crosses the budget as the CPU share grows (cost only rises with it).
-  const atCpu = (cpuUtilisation: number) => monthlyCost({ ...asked.input, cpuUtilisation }, PRICES).totalUsd;
-  let breakEvenCpu: number | null = atCpu(0) > options.budget ? null : atCpu(1) <= options.budget ? 1 : 0.5;
-  if (breakEvenCpu === 0.5) {
-    let [low, high] = [0, 1];
-    for (let step = 0; step < 30; step++) [low, high] = atCpu((low + high) / 2) > options.budget ? [low, (low + high) / 2] : [(low + high) / 2, high];
-    breakEvenCpu = low;
-  }
+  const breakEvenCpu = cpuShareAtBudget((cpuUtilisation) => monthlyCost({ ...asked.input, cpuUtilisation }, PRICES).totalUsd, options.budget);
   return {
     id: "cost",
     title: "Cost",

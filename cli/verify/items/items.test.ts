@@ -7,6 +7,7 @@ import type { DindFile, DindOutcome } from "../evidence-files.ts";
 import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
 import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
 import { forArch } from "./dockerfile-build.ts";
+import { cpuShareAtBudget } from "./cost.ts";
 import { dindCauses, dindItem } from "./dind.ts";
 import { extractRoutes, readStructure, structureChecks } from "./structure.ts";
 import { TERRAFORM_ROWS } from "./terraform.ts";
@@ -108,6 +109,12 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
     it("is OK with constraints once an inner container runs under Cloudflare's profile", () => {
       expect(judge(plain, { ...flags, innerContainer: "ok" })).toMatchObject({ verdict: "OK with constraints", summary: expect.stringContaining("with --iptables=false and no bridge network") });
     });
+  });
+
+  it("finds the CPU share at which a cost line reaches the budget", () => {
+    expect(cpuShareAtBudget((share) => 30 + 20 * share, 40)).toBeCloseTo(0.5, 6);
+    expect(cpuShareAtBudget((share) => 60 + share, 50)).toBeNull();
+    expect(cpuShareAtBudget((share) => 10 + share, 50)).toBe(1);
   });
 
   it("answers the plan's Terraform questions, with containers as the one piece it cannot manage", () => {
