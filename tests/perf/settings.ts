@@ -29,19 +29,28 @@ export function benchRequests(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
+ * A comma list of names from `env[name]`, each one `isKnown`, without repeats; `fallback`
+ * when unset. Anything unknown is an error naming the accepted values (`accepted`).
+ */
+function knownNames<T extends string>(name: string, env: NodeJS.ProcessEnv, isKnown: (item: string) => item is T, accepted: string, fallback: T[]): T[] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const wanted = raw.split(",").map((item) => item.trim()).filter(Boolean);
+  const unknown = wanted.filter((item) => !isKnown(item));
+  if (unknown.length || wanted.length === 0) {
+    throw new UserError(`${name}=${raw} names ${unknown.join(", ") || "nothing"}`, `use a comma list of ${accepted}`);
+  }
+  return [...new Set(wanted)] as T[];
+}
+
+/**
  * Architectures for the cold start through the whole stack (MOLTLAB_BENCH_ARCHES, default
  * amd64: Cloudflare's). arm64 runs under QEMU here and OpenClaw's gateway has not become
  * ready that way (see tests/integration/openclaw-chat.test.ts), so it is opt-in and bounded.
  */
 export function benchArches(env: NodeJS.ProcessEnv = process.env): Arch[] {
-  const raw = env.MOLTLAB_BENCH_ARCHES?.trim();
-  if (!raw) return ["amd64"];
-  const wanted = raw.split(",").map((item) => item.trim()).filter(Boolean);
-  const unknown = wanted.filter((item) => !(ARCHES as readonly string[]).includes(item));
-  if (unknown.length || wanted.length === 0) {
-    throw new UserError(`MOLTLAB_BENCH_ARCHES=${raw} names ${unknown.join(", ") || "nothing"}`, `use a comma list of ${ARCHES.join(", ")} (default amd64)`);
-  }
-  return [...new Set(wanted)] as Arch[];
+  const isArch = (item: string): item is Arch => (ARCHES as readonly string[]).includes(item);
+  return knownNames("MOLTLAB_BENCH_ARCHES", env, isArch, `${ARCHES.join(", ")} (default amd64)`, ["amd64"]);
 }
 
 /**
@@ -49,14 +58,7 @@ export function benchArches(env: NodeJS.ProcessEnv = process.env): Arch[] {
  * moltworker's). The first one listed also gets the floors and the warm-latency figures.
  */
 export function benchInstanceTypes(env: NodeJS.ProcessEnv = process.env): InstanceType[] {
-  const raw = env.MOLTLAB_BENCH_INSTANCE_TYPES?.trim();
-  if (!raw) return [DEFAULT_INSTANCE_TYPE];
-  const wanted = raw.split(",").map((item) => item.trim()).filter(Boolean);
-  const unknown = wanted.filter((item) => !isInstanceType(item));
-  if (unknown.length || wanted.length === 0) {
-    throw new UserError(`MOLTLAB_BENCH_INSTANCE_TYPES=${raw} names ${unknown.join(", ") || "nothing"}`, `use a comma list of ${describeInstanceTypes()}`);
-  }
-  return [...new Set(wanted)] as InstanceType[];
+  return knownNames("MOLTLAB_BENCH_INSTANCE_TYPES", env, isInstanceType, describeInstanceTypes(), [DEFAULT_INSTANCE_TYPE]);
 }
 
 /** Workspace sizes for the backup figures, in MB (MOLTLAB_BENCH_BACKUP_MB, default 1,10,50,200). */
