@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { ROOT } from "../host.ts";
+import type { MachineFacts } from "./machine.ts";
 
 export const BENCH_JSON = join(ROOT, "reports", "bench.json");
 
@@ -29,6 +30,7 @@ export interface BenchFigure {
 
 export interface BenchReport {
   generatedAt: string;
-  machine: { arch: string; cpus: number; memoryGiB: number; docker: string };
+  /** node: absent in reports written before it was recorded. */
+  machine: Omit<MachineFacts, "node"> & { node?: string };
   figures: BenchFigure[];
 }

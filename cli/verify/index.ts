@@ -5,11 +5,10 @@
  * of the plan is hit.
  */
 import { existsSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
 import { join, relative } from "node:path";
-import { probeEngine } from "../docker.ts";
+import { machineFacts } from "../report/machine.ts";
 import { UserError } from "../errors.ts";
-import { hostArch, ROOT } from "../host.ts";
+import { ROOT } from "../host.ts";
 import { formatSeconds } from "../ui.ts";
 import { formatTime } from "./evidence.ts";
 import { architectureItem } from "./items/architecture.ts";
@@ -54,16 +53,6 @@ function crashed(runner: ItemRunner, error: unknown): ItemResult {
   };
 }
 
-async function machine(): Promise<VerifyReport["machine"]> {
-  const engine = await probeEngine();
-  return {
-    arch: hostArch(),
-    cpus: cpus().length,
-    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-    docker: engine.ok ? engine.engine.version : `unavailable (${engine.message})`,
-    node: process.versions.node,
-  };
-}
 
 export async function verify(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
@@ -104,7 +93,7 @@ export async function verify(args: string[]): Promise<number> {
   }
 
   const stops = items.flatMap((item) => item.stops ?? []);
-  const report: VerifyReport = { generatedAt: new Date().toISOString(), machine: await machine(), options, evidenceMode, items, stops, exitCode: exitCodeFor(stops) };
+  const report: VerifyReport = { generatedAt: new Date().toISOString(), machine: await machineFacts(), options, evidenceMode, items, stops, exitCode: exitCodeFor(stops) };
   const paths = await writeVerifyReports(report, reportsDir);
   log(`\nmoltlab verify: ${stops.length ? `STOP — ${stops.map((stop) => `${stop.criterion} (${stop.detail})`).join("; ")}` : "no stop criterion hit"}`);
   log(`reports: ${paths.map((path) => relative(process.cwd(), path) || path).join(", ")}`);

@@ -6,6 +6,7 @@
 import type { Arch } from "../host.ts";
 import type { RangeChart } from "../report/charts.ts";
 import type { InstanceType } from "../../emulators/containers/types.ts";
+import type { MachineFacts } from "../report/machine.ts";
 
 export const VERDICTS = ["OK", "OK with constraints", "NG", "unverified"] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -88,7 +89,7 @@ export interface VerifyContext {
 
 export interface VerifyReport {
   generatedAt: string;
-  machine: { arch: string; cpus: number; memoryGiB: number; docker: string; node: string };
+  machine: MachineFacts;
   options: VerifyOptions;
   /** What verify did to gather evidence: re-ran the slow tests, or reused reports/. */
   evidenceMode: string;

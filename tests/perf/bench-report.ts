@@ -5,12 +5,10 @@
  * measured side by side in one run, never merged with an earlier run's.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { probeEngine } from "../../cli/docker.ts";
-import { hostArch } from "../../cli/host.ts";
 import { BENCH_JSON, type BenchFigure, type BenchReport } from "../../cli/report/bench-results.ts";
 import { formatValue, rangeChartSvg } from "../../cli/report/charts.ts";
+import { machineFacts } from "../../cli/report/machine.ts";
 import { formatSeconds } from "../../cli/ui.ts";
 import { ratioText } from "./report.ts";
 
@@ -39,15 +37,6 @@ export function readFigures(dir: string): BenchFigure[] {
   return figures.map(({ figure }) => figure);
 }
 
-export async function machineFacts(): Promise<BenchReport["machine"]> {
-  const probe = await probeEngine();
-  return {
-    arch: hostArch(),
-    cpus: cpus().length,
-    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-    docker: probe.ok ? probe.engine.version : `unknown (${probe.message})`,
-  };
-}
 
 function chartFile(figure: BenchFigure): string {
   return `${figure.id.replace(/[^a-z0-9.-]+/gi, "-")}.svg`;
