@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildConfig, readExistingConfig } from "./config.ts";
+import { buildConfig, readExistingConfig, writeConfig } from "./config.ts";
 import { loadSettings } from "./env.ts";
 import { gatewayEnv } from "./gateway-process.ts";
 import { createLogger, MASK, secretValues } from "./log.ts";
@@ -180,6 +180,24 @@ describe("reading a restored openclaw.json", () => {
     expect(result).toEqual({ ok: false, problem: expect.stringMatching(/openclaw\.json is not valid JSON5 .*left untouched/) });
     expect(await readFile(path, "utf8")).toBe(broken);
     expect(await readExistingConfig(join(dir, "absent.json"))).toEqual({ ok: true, config: null });
+  });
+
+  // The supervisor may run as root: a link in the state (restored, or left by the agent) must not aim its reads or writes.
+  it("refuses to read through a symbolic link, and writes through none: not the config's, not a planted temp name's", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "moltlab-config-"));
+    dirs.push(dir);
+    const outside = join(dir, "outside-secret");
+    await writeFile(outside, "ROOT_ONLY=1");
+    const path = join(dir, "openclaw.json");
+    await symlink(outside, path);
+    expect(await readExistingConfig(path)).toEqual({ ok: false, problem: expect.stringContaining("openclaw.json is a symbolic link; refusing to follow it") });
+
+    await rm(path);
+    await symlink(outside, `${path}.moltlab-tmp`);
+    await writeConfig(path, { gateway: { port: 1 } });
+    expect(await readFile(outside, "utf8")).toBe("ROOT_ONLY=1");
+    expect((await lstat(path)).isFile()).toBe(true);
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({ gateway: { port: 1 } });
   });
 });
 

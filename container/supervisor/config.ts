@@ -10,9 +10,12 @@
  * start), so we drop keys we know are stale and check what we wrote against a small schema
  * before starting anything.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { lchown, lstat, mkdir, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { type Env, GATEWAY_BINDS, type GatewayBind } from "./env.ts";
+import type { GatewayUser } from "./gateway-user.ts";
 import { parseJson5 } from "./json5.ts";
 
 type Json = Record<string, unknown>;
@@ -59,13 +62,24 @@ export type ConfigResult = ({ ok: true } & BuiltConfig) | { ok: false; problems:
 
 export type ReadResult = { ok: true; config: Json | null } | { ok: false; problem: string };
 
-/** The existing openclaw.json, or null when there is none. A file we cannot read is an error, never overwritten. */
+/**
+ * The existing openclaw.json, or null when there is none. A file we cannot read is an error,
+ * never overwritten. A symbolic link is refused, not followed: the supervisor may run as root,
+ * and the link (restored from a bucket, or left by the agent) could point anywhere.
+ */
 export async function readExistingConfig(path: string): Promise<ReadResult> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { ok: true, config: null };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { ok: true, config: null };
+    if (code === "ELOOP") return { ok: false, problem: `${path} is a symbolic link; refusing to follow it: replace it with the file itself` };
     return { ok: false, problem: `cannot read ${path}: ${(error as Error).message}` };
   }
   if (!text.trim()) return { ok: true, config: null };
@@ -78,11 +92,28 @@ export async function readExistingConfig(path: string): Promise<ReadResult> {
   }
 }
 
-/** Atomic: OpenClaw hot-reloads the file, and a crash mid-write must not leave half a config. */
-export async function writeConfig(path: string, config: Json): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.moltlab-tmp`;
-  await writeFile(temp, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+/**
+ * Atomic: OpenClaw hot-reloads the file, and a crash mid-write must not leave half a config.
+ * Written through a new temp file that cannot be a link (O_EXCL|O_NOFOLLOW), owned by the
+ * gateway user, then renamed over the old name (a rename replaces a link, never follows it).
+ */
+export async function writeConfig(path: string, config: Json, owner: GatewayUser | null = null): Promise<void> {
+  const dir = dirname(path);
+  if (!(await lstat(dir).catch(() => null))) {
+    await mkdir(dir, { recursive: true });
+    if (owner) await lchown(dir, owner.uid, owner.gid);
+  }
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.moltlab-tmp`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    if (owner) await handle.chown(owner.uid, owner.gid);
+    await handle.writeFile(JSON.stringify(config, null, 2) + "\n");
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
   await rename(temp, path);
 }
 

@@ -4,6 +4,7 @@
  */
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { resolveGatewayUser, type GatewayUser, type UserLookup } from "./gateway-user.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -33,6 +34,10 @@ export type GatewayBind = (typeof GATEWAY_BINDS)[number];
 
 export interface Settings {
   gatewayToken: string;
+  /** The user the gateway and everything it spawns run as; null = the supervisor's own. */
+  gatewayUser: GatewayUser | null;
+  /** Things worth a warning that do not stop the boot (e.g. no user separation). */
+  notes: string[];
   home: string;
   stateDir: string;
   configPath: string;
@@ -50,6 +55,8 @@ export interface Settings {
   r2Attempts: number;
   toolsFile: string;
   stopTimeoutMs: number;
+  /** Bound on the final backup after SIGTERM (it may first wait for a backup already running). */
+  finalBackupTimeoutMs: number;
   allowFreshStart: boolean;
   stagingDir: string;
 }
@@ -60,7 +67,10 @@ export const DEFAULT_GATEWAY_PORT = 18789;
 export const DEFAULT_CONTROL_PORT = 18790;
 export const DEFAULT_BUCKET = "moltbot-data";
 
-export function loadSettings(env: Env): SettingsResult {
+/** The staging folder of a supervisor that runs as root: outside every folder the gateway user can write. */
+export const PRIVATE_STAGING_DIR = "/var/lib/moltlab/staging";
+
+export function loadSettings(env: Env, users?: UserLookup): SettingsResult {
   const problems: string[] = [];
   const text = (name: string) => {
     const value = env[name]?.trim();
@@ -80,7 +90,11 @@ export function loadSettings(env: Env): SettingsResult {
   const gatewayToken = text("OPENCLAW_GATEWAY_TOKEN") ?? text("MOLTBOT_GATEWAY_TOKEN");
   if (!gatewayToken) problems.push("OPENCLAW_GATEWAY_TOKEN (or MOLTBOT_GATEWAY_TOKEN) is missing: the gateway and the control endpoint need a token");
 
-  const home = text("HOME") ?? homedir();
+  const user = resolveGatewayUser(text("MOLTLAB_GATEWAY_USER"), users);
+  if (!user.ok) problems.push(user.problem);
+  const gatewayUser = user.ok ? user.user : null;
+  // The state belongs to the gateway user: a named user's home, else ours.
+  const home = gatewayUser?.home ?? text("HOME") ?? homedir();
   const stateDir = absolute(text("OPENCLAW_STATE_DIR") ?? join(home, ".openclaw"));
   const configPath = absolute(text("OPENCLAW_CONFIG_PATH") ?? join(stateDir, "openclaw.json"));
   const workspaceDir = absolute(text("MOLTLAB_WORKSPACE_DIR") ?? join(stateDir, "workspace"));
@@ -109,6 +123,8 @@ export function loadSettings(env: Env): SettingsResult {
 
   const result: Settings = {
     gatewayToken: gatewayToken ?? "",
+    gatewayUser,
+    notes: user.ok && user.note ? [user.note] : [],
     home,
     stateDir,
     configPath,
@@ -127,8 +143,10 @@ export function loadSettings(env: Env): SettingsResult {
     r2Attempts: number("MOLTLAB_R2_ATTEMPTS", 4, 1, 1),
     toolsFile: text("MOLTLAB_TOOLS_FILE") ?? "/opt/moltlab/tools.json",
     stopTimeoutMs: number("MOLTLAB_STOP_TIMEOUT", 30, 1000, 1),
+    finalBackupTimeoutMs: number("MOLTLAB_FINAL_BACKUP_TIMEOUT", 25, 1000, 1),
     allowFreshStart: text("MOLTLAB_ALLOW_FRESH_START") === "1" || text("MOLTLAB_ALLOW_FRESH_START") === "true",
-    stagingDir: absolute(text("MOLTLAB_STAGING_DIR") ?? join(home, ".cache", "moltlab")),
+    // Restores and large copies are staged where the agent cannot swap files for symlinks.
+    stagingDir: absolute(text("MOLTLAB_STAGING_DIR") ?? (gatewayUser ? PRIVATE_STAGING_DIR : join(home, ".cache", "moltlab"))),
   };
   return problems.length ? { ok: false, problems } : { ok: true, settings: result };
 }

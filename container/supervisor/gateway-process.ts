@@ -3,17 +3,23 @@
  * config holds ${VAR} references), never on its command line, where every local user can
  * read them in /proc/<pid>/cmdline. R2 credentials are not passed at all: the agent's exec
  * tool runs shell commands in the gateway's environment and has no business with them.
+ * It runs as the gateway user (see gateway-user.ts), leading a process group of its own, so
+ * that stopping it stops everything it started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { AI_GATEWAY_KEY, AI_GATEWAY_KEY_ALIAS } from "./config.ts";
 import type { Env, GatewayBind } from "./env.ts";
+import { spawnIdentity, type GatewayUser } from "./gateway-user.ts";
 import type { Logger } from "./log.ts";
+import { killRemaining, signalGroup } from "./process-tree.ts";
 
 export interface GatewayOptions {
   bin: string;
   port: number;
   bind: GatewayBind;
+  /** null: the supervisor's own user. */
+  user: GatewayUser | null;
   /** Read when the gateway starts: the config decides part of it (see gatewayEnv). */
   env: () => Record<string, string>;
   log: Logger;
@@ -67,8 +73,9 @@ export class GatewayProcess {
 
   /** Resolves with how the process ended. */
   start(): Promise<ExitInfo> {
-    const { bin, port, bind, env, log } = this.#options;
-    const child = spawn(bin, gatewayArgs(port, bind), { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+    const { bin, port, bind, env, log, user } = this.#options;
+    // detached: a new session and process group led by the gateway (see stop()).
+    const child = spawn(bin, gatewayArgs(port, bind), { env: env(), stdio: ["ignore", "pipe", "pipe"], detached: true, ...spawnIdentity(user) });
     this.#child = child;
     this.startedAt = Date.now();
     for (const [stream, level] of [[child.stdout!, "info"], [child.stderr!, "warn"]] as const) {
@@ -86,7 +93,7 @@ export class GatewayProcess {
         resolve({ code, signal });
       });
     });
-    log.info("gateway", "gateway started", { pid: child.pid, bin, args: gatewayArgs(port, bind) });
+    log.info("gateway", "gateway started", { pid: child.pid, bin, args: gatewayArgs(port, bind), user: user?.name ?? null, uid: user?.uid ?? process.getuid?.() ?? null });
     return this.#exit;
   }
 
@@ -117,21 +124,41 @@ export class GatewayProcess {
     return false;
   }
 
-  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the process is gone. */
+  /**
+   * SIGTERM to the gateway's whole process group, SIGKILL to the group after `timeoutMs`;
+   * once the gateway is gone, whatever it started that is still running is killed (see
+   * endLeftovers). Resolves with how the gateway ended.
+   */
   async stop(timeoutMs: number): Promise<ExitInfo | null> {
     const child = this.#child;
     if (!child || !this.#exit) return null;
     this.#stopping = true;
-    if (child.exitCode !== null || child.signalCode !== null) return this.#exit;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      this.#options.log.warn("shutdown", `gateway did not exit within ${timeoutMs} ms of SIGTERM; sending SIGKILL`);
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    try {
-      return await this.#exit;
-    } finally {
-      clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      signalGroup(child.pid, "SIGTERM");
+      const timer = setTimeout(() => {
+        this.#options.log.warn("shutdown", `gateway did not exit within ${timeoutMs} ms of SIGTERM; sending SIGKILL`);
+        signalGroup(child.pid!, "SIGKILL");
+      }, timeoutMs);
+      try {
+        await this.#exit;
+      } finally {
+        clearTimeout(timer);
+      }
     }
+    await this.endLeftovers();
+    return this.#exit;
+  }
+
+  /**
+   * Kills what the gateway left running (its process group, and every process of the gateway
+   * user when it has one of its own), so nothing writes while the final backup reads.
+   */
+  async endLeftovers(): Promise<void> {
+    const pid = this.#child?.pid;
+    if (pid === undefined) return;
+    const uid = this.#options.user?.uid ?? null;
+    const { killed, alive } = await killRemaining(pid, uid);
+    if (alive.length) this.#options.log.error("shutdown", "processes the gateway started are still running after SIGKILL; the final backup may miss their last writes", { pids: alive });
+    else if (killed.length) this.#options.log.info("shutdown", "killed what the gateway left running", { pids: killed });
   }
 }

@@ -17,10 +17,12 @@ import { buildConfig, readExistingConfig, writeConfig, getPath, type BuiltConfig
 import { startControlServer, type ControlServer } from "./control-server.ts";
 import { loadSettings, type Settings } from "./env.ts";
 import { gatewayEnv, GatewayProcess } from "./gateway-process.ts";
+import { identityEnv } from "./gateway-user.ts";
 import { createLogger, errorText, secretValues, type Level, type Logger } from "./log.ts";
 import { runOpenclaw } from "./openclaw-cli.ts";
 import { restore, RestoreError, type RestoreOutcome } from "./restore.ts";
 import { Bucket } from "./storage.ts";
+import { preparePrivateDir } from "./private-dir.ts";
 
 export const EXIT = { ok: 0, gatewayFailed: 1, badConfig: 2, restoreFailed: 3 } as const;
 
@@ -39,6 +41,15 @@ async function main(): Promise<number> {
     return EXIT.badConfig;
   }
   const settings = loaded.settings;
+  for (const note of settings.notes) log.warn("env", note);
+  if (settings.gatewayUser) {
+    // Staging holds copies of state and must not be a place the agent can swap files in.
+    const problem = await preparePrivateDir(settings.stagingDir);
+    if (problem) {
+      log.error("env", `refusing to start: ${problem}`);
+      return EXIT.badConfig;
+    }
+  }
 
   let status: "starting" | "running" | "stopping" = "starting";
   const phases: Record<string, Phase> = {};
@@ -64,13 +75,15 @@ async function main(): Promise<number> {
   const backup = bucket ? new Backup({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, maxFileBytes: settings.maxFileBytes, keep: settings.backupKeep }) : null;
   let restored = false;
   const childExtra = {
+    HOME: settings.home,
+    ...identityEnv(settings.gatewayUser),
     OPENCLAW_GATEWAY_TOKEN: settings.gatewayToken,
     OPENCLAW_STATE_DIR: settings.stateDir,
     OPENCLAW_CONFIG_PATH: settings.configPath,
   };
   // Until the config is built (it may select OpenClaw's own AI Gateway provider), the key is aliased.
   let childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: true });
-  const gateway = new GatewayProcess({ bin: settings.gatewayBin, port: settings.gatewayPort, bind: settings.gatewayBind, env: () => childEnv, log });
+  const gateway = new GatewayProcess({ bin: settings.gatewayBin, port: settings.gatewayPort, bind: settings.gatewayBind, user: settings.gatewayUser, env: () => childEnv, log });
   let loop: BackupLoop | null = null;
 
   // Signals are caught from the start: a SIGTERM during boot must not back up a half-restored state.
@@ -109,7 +122,7 @@ async function main(): Promise<number> {
       if (!restored) return "the restore has not finished; a backup now would save an incomplete state";
       return backup.run("request");
     },
-    cli: (args) => runOpenclaw(settings.gatewayBin, args, childEnv),
+    cli: (args) => runOpenclaw(settings.gatewayBin, args, childEnv, settings.gatewayUser),
   });
   log.info("control", "control API listening", { host: settings.controlHost, port: control.port });
 
@@ -174,19 +187,37 @@ async function main(): Promise<number> {
 
   if (outcome.kind === "exit") {
     log.error("gateway", "the gateway exited unexpectedly; taking a final backup, then exiting so the platform restarts the container", { ...outcome.info });
-    await finalBackup(backup, log);
+    await gateway.endLeftovers();
+    await finalBackup(backup, log, settings.finalBackupTimeoutMs);
     return finish(EXIT.gatewayFailed);
   }
   log.info("shutdown", "stopping the gateway", { timeoutMs: settings.stopTimeoutMs });
   const info = await gateway.stop(settings.stopTimeoutMs);
   log.info("shutdown", "gateway stopped", { ...info });
-  const result = await finalBackup(backup, log);
+  const result = await finalBackup(backup, log, settings.finalBackupTimeoutMs);
   return finish(result && !result.ok ? EXIT.gatewayFailed : EXIT.ok);
 }
 
-async function finalBackup(backup: Backup | null, log: Logger): Promise<BackupResult | null> {
+/**
+ * The last backup, after everything the gateway started has ended. Bounded: it may first wait
+ * for a backup that is already running, and the platform SIGKILLs the container at its own
+ * deadline, so past `timeoutMs` the supervisor says what is not in R2 and exits instead.
+ */
+async function finalBackup(backup: Backup | null, log: Logger, timeoutMs: number): Promise<BackupResult | null> {
   if (!backup) return null;
-  const result = await backup.run("shutdown");
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+  const result = await Promise.race([backup.run("shutdown"), expired]).finally(() => clearTimeout(timer));
+  if (result === null) {
+    const last = backup.lastResult;
+    const since = last?.ok ? `the backup of ${last.at}` : "the restore";
+    log.error("shutdown", `final backup did not finish within ${Math.round(timeoutMs / 1000)} s (MOLTLAB_FINAL_BACKUP_TIMEOUT): changes made since ${since} are not in R2`, {
+      waitedMs: Date.now() - started,
+      lastBackup: last ? { id: last.id, at: last.at, ok: last.ok } : null,
+    });
+    return { ok: false, id: last?.id ?? null, changed: false, reason: "shutdown", at: new Date().toISOString(), durationMs: Date.now() - started, error: "timed out" };
+  }
   if (result.ok) log.info("shutdown", "final backup done", { id: result.id, changed: result.changed });
   else log.error("shutdown", "final backup failed: changes since the last good backup are not in R2", { error: result.error });
   return result;
@@ -210,7 +241,7 @@ async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger
   if (typeof workspace === "string" && workspace !== ours) {
     log.warn("config", "agents.defaults.workspace differs from the backed-up workspace folder; set MOLTLAB_WORKSPACE_DIR to match", { configured: workspace, backedUp: ours });
   }
-  await writeConfig(settings.configPath, built.config);
+  await writeConfig(settings.configPath, built.config, settings.gatewayUser);
   log.info("config", "openclaw.json written", { path: settings.configPath, restored: existing.config !== null, references: built.references });
   return built;
 }

@@ -4,6 +4,7 @@
  * its command line. The id is checked before it becomes an argument: it must not look like an option.
  */
 import { execFile } from "node:child_process";
+import { spawnIdentity, type GatewayUser } from "./gateway-user.ts";
 
 export interface CliResult {
   code: number;
@@ -13,9 +14,10 @@ export interface CliResult {
 
 export const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
-export function runOpenclaw(bin: string, args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+/** Runs as the gateway user, like the gateway: the CLI reads the same state and config. */
+export function runOpenclaw(bin: string, args: readonly string[], env: Record<string, string>, user: GatewayUser | null, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(bin, [...args], { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(bin, [...args], { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, ...spawnIdentity(user) }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: error && !stderr ? error.message : String(stderr) });
     });

@@ -10,9 +10,10 @@ import { StepRunner } from "../../cli/ui.ts";
 /**
  * The OpenClaw image per platform: built by `moltlab image` if missing or stale
  * (minutes when cold, a no-op otherwise), then one container per platform runs
- * every probe of every tool the image says is installed. The default entrypoint
- * starts the supervisor, so the probes run under `tini -- sleep` instead; arm64
- * runs under QEMU, which is fine for probes.
+ * every probe of every tool the image says is installed, as the gateway's user (node),
+ * who is the one running them for the agent. The default entrypoint starts the
+ * supervisor, so the probes run under `tini -- sleep` instead; arm64 runs under QEMU,
+ * which is fine for probes.
  */
 describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
   const tag = imageTag(DEFAULT_OPENCLAW_VERSION, arch);
@@ -42,9 +43,11 @@ describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
     expect((await container.exec(["uname", "-m"])).output.trim()).toBe(unameMachine(arch));
   });
 
-  it("runs as node (uid 1000) with HOME /home/node, a writable ~/.openclaw, and tini as PID 1", async () => {
-    const result = await container.exec(["sh", "-c", 'id -u; echo "$HOME"; test -w "$HOME/.openclaw" && echo writable; cat /proc/1/comm']);
-    expect(result.output.trim().split("\n")).toEqual(["1000", "/home/node", "writable", "tini"]);
+  it("starts as root under tini, names node as the gateway's user, whose ~/.openclaw is writable, and keeps root's staging folder private", async () => {
+    const root = await container.exec(["sh", "-c", 'id -u; echo "$HOME"; echo "$MOLTLAB_GATEWAY_USER"; cat /proc/1/comm; stat -c "%U %a" /var/lib/moltlab/staging']);
+    expect(root.output.trim().split("\n")).toEqual(["0", "/home/node", "node", "tini", "root 700"]);
+    const node = await container.exec(["sh", "-c", 'id -u; test -w "$HOME/.openclaw" && echo writable; ls /var/lib/moltlab/staging 2>&1 >/dev/null | grep -c "Permission denied"'], { user: "node" });
+    expect(node.output.trim().split("\n")).toEqual(["1000", "writable", "1"]);
   });
 
   it("has Node ≥ 24.16 and the pinned OpenClaw", async () => {
@@ -69,7 +72,7 @@ describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
     const installed = tools.tools.filter((tool) => tool.installed);
     expect(installed.length).toBeGreaterThan(0);
     for (const tool of installed) {
-      const result = await container.exec(["sh", "-c", `${tool.probe.command} 2>&1`]);
+      const result = await container.exec(["sh", "-c", `${tool.probe.command} 2>&1`], { user: "node" });
       if (result.exitCode !== 0 || !new RegExp(tool.probe.expect).test(result.output)) {
         failures.push(`${tool.name}: \`${tool.probe.command}\` exited ${result.exitCode}: ${result.output.trim().slice(0, 200)}`);
       }

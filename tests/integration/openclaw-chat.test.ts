@@ -122,6 +122,42 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     }
   });
 
+  it("keeps the R2 credentials out of the agent's reach: its user (node) finds them in no process and no file written since start", async () => {
+    const env = openclawEnv(emulators, token);
+    const health = await openclaw.health();
+    // tini and the supervisor are root; the gateway, and so every command the agent runs, is node.
+    const owners = await openclaw.shOk(`for pid in 1 ${health.gateway.pid}; do awk '/^Uid:/ { print $2 }' /proc/$pid/status; done`);
+    expect(owners.trim().split("\n")).toEqual(["0", "1000"]);
+    // A probe as node, in the agent's shoes: every /proc/*/environ and cmdline it can read and
+    // every file the container wrote (docker diff), searched for the values it gets in its own
+    // environment (which it skips).
+    const probe = `
+      const fs = require("node:fs");
+      const values = { R2_ACCESS_KEY_ID: process.env.PROBE_R2_ID, R2_SECRET_ACCESS_KEY: process.env.PROBE_R2_SECRET, OPENCLAW_GATEWAY_TOKEN: process.env.PROBE_TOKEN };
+      const found = []; const denied = []; let read = 0;
+      const search = (where, text) => { for (const [name, value] of Object.entries(values)) if (text.includes(value)) found.push(name + " in " + where); };
+      for (const pid of fs.readdirSync("/proc").filter((name) => /^\\d+$/.test(name) && Number(name) !== process.pid)) {
+        for (const file of ["environ", "cmdline"]) {
+          try { search("/proc/" + pid + "/" + file, fs.readFileSync("/proc/" + pid + "/" + file, "latin1")); if (file === "environ") read++; }
+          catch (error) { if (file === "environ") denied.push(pid + ":" + error.code); }
+        }
+      }
+      for (const path of JSON.parse(process.env.PROBE_PATHS)) {
+        try { if (fs.lstatSync(path).isFile()) search(path, fs.readFileSync(path, "latin1")); } catch {}
+      }
+      process.stdout.write(JSON.stringify({ found, denied, read }));`;
+    const paths = await openclaw.changedPaths();
+    const result = await openclaw.exec(["node", "-e", probe], { PROBE_R2_ID: env.R2_ACCESS_KEY_ID!, PROBE_R2_SECRET: env.R2_SECRET_ACCESS_KEY!, PROBE_TOKEN: token, PROBE_PATHS: JSON.stringify(paths) });
+    expect(result.exitCode, result.output).toBe(0);
+    const seen = JSON.parse(result.stdout) as { found: string[]; denied: string[]; read: number };
+    console.log(`[${arch}] agent's-eye probe: ${seen.read} environ files read, denied ${seen.denied.join(" ")}; ${paths.length} changed paths searched; found: ${seen.found.join(", ") || "nothing"}`);
+    // The probe works: it finds the token in the gateway's own environment, which the gateway needs.
+    expect(seen.found).toContain(`OPENCLAW_GATEWAY_TOKEN in /proc/${health.gateway.pid}/environ`);
+    expect(seen.denied).toContain("1:EACCES");
+    expect(seen.found.filter((hit) => hit.startsWith("R2_"))).toEqual([]);
+    evidence.passed("keeps the R2 credentials out of the agent's reach", `runs.${arch}`);
+  });
+
   it("keeps secrets out of the container's log", () => {
     const text = JSON.stringify(openclaw.logs);
     const env = openclawEnv(emulators, token);

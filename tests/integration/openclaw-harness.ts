@@ -228,6 +228,12 @@ export class OpenclawContainer {
     return { exitCode: result.exitCode, output: result.output, stdout: result.stdout, stderr: result.stderr };
   }
 
+  /** Paths the container added or changed since it started (`docker diff`), deletions left out. */
+  async changedPaths(): Promise<string[]> {
+    const changes = ((await docker.getContainer(this.id).changes()) ?? []) as { Path: string; Kind: number }[];
+    return changes.filter((change) => change.Kind !== 2).map((change) => change.Path);
+  }
+
   /** A shell script as user node, with extra env (secrets go here, never into the script). */
   async sh(script: string, env: Record<string, string> = {}): Promise<{ exitCode: number; output: string; stdout: string; stderr: string }> {
     return this.exec(["sh", "-c", script], env);

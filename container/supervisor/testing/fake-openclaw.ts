@@ -7,11 +7,15 @@
  * Unlike OpenClaw it checkpoints nothing (the WAL holds every write) and exits without
  * closing the database, the worst case for a byte copy.
  *
- * Test hooks on its HTTP port: POST /fake/sql?text=… inserts a row; POST /fake/exit?code=N exits.
+ * Test hooks on its HTTP port: POST /fake/sql?text=… inserts a row; POST /fake/exit?code=N exits;
+ * POST /fake/writer?file=…[&setsid=1] starts a child that ignores SIGTERM and appends a line to
+ * the file every few ms (an agent's job left running; with setsid=1 it leaves the process group)
+ * and answers its pid.
  * It prints its token on stdout once, so tests can check the supervisor masks it.
  * `devices list --json` and `devices approve <id>` answer from a fixed list when the
  * gateway token is in the environment.
  */
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -68,6 +72,11 @@ const server = createServer((request, response) => {
   } else if (url.pathname === "/fake/sql" && request.method === "POST") {
     db.prepare("INSERT INTO messages (text) VALUES (?)").run(url.searchParams.get("text") ?? "");
     response.writeHead(200).end("ok");
+  } else if (url.pathname === "/fake/writer" && request.method === "POST") {
+    const script = `process.on("SIGTERM", () => {}); let n = 0; setInterval(() => require("node:fs").appendFileSync(process.argv[1], \`\${n++}\\n\`), 5);`;
+    const child = spawn(process.execPath, ["-e", script, url.searchParams.get("file") ?? fail("writer needs ?file=")], { stdio: "ignore", detached: url.searchParams.get("setsid") === "1" });
+    child.unref();
+    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pid: child.pid }));
   } else if (url.pathname === "/fake/exit" && request.method === "POST") {
     response.writeHead(200).end("bye", () => process.exit(Number(url.searchParams.get("code") ?? 0)));
   } else response.writeHead(404).end();

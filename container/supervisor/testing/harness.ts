@@ -140,13 +140,13 @@ export function startSupervisor(env: Record<string, string>): RunningSupervisor 
   return supervisor;
 }
 
-/** Kills whatever a failed test left running: supervisors and the gateways they started. */
+/** Kills whatever a failed test left running: supervisors, the gateways they started and their children. */
 export function killAll(): void {
   for (const supervisor of running) {
     for (const line of supervisor.logs) {
       if (line.msg === "gateway started" && typeof line.pid === "number") {
         try {
-          process.kill(line.pid, "SIGKILL");
+          process.kill(-line.pid, "SIGKILL"); // the gateway leads its own process group
         } catch {
           // already gone
         }
@@ -158,17 +158,24 @@ export function killAll(): void {
 }
 
 /**
- * A TCP pass-through in front of a local server that can be cut and restored, to
- * simulate an outage without giving up the port (stopping and re-binding a server on
+ * A TCP pass-through in front of a local server that can be cut (refusing), stalled (accepting
+ * and never answering) and restored, to simulate an outage without giving up the port (stopping and re-binding a server on
  * the same port races with every other test picking free ports). Bytes pass unchanged,
  * so SigV4 signatures over the Host header stay valid.
  */
-export async function tcpSwitch(targetPort: number): Promise<{ port: number; down(): void; up(): void; close(): Promise<void> }> {
-  let open = true;
+export async function tcpSwitch(targetPort: number): Promise<{ port: number; down(): void; stall(): void; up(): void; close(): Promise<void> }> {
+  let mode: "open" | "down" | "stall" = "open";
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
-    if (!open) {
+    if (mode === "down") {
       client.destroy();
+      return;
+    }
+    if (mode === "stall") {
+      // Accepted, never answered: a server that hangs rather than refuses.
+      sockets.add(client);
+      client.on("close", () => sockets.delete(client));
+      client.on("error", () => undefined);
       return;
     }
     const upstream = connect(targetPort, "127.0.0.1");
@@ -187,11 +194,15 @@ export async function tcpSwitch(targetPort: number): Promise<{ port: number; dow
   return {
     port: (server.address() as { port: number }).port,
     down: () => {
-      open = false;
+      mode = "down";
+      cut();
+    },
+    stall: () => {
+      mode = "stall";
       cut();
     },
     up: () => {
-      open = true;
+      mode = "open";
     },
     close: () =>
       new Promise<void>((resolve) => {
