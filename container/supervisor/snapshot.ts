@@ -36,7 +36,7 @@ export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   id: string;
   createdAt: string;
-  /** Root name (openclaw, workspace, …) → its entries, sorted by path; paths are relative, with "/". */
+  /** Root name (openclaw, workspace, …) → its entries, in the scan's order (comparePaths), each path once; paths are relative, with "/". */
   roots: Record<string, Entry[]>;
 }
 
@@ -94,8 +94,49 @@ export function parseManifest(text: string, expectedId: string): Manifest {
       const problem = entryProblem(entry);
       if (problem) throw new SnapshotProblem(`root ${root}: ${problem}`);
     }
+    const problem = treeProblem(entries as Entry[]);
+    if (problem) throw new SnapshotProblem(`root ${root}: ${problem}`);
   }
   return manifest as Manifest;
+}
+
+/**
+ * The restore writes a root's entries in order and relies on each path being there once and
+ * nothing sitting below a file or a symlink. A manifest that breaks this is refused whole: it
+ * could create a folder, turn it into a symlink to, say, /root, then write below it. The order
+ * is the scan's: a folder, then what it holds, names sorted within a folder ("a/x" before
+ * "a-b", although "-" sorts before "/"); following it strictly also makes every path unique.
+ */
+function treeProblem(entries: readonly Entry[]): string | undefined {
+  const leaves = new Map<string, "file" | "symlink">();
+  let previous: string | undefined;
+  for (const { path, type } of entries) {
+    if (previous !== undefined) {
+      const order = comparePaths(previous, path);
+      if (order === 0) return `${path} is listed twice`;
+      if (order > 0) return `${path} comes after ${previous} (entries must be sorted by path: a folder, then what it holds)`;
+    }
+    const leaf = ancestors(path).find((ancestor) => leaves.has(ancestor));
+    if (leaf !== undefined) return `${path} is below the ${leaves.get(leaf)} ${leaf}`;
+    if (type !== "dir") leaves.set(path, type);
+    previous = path;
+  }
+  return undefined;
+}
+
+/** The scan's order: component by component, each compared as JavaScript sorts strings. */
+function comparePaths(a: string, b: string): number {
+  const [x, y] = [a.split("/"), b.split("/")];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+/** "a/b/c" → ["a", "a/b"]. */
+function ancestors(path: string): string[] {
+  const parts = path.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
 }
 
 function entryProblem(value: unknown): string | undefined {

@@ -1,0 +1,42 @@
+/**
+ * snapshot.ts's pure parts: what a manifest from the bucket may say (the restore runs as root
+ * soon, so a manifest that could make it write outside its roots is refused whole).
+ */
+import { describe, expect, it } from "vitest";
+import { MANIFEST_FORMAT, parseManifest, SnapshotProblem, type Entry } from "./snapshot.ts";
+
+const ID = "20261120T101112345Z-a1b2c3";
+const SHA = "0".repeat(64);
+
+const file = (path: string): Entry => ({ path, type: "file", sha256: SHA, size: 0, mode: 0o644 });
+const dir = (path: string): Entry => ({ path, type: "dir", mode: 0o755 });
+const link = (path: string, target = "/tmp/elsewhere"): Entry => ({ path, type: "symlink", target });
+
+function manifestText(entries: Entry[]): string {
+  return JSON.stringify({ format: MANIFEST_FORMAT, id: ID, createdAt: "2026-11-20T10:11:12.345Z", roots: { workspace: entries } });
+}
+
+describe("parseManifest: the order and shape of a root's entries", () => {
+  it("accepts the scan's order: a folder's entries right after it, names sorted within a folder", () => {
+    // "a-b" < "a/x" as strings, but the scan lists a/x first (it walks into a before a-b).
+    const entries = [dir("a"), file("a/x"), link("a/y", "x"), file("a-b"), file("a.txt"), dir("b"), dir("b/c"), file("b/c/d")];
+    expect(parseManifest(manifestText(entries), ID).roots.workspace).toEqual(entries);
+  });
+
+  const refusals: Array<[string, Entry[], RegExp]> = [
+    ["paths out of order", [file("b"), file("a")], /workspace: a comes after b/],
+    ["a repeated file", [file("a"), file("a")], /workspace: a is listed twice/],
+    ["a folder repeated as a symlink", [dir("s"), link("s")], /workspace: s is listed twice/],
+    ["a file written through the symlink its folder became", [file("a/b/c"), link("a/b"), file("a/b/.bashrc")], /workspace: a\/b comes after a\/b\/c/],
+    ["an entry below a symlink", [link("s"), file("s/evil")], /workspace: s\/evil is below the symlink s/],
+    ["an entry below a file", [file("f"), dir("f/sub")], /workspace: f\/sub is below the file f/],
+    ["a deep entry below a symlink", [link("s"), dir("s/a"), file("s/a/b")], /workspace: s\/a is below the symlink s/],
+  ];
+  for (const [what, entries, message] of refusals) {
+    it(`refuses ${what}, naming the path`, () => {
+      const parse = () => parseManifest(manifestText(entries), ID);
+      expect(parse).toThrow(SnapshotProblem);
+      expect(parse).toThrow(message);
+    });
+  }
+});
