@@ -1,9 +1,10 @@
 /**
  * snapshot.ts's pure parts: what a manifest from the bucket may say (the restore runs as root
- * soon, so a manifest that could make it write outside its roots is refused whole).
+ * soon, so a manifest that could make it write outside its roots is refused whole), and
+ * snapshot ids that keep sorting forward when a clock ran ahead.
  */
 import { describe, expect, it } from "vitest";
-import { MANIFEST_FORMAT, parseManifest, SnapshotProblem, type Entry } from "./snapshot.ts";
+import { MANIFEST_FORMAT, nextSnapshotId, parseManifest, SnapshotProblem, type Entry } from "./snapshot.ts";
 
 const ID = "20261120T101112345Z-a1b2c3";
 const SHA = "0".repeat(64);
@@ -39,4 +40,29 @@ describe("parseManifest: the order and shape of a root's entries", () => {
       expect(parse).toThrow(message);
     });
   }
+});
+
+describe("nextSnapshotId", () => {
+  const now = new Date("2026-11-20T10:11:12.345Z");
+  const SNAPSHOT_ID = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+
+  it("follows the clock when the previous id is older, or there is none", () => {
+    expect(nextSnapshotId(null, now)).toMatch(/^20261120T101112345Z-[0-9a-f]{6}$/);
+    expect(nextSnapshotId("20261120T101112344Z-ffffff", now)).toMatch(/^20261120T101112345Z-/);
+  });
+
+  it("is one millisecond after a previous id from a clock that ran ahead", () => {
+    const next = nextSnapshotId("20990101T000000000Z-abcdef", now);
+    expect(next).toMatch(SNAPSHOT_ID);
+    expect(next).toMatch(/^20990101T000000001Z-/);
+    expect(next > "20990101T000000000Z-abcdef").toBe(true);
+  });
+
+  it("is after a previous id of the same millisecond, whatever its suffix", () => {
+    expect(nextSnapshotId("20261120T101112345Z-ffffff", now)).toMatch(/^20261120T101112346Z-/);
+  });
+
+  it("carries over into the next year", () => {
+    expect(nextSnapshotId("20991231T235959999Z-abcdef", now)).toMatch(/^21000101T000000000Z-[0-9a-f]{6}$/);
+  });
 });

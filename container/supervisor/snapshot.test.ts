@@ -1,7 +1,7 @@
 /**
  * Backup and restore against the R2 stand-in, in-process: snapshots, SQLite, deletions,
  * corrupt snapshots, moltworker's layout, outages, hostile snapshots and local symlinks that
- * must never make a restore write outside its roots.
+ * must never make a restore write outside its roots, ids from a clock that ran ahead.
  */
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
@@ -181,6 +181,37 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     expect(await a.bucket.list(keys.objectsPrefix)).toHaveLength(2); // versions 3 and 4
     const { target } = await restoreInto(a);
     expect(await readFile(join(target.roots[1]!.dir, "note.md"), "utf8")).toBe("version 4");
+  });
+
+  it("keeps ids moving forward after a snapshot from a clock that ran ahead: the next boot and pruning see the new state", async () => {
+    const a = await setup();
+    await write(join(a.roots[1]!.dir, "MEMORY.md"), "written while the clock said 2099");
+    const written = await a.backup.run("test");
+    // That container's clock ran ahead: its snapshot carries a 2099 id.
+    const keys = new SnapshotKeys(a.prefix);
+    const future = "20990101T000000000Z-f00000";
+    const manifest = JSON.parse(await a.bucket.getText(keys.snapshot(written.id!))) as { id: string };
+    await put(keys.snapshot(future), JSON.stringify({ ...manifest, id: future }));
+    await a.bucket.deleteMany([keys.snapshot(written.id!)]);
+
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "snapshot", id: future });
+    target.backup.seed(outcome.manifest, outcome.known);
+    await write(join(target.roots[1]!.dir, "MEMORY.md"), "written after the clock was fixed");
+    const next = await target.backup.run("test");
+    expect(next).toMatchObject({ ok: true, changed: true });
+    expect(next.id! > future).toBe(true);
+    await write(join(target.roots[1]!.dir, "MEMORY.md"), "and once more");
+    const last = await target.backup.run("test");
+    expect(last.id! > next.id!).toBe(true);
+
+    const again = await restoreInto(a);
+    expect(again.outcome.id).toBe(last.id);
+    expect(await readFile(join(again.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
+    await new Backup({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), maxFileBytes: 1 << 20, keep: 1 }).prune();
+    expect((await a.bucket.list(keys.snapshotsPrefix)).map((object) => keys.idOf(object.key))).toEqual([last.id]);
+    const afterPrune = await restoreInto(a);
+    expect(await readFile(join(afterPrune.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
   });
 });
 

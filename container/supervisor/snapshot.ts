@@ -6,8 +6,9 @@
  *   moltlab/latest.json                      pointer to the newest manifest, for status readers
  *
  * A manifest exists only once every object it names was uploaded, so a manifest is a
- * complete snapshot; ids sort by time, so the newest is the last in key order. moltworker's
- * plain folders (openclaw/, workspace/, skills/, clawdbot/) are only read, never written.
+ * complete snapshot; ids sort by time, and each new one after the one it follows whatever the
+ * clock says (nextSnapshotId), so the newest is the last in key order. moltworker's plain
+ * folders (openclaw/, workspace/, skills/, clawdbot/) are only read, never written.
  */
 import { randomBytes } from "node:crypto";
 
@@ -70,9 +71,32 @@ export class SnapshotKeys {
 
 /** 20261120T101112345Z-a1b2c3: sortable by time; the suffix keeps two ids in one millisecond apart. */
 const SNAPSHOT_ID = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+const SNAPSHOT_ID_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/;
 
-export function newSnapshotId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
+/**
+ * The id of a new snapshot: from the clock, but always after `previous` (the snapshot restored
+ * or last written). A container whose clock ran ahead leaves ids from the future; ids from a
+ * correct clock would sort before them, so the next boot would restore the stale snapshot and
+ * pruning would drop the new ones. Then the id is previous's time + 1 ms, until the clock
+ * catches up.
+ */
+export function nextSnapshotId(previous: string | null, now = new Date()): string {
+  const previousTime = previous === null ? undefined : snapshotIdTime(previous);
+  if (previousTime === undefined || now.getTime() > previousTime) return snapshotIdAt(now.getTime());
+  const bumped = snapshotIdAt(previousTime + 1);
+  // Past year 9999 the format cannot go on; only a forged id gets there.
+  return SNAPSHOT_ID.test(bumped) ? bumped : snapshotIdAt(now.getTime());
+}
+
+function snapshotIdAt(time: number): string {
+  return `${new Date(time).toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
+}
+
+function snapshotIdTime(id: string): number | undefined {
+  const parts = SNAPSHOT_ID_TIME.exec(id)?.slice(1).map(Number);
+  if (!parts) return undefined;
+  const [year, month, day, hour, minute, second, ms] = parts as [number, number, number, number, number, number, number];
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 /** Manifests come from the network: every field is checked, and paths may not leave their root. */
