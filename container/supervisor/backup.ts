@@ -12,7 +12,7 @@ import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
 import { isGone, scanRoot, type LocalEntry } from "./scan.ts";
-import { fileEntries, MANIFEST_FORMAT, newSnapshotId, parseManifest, sameRoots, SnapshotKeys, type Entry, type Manifest } from "./snapshot.ts";
+import { fileEntries, MANIFEST_FORMAT, nextSnapshotId, parseManifest, sameRoots, SnapshotKeys, type Entry, type Manifest } from "./snapshot.ts";
 import { copySqliteDatabase, isSqliteDatabase } from "./sqlite-copy.ts";
 import type { Bucket } from "./storage.ts";
 
@@ -135,7 +135,7 @@ export class Backup {
     }
     if (this.#last && sameRoots(this.#last.roots, manifestRoots)) return { ok: true, id: this.#last.id, changed: false, files, uploaded };
 
-    const manifest: Manifest = { format: MANIFEST_FORMAT, id: newSnapshotId(), createdAt: new Date().toISOString(), roots: manifestRoots };
+    const manifest: Manifest = { format: MANIFEST_FORMAT, id: nextSnapshotId(this.#last?.id ?? null), createdAt: new Date().toISOString(), roots: manifestRoots };
     await bucket.put(this.#keys.snapshot(manifest.id), Buffer.from(JSON.stringify(manifest)), "application/json");
     this.#last = manifest;
     // The pointer is for readers that want the latest status in one GET (the Worker's storage

@@ -8,14 +8,18 @@
  * Everything is downloaded and verified into a staging folder before the first local file is
  * touched, so a bad snapshot can never half-overwrite local state. R2 not answering is an
  * error, not an empty bucket: starting empty would make the next backup the newest snapshot.
+ * The restore may run as root while the roots belong to the gateway's user, from a bucket
+ * someone else may write: it never writes outside the roots (see safe-write.ts), and a
+ * manifest that would need it to is refused before anything is touched.
  */
-import { chmod, copyFile, lstat, mkdir, rename, rm, rmdir, symlink } from "node:fs/promises";
+import { lstat, mkdir, rm, rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KnownFile } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
-import { fileStatKey, isGone, scanRoot } from "./scan.ts";
+import { copyFileSafely, createFolder, createSymlink, realFolders, setFolderMode, UnsafePathError, type Owner } from "./safe-write.ts";
+import { fileStatKey, scanRoot } from "./scan.ts";
 import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type Manifest } from "./snapshot.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
 import { NotFoundError, type Bucket } from "./storage.ts";
@@ -46,6 +50,8 @@ export interface RestoreOptions {
   log: Logger;
   stagingDir: string;
   allowFreshStart: boolean;
+  /** Owner of every file, folder and symlink the restore creates (the gateway's user, when the supervisor runs as root). */
+  owner?: Owner;
 }
 
 export async function restore(options: RestoreOptions): Promise<RestoreOutcome> {
@@ -97,6 +103,8 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
     throw error;
   }
   const manifest = parseManifest(text, id);
+  const overlap = rootOverlapProblem(manifest, options.roots);
+  if (overlap) throw new SnapshotProblem(overlap);
   const objects = join(staging, "objects");
   await mkdir(objects, { recursive: true });
   const unique = new Map(fileEntries(manifest).map((file) => [file.sha256, file]));
@@ -115,7 +123,7 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
   for (const root of options.roots) {
     const entries = manifest.roots[root.name];
     if (!entries) continue;
-    files += await applyRoot(root, entries, objects, options.roots, known);
+    files += await applyRoot(root, entries, objects, options, known);
   }
   const unknownRoots = Object.keys(manifest.roots).filter((name) => !options.roots.some((root) => root.name === name));
   if (unknownRoots.length) log.warn("restore", "snapshot has roots this container does not back up; they were not restored", { roots: unknownRoots });
@@ -124,13 +132,60 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
 }
 
 /**
- * Makes a root match its snapshot entries: extra local files go (deletions propagate), files
- * are written through a temp name and renamed, stale SQLite sidecars are removed so an old WAL
- * is never replayed onto a restored database, and no write ever follows a symlink.
+ * Roots nest (the workspace inside ~/.openclaw). The scan never lists another root's folder or
+ * anything below it, and an entry there — a symlink above all — would send that root's whole
+ * restore elsewhere; a folder on the way to another root must stay a folder.
  */
-async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, roots: readonly BackupRoot[], known: Map<string, KnownFile>): Promise<number> {
-  await mkdir(root.dir, { recursive: true });
-  const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
+function rootOverlapProblem(manifest: Manifest, roots: readonly BackupRoot[]): string | undefined {
+  for (const root of roots) {
+    const inner = roots.filter((other) => isInside(other.dir, root.dir));
+    for (const entry of manifest.roots[root.name] ?? []) {
+      const abs = join(root.dir, entry.path);
+      for (const other of inner) {
+        if (abs === other.dir) return `${root.name}: ${entry.path} is where the root ${other.name} is restored`;
+        if (isInside(abs, other.dir)) return `${root.name}: ${entry.path} is inside the root ${other.name}`;
+        if (isInside(other.dir, abs) && entry.type !== "dir") return `${root.name}: ${entry.path} is a ${entry.type} on the way to the root ${other.name}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function isInside(path: string, dir: string): boolean {
+  return path.startsWith(dir + "/");
+}
+
+/**
+ * A root's folder, and every folder between it and the outermost root holding it, must be a
+ * real folder: a local symlink there (~/.openclaw/workspace → /etc) would send the whole root
+ * elsewhere. Missing ones are created. This is a local problem, not the snapshot's, so no
+ * older snapshot would help: the restore stops.
+ */
+async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[], owner: Owner | undefined): Promise<void> {
+  const outermost = roots.filter((other) => other.dir === root.dir || isInside(root.dir, other.dir)).reduce((a, b) => (a.dir.length <= b.dir.length ? a : b));
+  // The folder holding the outermost root (the home) is the image's, not the agent's.
+  const base = dirname(outermost.dir);
+  await mkdir(base, { recursive: true });
+  try {
+    await realFolders(base, root.dir, owner);
+  } catch (error) {
+    if (!(error instanceof UnsafePathError)) throw error;
+    const found = error.found === "symlink" ? "a symlink" : "not a folder";
+    throw new RestoreError(`refusing to restore root ${root.name}: ${error.path} is ${found}; it must be a real folder, as a restore never writes through a symlink`);
+  }
+}
+
+/**
+ * Makes a root match its snapshot entries: extra local files go (deletions propagate), files
+ * are written through a new temp file and renamed, stale SQLite sidecars are removed so an old
+ * WAL is never replayed onto a restored database, and no write ever follows a symlink: the
+ * manifest was checked whole (no entry below a symlink or a file, each path once), and the
+ * folders above each entry are checked again right before it is written.
+ */
+async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, options: RestoreOptions, known: Map<string, KnownFile>): Promise<number> {
+  const { roots, owner } = options;
+  await prepareRootFolder(root, roots, owner);
+  const nested = roots.filter((other) => isInside(other.dir, root.dir)).map((other) => other.dir);
   const wanted = new Set(entries.map((entry) => entry.path));
   const local = await scanRoot(root.dir, nested, Number.MAX_SAFE_INTEGER);
   for (const entry of [...local.entries].reverse()) {
@@ -138,44 +193,38 @@ async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, ro
     if (entry.type === "dir") await rmdir(entry.abs).catch(() => undefined); // kept if it still holds excluded files
     else await rm(entry.abs, { force: true });
   }
-  const checked = new Set<string>([root.dir]);
-  const safeParent = async (abs: string) => {
-    const parents: string[] = [];
-    for (let dir = dirname(abs); !checked.has(dir); dir = dirname(dir)) parents.unshift(dir);
-    for (const dir of parents) {
-      const stats = await lstat(dir).catch((error: unknown) => (isGone(error) ? undefined : Promise.reject(error)));
-      if (stats?.isSymbolicLink()) throw new SnapshotProblem(`refusing to write through the symlink ${dir}`);
-      if (!stats) await mkdir(dir);
-      else if (!stats.isDirectory()) await rm(dir, { force: true }).then(() => mkdir(dir));
-      checked.add(dir);
+  try {
+    let files = 0;
+    for (const entry of entries) {
+      const abs = join(root.dir, entry.path);
+      await realFolders(root.dir, dirname(abs), owner);
+      const existing = await lstat(abs).catch(() => undefined);
+      if (entry.type === "dir") {
+        if (existing && !existing.isDirectory()) await rm(abs, { force: true });
+        if (!existing?.isDirectory()) await createFolder(abs, owner);
+      } else if (entry.type === "file") {
+        if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
+        for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
+        await copyFileSafely(join(objects, entry.sha256), abs, { mode: entry.mode, owner });
+        known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
+        files++;
+      } else {
+        if (existing) await rm(abs, { recursive: true, force: true });
+        await createSymlink(entry.target, abs, owner);
+      }
     }
-  };
-  let files = 0;
-  for (const entry of entries) {
-    const abs = join(root.dir, entry.path);
-    await safeParent(abs);
-    const existing = await lstat(abs).catch(() => undefined);
-    if (entry.type === "dir") {
-      if (existing && !existing.isDirectory()) await rm(abs, { force: true });
-      if (!existing?.isDirectory()) await mkdir(abs);
-      checked.add(abs);
-    } else if (entry.type === "file") {
-      if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
-      for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
-      const temp = `${abs}.moltlab-tmp`;
-      await copyFile(join(objects, entry.sha256), temp);
-      await chmod(temp, entry.mode);
-      await rename(temp, abs);
-      known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
-      files++;
-    } else {
-      if (existing) await rm(abs, { recursive: true, force: true });
-      await symlink(entry.target, abs);
+    // Folder modes last, deepest first: a read-only folder must not block writing what it holds.
+    for (const entry of [...entries].reverse()) {
+      if (entry.type !== "dir") continue;
+      const abs = join(root.dir, entry.path);
+      await realFolders(root.dir, dirname(abs), owner);
+      await setFolderMode(abs, entry.mode, owner);
     }
+    return files;
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw new SnapshotProblem(`root ${root.name}: ${error.message}`);
+    throw error;
   }
-  // Directory modes last: a read-only directory must not block writing its files.
-  for (const entry of [...entries].reverse()) if (entry.type === "dir") await chmod(join(root.dir, entry.path), entry.mode);
-  return files;
 }
 
 /**
@@ -199,6 +248,7 @@ async function restoreMoltworkerLayout(staging: string, options: RestoreOptions)
     }
     if (!objects.length) continue;
     prefixes.push(prefix);
+    await prepareRootFolder(root, options.roots, options.owner);
     await forEachLimited(objects, PARALLEL_DOWNLOADS, async (object, index) => {
       const rel = object.key.slice((bucket.prefix + prefix).length);
       if (rel.endsWith("/") || !rel) return; // folder markers
@@ -211,9 +261,16 @@ async function restoreMoltworkerLayout(staging: string, options: RestoreOptions)
       // Single-part uploads carry their MD5 as the ETag: a free integrity check.
       if (/^[0-9a-f]{32}$/.test(object.etag) && got.md5 !== object.etag) throw new RestoreError(`${object.key} fails its checksum (ETag ${object.etag}, got ${got.md5})`);
       const abs = join(root.dir, rel);
-      await mkdir(dirname(abs), { recursive: true });
-      for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
-      await rename(temp, abs);
+      try {
+        await realFolders(root.dir, dirname(abs), options.owner);
+        for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
+        await copyFileSafely(temp, abs, { owner: options.owner });
+        await rm(temp); // staged copies of a whole layout add up
+      } catch (error) {
+        // No older snapshot to fall back to here: a local symlink in the way stops the restore.
+        if (error instanceof UnsafePathError) throw new RestoreError(`${error.message} (restoring ${object.key})`);
+        throw error;
+      }
       known.set(abs, { statKey: await fileStatKey(abs), sha256: got.sha256, size: got.size });
       files++;
     });
@@ -225,15 +282,23 @@ async function restoreMoltworkerLayout(staging: string, options: RestoreOptions)
   return { source: "moltworker", prefixes, skipped: [], files, manifest: null, known };
 }
 
-/** Before the rename the config was clawdbot.json; OpenClaw reads openclaw.json. */
+/**
+ * Before the rename the config was clawdbot.json; OpenClaw reads openclaw.json. A local
+ * clawdbot.json that is a symlink (or anything but a regular file) is not copied: as root the
+ * copy would hand the gateway whatever file it names.
+ */
 async function adoptClawdbotConfig(options: RestoreOptions, log: Logger): Promise<void> {
   const stateDir = options.roots.find((root) => root.name === "openclaw")!.dir;
   const legacy = join(stateDir, "clawdbot.json");
   const current = join(stateDir, "openclaw.json");
   const hasCurrent = await lstat(current).then(() => true, () => false);
   const hasLegacy = await lstat(legacy).then(() => true, () => false);
-  if (hasLegacy && !hasCurrent) {
-    await copyFile(legacy, current);
+  if (!hasLegacy || hasCurrent) return;
+  try {
+    await copyFileSafely(legacy, current, { owner: options.owner });
     log.info("restore", "copied the legacy clawdbot.json to openclaw.json");
+  } catch (error) {
+    if (!(error instanceof UnsafePathError)) throw error;
+    log.warn("restore", "the legacy clawdbot.json is not a regular file; not copied to openclaw.json", { path: legacy, problem: error.message });
   }
 }

@@ -1,10 +1,11 @@
 /**
  * Backup and restore against the R2 stand-in, in-process: snapshots, SQLite, deletions,
- * corrupt snapshots, moltworker's layout, outages.
+ * corrupt snapshots, moltworker's layout, outages, hostile snapshots and local symlinks that
+ * must never make a restore write outside its roots, ids from a clock that ran ahead.
  */
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -12,8 +13,8 @@ import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
 import { Backup } from "./backup.ts";
 import type { BackupRoot, R2Settings } from "./env.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { restore, RestoreError } from "./restore.ts";
-import { SnapshotKeys } from "./snapshot.ts";
+import { restore, RestoreError, type RestoreOptions } from "./restore.ts";
+import { MANIFEST_FORMAT, SnapshotKeys, type DirEntry, type LinkEntry } from "./snapshot.ts";
 import { Bucket } from "./storage.ts";
 import { freePort, removeDirs, tcpSwitch, tempDir, type LogLine } from "./testing/harness.ts";
 
@@ -63,8 +64,13 @@ async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settin
 /** A second, empty home restoring from the same bucket prefix. */
 async function restoreInto(from: Setup, options: { allowFreshStart?: boolean } = {}) {
   const target = await setup(from.prefix);
-  const outcome = await restore({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), allowFreshStart: options.allowFreshStart ?? false });
+  const outcome = await restoreHere(target, options);
   return { target, outcome };
+}
+
+/** A restore into this setup's home (which may hold local files planted by the test). */
+function restoreHere(target: Setup, options: Partial<Pick<RestoreOptions, "allowFreshStart" | "owner">> = {}) {
+  return restore({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), allowFreshStart: false, ...options });
 }
 
 async function write(path: string, content: string | Buffer): Promise<void> {
@@ -176,6 +182,37 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     const { target } = await restoreInto(a);
     expect(await readFile(join(target.roots[1]!.dir, "note.md"), "utf8")).toBe("version 4");
   });
+
+  it("keeps ids moving forward after a snapshot from a clock that ran ahead: the next boot and pruning see the new state", async () => {
+    const a = await setup();
+    await write(join(a.roots[1]!.dir, "MEMORY.md"), "written while the clock said 2099");
+    const written = await a.backup.run("test");
+    // That container's clock ran ahead: its snapshot carries a 2099 id.
+    const keys = new SnapshotKeys(a.prefix);
+    const future = "20990101T000000000Z-f00000";
+    const manifest = JSON.parse(await a.bucket.getText(keys.snapshot(written.id!))) as { id: string };
+    await put(keys.snapshot(future), JSON.stringify({ ...manifest, id: future }));
+    await a.bucket.deleteMany([keys.snapshot(written.id!)]);
+
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "snapshot", id: future });
+    target.backup.seed(outcome.manifest, outcome.known);
+    await write(join(target.roots[1]!.dir, "MEMORY.md"), "written after the clock was fixed");
+    const next = await target.backup.run("test");
+    expect(next).toMatchObject({ ok: true, changed: true });
+    expect(next.id! > future).toBe(true);
+    await write(join(target.roots[1]!.dir, "MEMORY.md"), "and once more");
+    const last = await target.backup.run("test");
+    expect(last.id! > next.id!).toBe(true);
+
+    const again = await restoreInto(a);
+    expect(again.outcome.id).toBe(last.id);
+    expect(await readFile(join(again.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
+    await new Backup({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), maxFileBytes: 1 << 20, keep: 1 }).prune();
+    expect((await a.bucket.list(keys.snapshotsPrefix)).map((object) => keys.idOf(object.key))).toEqual([last.id]);
+    const afterPrune = await restoreInto(a);
+    expect(await readFile(join(afterPrune.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
+  });
 });
 
 describe("restore", { timeout: 30_000 }, () => {
@@ -261,6 +298,168 @@ describe("restore", { timeout: 30_000 }, () => {
   });
 });
 
+/**
+ * The bucket may be written by someone else, and the restore will run as root: no manifest,
+ * and no symlink already in a root, may make it write, create or chmod anything outside the
+ * roots. Each attack below wrote outside before manifests were validated whole and writes
+ * stopped following links.
+ */
+describe("restore never writes outside its roots", { timeout: 30_000 }, () => {
+  const HOSTILE_ID = "20991231T235959999Z-0bad00";
+
+  /** A good snapshot (MEMORY.md = "good"), then a hostile one that sorts after it. */
+  async function goodThenHostile(roots: (outside: string) => Record<string, EntrySpec[]>) {
+    const a = await setup();
+    await write(join(a.roots[1]!.dir, "MEMORY.md"), "good");
+    const good = (await a.backup.run("test")).id!;
+    const outside = await outsideFolder();
+    await putSnapshot(a, HOSTILE_ID, roots(outside));
+    return { a, good, outside, before: await fingerprint(outside) };
+  }
+
+  const attacks: Array<[string, (outside: string) => Record<string, EntrySpec[]>, RegExp]> = [
+    [
+      "a file below a folder that an earlier entry created and a later one made a symlink",
+      (outside) => ({ workspace: [file("a/b/c", "x"), link("a/b", outside), file("a/b/.bashrc", "evil")] }),
+      /workspace: a\/b comes after a\/b\/c/,
+    ],
+    [
+      "a symlink at the temp name a file is written through",
+      (outside) => ({ workspace: [link("notes.md.moltlab-tmp", join(outside, "victim")), file("notes.md", "evil", 0o666)] }),
+      /workspace: notes\.md comes after notes\.md\.moltlab-tmp/,
+    ],
+    [
+      "a folder whose parent becomes a symlink before the folder modes are set",
+      (outside) => ({ workspace: [dir("p", 0o755), dir("p/q", 0o777), link("p", outside)] }),
+      /workspace: p comes after p\/q/,
+    ],
+    [
+      "a folder listed again as a symlink, then written below",
+      (outside) => ({ workspace: [dir("s"), link("s", outside), file("s/evil", "evil")] }),
+      /workspace: s is listed twice/,
+    ],
+    [
+      "a symlink where another root is restored",
+      (outside) => ({ workspace: [file("MEMORY.md", "evil"), link("skills", outside)], skills: [file("evil", "evil")] }),
+      /workspace: skills is where the root skills is restored/,
+    ],
+  ];
+
+  for (const [what, roots, problem] of attacks) {
+    it(`refuses a snapshot with ${what}, falling back to the previous one`, async () => {
+      const { a, good, outside, before } = await goodThenHostile(roots);
+      const { target, outcome } = await restoreInto(a);
+      expect(await fingerprint(outside)).toEqual(before);
+      expect(outcome).toMatchObject({ source: "snapshot", id: good, skipped: [{ id: HOSTILE_ID, problem: expect.stringMatching(problem) }] });
+      expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("good");
+    });
+  }
+
+  it("writes no file through a local symlink at a temp name (temp files are new, random and never followed)", async () => {
+    const a = await setup();
+    await write(join(a.roots[1]!.dir, "MEMORY.md"), "good");
+    const good = (await a.backup.run("test")).id!;
+    const outside = await outsideFolder();
+    const before = await fingerprint(outside);
+    const target = await setup(a.prefix);
+    // The scan leaves *.moltlab-tmp alone, so a planted one survives the deletion pass.
+    await mkdir(target.roots[1]!.dir, { recursive: true });
+    await symlink(join(outside, "victim"), join(target.roots[1]!.dir, "MEMORY.md.moltlab-tmp"));
+    const outcome = await restoreHere(target);
+    expect(await fingerprint(outside)).toEqual(before);
+    expect(outcome).toMatchObject({ source: "snapshot", id: good });
+    expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("good");
+    expect((await lstat(join(target.roots[1]!.dir, "MEMORY.md"))).isFile()).toBe(true);
+  });
+
+  it("refuses to restore into a root whose folder is a local symlink", async () => {
+    const a = await setup();
+    const outside = await outsideFolder();
+    const before = await fingerprint(outside);
+    // No openclaw root in this snapshot, so nothing removes the symlinked workspace first.
+    await putSnapshot(a, HOSTILE_ID, { workspace: [file("MEMORY.md", "evil")] });
+    const target = await setup(a.prefix);
+    await mkdir(target.roots[0]!.dir, { recursive: true });
+    await symlink(outside, target.roots[1]!.dir);
+    const attempt = restoreHere(target);
+    await attempt.catch(() => undefined);
+    expect(await fingerprint(outside)).toEqual(before);
+    await expect(attempt).rejects.toThrow(/refusing to restore root workspace: .*\/\.openclaw\/workspace is a symlink/);
+  });
+
+  it("refuses moltworker's layout where a local folder is a symlink", async () => {
+    const a = await setup();
+    const outside = await outsideFolder();
+    const before = await fingerprint(outside);
+    await put(`${a.prefix}workspace/x/evil.md`, "evil");
+    const target = await setup(a.prefix);
+    await mkdir(target.roots[1]!.dir, { recursive: true });
+    await symlink(outside, join(target.roots[1]!.dir, "x"));
+    const attempt = restoreHere(target);
+    await attempt.catch(() => undefined);
+    expect(await fingerprint(outside)).toEqual(before);
+    await expect(attempt).rejects.toBeInstanceOf(RestoreError);
+    await expect(attempt).rejects.toThrow(/refusing to write through the symlink .*\/workspace\/x/);
+  });
+
+  it("does not adopt a clawdbot.json that is a symlink", async () => {
+    const a = await setup();
+    const outside = await outsideFolder();
+    const before = await fingerprint(outside);
+    await put(`${a.prefix}clawdbot/credentials/x.json`, "{}");
+    const target = await setup(a.prefix);
+    await mkdir(target.roots[0]!.dir, { recursive: true });
+    await symlink(join(outside, "victim"), join(target.roots[0]!.dir, "clawdbot.json"));
+    expect(await restoreHere(target)).toMatchObject({ source: "moltworker", prefixes: ["clawdbot/"] });
+    await expect(lstat(join(target.roots[0]!.dir, "openclaw.json"))).rejects.toThrow(/ENOENT/);
+    expect(target.logs).toContainEqual(expect.objectContaining({ level: "warn", msg: expect.stringMatching(/clawdbot\.json .*not a regular file/) }));
+    expect(await fingerprint(outside)).toEqual(before);
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+
+describe.skipIf(!isRoot)("restore owner (chown needs root: skipped when the tests do not run as root)", { timeout: 30_000 }, () => {
+  const owner = { uid: 12345, gid: 23456 };
+
+  /** Every path under dir, dir included, whose owner is not `owner` (lstat: links themselves). */
+  async function notOwned(dir: string): Promise<string[]> {
+    const wrong: string[] = [];
+    for (const rel of ["", ...(await readdir(dir, { recursive: true }))]) {
+      const stats = await lstat(join(dir, rel));
+      if (stats.uid !== owner.uid || stats.gid !== owner.gid) wrong.push(`${rel || "."} ${stats.uid}:${stats.gid}`);
+    }
+    return wrong;
+  }
+
+  it("gives every file, folder and symlink of a snapshot restore to the owner, modes intact", async () => {
+    const a = await setup();
+    const [state, ws] = [a.roots[0]!.dir, a.roots[1]!.dir];
+    await write(join(state, "openclaw.json"), "{}");
+    await write(join(ws, "deep", "er", "run.sh"), "#!/bin/sh\n");
+    await chmod(join(ws, "deep", "er", "run.sh"), 0o750);
+    await mkdir(join(ws, "empty"));
+    await symlink("deep/er/run.sh", join(ws, "link"));
+    await write(join(state, "workspace", "skills", "s", "SKILL.md"), "# s");
+    await a.backup.run("test");
+    const target = await setup(a.prefix);
+    expect(await restoreHere(target, { owner })).toMatchObject({ source: "snapshot" });
+    expect(await notOwned(target.roots[0]!.dir)).toEqual([]);
+    expect((await lstat(join(target.roots[1]!.dir, "deep", "er", "run.sh"))).mode & 0o7777).toBe(0o750);
+    expect(await readlink(join(target.roots[1]!.dir, "link"))).toBe("deep/er/run.sh");
+  });
+
+  it("gives moltworker's layout, and the adopted clawdbot.json, to the owner", async () => {
+    const a = await setup();
+    await put(`${a.prefix}clawdbot/clawdbot.json`, "{}");
+    await put(`${a.prefix}workspace/a/b/c.md`, "c");
+    const target = await setup(a.prefix);
+    expect(await restoreHere(target, { owner })).toMatchObject({ source: "moltworker" });
+    expect(await readFile(join(target.roots[0]!.dir, "openclaw.json"), "utf8")).toBe("{}");
+    expect(await notOwned(target.roots[0]!.dir)).toEqual([]);
+  });
+});
+
 describe("R2 outages", { timeout: 30_000 }, () => {
   it("at boot: a clear error naming the endpoint, nothing restored or deleted", async () => {
     const port = await freePort(); // nothing listens there
@@ -298,6 +497,53 @@ describe("R2 outages", { timeout: 30_000 }, () => {
     }
   });
 });
+
+/** A manifest entry as a test writes it: files by their content. */
+type EntrySpec = { path: string; type: "file"; content: string; mode: number } | DirEntry | LinkEntry;
+const file = (path: string, content: string, mode = 0o644): EntrySpec => ({ path, type: "file", content, mode });
+const dir = (path: string, mode = 0o755): EntrySpec => ({ path, type: "dir", mode });
+const link = (path: string, target: string): EntrySpec => ({ path, type: "symlink", target });
+
+/** Writes a snapshot by hand, objects first, as anyone able to write the bucket could. */
+async function putSnapshot(s: Setup, id: string, roots: Record<string, EntrySpec[]>): Promise<void> {
+  const keys = new SnapshotKeys(s.prefix);
+  const manifestRoots: Record<string, unknown[]> = {};
+  for (const [name, specs] of Object.entries(roots)) {
+    manifestRoots[name] = [];
+    for (const spec of specs) {
+      if (spec.type !== "file") {
+        manifestRoots[name].push(spec);
+        continue;
+      }
+      await put(keys.object(sha(spec.content)), spec.content);
+      manifestRoots[name].push({ path: spec.path, type: "file", sha256: sha(spec.content), size: Buffer.byteLength(spec.content), mode: spec.mode });
+    }
+  }
+  await put(keys.snapshot(id), JSON.stringify({ format: MANIFEST_FORMAT, id, createdAt: new Date().toISOString(), roots: manifestRoots }));
+}
+
+/** A folder outside every root (a file, a subfolder, tight modes): what hostile symlinks point at. */
+async function outsideFolder(): Promise<string> {
+  const outside = await tempDir("outside");
+  dirs.push(outside);
+  await writeFile(join(outside, "victim"), "untouched");
+  await chmod(join(outside, "victim"), 0o600);
+  await mkdir(join(outside, "q"));
+  await chmod(join(outside, "q"), 0o700);
+  await chmod(outside, 0o700);
+  return outside;
+}
+
+/** What a write, delete or chmod through a symlink would change in a folder: names, types, modes, owners, bytes. */
+async function fingerprint(folder: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const rel of ["", ...(await readdir(folder, { recursive: true }))]) {
+    const abs = join(folder, rel);
+    const stats = await lstat(abs);
+    out[rel || "."] = `${stats.mode.toString(8)} ${stats.uid}:${stats.gid}${stats.isFile() ? ` ${await readFile(abs, "base64")}` : ""}`;
+  }
+  return out;
+}
 
 function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");

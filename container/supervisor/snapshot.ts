@@ -6,8 +6,9 @@
  *   moltlab/latest.json                      pointer to the newest manifest, for status readers
  *
  * A manifest exists only once every object it names was uploaded, so a manifest is a
- * complete snapshot; ids sort by time, so the newest is the last in key order. moltworker's
- * plain folders (openclaw/, workspace/, skills/, clawdbot/) are only read, never written.
+ * complete snapshot; ids sort by time, and each new one after the one it follows whatever the
+ * clock says (nextSnapshotId), so the newest is the last in key order. moltworker's plain
+ * folders (openclaw/, workspace/, skills/, clawdbot/) are only read, never written.
  */
 import { randomBytes } from "node:crypto";
 
@@ -36,7 +37,7 @@ export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   id: string;
   createdAt: string;
-  /** Root name (openclaw, workspace, …) → its entries, sorted by path; paths are relative, with "/". */
+  /** Root name (openclaw, workspace, …) → its entries, in the scan's order (comparePaths), each path once; paths are relative, with "/". */
   roots: Record<string, Entry[]>;
 }
 
@@ -70,9 +71,32 @@ export class SnapshotKeys {
 
 /** 20261120T101112345Z-a1b2c3: sortable by time; the suffix keeps two ids in one millisecond apart. */
 const SNAPSHOT_ID = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+const SNAPSHOT_ID_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/;
 
-export function newSnapshotId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
+/**
+ * The id of a new snapshot: from the clock, but always after `previous` (the snapshot restored
+ * or last written). A container whose clock ran ahead leaves ids from the future; ids from a
+ * correct clock would sort before them, so the next boot would restore the stale snapshot and
+ * pruning would drop the new ones. Then the id is previous's time + 1 ms, until the clock
+ * catches up.
+ */
+export function nextSnapshotId(previous: string | null, now = new Date()): string {
+  const previousTime = previous === null ? undefined : snapshotIdTime(previous);
+  if (previousTime === undefined || now.getTime() > previousTime) return snapshotIdAt(now.getTime());
+  const bumped = snapshotIdAt(previousTime + 1);
+  // Past year 9999 the format cannot go on; only a forged id gets there.
+  return SNAPSHOT_ID.test(bumped) ? bumped : snapshotIdAt(now.getTime());
+}
+
+function snapshotIdAt(time: number): string {
+  return `${new Date(time).toISOString().replace(/[-:.]/g, "")}-${randomBytes(3).toString("hex")}`;
+}
+
+function snapshotIdTime(id: string): number | undefined {
+  const parts = SNAPSHOT_ID_TIME.exec(id)?.slice(1).map(Number);
+  if (!parts) return undefined;
+  const [year, month, day, hour, minute, second, ms] = parts as [number, number, number, number, number, number, number];
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 /** Manifests come from the network: every field is checked, and paths may not leave their root. */
@@ -94,8 +118,49 @@ export function parseManifest(text: string, expectedId: string): Manifest {
       const problem = entryProblem(entry);
       if (problem) throw new SnapshotProblem(`root ${root}: ${problem}`);
     }
+    const problem = treeProblem(entries as Entry[]);
+    if (problem) throw new SnapshotProblem(`root ${root}: ${problem}`);
   }
   return manifest as Manifest;
+}
+
+/**
+ * The restore writes a root's entries in order and relies on each path being there once and
+ * nothing sitting below a file or a symlink. A manifest that breaks this is refused whole: it
+ * could create a folder, turn it into a symlink to, say, /root, then write below it. The order
+ * is the scan's: a folder, then what it holds, names sorted within a folder ("a/x" before
+ * "a-b", although "-" sorts before "/"); following it strictly also makes every path unique.
+ */
+function treeProblem(entries: readonly Entry[]): string | undefined {
+  const leaves = new Map<string, "file" | "symlink">();
+  let previous: string | undefined;
+  for (const { path, type } of entries) {
+    if (previous !== undefined) {
+      const order = comparePaths(previous, path);
+      if (order === 0) return `${path} is listed twice`;
+      if (order > 0) return `${path} comes after ${previous} (entries must be sorted by path: a folder, then what it holds)`;
+    }
+    const leaf = ancestors(path).find((ancestor) => leaves.has(ancestor));
+    if (leaf !== undefined) return `${path} is below the ${leaves.get(leaf)} ${leaf}`;
+    if (type !== "dir") leaves.set(path, type);
+    previous = path;
+  }
+  return undefined;
+}
+
+/** The scan's order: component by component, each compared as JavaScript sorts strings. */
+function comparePaths(a: string, b: string): number {
+  const [x, y] = [a.split("/"), b.split("/")];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+/** "a/b/c" → ["a", "a/b"]. */
+function ancestors(path: string): string[] {
+  const parts = path.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
 }
 
 function entryProblem(value: unknown): string | undefined {

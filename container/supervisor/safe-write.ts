@@ -1,0 +1,173 @@
+/**
+ * Writes for a restore that may run as root into folders an unprivileged user (the agent's
+ * gateway) can prepare, from a bucket someone else may write. Following a symlink anywhere
+ * would make such a restore a root-level write anywhere, so nothing here ever follows one:
+ * - folders on the way are checked with lstat, component by component, right before each
+ *   write: no cache that a later write could make stale;
+ * - a file is written to a new, randomly named temp file opened O_CREAT|O_EXCL|O_NOFOLLOW,
+ *   then renamed into place (a rename replaces a symlink, never writes through it); its owner
+ *   and mode are set on the open descriptor;
+ * - a folder's owner and mode are set on a descriptor opened O_DIRECTORY|O_NOFOLLOW (Linux has
+ *   no lchmod: chmod on a path follows a symlink);
+ * - symlinks are created and lchown'd, never followed.
+ * Nothing is fsync'd: a restore cut short by a crash is redone from R2 at the next boot.
+ */
+import { randomBytes } from "node:crypto";
+import { constants, type Stats } from "node:fs";
+import { chmod, lchown, lstat, mkdir, open, rename, rm, symlink, type FileHandle } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
+
+const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
+
+/** Who owns what a restore creates: the gateway's user when the supervisor runs as root. */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** A write was refused because a path on the way is a symlink or not what it must be. */
+export class UnsafePathError extends Error {
+  override name = "UnsafePathError";
+  readonly path: string;
+  readonly found: "symlink" | "not a folder" | "not a regular file";
+  constructor(path: string, found: UnsafePathError["found"], message: string) {
+    super(message);
+    this.path = path;
+    this.found = found;
+  }
+}
+
+function throughSymlink(path: string): UnsafePathError {
+  return new UnsafePathError(path, "symlink", `refusing to write through the symlink ${path}`);
+}
+
+function belowNonFolder(path: string): UnsafePathError {
+  return new UnsafePathError(path, "not a folder", `refusing to write below ${path}: it is not a folder`);
+}
+
+/**
+ * Makes every folder from `base` (excluded: the caller vouches for it) down to `dir` a real
+ * folder, creating the missing ones; a symlink or a file on the way is refused, not replaced.
+ */
+export async function realFolders(base: string, dir: string, owner?: Owner): Promise<void> {
+  const rel = relative(base, dir);
+  if (!rel) return;
+  if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`${dir} is not inside ${base}`);
+  let path = base;
+  for (const part of rel.split(sep)) {
+    path = join(path, part);
+    await realFolder(path, owner);
+  }
+}
+
+async function realFolder(path: string, owner?: Owner): Promise<void> {
+  let stats = await lstatIfAny(path);
+  if (!stats) {
+    try {
+      await createFolder(path, owner);
+      return;
+    } catch (error) {
+      // Another write running in parallel (moltworker's layout) created it first.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      stats = await lstat(path);
+    }
+  }
+  if (stats.isSymbolicLink()) throw throughSymlink(path);
+  if (!stats.isDirectory()) throw belowNonFolder(path);
+}
+
+/** A new folder (mkdir never follows a symlink in its last component: it fails with EEXIST). */
+export async function createFolder(path: string, owner?: Owner): Promise<void> {
+  await mkdir(path);
+  if (owner) await lchown(path, owner.uid, owner.gid);
+}
+
+export async function createSymlink(target: string, path: string, owner?: Owner): Promise<void> {
+  await symlink(target, path);
+  if (owner) await lchown(path, owner.uid, owner.gid);
+}
+
+/**
+ * Sets a folder's owner and mode through a descriptor that cannot be a symlink's target
+ * (O_DIRECTORY|O_NOFOLLOW fails on one, with ENOTDIR or ELOOP). Opening needs read permission,
+ * which a non-root restore may lack on a folder that already had a tight mode: then the folder
+ * is checked with lstat and chmod'ed by path (nothing else runs during a boot-time restore to
+ * swap it in between).
+ */
+export async function setFolderMode(path: string, mode: number, owner?: Owner): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (error) {
+    if (!["ELOOP", "ENOTDIR", "EACCES"].includes((error as NodeJS.ErrnoException).code ?? "")) throw error;
+    const stats = await lstat(path);
+    if (stats.isSymbolicLink()) throw throughSymlink(path);
+    if (!stats.isDirectory()) throw belowNonFolder(path);
+    if ((error as NodeJS.ErrnoException).code !== "EACCES") throw error;
+    if (owner) await lchown(path, owner.uid, owner.gid);
+    await chmod(path, mode);
+    return;
+  }
+  try {
+    // Owner first: a chown can clear set-id bits the mode asks for.
+    if (owner) await handle.chown(owner.uid, owner.gid);
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `dest` with a copy of the regular file `source`, through a new temp file next to
+ * it. The caller has checked dest's folders (realFolders). Without a mode, the umask decides,
+ * as for any new file. A source that is a symlink is refused too: the restore must not copy
+ * a file it was pointed at (the legacy clawdbot.json could name /etc/shadow).
+ */
+export async function copyFileSafely(source: string, dest: string, options: { mode?: number; owner?: Owner } = {}): Promise<void> {
+  const input = await openRegularFile(source);
+  try {
+    const temp = join(dirname(dest), `.moltlab-${randomBytes(8).toString("hex")}.moltlab-tmp`);
+    const output = await open(temp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, options.mode === undefined ? 0o666 : 0o600);
+    try {
+      try {
+        if (options.owner) await output.chown(options.owner.uid, options.owner.gid);
+        if (options.mode !== undefined) await output.chmod(options.mode);
+        await output.writeFile(input.createReadStream({ autoClose: false, start: 0 }));
+      } finally {
+        await output.close();
+      }
+      await rename(temp, dest);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  } finally {
+    await input.close();
+  }
+}
+
+async function openRegularFile(path: string): Promise<FileHandle> {
+  const notRegular = () => new UnsafePathError(path, "not a regular file", `refusing to copy ${path}: it is not a regular file`);
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO planted there must not hang the boot (regular files ignore it).
+    handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw notRegular();
+    throw error;
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw notRegular();
+  }
+  return handle;
+}
+
+async function lstatIfAny(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
