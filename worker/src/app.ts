@@ -26,7 +26,10 @@ export function createApp(): Hono<AppEnv> {
   // Static liveness probe: no auth, no config check, never touches the Durable Object.
   app.get("/sandbox-health", (c) => c.json({ status: "ok" }));
 
-  app.use("*", devModeGate, requireConfig, requireAccess);
+  // Authenticate before anything else answers: the config report names the missing secrets,
+  // which is for the operator, not for whoever reaches the URL. Access itself can only say
+  // that Access is not configured (see access.ts).
+  app.use("*", devModeGate, requireAccess, requireConfig);
 
   // Authenticated (upstream's was not), and it reports the DO's last known state: it never wakes the container.
   app.get("/api/status", async (c) => {
