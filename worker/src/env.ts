@@ -61,7 +61,16 @@ export interface Env {
 
   // Browser / CDP
   CDP_SECRET?: string;
+  /** The Worker's public URL (the CDP shim's); its origin may also send state-changing requests. */
   WORKER_URL?: string;
+
+  /**
+   * moltlab: origins (comma-separated `scheme://host[:port]`) besides the Worker's own and
+   * WORKER_URL's whose pages may send state-changing requests (POST, PUT, PATCH, DELETE, …)
+   * and WebSocket upgrades with the user's Access session. Everything else that carries an
+   * Origin is refused with 403 (see cross-site.ts).
+   */
+  ALLOWED_ORIGINS?: string;
 
   // moltlab local development (wrangler.jsonc env.local)
   /** Base URL of moltlab's local Containers platform; used when `ctx.container` is absent. */
