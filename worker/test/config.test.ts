@@ -76,7 +76,7 @@ describe("required-config check", () => {
   });
 
   it("does not require the Access variables when the dev-mode bypass applies", async () => {
-    const response = await fetchWithEnv(new Request("http://localhost/api/status"), { DEV_MODE: "true", CF_ACCESS_AUD: undefined, CF_ACCESS_TEAM_DOMAIN: undefined });
+    const response = await fetchWithEnv(new Request("http://localhost/api/status"), { DEV_MODE: "true", MOLTLAB_DEV_SERVER: "loopback", CF_ACCESS_AUD: undefined, CF_ACCESS_TEAM_DOMAIN: undefined });
     expect(response.status).toBe(200);
   });
 });
