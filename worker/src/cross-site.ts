@@ -60,9 +60,14 @@ export interface CrossSiteRefusal {
   fix: string;
 }
 
+/** State-changing methods and WebSocket upgrades; GET, HEAD, OPTIONS and TRACE are not checked. */
+export function needsOriginCheck(request: Request): boolean {
+  return !SAFE_METHODS.has(request.method.toUpperCase()) || isWebSocketUpgrade(request);
+}
+
 /** Why the request is refused as cross-site, or null when it may pass. */
 export function crossSiteRefusal(request: Request, allowed: ReadonlySet<string>): CrossSiteRefusal | null {
-  if (SAFE_METHODS.has(request.method.toUpperCase()) && !isWebSocketUpgrade(request)) return null;
+  if (!needsOriginCheck(request)) return null;
   const origin = request.headers.get("origin");
   if (origin !== null) {
     const normalized = originOf(origin);
@@ -80,6 +85,7 @@ export function crossSiteRefusal(request: Request, allowed: ReadonlySet<string>)
 }
 
 export const refuseCrossSite: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!needsOriginCheck(c.req.raw)) return next();
   const { origins, invalid } = allowedOrigins(c.env, c.req.url);
   if (invalid.length) console.error(`moltlab: ALLOWED_ORIGINS entries ignored, not origins: ${invalid.join(", ")}; write each as scheme://host[:port]`);
   const refusal = crossSiteRefusal(c.req.raw, origins);
