@@ -1,8 +1,9 @@
 /**
- * `moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset]`: the local sandbox in the
- * foreground (see sandbox.ts) until Ctrl-C or SIGTERM, which stop it in order and leave
- * nothing running. State (the R2 bucket, the Durable Object) is kept across runs in the
- * cache dir; `--reset` starts from an empty one.
+ * `moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]`: the
+ * local sandbox in the foreground (see sandbox.ts) until Ctrl-C or SIGTERM, which stop it in
+ * order and leave nothing running. State (the R2 bucket, the Durable Object) is kept across
+ * runs in the cache dir; `--reset` starts from an empty one. `--dev-mode` sets the Worker's
+ * DEV_MODE: no Access login (the Worker listens on 127.0.0.1 only).
  */
 import os from "node:os";
 import { rm } from "node:fs/promises";
@@ -23,10 +24,12 @@ export interface DevArgs {
   instanceType?: InstanceType;
   port: number;
   reset: boolean;
+  /** DEV_MODE=true for the Worker: Access skipped. */
+  devMode: boolean;
 }
 
 export function parseDevArgs(args: readonly string[]): DevArgs {
-  const parsed: DevArgs = { arch: "amd64", port: DEFAULT_DEV_PORT, reset: false };
+  const parsed: DevArgs = { arch: "amd64", port: DEFAULT_DEV_PORT, reset: false, devMode: false };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? args[++i] ?? "";
@@ -44,8 +47,10 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
       parsed.port = Number(port);
     } else if (flag === "--reset" && inline === undefined) {
       parsed.reset = true;
+    } else if (flag === "--dev-mode" && inline === undefined) {
+      parsed.devMode = true;
     } else {
-      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset]");
+      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]");
     }
   }
   return parsed;
@@ -100,7 +105,7 @@ export async function dev(args: readonly string[]): Promise<number> {
   let sandbox: StartedSandbox;
   try {
     sandbox = await startSandbox({
-      arch: options.arch, port: options.port, ...(options.instanceType ? { instanceType: options.instanceType } : {}), persistTo: stateDir, provider, steps, signal: abort.signal,
+      arch: options.arch, port: options.port, ...(options.instanceType ? { instanceType: options.instanceType } : {}), devMode: options.devMode, persistTo: stateDir, provider, steps, signal: abort.signal,
       onWorkerLine: (line) => process.stdout.write(`  [worker] ${line}\n`),
     });
   } catch (error) {
@@ -115,7 +120,9 @@ export async function dev(args: readonly string[]): Promise<number> {
     "",
     `moltlab dev is ready (${formatSeconds((performance.now() - started) / 1000)}); OpenClaw starts on the first request (about a minute).`,
     `  open         ${sandbox.url}/`,
-    `  log in as    ${identity} (the Access login page lets you pick it, or type another email)`,
+    options.devMode
+      ? "  log in       not needed: --dev-mode skips Cloudflare Access (anyone on this machine can use it; responses say X-Moltlab-Dev-Mode)"
+      : `  log in as    ${identity} (the Access login page lets you pick it, or type another email)`,
     `  admin        ${sandbox.url}/_admin/`,
     `  model        ${describeProvider(provider, sandbox)}`,
     `  gateway      ${hostOnly}; image ${sandbox.image}`,

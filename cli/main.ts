@@ -23,7 +23,8 @@ commands:
   emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
                [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops
   dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
-               under wrangler dev [--platform amd64|arm64] [--port N] [--reset]; Ctrl-C stops
+               under wrangler dev [--platform amd64|arm64] [--port N] [--reset] [--dev-mode];
+               Ctrl-C stops
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
   verify       judge every evaluation item of the plan and write reports/verify.{md,json,html};
                --reuse reads the evidence in reports/ instead of re-running the slow tests;

@@ -1,11 +1,12 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDevArgs } from "./dev.ts";
 import { containerView, defaultNetwork, providerFromEnv, reapSession, SANDBOX_TEMP_PREFIX } from "./sandbox.ts";
-import { bucketOf, devVars, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
+import { bucketOf, DEV_SERVER_VAR, devServerVars, devVars, instanceTypeOf, LOOPBACK_DEV_SERVER, readWorkerConfig, sandboxWranglerConfig, WORKER_CONFIG } from "./sandbox-config.ts";
+import { ROOT } from "./host.ts";
 
 describe("the sandbox's wrangler config", () => {
   const base = readWorkerConfig();
@@ -37,6 +38,23 @@ describe("the sandbox's wrangler config", () => {
     expect(() => instanceTypeOf({ ...base, containers: [] })).toThrow(/has no instance_type for the Sandbox container/);
   });
 
+  it("marks the Worker as the loopback-only dev server only for a wrangler dev listening on a loopback address", () => {
+    for (const host of ["127.0.0.1", "127.1.2.3", "::1"]) expect(devServerVars(host), host).toEqual({ MOLTLAB_DEV_SERVER: "loopback" });
+    for (const host of ["0.0.0.0", "::", "localhost", "192.168.1.10", "1127.0.0.1", "127.0.0.1.example.com"]) expect(devServerVars(host), host).toEqual({});
+  });
+
+  it("never has the loopback marker in worker/wrangler.jsonc (so docker compose and deployments never get it)", () => {
+    const vars = [base.vars as Record<string, string> | undefined, ...Object.values(base.env ?? {}).map((env) => env.vars)];
+    for (const set of vars) expect(Object.keys(set ?? {})).not.toContain(DEV_SERVER_VAR);
+    expect(WORKER_CONFIG).toMatch(/worker\/wrangler\.jsonc$/);
+  });
+
+  it("names the marker as the Worker does (worker/src/dev-mode.ts is compiled apart)", () => {
+    const workerSide = readFileSync(`${ROOT}/worker/src/dev-mode.ts`, "utf8");
+    expect(workerSide).toContain(`DEV_SERVER_BINDING = "${DEV_SERVER_VAR}"`);
+    expect(workerSide).toContain(`LOOPBACK_DEV_SERVER = "${LOOPBACK_DEV_SERVER}"`);
+  });
+
   it("writes .dev.vars lines and refuses values dotenv would reinterpret", () => {
     expect(devVars({ A_TOKEN: "abc123", B_KEY: "sk-x_y.z" })).toBe("A_TOKEN=abc123\nB_KEY=sk-x_y.z\n");
     for (const bad of ['a"b', "a b", "a#b", "a\nb", "$x", ""]) expect(() => devVars({ K: bad })).toThrow(/K contains/);
@@ -44,9 +62,10 @@ describe("the sandbox's wrangler config", () => {
 });
 
 describe("moltlab dev settings", () => {
-  it("parses --platform, --instance-type, --port and --reset, and names the fix for anything else", () => {
-    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false });
-    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset"])).toEqual({ arch: "arm64", port: 0, reset: true });
+  it("parses --platform, --instance-type, --port, --reset and --dev-mode, and names the fix for anything else", () => {
+    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false });
+    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode"])).toEqual({ arch: "arm64", port: 0, reset: true, devMode: true });
+    expect(() => parseDevArgs(["--dev-mode=false"])).toThrow(/unknown option --dev-mode=false/);
     expect(parseDevArgs(["--instance-type", "standard-2"])).toMatchObject({ instanceType: "standard-2" });
     expect(() => parseDevArgs(["--instance-type", "huge"])).toThrow(/--instance-type huge is not an instance type/);
     expect(() => parseDevArgs(["--platform", "riscv64"])).toThrow(/not amd64 or arm64/);

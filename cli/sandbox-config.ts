@@ -81,6 +81,28 @@ export function sandboxWranglerConfig(config: WranglerConfig, vars: Record<strin
   };
 }
 
+/**
+ * The Worker's DEV_MODE skips Access only with this var (worker/src/dev-mode.ts, which names
+ * it DEV_SERVER_BINDING / LOOPBACK_DEV_SERVER; the two sides are compiled apart, a test keeps them equal).
+ */
+export const DEV_SERVER_VAR = "MOLTLAB_DEV_SERVER";
+export const LOOPBACK_DEV_SERVER = "loopback";
+
+/** 127.0.0.0/8 or ::1: an address (not a name, which could resolve anywhere) only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  return /^127(\.\d{1,3}){3}$/.test(host) || host === "::1";
+}
+
+/**
+ * Vars for a `wrangler dev` that listens on `host`: the loopback marker when — and only when —
+ * `host` is a loopback address, so that a Worker listening on 0.0.0.0 (docker compose) or on
+ * any other interface can never have its Access check switched off by DEV_MODE. The marker
+ * is not in worker/wrangler.jsonc: only the config generated here carries it.
+ */
+export function devServerVars(host: string): Record<string, string> {
+  return isLoopbackAddress(host) ? { [DEV_SERVER_VAR]: LOOPBACK_DEV_SERVER } : {};
+}
+
 /** .dev.vars text. Values stay unquoted-safe: anything dotenv would reinterpret is refused, naming the variable. */
 export function devVars(secrets: Record<string, string>): string {
   return Object.entries(secrets).map(([name, value]) => {

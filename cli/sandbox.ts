@@ -23,7 +23,7 @@ import type { InstanceType, NetworkMode } from "../emulators/containers/types.ts
 import { MINIFLARE_S3_PREFIX } from "../emulators/r2/index.ts";
 import { UserError } from "./errors.ts";
 import type { Arch } from "./host.ts";
-import { bucketOf, devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
+import { bucketOf, devServerVars, devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 import { StepRunner } from "./ui.ts";
 import { freePort, startWranglerDev, type WranglerDev } from "./wrangler-dev.ts";
 
@@ -89,6 +89,12 @@ export interface SandboxOptions {
   scenarios?: Scenario[];
   /** Emails on the Access login page; the first is the default identity. */
   identities?: string[];
+  /**
+   * DEV_MODE=true for the Worker: Cloudflare Access is skipped (every request marked
+   * `X-Moltlab-Dev-Mode`), which the Worker allows only because this wrangler dev listens on
+   * 127.0.0.1; OpenClaw also gets its insecure control-UI auth, as with moltworker's DEV_MODE.
+   */
+  devMode?: boolean;
   steps?: StepRunner;
   /** wrangler's output once it is ready (the Worker's logs), secrets masked. */
   onWorkerLine?: (line: string) => void;
@@ -260,10 +266,15 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
       ...(provider.kind === "emulator" ? { CLOUDFLARE_AI_GATEWAY_API_KEY: aiGatewayKey } : provider.secrets),
     };
     await steps.step("wrangler dev", async () => {
-      const port = options.port || (await freePort(LOOPBACK));
-      const workerUrl = `http://${LOOPBACK}:${port}`;
+      // One address for `--ip` and for the loopback marker: the Worker's dev-mode bypass
+      // trusts the marker because of where wrangler listens.
+      const listenOn = LOOPBACK;
+      const port = options.port || (await freePort(listenOn));
+      const workerUrl = `http://${listenOn}:${port}`;
       const emulated = aiGateway as StartedAiGateway | null;
       const vars: Record<string, string> = {
+        ...devServerVars(listenOn),
+        ...(options.devMode ? { DEV_MODE: "true" } : {}),
         CF_ACCESS_TEAM_DOMAIN: access.teamDomain,
         MOLTLAB_CONTAINERS_URL: platform.url,
         MOLTLAB_CONTAINER_IMAGE: tag,
@@ -283,7 +294,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
       await mkdir(options.persistTo, { recursive: true });
       try {
         wrangler = await startWranglerDev({
-          config: configFile, cwd: configDir, host: LOOPBACK, port, persistTo: options.persistTo, registry: join(configDir, "registry"),
+          config: configFile, cwd: configDir, host: listenOn, port, persistTo: options.persistTo, registry: join(configDir, "registry"),
           environment: ENVIRONMENT, secrets: Object.values(secrets), onAbandon: removeConfig,
           ...(options.onWorkerLine ? { onLine: options.onWorkerLine } : {}),
         });

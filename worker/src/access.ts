@@ -63,6 +63,7 @@ export const requireAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
   const teamDomain = c.env.CF_ACCESS_TEAM_DOMAIN;
   const audience = c.env.CF_ACCESS_AUD;
   if (!teamDomain || !audience) {
+    // Answered to anyone (nobody can be authenticated), so it names Access's own two variables and nothing else.
     return c.json({ error: "Cloudflare Access is not configured: set CF_ACCESS_TEAM_DOMAIN and CF_ACCESS_AUD (wrangler secret put NAME)" }, 500);
   }
   const token = c.req.header(ASSERTION_HEADER) ?? getCookie(c, COOKIE_NAME);

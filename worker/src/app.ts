@@ -5,6 +5,7 @@ import { adminApi } from "./admin-api.ts";
 import type { AppEnv } from "./app-env.ts";
 import { requireConfig } from "./config.ts";
 import type { SandboxStatus } from "./container/sandbox.ts";
+import { refuseCrossSite } from "./cross-site.ts";
 import { debugRoutes } from "./debug.ts";
 import { devModeGate } from "./dev-mode.ts";
 import { proxyToGateway } from "./gateway-proxy.ts";
@@ -26,7 +27,11 @@ export function createApp(): Hono<AppEnv> {
   // Static liveness probe: no auth, no config check, never touches the Durable Object.
   app.get("/sandbox-health", (c) => c.json({ status: "ok" }));
 
-  app.use("*", devModeGate, requireConfig, requireAccess);
+  // Authenticate before anything else answers: the config report names the missing secrets,
+  // which is for the operator, not for whoever reaches the URL. Access itself can only say
+  // that Access is not configured (see access.ts). Then refuse other sites' pages riding the
+  // user's Access cookie into a POST or a WebSocket (cross-site.ts).
+  app.use("*", devModeGate, requireAccess, refuseCrossSite, requireConfig);
 
   // Authenticated (upstream's was not), and it reports the DO's last known state: it never wakes the container.
   app.get("/api/status", async (c) => {

@@ -1,7 +1,8 @@
 /**
  * The required-config check: before anything touches the container, say exactly which
  * variables are missing or wrong, and how to set them — instead of a container that boots
- * for two minutes and then fails.
+ * for two minutes and then fails. It runs after Access, so only a signed-in user (or the
+ * dev-mode bypass) sees the report.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";

@@ -1,7 +1,7 @@
 /**
  * Every binding, variable and secret the Worker reads: moltworker's names, so an existing
  * moltworker configuration (`wrangler secret put …`) works unchanged, plus a few moltlab
- * additions (MOLTLAB_*, R2_ENDPOINT, DEV_MODE_ALLOWED_HOSTS) that production never needs.
+ * additions (MOLTLAB_*, R2_ENDPOINT) that production never needs, and ALLOWED_ORIGINS.
  */
 import type { Sandbox } from "./container/sandbox.ts";
 
@@ -34,10 +34,18 @@ export interface Env {
   OPENAI_API_KEY?: string;
 
   // Modes
+  /** Skips Access only together with MOLTLAB_DEV_SERVER=loopback (see dev-mode.ts); also OpenClaw's insecure control-UI auth. */
   DEV_MODE?: string;
+  /** Like DEV_MODE for the Access bypass. */
   E2E_TEST_MODE?: string;
   DEBUG_ROUTES?: string;
-  /** moltlab: hostnames (comma-separated) besides loopback where DEV_MODE/E2E_TEST_MODE may skip Access. */
+  /**
+   * moltlab, set only by `npm run dev` in the wrangler config it generates for `wrangler dev --ip
+   * 127.0.0.1`: `loopback` says only this machine can reach the Worker, which DEV_MODE /
+   * E2E_TEST_MODE need before they skip Access. Never put it in wrangler.jsonc or on a deployed Worker.
+   */
+  MOLTLAB_DEV_SERVER?: string;
+  /** No longer honoured (logged when set): it let the client-controlled Host header enable the Access bypass. */
   DEV_MODE_ALLOWED_HOSTS?: string;
   /** `never` (default: keep alive) or a duration such as `10m`. */
   SANDBOX_SLEEP_AFTER?: string;
@@ -61,7 +69,16 @@ export interface Env {
 
   // Browser / CDP
   CDP_SECRET?: string;
+  /** The Worker's public URL (the CDP shim's); its origin may also send state-changing requests. */
   WORKER_URL?: string;
+
+  /**
+   * moltlab: origins (comma-separated `scheme://host[:port]`) besides the Worker's own and
+   * WORKER_URL's whose pages may send state-changing requests (POST, PUT, PATCH, DELETE, …)
+   * and WebSocket upgrades with the user's Access session. Everything else that carries an
+   * Origin is refused with 403 (see cross-site.ts).
+   */
+  ALLOWED_ORIGINS?: string;
 
   // moltlab local development (wrangler.jsonc env.local)
   /** Base URL of moltlab's local Containers platform; used when `ctx.container` is absent. */

@@ -4,6 +4,7 @@
  * gets the loading page, which polls /api/status and reloads once the gateway runs.
  */
 import type { Context } from "hono";
+import { withoutAccessCredentials } from "./access-credentials.ts";
 import type { AppEnv } from "./app-env.ts";
 import { COLD_HEADER } from "./container/sandbox.ts";
 import { mutable } from "./http.ts";
@@ -11,13 +12,9 @@ import { sandboxStub } from "./sandbox-stub.ts";
 
 export const LOADING_PAGE = "/_moltlab/loading.html";
 
-/** Credentials meant for the Worker, not for the gateway. */
-const WORKER_ONLY_HEADERS = ["cf-access-jwt-assertion", "cf-access-client-id", "cf-access-client-secret"];
-
 export async function proxyToGateway(c: Context<AppEnv>): Promise<Response> {
-  const headers = new Headers(c.req.raw.headers);
-  for (const name of WORKER_ONLY_HEADERS) headers.delete(name);
-  const request = new Request(c.req.raw, { headers });
+  // Access's headers and cookies are the Worker's credentials, not the gateway's (the relay strips a WebSocket's again).
+  const request = new Request(c.req.raw, { headers: withoutAccessCredentials(c.req.raw.headers) });
   const response = await sandboxStub(c.env).fetch(request);
   if (response.headers.get(COLD_HEADER)) return loadingPage(c, response.headers.get(COLD_HEADER)!);
   return mutable(response);

@@ -1,53 +1,83 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { devModeDecision, isLoopbackHost } from "../src/dev-mode.ts";
+import { devModeDecision } from "../src/dev-mode.ts";
 import type { Env } from "../src/env.ts";
 import { fetchWithEnv } from "./helpers.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
-const status = (origin: string) => new Request(`${origin}/api/status`, { headers: { accept: "application/json" } });
+const status = (origin: string, headers: Record<string, string> = {}) => new Request(`${origin}/api/status`, { headers: { accept: "application/json", ...headers } });
+/** What moltlab's own `wrangler dev` on 127.0.0.1 has in its generated config (cli/sandbox.ts). */
+const KIT_DEV_SERVER = { MOLTLAB_DEV_SERVER: "loopback" };
 
 describe("DEV_MODE / E2E_TEST_MODE guard", () => {
-  it("skips Access on a loopback host, loudly: a response header and a log line per request", async () => {
+  it("skips Access on the kit's loopback dev server, loudly: a response header and a log line per request", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const response = await fetchWithEnv(status("http://127.0.0.1:8787"), { DEV_MODE: "true" });
+    const response = await fetchWithEnv(status("http://127.0.0.1:8787"), { DEV_MODE: "true", ...KIT_DEV_SERVER });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-moltlab-dev-mode")).toBe("access-bypassed (DEV_MODE)");
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("Cloudflare Access is NOT checked"));
   });
 
-  it("works the same for E2E_TEST_MODE on localhost", async () => {
+  it("works the same for E2E_TEST_MODE", async () => {
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const response = await fetchWithEnv(status("http://localhost:8787"), { E2E_TEST_MODE: "true" });
+    const response = await fetchWithEnv(status("http://127.0.0.1:8787"), { E2E_TEST_MODE: "true", ...KIT_DEV_SERVER });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-moltlab-dev-mode")).toBe("access-bypassed (E2E_TEST_MODE)");
   });
 
-  it("is refused on a public host: Access is enforced, and the refusal is logged and marked", async () => {
+  it("is refused for a loopback Host without the dev server's marker: the Host header proves nothing under wrangler dev", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    for (const origin of ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787"]) {
+      const response = await fetchWithEnv(status(origin, { host: new URL(origin).host }), { DEV_MODE: "true" });
+      expect(response.status, origin).toBe(401);
+      expect(response.headers.get("x-moltlab-dev-mode")).toBe("refused: not moltlab's loopback dev server");
+    }
+    expect(error).toHaveBeenCalledTimes(3);
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/^moltlab: DEV_MODE=true ignored, Cloudflare Access is enforced: .*MOLTLAB_DEV_SERVER.*npm run dev -- --dev-mode/));
+  });
+
+  it("is refused on a deployed Worker (a public host, no marker): Access is enforced, and the refusal is logged and marked", async () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const response = await fetchWithEnv(status("https://moltbot-sandbox.example.workers.dev"), { DEV_MODE: "true" });
     expect(response.status).toBe(401);
-    expect(response.headers.get("x-moltlab-dev-mode")).toBe("refused: not a loopback host");
+    expect(response.headers.get("x-moltlab-dev-mode")).toBe("refused: not moltlab's loopback dev server");
     expect(error).toHaveBeenCalledWith(expect.stringContaining("DEV_MODE=true ignored"));
   });
 
-  it("applies to a public host only when DEV_MODE_ALLOWED_HOSTS names it", async () => {
+  it("does not look at the Host on the kit's dev server either: a name that points at 127.0.0.1 gets the bypass", async () => {
+    // The dev server listens on 127.0.0.1 only, so whatever the Host says, the client is on this machine.
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const response = await fetchWithEnv(status("https://e2e.example.com"), { DEV_MODE: "true", DEV_MODE_ALLOWED_HOSTS: "other.example.com, e2e.example.com" });
+    const response = await fetchWithEnv(status("http://moltbot.example.com:8787"), { DEV_MODE: "true", ...KIT_DEV_SERVER });
     expect(response.status).toBe(200);
+    expect(response.headers.get("x-moltlab-dev-mode")).toBe("access-bypassed (DEV_MODE)");
+  });
+
+  it("no longer honours DEV_MODE_ALLOWED_HOSTS, and says so", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const response = await fetchWithEnv(status("https://e2e.example.com"), { DEV_MODE: "true", DEV_MODE_ALLOWED_HOSTS: "e2e.example.com" });
+    expect(response.status).toBe(401);
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/DEV_MODE_ALLOWED_HOSTS is no longer honoured.*remove it/));
+  });
+
+  it("needs the marker's exact value", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    for (const marker of ["true", "LOOPBACK", "loopback,public", ""]) {
+      const response = await fetchWithEnv(status("http://127.0.0.1:8787"), { DEV_MODE: "true", MOLTLAB_DEV_SERVER: marker });
+      expect(response.status, marker).toBe(401);
+    }
   });
 
   it("is off unless the flag is exactly true", async () => {
     for (const value of [undefined, "false", "1", "yes"]) {
-      const response = await fetchWithEnv(status("http://localhost"), { DEV_MODE: value });
+      const response = await fetchWithEnv(status("http://127.0.0.1:8787"), { DEV_MODE: value, ...KIT_DEV_SERVER });
       expect(response.status).toBe(401);
       expect(response.headers.get("x-moltlab-dev-mode")).toBeNull();
     }
   });
 
-  it("knows loopback hosts", () => {
-    for (const host of ["localhost", "app.localhost", "127.0.0.1", "127.1.2.3", "[::1]"]) expect(isLoopbackHost(host)).toBe(true);
-    for (const host of ["localhost.example.com", "128.0.0.1", "example.com", "1127.0.0.1"]) expect(isLoopbackHost(host)).toBe(false);
-    expect(devModeDecision({ DEV_MODE: "TRUE" } as Env, new URL("http://localhost/"))).toEqual({ bypass: true, flag: "DEV_MODE" });
+  it("is decided from the bindings alone", () => {
+    expect(devModeDecision({ DEV_MODE: "TRUE", ...KIT_DEV_SERVER } as Env)).toEqual({ bypass: true, flag: "DEV_MODE" });
+    expect(devModeDecision({ E2E_TEST_MODE: "true" } as Env)).toMatchObject({ bypass: false, refused: expect.stringContaining("E2E_TEST_MODE=true ignored") });
+    expect(devModeDecision({ ...KIT_DEV_SERVER } as Env)).toEqual({ bypass: false });
   });
 });

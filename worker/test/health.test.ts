@@ -22,7 +22,7 @@ describe("GET /sandbox-health", () => {
     const response = await fetchWithEnv(new Request("https://moltbot.example.com/sandbox-health"), { Sandbox: poisoned as never });
     expect(response.status).toBe(200);
     // The same poisoned binding does break a route that uses it, so the check above can fail.
-    const used = await fetchWithEnv(new Request("http://localhost/api/status"), { Sandbox: poisoned as never, DEV_MODE: "true" });
+    const used = await fetchWithEnv(new Request("http://localhost/api/status"), { Sandbox: poisoned as never, DEV_MODE: "true", MOLTLAB_DEV_SERVER: "loopback" });
     expect(used.status).toBe(500);
   });
 

@@ -7,7 +7,7 @@ import { SECRET_NAMES } from "../src/env.ts";
 import { SANDBOX_NAME } from "../src/container/settings.ts";
 import type { Sandbox as TestSandbox } from "./entry.ts";
 
-/** Not loopback: the DEV_MODE bypass never applies here unless a test says so. */
+/** The tests' Worker URL. No test env has MOLTLAB_DEV_SERVER, so DEV_MODE never skips Access unless a test sets both. */
 export const BASE = "https://moltbot.example.com";
 
 /** Tokens minted by the Access authority behind the test team domain (see vitest.workspace.ts). */

@@ -7,6 +7,7 @@
  * keeps moltworker's `?token=` too. Frames are relayed both ways; gateway errors are
  * rewritten on the way out (see gateway-errors.ts).
  */
+import { withoutAccessCredentials } from "../access-credentials.ts";
 import { actionableMessage, closeReason, redact, rewriteFrame } from "../gateway-errors.ts";
 import type { PortFetcher } from "./driver.ts";
 
@@ -55,7 +56,8 @@ export function withGatewayToken(frame: string, token: string): string | null {
 export async function relayWebSocket(request: Request, gateway: PortFetcher, token: string, hooks: RelayHooks): Promise<Response> {
   const url = new URL(request.url);
   url.searchParams.set("token", token);
-  const upstreamResponse = await gateway.fetch(new Request(url, { method: "GET", headers: request.headers }));
+  // The client's handshake headers go upstream, never Access's credentials among them, whoever called the relay.
+  const upstreamResponse = await gateway.fetch(new Request(url, { method: "GET", headers: withoutAccessCredentials(request.headers) }));
   const upstream = upstreamResponse.webSocket;
   if (!upstream) {
     const body = redact(await upstreamResponse.text(), [token]);
