@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     if (bucket && backup) {
       try {
         const outcome = await timed("restore", () =>
-          restore({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, allowFreshStart: settings.allowFreshStart }),
+          restore({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, allowFreshStart: settings.allowFreshStart, ...(settings.gatewayUser ? { owner: { uid: settings.gatewayUser.uid, gid: settings.gatewayUser.gid } } : {}) }),
         );
         backup.seed(outcome.manifest, outcome.known);
         const { manifest: _m, known: _k, ...summary } = outcome;

@@ -57,6 +57,12 @@ describe("copyFileSafely", () => {
     expect((await readdir(root)).sort()).toEqual(["dest", "source"]); // no temp file left
   });
 
+  it("never restores a setuid or setgid bit (a bucket must not plant a set-id program)", async () => {
+    await writeFile(join(root, "source"), "#!/bin/sh\n");
+    await copyFileSafely(join(root, "source"), join(root, "tool"), { mode: 0o6755 });
+    expect(await modeOf(join(root, "tool"))).toBe(0o755);
+  });
+
   it("refuses to copy from a symlink or a FIFO (without hanging on it)", async () => {
     await symlink(join(outside, "victim"), join(root, "link"));
     await expect(copyFileSafely(join(root, "link"), join(root, "dest"))).rejects.toThrow(/refusing to copy .*link: it is not a regular file/);

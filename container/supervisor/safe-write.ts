@@ -123,6 +123,9 @@ export async function setFolderMode(path: string, mode: number, owner?: Owner): 
  * as for any new file. A source that is a symlink is refused too: the restore must not copy
  * a file it was pointed at (the legacy clawdbot.json could name /etc/shadow).
  */
+/** setuid and setgid: dropped from every restored file's mode. */
+export const SET_ID_BITS = 0o6000;
+
 export async function copyFileSafely(source: string, dest: string, options: { mode?: number; owner?: Owner } = {}): Promise<void> {
   const input = await openRegularFile(source);
   try {
@@ -131,7 +134,8 @@ export async function copyFileSafely(source: string, dest: string, options: { mo
     try {
       try {
         if (options.owner) await output.chown(options.owner.uid, options.owner.gid);
-        if (options.mode !== undefined) await output.chmod(options.mode);
+        // Never set-id: a bucket must not be able to plant a setuid program (the supervisor may be root).
+        if (options.mode !== undefined) await output.chmod(options.mode & ~SET_ID_BITS);
         await output.writeFile(input.createReadStream({ autoClose: false, start: 0 }));
       } finally {
         await output.close();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { containerEnv } from "../src/container/container-env.ts";
 import { devModeDecision } from "../src/dev-mode.ts";
 import type { Env } from "../src/env.ts";
 import { fetchWithEnv } from "./helpers.ts";
@@ -44,12 +45,12 @@ describe("DEV_MODE / E2E_TEST_MODE guard", () => {
     expect(error).toHaveBeenCalledWith(expect.stringContaining("DEV_MODE=true ignored"));
   });
 
-  it("does not look at the Host on the kit's dev server either: a name that points at 127.0.0.1 gets the bypass", async () => {
-    // The dev server listens on 127.0.0.1 only, so whatever the Host says, the client is on this machine.
-    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  it("lets the Host only take the bypass away: on the kit's dev server a name rebound to 127.0.0.1 (DNS rebinding) is refused", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const response = await fetchWithEnv(status("http://moltbot.example.com:8787"), { DEV_MODE: "true", ...KIT_DEV_SERVER });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("x-moltlab-dev-mode")).toBe("access-bypassed (DEV_MODE)");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("x-moltlab-dev-mode")).toBe("refused: not a loopback host");
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/DEV_MODE=true ignored for host moltbot\.example\.com.*DNS rebinding/));
   });
 
   it("no longer honours DEV_MODE_ALLOWED_HOSTS, and says so", async () => {
@@ -75,9 +76,18 @@ describe("DEV_MODE / E2E_TEST_MODE guard", () => {
     }
   });
 
-  it("is decided from the bindings alone", () => {
-    expect(devModeDecision({ DEV_MODE: "TRUE", ...KIT_DEV_SERVER } as Env)).toEqual({ bypass: true, flag: "DEV_MODE" });
-    expect(devModeDecision({ E2E_TEST_MODE: "true" } as Env)).toMatchObject({ bypass: false, refused: expect.stringContaining("E2E_TEST_MODE=true ignored") });
-    expect(devModeDecision({ ...KIT_DEV_SERVER } as Env)).toEqual({ bypass: false });
+  it("is enabled by the bindings alone; the request can only refuse it", () => {
+    const local = new URL("http://127.0.0.1:8787/");
+    expect(devModeDecision({ DEV_MODE: "TRUE", ...KIT_DEV_SERVER } as Env, local)).toEqual({ bypass: true, flag: "DEV_MODE" });
+    expect(devModeDecision({ E2E_TEST_MODE: "true" } as Env, local)).toMatchObject({ bypass: false, refused: expect.stringContaining("E2E_TEST_MODE=true ignored") });
+    expect(devModeDecision({ ...KIT_DEV_SERVER } as Env, local)).toEqual({ bypass: false });
+  });
+});
+
+describe("OPENCLAW_DEV_MODE (OpenClaw's insecure Control UI login)", () => {
+  it("reaches the container only where the Worker honours DEV_MODE: never from a deployed Worker", () => {
+    expect(containerEnv({ DEV_MODE: "true", ...KIT_DEV_SERVER } as Env).OPENCLAW_DEV_MODE).toBe("true");
+    expect(containerEnv({ DEV_MODE: "true" } as Env)).not.toHaveProperty("OPENCLAW_DEV_MODE");
+    expect(containerEnv({ ...KIT_DEV_SERVER } as Env)).not.toHaveProperty("OPENCLAW_DEV_MODE");
   });
 });

@@ -3,6 +3,7 @@
  * the only way secrets reach the container: the image's entrypoint is never overridden, so
  * nothing secret appears on a process command line.
  */
+import { devModeAllowed } from "../dev-mode.ts";
 import type { Env } from "../env.ts";
 
 /** Forwarded under the same name. TELEGRAM_DM_ALLOW_FROM is here on purpose: upstream forgets it. */
@@ -36,7 +37,6 @@ const RENAMED = [
   // moltworker's legacy gateway pair takes precedence over direct Anthropic settings.
   ["AI_GATEWAY_API_KEY", "ANTHROPIC_API_KEY"],
   ["AI_GATEWAY_BASE_URL", "ANTHROPIC_BASE_URL"],
-  ["DEV_MODE", "OPENCLAW_DEV_MODE"],
 ] as const satisfies readonly (readonly [keyof Env, string])[];
 
 export const DEFAULT_BUCKET = "moltbot-data";
@@ -55,6 +55,9 @@ export function containerEnv(env: Env): Record<string, string> {
     const v = value(from);
     if (v !== undefined) result[to] = v;
   }
+  // moltworker's DEV_MODE also turns on OpenClaw's insecure Control UI login: only where the
+  // Worker itself honours the flag (moltlab's loopback dev server), never on a deployed Worker.
+  if (devModeAllowed(env) && value("DEV_MODE") !== undefined) result.OPENCLAW_DEV_MODE = value("DEV_MODE")!;
   // The bucket name matters only with R2 credentials, but moltworker always sets it.
   result.R2_BUCKET_NAME = value("R2_BUCKET_NAME") ?? DEFAULT_BUCKET;
   return result;
