@@ -3,8 +3,9 @@
  * - lock files, pid files, logs, temp files and tmp/ folders: runtime litter that is wrong
  *   or useless after a restore (a stale lock can even block the restored program);
  * - node_modules/: reinstallable, large, full of platform-specific binaries;
- * - SQLite -wal/-shm/-journal files: their database is copied with the online backup API,
- *   which already includes what the WAL holds;
+ * - SQLite -wal/-shm/-journal files next to a real database (by its header): the database is
+ *   copied with the online backup API, which already includes what the WAL holds; the same
+ *   names next to an ordinary file are ordinary files;
  * - our own temp files.
  * `.git` directories are kept, whole: workspace and ghq repositories must survive a restart
  * with their branches and unpushed commits, and a partly copied .git is a broken repository.
@@ -13,7 +14,7 @@
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Stats } from "node:fs";
-import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
+import { isSqliteDatabase, SQLITE_SIDECARS } from "./sqlite-copy.ts";
 
 export interface LocalEntry {
   /** Relative to its root, with "/". */
@@ -40,9 +41,10 @@ export function isExcludedName(name: string, isDir: boolean): boolean {
   return isDir ? EXCLUDED_DIRS.has(name) : EXCLUDED_FILE.test(name);
 }
 
-/** A SQLite sidecar whose database sits next to it. */
-function isSidecar(name: string, siblings: ReadonlySet<string>): boolean {
-  return SQLITE_SIDECARS.some((suffix) => name.endsWith(suffix) && siblings.has(name.slice(0, -suffix.length)));
+/** A SQLite sidecar whose database sits next to it: the base file must be a database by its header. */
+async function isSidecar(dir: string, name: string, siblings: ReadonlySet<string>): Promise<boolean> {
+  const suffix = SQLITE_SIDECARS.find((suffix) => name.endsWith(suffix) && siblings.has(name.slice(0, -suffix.length)));
+  return suffix !== undefined && (await isSqliteDatabase(join(dir, name.slice(0, -suffix.length))));
 }
 
 /**
@@ -82,7 +84,7 @@ export async function scanRoot(root: string, skipDirs: readonly string[], maxFil
         const target = await readlink(abs).catch(() => undefined);
         if (target !== undefined) entries.push({ path, abs, type: "symlink", mode: 0, size: 0, target, statKey: target });
       } else if (stats.isFile()) {
-        if (isExcludedName(name, false) || isSidecar(name, siblings)) continue;
+        if (isExcludedName(name, false) || (await isSidecar(dir, name, siblings))) continue;
         if (stats.size > maxFileBytes) {
           tooLarge.push(abs);
           continue;

@@ -9,11 +9,12 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import { Backup } from "./backup.ts";
+import { Backup, type BackupOptions } from "./backup.ts";
 import type { BackupRoot, R2Settings } from "./env.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { restore, RestoreError } from "./restore.ts";
-import { SnapshotKeys } from "./snapshot.ts";
+import { copySqliteDatabase, isSqliteDatabase } from "./sqlite-copy.ts";
+import { parseManifest, SnapshotKeys, type Manifest } from "./snapshot.ts";
 import { Bucket } from "./storage.ts";
 import { freePort, removeDirs, tcpSwitch, tempDir, type LogLine } from "./testing/harness.ts";
 
@@ -43,7 +44,7 @@ interface Setup {
 }
 
 /** A home with moltworker's three roots, a bucket under a prefix of its own, and a Backup. */
-async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settings>): Promise<Setup> {
+async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settings>, backupOptions: Partial<BackupOptions> = {}): Promise<Setup> {
   const home = await tempDir("snap");
   dirs.push(home);
   const state = join(home, ".openclaw");
@@ -56,7 +57,7 @@ async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settin
   const log = createLogger({ secrets: [r2.secretAccessKey], write: (line) => logs.push(JSON.parse(line)), minLevel: "debug" });
   const settings: R2Settings = { endpoint: r2.endpoint, bucket: r2.bucket, accessKeyId: r2.accessKeyId, secretAccessKey: r2.secretAccessKey, prefix, ...r2Settings };
   const bucket = new Bucket(settings, log, 2);
-  const backup = new Backup({ roots, bucket, log, stagingDir: join(home, ".cache"), maxFileBytes: 64 * 1024 * 1024, keep: 20 });
+  const backup = new Backup({ roots, bucket, log, stagingDir: join(home, ".cache"), maxFileBytes: 64 * 1024 * 1024, keep: 20, ...backupOptions });
   return { home, roots, bucket, logs, log, backup, prefix };
 }
 
@@ -82,6 +83,34 @@ async function tree(dir: string): Promise<Record<string, string>> {
     out[rel] = (await readFile(abs)).toString("base64");
   }
   return out;
+}
+
+/** The manifest of a snapshot, as restore would read it. */
+async function manifestOf(from: Setup, id: string): Promise<Manifest> {
+  return parseManifest(await from.bucket.getText(new SnapshotKeys(from.prefix).snapshot(id)), id);
+}
+
+/** The paths a snapshot holds for one root. */
+async function pathsIn(from: Setup, id: string, root: string): Promise<string[]> {
+  return ((await manifestOf(from, id)).roots[root] ?? []).map((entry) => entry.path);
+}
+
+/** A table `t (x)` with `rows` rows; WAL mode with checkpoints off keeps them in the -wal only. */
+function createDatabase(path: string, rows: number, mode: "wal" | "delete"): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec(mode === "wal" ? "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0" : "PRAGMA journal_mode = DELETE");
+  db.exec("CREATE TABLE t (x INTEGER)");
+  for (let i = 1; i <= rows; i++) db.prepare("INSERT INTO t (x) VALUES (?)").run(i);
+  return db;
+}
+
+function rowCount(path: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM t").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }
 
 async function put(key: string, body: string | Buffer): Promise<void> {
@@ -175,6 +204,55 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     expect(await a.bucket.list(keys.objectsPrefix)).toHaveLength(2); // versions 3 and 4
     const { target } = await restoreInto(a);
     expect(await readFile(join(target.roots[1]!.dir, "note.md"), "utf8")).toBe("version 4");
+  });
+});
+
+describe("SQLite", { timeout: 30_000 }, () => {
+  it("recognises a database by its header whatever its name: a WAL-mode `History` round-trips with rows only in its WAL", async () => {
+    const a = await setup();
+    const profile = join(a.roots[0]!.dir, "browser", "openclaw", "user-data", "Default");
+    await mkdir(profile, { recursive: true });
+    const history = join(profile, "History");
+    const db = createDatabase(history, 30, "wal");
+    try {
+      expect((await stat(`${history}-wal`)).size).toBeGreaterThan(0);
+      expect(await isSqliteDatabase(history)).toBe(true);
+      const result = await a.backup.run("test");
+      expect(result).toMatchObject({ ok: true, changed: true });
+      const paths = await pathsIn(a, result.id!, "openclaw");
+      expect(paths).toContain("browser/openclaw/user-data/Default/History");
+      expect(paths.filter((path) => /History-(wal|shm)$/.test(path))).toEqual([]);
+    } finally {
+      db.close();
+    }
+    const { target } = await restoreInto(a);
+    expect(rowCount(join(target.roots[0]!.dir, "browser", "openclaw", "user-data", "Default", "History"))).toBe(30);
+  });
+
+  it("keeps -journal/-wal/-shm files whose base file is not a database: `notes` and `notes-journal` both round-trip", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    await write(join(ws, "notes"), "plain notes\n");
+    await write(join(ws, "notes-journal"), "my journal, not SQLite's\n");
+    await write(join(ws, "data.db"), "not a database either\n");
+    await write(join(ws, "data.db-wal"), "a file that only looks like a sidecar\n");
+    expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
+    const { target } = await restoreInto(a);
+    expect(await tree(target.roots[1]!.dir)).toEqual(await tree(ws));
+  });
+
+  it("never creates a database: one deleted between the scan and the copy stays deleted", async () => {
+    const a = await setup();
+    const path = join(a.roots[1]!.dir, "gone.sqlite");
+    await mkdir(a.roots[1]!.dir, { recursive: true });
+    createDatabase(path, 3, "wal").close();
+    expect(await isSqliteDatabase(path)).toBe(true);
+    await rm(path);
+    const copy = join(a.home, "copy.sqlite");
+    const attempt = copySqliteDatabase(path, copy);
+    await expect(attempt).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await readdir(a.roots[1]!.dir)).toEqual([]);
+    expect(await lstat(copy).catch(() => null)).toBeNull();
   });
 });
 
