@@ -120,7 +120,7 @@ export class Backup {
     let files = 0;
     for (const root of roots) {
       const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
-      const scan = await scanRoot(root.dir, nested, maxFileBytes);
+      const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name });
       for (const abs of scan.tooLarge) {
         if (this.#warnedTooLarge.has(abs)) continue;
         this.#warnedTooLarge.add(abs);

@@ -155,6 +155,7 @@ async function main(): Promise<number> {
   if (backup) {
     loop = startBackupLoop({
       dirs: settings.roots.map((root) => root.dir),
+      roots: settings.roots,
       intervalMs: settings.backupIntervalMs,
       rescanMs: settings.backupRescanMs,
       run: (reason) => backup.run(reason),

@@ -1,8 +1,10 @@
 /**
  * Walks the backed-up directories. What is left out, and why:
- * - lock files, pid files, logs, temp files and tmp/ folders: runtime litter that is wrong
- *   or useless after a restore (a stale lock can even block the restored program);
- * - node_modules/: reinstallable, large, full of platform-specific binaries;
+ * - OpenClaw's own runtime files in its state dir (locks, its temp and log folders, the
+ *   dependency trees of installed plugins), by path relative to that root: wrong or useless
+ *   after a restore, and a stale lock can even block the restored gateway. Nothing is left out
+ *   by name alone: Cargo.lock, yarn.lock, a repository's .git/logs (reflog, stash), a `tmp/`
+ *   folder or `notes.log` in the workspace are the user's data;
  * - SQLite -wal/-shm/-journal files next to a real database (by its header): the database is
  *   copied with the online backup API, which already includes what the WAL holds; the same
  *   names next to an ordinary file are ordinary files;
@@ -34,11 +36,74 @@ export interface ScanResult {
   tooLarge: string[];
 }
 
-const EXCLUDED_DIRS = new Set(["node_modules", "tmp", ".tmp", "logs"]);
-const EXCLUDED_FILE = /(\.lock|\.pid|\.log|\.tmp|\.swp|\.moltlab-tmp)$|^\.DS_Store$|^\.moltlab-/;
+/**
+ * OpenClaw's runtime files in its state dir (root `openclaw`), relative to it; `*` stands for
+ * one path segment (a uid, an agent id, a plugin). A folder is left out with all it holds.
+ * Read in OpenClaw 2026.9.6 (npm package: dist/ and docs/cli/backup.md, which lists what
+ * its own `openclaw backup` leaves out).
+ */
+const OPENCLAW_RUNTIME_PATHS = [
+  // Its temp root. The gateway's locks live in tmp/openclaw-<uid>/ (gateway.<config hash>.lock,
+  // gateway.state.lock, and `.sqlite` coordinators it holds with BEGIN EXCLUSIVE while it runs:
+  // paths.ts resolveGatewayLockDir, gateway-lock.ts); also skill uploads and plugin captures.
+  "tmp",
+  // Its log folder (commands.log, raw-stream.jsonl, stability/). The gateway's daily log is in /tmp/openclaw.
+  "logs",
+  // Locks around writes of openclaw.json: fs-safe's sidecar lock file and a mkdir lock (io.snapshot: `${basename}.clobber.lock`).
+  "openclaw.json.lock",
+  "openclaw.json.clobber.lock",
+  // Temp trees of an agent's runtime, regenerated on use.
+  "agents/*/agent/tmp",
+  "agents/*/agent/.tmp",
+  // Chromium's per-host profile lock: symlinks to <host>-<pid> and a socket. Restored into
+  // another container (another hostname), Chromium would take the profile for one in use elsewhere.
+  "browser/*/user-data/SingletonLock",
+  "browser/*/user-data/SingletonCookie",
+  "browser/*/user-data/SingletonSocket",
+  // Dependency trees of installed plugins: npm installs (per-plugin projects since 2026.5.28,
+  // the shared legacy root before) and local extensions, as OpenClaw's own backup does.
+  "npm/node_modules",
+  "npm/projects/*/node_modules",
+  "extensions/*/node_modules",
+];
 
-export function isExcludedName(name: string, isDir: boolean): boolean {
-  return isDir ? EXCLUDED_DIRS.has(name) : EXCLUDED_FILE.test(name);
+/** Runtime files by root name; other roots (workspace, skills, extra dirs) are all data. */
+const RUNTIME_PATHS: Readonly<Record<string, readonly string[]>> = { openclaw: OPENCLAW_RUNTIME_PATHS };
+
+/** Our own temp files: config and restore write `<name>.moltlab-tmp` and rename it. */
+const OWN_TEMP_FILE = /\.moltlab-tmp$|^\.moltlab-/;
+
+type Rule = readonly RegExp[];
+const compiledRules = new Map<string, readonly Rule[]>();
+
+function rulesFor(rootName: string | undefined): readonly Rule[] {
+  if (rootName === undefined) return [];
+  let rules = compiledRules.get(rootName);
+  if (!rules) {
+    rules = (RUNTIME_PATHS[rootName] ?? []).map((pattern) => pattern.split("/").map(segmentPattern));
+    compiledRules.set(rootName, rules);
+  }
+  return rules;
+}
+
+function segmentPattern(segment: string): RegExp {
+  return new RegExp(`^${segment.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+}
+
+/**
+ * Whether `path` (relative to the root named `rootName`, with "/") is left out: one of our
+ * temp files, or OpenClaw's runtime file or folder, or inside one. Used by the scan and, to
+ * ignore the same events, by the backup loop's watcher.
+ */
+export function isExcludedPath(rootName: string | undefined, path: string): boolean {
+  const parts = path.split("/");
+  if (OWN_TEMP_FILE.test(parts[parts.length - 1]!)) return true;
+  return rulesFor(rootName).some((rule) => rule.length <= parts.length && rule.every((segment, i) => segment.test(parts[i]!)));
+}
+
+export interface ScanOptions {
+  /** The root's name (openclaw, workspace, …): which runtime files to leave out. None: only our temp files. */
+  rootName?: string;
 }
 
 /** A SQLite sidecar whose database sits next to it: the base file must be a database by its header. */
@@ -51,7 +116,7 @@ async function isSidecar(dir: string, name: string, siblings: ReadonlySet<string
  * Every entry under `root`, sorted by path. `skipDirs` are other roots nested inside this one
  * (the workspace inside ~/.openclaw): they are backed up under their own name.
  */
-export async function scanRoot(root: string, skipDirs: readonly string[], maxFileBytes: number): Promise<ScanResult> {
+export async function scanRoot(root: string, skipDirs: readonly string[], maxFileBytes: number, options: ScanOptions = {}): Promise<ScanResult> {
   const entries: LocalEntry[] = [];
   const tooLarge: string[] = [];
   const skip = new Set(skipDirs);
@@ -76,22 +141,22 @@ export async function scanRoot(root: string, skipDirs: readonly string[], maxFil
         throw error;
       }
       if (stats.isDirectory()) {
-        if (isExcludedName(name, true) || skip.has(abs)) continue;
+        if (isExcludedPath(options.rootName, path) || skip.has(abs)) continue;
         entries.push({ path, abs, type: "dir", mode: stats.mode & 0o7777, size: 0, statKey: "" });
         await walk(abs, path);
       } else if (stats.isSymbolicLink()) {
-        if (isExcludedName(name, false)) continue;
+        if (isExcludedPath(options.rootName, path)) continue;
         const target = await readlink(abs).catch(() => undefined);
         if (target !== undefined) entries.push({ path, abs, type: "symlink", mode: 0, size: 0, target, statKey: target });
       } else if (stats.isFile()) {
-        if (isExcludedName(name, false) || (await isSidecar(dir, name, siblings))) continue;
+        if (isExcludedPath(options.rootName, path) || (await isSidecar(dir, name, siblings))) continue;
         if (stats.size > maxFileBytes) {
           tooLarge.push(abs);
           continue;
         }
         entries.push({ path, abs, type: "file", mode: stats.mode & 0o7777, size: stats.size, statKey: await fileStatKey(abs, stats) });
       }
-      // Sockets, FIFOs and devices are not data.
+      // Sockets (OpenClaw's exec-approvals.sock), FIFOs and devices are not data.
     }
   };
   await walk(root, "");

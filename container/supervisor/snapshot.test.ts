@@ -10,6 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
 import { Backup, type BackupOptions } from "./backup.ts";
+import { isIgnoredEvent } from "./backup-loop.ts";
 import type { BackupRoot, R2Settings } from "./env.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { restore, RestoreError } from "./restore.ts";
@@ -127,8 +128,8 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     await write(join(state, "credentials", "blob.bin"), Buffer.from(Array.from({ length: 70000 }, (_, i) => (i * 31) % 256)));
     await write(join(state, "workspace", "repo", ".git", "HEAD"), "ref: refs/heads/main\n");
     await mkdir(join(state, "workspace", "repo", ".git", "refs", "heads"), { recursive: true });
-    await write(join(state, "workspace", "node_modules", "x", "index.js"), "excluded");
-    await write(join(state, "gateway.lock"), "excluded");
+    await write(join(state, "workspace", "node_modules", "x", "index.js"), "the workspace's dependencies are data too");
+    await write(join(state, "tmp", "openclaw-0", "gateway.0123abcd.lock"), "excluded: OpenClaw's gateway lock");
     await symlink("MEMORY.md", join(state, "workspace", "memory-link"));
 
     const dbPath = join(state, "agents", "main", "agent", "openclaw-agent.sqlite");
@@ -150,8 +151,7 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     const restoredState = target.roots[0]!.dir;
     const expected = await tree(state);
     delete expected["agents/main/agent/openclaw-agent.sqlite"];
-    delete expected["workspace/node_modules/x/index.js"];
-    delete expected["gateway.lock"];
+    delete expected["tmp/openclaw-0/gateway.0123abcd.lock"];
     const got = await tree(restoredState);
     const restoredDb = got["agents/main/agent/openclaw-agent.sqlite"];
     delete got["agents/main/agent/openclaw-agent.sqlite"];
@@ -204,6 +204,76 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     expect(await a.bucket.list(keys.objectsPrefix)).toHaveLength(2); // versions 3 and 4
     const { target } = await restoreInto(a);
     expect(await readFile(join(target.roots[1]!.dir, "note.md"), "utf8")).toBe("version 4");
+  });
+});
+
+describe("what is backed up", { timeout: 30_000 }, () => {
+  /** User files that merely look like runtime litter: all of them are data. */
+  const userFiles = [
+    "repo/Cargo.lock",
+    "repo/yarn.lock",
+    "repo/poetry.lock",
+    "repo/flake.lock",
+    "repo/uv.lock",
+    "repo/.git/logs/HEAD",
+    "repo/.git/logs/refs/stash",
+    "tmp/scratch.txt",
+    "logs/app.txt",
+    "notes.log",
+    "build.tmp",
+    "server.pid",
+    "app/node_modules/left-pad/index.js",
+  ];
+  /** OpenClaw's own runtime files in its state dir (see scan.ts for where each comes from). */
+  const openclawRuntime = [
+    "tmp/openclaw-0/gateway.0123abcd.lock",
+    "tmp/openclaw-0/gateway.state.lock",
+    "logs/commands.log",
+    "openclaw.json.lock",
+    "npm/projects/openclaw-plugin-x/node_modules/openclaw-plugin-x/index.js",
+    "extensions/my-plugin/node_modules/dep/index.js",
+    "agents/main/agent/tmp/upload.bin",
+  ];
+  /** Next to those, in the state dir, and kept. */
+  const openclawData = [
+    "openclaw.json",
+    "npm/projects/openclaw-plugin-x/package.json",
+    "extensions/my-plugin/index.js",
+    "browser/openclaw/user-data/Default/Preferences",
+    "agents/main/agent/models.json",
+    "workspace-coding/Cargo.lock",
+    "workspace-coding/tmp/keep.txt",
+  ];
+
+  it("keeps user files named like lock files, logs and temp files; leaves out only OpenClaw's own runtime files", async () => {
+    const a = await setup();
+    const [state, ws] = [a.roots[0]!.dir, a.roots[1]!.dir];
+    for (const path of userFiles) await write(join(ws, path), `user file ${path}\n`);
+    for (const path of [...openclawRuntime, ...openclawData]) await write(join(state, path), `openclaw file ${path}\n`);
+    await mkdir(join(state, "browser", "openclaw", "user-data"), { recursive: true });
+    await symlink("buildhost-4242", join(state, "browser", "openclaw", "user-data", "SingletonLock"));
+    await symlink("/tmp/.org.chromium.Chromium.x/SingletonCookie", join(state, "browser", "openclaw", "user-data", "SingletonCookie"));
+
+    const result = await a.backup.run("test");
+    expect(result).toMatchObject({ ok: true, changed: true });
+    const { target } = await restoreInto(a);
+    const restoredWs = await tree(target.roots[1]!.dir);
+    expect(Object.keys(restoredWs).sort()).toEqual([...userFiles].sort());
+    expect(restoredWs).toEqual(await tree(ws));
+    const restoredState = Object.keys(await tree(target.roots[0]!.dir)).filter((path) => !path.startsWith("workspace/"));
+    expect(restoredState.sort()).toEqual([...openclawData].sort());
+    expect(await pathsIn(a, result.id!, "openclaw")).not.toContain("browser/openclaw/user-data/SingletonLock");
+    expect(await pathsIn(a, result.id!, "openclaw")).not.toContain("browser/openclaw/user-data/SingletonCookie");
+  });
+
+  it("the watcher ignores exactly what the scan leaves out", () => {
+    const [openclaw, workspace] = [{ name: "openclaw", dir: "/s" }, { name: "workspace", dir: "/s/workspace" }];
+    for (const path of [...openclawRuntime, "browser/openclaw/user-data/SingletonLock", "tmp/openclaw-0", "openclaw.json.moltlab-tmp"]) {
+      expect(isIgnoredEvent(openclaw, path), path).toBe(true);
+    }
+    for (const path of openclawData) expect(isIgnoredEvent(openclaw, path), path).toBe(false);
+    for (const path of userFiles) expect(isIgnoredEvent(workspace, path), path).toBe(false);
+    expect(isIgnoredEvent(workspace, "notes.md.moltlab-tmp")).toBe(true);
   });
 });
 
