@@ -3,6 +3,9 @@
  * manifest, then the pointer. Backups run one at a time; a request while one runs is served
  * by the next run (so "backup now" always covers writes made before the request).
  * A failed upload leaves no manifest: the previous snapshot stays the newest complete one.
+ * A file that cannot be read (a database locked too long, a read error) does not fail the
+ * backup: it is skipped and reported, its previous version (if any) stays in the snapshot,
+ * and it is tried again on the next run.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -13,7 +16,7 @@ import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
 import { isGone, scanRoot, type LocalEntry } from "./scan.ts";
 import { fileEntries, MANIFEST_FORMAT, newSnapshotId, parseManifest, sameRoots, SnapshotKeys, type Entry, type Manifest } from "./snapshot.ts";
-import { copySqliteDatabase, isSqliteDatabase } from "./sqlite-copy.ts";
+import { copySqliteDatabase, DEFAULT_SQLITE_TIMEOUT_MS, isSqliteDatabase } from "./sqlite-copy.ts";
 import type { Bucket } from "./storage.ts";
 
 /** Files up to this size are read into memory, hashed and uploaded from that one buffer. */
@@ -21,6 +24,17 @@ const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
 const PARALLEL_FILES = 8;
 /** Old snapshots are pruned every this many new ones, not after each (pruning lists the bucket). */
 const PRUNE_EVERY = 10;
+/** Skipped paths listed in a result (the /health and admin page payload); `skippedCount` has the total. */
+export const MAX_REPORTED_SKIPS = 50;
+
+/** A file this run could not read. */
+export interface SkippedPath {
+  root: string;
+  path: string;
+  reason: string;
+  /** The snapshot keeps the version from the previous one, so a restore does not delete the file. */
+  keptPrevious: boolean;
+}
 
 export interface BackupResult {
   ok: boolean;
@@ -32,6 +46,9 @@ export interface BackupResult {
   durationMs: number;
   files?: number;
   uploaded?: number;
+  /** Files that could not be read, sorted by root and path, at most MAX_REPORTED_SKIPS of them. */
+  skipped?: SkippedPath[];
+  skippedCount?: number;
   error?: string;
 }
 
@@ -49,6 +66,8 @@ export interface BackupOptions {
   stagingDir: string;
   maxFileBytes: number;
   keep: number;
+  /** How long a database copy waits for another connection's lock (default 10 s). */
+  sqliteTimeoutMs?: number;
 }
 
 export class Backup {
@@ -64,6 +83,8 @@ export class Backup {
   #queued: Promise<BackupResult> | null = null;
   #lastResult: BackupResult | null = null;
   readonly #warnedTooLarge = new Set<string>();
+  /** "root/path" of the files the last run could not read: warned once when they start failing. */
+  #failing = new Set<string>();
 
   constructor(options: BackupOptions) {
     this.#options = options;
@@ -116,6 +137,7 @@ export class Backup {
   async #snapshot(work: string, reason: string): Promise<Omit<BackupResult, "reason" | "at" | "durationMs">> {
     const { roots, maxFileBytes, bucket, log } = this.#options;
     const manifestRoots: Manifest["roots"] = {};
+    const skipped: SkippedPath[] = [];
     let uploaded = 0;
     let files = 0;
     for (const root of roots) {
@@ -126,14 +148,27 @@ export class Backup {
         this.#warnedTooLarge.add(abs);
         log.warn("backup", "file skipped: larger than MOLTLAB_BACKUP_MAX_FILE_MB", { file: abs });
       }
+      const previous = new Map((this.#last?.roots[root.name] ?? []).map((entry) => [entry.path, entry]));
       const entries: (Entry | null)[] = [];
+      const rootSkips: SkippedPath[] = [];
       await forEachLimited(scan.entries, PARALLEL_FILES, async (entry, index) => {
-        entries[index] = await this.#entryFor(entry, work, () => uploaded++);
+        const outcome = await this.#entryFor(entry, work, () => uploaded++);
+        if (!(outcome instanceof Unreadable)) {
+          entries[index] = outcome;
+          return;
+        }
+        // Carried forward, a restore brings back the last version we could read instead of deleting the file.
+        const kept = previous.get(entry.path);
+        entries[index] = kept?.type === "file" ? kept : null;
+        rootSkips.push({ root: root.name, path: entry.path, reason: outcome.message, keptPrevious: kept?.type === "file" });
       });
       manifestRoots[root.name] = entries.filter((entry): entry is Entry => entry !== null);
       files += manifestRoots[root.name]!.filter((entry) => entry.type === "file").length;
+      skipped.push(...rootSkips.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
     }
-    if (this.#last && sameRoots(this.#last.roots, manifestRoots)) return { ok: true, id: this.#last.id, changed: false, files, uploaded };
+    this.#logSkips(skipped, manifestRoots);
+    const skips = { skipped: skipped.slice(0, MAX_REPORTED_SKIPS), skippedCount: skipped.length };
+    if (this.#last && sameRoots(this.#last.roots, manifestRoots)) return { ok: true, id: this.#last.id, changed: false, files, uploaded, ...skips };
 
     const manifest: Manifest = { format: MANIFEST_FORMAT, id: newSnapshotId(), createdAt: new Date().toISOString(), roots: manifestRoots };
     await bucket.put(this.#keys.snapshot(manifest.id), Buffer.from(JSON.stringify(manifest)), "application/json");
@@ -148,32 +183,57 @@ export class Backup {
       this.#sincePrune = 0;
       await this.prune().catch((error: unknown) => log.warn("backup", "pruning old snapshots failed; will try again later", { error: errorText(error) }));
     }
-    return { ok: true, id: manifest.id, changed: true, files, uploaded };
+    return { ok: true, id: manifest.id, changed: true, files, uploaded, ...skips };
   }
 
-  /** The manifest entry for one local entry, uploading its content when R2 lacks it. */
-  async #entryFor(entry: LocalEntry, work: string, countUpload: () => void): Promise<Entry | null> {
+  /** One warning per path when it starts failing (not every run), one line when it is backed up again. */
+  #logSkips(skipped: readonly SkippedPath[], manifestRoots: Manifest["roots"]): void {
+    const { log } = this.#options;
+    const failing = new Set<string>();
+    for (const skip of skipped) {
+      const key = `${skip.root}/${skip.path}`;
+      failing.add(key);
+      if (this.#failing.has(key)) continue;
+      const outcome = skip.keptPrevious ? "the snapshot keeps its previous version" : "it is left out of the snapshot";
+      log.warn("backup", `cannot back up ${key}: ${skip.reason}; ${outcome} until it can be read (tried again every run)`, { ...skip });
+    }
+    for (const key of this.#failing) {
+      if (failing.has(key)) continue;
+      const [root, path] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+      if (manifestRoots[root]?.some((entry) => entry.path === path)) log.info("backup", `${key} is backed up again`, { root, path });
+    }
+    this.#failing = failing;
+  }
+
+  /**
+   * The manifest entry for one local entry, uploading its content when R2 lacks it; null when
+   * it was deleted meanwhile, Unreadable when it could not be read. An upload that fails
+   * still fails the whole backup: that is R2's problem, not this file's.
+   */
+  async #entryFor(entry: LocalEntry, work: string, countUpload: () => void): Promise<Entry | Unreadable | null> {
     if (entry.type === "dir") return { path: entry.path, type: "dir", mode: entry.mode };
     if (entry.type === "symlink") return { path: entry.path, type: "symlink", target: entry.target! };
     const known = this.#known.get(entry.abs);
     if (known && known.statKey === entry.statKey && this.#uploaded.has(known.sha256)) {
       return { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode };
     }
+    let content: { buffer?: Buffer; path?: string; size: number; sha256: string };
     try {
-      const content = await this.#readConsistent(entry, work);
-      const sha256 = content.buffer ? createHash("sha256").update(content.buffer).digest("hex") : await hashFile(content.path!);
-      if (!this.#uploaded.has(sha256)) {
-        await this.#options.bucket.put(this.#keys.object(sha256), content.buffer ?? { path: content.path!, size: content.size });
-        this.#uploaded.add(sha256);
-        countUpload();
-      }
-      this.#known.set(entry.abs, { statKey: entry.statKey, sha256, size: content.size });
-      return { path: entry.path, type: "file", sha256, size: content.size, mode: entry.mode };
+      const read = await this.#readConsistent(entry, work);
+      content = { ...read, sha256: read.buffer ? createHash("sha256").update(read.buffer).digest("hex") : await hashFile(read.path!) };
     } catch (error) {
       // Deleted between the scan and the read: it is simply not part of this snapshot.
       if (isGone(error)) return null;
-      throw error;
+      // Not remembered in #known: the next run reads it again.
+      return new Unreadable(errorText(error));
     }
+    if (!this.#uploaded.has(content.sha256)) {
+      await this.#options.bucket.put(this.#keys.object(content.sha256), content.buffer ?? { path: content.path!, size: content.size });
+      this.#uploaded.add(content.sha256);
+      countUpload();
+    }
+    this.#known.set(entry.abs, { statKey: entry.statKey, sha256: content.sha256, size: content.size });
+    return { path: entry.path, type: "file", sha256: content.sha256, size: content.size, mode: entry.mode };
   }
 
   /**
@@ -184,7 +244,7 @@ export class Backup {
   async #readConsistent(entry: LocalEntry, work: string): Promise<{ buffer?: Buffer; path?: string; size: number }> {
     const aside = join(work, `${Math.random().toString(36).slice(2)}`);
     if (await isSqliteDatabase(entry.abs)) {
-      await copySqliteDatabase(entry.abs, aside);
+      await copySqliteDatabase(entry.abs, aside, this.#options.sqliteTimeoutMs ?? DEFAULT_SQLITE_TIMEOUT_MS);
       const buffer = await readFile(aside);
       return { buffer, size: buffer.length };
     }
@@ -217,6 +277,14 @@ export class Backup {
     // Contents we uploaded earlier may be gone now: only what the kept snapshots name is known to be there.
     this.#uploaded = new Set([...this.#uploaded].filter((sha) => referenced.has(sha)));
     log.info("backup", "pruned old snapshots", { snapshotsDeleted: dropped.length, objectsDeleted: unreferenced.length, kept: kept.length });
+  }
+}
+
+/** Why a local file could not be read this run. */
+class Unreadable {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
   }
 }
 

@@ -277,6 +277,76 @@ describe("what is backed up", { timeout: 30_000 }, () => {
   });
 });
 
+/** The SQLite header and then garbage: opens, but every read fails with "file is not a database". */
+const CORRUPT_DATABASE = Buffer.concat([Buffer.from("SQLite format 3\0", "latin1"), Buffer.alloc(4080, 0xff)]);
+
+describe("files that cannot be read", { timeout: 30_000 }, () => {
+  const warnings = (from: Setup, path: string) => from.logs.filter((line) => line.level === "warn" && line.path === path);
+
+  it("do not stall the backup: skipped, reported, their previous version kept, retried until they can be read", async () => {
+    const a = await setup(undefined, undefined, { sqliteTimeoutMs: 50 });
+    const [state, ws] = [a.roots[0]!.dir, a.roots[1]!.dir];
+    await write(join(ws, "MEMORY.md"), "v1");
+    await write(join(ws, "broken.sqlite"), CORRUPT_DATABASE);
+    const dbPath = join(state, "agents", "main", "agent", "openclaw-agent.sqlite");
+    await mkdir(join(dbPath, ".."), { recursive: true });
+    createDatabase(dbPath, 1, "delete").close();
+
+    // A file never backed up that cannot be read: left out, reported, the rest is a snapshot.
+    const first = await a.backup.run("test");
+    expect(first).toMatchObject({ ok: true, changed: true, skippedCount: 1 });
+    expect(first.skipped).toEqual([{ root: "workspace", path: "broken.sqlite", keptPrevious: false, reason: expect.stringMatching(/not a database/) }]);
+    expect(await pathsIn(a, first.id!, "workspace")).not.toContain("broken.sqlite");
+    expect(await pathsIn(a, first.id!, "openclaw")).toContain("agents/main/agent/openclaw-agent.sqlite");
+
+    // The database changes, then another connection holds an exclusive lock longer than the copy waits.
+    const writer = new DatabaseSync(dbPath);
+    writer.prepare("INSERT INTO t (x) VALUES (2)").run();
+    writer.exec("BEGIN EXCLUSIVE");
+    try {
+      await write(join(ws, "MEMORY.md"), "v2");
+      const second = await a.backup.run("test");
+      expect(second).toMatchObject({ ok: true, changed: true, skippedCount: 2 });
+      expect(second.skipped).toEqual([
+        { root: "openclaw", path: "agents/main/agent/openclaw-agent.sqlite", keptPrevious: true, reason: expect.stringMatching(/locked by another connection for longer than 50 ms/) },
+        { root: "workspace", path: "broken.sqlite", keptPrevious: false, reason: expect.stringMatching(/not a database/) },
+      ]);
+      const previousEntry = (await manifestOf(a, first.id!)).roots.openclaw!.find((entry) => entry.path === "agents/main/agent/openclaw-agent.sqlite");
+      expect((await manifestOf(a, second.id!)).roots.openclaw).toContainEqual(previousEntry);
+      const { target } = await restoreInto(a);
+      expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("v2");
+      expect(rowCount(join(target.roots[0]!.dir, "agents", "main", "agent", "openclaw-agent.sqlite"))).toBe(1);
+
+      // Still failing: one warning per path, when it started failing, not one per run.
+      expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: false, skippedCount: 2 });
+      expect(warnings(a, "broken.sqlite")).toHaveLength(1);
+      expect(warnings(a, "agents/main/agent/openclaw-agent.sqlite")).toHaveLength(1);
+      expect(warnings(a, "agents/main/agent/openclaw-agent.sqlite")[0]).toMatchObject({ root: "openclaw", keptPrevious: true, msg: expect.stringContaining("keeps its previous version") });
+    } finally {
+      writer.exec("COMMIT");
+      writer.close();
+    }
+
+    // The lock is gone: the next run backs the database up again, and says so.
+    const fourth = await a.backup.run("test");
+    expect(fourth).toMatchObject({ ok: true, changed: true, skippedCount: 1 });
+    expect(a.logs).toContainEqual(expect.objectContaining({ level: "info", path: "agents/main/agent/openclaw-agent.sqlite", msg: expect.stringContaining("backed up again") }));
+    const { target } = await restoreInto(a);
+    expect(rowCount(join(target.roots[0]!.dir, "agents", "main", "agent", "openclaw-agent.sqlite"))).toBe(2);
+  });
+
+  it("are reported up to a bound, with the total", async () => {
+    const a = await setup();
+    for (let i = 0; i < 60; i++) await write(join(a.roots[1]!.dir, `broken-${String(i).padStart(2, "0")}.sqlite`), CORRUPT_DATABASE);
+    await write(join(a.roots[1]!.dir, "MEMORY.md"), "fine");
+    const result = await a.backup.run("test");
+    expect(result).toMatchObject({ ok: true, changed: true, skippedCount: 60 });
+    expect(result.skipped).toHaveLength(50);
+    expect(result.skipped![0]).toMatchObject({ path: "broken-00.sqlite" });
+    expect(await pathsIn(a, result.id!, "workspace")).toEqual(["MEMORY.md"]);
+  });
+});
+
 describe("SQLite", { timeout: 30_000 }, () => {
   it("recognises a database by its header whatever its name: a WAL-mode `History` round-trips with rows only in its WAL", async () => {
     const a = await setup();
