@@ -7,20 +7,16 @@
  * backup: it is skipped and reported, its previous version (if any) stays in the snapshot,
  * and it is tried again on the next run.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
 import { isGone, scanRoot, type LocalEntry } from "./scan.ts";
 import { fileEntries, MANIFEST_FORMAT, newSnapshotId, parseManifest, sameRoots, SnapshotKeys, type Entry, type Manifest } from "./snapshot.ts";
-import { copySqliteDatabase, DEFAULT_SQLITE_TIMEOUT_MS, isSqliteDatabase } from "./sqlite-copy.ts";
+import { readLocalFile, type LocalContent, type Reader } from "./local-read.ts";
 import type { Bucket } from "./storage.ts";
 
-/** Files up to this size are read into memory, hashed and uploaded from that one buffer. */
-const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
 const PARALLEL_FILES = 8;
 /** Old snapshots are pruned every this many new ones, not after each (pruning lists the bucket). */
 const PRUNE_EVERY = 10;
@@ -68,6 +64,11 @@ export interface BackupOptions {
   keep: number;
   /** How long a database copy waits for another connection's lock (default 10 s). */
   sqliteTimeoutMs?: number;
+  /**
+   * The gateway's user, when the supervisor runs as another (root): only files this user
+   * could read itself are backed up, others are skipped with the reason. Absent: no check.
+   */
+  reader?: Reader;
 }
 
 export class Backup {
@@ -142,7 +143,7 @@ export class Backup {
     let files = 0;
     for (const root of roots) {
       const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
-      const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name });
+      const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, reader: this.#options.reader });
       for (const abs of scan.tooLarge) {
         if (this.#warnedTooLarge.has(abs)) continue;
         this.#warnedTooLarge.add(abs);
@@ -162,7 +163,13 @@ export class Backup {
         entries[index] = kept?.type === "file" ? kept : null;
         rootSkips.push({ root: root.name, path: entry.path, reason: outcome.message, keptPrevious: kept?.type === "file" });
       });
-      manifestRoots[root.name] = entries.filter((entry): entry is Entry => entry !== null);
+      const found = entries.filter((entry): entry is Entry => entry !== null);
+      for (const { path, reason } of scan.unreadable) {
+        const kept = carriedForward(previous, path, found);
+        found.push(...kept);
+        rootSkips.push({ root: root.name, path, reason, keptPrevious: kept.length > 0 });
+      }
+      manifestRoots[root.name] = scan.unreadable.length ? found.sort(byWalkOrder) : found;
       files += manifestRoots[root.name]!.filter((entry) => entry.type === "file").length;
       skipped.push(...rootSkips.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
     }
@@ -217,10 +224,9 @@ export class Backup {
     if (known && known.statKey === entry.statKey && this.#uploaded.has(known.sha256)) {
       return { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode };
     }
-    let content: { buffer?: Buffer; path?: string; size: number; sha256: string };
+    let content: LocalContent;
     try {
-      const read = await this.#readConsistent(entry, work);
-      content = { ...read, sha256: read.buffer ? createHash("sha256").update(read.buffer).digest("hex") : await hashFile(read.path!) };
+      content = await readLocalFile(entry.abs, { work, expectedPath: entry.real, reader: this.#options.reader, sqliteTimeoutMs: this.#options.sqliteTimeoutMs });
     } catch (error) {
       // Deleted between the scan and the read: it is simply not part of this snapshot.
       if (isGone(error)) return null;
@@ -234,26 +240,6 @@ export class Backup {
     }
     this.#known.set(entry.abs, { statKey: entry.statKey, sha256: content.sha256, size: content.size });
     return { path: entry.path, type: "file", sha256: content.sha256, size: content.size, mode: entry.mode };
-  }
-
-  /**
-   * The bytes to hash and upload, read once so hash and upload agree even if the file
-   * changes meanwhile: a database through the online backup API, a small file into memory,
-   * a large one copied aside first.
-   */
-  async #readConsistent(entry: LocalEntry, work: string): Promise<{ buffer?: Buffer; path?: string; size: number }> {
-    const aside = join(work, `${Math.random().toString(36).slice(2)}`);
-    if (await isSqliteDatabase(entry.abs)) {
-      await copySqliteDatabase(entry.abs, aside, this.#options.sqliteTimeoutMs ?? DEFAULT_SQLITE_TIMEOUT_MS);
-      const buffer = await readFile(aside);
-      return { buffer, size: buffer.length };
-    }
-    if (entry.size <= IN_MEMORY_LIMIT) {
-      const buffer = await readFile(entry.abs);
-      return { buffer, size: buffer.length };
-    }
-    await copyFile(entry.abs, aside);
-    return { path: aside, size: (await stat(aside)).size };
   }
 
   /**
@@ -280,16 +266,26 @@ export class Backup {
   }
 }
 
+/**
+ * The previous snapshot's entries at or below a path that could not be examined this run
+ * (all of them for the root itself, ""), except those the scan found anyway (the folder's own entry).
+ */
+function carriedForward(previous: ReadonlyMap<string, Entry>, path: string, found: readonly Entry[]): Entry[] {
+  const present = new Set(found.map((entry) => entry.path));
+  return [...previous.values()].filter((entry) => !present.has(entry.path) && (path === "" || entry.path === path || entry.path.startsWith(`${path}/`)));
+}
+
+/** The scan's order: folder by folder, names sorted, so a folder comes right before what it holds. */
+function byWalkOrder(a: Entry, b: Entry): number {
+  const [x, y] = [a.path.split("/"), b.path.split("/")];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return x.length - y.length;
+}
+
 /** Why a local file could not be read this run. */
 class Unreadable {
   readonly message: string;
   constructor(message: string) {
     this.message = message;
   }
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }

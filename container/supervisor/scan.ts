@@ -13,15 +13,19 @@
  * with their branches and unpushed commits, and a partly copied .git is a broken repository.
  * Files above MOLTLAB_BACKUP_MAX_FILE_MB are skipped with a warning naming them.
  */
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
 import { join } from "node:path";
-import type { Stats } from "node:fs";
+import { constants, type Stats } from "node:fs";
+import { errorText } from "./log.ts";
+import { HAS_PROC_FD, unreadableReason, type Reader } from "./local-read.ts";
 import { isSqliteDatabase, SQLITE_SIDECARS } from "./sqlite-copy.ts";
 
 export interface LocalEntry {
   /** Relative to its root, with "/". */
   path: string;
   abs: string;
+  /** `abs` with the root's own symlinks resolved: the path an opened file must turn out to have. */
+  real?: string;
   type: "file" | "dir" | "symlink";
   mode: number;
   size: number;
@@ -34,6 +38,8 @@ export interface ScanResult {
   entries: LocalEntry[];
   /** Files over the size limit. */
   tooLarge: string[];
+  /** Paths that could not be listed or examined, and why ("" for the root itself): their contents are unknown this run. */
+  unreadable: { path: string; reason: string }[];
 }
 
 /**
@@ -104,6 +110,8 @@ export function isExcludedPath(rootName: string | undefined, path: string): bool
 export interface ScanOptions {
   /** The root's name (openclaw, workspace, …): which runtime files to leave out. None: only our temp files. */
   rootName?: string;
+  /** The gateway's user: folders it could not list itself are not walked (reported as unreadable). */
+  reader?: Reader;
 }
 
 /** A SQLite sidecar whose database sits next to it: the base file must be a database by its header. */
@@ -119,48 +127,81 @@ async function isSidecar(dir: string, name: string, siblings: ReadonlySet<string
 export async function scanRoot(root: string, skipDirs: readonly string[], maxFileBytes: number, options: ScanOptions = {}): Promise<ScanResult> {
   const entries: LocalEntry[] = [];
   const tooLarge: string[] = [];
+  const unreadable: ScanResult["unreadable"] = [];
   const skip = new Set(skipDirs);
-  const walk = async (dir: string, rel: string): Promise<void> => {
+  // `abs` keeps the root as configured (the restore's known files use it); `real` is what the
+  // kernel will report for an opened file, for the read's check that nothing was swapped.
+  const walk = async (dir: string, realDir: string, rel: string): Promise<void> => {
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = await listFolder(realDir, options.reader);
     } catch (error) {
       // Gone between listing and reading (deleted while we scan): nothing to back up there.
-      if (isGone(error)) return;
-      throw error;
+      if (!isGone(error)) unreadable.push({ path: rel, reason: errorText(error) });
+      return;
     }
     const siblings = new Set(names);
     for (const name of names.sort()) {
       const abs = join(dir, name);
+      const real = join(realDir, name);
       const path = rel ? `${rel}/${name}` : name;
       let stats: Stats;
       try {
         stats = await lstat(abs);
       } catch (error) {
-        if (isGone(error)) continue;
-        throw error;
+        if (!isGone(error)) unreadable.push({ path, reason: errorText(error) });
+        continue;
       }
       if (stats.isDirectory()) {
         if (isExcludedPath(options.rootName, path) || skip.has(abs)) continue;
-        entries.push({ path, abs, type: "dir", mode: stats.mode & 0o7777, size: 0, statKey: "" });
-        await walk(abs, path);
+        entries.push({ path, abs, real, type: "dir", mode: stats.mode & 0o7777, size: 0, statKey: "" });
+        await walk(abs, real, path);
       } else if (stats.isSymbolicLink()) {
         if (isExcludedPath(options.rootName, path)) continue;
         const target = await readlink(abs).catch(() => undefined);
-        if (target !== undefined) entries.push({ path, abs, type: "symlink", mode: 0, size: 0, target, statKey: target });
+        if (target !== undefined) entries.push({ path, abs, real, type: "symlink", mode: 0, size: 0, target, statKey: target });
       } else if (stats.isFile()) {
         if (isExcludedPath(options.rootName, path) || (await isSidecar(dir, name, siblings))) continue;
         if (stats.size > maxFileBytes) {
           tooLarge.push(abs);
           continue;
         }
-        entries.push({ path, abs, type: "file", mode: stats.mode & 0o7777, size: stats.size, statKey: await fileStatKey(abs, stats) });
+        entries.push({ path, abs, real, type: "file", mode: stats.mode & 0o7777, size: stats.size, statKey: await fileStatKey(abs, stats) });
       }
       // Sockets (OpenClaw's exec-approvals.sock), FIFOs and devices are not data.
     }
   };
-  await walk(root, "");
-  return { entries, tooLarge };
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch (error) {
+    if (!isGone(error)) unreadable.push({ path: "", reason: errorText(error) });
+    return { entries, tooLarge, unreadable };
+  }
+  await walk(root, realRoot, "");
+  return { entries, tooLarge, unreadable };
+}
+
+/**
+ * The names in a folder, listed through a descriptor opened without following a symlink (a
+ * folder swapped for one during the scan is not walked into) and, with a reader, only if
+ * that user could list it itself.
+ */
+async function listFolder(dir: string, reader: Reader | undefined): Promise<string[]> {
+  let handle;
+  try {
+    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw new Error("the folder is a symbolic link now (replaced during the scan); not followed", { cause: error });
+    throw error;
+  }
+  try {
+    const why = reader && unreadableReason(await handle.stat(), reader, 0o5);
+    if (why) throw new Error(why);
+    return await readdir(HAS_PROC_FD ? `/proc/self/fd/${handle.fd}` : dir);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Size, times and inode of a file and, when present, of its -wal (a database changes there first). */

@@ -4,7 +4,7 @@
  */
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -333,6 +333,50 @@ describe("files that cannot be read", { timeout: 30_000 }, () => {
     expect(a.logs).toContainEqual(expect.objectContaining({ level: "info", path: "agents/main/agent/openclaw-agent.sqlite", msg: expect.stringContaining("backed up again") }));
     const { target } = await restoreInto(a);
     expect(rowCount(join(target.roots[0]!.dir, "agents", "main", "agent", "openclaw-agent.sqlite"))).toBe(2);
+  });
+
+  it("with a reader (the gateway user), include nothing that user could not read itself; the previous versions stay", async () => {
+    const agent = { uid: 4242, gids: [4242] };
+    const a = await setup(undefined, undefined, { reader: agent });
+    const ws = a.roots[1]!.dir;
+    await write(join(ws, "MEMORY.md"), "v1");
+    await write(join(ws, "secret.txt"), "readable at first");
+    await write(join(ws, "private", "diary.md"), "readable at first");
+    await write(join(ws, "own.txt"), "the agent's own file, mode 000");
+    await chown(join(ws, "own.txt"), agent.uid, agent.gids[0]!);
+    await chmod(join(ws, "own.txt"), 0o000);
+    const first = await a.backup.run("test");
+    expect(first).toMatchObject({ ok: true, changed: true, skippedCount: 0, skipped: [] });
+
+    // Now root-only: a file (changed too) and a folder; and a new root-only file.
+    await write(join(ws, "MEMORY.md"), "v2");
+    await write(join(ws, "secret.txt"), "root's new secret");
+    await chmod(join(ws, "secret.txt"), 0o600);
+    await chmod(join(ws, "private"), 0o700);
+    await write(join(ws, "new-secret.txt"), "never readable");
+    await chmod(join(ws, "new-secret.txt"), 0o600);
+    const second = await a.backup.run("test");
+    expect(second).toMatchObject({ ok: true, changed: true, skippedCount: 3 });
+    expect(second.skipped).toEqual([
+      { root: "workspace", path: "new-secret.txt", keptPrevious: false, reason: expect.stringMatching(/uid 4242.*mode 0600/) },
+      { root: "workspace", path: "private", keptPrevious: true, reason: expect.stringMatching(/uid 4242.*mode 0700/) },
+      { root: "workspace", path: "secret.txt", keptPrevious: true, reason: expect.stringMatching(/uid 4242.*mode 0600/) },
+    ]);
+    const { target } = await restoreInto(a);
+    const restored = target.roots[1]!.dir;
+    expect(await readFile(join(restored, "MEMORY.md"), "utf8")).toBe("v2");
+    expect(await readFile(join(restored, "secret.txt"), "utf8")).toBe("readable at first");
+    expect(await readFile(join(restored, "private", "diary.md"), "utf8")).toBe("readable at first");
+    expect(await readFile(join(restored, "own.txt"), "utf8")).toBe("the agent's own file, mode 000");
+    expect(await lstat(join(restored, "new-secret.txt")).catch(() => null)).toBeNull();
+
+    // Readable again: backed up again, with the current content.
+    await chmod(join(ws, "secret.txt"), 0o644);
+    await chmod(join(ws, "private"), 0o755);
+    await rm(join(ws, "new-secret.txt"));
+    expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true, skippedCount: 0 });
+    const again = await restoreInto(a);
+    expect(await readFile(join(again.target.roots[1]!.dir, "secret.txt"), "utf8")).toBe("root's new secret");
   });
 
   it("are reported up to a bound, with the total", async () => {
