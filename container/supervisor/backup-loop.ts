@@ -7,11 +7,14 @@
  */
 import { existsSync, watch, type FSWatcher } from "node:fs";
 import type { BackupResult } from "./backup.ts";
+import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
-import { isExcludedName } from "./scan.ts";
+import { isExcludedPath } from "./scan.ts";
 
 export interface BackupLoopOptions {
   dirs: readonly string[];
+  /** The roots behind `dirs`, so events in what a root's backup leaves out are ignored; without them only our temp files are. */
+  roots?: readonly BackupRoot[];
   intervalMs: number;
   rescanMs: number;
   run: (reason: string) => Promise<BackupResult>;
@@ -34,8 +37,9 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
     for (const dir of options.dirs) {
       if (watchers.has(dir) || !existsSync(dir)) continue;
       try {
+        const root = options.roots?.find((root) => root.dir === dir) ?? { name: undefined, dir };
         const watcher = watch(dir, { recursive: true }, (_event, filename) => {
-          if (filename && ignored(filename.toString())) return;
+          if (filename && isIgnoredEvent(root, filename.toString())) return;
           dirty = true;
         });
         watcher.on("error", (error) => {
@@ -76,9 +80,10 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
   };
 }
 
-/** Events that cannot change a snapshot: our own temp files, excluded names and folders. */
-function ignored(filename: string): boolean {
-  const parts = filename.split("/");
-  const name = parts[parts.length - 1]!;
-  return name.endsWith(".moltlab-tmp") || isExcludedName(name, false) || parts.slice(0, -1).some((part) => isExcludedName(part, true));
+/**
+ * Events that cannot change a snapshot: in our temp files, or in what the root's backup
+ * leaves out (`filename` is relative to the watched root, like the scan's paths).
+ */
+export function isIgnoredEvent(root: { name: string | undefined; dir: string }, filename: string): boolean {
+  return isExcludedPath(root.name, filename);
 }

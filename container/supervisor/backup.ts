@@ -3,24 +3,34 @@
  * manifest, then the pointer. Backups run one at a time; a request while one runs is served
  * by the next run (so "backup now" always covers writes made before the request).
  * A failed upload leaves no manifest: the previous snapshot stays the newest complete one.
+ * A file that cannot be read (a database locked too long, a read error) does not fail the
+ * backup: it is skipped and reported, its previous version (if any) stays in the snapshot,
+ * and it is tried again on the next run.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
 import { isGone, scanRoot, type LocalEntry } from "./scan.ts";
 import { fileEntries, MANIFEST_FORMAT, nextSnapshotId, parseManifest, sameRoots, SnapshotKeys, type Entry, type Manifest } from "./snapshot.ts";
-import { copySqliteDatabase, isSqliteDatabase } from "./sqlite-copy.ts";
+import { readLocalFile, type LocalContent, type Reader } from "./local-read.ts";
 import type { Bucket } from "./storage.ts";
 
-/** Files up to this size are read into memory, hashed and uploaded from that one buffer. */
-const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
 const PARALLEL_FILES = 8;
 /** Old snapshots are pruned every this many new ones, not after each (pruning lists the bucket). */
 const PRUNE_EVERY = 10;
+/** Skipped paths listed in a result (the /health and admin page payload); `skippedCount` has the total. */
+export const MAX_REPORTED_SKIPS = 50;
+
+/** A file this run could not read. */
+export interface SkippedPath {
+  root: string;
+  path: string;
+  reason: string;
+  /** The snapshot keeps the version from the previous one, so a restore does not delete the file. */
+  keptPrevious: boolean;
+}
 
 export interface BackupResult {
   ok: boolean;
@@ -32,6 +42,9 @@ export interface BackupResult {
   durationMs: number;
   files?: number;
   uploaded?: number;
+  /** Files that could not be read, sorted by root and path, at most MAX_REPORTED_SKIPS of them. */
+  skipped?: SkippedPath[];
+  skippedCount?: number;
   error?: string;
 }
 
@@ -49,6 +62,13 @@ export interface BackupOptions {
   stagingDir: string;
   maxFileBytes: number;
   keep: number;
+  /** How long a database copy waits for another connection's lock (default 10 s). */
+  sqliteTimeoutMs?: number;
+  /**
+   * The gateway's user, when the supervisor runs as another (root): only files this user
+   * could read itself are backed up, others are skipped with the reason. Absent: no check.
+   */
+  reader?: Reader;
 }
 
 export class Backup {
@@ -64,6 +84,8 @@ export class Backup {
   #queued: Promise<BackupResult> | null = null;
   #lastResult: BackupResult | null = null;
   readonly #warnedTooLarge = new Set<string>();
+  /** "root/path" of the files the last run could not read: warned once when they start failing. */
+  #failing = new Set<string>();
 
   constructor(options: BackupOptions) {
     this.#options = options;
@@ -93,6 +115,31 @@ export class Backup {
     return queued;
   }
 
+  /**
+   * What the newest snapshot lacks: local files whose content may differ from the snapshot's
+   * (changed or new) and the snapshot's files that are gone locally, "root/path", the first
+   * `limit`. For the final backup that could not finish: the log names what is not in R2.
+   * Stat-based like a backup's scan (a file is unchanged if we hashed it for this entry).
+   */
+  async unsaved(limit = 20): Promise<{ paths: string[]; count: number }> {
+    const { roots, maxFileBytes, reader } = this.#options;
+    const unsaved: string[] = [];
+    for (const root of roots) {
+      const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
+      const saved = new Map((this.#last?.roots[root.name] ?? []).filter((entry) => entry.type === "file").map((entry) => [entry.path, entry.sha256]));
+      const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, ...(reader ? { reader } : {}) });
+      const local = new Set<string>();
+      for (const entry of scan.entries) {
+        if (entry.type !== "file") continue;
+        local.add(entry.path);
+        const known = this.#known.get(entry.abs);
+        if (!known || known.statKey !== entry.statKey || saved.get(entry.path) !== known.sha256) unsaved.push(`${root.name}/${entry.path}`);
+      }
+      for (const path of saved.keys()) if (!local.has(path)) unsaved.push(`${root.name}/${path} (deleted)`);
+    }
+    return { paths: unsaved.slice(0, limit), count: unsaved.length };
+  }
+
   async #once(reason: string): Promise<BackupResult> {
     const started = Date.now();
     const { log } = this.#options;
@@ -116,24 +163,44 @@ export class Backup {
   async #snapshot(work: string, reason: string): Promise<Omit<BackupResult, "reason" | "at" | "durationMs">> {
     const { roots, maxFileBytes, bucket, log } = this.#options;
     const manifestRoots: Manifest["roots"] = {};
+    const skipped: SkippedPath[] = [];
     let uploaded = 0;
     let files = 0;
     for (const root of roots) {
       const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
-      const scan = await scanRoot(root.dir, nested, maxFileBytes);
+      const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, reader: this.#options.reader });
       for (const abs of scan.tooLarge) {
         if (this.#warnedTooLarge.has(abs)) continue;
         this.#warnedTooLarge.add(abs);
         log.warn("backup", "file skipped: larger than MOLTLAB_BACKUP_MAX_FILE_MB", { file: abs });
       }
+      const previous = new Map((this.#last?.roots[root.name] ?? []).map((entry) => [entry.path, entry]));
       const entries: (Entry | null)[] = [];
+      const rootSkips: SkippedPath[] = [];
       await forEachLimited(scan.entries, PARALLEL_FILES, async (entry, index) => {
-        entries[index] = await this.#entryFor(entry, work, () => uploaded++);
+        const outcome = await this.#entryFor(entry, work, () => uploaded++);
+        if (!(outcome instanceof Unreadable)) {
+          entries[index] = outcome;
+          return;
+        }
+        // Carried forward, a restore brings back the last version we could read instead of deleting the file.
+        const kept = previous.get(entry.path);
+        entries[index] = kept?.type === "file" ? kept : null;
+        rootSkips.push({ root: root.name, path: entry.path, reason: outcome.message, keptPrevious: kept?.type === "file" });
       });
-      manifestRoots[root.name] = entries.filter((entry): entry is Entry => entry !== null);
+      const found = entries.filter((entry): entry is Entry => entry !== null);
+      for (const { path, reason } of scan.unreadable) {
+        const kept = carriedForward(previous, path, found);
+        found.push(...kept);
+        rootSkips.push({ root: root.name, path, reason, keptPrevious: kept.length > 0 });
+      }
+      manifestRoots[root.name] = scan.unreadable.length ? found.sort(byWalkOrder) : found;
       files += manifestRoots[root.name]!.filter((entry) => entry.type === "file").length;
+      skipped.push(...rootSkips.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
     }
-    if (this.#last && sameRoots(this.#last.roots, manifestRoots)) return { ok: true, id: this.#last.id, changed: false, files, uploaded };
+    this.#logSkips(skipped, manifestRoots);
+    const skips = { skipped: skipped.slice(0, MAX_REPORTED_SKIPS), skippedCount: skipped.length };
+    if (this.#last && sameRoots(this.#last.roots, manifestRoots)) return { ok: true, id: this.#last.id, changed: false, files, uploaded, ...skips };
 
     const manifest: Manifest = { format: MANIFEST_FORMAT, id: nextSnapshotId(this.#last?.id ?? null), createdAt: new Date().toISOString(), roots: manifestRoots };
     await bucket.put(this.#keys.snapshot(manifest.id), Buffer.from(JSON.stringify(manifest)), "application/json");
@@ -148,52 +215,56 @@ export class Backup {
       this.#sincePrune = 0;
       await this.prune().catch((error: unknown) => log.warn("backup", "pruning old snapshots failed; will try again later", { error: errorText(error) }));
     }
-    return { ok: true, id: manifest.id, changed: true, files, uploaded };
+    return { ok: true, id: manifest.id, changed: true, files, uploaded, ...skips };
   }
 
-  /** The manifest entry for one local entry, uploading its content when R2 lacks it. */
-  async #entryFor(entry: LocalEntry, work: string, countUpload: () => void): Promise<Entry | null> {
+  /** One warning per path when it starts failing (not every run), one line when it is backed up again. */
+  #logSkips(skipped: readonly SkippedPath[], manifestRoots: Manifest["roots"]): void {
+    const { log } = this.#options;
+    const failing = new Set<string>();
+    for (const skip of skipped) {
+      const key = `${skip.root}/${skip.path}`;
+      failing.add(key);
+      if (this.#failing.has(key)) continue;
+      const outcome = skip.keptPrevious ? "the snapshot keeps its previous version" : "it is left out of the snapshot";
+      log.warn("backup", `cannot back up ${key}: ${skip.reason}; ${outcome} until it can be read (tried again every run)`, { ...skip });
+    }
+    for (const key of this.#failing) {
+      if (failing.has(key)) continue;
+      const [root, path] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+      if (manifestRoots[root]?.some((entry) => entry.path === path)) log.info("backup", `${key} is backed up again`, { root, path });
+    }
+    this.#failing = failing;
+  }
+
+  /**
+   * The manifest entry for one local entry, uploading its content when R2 lacks it; null when
+   * it was deleted meanwhile, Unreadable when it could not be read. An upload that fails
+   * still fails the whole backup: that is R2's problem, not this file's.
+   */
+  async #entryFor(entry: LocalEntry, work: string, countUpload: () => void): Promise<Entry | Unreadable | null> {
     if (entry.type === "dir") return { path: entry.path, type: "dir", mode: entry.mode };
     if (entry.type === "symlink") return { path: entry.path, type: "symlink", target: entry.target! };
     const known = this.#known.get(entry.abs);
     if (known && known.statKey === entry.statKey && this.#uploaded.has(known.sha256)) {
       return { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode };
     }
+    let content: LocalContent;
     try {
-      const content = await this.#readConsistent(entry, work);
-      const sha256 = content.buffer ? createHash("sha256").update(content.buffer).digest("hex") : await hashFile(content.path!);
-      if (!this.#uploaded.has(sha256)) {
-        await this.#options.bucket.put(this.#keys.object(sha256), content.buffer ?? { path: content.path!, size: content.size });
-        this.#uploaded.add(sha256);
-        countUpload();
-      }
-      this.#known.set(entry.abs, { statKey: entry.statKey, sha256, size: content.size });
-      return { path: entry.path, type: "file", sha256, size: content.size, mode: entry.mode };
+      content = await readLocalFile(entry.abs, { work, expectedPath: entry.real, reader: this.#options.reader, sqliteTimeoutMs: this.#options.sqliteTimeoutMs });
     } catch (error) {
       // Deleted between the scan and the read: it is simply not part of this snapshot.
       if (isGone(error)) return null;
-      throw error;
+      // Not remembered in #known: the next run reads it again.
+      return new Unreadable(errorText(error));
     }
-  }
-
-  /**
-   * The bytes to hash and upload, read once so hash and upload agree even if the file
-   * changes meanwhile: a database through the online backup API, a small file into memory,
-   * a large one copied aside first.
-   */
-  async #readConsistent(entry: LocalEntry, work: string): Promise<{ buffer?: Buffer; path?: string; size: number }> {
-    const aside = join(work, `${Math.random().toString(36).slice(2)}`);
-    if (await isSqliteDatabase(entry.abs)) {
-      await copySqliteDatabase(entry.abs, aside);
-      const buffer = await readFile(aside);
-      return { buffer, size: buffer.length };
+    if (!this.#uploaded.has(content.sha256)) {
+      await this.#options.bucket.put(this.#keys.object(content.sha256), content.buffer ?? { path: content.path!, size: content.size });
+      this.#uploaded.add(content.sha256);
+      countUpload();
     }
-    if (entry.size <= IN_MEMORY_LIMIT) {
-      const buffer = await readFile(entry.abs);
-      return { buffer, size: buffer.length };
-    }
-    await copyFile(entry.abs, aside);
-    return { path: aside, size: (await stat(aside)).size };
+    this.#known.set(entry.abs, { statKey: entry.statKey, sha256: content.sha256, size: content.size });
+    return { path: entry.path, type: "file", sha256: content.sha256, size: content.size, mode: entry.mode };
   }
 
   /**
@@ -220,8 +291,26 @@ export class Backup {
   }
 }
 
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+/**
+ * The previous snapshot's entries at or below a path that could not be examined this run
+ * (all of them for the root itself, ""), except those the scan found anyway (the folder's own entry).
+ */
+function carriedForward(previous: ReadonlyMap<string, Entry>, path: string, found: readonly Entry[]): Entry[] {
+  const present = new Set(found.map((entry) => entry.path));
+  return [...previous.values()].filter((entry) => !present.has(entry.path) && (path === "" || entry.path === path || entry.path.startsWith(`${path}/`)));
+}
+
+/** The scan's order: folder by folder, names sorted, so a folder comes right before what it holds. */
+function byWalkOrder(a: Entry, b: Entry): number {
+  const [x, y] = [a.path.split("/"), b.path.split("/")];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return x.length - y.length;
+}
+
+/** Why a local file could not be read this run. */
+class Unreadable {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
 }

@@ -190,7 +190,14 @@ describe("shutdown", { timeout: 60_000 }, () => {
       line.stall();
       expect(await s.stop()).toEqual({ code: 1, signal: null });
       expect(s.logs).toContainEqual(
-        expect.objectContaining({ level: "error", phase: "shutdown", msg: expect.stringMatching(/^final backup did not finish within 1 s \(MOLTLAB_FINAL_BACKUP_TIMEOUT\): changes made since the (restore|backup of .*) are not in R2$/) }),
+        expect.objectContaining({
+          level: "error",
+          phase: "shutdown",
+          msg: expect.stringMatching(/^final backup did not finish within 1 s \(MOLTLAB_FINAL_BACKUP_TIMEOUT\): changes made since the (restore|backup of .*) are not in R2$/),
+          // What is missing is named: the fake gateway's files, never backed up.
+          notInR2: expect.arrayContaining(["workspace/AGENTS.md"]),
+          notInR2Count: expect.any(Number),
+        }),
       );
     } finally {
       await line.close();

@@ -72,7 +72,9 @@ async function main(): Promise<number> {
   };
 
   const bucket = settings.r2 ? new Bucket(settings.r2, log, settings.r2Attempts) : null;
-  const backup = bucket ? new Backup({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, maxFileBytes: settings.maxFileBytes, keep: settings.backupKeep }) : null;
+  // With a gateway user, the backup takes only what that user could read itself (see local-read.ts).
+  const reader = settings.gatewayUser ? { uid: settings.gatewayUser.uid, gids: [settings.gatewayUser.gid] } : undefined;
+  const backup = bucket ? new Backup({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, maxFileBytes: settings.maxFileBytes, keep: settings.backupKeep, ...(reader ? { reader } : {}) }) : null;
   let restored = false;
   const childExtra = {
     HOME: settings.home,
@@ -168,6 +170,7 @@ async function main(): Promise<number> {
   if (backup) {
     loop = startBackupLoop({
       dirs: settings.roots.map((root) => root.dir),
+      roots: settings.roots,
       intervalMs: settings.backupIntervalMs,
       rescanMs: settings.backupRescanMs,
       run: (reason) => backup.run(reason),
@@ -212,9 +215,11 @@ async function finalBackup(backup: Backup | null, log: Logger, timeoutMs: number
   if (result === null) {
     const last = backup.lastResult;
     const since = last?.ok ? `the backup of ${last.at}` : "the restore";
+    const unsaved = await backup.unsaved().catch(() => null);
     log.error("shutdown", `final backup did not finish within ${Math.round(timeoutMs / 1000)} s (MOLTLAB_FINAL_BACKUP_TIMEOUT): changes made since ${since} are not in R2`, {
       waitedMs: Date.now() - started,
       lastBackup: last ? { id: last.id, at: last.at, ok: last.ok } : null,
+      ...(unsaved ? { notInR2: unsaved.paths, notInR2Count: unsaved.count } : {}),
     });
     return { ok: false, id: last?.id ?? null, changed: false, reason: "shutdown", at: new Date().toISOString(), durationMs: Date.now() - started, error: "timed out" };
   }

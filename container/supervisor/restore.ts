@@ -187,7 +187,8 @@ async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, op
   await prepareRootFolder(root, roots, owner);
   const nested = roots.filter((other) => isInside(other.dir, root.dir)).map((other) => other.dir);
   const wanted = new Set(entries.map((entry) => entry.path));
-  const local = await scanRoot(root.dir, nested, Number.MAX_SAFE_INTEGER);
+  // The same exclusions as the backup: OpenClaw's runtime files are neither restored nor deleted.
+  const local = await scanRoot(root.dir, nested, Number.MAX_SAFE_INTEGER, { rootName: root.name });
   for (const entry of [...local.entries].reverse()) {
     if (wanted.has(entry.path)) continue;
     if (entry.type === "dir") await rmdir(entry.abs).catch(() => undefined); // kept if it still holds excluded files

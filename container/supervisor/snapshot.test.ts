@@ -5,16 +5,18 @@
  */
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import { Backup } from "./backup.ts";
+import { Backup, type BackupOptions } from "./backup.ts";
+import { isIgnoredEvent } from "./backup-loop.ts";
 import type { BackupRoot, R2Settings } from "./env.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { restore, RestoreError, type RestoreOptions } from "./restore.ts";
-import { MANIFEST_FORMAT, SnapshotKeys, type DirEntry, type LinkEntry } from "./snapshot.ts";
+import { copySqliteDatabase, isSqliteDatabase } from "./sqlite-copy.ts";
+import { MANIFEST_FORMAT, parseManifest, SnapshotKeys, type DirEntry, type LinkEntry, type Manifest } from "./snapshot.ts";
 import { Bucket } from "./storage.ts";
 import { freePort, removeDirs, tcpSwitch, tempDir, type LogLine } from "./testing/harness.ts";
 
@@ -44,7 +46,7 @@ interface Setup {
 }
 
 /** A home with moltworker's three roots, a bucket under a prefix of its own, and a Backup. */
-async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settings>): Promise<Setup> {
+async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settings>, backupOptions: Partial<BackupOptions> = {}): Promise<Setup> {
   const home = await tempDir("snap");
   dirs.push(home);
   const state = join(home, ".openclaw");
@@ -57,7 +59,7 @@ async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settin
   const log = createLogger({ secrets: [r2.secretAccessKey], write: (line) => logs.push(JSON.parse(line)), minLevel: "debug" });
   const settings: R2Settings = { endpoint: r2.endpoint, bucket: r2.bucket, accessKeyId: r2.accessKeyId, secretAccessKey: r2.secretAccessKey, prefix, ...r2Settings };
   const bucket = new Bucket(settings, log, 2);
-  const backup = new Backup({ roots, bucket, log, stagingDir: join(home, ".cache"), maxFileBytes: 64 * 1024 * 1024, keep: 20 });
+  const backup = new Backup({ roots, bucket, log, stagingDir: join(home, ".cache"), maxFileBytes: 64 * 1024 * 1024, keep: 20, ...backupOptions });
   return { home, roots, bucket, logs, log, backup, prefix };
 }
 
@@ -90,6 +92,34 @@ async function tree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** The manifest of a snapshot, as restore would read it. */
+async function manifestOf(from: Setup, id: string): Promise<Manifest> {
+  return parseManifest(await from.bucket.getText(new SnapshotKeys(from.prefix).snapshot(id)), id);
+}
+
+/** The paths a snapshot holds for one root. */
+async function pathsIn(from: Setup, id: string, root: string): Promise<string[]> {
+  return ((await manifestOf(from, id)).roots[root] ?? []).map((entry) => entry.path);
+}
+
+/** A table `t (x)` with `rows` rows; WAL mode with checkpoints off keeps them in the -wal only. */
+function createDatabase(path: string, rows: number, mode: "wal" | "delete"): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec(mode === "wal" ? "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0" : "PRAGMA journal_mode = DELETE");
+  db.exec("CREATE TABLE t (x INTEGER)");
+  for (let i = 1; i <= rows; i++) db.prepare("INSERT INTO t (x) VALUES (?)").run(i);
+  return db;
+}
+
+function rowCount(path: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM t").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 async function put(key: string, body: string | Buffer): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: body }));
 }
@@ -104,8 +134,8 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     await write(join(state, "credentials", "blob.bin"), Buffer.from(Array.from({ length: 70000 }, (_, i) => (i * 31) % 256)));
     await write(join(state, "workspace", "repo", ".git", "HEAD"), "ref: refs/heads/main\n");
     await mkdir(join(state, "workspace", "repo", ".git", "refs", "heads"), { recursive: true });
-    await write(join(state, "workspace", "node_modules", "x", "index.js"), "excluded");
-    await write(join(state, "gateway.lock"), "excluded");
+    await write(join(state, "workspace", "node_modules", "x", "index.js"), "the workspace's dependencies are data too");
+    await write(join(state, "tmp", "openclaw-0", "gateway.0123abcd.lock"), "excluded: OpenClaw's gateway lock");
     await symlink("MEMORY.md", join(state, "workspace", "memory-link"));
 
     const dbPath = join(state, "agents", "main", "agent", "openclaw-agent.sqlite");
@@ -127,8 +157,7 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     const restoredState = target.roots[0]!.dir;
     const expected = await tree(state);
     delete expected["agents/main/agent/openclaw-agent.sqlite"];
-    delete expected["workspace/node_modules/x/index.js"];
-    delete expected["gateway.lock"];
+    delete expected["tmp/openclaw-0/gateway.0123abcd.lock"];
     const got = await tree(restoredState);
     const restoredDb = got["agents/main/agent/openclaw-agent.sqlite"];
     delete got["agents/main/agent/openclaw-agent.sqlite"];
@@ -212,6 +241,239 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     expect((await a.bucket.list(keys.snapshotsPrefix)).map((object) => keys.idOf(object.key))).toEqual([last.id]);
     const afterPrune = await restoreInto(a);
     expect(await readFile(join(afterPrune.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
+  });
+});
+
+describe("what is backed up", { timeout: 30_000 }, () => {
+  /** User files that merely look like runtime litter: all of them are data. */
+  const userFiles = [
+    "repo/Cargo.lock",
+    "repo/yarn.lock",
+    "repo/poetry.lock",
+    "repo/flake.lock",
+    "repo/uv.lock",
+    "repo/.git/logs/HEAD",
+    "repo/.git/logs/refs/stash",
+    "tmp/scratch.txt",
+    "logs/app.txt",
+    "notes.log",
+    "build.tmp",
+    "server.pid",
+    "app/node_modules/left-pad/index.js",
+  ];
+  /** OpenClaw's own runtime files in its state dir (see scan.ts for where each comes from). */
+  const openclawRuntime = [
+    "tmp/openclaw-0/gateway.0123abcd.lock",
+    "tmp/openclaw-0/gateway.state.lock",
+    "logs/commands.log",
+    "openclaw.json.lock",
+    "npm/projects/openclaw-plugin-x/node_modules/openclaw-plugin-x/index.js",
+    "extensions/my-plugin/node_modules/dep/index.js",
+    "agents/main/agent/tmp/upload.bin",
+  ];
+  /** Next to those, in the state dir, and kept. */
+  const openclawData = [
+    "openclaw.json",
+    "npm/projects/openclaw-plugin-x/package.json",
+    "extensions/my-plugin/index.js",
+    "browser/openclaw/user-data/Default/Preferences",
+    "agents/main/agent/models.json",
+    "workspace-coding/Cargo.lock",
+    "workspace-coding/tmp/keep.txt",
+  ];
+
+  it("keeps user files named like lock files, logs and temp files; leaves out only OpenClaw's own runtime files", async () => {
+    const a = await setup();
+    const [state, ws] = [a.roots[0]!.dir, a.roots[1]!.dir];
+    for (const path of userFiles) await write(join(ws, path), `user file ${path}\n`);
+    for (const path of [...openclawRuntime, ...openclawData]) await write(join(state, path), `openclaw file ${path}\n`);
+    await mkdir(join(state, "browser", "openclaw", "user-data"), { recursive: true });
+    await symlink("buildhost-4242", join(state, "browser", "openclaw", "user-data", "SingletonLock"));
+    await symlink("/tmp/.org.chromium.Chromium.x/SingletonCookie", join(state, "browser", "openclaw", "user-data", "SingletonCookie"));
+
+    const result = await a.backup.run("test");
+    expect(result).toMatchObject({ ok: true, changed: true });
+    const { target } = await restoreInto(a);
+    const restoredWs = await tree(target.roots[1]!.dir);
+    expect(Object.keys(restoredWs).sort()).toEqual([...userFiles].sort());
+    expect(restoredWs).toEqual(await tree(ws));
+    const restoredState = Object.keys(await tree(target.roots[0]!.dir)).filter((path) => !path.startsWith("workspace/"));
+    expect(restoredState.sort()).toEqual([...openclawData].sort());
+    expect(await pathsIn(a, result.id!, "openclaw")).not.toContain("browser/openclaw/user-data/SingletonLock");
+    expect(await pathsIn(a, result.id!, "openclaw")).not.toContain("browser/openclaw/user-data/SingletonCookie");
+  });
+
+  it("the watcher ignores exactly what the scan leaves out", () => {
+    const [openclaw, workspace] = [{ name: "openclaw", dir: "/s" }, { name: "workspace", dir: "/s/workspace" }];
+    for (const path of [...openclawRuntime, "browser/openclaw/user-data/SingletonLock", "tmp/openclaw-0", "openclaw.json.moltlab-tmp"]) {
+      expect(isIgnoredEvent(openclaw, path), path).toBe(true);
+    }
+    for (const path of openclawData) expect(isIgnoredEvent(openclaw, path), path).toBe(false);
+    for (const path of userFiles) expect(isIgnoredEvent(workspace, path), path).toBe(false);
+    expect(isIgnoredEvent(workspace, "notes.md.moltlab-tmp")).toBe(true);
+  });
+});
+
+/** The SQLite header and then garbage: opens, but every read fails with "file is not a database". */
+const CORRUPT_DATABASE = Buffer.concat([Buffer.from("SQLite format 3\0", "latin1"), Buffer.alloc(4080, 0xff)]);
+
+describe("files that cannot be read", { timeout: 30_000 }, () => {
+  const warnings = (from: Setup, path: string) => from.logs.filter((line) => line.level === "warn" && line.path === path);
+
+  it("do not stall the backup: skipped, reported, their previous version kept, retried until they can be read", async () => {
+    const a = await setup(undefined, undefined, { sqliteTimeoutMs: 50 });
+    const [state, ws] = [a.roots[0]!.dir, a.roots[1]!.dir];
+    await write(join(ws, "MEMORY.md"), "v1");
+    await write(join(ws, "broken.sqlite"), CORRUPT_DATABASE);
+    const dbPath = join(state, "agents", "main", "agent", "openclaw-agent.sqlite");
+    await mkdir(join(dbPath, ".."), { recursive: true });
+    createDatabase(dbPath, 1, "delete").close();
+
+    // A file never backed up that cannot be read: left out, reported, the rest is a snapshot.
+    const first = await a.backup.run("test");
+    expect(first).toMatchObject({ ok: true, changed: true, skippedCount: 1 });
+    expect(first.skipped).toEqual([{ root: "workspace", path: "broken.sqlite", keptPrevious: false, reason: expect.stringMatching(/not a database/) }]);
+    expect(await pathsIn(a, first.id!, "workspace")).not.toContain("broken.sqlite");
+    expect(await pathsIn(a, first.id!, "openclaw")).toContain("agents/main/agent/openclaw-agent.sqlite");
+
+    // The database changes, then another connection holds an exclusive lock longer than the copy waits.
+    const writer = new DatabaseSync(dbPath);
+    writer.prepare("INSERT INTO t (x) VALUES (2)").run();
+    writer.exec("BEGIN EXCLUSIVE");
+    try {
+      await write(join(ws, "MEMORY.md"), "v2");
+      const second = await a.backup.run("test");
+      expect(second).toMatchObject({ ok: true, changed: true, skippedCount: 2 });
+      expect(second.skipped).toEqual([
+        { root: "openclaw", path: "agents/main/agent/openclaw-agent.sqlite", keptPrevious: true, reason: expect.stringMatching(/locked by another connection for longer than 50 ms/) },
+        { root: "workspace", path: "broken.sqlite", keptPrevious: false, reason: expect.stringMatching(/not a database/) },
+      ]);
+      const previousEntry = (await manifestOf(a, first.id!)).roots.openclaw!.find((entry) => entry.path === "agents/main/agent/openclaw-agent.sqlite");
+      expect((await manifestOf(a, second.id!)).roots.openclaw).toContainEqual(previousEntry);
+      const { target } = await restoreInto(a);
+      expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("v2");
+      expect(rowCount(join(target.roots[0]!.dir, "agents", "main", "agent", "openclaw-agent.sqlite"))).toBe(1);
+
+      // Still failing: one warning per path, when it started failing, not one per run.
+      expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: false, skippedCount: 2 });
+      expect(warnings(a, "broken.sqlite")).toHaveLength(1);
+      expect(warnings(a, "agents/main/agent/openclaw-agent.sqlite")).toHaveLength(1);
+      expect(warnings(a, "agents/main/agent/openclaw-agent.sqlite")[0]).toMatchObject({ root: "openclaw", keptPrevious: true, msg: expect.stringContaining("keeps its previous version") });
+    } finally {
+      writer.exec("COMMIT");
+      writer.close();
+    }
+
+    // The lock is gone: the next run backs the database up again, and says so.
+    const fourth = await a.backup.run("test");
+    expect(fourth).toMatchObject({ ok: true, changed: true, skippedCount: 1 });
+    expect(a.logs).toContainEqual(expect.objectContaining({ level: "info", path: "agents/main/agent/openclaw-agent.sqlite", msg: expect.stringContaining("backed up again") }));
+    const { target } = await restoreInto(a);
+    expect(rowCount(join(target.roots[0]!.dir, "agents", "main", "agent", "openclaw-agent.sqlite"))).toBe(2);
+  });
+
+  it("with a reader (the gateway user), include nothing that user could not read itself; the previous versions stay", async () => {
+    const agent = { uid: 4242, gids: [4242] };
+    const a = await setup(undefined, undefined, { reader: agent });
+    const ws = a.roots[1]!.dir;
+    await write(join(ws, "MEMORY.md"), "v1");
+    await write(join(ws, "secret.txt"), "readable at first");
+    await write(join(ws, "private", "diary.md"), "readable at first");
+    await write(join(ws, "own.txt"), "the agent's own file, mode 000");
+    await chown(join(ws, "own.txt"), agent.uid, agent.gids[0]!);
+    await chmod(join(ws, "own.txt"), 0o000);
+    const first = await a.backup.run("test");
+    expect(first).toMatchObject({ ok: true, changed: true, skippedCount: 0, skipped: [] });
+
+    // Now root-only: a file (changed too) and a folder; and a new root-only file.
+    await write(join(ws, "MEMORY.md"), "v2");
+    await write(join(ws, "secret.txt"), "root's new secret");
+    await chmod(join(ws, "secret.txt"), 0o600);
+    await chmod(join(ws, "private"), 0o700);
+    await write(join(ws, "new-secret.txt"), "never readable");
+    await chmod(join(ws, "new-secret.txt"), 0o600);
+    const second = await a.backup.run("test");
+    expect(second).toMatchObject({ ok: true, changed: true, skippedCount: 3 });
+    expect(second.skipped).toEqual([
+      { root: "workspace", path: "new-secret.txt", keptPrevious: false, reason: expect.stringMatching(/uid 4242.*mode 0600/) },
+      { root: "workspace", path: "private", keptPrevious: true, reason: expect.stringMatching(/uid 4242.*mode 0700/) },
+      { root: "workspace", path: "secret.txt", keptPrevious: true, reason: expect.stringMatching(/uid 4242.*mode 0600/) },
+    ]);
+    const { target } = await restoreInto(a);
+    const restored = target.roots[1]!.dir;
+    expect(await readFile(join(restored, "MEMORY.md"), "utf8")).toBe("v2");
+    expect(await readFile(join(restored, "secret.txt"), "utf8")).toBe("readable at first");
+    expect(await readFile(join(restored, "private", "diary.md"), "utf8")).toBe("readable at first");
+    expect(await readFile(join(restored, "own.txt"), "utf8")).toBe("the agent's own file, mode 000");
+    expect(await lstat(join(restored, "new-secret.txt")).catch(() => null)).toBeNull();
+
+    // Readable again: backed up again, with the current content.
+    await chmod(join(ws, "secret.txt"), 0o644);
+    await chmod(join(ws, "private"), 0o755);
+    await rm(join(ws, "new-secret.txt"));
+    expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true, skippedCount: 0 });
+    const again = await restoreInto(a);
+    expect(await readFile(join(again.target.roots[1]!.dir, "secret.txt"), "utf8")).toBe("root's new secret");
+  });
+
+  it("are reported up to a bound, with the total", async () => {
+    const a = await setup();
+    for (let i = 0; i < 60; i++) await write(join(a.roots[1]!.dir, `broken-${String(i).padStart(2, "0")}.sqlite`), CORRUPT_DATABASE);
+    await write(join(a.roots[1]!.dir, "MEMORY.md"), "fine");
+    const result = await a.backup.run("test");
+    expect(result).toMatchObject({ ok: true, changed: true, skippedCount: 60 });
+    expect(result.skipped).toHaveLength(50);
+    expect(result.skipped![0]).toMatchObject({ path: "broken-00.sqlite" });
+    expect(await pathsIn(a, result.id!, "workspace")).toEqual(["MEMORY.md"]);
+  });
+});
+
+describe("SQLite", { timeout: 30_000 }, () => {
+  it("recognises a database by its header whatever its name: a WAL-mode `History` round-trips with rows only in its WAL", async () => {
+    const a = await setup();
+    const profile = join(a.roots[0]!.dir, "browser", "openclaw", "user-data", "Default");
+    await mkdir(profile, { recursive: true });
+    const history = join(profile, "History");
+    const db = createDatabase(history, 30, "wal");
+    try {
+      expect((await stat(`${history}-wal`)).size).toBeGreaterThan(0);
+      expect(await isSqliteDatabase(history)).toBe(true);
+      const result = await a.backup.run("test");
+      expect(result).toMatchObject({ ok: true, changed: true });
+      const paths = await pathsIn(a, result.id!, "openclaw");
+      expect(paths).toContain("browser/openclaw/user-data/Default/History");
+      expect(paths.filter((path) => /History-(wal|shm)$/.test(path))).toEqual([]);
+    } finally {
+      db.close();
+    }
+    const { target } = await restoreInto(a);
+    expect(rowCount(join(target.roots[0]!.dir, "browser", "openclaw", "user-data", "Default", "History"))).toBe(30);
+  });
+
+  it("keeps -journal/-wal/-shm files whose base file is not a database: `notes` and `notes-journal` both round-trip", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    await write(join(ws, "notes"), "plain notes\n");
+    await write(join(ws, "notes-journal"), "my journal, not SQLite's\n");
+    await write(join(ws, "data.db"), "not a database either\n");
+    await write(join(ws, "data.db-wal"), "a file that only looks like a sidecar\n");
+    expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
+    const { target } = await restoreInto(a);
+    expect(await tree(target.roots[1]!.dir)).toEqual(await tree(ws));
+  });
+
+  it("never creates a database: one deleted between the scan and the copy stays deleted", async () => {
+    const a = await setup();
+    const path = join(a.roots[1]!.dir, "gone.sqlite");
+    await mkdir(a.roots[1]!.dir, { recursive: true });
+    createDatabase(path, 3, "wal").close();
+    expect(await isSqliteDatabase(path)).toBe(true);
+    await rm(path);
+    const copy = join(a.home, "copy.sqlite");
+    const attempt = copySqliteDatabase(path, copy);
+    await expect(attempt).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await readdir(a.roots[1]!.dir)).toEqual([]);
+    expect(await lstat(copy).catch(() => null)).toBeNull();
   });
 });
 

@@ -53,9 +53,18 @@ async function loadState() {
   body.replaceChildren(...Object.entries(state.phases || {}).map(([name, phase]) => row([name, seconds(phase.durationMs), phase.ok == null ? "…" : phase.ok ? "yes" : "no"])));
 }
 
+// Files the last backup could not read (the supervisor's lastBackup.skipped): the first few, then a count.
+function skippedText(lastBackup) {
+  const count = lastBackup?.skippedCount || 0;
+  if (!count) return "";
+  const shown = (lastBackup.skipped || []).slice(0, 3).map((skip) => `${skip.root}/${skip.path}${skip.keptPrevious ? " (previous version kept)" : ""}`);
+  const more = count > shown.length ? `, and ${count - shown.length} more` : "";
+  return ` Not backed up because they could not be read: ${shown.join(", ")}${more}.`;
+}
+
 async function loadStorage() {
   const storage = await api("GET", "storage");
-  $("storage").textContent = `${storage.message} Bucket: ${storage.bucket}. Last backup: ${storage.lastSync || "—"}.`;
+  $("storage").textContent = `${storage.message} Bucket: ${storage.bucket}. Last backup: ${storage.lastSync || "—"}.${skippedText(storage.lastBackup)}`;
   $("backup").disabled = !storage.configured;
 }
 
