@@ -1,5 +1,5 @@
-import { removeLabelled } from "./docker.ts";
-import { LABEL_MANAGED } from "./labels.ts";
+import { removeLabelled } from "../core/docker.ts";
+import { LABEL_MANAGED } from "../core/labels.ts";
 
 /** Removes everything moltlab labelled: containers, networks, volumes, and with --images its images too. */
 export async function clean(args: readonly string[]): Promise<void> {

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
-import { UserError } from "./errors.ts";
+import { UserError } from "../core/errors.ts";
 import { parseEmulateArgs } from "./emulate.ts";
-import { ROOT } from "./host.ts";
+import { ROOT } from "../core/host.ts";
 
 const children: ChildProcess[] = [];
 afterEach(() => {

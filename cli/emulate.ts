@@ -3,7 +3,7 @@ import { startAccess } from "../emulators/access/index.ts";
 import { startAiGateway } from "../emulators/ai-gateway/index.ts";
 import { startR2 } from "../emulators/r2/index.ts";
 import type { ServeOptions } from "../emulators/shared/serve.ts";
-import { UserError } from "./errors.ts";
+import { UserError } from "../core/errors.ts";
 
 interface Running {
   url: string;
@@ -43,7 +43,7 @@ const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
   },
   containers: async (options) => {
     // Loaded on demand: it brings dockerode, which no other command needs.
-    const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../emulators/containers/index.ts");
+    const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../platform/index.ts");
     const platform = await startContainersPlatform(options);
     const { removed, kept } = platform.leftovers;
     return {

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./host.ts";
+import { ROOT } from "../core/host.ts";
 
 const CLI = join(ROOT, "bin/moltlab.mjs");
 

@@ -1,12 +1,12 @@
 import { image } from "../container/build/index.ts";
 import { clean } from "./clean.ts";
-import { composeService } from "./compose-service.ts";
+import { composeService } from "../stack/compose-service.ts";
 import { dev } from "./dev.ts";
 import { emulate } from "./emulate.ts";
-import { formatError } from "./errors.ts";
-import { setup } from "./setup/index.ts";
+import { formatError } from "../core/errors.ts";
+import { setup } from "../setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
-import { StepFailed } from "./ui.ts";
+import { StepFailed } from "../core/ui.ts";
 
 const USAGE = `usage: moltlab <command> [options]
 
@@ -43,7 +43,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   dev,
   clean,
   // Loaded on demand: verify brings yaml and the model SDKs (devDependencies), which no other command needs.
-  verify: async (args) => (await import("./verify/index.ts")).verify(args),
+  verify: async (args) => (await import("../verify/index.ts")).verify(args),
   "compose-service": composeService,
 };
 

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_PROJECTS, TEST_PROJECTS } from "../vitest.workspace.ts";
-import { ROOT } from "./host.ts";
-import { setup } from "./setup/index.ts";
-import { formatSeconds, StepFailed, StepRunner } from "./ui.ts";
+import { ROOT } from "../core/host.ts";
+import { setup } from "../setup/index.ts";
+import { formatSeconds, StepFailed, StepRunner } from "../core/ui.ts";
 
 export interface Counts {
   passed: number;

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../cli/exec.ts";
-import type { Arch } from "../../cli/host.ts";
+import { run } from "../../core/exec.ts";
+import type { Arch } from "../../core/host.ts";
 import { resolvedProbe, type Tool, type ToolsFile, type ToolStatus } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { downloadDebs } from "../../cli/debian-download.ts";
-import { lastLines, tryRun } from "../../cli/exec.ts";
-import type { Arch } from "../../cli/host.ts";
+import { downloadDebs } from "../../core/debian-download.ts";
+import { lastLines, tryRun } from "../../core/exec.ts";
+import type { Arch } from "../../core/host.ts";
 import type { DebTool } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
 

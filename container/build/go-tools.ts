@@ -1,13 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import type { UserError } from "../../cli/errors.ts";
-import { lastLines, tryRun } from "../../cli/exec.ts";
-import { goCacheEnv, goMissingError as goMissing } from "../../cli/go.ts";
-import { hostArch, type Arch } from "../../cli/host.ts";
+import type { UserError } from "../../core/errors.ts";
+import { lastLines, tryRun } from "../../core/exec.ts";
+import { goCacheEnv, goMissingError as goMissing } from "../../core/go.ts";
+import { hostArch, type Arch } from "../../core/host.ts";
 import type { GoTool } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
 
-export { goVersion } from "../../cli/go.ts";
+export { goVersion } from "../../core/go.ts";
 
 export function goMissingError(): UserError {
   return goMissing("the image's Go tools (ghq, gwq, mcp-grafana) are cross-compiled on this machine, never under QEMU", "npm run image");

@@ -7,15 +7,15 @@
  */
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { inspectImage, probeEngine } from "../../cli/docker.ts";
-import { UserError } from "../../cli/errors.ts";
-import { tryRun } from "../../cli/exec.ts";
-import { ARCHES, cacheDir, hostArch, ROOT, type Arch } from "../../cli/host.ts";
-import { LABEL_RECIPE, moltlabLabels } from "../../cli/labels.ts";
-import { baseImageTag, checkFreeSpace, imageState, recipeDigest } from "../../cli/setup/base-images.ts";
-import { formatSeconds, StepRunner, type StepContext, type StepOutcome } from "../../cli/ui.ts";
+import { inspectImage, probeEngine } from "../../core/docker.ts";
+import { UserError } from "../../core/errors.ts";
+import { tryRun } from "../../core/exec.ts";
+import { ARCHES, cacheDir, hostArch, ROOT, type Arch } from "../../core/host.ts";
+import { LABEL_RECIPE, moltlabLabels } from "../../core/labels.ts";
+import { baseImageTag, checkFreeSpace, imageState, recipeDigest } from "../../setup/base-images.ts";
+import { formatSeconds, StepRunner, type StepContext, type StepOutcome } from "../../core/ui.ts";
 import { BASE_APT_PACKAGES, DEFAULT_OPENCLAW_VERSION, toolsFor, type NpmTool, type Tool } from "../tools/manifest.ts";
-import { buildxBuild } from "../../cli/buildx.ts";
+import { buildxBuild } from "../../core/buildx.ts";
 import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
 import { fetchDebFile } from "./debian-package.ts";
 import { buildGoTool, goMissingError, goVersion } from "./go-tools.ts";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { UserError } from "../../cli/errors.ts";
-import { run, tryRun } from "../../cli/exec.ts";
-import type { Arch } from "../../cli/host.ts";
+import { UserError } from "../../core/errors.ts";
+import { run, tryRun } from "../../core/exec.ts";
+import type { Arch } from "../../core/host.ts";
 import { NPM_CPU, type NpmTool } from "../tools/manifest.ts";
 
 /** Node and npm as the staging runs them. */

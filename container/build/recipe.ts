@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Arch } from "../../cli/host.ts";
+import type { Arch } from "../../core/host.ts";
 import { BASE_APT_PACKAGES, type Tool } from "../tools/manifest.ts";
 
 /** Bump when the build pipeline changes what it puts into an image for the same inputs. */

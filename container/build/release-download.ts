@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { lastLines, tryRun } from "../../cli/exec.ts";
-import type { Arch } from "../../cli/host.ts";
+import { lastLines, tryRun } from "../../core/exec.ts";
+import type { Arch } from "../../core/host.ts";
 import type { StaticReleaseTool } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
 

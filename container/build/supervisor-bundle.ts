@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
-import { ROOT } from "../../cli/host.ts";
+import { ROOT } from "../../core/host.ts";
 
 /** The real supervisor's entry, owned by container/supervisor/; picked up as soon as it exists. */
 export const SUPERVISOR_ENTRY = join(ROOT, "container/supervisor/main.ts");

@@ -16,7 +16,7 @@ import { lchown, lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Env, GATEWAY_BINDS, type GatewayBind } from "./env.ts";
 import type { GatewayUser } from "./gateway-user.ts";
-import { parseJson5 } from "./json5.ts";
+import { parseJson5 } from "../../core/json5.ts";
 
 type Json = Record<string, unknown>;
 

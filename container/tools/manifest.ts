@@ -9,7 +9,7 @@
  * installed on the host with `--cpu/--os/--libc` for the target, Go modules are
  * cross-compiled on the host, release binaries and .debs are unpacked on the host.
  */
-import type { Arch } from "../../cli/host.ts";
+import type { Arch } from "../../core/host.ts";
 
 /**
  * A behaviour check: `command` runs through `sh -c` inside the container (as the

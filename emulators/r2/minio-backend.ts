@@ -1,7 +1,7 @@
 import { GenericContainer, Wait } from "testcontainers";
-import { inspectImage } from "../../cli/docker.ts";
-import { UserError } from "../../cli/errors.ts";
-import { moltlabLabels } from "../../cli/labels.ts";
+import { inspectImage } from "../../core/docker.ts";
+import { UserError } from "../../core/errors.ts";
+import { moltlabLabels } from "../../core/labels.ts";
 import { R2_REGION, s3ClientConfig } from "./clients.ts";
 import { urlHost } from "../shared/serve.ts";
 import type { BackendServer, BackendSettings } from "./settings.ts";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { inspect, promisify } from "node:util";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
-import { UserError } from "../../cli/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { MINIFLARE_S3_PREFIX, r2BackendFromEnv, startR2, type StartedR2 } from "./index.ts";
 
 const started: StartedR2[] = [];

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { UserError } from "../../cli/errors.ts";
+import { UserError } from "../../core/errors.ts";
 
 export type R2Backend = "miniflare" | "minio" | "wrangler";
 export const R2_BACKENDS: readonly R2Backend[] = ["miniflare", "minio", "wrangler"];

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { GenericContainer } from "testcontainers";
 import { describe, expect, it } from "vitest";
-import { ARCHES, unameMachine } from "../../cli/host.ts";
-import { moltlabLabels } from "../../cli/labels.ts";
+import { ARCHES, unameMachine } from "../../core/host.ts";
+import { moltlabLabels } from "../../core/labels.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/uname");
 

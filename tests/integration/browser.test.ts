@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../cli/host.ts";
-import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
-import { chromiumExecutable } from "../../cli/setup/browser.ts";
-import { StepRunner } from "../../cli/ui.ts";
+import { ROOT } from "../../core/host.ts";
+import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
+import { chromiumExecutable } from "../../setup/browser.ts";
+import { StepRunner } from "../../core/ui.ts";
 import { waitFor } from "../shared/wait.ts";
 
 const MINUTES = 60_000;

@@ -12,11 +12,11 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages } from "../../container/build/index.ts";
 import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
-import { removeSupersededImages } from "../../cli/docker.ts";
-import { run, tryRun } from "../../cli/exec.ts";
-import { StepRunner } from "../../cli/ui.ts";
-import { ROOT } from "../../cli/host.ts";
-import { freePort } from "../../cli/wrangler-dev.ts";
+import { removeSupersededImages } from "../../core/docker.ts";
+import { run, tryRun } from "../../core/exec.ts";
+import { StepRunner } from "../../core/ui.ts";
+import { ROOT } from "../../core/host.ts";
+import { freePort } from "../../core/wrangler-dev.ts";
 import { waitFor } from "../shared/wait.ts";
 import { GatewaySocket } from "./openclaw-ws.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The local Containers platform against the real Docker engine: the probe app
- * (emulators/containers/testing/probe-app.cjs) in moltlab's node base image, started,
+ * (platform/testing/probe-app.cjs) in moltlab's node base image, started,
  * reached, signalled, limited and removed the way a Durable Object would do it.
  */
 import { spawn } from "node:child_process";
@@ -10,14 +10,14 @@ import { createInterface } from "node:readline";
 import { readdirSync, readFileSync } from "node:fs";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../cli/host.ts";
-import { moltlabLabels } from "../../cli/labels.ts";
-import { baseImageTag } from "../../cli/setup/base-images.ts";
+import { ROOT } from "../../core/host.ts";
+import { moltlabLabels } from "../../core/labels.ts";
+import { baseImageTag } from "../../setup/base-images.ts";
 import {
   dockerName, HttpPlatformDriver, LABEL_CONTAINER, LABEL_OWNER, PlatformError, startContainersPlatform,
   type ContainerState, type LifecycleEvent, type LifecycleEventType, type LocalContainers, type StartedContainersPlatform,
-} from "../../emulators/containers/index.ts";
-import { PROBE_PORT, probeSpec } from "../../emulators/containers/testing/probe.ts";
+} from "../../platform/index.ts";
+import { PROBE_PORT, probeSpec } from "../../platform/testing/probe.ts";
 
 const docker = new Docker();
 const run = randomUUID().slice(0, 8);

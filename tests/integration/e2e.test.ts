@@ -12,11 +12,11 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
-import { StepRunner } from "../../cli/ui.ts";
+import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
+import { StepRunner } from "../../core/ui.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
-import { limitsFor } from "../../emulators/containers/index.ts";
-import type { ContainerState } from "../../emulators/containers/types.ts";
+import { limitsFor } from "../../platform/index.ts";
+import type { ContainerState } from "../../platform/client/types.ts";
 import { waitFor } from "../shared/wait.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
 
@@ -100,7 +100,7 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     await new Promise((resolve) => stream.on("end", resolve));
-    const { demuxLogs } = await import("../../emulators/containers/index.ts");
+    const { demuxLogs } = await import("../../platform/index.ts");
     return demuxLogs(Buffer.concat(chunks));
   }
 

@@ -1,7 +1,7 @@
-import { removeLabelled, probeEngine } from "../../cli/docker.ts";
-import { UserError } from "../../cli/errors.ts";
-import { RUN_PID_ENV } from "../../cli/labels.ts";
-import { baseImagesNeedingWork } from "../../cli/setup/base-images.ts";
+import { removeLabelled, probeEngine } from "../../core/docker.ts";
+import { UserError } from "../../core/errors.ts";
+import { RUN_PID_ENV } from "../../core/labels.ts";
+import { baseImagesNeedingWork } from "../../setup/base-images.ts";
 
 /**
  * Runs once per integration (or perf) run: refuses to start on an unready machine

@@ -2,10 +2,10 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages, imageTag } from "../../container/build/index.ts";
 import { DEFAULT_OPENCLAW_VERSION, TOOLS, type ToolsFile } from "../../container/tools/manifest.ts";
-import { inspectImage } from "../../cli/docker.ts";
-import { ARCHES, unameMachine } from "../../cli/host.ts";
-import { LABEL_KIND, moltlabLabels } from "../../cli/labels.ts";
-import { StepRunner } from "../../cli/ui.ts";
+import { inspectImage } from "../../core/docker.ts";
+import { ARCHES, unameMachine } from "../../core/host.ts";
+import { LABEL_KIND, moltlabLabels } from "../../core/labels.ts";
+import { StepRunner } from "../../core/ui.ts";
 
 /**
  * The OpenClaw image per platform: built by `moltlab image` if missing or stale

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../emulators/ai-gateway/index.ts";
-import { hostArch, type Arch } from "../../cli/host.ts";
-import type { InstanceType } from "../../emulators/containers/types.ts";
+import { hostArch, type Arch } from "../../core/host.ts";
+import type { InstanceType } from "../../platform/client/types.ts";
 import {
   bootTimings,
   chatCompletion,

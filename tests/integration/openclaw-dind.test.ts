@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { StartedTestContainer } from "testcontainers";
-import { moltlabLabels } from "../../cli/labels.ts";
+import { moltlabLabels } from "../../core/labels.ts";
 import { INSTANCE_TYPE, ProfiledContainer } from "./openclaw-harness.ts";
-import type { DindFile, DindMode, DindOutcome } from "../../cli/verify/evidence-files.ts";
+import type { DindFile, DindMode, DindOutcome } from "../../verify/evidence-files.ts";
 import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
 import { ensureToolImage } from "./tool-image.ts";
 

@@ -17,12 +17,12 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { ensureImages, imageTag } from "../../container/build/index.ts";
 import type { BackupResult } from "../../container/supervisor/backup.ts";
 import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
-import { type Arch } from "../../cli/host.ts";
-import { moltlabLabels } from "../../cli/labels.ts";
-import { StepRunner } from "../../cli/ui.ts";
+import { type Arch } from "../../core/host.ts";
+import { moltlabLabels } from "../../core/labels.ts";
+import { StepRunner } from "../../core/ui.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY, startAiGateway, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
-import { limitsFor } from "../../emulators/containers/instance-types.ts";
-import type { InstanceType } from "../../emulators/containers/types.ts";
+import { limitsFor } from "../../contract/instance-types.ts";
+import type { InstanceType } from "../../platform/client/types.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 
@@ -45,7 +45,7 @@ export async function ensureOpenclawImage(arch: Arch): Promise<string> {
 
 /**
  * GenericContainer with Cloudflare's run profile applied to its HostConfig: the instance
- * type's memory and CPU (from emulators/containers, not repeated here), no swap, moltlab's
+ * type's memory and CPU (from contract/instance-types.ts, not repeated here), no swap, moltlab's
  * PID limit, not privileged, no added capabilities, no devices (so no /dev/fuse).
  * `privileged` is for the Docker-in-Docker comparison only.
  */

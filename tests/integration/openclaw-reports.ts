@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ROOT } from "../../cli/host.ts";
+import { ROOT } from "../../core/host.ts";
 
 export const REPORTS_DIR = join(ROOT, "reports");
 
@@ -32,7 +32,7 @@ export function excerpt(text: string, max = 160): string {
 
 /**
  * Evidence a test gathers as it goes (timings, outcomes) for `moltlab verify`, written to
- * reports/<name>.json and .md (shapes in cli/verify/evidence-files.ts). Values are set where
+ * reports/<name>.json and .md (shapes in verify/evidence-files.ts). Values are set where
  * they are measured, before the assertions on them, so a failing test still leaves what it
  * saw; `passed(step)` goes last in a test, so it is recorded only when every assertion held.
  */

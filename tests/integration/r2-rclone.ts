@@ -1,6 +1,6 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
-import { hostArch } from "../../cli/host.ts";
-import { moltlabLabels } from "../../cli/labels.ts";
+import { hostArch } from "../../core/host.ts";
+import { moltlabLabels } from "../../core/labels.ts";
 import { ensureToolImage } from "./tool-image.ts";
 
 /** Host platform only: rclone is a client here, and emulation would only slow it down. */

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { docker } from "../../cli/docker.ts";
-import { hostArch, ROOT } from "../../cli/host.ts";
-import { baseImagesNeedingWork, baseImageTag } from "../../cli/setup/base-images.ts";
+import { docker } from "../../core/docker.ts";
+import { hostArch, ROOT } from "../../core/host.ts";
+import { baseImagesNeedingWork, baseImageTag } from "../../setup/base-images.ts";
 
 function setup() {
   const result = spawnSync(process.execPath, [join(ROOT, "bin/moltlab.mjs"), "setup"], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });

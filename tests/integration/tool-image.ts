@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GenericContainer } from "testcontainers";
-import { inspectImage } from "../../cli/docker.ts";
-import { hostArch } from "../../cli/host.ts";
-import { LABEL_RECIPE } from "../../cli/labels.ts";
+import { inspectImage } from "../../core/docker.ts";
+import { hostArch } from "../../core/host.ts";
+import { LABEL_RECIPE } from "../../core/labels.ts";
 
 /**
  * A test tool image for the host platform, `moltlab-tools/<name>:<arch>`, built from

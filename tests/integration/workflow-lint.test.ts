@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tryRun } from "../../cli/exec.ts";
-import { ROOT } from "../../cli/host.ts";
-import { actionlintPath } from "../../cli/setup/actionlint.ts";
+import { tryRun } from "../../core/exec.ts";
+import { ROOT } from "../../core/host.ts";
+import { actionlintPath } from "../../setup/actionlint.ts";
 import { splitArgs } from "../../cli/test.ts";
 import { TEST_PROJECTS } from "../../vitest.workspace.ts";
 

@@ -17,7 +17,7 @@ import { restore } from "../../container/supervisor/restore.ts";
 import { Bucket } from "../../container/supervisor/storage.ts";
 import { killAll, startSupervisor, supervisorEnv, tempDir } from "../../container/supervisor/testing/harness.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import type { BenchRow } from "../../cli/report/bench-results.ts";
+import type { BenchRow } from "../../verify/bench-results.ts";
 import { median, recordFigure, row } from "./report.ts";
 import { benchBackupSizes, benchRuns } from "./settings.ts";
 import { MB, SHAPES, writeWorkload, type Workload } from "./workload.ts";

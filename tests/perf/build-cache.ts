@@ -3,8 +3,8 @@
  * (a --no-cache build writes new records, ~1.7 GB per arch here, that nothing reuses) and
  * leave everyone else's cache alone.
  */
-import { docker } from "../../cli/docker.ts";
-import { tryRun } from "../../cli/exec.ts";
+import { docker } from "../../core/docker.ts";
+import { tryRun } from "../../core/exec.ts";
 
 export interface CacheRecord {
   id: string;

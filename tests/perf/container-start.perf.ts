@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
-import { ARCHES, hostArch } from "../../cli/host.ts";
-import { moltlabLabels } from "../../cli/labels.ts";
-import { baseImageTag } from "../../cli/setup/base-images.ts";
+import { ARCHES, hostArch } from "../../core/host.ts";
+import { moltlabLabels } from "../../core/labels.ts";
+import { baseImageTag } from "../../setup/base-images.ts";
 import { recordFigure, row, sample } from "./report.ts";
 import { benchRuns } from "./settings.ts";
 

@@ -9,15 +9,15 @@
  */
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildxBuild } from "../../cli/buildx.ts";
-import { docker, inspectImage } from "../../cli/docker.ts";
-import { tryRun } from "../../cli/exec.ts";
-import { ARCHES, cacheDir, hostArch, type Arch } from "../../cli/host.ts";
-import { moltlabLabels } from "../../cli/labels.ts";
-import { StepRunner } from "../../cli/ui.ts";
+import { buildxBuild } from "../../core/buildx.ts";
+import { docker, inspectImage } from "../../core/docker.ts";
+import { tryRun } from "../../core/exec.ts";
+import { ARCHES, cacheDir, hostArch, type Arch } from "../../core/host.ts";
+import { moltlabLabels } from "../../core/labels.ts";
+import { StepRunner } from "../../core/ui.ts";
 import { aptPackages, DOCKERFILE, ensureImages, IMAGE_REPOSITORY, imageTag, type ImageResult } from "../../container/build/index.ts";
 import { DEFAULT_OPENCLAW_VERSION, toolsFor } from "../../container/tools/manifest.ts";
-import type { BenchRow } from "../../cli/report/bench-results.ts";
+import type { BenchRow } from "../../verify/bench-results.ts";
 import { pruneCreatedBetween } from "./build-cache.ts";
 import { recordFigure, row } from "./report.ts";
 import { benchRuns } from "./settings.ts";

@@ -7,7 +7,7 @@
  * which plugin, why it failed, and (from npm's debug-log name and Docker's timestamps) how
  * long npm took, so a new such wait shows up in the bench's notes.
  */
-import { tryRun } from "../../cli/exec.ts";
+import { tryRun } from "../../core/exec.ts";
 
 export interface PluginInstallAttempt {
   plugin: string;

@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
-import type { BenchFigure, BenchRow } from "../../cli/report/bench-results.ts";
-import { formatRatio, formatValue } from "../../cli/report/charts.ts";
+import type { BenchFigure, BenchRow } from "../../verify/bench-results.ts";
+import { formatRatio, formatValue } from "../../verify/writers/charts.ts";
 
 declare module "vitest" {
   interface ProvidedContext {

@@ -1,5 +1,5 @@
 /**
- * OpenClaw through the real stack, as `npm run dev` runs it (cli/sandbox.ts startSandbox): the
+ * OpenClaw through the real stack, as `npm run dev` runs it (stack/sandbox.ts startSandbox): the
  * Worker under wrangler dev → the local Containers platform → the OpenClaw image and its
  * supervisor (host networking, everything on 127.0.0.1) → the AI Gateway emulator; logged in
  * with an Access JWT (CF-Access-JWT-Assertion); R2 served by wrangler dev.
@@ -16,16 +16,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { tryRun } from "../../cli/exec.ts";
-import type { Arch } from "../../cli/host.ts";
-import type { BenchRow } from "../../cli/report/bench-results.ts";
-import { startSandbox, type StartedSandbox } from "../../cli/sandbox.ts";
-import { StepRunner } from "../../cli/ui.ts";
+import { tryRun } from "../../core/exec.ts";
+import type { Arch } from "../../core/host.ts";
+import type { BenchRow } from "../../verify/bench-results.ts";
+import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
+import { StepRunner } from "../../core/ui.ts";
 import { ensureImages } from "../../container/build/index.ts";
 import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
-import { describeInstanceType } from "../../emulators/containers/instance-types.ts";
-import type { ContainerState, InstanceType } from "../../emulators/containers/types.ts";
+import { describeInstanceType } from "../../contract/instance-types.ts";
+import type { ContainerState, InstanceType } from "../../platform/client/types.ts";
 import { GatewaySocket } from "../integration/openclaw-ws.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 import { streamChat, type Streamed } from "./chat-stream.ts";

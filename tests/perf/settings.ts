@@ -3,10 +3,10 @@
  * a default run stays around 20 minutes on a 2-core machine; MOLTLAB_BENCH_RUNS replaces all
  * of them at once (e.g. 2 for a quick end-to-end check, 10 for tighter ranges).
  */
-import { UserError } from "../../cli/errors.ts";
-import { ARCHES, type Arch } from "../../cli/host.ts";
-import { describeInstanceTypes, isInstanceType } from "../../emulators/containers/instance-types.ts";
-import { DEFAULT_INSTANCE_TYPE, type InstanceType } from "../../emulators/containers/types.ts";
+import { UserError } from "../../core/errors.ts";
+import { ARCHES, type Arch } from "../../core/host.ts";
+import { describeInstanceTypes, isInstanceType } from "../../contract/instance-types.ts";
+import { DEFAULT_INSTANCE_TYPE, type InstanceType } from "../../platform/client/types.ts";
 
 function positiveInteger(name: string, env: NodeJS.ProcessEnv): number | undefined {
   const raw = env[name]?.trim();

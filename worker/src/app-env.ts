@@ -1,5 +1,5 @@
 /** Hono's view of the Worker: its bindings and the per-request values middleware sets. */
-import type { DevModeDecision } from "./dev-mode.ts";
+import type { DevModeDecision } from "./middleware/dev-mode.ts";
 import type { Env } from "./env.ts";
 
 export interface AccessIdentity {

@@ -1,16 +1,16 @@
 /** The Worker's routes (moltworker's table; see /work/shared/reference/moltworker.md). */
 import { Hono } from "hono";
-import { requireAccess } from "./access.ts";
-import { adminApi } from "./admin-api.ts";
+import { requireAccess } from "./middleware/access.ts";
+import { adminApi } from "./routes/admin-api.ts";
 import type { AppEnv } from "./app-env.ts";
-import { requireConfig } from "./config.ts";
+import { requireConfig } from "./middleware/config.ts";
 import type { SandboxStatus } from "./container/sandbox.ts";
-import { refuseCrossSite } from "./cross-site.ts";
-import { debugRoutes } from "./debug.ts";
-import { devModeGate } from "./dev-mode.ts";
-import { proxyToGateway } from "./gateway-proxy.ts";
+import { refuseCrossSite } from "./middleware/cross-site.ts";
+import { debugRoutes } from "./routes/debug.ts";
+import { devModeGate } from "./middleware/dev-mode.ts";
+import { proxyToGateway } from "./routes/gateway-proxy.ts";
 import { mutable } from "./http.ts";
-import { sandboxStub } from "./sandbox-stub.ts";
+import { sandboxStub } from "./container/sandbox-stub.ts";
 
 /** moltworker's /api/status vocabulary, plus the states it could not tell apart. */
 const STATUS_WORDS: Record<SandboxStatus, string> = {

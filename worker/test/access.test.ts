@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { requireAccess, teamDomainUrl } from "../src/access.ts";
+import { requireAccess, teamDomainUrl } from "../src/middleware/access.ts";
 import type { AppEnv } from "../src/app-env.ts";
 import type { Env } from "../src/env.ts";
 import { accessToken, BASE, fetchWithEnv, leakedSecrets } from "./helpers.ts";

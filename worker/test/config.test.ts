@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkConfig } from "../src/config.ts";
+import { checkConfig } from "../src/middleware/config.ts";
 import type { Env } from "../src/env.ts";
 import { accessToken, BASE, fetchWithEnv, freshSandbox, inSandbox, leakedSecrets } from "./helpers.ts";
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { allowedOrigins, crossSiteRefusal } from "../src/cross-site.ts";
+import { allowedOrigins, crossSiteRefusal } from "../src/middleware/cross-site.ts";
 import type { Env } from "../src/env.ts";
 import { accessToken, authed, BASE, fetchWithEnv, freshSandbox, inSandbox } from "./helpers.ts";
 

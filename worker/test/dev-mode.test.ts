@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { containerEnv } from "../src/container/container-env.ts";
-import { devModeDecision } from "../src/dev-mode.ts";
+import { devModeDecision } from "../src/middleware/dev-mode.ts";
 import type { Env } from "../src/env.ts";
 import { fetchWithEnv } from "./helpers.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
 const status = (origin: string, headers: Record<string, string> = {}) => new Request(`${origin}/api/status`, { headers: { accept: "application/json", ...headers } });
-/** What moltlab's own `wrangler dev` on 127.0.0.1 has in its generated config (cli/sandbox.ts). */
+/** What moltlab's own `wrangler dev` on 127.0.0.1 has in its generated config (stack/sandbox.ts). */
 const KIT_DEV_SERVER = { MOLTLAB_DEV_SERVER: "loopback" };
 
 describe("DEV_MODE / E2E_TEST_MODE guard", () => {

@@ -3,7 +3,7 @@
  * the only way secrets reach the container: the image's entrypoint is never overridden, so
  * nothing secret appears on a process command line.
  */
-import { devModeAllowed } from "../dev-mode.ts";
+import { devModeAllowed } from "../middleware/dev-mode.ts";
 import type { Env } from "../env.ts";
 
 /** Forwarded under the same name. TELEGRAM_DM_ALLOW_FROM is here on purpose: upstream forgets it. */

@@ -1,12 +1,12 @@
 /**
- * The local driver: moltlab's Containers platform (emulators/containers), a Docker-backed
+ * The local driver: moltlab's Containers platform (platform/), a Docker-backed
  * HTTP API on the host, for `wrangler dev` — where workerd cannot run `containers` itself.
  * A thin adapter over that platform's own `HttpPlatformDriver` (Node-free, so the Worker can
  * bundle it). Container ports are published on 127.0.0.1 and the Worker talks to them
  * directly; the platform driver caches their URLs, so warm requests cost no platform call.
  */
-import { HttpPlatformDriver } from "../../../emulators/containers/driver.ts";
-import type { ContainerState, InstanceType, NetworkMode, Platform } from "../../../emulators/containers/types.ts";
+import { HttpPlatformDriver } from "../../../platform/client/driver.ts";
+import type { ContainerState, InstanceType, NetworkMode, Platform } from "../../../platform/client/types.ts";
 import type { ContainerDriver, DriverState, ExitInfo, PortFetcher, SignalName, StartSpec, StopOptions, StopOutcome } from "./driver.ts";
 
 export interface PlatformDriverOptions {

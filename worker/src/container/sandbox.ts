@@ -16,7 +16,7 @@ import { wantsHtml } from "../http.ts";
 import { CloudflareContainerDriver } from "./cloudflare-driver.ts";
 import { containerEnv } from "./container-env.ts";
 import { CONTAINER_ORIGIN, type ContainerDriver, type ExitInfo } from "./driver.ts";
-import type { InstanceType, NetworkMode, Platform } from "../../../emulators/containers/types.ts";
+import type { InstanceType, NetworkMode, Platform } from "../../../platform/client/types.ts";
 import { PlatformDriver } from "./platform-driver.ts";
 import { CONTROL_PORT, GATEWAY_PORT, sandboxSettings, type SandboxSettings } from "./settings.ts";
 import { isWebSocketUpgrade, relayWebSocket } from "./ws-relay.ts";

@@ -1,0 +1,31 @@
+import { docker } from "./docker.ts";
+import type { Arch } from "./host.ts";
+
+export interface BuildxOptions {
+  arch: Arch;
+  dockerfile: string;
+  context: string;
+  tag: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  logFile: string;
+  timeoutMs?: number;
+  /** `--no-cache`: every step runs again (the bench's cold-build figure). */
+  noCache?: boolean;
+}
+
+/**
+ * One platform, loaded into the engine's image store under its final tag (the
+ * classic store holds one platform per tag; a multi-platform build needs a newer
+ * engine). TARGETARCH is always passed: Docker 20.10's builder leaves it empty.
+ * Same invocation as setup's base-image build (setup/base-images.ts).
+ */
+export async function buildxBuild(options: BuildxOptions): Promise<void> {
+  const buildArgs = { TARGETARCH: options.arch, ...options.buildArgs };
+  await docker([
+    "buildx", "build", "--platform", `linux/${options.arch}`, "--load", "--progress=plain", ...(options.noCache ? ["--no-cache"] : []), "--file", options.dockerfile, "--tag", options.tag,
+    ...Object.entries(buildArgs).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
+    ...Object.entries(options.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
+    options.context,
+  ], { logFile: options.logFile, timeoutMs: options.timeoutMs ?? 3_600_000 });
+}

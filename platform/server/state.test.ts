@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { leftoverDecision } from "../../core/leftovers.ts";
+import { demuxLogs } from "./local-containers.ts";
+import { signalOf, statusOf } from "./state.ts";
+
+describe("state derivation", () => {
+  it("shows clients five statuses", () => {
+    expect([undefined, "creating", "created", "starting", "running", "stopping", "exited"].map((phase) => statusOf(phase as never))).toEqual([
+      "stopped", "starting", "starting", "starting", "running", "stopping", "exited",
+    ]);
+  });
+
+  it("infers the signal from exit codes 129–192 only", () => {
+    expect([0, 1, 42, 128, 130, 137, 143, 255].map(signalOf)).toEqual([undefined, undefined, undefined, undefined, "SIGINT", "SIGKILL", "SIGTERM", undefined]);
+  });
+
+  it("demultiplexes Docker's log frames and passes TTY output through", () => {
+    const frame = (stream: number, text: string) => Buffer.concat([Buffer.from([stream, 0, 0, 0, 0, 0, 0, text.length]), Buffer.from(text)]);
+    expect(demuxLogs(Buffer.concat([frame(1, "out\n"), frame(2, "err\n")]))).toBe("out\nerr\n");
+    expect(demuxLogs(Buffer.from("plain tty output\n"))).toBe("plain tty output\n");
+  });
+});
+
+describe("leftovers of an earlier platform", () => {
+  const self = { host: "box", pid: 100, isAlive: (pid: number) => pid === 200 };
+
+  it("are removed when their platform is gone or unknown", () => {
+    expect(leftoverDecision("box:300", self)).toEqual({ action: "remove", reason: "its platform (process 300) is gone" });
+    expect(leftoverDecision(undefined, self)).toEqual({ action: "remove", reason: "no owner label" });
+    expect(leftoverDecision("garbage", self)).toEqual({ action: "remove", reason: 'unreadable owner label "garbage"' });
+  });
+
+  it("are kept when a live platform owns them, here or on a host this one cannot see", () => {
+    expect(leftoverDecision("box:200", self)).toEqual({ action: "keep", reason: "owned by the running process 200" });
+    expect(leftoverDecision("box:100", self).action).toBe("keep");
+    expect(leftoverDecision("other:300", self)).toEqual({ action: "keep", reason: "owned by a platform on host other, whose processes this one cannot see" });
+  });
+});

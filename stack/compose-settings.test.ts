@@ -1,0 +1,129 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEFAULT_OPENCLAW_VERSION } from "../container/tools/manifest.ts";
+import { accessSettings, openclawImage, platformSettings, r2ServerSettings, workerSettings } from "./compose-settings.ts";
+import { UserError } from "../core/errors.ts";
+import { ROOT } from "../core/host.ts";
+
+const counter = () => {
+  let n = 0;
+  return (bytes: number) => `s${++n}`.padEnd(bytes * 2, "0");
+};
+
+const WORKER_ENV = {
+  MOLTLAB_WORKER_PORT: "8787",
+  CF_ACCESS_TEAM_DOMAIN: "http://127.0.0.1:8788",
+  CF_ACCESS_AUD: "aud",
+  MOLTLAB_CONTAINERS_URL: "http://containers:8790",
+  MOLTLAB_PLATFORM_TOKEN: "platform-token",
+  MOLTLAB_CONTAINERS_NETWORK: "network:moltlab-sandbox",
+  R2_ENDPOINT: "http://r2:9000",
+  R2_BUCKET_NAME: "moltbot-data",
+  R2_ACCESS_KEY_ID: "key",
+  R2_SECRET_ACCESS_KEY: "secret",
+  MOLTLAB_AI_GATEWAY_URL: "http://ai-gateway:8789",
+};
+
+describe("the worker service's settings", () => {
+  it("point the Worker at the services by their compose names and generate the gateway token and emulator key per run", () => {
+    const settings = workerSettings(WORKER_ENV, counter());
+    expect(settings.url).toBe("http://127.0.0.1:8787");
+    expect(settings.vars).toEqual({
+      CF_ACCESS_TEAM_DOMAIN: "http://127.0.0.1:8788",
+      MOLTLAB_CONTAINERS_URL: "http://containers:8790",
+      MOLTLAB_CONTAINER_IMAGE: `moltlab/openclaw:${DEFAULT_OPENCLAW_VERSION}-amd64`,
+      MOLTLAB_CONTAINER_PLATFORM: "linux/amd64",
+      MOLTLAB_CONTAINERS_NETWORK: "network:moltlab-sandbox",
+      R2_ENDPOINT: "http://r2:9000",
+      R2_BUCKET_NAME: "moltbot-data",
+      CF_AI_GATEWAY_ACCOUNT_ID: "moltlab-account",
+      CF_AI_GATEWAY_GATEWAY_ID: "moltlab-gateway",
+      CF_AI_GATEWAY_MODEL: "anthropic/claude-sonnet-4-5",
+      CF_AI_GATEWAY_BASE_URL: "http://ai-gateway:8789",
+    });
+    expect(settings.secrets).toEqual({
+      MOLTBOT_GATEWAY_TOKEN: settings.gatewayToken,
+      MOLTLAB_PLATFORM_TOKEN: "platform-token",
+      CF_ACCESS_AUD: "aud",
+      R2_ACCESS_KEY_ID: "key",
+      R2_SECRET_ACCESS_KEY: "secret",
+      CLOUDFLARE_AI_GATEWAY_API_KEY: expect.stringMatching(/^sk-moltlab-s2/),
+    });
+    expect(settings.gatewayToken).toMatch(/^s1/);
+    // A second start gets other values.
+    expect(workerSettings(WORKER_ENV).gatewayToken).not.toBe(workerSettings(WORKER_ENV).gatewayToken);
+  });
+
+  it("pass a real provider's key through instead of the emulator's settings", () => {
+    const settings = workerSettings({ ...WORKER_ENV, ANTHROPIC_API_KEY: "sk-ant-real" }, counter());
+    expect(settings.secrets).toMatchObject({ ANTHROPIC_API_KEY: "sk-ant-real" });
+    expect(settings.secrets).not.toHaveProperty("CLOUDFLARE_AI_GATEWAY_API_KEY");
+    expect(settings.vars).not.toHaveProperty("CF_AI_GATEWAY_BASE_URL");
+    expect(settings.provider.kind).toBe("anthropic");
+  });
+
+  it("name the variable that is missing or wrong", () => {
+    const { MOLTLAB_PLATFORM_TOKEN: _token, ...withoutToken } = WORKER_ENV;
+    expect(() => workerSettings(withoutToken)).toThrow(/MOLTLAB_PLATFORM_TOKEN is not set/);
+    expect(() => workerSettings({ ...WORKER_ENV, MOLTLAB_WORKER_PORT: "80000" })).toThrow(/MOLTLAB_WORKER_PORT=80000 is not a port/);
+    expect(() => workerSettings({ ...WORKER_ENV, MOLTLAB_CONTAINERS_NETWORK: "network:bridge" })).toThrow(UserError);
+  });
+});
+
+describe("the OpenClaw image the sandbox runs", () => {
+  it("is npm run image's tag for the chosen arch and version, with the command that builds it", () => {
+    expect(openclawImage({})).toEqual({
+      tag: `moltlab/openclaw:${DEFAULT_OPENCLAW_VERSION}-amd64`, version: DEFAULT_OPENCLAW_VERSION, arch: "amd64", platform: "linux/amd64", buildCommand: "npm run image -- --platform amd64",
+    });
+    expect(openclawImage({ MOLTLAB_OPENCLAW_ARCH: "linux/arm64", MOLTLAB_OPENCLAW_VERSION: "2026.1.2" })).toMatchObject({
+      tag: "moltlab/openclaw:2026.1.2-arm64", platform: "linux/arm64", buildCommand: "npm run image -- --platform arm64 --openclaw 2026.1.2",
+    });
+    expect(() => openclawImage({ MOLTLAB_OPENCLAW_ARCH: "riscv64" })).toThrow(/not amd64 or arm64/);
+  });
+});
+
+/** `${NAME:-default}` and `${NAME}` as compose resolves them, for an environment without overrides. */
+function interpolate(value: unknown, env: Record<string, string>): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return String(value).replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => env[name] ?? fallback ?? "");
+}
+
+function serviceEnv(file: string, service: string, env: Record<string, string>): Record<string, string> {
+  const compose = parse(readFileSync(join(ROOT, file), "utf8"), { merge: true }) as { services: Record<string, { environment?: Record<string, unknown> }> };
+  const entries = Object.entries(compose.services[service]?.environment ?? {}).map(([name, value]) => [name, interpolate(value, env)] as const);
+  return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
+}
+
+describe("docker-compose.yml and compose/r2-offline.yml, as shipped", () => {
+  const env = { COMPOSE_PROJECT_NAME: "moltlab" };
+  const worker = serviceEnv("docker-compose.yml", "worker", env);
+  const compose = parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as { networks: Record<string, { name?: string }> };
+
+  it("give every service what its settings need, and the shared values agree", () => {
+    const settings = workerSettings(worker);
+    const platform = platformSettings(serviceEnv("docker-compose.yml", "containers", env));
+    const access = accessSettings(serviceEnv("docker-compose.yml", "access", env));
+    const minio = serviceEnv("docker-compose.yml", "r2", env);
+    const offline = r2ServerSettings(serviceEnv("compose/r2-offline.yml", "r2", env));
+    expect(settings.secrets.MOLTLAB_PLATFORM_TOKEN).toBe(platform.token);
+    expect(settings.secrets.CF_ACCESS_AUD).toBe(access.audience);
+    expect(settings.vars.CF_ACCESS_TEAM_DOMAIN).toBe(`http://127.0.0.1:${access.port}`);
+    expect([minio.MINIO_ROOT_USER, minio.MINIO_ROOT_PASSWORD]).toEqual([settings.r2.accessKeyId, settings.r2.secretAccessKey]);
+    expect(offline).toMatchObject({ bucket: settings.r2.bucket, accessKeyId: settings.r2.accessKeyId, secretAccessKey: settings.r2.secretAccessKey, hostnames: ["r2"] });
+    expect(settings.image.tag).toBe(platform.image.tag);
+  });
+
+  it("send OpenClaw to the sandbox network compose creates, and the offline endpoint to the simulator's S3 prefix", () => {
+    expect(worker.MOLTLAB_CONTAINERS_NETWORK).toBe(`network:${interpolate(compose.networks.sandbox!.name, env)}`);
+    expect(serviceEnv("compose/r2-offline.yml", "worker", env).R2_ENDPOINT).toBe("http://r2:9000/cdn-cgi/local/r2/s3");
+  });
+
+  it("hold no provider key value: those pass through by name only", () => {
+    const raw = (parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as { services: { worker: { environment: Record<string, unknown> } } }).services.worker.environment;
+    for (const name of ["ANTHROPIC_API_KEY", "CLOUDFLARE_AI_GATEWAY_API_KEY", "CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "CF_AI_GATEWAY_MODEL"]) {
+      expect(raw).toHaveProperty(name, null);
+    }
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * The contract between `npm run bench` (writes reports/bench.json) and `moltlab verify`
+ * (reads it as evidence). Every figure is a set of samples measured side by side in one
+ * run; consumers show the median with min/max and compare rows as ratios.
+ */
+import { join } from "node:path";
+import { ROOT } from "../core/host.ts";
+import type { MachineFacts } from "../core/machine.ts";
+
+export const BENCH_JSON = join(ROOT, "reports", "bench.json");
+
+export interface BenchRow {
+  label: string;
+  /** Raw samples, in the figure's unit. */
+  samples: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchFigure {
+  /** Stable id verify looks up, e.g. "cold-start.amd64.standard-1", "warm-latency.http", "backup.many-small". */
+  id: string;
+  title: string;
+  unit: string;
+  rows: BenchRow[];
+  /** What a reader must know to trust the numbers (load, emulation, what was skipped and why). */
+  notes?: string[];
+}
+
+export interface BenchReport {
+  generatedAt: string;
+  /** node: absent in reports written before it was recorded. */
+  machine: Omit<MachineFacts, "node"> & { node?: string };
+  figures: BenchFigure[];
+}

@@ -1,0 +1,55 @@
+/** reports/bench.json (written by `npm run bench`, contract in verify/bench-results.ts) as evidence. */
+import type { BenchFigure, BenchReport } from "./bench-results.ts";
+import type { RangeChart } from "./writers/charts.ts";
+import { EVIDENCE_FILES } from "./evidence-files.ts";
+import { readEvidence, type Evidence } from "./evidence.ts";
+import type { VerifyContext } from "./types.ts";
+
+export const BENCH_COMMAND = "npm run bench";
+
+export function readBench(ctx: VerifyContext): Evidence<BenchReport> {
+  return readEvidence<BenchReport>(ctx, EVIDENCE_FILES.bench);
+}
+
+/** Figures whose id starts with one of the prefixes ("cold-start.", "backup."). */
+export function figuresWith(report: BenchReport | undefined, ...prefixes: string[]): BenchFigure[] {
+  return (report?.figures ?? []).filter((figure) => prefixes.some((prefix) => figure.id.startsWith(prefix)));
+}
+
+/** A figure as a range chart; milliseconds past ten seconds are shown in seconds. */
+export function chartOf(figure: BenchFigure): RangeChart {
+  const inSeconds = figure.unit === "ms" && Math.max(...figure.rows.map((row) => row.max)) > 10_000;
+  const scale = inSeconds ? 1 / 1000 : 1;
+  return {
+    title: figure.title,
+    unit: inSeconds ? "s" : figure.unit,
+    rows: figure.rows.map(({ label, median, min, max }) => ({ label, median: median * scale, min: min * scale, max: max * scale })),
+  };
+}
+
+/** A value in a figure's unit; milliseconds from a second up are given in seconds. */
+export function formatMeasure(value: number, unit: string): string {
+  if (unit === "ms" && value >= 1000) return `${(value / 1000).toFixed(1)} s`;
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${unit}`;
+}
+
+/** "label: 41.2 s median (38.0 s–45.1 s, n=3)"; one sample: "label: 41.2 s (n=1)". */
+export function describeRow(row: BenchFigure["rows"][number], unit: string): string {
+  if (row.samples.length <= 1) return `${row.label}: ${formatMeasure(row.median, unit)} (n=1)`;
+  return `${row.label}: ${formatMeasure(row.median, unit)} median (${formatMeasure(row.min, unit)}–${formatMeasure(row.max, unit)}, n=${row.samples.length})`;
+}
+
+/** One line for a whole figure: "title: row; row; …". */
+export function describeFigure(figure: BenchFigure): string {
+  return `${figure.title} (\`${figure.id}\`): ${figure.rows.map((row) => describeRow(row, figure.unit)).join("; ")}`;
+}
+
+/**
+ * The Worker-proxied and the direct row of a latency figure: rows whose labels name the
+ * Worker and direct access ("straight to the container"). Undefined when the figure does not have both.
+ */
+export function latencyPair(figure: BenchFigure): { direct: BenchFigure["rows"][number]; worker: BenchFigure["rows"][number] } | undefined {
+  const direct = figure.rows.find((row) => /direct|straight to the container/i.test(row.label) && !/worker/i.test(row.label));
+  const worker = figure.rows.find((row) => /worker/i.test(row.label) && row !== direct);
+  return direct && worker ? { direct, worker } : undefined;
+}

@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../core/host.ts";
+import type { DindFile, DindOutcome } from "../evidence-files.ts";
+import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
+import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
+import { forArch } from "./dockerfile-build.ts";
+import { cpuShareAtBudget } from "./cost.ts";
+import { dindCauses, dindItem } from "./dind.ts";
+import { extractRoutes, readStructure, structureChecks } from "./structure.ts";
+import { TERRAFORM_ROWS } from "./terraform.ts";
+
+describe("Dockerfile analysis (0-2 with --dockerfile)", () => {
+  it("joins continuation lines and keeps where each instruction starts", () => {
+    const instructions = parseDockerfile("# c\nFROM a AS b\n\nRUN one \\\n  && two \\\n  # note\n  && three\nUSER node\n");
+    expect(instructions).toEqual([
+      { keyword: "FROM", text: "FROM a AS b", line: 2 },
+      { keyword: "RUN", text: "RUN one && two && three", line: 4 },
+      { keyword: "USER", text: "USER node", line: 8 },
+    ]);
+  });
+
+  it("finds every tool of the sample user image, its base images and the installs the manifest lacks", () => {
+    const analysis = analyseDockerfile(readFileSync(join(ROOT, "verify/samples/Dockerfile.user"), "utf8"));
+    expect(analysis.baseImages).toEqual(["golang:1.24-bookworm", "ghcr.io/openclaw/openclaw:2026.9.6"]);
+    expect(Object.fromEntries(analysis.tools.map((hit) => [hit.tool, hit.line]))).toEqual({
+      ghq: 10, gwq: 10, "mcp-grafana": 10, openclaw: 14, gh: 17, jq: 17, docker: 17, babashka: 20, codex: 24, claude: 24,
+    });
+    expect(analysis.tools.find((hit) => hit.tool === "mcp-grafana")!.how).toBe("github.com/grafana/mcp-grafana/cmd/mcp-grafana@v0.10.0");
+    expect(analysis.tools.find((hit) => hit.tool === "gh")!.how).toBe("apt-get install gh");
+    expect(analysis.tools.find((hit) => hit.tool === "docker")!.how).toBe("apt-get install docker.io");
+    expect(analysis.others).toEqual([{ line: 17, what: "apt package ripgrep" }]);
+  });
+
+  it("keeps per-platform build arguments in FROM and fills them in per architecture", () => {
+    const analysis = analyseDockerfile("ARG TARGETARCH\nARG BASE=moltlab/node\nFROM ${BASE}:24-bookworm-slim-${TARGETARCH}\n");
+    expect(analysis.baseImages).toEqual(["moltlab/node:24-bookworm-slim-${TARGETARCH}"]);
+    expect(forArch(analysis.baseImages[0]!, "arm64")).toBe("moltlab/node:24-bookworm-slim-arm64");
+  });
+
+  it("reports installs it does not know without inventing tools", () => {
+    const analysis = analyseDockerfile("FROM debian\nRUN pip install --no-cache-dir httpie && npm i -g typescript@5 && go install example.com/tool@v1\n");
+    expect(analysis.tools).toEqual([]);
+    expect(analysis.others.map((other) => other.what)).toEqual(["go module example.com/tool@v1", "npm package typescript@5", "Python package httpie"]);
+  });
+});
+
+describe("structure (0-1)", () => {
+  it("reads Hono routes, including sub-apps mounted under a prefix", () => {
+    const routes = extractRoutes({
+      "app.ts": 'app.get("/health", h);\napp.route("/api/admin", adminApi);\napp.all("*", proxy);',
+      "admin.ts": 'adminApi.post("/devices/:id/approve", a);\nunrelated.get("/nope", b);',
+    });
+    expect(routes).toEqual([
+      { method: "GET", path: "/health", file: "app.ts" },
+      { method: "ALL", path: "*", file: "app.ts" },
+      { method: "POST", path: "/api/admin/devices/:id/approve", file: "admin.ts" },
+    ]);
+  });
+
+  it("finds every piece of a moltworker-compatible deployment in this repository's files", () => {
+    const structure = readStructure(ROOT);
+    const checks = structureChecks(structure);
+    expect(checks.filter((check) => !check.ok)).toEqual([]);
+    expect(structure.wrangler.containers?.[0]).toMatchObject({ class_name: "Sandbox", instance_type: "standard-1", max_instances: 1 });
+    expect(structure.dockerfile.expose).toContain("18789");
+    expect(structure.usesSandboxSdk).toBe(false);
+  });
+
+  it("flags a missing piece", () => {
+    const structure = readStructure(ROOT);
+    const broken = { ...structure, wrangler: { ...structure.wrangler, r2_buckets: [] }, routes: structure.routes.filter((route) => route.path !== "/sandbox-health") };
+    expect(structureChecks(broken).filter((check) => !check.ok).map((check) => check.piece)).toEqual(["an R2 bucket", "a static health route outside Access"]);
+  });
+});
+
+describe("DinD (0-3) and Terraform (0-8)", () => {
+  it("names why dockerd stopped from its log", () => {
+    const log = "iptables -t nat -N DOCKER: iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root) level=error msg=\"failed to mount overlay: operation not permitted\" exec: \"fuse-overlayfs\": executable file not found in $PATH";
+    expect(dindCauses(log)).toHaveLength(3);
+    expect(dindCauses("all good")).toEqual([]);
+  });
+
+  describe("the DinD verdict", () => {
+    const dir = mkdtempSync(join(tmpdir(), "moltlab-dind-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const ctx = {
+      options: { arches: ["amd64" as const], instanceType: "standard-1" as const, budget: 50, activeHours: 24, sleepAfterMinutes: 10, cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: true },
+      root: ROOT, reportsDir: dir, runStartedAt: new Date(Date.now() - 60_000), progress: () => {},
+    };
+    const judge = (...outcomes: DindOutcome[]) => {
+      const file: DindFile = { generatedAt: new Date().toISOString(), instanceType: "standard-1", image: "dind", outcomes };
+      writeFileSync(join(dir, "dind.json"), JSON.stringify(file));
+      return dindItem(ctx);
+    };
+    const plain: DindOutcome = { mode: "cloudflare-profile", containerStarted: true, dockerdStarted: false, server: null, innerContainer: null, ms: 1500, evidence: "failed to create NAT chain DOCKER: iptables failed: Permission denied (you must be root)" };
+    const flags: DindOutcome = { mode: "documented-flags", containerStarted: true, dockerdStarted: true, server: "20.10 storage=vfs", innerContainer: "failed: ApplyLayer exit status 1 stderr: Error creating mount namespace before pivot: operation not permitted", ms: 900, evidence: "dockerd ready" };
+
+    it("is unverified, not NG, when only the local profile fails: Cloudflare documents dockerd with --iptables=false", () => {
+      const item = judge(plain, flags);
+      expect(item.verdict).toBe("unverified");
+      expect(item.summary).toContain("Cloudflare documents dockerd with --iptables=false");
+      expect(item.summary).toContain("here dockerd starts with the guide's flags but runs no container (creating a mount namespace is not permitted");
+      expect(item.sources.map((source) => source.origin)).toContain("desk research");
+    });
+
+    it("is OK with constraints once an inner container runs under Cloudflare's profile", () => {
+      expect(judge(plain, { ...flags, innerContainer: "ok" })).toMatchObject({ verdict: "OK with constraints", summary: expect.stringContaining("with --iptables=false and no bridge network") });
+    });
+  });
+
+  it("finds the CPU share at which a cost line reaches the budget", () => {
+    expect(cpuShareAtBudget((share) => 30 + 20 * share, 40)).toBeCloseTo(0.5, 6);
+    expect(cpuShareAtBudget((share) => 60 + share, 50)).toBeNull();
+    expect(cpuShareAtBudget((share) => 10 + share, 50)).toBe(1);
+  });
+
+  it("answers the plan's Terraform questions, with containers as the one piece it cannot manage", () => {
+    const byPiece = Object.fromEntries(TERRAFORM_ROWS.map((row) => [row.piece, row.managed]));
+    expect(byPiece).toMatchObject({ "DNS record": "yes", "Access application": "yes", "R2 bucket": "yes", "AI Gateway": "yes", "Worker script": "yes" });
+    expect(TERRAFORM_ROWS.filter((row) => row.managed === "no").map((row) => row.piece)).toEqual(["Containers application (image, instance type, max instances, DO link)"]);
+  });
+});

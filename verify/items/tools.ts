@@ -1,0 +1,137 @@
+/**
+ * 0-2 / 2-1 custom tools: do the user's tools work in the container? Evidence is the tools
+ * matrix (each tool doing its job in the OpenClaw image under Cloudflare's profile), and with
+ * `--dockerfile` the user's own Dockerfile: which tools it installs, and — when its base
+ * images exist here — the tools probed in a build of it.
+ */
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { TOOLS } from "../../container/tools/manifest.ts";
+import { EVIDENCE_FILES, type ToolsMatrixFile } from "../evidence-files.ts";
+import { readEvidence } from "../evidence.ts";
+import type { Arch } from "../../core/host.ts";
+import type { EvidenceSource, ItemResult, Table, VerifyContext } from "../types.ts";
+import { judgeTools, toolStateFrom, type ToolState } from "../verdicts.ts";
+import { analyseDockerfile, type DockerfileAnalysis } from "./dockerfile-analysis.ts";
+import { buildAndProbe, missingBaseImages, type ArchBuild } from "./dockerfile-build.ts";
+
+/** The user's custom tools (the plan's list): what today's image adds to OpenClaw. */
+export const USER_TOOLS = ["ghq", "gwq", "mcp-grafana", "babashka", "codex", "gh", "docker", "claude"] as const;
+/** Tools that work with a limit: the docker CLI has no engine to talk to (see 0-3). */
+const CONSTRAINED = ["docker"];
+
+export const TOOLS_TEST = "npx vitest run --project integration tests/integration/openclaw-tools.test.ts";
+
+interface DockerfileFindings {
+  path: string;
+  analysis: DockerfileAnalysis;
+  /** Per requested architecture, the base images this engine lacks (empty: buildable). */
+  missingBases: Partial<Record<Arch, string[]>>;
+  builds: ArchBuild[];
+}
+
+async function examineDockerfile(ctx: VerifyContext, path: string): Promise<DockerfileFindings> {
+  const analysis = analyseDockerfile(readFileSync(path, "utf8"));
+  const missingBases: DockerfileFindings["missingBases"] = {};
+  for (const arch of ctx.options.arches) missingBases[arch] = await missingBaseImages(analysis.baseImages, arch);
+  const buildable = ctx.options.arches.filter((arch) => missingBases[arch]!.length === 0);
+  const builds = buildable.length ? await buildAndProbe(path, analysis, buildable, ctx.progress) : [];
+  return { path, analysis, missingBases, builds };
+}
+
+export async function toolsItem(ctx: VerifyContext): Promise<ItemResult> {
+  const base = {
+    id: "0-2",
+    title: "Custom tools",
+    question: "Do the user's custom tools fit the container? (Phase 2: at least 80% work)",
+    criterion: "ghq, gwq, mcp-grafana, babashka, Codex CLI, gh, docker CLI, Claude Code installable and working on linux/amd64",
+  };
+  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
+  const sources: EvidenceSource[] = [matrix.source];
+  let dockerfile: DockerfileFindings | undefined;
+  if (ctx.options.dockerfile) {
+    dockerfile = await examineDockerfile(ctx, ctx.options.dockerfile);
+    const path = relative(ctx.root, dockerfile.path).startsWith("..") ? dockerfile.path : relative(ctx.root, dockerfile.path);
+    sources.push({ path, generatedAt: null, origin: "static" });
+    if (dockerfile.builds.length) sources.push({ path: `${path} built here`, generatedAt: new Date().toISOString(), origin: "this run" });
+  }
+
+  // Which tools count: the plan's list, or everything the user's Dockerfile installs besides OpenClaw itself.
+  const names: string[] = dockerfile
+    ? [...dockerfile.analysis.tools.map((hit) => hit.tool).filter((name) => name !== "openclaw"), ...dockerfile.analysis.others.map((other) => other.what)]
+    : [...USER_TOOLS];
+  const rows = new Map((matrix.data?.tools ?? []).map((row) => [row.tool, row]));
+  const amd64Build = dockerfile?.builds.find((build) => build.arch === "amd64");
+  const states: Record<string, ToolState> = {};
+  const tableRows: string[][] = [];
+  for (const name of names) {
+    const row = rows.get(name);
+    const inManifest = TOOLS.find((tool) => tool.name === name);
+    let state = toolStateFrom(row?.amd64?.status, row?.amd64?.evidence);
+    let evidence = row?.amd64?.evidence ?? (inManifest ? "no tools-matrix entry" : "not in the bundled image: add an entry to container/tools/manifest.ts");
+    const probe = amd64Build?.built ? amd64Build.probes.find((candidate) => candidate.tool === name) : undefined;
+    if (probe && state !== "works") {
+      state = probe.ok ? "works" : "failed";
+      evidence = `in your image, built here: ${probe.evidence}`;
+    }
+    states[name] = state;
+    tableRows.push([name, inManifest ? `${inManifest.source} ${row?.version ?? inManifest.version}` : "—", row?.amd64?.status ?? "—", row?.arm64?.status ?? "—", state, evidence]);
+  }
+  const judgement = judgeTools(states, CONSTRAINED);
+  const tables: Table[] = [{ caption: "Custom tools on linux/amd64 (what Cloudflare runs); arm64 for comparison", header: ["tool", "bundled image", "amd64", "arm64", "judged", "evidence (amd64)"], rows: tableRows }];
+  const evidence: string[] = [];
+  if (matrix.data) {
+    evidence.push(`Tools matrix: each tool doing its job in moltlab/openclaw under Cloudflare's ${matrix.data.instanceType} profile (amd64 native; arm64: ${matrix.data.arm64}).`);
+  } else {
+    evidence.push(`No tools matrix: ${matrix.problem}.`);
+  }
+  evidence.push(`Custom tools on amd64: ${judgement.why}.`);
+  const blocked = names.filter((name) => states[name] === "blocked");
+  if (blocked.length) evidence.push(`Not installed on this machine because their downloads are unreachable from here (not a property of the container): ${blocked.join(", ")}.`);
+  if (states.docker === "works") evidence.push("docker is the CLI only: it has no engine inside the container (Docker-in-Docker: see 0-3).");
+
+  if (dockerfile) {
+    const { analysis } = dockerfile;
+    evidence.push(`Your Dockerfile (${dockerfile.path}): ${analysis.instructions.length} instructions; base images ${analysis.baseImages.join(", ") || "none"}; known tools ${analysis.tools.map((hit) => hit.tool).join(", ") || "none"}; ${analysis.others.length} other installs.`);
+    tables.push({
+      caption: "Your Dockerfile, statically: known tools and other installs",
+      header: ["line", "installs", "in the bundled image"],
+      rows: [
+        ...analysis.tools.map((hit) => [String(hit.line), `${hit.tool} (${hit.how})`, TOOLS.some((tool) => tool.name === hit.tool) ? "yes" : "no"]),
+        ...analysis.others.map((other) => [String(other.line), other.what, "no: add a manifest entry"]),
+      ],
+    });
+    const notInstalled = TOOLS.filter((tool) => !analysis.tools.some((hit) => hit.tool === tool.name)).map((tool) => tool.name);
+    if (notInstalled.length) evidence.push(`The bundled image also has what your Dockerfile does not install: ${notInstalled.join(", ")}.`);
+    for (const [arch, missing] of Object.entries(dockerfile.missingBases)) {
+      if (missing.length) evidence.push(`Your Dockerfile was not built for linux/${arch} (unverified): base images not on this engine, and no registry to pull them from here: ${missing.join(", ")}.`);
+    }
+    for (const build of dockerfile.builds) {
+      if (!build.built) evidence.push(`Your Dockerfile for linux/${build.arch}: ${build.reason}`);
+      else {
+        evidence.push(`Your Dockerfile built for linux/${build.arch} in ${build.seconds.toFixed(0)} s; probes: ${build.probes.map((probe) => `${probe.tool} ${probe.ok ? "ok" : "FAILED"}`).join(", ") || "none"}.`);
+        tables.push({ caption: `Tools in your image, linux/${build.arch}`, header: ["tool", "ok", "evidence"], rows: build.probes.map((probe) => [probe.tool, probe.ok ? "yes" : "no", probe.evidence]) });
+      }
+    }
+  }
+
+  const wouldChange: string[] = [];
+  if (!matrix.data) wouldChange.push(`run \`${TOOLS_TEST}\` (or \`npm run verify\` without --reuse)`);
+  if (blocked.length) wouldChange.push(`rebuild the image (\`docker rmi moltlab/openclaw:<version>-amd64 && npm run image\`) on a machine that reaches GitHub and the Go module proxy, then rerun the tools test: ${blocked.join(", ")} become testable`);
+  if (names.some((name) => states[name] === "unknown" && !TOOLS.some((tool) => tool.name === name))) wouldChange.push("add the tools your Dockerfile installs to container/tools/manifest.ts, with a probe, and rebuild");
+  if (names.some((name) => states[name] === "failed")) wouldChange.push("fix the failing tools (their evidence says how they failed)");
+  if (dockerfile && Object.values(dockerfile.missingBases).some((missing) => missing.length)) wouldChange.push("load your Dockerfile's base images into this engine (`docker load`) to have it built and probed here");
+  if (!ctx.options.dockerfile) wouldChange.push("your own Dockerfile (`npm run verify -- --dockerfile PATH`): this run judged the bundled image's tool list");
+  if (!wouldChange.length) wouldChange.push("a tool failing its check in a later run of the tools test");
+
+  return {
+    ...base,
+    verdict: judgement.verdict,
+    summary: `${judgement.working}/${judgement.total} custom tools work on amd64 (${Math.round(judgement.share * 100)}%)${blocked.length ? `; not fetchable here: ${blocked.join(", ")}` : ""}`,
+    evidence,
+    wouldChange,
+    sources,
+    tables,
+    ...(judgement.stop ? { stops: [judgement.stop] } : {}),
+  };
+}

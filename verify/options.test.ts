@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "../core/errors.ts";
+import { DEFAULT_LITELLM_CONFIG, parseSleepAfter, parseVerifyArgs } from "./options.ts";
+import { plan } from "./refresh.ts";
+
+describe("moltlab verify options", () => {
+  it("works with no arguments: both architectures, standard-1, $50, 24 h, the sample LiteLLM config, re-running the tests", () => {
+    expect(parseVerifyArgs([], "/home/u")).toEqual({
+      arches: ["amd64", "arm64"], instanceType: "standard-1", budget: 50, activeHours: 24, sleepAfterMinutes: 10,
+      cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: false,
+    });
+  });
+
+  it("reads every option, in both --flag value and --flag=value forms, with paths relative to the caller's directory", () => {
+    const options = parseVerifyArgs(
+      ["--reuse", "--arch=amd64", "--instance-type", "standard-2", "--budget", "$40", "--active-hours=8", "--sleep-after", "1h", "--cpu-percent", "25%", "--dockerfile", "img/Dockerfile", "--litellm", "/etc/litellm.yaml"],
+      "/home/u",
+    );
+    expect(options).toEqual({
+      arches: ["amd64"], instanceType: "standard-2", budget: 40, activeHours: 8, sleepAfterMinutes: 60, cpuUtilisation: 0.25,
+      dockerfile: "/home/u/img/Dockerfile", litellm: "/etc/litellm.yaml", reuse: true,
+    });
+  });
+
+  it("refuses bad values with a message that names the fix", () => {
+    const attempt = (args: string[]) => {
+      try {
+        parseVerifyArgs(args, "/");
+      } catch (error) {
+        return error as UserError;
+      }
+      throw new Error(`accepted ${args.join(" ")}`);
+    };
+    expect(attempt(["--arch", "riscv64"])).toMatchObject({ name: "UserError", message: "--arch riscv64 is not amd64, arm64 or all" });
+    expect(attempt(["--instance-type", "huge"]).fix).toContain("lite, basic, standard-1");
+    expect(attempt(["--budget", "cheap"]).message).toBe("--budget cheap is not a number from 0 to 100000");
+    expect(attempt(["--active-hours", "25"]).message).toContain("from 1 to 24");
+    expect(attempt(["--dockerfile"]).message).toBe("--dockerfile needs a path");
+    expect(attempt(["--frobnicate"]).message).toBe("unknown option --frobnicate");
+  });
+
+  it("parses sleepAfter durations like the Worker's SANDBOX_SLEEP_AFTER", () => {
+    expect(parseSleepAfter("never")).toBeNull();
+    expect(parseSleepAfter("10m")).toBe(10);
+    expect(parseSleepAfter("90s")).toBe(1.5);
+    expect(parseSleepAfter("2h")).toBe(120);
+    expect(parseSleepAfter("15")).toBe(15);
+    expect(() => parseSleepAfter("soon")).toThrow(UserError);
+    expect(() => parseSleepAfter("0m")).toThrow(UserError);
+  });
+});
+
+describe("re-running the evidence tests", () => {
+  it("runs the OpenClaw chat and persistence tests only when their host ports are free, and says so otherwise", () => {
+    expect(plan(true).files).toEqual([
+      "tests/integration/openclaw-tools.test.ts", "tests/integration/openclaw-dind.test.ts",
+      "tests/integration/openclaw-chat.test.ts", "tests/integration/openclaw-persistence.test.ts",
+    ]);
+    const busy = plan(false);
+    expect(busy.files).toEqual(["tests/integration/openclaw-tools.test.ts", "tests/integration/openclaw-dind.test.ts"]);
+    expect(busy.skipped[0]).toContain("host port 18789 or 18790 is in use");
+  });
+});

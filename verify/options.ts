@@ -1,0 +1,124 @@
+/** `moltlab verify` options: parsed strictly, every bad value names the fix. */
+import { join } from "node:path";
+import { UserError } from "../core/errors.ts";
+import { ARCHES, ROOT, type Arch } from "../core/host.ts";
+import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPE_NAMES, type InstanceType } from "../platform/client/types.ts";
+import type { VerifyOptions } from "./types.ts";
+
+export const DEFAULT_LITELLM_CONFIG = join(ROOT, "verify/samples/litellm.config.yaml");
+export const DEFAULT_BUDGET_USD = 50;
+/** The plan's realistic second cost line: the container up for a working day, asleep otherwise. */
+export const REALISTIC_ACTIVE_HOURS = 8;
+/** @cloudflare/containers' default sleepAfter. */
+export const DEFAULT_SLEEP_AFTER_MINUTES = 10;
+/** Moltworker's own estimate assumes 10% CPU use. */
+export const DEFAULT_CPU_UTILISATION = 0.1;
+
+export const VERIFY_USAGE = `usage: moltlab verify [options]
+
+Runs every evaluation item of the plan and writes reports/verify.{md,json,html}.
+Exits 1 when a stop criterion is hit, 0 otherwise (unverified items do not fail it).
+
+  --reuse                 use the evidence already in reports/ (tools matrix, DinD, chat,
+                          persistence, bench) instead of re-running the slow tests
+  --arch amd64|arm64|all  architectures to judge (default: all)
+  --instance-type NAME    ${INSTANCE_TYPE_NAMES.join(", ")} (default: ${DEFAULT_INSTANCE_TYPE})
+  --budget USD            monthly budget (default: ${DEFAULT_BUDGET_USD})
+  --active-hours H        hours a day in use, 1–24 (default: 24; a second line uses ${REALISTIC_ACTIVE_HOURS})
+  --sleep-after DURATION  sleepAfter for the part-time line: 10m, 1h, never (default: ${DEFAULT_SLEEP_AFTER_MINUTES}m)
+  --cpu-percent P         average CPU use while running, % of the instance's vCPU (default: ${DEFAULT_CPU_UTILISATION * 100})
+  --dockerfile PATH       your own OpenClaw Dockerfile: which tools it installs, built and probed here if its base images exist
+  --litellm PATH          your LiteLLM config.yaml (default: verify/samples/litellm.config.yaml)
+`;
+
+const usage = (message: string, fix: string) => new UserError(message, `${fix}\n(see \`npm run verify -- --help\`)`);
+
+function number(flag: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < min || value > max) {
+    throw usage(`${flag} ${raw || "(missing)"} is not a number from ${min} to ${max}`, `pass e.g. \`${flag} ${max >= 50 ? 50 : max}\``);
+  }
+  return value;
+}
+
+/** `never` → null; `30s`, `10m`, `1h`, a bare number of minutes. */
+export function parseSleepAfter(raw: string): number | null {
+  const text = raw.trim().toLowerCase();
+  if (text === "never") return null;
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(text);
+  const minutes = match ? Number(match[1]) * ({ s: 1 / 60, m: 1, h: 60 }[match[2] ?? "m"] ?? 1) : NaN;
+  if (!Number.isFinite(minutes) || minutes <= 0) throw usage(`--sleep-after ${raw || "(missing)"} is not a duration`, "use e.g. `--sleep-after 10m`, `1h` or `never`");
+  return minutes;
+}
+
+/**
+ * `cwd` resolves relative paths: npm runs scripts in the package root but keeps the
+ * caller's directory in INIT_CWD, which is where a user's `--dockerfile ./Dockerfile` lives.
+ */
+export function parseVerifyArgs(args: readonly string[], cwd: string = process.env.INIT_CWD ?? process.cwd()): VerifyOptions {
+  const options: VerifyOptions = {
+    arches: [...ARCHES],
+    instanceType: DEFAULT_INSTANCE_TYPE,
+    budget: DEFAULT_BUDGET_USD,
+    activeHours: 24,
+    sleepAfterMinutes: DEFAULT_SLEEP_AFTER_MINUTES,
+    cpuUtilisation: DEFAULT_CPU_UTILISATION,
+    dockerfile: null,
+    litellm: DEFAULT_LITELLM_CONFIG,
+    reuse: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf("=");
+    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith("--") && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = () => inline ?? args[++i] ?? "";
+    switch (flag) {
+      case "--reuse":
+        options.reuse = true;
+        break;
+      case "--arch": {
+        const raw = value().replace(/^linux\//, "");
+        if (raw === "all") options.arches = [...ARCHES];
+        else if ((ARCHES as readonly string[]).includes(raw)) options.arches = [raw as Arch];
+        else throw usage(`--arch ${raw || "(missing)"} is not amd64, arm64 or all`, "use `--arch amd64`, `--arch arm64` or `--arch all`");
+        break;
+      }
+      case "--instance-type": {
+        const raw = value();
+        if (!(INSTANCE_TYPE_NAMES as readonly string[]).includes(raw)) {
+          throw usage(`--instance-type ${raw || "(missing)"} is not a Cloudflare instance type`, `use one of ${INSTANCE_TYPE_NAMES.join(", ")}`);
+        }
+        options.instanceType = raw as InstanceType;
+        break;
+      }
+      case "--budget":
+        options.budget = number("--budget", value().replace(/^\$/, ""), 0, 100_000);
+        break;
+      case "--active-hours":
+        options.activeHours = number("--active-hours", value(), 1, 24);
+        break;
+      case "--sleep-after":
+        options.sleepAfterMinutes = parseSleepAfter(value());
+        break;
+      case "--cpu-percent":
+        options.cpuUtilisation = number("--cpu-percent", value().replace(/%$/, ""), 0, 100) / 100;
+        break;
+      case "--dockerfile": {
+        const raw = value();
+        if (!raw) throw usage("--dockerfile needs a path", "pass the path of your Dockerfile, e.g. `--dockerfile ../openclaw-image/Dockerfile`");
+        options.dockerfile = raw.startsWith("/") ? raw : join(cwd, raw);
+        break;
+      }
+      case "--litellm": {
+        const raw = value();
+        if (!raw) throw usage("--litellm needs a path", "pass the path of your LiteLLM config, e.g. `--litellm ~/litellm/config.yaml`");
+        options.litellm = raw.startsWith("/") ? raw : join(cwd, raw);
+        break;
+      }
+      default:
+        throw usage(`unknown option ${arg}`, "remove it");
+    }
+  }
+  return options;
+}

@@ -1,0 +1,56 @@
+/**
+ * Re-running the slow tests that produce verify's evidence (without --reuse): the
+ * integration tests that write reports/{tools-matrix,dind,chat,persistence}.json and
+ * `npm run bench` (reports/bench.json). Each runs through moltlab's own test runner, so
+ * setup, the Testcontainers settings and the cleanup are the same as `npm test`.
+ */
+import { createServer } from "node:net";
+
+export const EVIDENCE_TESTS = {
+  tools: "tests/integration/openclaw-tools.test.ts",
+  dind: "tests/integration/openclaw-dind.test.ts",
+  chat: "tests/integration/openclaw-chat.test.ts",
+  persistence: "tests/integration/openclaw-persistence.test.ts",
+} as const;
+
+/** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
+export const OPENCLAW_HOST_PORTS = [18789, 18790];
+
+export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+export interface RefreshOutcome {
+  ran: string[];
+  skipped: string[];
+  failures: string[];
+}
+
+/** Which test files to run: chat and persistence only when their host ports are free. */
+export function plan(portsFree: boolean): { files: string[]; skipped: string[] } {
+  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind];
+  const skipped: string[] = [];
+  if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence);
+  else skipped.push(`${EVIDENCE_TESTS.chat} and ${EVIDENCE_TESTS.persistence}: host port 18789 or 18790 is in use (another OpenClaw is running), their earlier evidence is reused`);
+  return { files, skipped };
+}
+
+export async function refreshEvidence(log: (line: string) => void): Promise<RefreshOutcome> {
+  // Loaded only here: the test runner brings vitest's workspace and its plugins.
+  const { bench, test } = await import("../cli/test.ts");
+  const free = (await Promise.all(OPENCLAW_HOST_PORTS.map((port) => portFree(port)))).every(Boolean);
+  const { files, skipped } = plan(free);
+  const failures: string[] = [];
+  for (const line of skipped) log(`moltlab verify: skipping ${line}`);
+  log(`moltlab verify: re-running the evidence tests (${files.length} files; the OpenClaw ones take minutes each)`);
+  const code = await test(["--project", "integration", ...files]);
+  if (code !== 0) failures.push(`integration tests exited ${code} (their reports hold what they measured before failing)`);
+  log("moltlab verify: running the bench (reports/bench.json)");
+  const benchCode = await bench([]);
+  if (benchCode !== 0) failures.push(`npm run bench exited ${benchCode}`);
+  return { ran: [...files, "npm run bench"], skipped, failures };
+}

@@ -1,7 +1,0 @@
-/** The one Sandbox Durable Object (moltworker runs exactly one container, named "moltbot"). */
-import { SANDBOX_NAME } from "./container/settings.ts";
-import type { Env } from "./env.ts";
-
-export function sandboxStub(env: Env) {
-  return env.Sandbox.get(env.Sandbox.idFromName(SANDBOX_NAME));
-}
