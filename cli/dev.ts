@@ -8,13 +8,13 @@
 import os from "node:os";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ARCHES, cacheDir, type Arch } from "../core/host.ts";
-import { describeInstanceTypes, isInstanceType } from "../contract/instance-types.ts";
-import type { InstanceType } from "../platform/client/types.ts";
+import { cacheDir } from "../core/host.ts";
+import { describeInstanceTypes, isInstanceType, type InstanceType } from "../contract/instance-types.ts";
 import { UserError } from "../core/errors.ts";
 import { providerFromEnv, startSandbox, type Provider, type StartedSandbox } from "../stack/sandbox.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepRunner } from "../core/ui.ts";
+import { ARCHES, type Arch } from "../contract/arch.ts";
 
 export const DEFAULT_DEV_PORT = 8787;
 

@@ -2,7 +2,7 @@ import os from "node:os";
 import { startAccess } from "../emulators/access/index.ts";
 import { startAiGateway } from "../emulators/ai-gateway/index.ts";
 import { startR2 } from "../emulators/r2/index.ts";
-import type { ServeOptions } from "../emulators/shared/serve.ts";
+import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
 
 interface Running {

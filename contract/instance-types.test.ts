@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeInstanceTypes, INSTANCE_TYPES, isInstanceType, limitsFor, PIDS_LIMIT } from "./instance-types.ts";
-import { INSTANCE_TYPE_NAMES } from "../platform/client/types.ts";
+import { describeInstanceTypes, INSTANCE_TYPES, isInstanceType, limitsFor, PIDS_LIMIT, INSTANCE_TYPE_NAMES } from "./instance-types.ts";
 
 const GiB = 1024 ** 3;
 

@@ -1,4 +1,23 @@
-import { INSTANCE_TYPE_NAMES, type ContainerLimits, type InstanceType } from "../platform/client/types.ts";
+/** Cloudflare's documented instance types, smallest first. */
+export const INSTANCE_TYPE_NAMES = ["lite", "basic", "standard-1", "standard-2", "standard-3", "standard-4"] as const;
+export type InstanceType = (typeof INSTANCE_TYPE_NAMES)[number];
+/** moltworker's choice, and the platform's default. */
+export const DEFAULT_INSTANCE_TYPE: InstanceType = "standard-1";
+
+/** What an instance type means for one container on this host. */
+export interface ContainerLimits {
+  vcpu: number;
+  /** What Docker enforces: vcpu × 10⁹, clamped to the engine's CPU count when the host has fewer. */
+  nanoCpus: number;
+  cpuClamped: boolean;
+  memoryBytes: number;
+  /** Equals memoryBytes: no swap, as on Cloudflare. */
+  memorySwapBytes: number;
+  pidsLimit: number;
+  /** The instance type's disk size, recorded only: overlay2 without xfs project quotas cannot enforce it. */
+  diskBytes: number;
+  diskEnforced: false;
+}
 
 export interface InstanceTypeSize {
   vcpu: number;

@@ -1,5 +1,5 @@
 import { docker } from "./docker.ts";
-import type { Arch } from "./host.ts";
+import type { Arch } from "../contract/arch.ts";
 
 export interface BuildxOptions {
   arch: Arch;

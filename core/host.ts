@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "./errors.ts";
+import { ARCHES, type Arch } from "../contract/arch.ts";
+export { ARCHES, type Arch };
 
 /** The two platforms moltlab builds for: Cloudflare Containers run amd64, the user's boards run arm64. */
-export type Arch = "amd64" | "arm64";
-export const ARCHES: readonly Arch[] = ["amd64", "arm64"];
 
 const UNAME: Record<Arch, string> = { amd64: "x86_64", arm64: "aarch64" };
 const QEMU: Record<Arch, string> = { amd64: "qemu-x86_64", arm64: "qemu-aarch64" };

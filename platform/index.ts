@@ -5,7 +5,7 @@
 import type Docker from "dockerode";
 import { engineHost } from "../core/docker.ts";
 import { UserError } from "../core/errors.ts";
-import { serveFetch, type ServeOptions, type StartedServer } from "../emulators/shared/serve.ts";
+import { serveFetch, type ServeOptions, type StartedServer } from "../core/serve.ts";
 import { createContainersApp } from "./server/api.ts";
 import { PlatformError } from "./client/errors.ts";
 import { LocalContainers, type LeftoverReport } from "./server/local-containers.ts";

@@ -7,9 +7,10 @@ import { debianMirror } from "../core/debian-download.ts";
 import { docker, inspectImage, type ImageFacts } from "../core/docker.ts";
 import { UserError } from "../core/errors.ts";
 import { lastLines, run, tryRun } from "../core/exec.ts";
-import { ARCHES, canManageMachine, hostArch, ROOT, unameMachine, type Arch } from "../core/host.ts";
+import { canManageMachine, hostArch, ROOT, unameMachine } from "../core/host.ts";
 import { LABEL_RECIPE, LABEL_SOURCE, moltlabLabels } from "../core/labels.ts";
 import type { StepContext, StepOutcome } from "../core/ui.ts";
+import { ARCHES, type Arch } from "../contract/arch.ts";
 
 export type BaseImageName = "debian" | "node";
 export type Source = "registry" | "debian-archive";

@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { aptInstall } from "../core/apt.ts";
 import { UserError } from "../core/errors.ts";
 import { run, tryRun } from "../core/exec.ts";
-import { canManageMachine, foreignArch, qemuHandler, type Arch } from "../core/host.ts";
+import { canManageMachine, foreignArch, qemuHandler } from "../core/host.ts";
 import type { StepContext, StepOutcome } from "../core/ui.ts";
+import type { Arch } from "../contract/arch.ts";
 
 const BINFMT_DIR = "/proc/sys/fs/binfmt_misc";
 

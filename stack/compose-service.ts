@@ -17,11 +17,12 @@ import { startAccess } from "../emulators/access/index.ts";
 import { MINIFLARE_S3_PREFIX, startR2 } from "../emulators/r2/index.ts";
 import { s3ClientConfig } from "../emulators/r2/clients.ts";
 import {
-  accessSettings, ANY_HOST, CONTAINER_STOP_MS, platformSettings, r2ServerSettings, SERVICE_PORTS, workerSettings, type PlatformSettings, type WorkerSettings,
+  accessSettings, ANY_HOST, platformSettings, r2ServerSettings, SERVICE_PORTS, workerSettings, type PlatformSettings, type WorkerSettings,
 } from "./compose-settings.ts";
 import { UserError } from "../core/errors.ts";
 import { devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 import { startWranglerDev } from "../core/wrangler-dev.ts";
+import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
 
 /** The Worker's generated config (0700 dir, 0600 files): wrangler.json, .dev.vars, the gateway token. */
 export const WORKER_CONFIG_DIR = "/tmp/moltlab-worker";
@@ -99,8 +100,8 @@ const SERVICES: Record<string, (env: NodeJS.ProcessEnv) => Promise<Running>> = {
         // service), so it is stopped gracefully before the platform removes it.
         const { containers } = platform;
         const live = containers.states().filter((state) => ["running", "starting"].includes(state.status)).map((state) => state.name);
-        for (const result of await Promise.all(live.map((name) => containers.stop(name, { signal: "SIGTERM", timeoutMs: CONTAINER_STOP_MS })))) {
-          console.log(`stopped ${result.state.name}: ${result.killed ? `killed after ${CONTAINER_STOP_MS / 1000} s` : `exited ${result.exitCode ?? "?"}`}`);
+        for (const result of await Promise.all(live.map((name) => containers.stop(name, { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS })))) {
+          console.log(`stopped ${result.state.name}: ${result.killed ? `killed after ${STOP_TIMEOUT_MS / 1000} s` : `exited ${result.exitCode ?? "?"}`}`);
         }
         // Removes them (each logged as "destroyed" above), then stops the API.
         await platform.stop();

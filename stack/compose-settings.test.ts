@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEFAULT_OPENCLAW_VERSION } from "../container/tools/manifest.ts";
-import { accessSettings, openclawImage, platformSettings, r2ServerSettings, workerSettings } from "./compose-settings.ts";
+import { accessSettings, openclawImageFromEnv, platformSettings, r2ServerSettings, workerSettings } from "./compose-settings.ts";
 import { UserError } from "../core/errors.ts";
 import { ROOT } from "../core/host.ts";
+import { OPENCLAW_VERSION } from "../contract/openclaw.ts";
 
 const counter = () => {
   let n = 0;
@@ -33,7 +33,7 @@ describe("the worker service's settings", () => {
     expect(settings.vars).toEqual({
       CF_ACCESS_TEAM_DOMAIN: "http://127.0.0.1:8788",
       MOLTLAB_CONTAINERS_URL: "http://containers:8790",
-      MOLTLAB_CONTAINER_IMAGE: `moltlab/openclaw:${DEFAULT_OPENCLAW_VERSION}-amd64`,
+      MOLTLAB_CONTAINER_IMAGE: `moltlab/openclaw:${OPENCLAW_VERSION}-amd64`,
       MOLTLAB_CONTAINER_PLATFORM: "linux/amd64",
       MOLTLAB_CONTAINERS_NETWORK: "network:moltlab-sandbox",
       R2_ENDPOINT: "http://r2:9000",
@@ -74,13 +74,13 @@ describe("the worker service's settings", () => {
 
 describe("the OpenClaw image the sandbox runs", () => {
   it("is npm run image's tag for the chosen arch and version, with the command that builds it", () => {
-    expect(openclawImage({})).toEqual({
-      tag: `moltlab/openclaw:${DEFAULT_OPENCLAW_VERSION}-amd64`, version: DEFAULT_OPENCLAW_VERSION, arch: "amd64", platform: "linux/amd64", buildCommand: "npm run image -- --platform amd64",
+    expect(openclawImageFromEnv({})).toEqual({
+      tag: `moltlab/openclaw:${OPENCLAW_VERSION}-amd64`, version: OPENCLAW_VERSION, arch: "amd64", platform: "linux/amd64", buildCommand: "npm run image -- --platform amd64",
     });
-    expect(openclawImage({ MOLTLAB_OPENCLAW_ARCH: "linux/arm64", MOLTLAB_OPENCLAW_VERSION: "2026.1.2" })).toMatchObject({
+    expect(openclawImageFromEnv({ MOLTLAB_OPENCLAW_ARCH: "linux/arm64", MOLTLAB_OPENCLAW_VERSION: "2026.1.2" })).toMatchObject({
       tag: "moltlab/openclaw:2026.1.2-arm64", platform: "linux/arm64", buildCommand: "npm run image -- --platform arm64 --openclaw 2026.1.2",
     });
-    expect(() => openclawImage({ MOLTLAB_OPENCLAW_ARCH: "riscv64" })).toThrow(/not amd64 or arm64/);
+    expect(() => openclawImageFromEnv({ MOLTLAB_OPENCLAW_ARCH: "riscv64" })).toThrow(/not amd64 or arm64/);
   });
 });
 

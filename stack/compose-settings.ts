@@ -8,20 +8,18 @@
  * per run: the gateway token and the key the AI Gateway emulator is sent.
  */
 import { randomBytes } from "node:crypto";
-import { imageTag } from "../container/build/index.ts";
-import { DEFAULT_OPENCLAW_VERSION } from "../container/tools/manifest.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../emulators/ai-gateway/handlers.ts";
 import { isNetworkMode, type NetworkMode } from "../platform/client/types.ts";
 import { UserError } from "../core/errors.ts";
-import { ARCHES, type Arch } from "../core/host.ts";
 import { EMULATED_MODEL, providerFromEnv, type Provider } from "./sandbox.ts";
+import { OPENCLAW_VERSION, openclawImage } from "../contract/openclaw.ts";
+import { ARCHES, type Arch } from "../contract/arch.ts";
+import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
 
 /** Ports inside the services' containers; the host ports are the compose file's business. */
 export const SERVICE_PORTS = { aiGateway: 8789, r2: 9000, platform: 8790 } as const;
 /** Every service listens on all of its container's interfaces: Docker forwards published ports to them. */
 export const ANY_HOST = "0.0.0.0";
-/** The supervisor gives the gateway 30 s, then takes its final backup: the Worker's own bound (worker/src/container/settings.ts). */
-export const CONTAINER_STOP_MS = 60_000;
 
 const FIX = "set it in docker-compose.yml (the `environment` of the service), or use the compose file as shipped";
 
@@ -38,14 +36,14 @@ export function port(env: NodeJS.ProcessEnv, name: string): number {
 }
 
 /** The OpenClaw image the platform runs: `npm run image` makes it on the host. */
-export function openclawImage(env: NodeJS.ProcessEnv): { tag: string; version: string; arch: Arch; platform: `linux/${Arch}`; buildCommand: string } {
+export function openclawImageFromEnv(env: NodeJS.ProcessEnv): { tag: string; version: string; arch: Arch; platform: `linux/${Arch}`; buildCommand: string } {
   const arch = (env.MOLTLAB_OPENCLAW_ARCH?.trim() || "amd64").replace(/^linux\//, "");
   if (!(ARCHES as readonly string[]).includes(arch)) {
     throw new UserError(`MOLTLAB_OPENCLAW_ARCH=${arch} is not amd64 or arm64`, "unset it (amd64, like Cloudflare) or set it to arm64");
   }
-  const version = env.MOLTLAB_OPENCLAW_VERSION?.trim() || DEFAULT_OPENCLAW_VERSION;
-  const buildCommand = `npm run image -- --platform ${arch}${version === DEFAULT_OPENCLAW_VERSION ? "" : ` --openclaw ${version}`}`;
-  return { tag: imageTag(version, arch as Arch), version, arch: arch as Arch, platform: `linux/${arch as Arch}`, buildCommand };
+  const version = env.MOLTLAB_OPENCLAW_VERSION?.trim() || OPENCLAW_VERSION;
+  const buildCommand = `npm run image -- --platform ${arch}${version === OPENCLAW_VERSION ? "" : ` --openclaw ${version}`}`;
+  return { tag: openclawImage(version, arch as Arch), version, arch: arch as Arch, platform: `linux/${arch as Arch}`, buildCommand };
 }
 
 export interface AccessSettings {
@@ -77,11 +75,11 @@ export function r2ServerSettings(env: NodeJS.ProcessEnv): R2Settings & { hostnam
 export interface PlatformSettings {
   token: string;
   namePrefix: string;
-  image: ReturnType<typeof openclawImage>;
+  image: ReturnType<typeof openclawImageFromEnv>;
 }
 
 export function platformSettings(env: NodeJS.ProcessEnv): PlatformSettings {
-  return { token: required(env, "MOLTLAB_PLATFORM_TOKEN"), namePrefix: required(env, "MOLTLAB_PLATFORM_NAME_PREFIX"), image: openclawImage(env) };
+  return { token: required(env, "MOLTLAB_PLATFORM_TOKEN"), namePrefix: required(env, "MOLTLAB_PLATFORM_NAME_PREFIX"), image: openclawImageFromEnv(env) };
 }
 
 export interface WorkerSettings {
@@ -89,7 +87,7 @@ export interface WorkerSettings {
   /** The Worker as the user's browser reaches it (its port is published on the host's loopback). */
   url: string;
   provider: Provider;
-  image: ReturnType<typeof openclawImage>;
+  image: ReturnType<typeof openclawImageFromEnv>;
   network: NetworkMode;
   r2: R2Settings & { endpoint: string };
   /** wrangler vars (plain settings). */
@@ -105,7 +103,7 @@ const randomSecret = (bytes: number) => randomBytes(bytes).toString("hex");
 export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) => string = randomSecret): WorkerSettings {
   const workerPort = port(env, "MOLTLAB_WORKER_PORT");
   const provider = providerFromEnv(env);
-  const image = openclawImage(env);
+  const image = openclawImageFromEnv(env);
   const network = required(env, "MOLTLAB_CONTAINERS_NETWORK");
   if (!isNetworkMode(network)) throw new UserError(`MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`, "set it to network:<the compose network OpenClaw joins>");
   const r2 = { ...r2Settings(env), endpoint: required(env, "R2_ENDPOINT") };

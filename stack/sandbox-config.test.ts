@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDevArgs } from "../cli/dev.ts";
 import { containerView, defaultNetwork, providerFromEnv, reapSession, SANDBOX_TEMP_PREFIX } from "./sandbox.ts";
-import { bucketOf, DEV_SERVER_VAR, devServerVars, devVars, instanceTypeOf, LOOPBACK_DEV_SERVER, readWorkerConfig, sandboxWranglerConfig, WORKER_CONFIG } from "./sandbox-config.ts";
+import { bucketOf, devServerVars, devVars, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig, WORKER_CONFIG } from "./sandbox-config.ts";
+import { DEV_SERVER_BINDING, LOOPBACK_DEV_SERVER } from "../contract/dev-server.ts";
 import { ROOT } from "../core/host.ts";
 
 describe("the sandbox's wrangler config", () => {
@@ -45,14 +46,8 @@ describe("the sandbox's wrangler config", () => {
 
   it("never has the loopback marker in worker/wrangler.jsonc (so docker compose and deployments never get it)", () => {
     const vars = [base.vars as Record<string, string> | undefined, ...Object.values(base.env ?? {}).map((env) => env.vars)];
-    for (const set of vars) expect(Object.keys(set ?? {})).not.toContain(DEV_SERVER_VAR);
+    for (const set of vars) expect(Object.keys(set ?? {})).not.toContain(DEV_SERVER_BINDING);
     expect(WORKER_CONFIG).toMatch(/worker\/wrangler\.jsonc$/);
-  });
-
-  it("names the marker as the Worker does (worker/src/middleware/dev-mode.ts is compiled apart)", () => {
-    const workerSide = readFileSync(`${ROOT}/worker/src/middleware/dev-mode.ts`, "utf8");
-    expect(workerSide).toContain(`DEV_SERVER_BINDING = "${DEV_SERVER_VAR}"`);
-    expect(workerSide).toContain(`LOOPBACK_DEV_SERVER = "${LOOPBACK_DEV_SERVER}"`);
   });
 
   it("writes .dev.vars lines and refuses values dotenv would reinterpret", () => {

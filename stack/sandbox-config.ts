@@ -7,10 +7,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseJson5 } from "../core/json5.ts";
-import { describeInstanceTypes, isInstanceType } from "../contract/instance-types.ts";
-import type { InstanceType } from "../platform/client/types.ts";
+import { describeInstanceTypes, isInstanceType, type InstanceType } from "../contract/instance-types.ts";
 import { UserError } from "../core/errors.ts";
 import { ROOT } from "../core/host.ts";
+import { DEV_SERVER_BINDING, LOOPBACK_DEV_SERVER } from "../contract/dev-server.ts";
 
 export const WORKER_CONFIG = join(ROOT, "worker/wrangler.jsonc");
 export const ENVIRONMENT = "local";
@@ -81,12 +81,6 @@ export function sandboxWranglerConfig(config: WranglerConfig, vars: Record<strin
   };
 }
 
-/**
- * The Worker's DEV_MODE skips Access only with this var (worker/src/dev-mode.ts, which names
- * it DEV_SERVER_BINDING / LOOPBACK_DEV_SERVER; the two sides are compiled apart, a test keeps them equal).
- */
-export const DEV_SERVER_VAR = "MOLTLAB_DEV_SERVER";
-export const LOOPBACK_DEV_SERVER = "loopback";
 
 /** 127.0.0.0/8 or ::1: an address (not a name, which could resolve anywhere) only this machine can reach. */
 export function isLoopbackAddress(host: string): boolean {
@@ -100,7 +94,7 @@ export function isLoopbackAddress(host: string): boolean {
  * is not in worker/wrangler.jsonc: only the config generated here carries it.
  */
 export function devServerVars(host: string): Record<string, string> {
-  return isLoopbackAddress(host) ? { [DEV_SERVER_VAR]: LOOPBACK_DEV_SERVER } : {};
+  return isLoopbackAddress(host) ? { [DEV_SERVER_BINDING]: LOOPBACK_DEV_SERVER } : {};
 }
 
 /** .dev.vars text. Values stay unquoted-safe: anything dotenv would reinterpret is refused, naming the variable. */

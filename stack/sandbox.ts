@@ -14,25 +14,25 @@ import { readFileSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureImages, imageTag } from "../container/build/index.ts";
-import { DEFAULT_OPENCLAW_VERSION } from "../container/tools/manifest.ts";
+import { ensureImages } from "../container/build/index.ts";
 import { startAccess, type StartedAccess } from "../emulators/access/index.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY, startAiGateway, type Scenario, type StartedAiGateway } from "../emulators/ai-gateway/index.ts";
 import type { StartedContainersPlatform } from "../platform/index.ts";
-import type { InstanceType, NetworkMode } from "../platform/client/types.ts";
+import type { NetworkMode } from "../platform/client/types.ts";
 import { MINIFLARE_S3_PREFIX } from "../emulators/r2/index.ts";
 import { UserError } from "../core/errors.ts";
-import type { Arch } from "../core/host.ts";
 import { bucketOf, devServerVars, devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 import { StepRunner } from "../core/ui.ts";
 import { freePort, startWranglerDev, type WranglerDev } from "../core/wrangler-dev.ts";
+import { OPENCLAW_VERSION, openclawImage } from "../contract/openclaw.ts";
+import type { Arch } from "../contract/arch.ts";
+import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
+import type { InstanceType } from "../contract/instance-types.ts";
 
 export const LOOPBACK = "127.0.0.1";
 /** What the container is asked to use when the emulator serves the model (OpenClaw sends the bare id upstream). */
 export const EMULATED_MODEL = "anthropic/claude-sonnet-4-5";
 export const SANDBOX_TEMP_PREFIX = "moltlab-dev-";
-/** The supervisor gives the gateway 30 s, then takes its final backup: the DO's own bound. */
-const CONTAINER_STOP_MS = 60_000;
 
 export function defaultNetwork(platform: NodeJS.Platform = process.platform): NetworkMode {
   return platform === "linux" ? "host" : "bridge";
@@ -200,8 +200,8 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
 
   try {
     for (const line of await reapSession(options.persistTo)) console.log(`  ${line}`);
-    const [image] = await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, steps);
-    const tag = image?.tag ?? imageTag(DEFAULT_OPENCLAW_VERSION, arch);
+    const [image] = await ensureImages({ arches: [arch], openclawVersion: OPENCLAW_VERSION }, steps);
+    const tag = image?.tag ?? openclawImage(OPENCLAW_VERSION, arch);
     checkAborted();
 
     let aiGateway: StartedAiGateway | null = null;
@@ -322,7 +322,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
       label: "stop OpenClaw (final backup)",
       run: async () => {
         const names = platform.containers.states().filter((state) => ["running", "starting"].includes(state.status)).map((state) => state.name);
-        const results = await Promise.all(names.map((name) => platform.containers.stop(name, { signal: "SIGTERM", timeoutMs: CONTAINER_STOP_MS })));
+        const results = await Promise.all(names.map((name) => platform.containers.stop(name, { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS })));
         return results.length
           ? results.map((result) => `${result.state.name}: ${result.killed ? "killed after the grace period" : `exited ${result.exitCode ?? "?"}`}`).join(", ")
           : "was not running";

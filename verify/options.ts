@@ -1,9 +1,10 @@
 /** `moltlab verify` options: parsed strictly, every bad value names the fix. */
 import { join } from "node:path";
 import { UserError } from "../core/errors.ts";
-import { ARCHES, ROOT, type Arch } from "../core/host.ts";
-import { DEFAULT_INSTANCE_TYPE, INSTANCE_TYPE_NAMES, type InstanceType } from "../platform/client/types.ts";
+import { ROOT } from "../core/host.ts";
 import type { VerifyOptions } from "./types.ts";
+import { ARCHES, type Arch } from "../contract/arch.ts";
+import { INSTANCE_TYPE_NAMES, type InstanceType, DEFAULT_INSTANCE_TYPE } from "../contract/instance-types.ts";
 
 export const DEFAULT_LITELLM_CONFIG = join(ROOT, "verify/samples/litellm.config.yaml");
 export const DEFAULT_BUDGET_USD = 50;

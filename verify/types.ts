@@ -3,10 +3,10 @@
  * (../shared/reference/phase0.md), each with a verdict, the evidence behind it and what
  * would change it. The three writers (Markdown, JSON, HTML) render exactly this.
  */
-import type { Arch } from "../core/host.ts";
 import type { RangeChart } from "./writers/charts.ts";
-import type { InstanceType } from "../platform/client/types.ts";
 import type { MachineFacts } from "../core/machine.ts";
+import type { Arch } from "../contract/arch.ts";
+import type { InstanceType } from "../contract/instance-types.ts";
 
 export const VERDICTS = ["OK", "OK with constraints", "NG", "unverified"] as const;
 export type Verdict = (typeof VERDICTS)[number];

@@ -1,9 +1,9 @@
 import { chmodSync, copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../core/exec.ts";
-import type { Arch } from "../../core/host.ts";
 import { resolvedProbe, type Tool, type ToolsFile, type ToolStatus } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 /** Where each tool stands for one arch before the image build (apt tools: installed by the build itself). */
 export type ToolResults = Map<string, ToolOutcome | { installed: true; file?: undefined; note?: string }>;

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs"
 import { basename, join } from "node:path";
 import { downloadDebs } from "../../core/debian-download.ts";
 import { lastLines, tryRun } from "../../core/exec.ts";
-import type { Arch } from "../../core/host.ts";
 import type { DebTool } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 /**
  * Takes one file out of a Debian package of `tool.suite` for the target arch

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import type { UserError } from "../../core/errors.ts";
 import { lastLines, tryRun } from "../../core/exec.ts";
 import { goCacheEnv, goMissingError as goMissing } from "../../core/go.ts";
-import { hostArch, type Arch } from "../../core/host.ts";
+import { hostArch } from "../../core/host.ts";
 import type { GoTool } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 export { goVersion } from "../../core/go.ts";
 

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { inspectImage, probeEngine } from "../../core/docker.ts";
 import { UserError } from "../../core/errors.ts";
 import { tryRun } from "../../core/exec.ts";
-import { ARCHES, cacheDir, hostArch, ROOT, type Arch } from "../../core/host.ts";
+import { cacheDir, hostArch, ROOT } from "../../core/host.ts";
 import { LABEL_RECIPE, moltlabLabels } from "../../core/labels.ts";
 import { baseImageTag, checkFreeSpace, imageState, recipeDigest } from "../../setup/base-images.ts";
 import { formatSeconds, StepRunner, type StepContext, type StepOutcome } from "../../core/ui.ts";
-import { BASE_APT_PACKAGES, DEFAULT_OPENCLAW_VERSION, toolsFor, type NpmTool, type Tool } from "../tools/manifest.ts";
+import { BASE_APT_PACKAGES, toolsFor, type NpmTool, type Tool } from "../tools/manifest.ts";
 import { buildxBuild } from "../../core/buildx.ts";
 import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
 import { fetchDebFile } from "./debian-package.ts";
@@ -23,16 +23,13 @@ import { npmRuntime, stageNpm, type NpmRuntime } from "./npm-stage.ts";
 import { imageRecipe } from "./recipe.ts";
 import { fetchStaticRelease } from "./release-download.ts";
 import { bundleSupervisor, type SupervisorBundle } from "./supervisor-bundle.ts";
+import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
+import { ARCHES, type Arch } from "../../contract/arch.ts";
 
-export const IMAGE_REPOSITORY = "moltlab/openclaw";
 export const DOCKERFILE = join(ROOT, "container/Dockerfile");
 export const DEFAULT_CONFIG = join(ROOT, "container/openclaw.default.json");
 /** npm staging, Go builds and the image layers need room; 8 GiB leaves some. */
 const MIN_FREE_BYTES = 8 * 1024 ** 3;
-
-export function imageTag(openclawVersion: string, arch: Arch): string {
-  return `${IMAGE_REPOSITORY}:${openclawVersion}-${arch}`;
-}
 
 export interface ImageOptions {
   arches: readonly Arch[];
@@ -41,7 +38,7 @@ export interface ImageOptions {
 
 export function parseImageArgs(args: readonly string[]): ImageOptions {
   let arches: readonly Arch[] = ARCHES;
-  let openclawVersion = DEFAULT_OPENCLAW_VERSION;
+  let openclawVersion = OPENCLAW_VERSION;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? args[++i] ?? "";
@@ -53,7 +50,7 @@ export function parseImageArgs(args: readonly string[]): ImageOptions {
     } else if (flag === "--openclaw") {
       openclawVersion = value();
       if (!/^\d+\.\d+\.\d+([-+][\w.]+)?$/.test(openclawVersion)) {
-        throw new UserError(`--openclaw ${openclawVersion || "(missing)"} is not an exact version`, `pass an exact openclaw version, e.g. \`--openclaw ${DEFAULT_OPENCLAW_VERSION}\``);
+        throw new UserError(`--openclaw ${openclawVersion || "(missing)"} is not an exact version`, `pass an exact openclaw version, e.g. \`--openclaw ${OPENCLAW_VERSION}\``);
       }
     } else {
       throw new UserError(`unknown option ${args[i]}`, "usage: moltlab image [--platform amd64|arm64|all] [--openclaw VERSION]");
@@ -129,7 +126,7 @@ export async function ensureImages(options: ImageOptions, steps: StepRunner = ne
 }
 
 async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, steps: StepRunner): Promise<ImageResult> {
-  const tag = imageTag(openclawVersion, arch);
+  const tag = openclawImage(openclawVersion, arch);
   const base = await inspectImage(baseImageTag("node", arch));
   const recipe = imageRecipe({
     arch, openclawVersion, tools: shared.tools, dockerfile: shared.dockerfile, defaultConfig: shared.defaultConfig,

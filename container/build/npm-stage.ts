@@ -3,8 +3,8 @@ import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, read
 import { dirname, join, relative } from "node:path";
 import { UserError } from "../../core/errors.ts";
 import { run, tryRun } from "../../core/exec.ts";
-import type { Arch } from "../../core/host.ts";
 import { NPM_CPU, type NpmTool } from "../tools/manifest.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 /** Node and npm as the staging runs them. */
 export interface NpmRuntime {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Arch } from "../../core/host.ts";
 import { BASE_APT_PACKAGES, type Tool } from "../tools/manifest.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 /** Bump when the build pipeline changes what it puts into an image for the same inputs. */
 export const RECIPE_VERSION = 1;

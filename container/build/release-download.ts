@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lastLines, tryRun } from "../../core/exec.ts";
-import type { Arch } from "../../core/host.ts";
 import type { StaticReleaseTool } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 

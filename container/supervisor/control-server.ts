@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import type { BackupResult } from "./backup.ts";
 import { DEVICE_ID, devicesApproveArgs, devicesListArgs, type CliResult } from "./openclaw-cli.ts";
 import { errorText, type Logger } from "./log.ts";
+import { APPROVE_PATH, CONTROL_PATHS } from "../../contract/control-api.ts";
 
 export interface ControlOptions {
   host: string;
@@ -48,20 +49,20 @@ export async function startControlServer(options: ControlOptions): Promise<Contr
     request.resume(); // no route reads a body
     const path = new URL(request.url ?? "/", "http://control").pathname;
     const method = request.method ?? "GET";
-    const approve = /^\/devices\/([^/]+)\/approve$/.exec(path);
+    const approve = APPROVE_PATH.exec(path);
     const route = approve ? "approve" : path;
-    const allowed: Record<string, string> = { "/health": "GET", "/backup": "POST", "/devices": "GET", "/tools": "GET", approve: "POST" };
+    const allowed: Record<string, string> = { [CONTROL_PATHS.health]: "GET", [CONTROL_PATHS.backup]: "POST", [CONTROL_PATHS.devices]: "GET", [CONTROL_PATHS.tools]: "GET", approve: "POST" };
     if (!(route in allowed)) return send(response, 404, { error: `no route ${path}` });
     if (allowed[route] !== method) return send(response, 405, { error: `${path} takes ${allowed[route]}` }, { allow: allowed[route]! });
 
-    if (route === "/health") return send(response, 200, options.health());
-    if (route === "/backup") {
+    if (route === CONTROL_PATHS.health) return send(response, 200, options.health());
+    if (route === CONTROL_PATHS.backup) {
       const started = options.backupNow();
       if (typeof started === "string") return send(response, 409, { error: started });
       const result = await started;
       return send(response, result.ok ? 200 : 503, result);
     }
-    if (route === "/devices") {
+    if (route === CONTROL_PATHS.devices) {
       const result = await options.cli(devicesListArgs);
       if (result.code !== 0) return send(response, 502, cliError("devices list", result, options.log));
       try {

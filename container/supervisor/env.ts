@@ -5,6 +5,8 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { resolveGatewayUser, type GatewayUser, type UserLookup } from "./gateway-user.ts";
+import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
+import { DEFAULT_BUCKET } from "../../contract/storage.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -63,9 +65,6 @@ export interface Settings {
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; problems: string[] };
 
-export const DEFAULT_GATEWAY_PORT = 18789;
-export const DEFAULT_CONTROL_PORT = 18790;
-export const DEFAULT_BUCKET = "moltbot-data";
 
 /** The staging folder of a supervisor that runs as root: outside every folder the gateway user can write. */
 export const PRIVATE_STAGING_DIR = "/var/lib/moltlab/staging";
@@ -130,11 +129,11 @@ export function loadSettings(env: Env, users?: UserLookup): SettingsResult {
     configPath,
     roots,
     gatewayBin: text("OPENCLAW_BIN") ?? "openclaw",
-    gatewayPort: number("MOLTLAB_GATEWAY_PORT", DEFAULT_GATEWAY_PORT, 1, 1),
+    gatewayPort: number("MOLTLAB_GATEWAY_PORT", GATEWAY_PORT, 1, 1),
     gatewayBind,
     // The control API follows the gateway's bind unless told otherwise: loopback keeps both off the host's interfaces.
     controlHost: text("MOLTLAB_CONTROL_HOST") ?? (gatewayBind === "loopback" ? "127.0.0.1" : "0.0.0.0"),
-    controlPort: number("MOLTLAB_CONTROL_PORT", DEFAULT_CONTROL_PORT),
+    controlPort: number("MOLTLAB_CONTROL_PORT", CONTROL_PORT),
     r2,
     backupIntervalMs: number("MOLTLAB_BACKUP_INTERVAL", 5, 1000, 0.1),
     backupRescanMs: number("MOLTLAB_BACKUP_RESCAN", 60, 1000, 1),

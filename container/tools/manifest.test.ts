@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { aptPackages, parseImageArgs } from "../build/index.ts";
 import { classifyLicence } from "../build/go-tools.ts";
 import { renderToolsFile } from "../build/context.ts";
-import { DEFAULT_OPENCLAW_VERSION, resolvedProbe, TOOLS, toolsFor } from "./manifest.ts";
+import { resolvedProbe, TOOLS, toolsFor } from "./manifest.ts";
+import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
 
 describe("tools manifest", () => {
   it("has unique names and a probe for every tool", () => {
@@ -29,8 +30,8 @@ describe("tools manifest", () => {
   });
 
   it("renders tools.json with a reason for every tool not installed", () => {
-    const tools = toolsFor(DEFAULT_OPENCLAW_VERSION);
-    const file = renderToolsFile("arm64", DEFAULT_OPENCLAW_VERSION, tools, new Map([["ghq", { installed: false, reason: "not served" }], ["git", { installed: true }]]));
+    const tools = toolsFor(OPENCLAW_VERSION);
+    const file = renderToolsFile("arm64", OPENCLAW_VERSION, tools, new Map([["ghq", { installed: false, reason: "not served" }], ["git", { installed: true }]]));
     expect(file.tools.map((tool) => tool.name)).toEqual(tools.map((tool) => tool.name));
     expect(file.tools.find((tool) => tool.name === "ghq")).toMatchObject({ installed: false, reason: "not served" });
     expect(file.tools.find((tool) => tool.name === "git")).toMatchObject({ installed: true, package: "git" });
@@ -44,7 +45,7 @@ describe("tools manifest", () => {
 
 describe("moltlab image options", () => {
   it("defaults to both platforms and the pinned openclaw", () => {
-    expect(parseImageArgs([])).toEqual({ arches: ["amd64", "arm64"], openclawVersion: DEFAULT_OPENCLAW_VERSION });
+    expect(parseImageArgs([])).toEqual({ arches: ["amd64", "arm64"], openclawVersion: OPENCLAW_VERSION });
   });
 
   it("accepts one platform, linux/ prefixes and --flag=value", () => {

@@ -9,7 +9,8 @@
  * installed on the host with `--cpu/--os/--libc` for the target, Go modules are
  * cross-compiled on the host, release binaries and .debs are unpacked on the host.
  */
-import type { Arch } from "../../core/host.ts";
+import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 /**
  * A behaviour check: `command` runs through `sh -c` inside the container (as the
@@ -91,8 +92,6 @@ export type Source = Tool["source"];
 /** npm's and Node's CPU names per Docker arch. */
 export const NPM_CPU: Record<Arch, string> = { amd64: "x64", arm64: "arm64" };
 
-/** The OpenClaw version built when `moltlab image` gets no `--openclaw`. */
-export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
 
 const BABASHKA_VERSION = "1.12.215";
 const babashkaUrl = (platform: string) =>
@@ -104,7 +103,7 @@ export const TOOLS: readonly Tool[] = [
     source: "npm",
     package: "openclaw",
     // Overridden by `moltlab image --openclaw VERSION` (see toolsFor).
-    version: DEFAULT_OPENCLAW_VERSION,
+    version: OPENCLAW_VERSION,
     licence: "MIT",
     probe: { command: "openclaw --version", expect: "OpenClaw {version}\\b" },
   },

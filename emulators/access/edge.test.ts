@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveFetch, type StartedServer } from "../shared/serve.ts";
+import { serveFetch, type StartedServer } from "../../core/serve.ts";
 import { Authority, BROKEN_KINDS, decideAccess, generateSigningKey, KeySet, originRequest, startAccess, type StartedAccess } from "./index.ts";
 
 const APP = "https://moltbot.example.com/_admin/?tab=devices";

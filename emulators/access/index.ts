@@ -3,7 +3,7 @@
  * token helpers for tests, and optionally the Access edge in front of an upstream app.
  */
 import { randomBytes } from "node:crypto";
-import { serveFetch, type ServeOptions, type StartedServer } from "../shared/serve.ts";
+import { serveFetch, type ServeOptions, type StartedServer } from "../../core/serve.ts";
 import { createAccessApp } from "./app.ts";
 import { type AccessClaims, DEFAULT_COUNTRY } from "./claims.ts";
 import { type AccessDecision, CERTS_PATH, decideAccess, loginUrl, LOGOUT_PATH } from "./edge.ts";

@@ -1,5 +1,5 @@
 import { getResponse, HttpResponse } from "msw";
-import { serveFetch, type ServeOptions, type StartedServer } from "../shared/serve.ts";
+import { serveFetch, type ServeOptions, type StartedServer } from "../../core/serve.ts";
 import { CONTROL_PREFIX, controlHandlers } from "./control.ts";
 import { aiGatewayHandlers, gatewayBaseUrl } from "./handlers.ts";
 import type { RequestLog } from "./request-log.ts";

@@ -1,5 +1,5 @@
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
-import type { StartedServer } from "../shared/serve.ts";
+import type { StartedServer } from "../../core/serve.ts";
 import { moltworkerEnv, R2_REGION, rcloneEnv, s3ClientConfig, type R2Connection } from "./clients.ts";
 import { startMiniflareR2 } from "./miniflare-backend.ts";
 import { startWranglerR2 } from "./wrangler-backend.ts";
@@ -7,7 +7,7 @@ import { r2BackendFromEnv, resolveSettings, type BackendServer, type R2Backend, 
 
 export { MINIFLARE_S3_PREFIX } from "./miniflare-backend.ts";
 export { WRANGLER_BINDING_PATH } from "./wrangler-backend.ts";
-export { DEFAULT_BUCKET, R2_BACKENDS, r2BackendFromEnv, type R2Backend, type R2Options } from "./settings.ts";
+export { R2_BACKENDS, r2BackendFromEnv, type R2Backend, type R2Options } from "./settings.ts";
 export { R2_REGION } from "./clients.ts";
 
 /** A placeholder account for moltworkerEnv(): 32 hex digits, like a real Cloudflare account ID. */

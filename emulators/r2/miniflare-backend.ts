@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { urlHost } from "../shared/serve.ts";
+import { urlHost } from "../../core/serve.ts";
 import type { BackendServer, BackendSettings } from "./settings.ts";
 
 /** Where Miniflare serves a bucket's S3 API; without it requests reach the Worker instead. */

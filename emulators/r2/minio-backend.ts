@@ -3,7 +3,7 @@ import { inspectImage } from "../../core/docker.ts";
 import { UserError } from "../../core/errors.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { R2_REGION, s3ClientConfig } from "./clients.ts";
-import { urlHost } from "../shared/serve.ts";
+import { urlHost } from "../../core/serve.ts";
 import type { BackendServer, BackendSettings } from "./settings.ts";
 
 /** The image is the user's: MinIO is AGPL, so moltlab never builds, ships or pulls it. */

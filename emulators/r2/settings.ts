@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../core/errors.ts";
+import { DEFAULT_BUCKET } from "../../contract/storage.ts";
 
 export type R2Backend = "miniflare" | "minio" | "wrangler";
 export const R2_BACKENDS: readonly R2Backend[] = ["miniflare", "minio", "wrangler"];
 
 /** moltworker's default bucket (R2_BUCKET_NAME). */
-export const DEFAULT_BUCKET = "moltbot-data";
 
 export interface R2Options {
   /** Default: MOLTLAB_R2_BACKEND, else "miniflare". */

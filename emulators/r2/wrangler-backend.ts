@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startWranglerDev, type WranglerDev } from "../../core/wrangler-dev.ts";
-import { urlHost } from "../shared/serve.ts";
+import { urlHost } from "../../core/serve.ts";
 import { MINIFLARE_S3_PREFIX, NOT_THE_S3_API } from "./miniflare-backend.ts";
 import type { BackendServer, BackendSettings } from "./settings.ts";
 

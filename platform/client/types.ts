@@ -2,12 +2,8 @@
  * The wire types of moltlab's local Containers platform, shared by the platform (Node) and
  * by HttpPlatformDriver (workerd). No Node imports here: the Worker bundles this file.
  */
+import type { ContainerLimits, InstanceType } from "../../contract/instance-types.ts";
 
-/** Cloudflare's documented instance types, smallest first. */
-export const INSTANCE_TYPE_NAMES = ["lite", "basic", "standard-1", "standard-2", "standard-3", "standard-4"] as const;
-export type InstanceType = (typeof INSTANCE_TYPE_NAMES)[number];
-/** moltworker's choice, and the platform's default. */
-export const DEFAULT_INSTANCE_TYPE: InstanceType = "standard-1";
 
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -71,19 +67,6 @@ export interface ContainerSpec {
  */
 export type ContainerStatus = "stopped" | "starting" | "running" | "stopping" | "exited";
 
-export interface ContainerLimits {
-  vcpu: number;
-  /** What Docker enforces: vcpu × 10⁹, clamped to the engine's CPU count when the host has fewer. */
-  nanoCpus: number;
-  cpuClamped: boolean;
-  memoryBytes: number;
-  /** Equals memoryBytes: no swap, as on Cloudflare. */
-  memorySwapBytes: number;
-  pidsLimit: number;
-  /** The instance type's disk size, recorded only: overlay2 without xfs project quotas cannot enforce it. */
-  diskBytes: number;
-  diskEnforced: false;
-}
 
 export interface ContainerTimings {
   /** Docker create call. */

@@ -9,7 +9,7 @@ import Docker from "dockerode";
 import { engineHost } from "../../core/docker.ts";
 import { PlatformError } from "../client/errors.ts";
 import { imageFix } from "./image-fix.ts";
-import { limitsFor } from "../../contract/instance-types.ts";
+import { limitsFor, type ContainerLimits } from "../../contract/instance-types.ts";
 import { containerIdFromMountinfo, leftoverDecision, processAlive, readMountinfo, type LeftoverDecision, type OwnerContainer } from "../../core/leftovers.ts";
 import { waitForHttp } from "./port-ready.ts";
 import {
@@ -18,7 +18,7 @@ import {
 } from "./run-profile.ts";
 import { validateSignal, validateSpec, validateStopOptions, type NormalizedSpec } from "./spec.ts";
 import { signalOf, statusOf, type Phase } from "./state.ts";
-import { namedNetwork, type ContainerLimits, type ContainerSpec, type ContainerState, type ContainerTimings, type LifecycleEvent, type StopOptions, type StopResult } from "../client/types.ts";
+import { namedNetwork, type ContainerSpec, type ContainerState, type ContainerTimings, type LifecycleEvent, type StopOptions, type StopResult } from "../client/types.ts";
 
 const HISTORY_PER_NAME = 200;
 const LOG_TAIL_LINES = 20;

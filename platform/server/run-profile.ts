@@ -7,7 +7,8 @@ import type Docker from "dockerode";
 import { hostname } from "node:os";
 import { LABEL_KIND, moltlabLabels } from "../../core/labels.ts";
 import type { NormalizedSpec } from "./spec.ts";
-import { namedNetwork, type ContainerLimits } from "../client/types.ts";
+import { namedNetwork } from "../client/types.ts";
+import type { ContainerLimits } from "../../contract/instance-types.ts";
 
 export const LABEL_CONTAINER = "moltlab.container";
 /** `<hostname>:<pid>` of the platform process that owns the container (see leftovers.ts). */

@@ -4,11 +4,8 @@
  * No Node imports: the same checks could run in the Worker.
  */
 import { PlatformError } from "../client/errors.ts";
-import { describeInstanceTypes, isInstanceType } from "../../contract/instance-types.ts";
-import {
-  DEFAULT_INSTANCE_TYPE, DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS, type ContainerSpec, type InstanceType, type NetworkMode, type Platform,
-  type StopOptions,
-} from "../client/types.ts";
+import { describeInstanceTypes, isInstanceType, type InstanceType, DEFAULT_INSTANCE_TYPE } from "../../contract/instance-types.ts";
+import { DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS, type ContainerSpec, type NetworkMode, type Platform, type StopOptions } from "../client/types.ts";
 
 export const DEFAULT_PORT_READY_TIMEOUT_MS = 120_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;

@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { GenericContainer } from "testcontainers";
 import { describe, expect, it } from "vitest";
-import { ARCHES, unameMachine } from "../../core/host.ts";
+import { unameMachine } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
+import { ARCHES } from "../../contract/arch.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/uname");
 

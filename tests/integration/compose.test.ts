@@ -11,7 +11,6 @@ import { readdir, readFile } from "node:fs/promises";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages } from "../../container/build/index.ts";
-import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
 import { removeSupersededImages } from "../../core/docker.ts";
 import { run, tryRun } from "../../core/exec.ts";
 import { StepRunner } from "../../core/ui.ts";
@@ -19,6 +18,7 @@ import { ROOT } from "../../core/host.ts";
 import { freePort } from "../../core/wrangler-dev.ts";
 import { waitFor } from "../shared/wait.ts";
 import { GatewaySocket } from "./openclaw-ws.ts";
+import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
 
 const MINUTES = 60_000;
 const PROJECT = `moltlab-compose-test-${randomBytes(3).toString("hex")}`;
@@ -70,7 +70,7 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
     aiGateway = `http://127.0.0.1:${ports.MOLTLAB_AI_GATEWAY_PORT}`;
     // What a user runs first (README): the OpenClaw image must exist before compose starts the
     // platform; test files run in no fixed order, so this one makes sure (a no-op when current).
-    await ensureImages({ arches: ["amd64"], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner());
+    await ensureImages({ arches: ["amd64"], openclawVersion: OPENCLAW_VERSION }, new StepRunner());
     const started = Date.now();
     await compose(["build"], 15 * MINUTES);
     const built = Date.now();

@@ -1,11 +1,13 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureImages, imageTag } from "../../container/build/index.ts";
-import { DEFAULT_OPENCLAW_VERSION, TOOLS, type ToolsFile } from "../../container/tools/manifest.ts";
+import { ensureImages } from "../../container/build/index.ts";
+import { TOOLS, type ToolsFile } from "../../container/tools/manifest.ts";
 import { inspectImage } from "../../core/docker.ts";
-import { ARCHES, unameMachine } from "../../core/host.ts";
+import { unameMachine } from "../../core/host.ts";
 import { LABEL_KIND, moltlabLabels } from "../../core/labels.ts";
 import { StepRunner } from "../../core/ui.ts";
+import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
+import { ARCHES } from "../../contract/arch.ts";
 
 /**
  * The OpenClaw image per platform: built by `moltlab image` if missing or stale
@@ -16,12 +18,12 @@ import { StepRunner } from "../../core/ui.ts";
  * which is fine for probes.
  */
 describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
-  const tag = imageTag(DEFAULT_OPENCLAW_VERSION, arch);
+  const tag = openclawImage(OPENCLAW_VERSION, arch);
   let container: StartedTestContainer;
   let tools: ToolsFile;
 
   beforeAll(async () => {
-    await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
+    await ensureImages({ arches: [arch], openclawVersion: OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
     container = await new GenericContainer(tag)
       .withPlatform(`linux/${arch}`)
       .withEntrypoint(["tini", "--", "sleep", "infinity"])
@@ -56,12 +58,12 @@ describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
     expect(major > 24 || (major === 24 && minor >= 16), node).toBe(true);
     const openclaw = await container.exec(["openclaw", "--version"]);
     expect(openclaw.exitCode).toBe(0);
-    expect(openclaw.output).toContain(`OpenClaw ${DEFAULT_OPENCLAW_VERSION}`);
+    expect(openclaw.output).toContain(`OpenClaw ${OPENCLAW_VERSION}`);
   });
 
   it("ships tools.json describing every manifest tool, and the supervisor bundle", async () => {
     expect(tools.arch).toBe(arch);
-    expect(tools.openclaw).toBe(DEFAULT_OPENCLAW_VERSION);
+    expect(tools.openclaw).toBe(OPENCLAW_VERSION);
     expect(tools.tools.map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
     for (const tool of tools.tools) expect(tool.installed || Boolean(tool.reason), `${tool.name} has a reason when not installed`).toBe(true);
     expect((await container.exec(["test", "-s", "/opt/moltlab/supervisor.mjs"])).exitCode).toBe(0);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../emulators/ai-gateway/index.ts";
-import { hostArch, type Arch } from "../../core/host.ts";
-import type { InstanceType } from "../../platform/client/types.ts";
+import { hostArch } from "../../core/host.ts";
 import {
   bootTimings,
   chatCompletion,
@@ -16,6 +15,8 @@ import {
 } from "./openclaw-harness.ts";
 import { chatTurn, GatewaySocket } from "./openclaw-ws.ts";
 import { EvidenceRecorder } from "./openclaw-reports.ts";
+import type { Arch } from "../../contract/arch.ts";
+import type { InstanceType } from "../../contract/instance-types.ts";
 
 /**
  * The real OpenClaw image, booted by its supervisor under Cloudflare's run profile

@@ -14,20 +14,19 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import Docker from "dockerode";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
-import { ensureImages, imageTag } from "../../container/build/index.ts";
+import { ensureImages } from "../../container/build/index.ts";
 import type { BackupResult } from "../../container/supervisor/backup.ts";
-import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
-import { type Arch } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY, startAiGateway, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
-import { limitsFor } from "../../contract/instance-types.ts";
-import type { InstanceType } from "../../platform/client/types.ts";
+import { limitsFor, type InstanceType } from "../../contract/instance-types.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
+import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
+import type { Arch } from "../../contract/arch.ts";
+import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
+import { CONTROL_PATHS } from "../../contract/control-api.ts";
 
-export const GATEWAY_PORT = 18789;
-export const CONTROL_PORT = 18790;
 export const GATEWAY_URL = `http://127.0.0.1:${GATEWAY_PORT}`;
 export const CONTROL_URL = `http://127.0.0.1:${CONTROL_PORT}`;
 /** What the supervisor's CF_AI_GATEWAY_MODEL names; OpenClaw sends the bare id upstream. */
@@ -39,8 +38,8 @@ const docker = new Docker();
 
 /** The image for `arch`, built by `moltlab image` if missing or stale (a no-op when current). */
 export async function ensureOpenclawImage(arch: Arch): Promise<string> {
-  await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
-  return imageTag(DEFAULT_OPENCLAW_VERSION, arch);
+  await ensureImages({ arches: [arch], openclawVersion: OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
+  return openclawImage(OPENCLAW_VERSION, arch);
 }
 
 /**
@@ -180,7 +179,7 @@ export class OpenclawContainer {
   }
 
   async health(): Promise<Health> {
-    const response = await this.control("/health");
+    const response = await this.control(CONTROL_PATHS.health);
     if (!response.ok) throw new Error(`GET /health answered ${response.status}`);
     return (await response.json()) as Health;
   }
@@ -215,7 +214,7 @@ export class OpenclawContainer {
 
   /** POST /backup: a backup covering every write made before the call. */
   async backup(): Promise<BackupResult> {
-    const response = await this.control("/backup", { method: "POST" });
+    const response = await this.control(CONTROL_PATHS.backup, { method: "POST" });
     const result = (await response.json()) as BackupResult;
     if (response.status !== 200 || !result.ok) throw new Error(`POST /backup answered ${response.status}: ${JSON.stringify(result)}`);
     return result;

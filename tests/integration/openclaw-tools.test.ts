@@ -3,12 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Arch } from "../../core/host.ts";
-import { ARCHES } from "../../core/host.ts";
 import type { ToolsFile } from "../../container/tools/manifest.ts";
 import { fingerprint, startAiGateway, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
 import { INSTANCE_TYPE, OpenclawContainer } from "./openclaw-harness.ts";
 import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
+import { ARCHES, type Arch } from "../../contract/arch.ts";
 
 /**
  * Phase 0-2 and 0-4: every tool of the image doing its real job, per architecture (amd64

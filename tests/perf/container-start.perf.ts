@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
-import { ARCHES, hostArch } from "../../core/host.ts";
+import { hostArch } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { baseImageTag } from "../../setup/base-images.ts";
 import { recordFigure, row, sample } from "./report.ts";
 import { benchRuns } from "./settings.ts";
+import { ARCHES } from "../../contract/arch.ts";
 
 const RUNS = benchRuns(5);
 const labels = Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]);

@@ -9,16 +9,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, tryRun } from "../../core/exec.ts";
-import type { Arch } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { EMULATED_MODEL } from "../../stack/sandbox.ts";
 import { freePort } from "../../core/wrangler-dev.ts";
 import { AI_GATEWAY_KEY_ALIAS, buildConfig } from "../../container/supervisor/config.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../../emulators/ai-gateway/index.ts";
-import { limitsFor } from "../../contract/instance-types.ts";
-import type { InstanceType } from "../../platform/client/types.ts";
+import { limitsFor, type InstanceType } from "../../contract/instance-types.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 import { containerLog, failedPluginInstall, type PluginInstallAttempt } from "./openclaw-logs.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 const TEST_LABELS = Object.entries(moltlabLabels("test", { "moltlab.bench": "cold-start" })).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
 

@@ -12,18 +12,20 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildxBuild } from "../../core/buildx.ts";
 import { docker, inspectImage } from "../../core/docker.ts";
 import { tryRun } from "../../core/exec.ts";
-import { ARCHES, cacheDir, hostArch, type Arch } from "../../core/host.ts";
+import { cacheDir, hostArch } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { StepRunner } from "../../core/ui.ts";
-import { aptPackages, DOCKERFILE, ensureImages, IMAGE_REPOSITORY, imageTag, type ImageResult } from "../../container/build/index.ts";
-import { DEFAULT_OPENCLAW_VERSION, toolsFor } from "../../container/tools/manifest.ts";
+import { aptPackages, DOCKERFILE, ensureImages, type ImageResult } from "../../container/build/index.ts";
+import { toolsFor } from "../../container/tools/manifest.ts";
 import type { BenchRow } from "../../verify/bench-results.ts";
 import { pruneCreatedBetween } from "./build-cache.ts";
 import { recordFigure, row } from "./report.ts";
 import { benchRuns } from "./settings.ts";
+import { OPENCLAW_VERSION, openclawImage, IMAGE_REPOSITORY } from "../../contract/openclaw.ts";
+import { ARCHES, type Arch } from "../../contract/arch.ts";
 
 const RUNS = benchRuns(3);
-const VERSION = DEFAULT_OPENCLAW_VERSION;
+const VERSION = OPENCLAW_VERSION;
 const BENCH_REPOSITORY = "moltlab-bench/openclaw";
 /** Native first: the emulated row's ratio is then the slowdown. */
 const ORDER: Arch[] = [hostArch(), ...ARCHES.filter((arch) => arch !== hostArch())];
@@ -87,7 +89,7 @@ describe("the OpenClaw image", () => {
         const started = performance.now();
         const [result] = await ensureImages({ arches: [arch], openclawVersion: VERSION }, quiet);
         samples.get(arch)!.push((performance.now() - started) / 1000);
-        expect(result).toMatchObject({ built: false, tag: imageTag(VERSION, arch) });
+        expect(result).toMatchObject({ built: false, tag: openclawImage(VERSION, arch) });
       }
     }
     recordFigure({

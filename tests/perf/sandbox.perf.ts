@@ -17,15 +17,13 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tryRun } from "../../core/exec.ts";
-import type { Arch } from "../../core/host.ts";
 import type { BenchRow } from "../../verify/bench-results.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { ensureImages } from "../../container/build/index.ts";
-import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
-import { describeInstanceType } from "../../contract/instance-types.ts";
-import type { ContainerState, InstanceType } from "../../platform/client/types.ts";
+import { describeInstanceType, type InstanceType } from "../../contract/instance-types.ts";
+import type { ContainerState } from "../../platform/client/types.ts";
 import { GatewaySocket } from "../integration/openclaw-ws.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 import { streamChat, type Streamed } from "./chat-stream.ts";
@@ -34,6 +32,8 @@ import { containerLog, describeAttempts, failedPluginInstall, gatewayDeath, type
 import { waitForFreePorts } from "./ports.ts";
 import { median, percentile, printRatio, recordFigure, row } from "./report.ts";
 import { benchArches, benchInstanceTypes, benchRequests, benchRuns } from "./settings.ts";
+import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 const MINUTES = 60_000;
 const COLD_RUNS = benchRuns(2);
@@ -237,7 +237,7 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
     const withFloors = arch === "amd64" && primary;
     // arm64 under QEMU: one bounded attempt is what this host can give (see settings.ts).
     const runs = arch === "amd64" ? COLD_RUNS : 1;
-    const [image] = await ensureImages({ arches: [arch], openclawVersion: DEFAULT_OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
+    const [image] = await ensureImages({ arches: [arch], openclawVersion: OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
     for (let i = 0; i < runs; i++) {
       // The floors run first, while no sandbox runs, so nothing else shares the CPU with them.
       // A floor that fails is a note, not a failed bench: the cold start is the figure.

@@ -4,9 +4,8 @@
  * of them at once (e.g. 2 for a quick end-to-end check, 10 for tighter ranges).
  */
 import { UserError } from "../../core/errors.ts";
-import { ARCHES, type Arch } from "../../core/host.ts";
-import { describeInstanceTypes, isInstanceType } from "../../contract/instance-types.ts";
-import { DEFAULT_INSTANCE_TYPE, type InstanceType } from "../../platform/client/types.ts";
+import { describeInstanceTypes, isInstanceType, type InstanceType, DEFAULT_INSTANCE_TYPE } from "../../contract/instance-types.ts";
+import { ARCHES, type Arch } from "../../contract/arch.ts";
 
 function positiveInteger(name: string, env: NodeJS.ProcessEnv): number | undefined {
   const raw = env[name]?.trim();

@@ -3,8 +3,7 @@
  * Cloudflare Containers, as pure arithmetic on stated inputs. Memory and disk are billed
  * for what the instance type provisions while the container runs; CPU for what it uses.
  */
-import { INSTANCE_TYPES } from "../../contract/instance-types.ts";
-import type { InstanceType } from "../../platform/client/types.ts";
+import { INSTANCE_TYPES, type InstanceType } from "../../contract/instance-types.ts";
 import { HOURS_PER_MONTH, type PriceSheet } from "./prices.ts";
 
 export interface CostInput {

@@ -4,14 +4,13 @@
  * and the tools matrix per architecture.
  */
 import { tryRun } from "../../core/exec.ts";
-import type { Arch } from "../../core/host.ts";
-import { imageTag } from "../../container/build/index.ts";
-import { DEFAULT_OPENCLAW_VERSION } from "../../container/tools/manifest.ts";
 import { EVIDENCE_FILES, type ToolsMatrixFile } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
 import type { EvidenceSource, ItemResult, StopHit, Verdict, VerifyContext } from "../types.ts";
 import { STOP_CRITERIA } from "../verdicts.ts";
 import { TOOLS_TEST } from "./tools.ts";
+import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 export interface ImageFacts {
   tag: string;
@@ -62,7 +61,7 @@ export async function architectureItem(ctx: VerifyContext): Promise<ItemResult> 
   const imageRows: string[][] = [];
   const evidence: string[] = [];
   for (const arch of ctx.options.arches) {
-    const image = await inspect(imageTag(DEFAULT_OPENCLAW_VERSION, arch));
+    const image = await inspect(openclawImage(OPENCLAW_VERSION, arch));
     sources.push({
       path: `docker image inspect ${image.tag}${image.created ? ` (image built ${image.created.slice(0, 16).replace("T", " ")} UTC)` : " (no such image)"}`,
       generatedAt: new Date().toISOString(),

@@ -8,10 +8,11 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { buildxBuild } from "../../core/buildx.ts";
 import { tryRun } from "../../core/exec.ts";
-import { cacheDir, type Arch } from "../../core/host.ts";
+import { cacheDir } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { TOOLS } from "../../container/tools/manifest.ts";
 import type { DockerfileAnalysis } from "./dockerfile-analysis.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 export interface ToolProbe {
   tool: string;

@@ -9,11 +9,11 @@ import { relative } from "node:path";
 import { TOOLS } from "../../container/tools/manifest.ts";
 import { EVIDENCE_FILES, type ToolsMatrixFile } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
-import type { Arch } from "../../core/host.ts";
 import type { EvidenceSource, ItemResult, Table, VerifyContext } from "../types.ts";
 import { judgeTools, toolStateFrom, type ToolState } from "../verdicts.ts";
 import { analyseDockerfile, type DockerfileAnalysis } from "./dockerfile-analysis.ts";
 import { buildAndProbe, missingBaseImages, type ArchBuild } from "./dockerfile-build.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 /** The user's custom tools (the plan's list): what today's image adds to OpenClaw. */
 export const USER_TOOLS = ["ghq", "gwq", "mcp-grafana", "babashka", "codex", "gh", "docker", "claude"] as const;

@@ -5,41 +5,12 @@
  */
 import { devModeAllowed } from "../middleware/dev-mode.ts";
 import type { Env } from "../env.ts";
+import { DEFAULT_BUCKET } from "../../../contract/storage.ts";
+import { RENAMED, SAME_NAME } from "../../../contract/container-env.ts";
 
-/** Forwarded under the same name. TELEGRAM_DM_ALLOW_FROM is here on purpose: upstream forgets it. */
-const SAME_NAME = [
-  "CLOUDFLARE_AI_GATEWAY_API_KEY",
-  "CF_AI_GATEWAY_ACCOUNT_ID",
-  "CF_AI_GATEWAY_GATEWAY_ID",
-  "CF_AI_GATEWAY_MODEL",
-  "CF_AI_GATEWAY_BASE_URL",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_BASE_URL",
-  "OPENAI_API_KEY",
-  "TELEGRAM_BOT_TOKEN",
-  "TELEGRAM_DM_POLICY",
-  "TELEGRAM_DM_ALLOW_FROM",
-  "DISCORD_BOT_TOKEN",
-  "DISCORD_DM_POLICY",
-  "SLACK_BOT_TOKEN",
-  "SLACK_APP_TOKEN",
-  "R2_ACCESS_KEY_ID",
-  "R2_SECRET_ACCESS_KEY",
-  "CF_ACCOUNT_ID",
-  "R2_ENDPOINT",
-  "CDP_SECRET",
-  "WORKER_URL",
-] as const satisfies readonly (keyof Env)[];
-
-/** Worker name → container name, where they differ. Later entries win over SAME_NAME. */
-const RENAMED = [
-  ["MOLTBOT_GATEWAY_TOKEN", "OPENCLAW_GATEWAY_TOKEN"],
-  // moltworker's legacy gateway pair takes precedence over direct Anthropic settings.
-  ["AI_GATEWAY_API_KEY", "ANTHROPIC_API_KEY"],
-  ["AI_GATEWAY_BASE_URL", "ANTHROPIC_BASE_URL"],
-] as const satisfies readonly (readonly [keyof Env, string])[];
-
-export const DEFAULT_BUCKET = "moltbot-data";
+// The table is the contract's; the Worker checks that it names only its own variables.
+SAME_NAME satisfies readonly (keyof Env)[];
+RENAMED satisfies readonly (readonly [keyof Env, string])[];
 
 export function containerEnv(env: Env): Record<string, string> {
   const result: Record<string, string> = {};

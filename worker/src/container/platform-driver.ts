@@ -6,8 +6,9 @@
  * directly; the platform driver caches their URLs, so warm requests cost no platform call.
  */
 import { HttpPlatformDriver } from "../../../platform/client/driver.ts";
-import type { ContainerState, InstanceType, NetworkMode, Platform } from "../../../platform/client/types.ts";
+import type { ContainerState, NetworkMode, Platform } from "../../../platform/client/types.ts";
 import type { ContainerDriver, DriverState, ExitInfo, PortFetcher, SignalName, StartSpec, StopOptions, StopOutcome } from "./driver.ts";
+import type { InstanceType } from "../../../contract/instance-types.ts";
 
 export interface PlatformDriverOptions {
   /** The platform's base URL (MOLTLAB_CONTAINERS_URL). */

@@ -16,10 +16,14 @@ import { wantsHtml } from "../http.ts";
 import { CloudflareContainerDriver } from "./cloudflare-driver.ts";
 import { containerEnv } from "./container-env.ts";
 import { CONTAINER_ORIGIN, type ContainerDriver, type ExitInfo } from "./driver.ts";
-import type { InstanceType, NetworkMode, Platform } from "../../../platform/client/types.ts";
+import type { NetworkMode, Platform } from "../../../platform/client/types.ts";
 import { PlatformDriver } from "./platform-driver.ts";
-import { CONTROL_PORT, GATEWAY_PORT, sandboxSettings, type SandboxSettings } from "./settings.ts";
+import { sandboxSettings, type SandboxSettings } from "./settings.ts";
 import { isWebSocketUpgrade, relayWebSocket } from "./ws-relay.ts";
+import { GATEWAY_PORT, CONTROL_PORT } from "../../../contract/ports.ts";
+import { OPENCLAW_VERSION, openclawImage } from "../../../contract/openclaw.ts";
+import type { InstanceType } from "../../../contract/instance-types.ts";
+import { CONTROL_PATHS } from "../../../contract/control-api.ts";
 
 export type SandboxStatus = "stopped" | "starting" | "running" | "stopping" | "crashed";
 
@@ -107,7 +111,7 @@ export class Sandbox extends DurableObject<Env> {
         baseUrl: this.env.MOLTLAB_CONTAINERS_URL,
         token: this.env.MOLTLAB_PLATFORM_TOKEN,
         name: `moltlab-sandbox-${this.ctx.id.toString().slice(0, 16)}`,
-        image: this.env.MOLTLAB_CONTAINER_IMAGE ?? "moltlab/openclaw:2026.9.6-amd64",
+        image: this.env.MOLTLAB_CONTAINER_IMAGE ?? openclawImage(OPENCLAW_VERSION, "amd64"),
         // Unchecked here: the platform validates all three and answers with the accepted values.
         ...(this.env.MOLTLAB_CONTAINER_PLATFORM ? { platform: this.env.MOLTLAB_CONTAINER_PLATFORM as Platform } : {}),
         ...(this.env.MOLTLAB_CONTAINERS_NETWORK ? { network: this.env.MOLTLAB_CONTAINERS_NETWORK as NetworkMode } : {}),
@@ -313,7 +317,7 @@ export class Sandbox extends DurableObject<Env> {
 
   async #recordPhases(): Promise<void> {
     try {
-      const response = await this.#callControl("GET", "/health");
+      const response = await this.#callControl("GET", CONTROL_PATHS.health);
       if (!response.ok) return;
       const health = (await response.json()) as { phases?: BootPhases };
       if (health.phases) {

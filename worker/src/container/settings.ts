@@ -1,8 +1,7 @@
 /** The Sandbox DO's lifecycle settings, parsed once from the Worker's environment. */
 import type { Env } from "../env.ts";
+import { STOP_TIMEOUT_MS } from "../../../contract/lifecycle.ts";
 
-export const GATEWAY_PORT = 18789;
-export const CONTROL_PORT = 18790;
 /** The one Durable Object (and so the one container): moltworker's name for it. */
 export const SANDBOX_NAME = "moltbot";
 
@@ -38,7 +37,7 @@ export function sandboxSettings(env: Env): SandboxSettings {
     // An invalid value never reaches here: the required-config check answers 503 first.
     sleepAfterMs: parseSleepAfter(env.SANDBOX_SLEEP_AFTER) ?? null,
     // The supervisor gives the gateway 30 s, then backs up; 60 s covers both.
-    stopTimeoutMs: Number.isFinite(stopSeconds) && stopSeconds > 0 ? stopSeconds * 1000 : 60_000,
+    stopTimeoutMs: Number.isFinite(stopSeconds) && stopSeconds > 0 ? stopSeconds * 1000 : STOP_TIMEOUT_MS,
     // Cold starts take 1–2 minutes on Cloudflare.
     readyTimeoutMs: 180_000,
     readyPollMs: 1000,

@@ -15,11 +15,9 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { type Env, isTrue } from "../env.ts";
+import { DEV_SERVER_BINDING, LOOPBACK_DEV_SERVER } from "../../../contract/dev-server.ts";
 
 export const DEV_MODE_HEADER = "X-Moltlab-Dev-Mode";
-/** The binding (and its one value) that marks moltlab's loopback-only dev server. */
-export const DEV_SERVER_BINDING = "MOLTLAB_DEV_SERVER";
-export const LOOPBACK_DEV_SERVER = "loopback";
 
 export type DevModeDecision =
   | { bypass: true; flag: "DEV_MODE" | "E2E_TEST_MODE" }

@@ -6,9 +6,10 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { DEFAULT_BUCKET } from "../container/container-env.ts";
 import type { ControlResult } from "../container/sandbox.ts";
 import { sandboxStub } from "../container/sandbox-stub.ts";
+import { DEFAULT_BUCKET } from "../../../contract/storage.ts";
+import { approvePath, CONTROL_PATHS } from "../../../contract/control-api.ts";
 
 interface DeviceList {
   pending?: { requestId?: string }[];
@@ -29,17 +30,17 @@ const send = (result: ControlResult) =>
 
 const bodyOf = <T>(result: ControlResult): T => JSON.parse(result.json) as T;
 
-adminApi.get("/devices", async (c) => send(await sandboxStub(c.env).control("GET", "/devices", { wake: true })));
+adminApi.get("/devices", async (c) => send(await sandboxStub(c.env).control("GET", CONTROL_PATHS.devices, { wake: true })));
 
 adminApi.post("/devices/approve-all", async (c) => {
   const stub = sandboxStub(c.env);
-  const list = await stub.control("GET", "/devices", { wake: true });
+  const list = await stub.control("GET", CONTROL_PATHS.devices, { wake: true });
   if (list.status !== 200) return send(list);
   const approved: string[] = [];
   const failed: { requestId: string; status: number; body: unknown }[] = [];
   for (const device of bodyOf<DeviceList>(list).pending ?? []) {
     if (!device.requestId) continue;
-    const result = await stub.control("POST", `/devices/${encodeURIComponent(device.requestId)}/approve`, { wake: true });
+    const result = await stub.control("POST", approvePath(device.requestId), { wake: true });
     if (result.status === 200) approved.push(device.requestId);
     else failed.push({ requestId: device.requestId, status: result.status, body: bodyOf(result) });
   }
@@ -47,7 +48,7 @@ adminApi.post("/devices/approve-all", async (c) => {
 });
 
 adminApi.post("/devices/:id/approve", async (c) =>
-  send(await sandboxStub(c.env).control("POST", `/devices/${encodeURIComponent(c.req.param("id"))}/approve`, { wake: true })),
+  send(await sandboxStub(c.env).control("POST", approvePath(c.req.param("id")), { wake: true })),
 );
 
 adminApi.get("/storage", async (c) => {
@@ -55,7 +56,7 @@ adminApi.get("/storage", async (c) => {
   const missing = r2Names.filter((name) => !c.env[name] && !(name === "CF_ACCOUNT_ID" && c.env.R2_ENDPOINT));
   const configured = missing.length === 0;
   // Storage status must not wake a sleeping container: ask only a running one.
-  const health = configured ? await sandboxStub(c.env).control("GET", "/health", { wake: false }) : null;
+  const health = configured ? await sandboxStub(c.env).control("GET", CONTROL_PATHS.health, { wake: false }) : null;
   const supervisor = health?.status === 200 ? bodyOf<SupervisorHealth>(health) : null;
   const lastBackup = supervisor?.lastBackup ?? null;
   return c.json({
@@ -74,7 +75,7 @@ adminApi.get("/storage", async (c) => {
   });
 });
 
-adminApi.post("/storage/sync", async (c) => send(await sandboxStub(c.env).control("POST", "/backup", { wake: false })));
+adminApi.post("/storage/sync", async (c) => send(await sandboxStub(c.env).control("POST", CONTROL_PATHS.backup, { wake: false })));
 
 adminApi.post("/gateway/restart", async (c) => {
   const state = await sandboxStub(c.env).restart();

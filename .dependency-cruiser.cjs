@@ -1,0 +1,78 @@
+/**
+ * The layers and their one rule: imports only go down.
+ *
+ *   core/ ← contract/ ← setup/ ← platform/ · emulators/ · container/ · worker/ ← stack/ ← verify/ ← cli/
+ *
+ * core: exec, Docker, errors, progress, labels, host facts — imports nothing else of the project.
+ * contract: pure constants and types shared by Worker, supervisor, platform, tests and verify —
+ *   no Node built-ins (it is bundled into the Worker).
+ * The Worker (worker/src) bundles for workerd: it may use contract/ and the platform's Node-free
+ * client only. tests/ sit on top and may use anything but cli/. Checked by `npm test` (moltlab test).
+ */
+const LAYERS = ["core", "contract", "setup", "platform|emulators|container|worker", "stack", "verify", "cli"];
+
+const above = (index) => `^(${LAYERS.slice(index + 1).join("|")})/`;
+const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
+  name: `no-upward-import-from-${layer.split("|")[0]}`,
+  comment: `${layer.replaceAll("|", ", ")} may not import a higher layer (${LAYERS.slice(index + 1).join(", ").replaceAll("|", ", ")})`,
+  severity: "error",
+  from: { path: `^(${layer})/` },
+  to: { path: above(index) },
+}));
+
+module.exports = {
+  forbidden: [
+    { name: "no-circular", comment: "no import cycles, between files or folders", severity: "error", from: {}, to: { circular: true } },
+    {
+      name: "cli-is-a-leaf",
+      comment: "cli/ holds commands only: nothing but bin/ and cli/ itself imports it",
+      severity: "error",
+      from: { pathNot: "^(cli|bin)/" },
+      to: { path: "^cli/" },
+    },
+    ...layerRules,
+    {
+      name: "sibling-layers-stay-apart",
+      comment: "platform/, emulators/, container/ and worker/ share one layer and do not import each other",
+      severity: "error",
+      from: { path: "^(platform|emulators|container|worker)/" },
+      to: { path: "^(platform|emulators|container|worker)/", pathNot: "^$1/" },
+    },
+    {
+      name: "worker-bundles-contract-and-platform-client-only",
+      comment: "the Worker runs in workerd: besides its own files it may import contract/ and platform/client/ only",
+      severity: "error",
+      from: { path: "^worker/src/" },
+      to: { pathNot: "^(worker/src/|contract/|platform/client/|node_modules/)", dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "contract-is-pure",
+      comment: "contract/ has no Node built-ins: the Worker bundles it",
+      severity: "error",
+      from: { path: "^contract/" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "platform-client-is-node-free",
+      comment: "platform/client/ is bundled into the Worker: no Node built-ins, nothing of the server",
+      severity: "error",
+      from: { path: "^platform/client/" },
+      to: { path: "^platform/(?!client/)|^(core|setup)/" },
+    },
+    {
+      name: "platform-client-no-node",
+      severity: "error",
+      from: { path: "^platform/client/" },
+      to: { dependencyTypes: ["core"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(node_modules|reports)/" },
+    // TypeScript 7 (tsgo) has no JS API, which dependency-cruiser needs; swc parses our TS instead.
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".mjs", ".cjs", ".js"] },
+  },
+};
