@@ -39,10 +39,13 @@ describe("moltlab emulate arguments", () => {
   it("names the choices for an unknown emulator or flag", () => {
     expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, containers, all, not "s3"/);
     expect(() => parseEmulateArgs(["r2", "--port", "http"])).toThrow(UserError);
+    expect(() => parseEmulateArgs(["r2", "--verbose"])).toThrow(/unknown option --verbose/);
+    expect(() => parseEmulateArgs(["r2", "access"])).toThrow(/unexpected argument "access"/);
   });
 });
 
-describe("moltlab emulate", () => {
+// Each test starts real emulator processes (workerd for R2): seconds each, more on a busy 2-core machine.
+describe("moltlab emulate", { timeout: 30_000 }, () => {
   it("prints `listening on <url>` first, serves the AI Gateway there, and exits 143 on SIGTERM", async () => {
     const { child, lines } = await startCli(["ai-gateway", "--port", "0"]);
     expect(lines[0]).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);

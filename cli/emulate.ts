@@ -4,6 +4,7 @@ import { startAiGateway } from "../emulators/ai-gateway/index.ts";
 import { startR2 } from "../emulators/r2/index.ts";
 import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
+import { parseCommandArgs } from "../core/args.ts";
 
 interface Running {
   url: string;
@@ -71,19 +72,26 @@ export interface EmulateArgs {
   options: ServeOptions;
 }
 
+const USAGE = "emulate takes a name, --port N (0 = any free port) and --host H (default 127.0.0.1), e.g. `npm run emulate -- r2 --port 9000`";
+
 export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
-  const [target, ...rest] = args;
+  const { values, positionals } = parseCommandArgs(args, {
+    port: {
+      type: "string",
+      parse: (raw) => {
+        if (/^\d+$/.test(raw) && Number(raw) < 65536) return Number(raw);
+        throw new UserError(`--port ${raw} is not a port number`, USAGE);
+      },
+    },
+    host: { type: "string", parse: (raw) => raw },
+  }, { usage: USAGE, positionals: 1 });
+  const target = positionals[0];
   if (!target || (target !== "all" && !EMULATORS[target])) {
     throw new UserError(`emulate needs one of ${[...NAMES, "all"].join(", ")}${target ? `, not "${target}"` : ""}`, "run e.g. `npm run emulate -- r2 --port 9000`");
   }
   const options: ServeOptions = {};
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const value = rest[i + 1];
-    if (flag === "--port" && value !== undefined && /^\d+$/.test(value) && Number(value) < 65536) options.port = Number(rest[++i]);
-    else if (flag === "--host" && value) options.host = rest[++i]!;
-    else throw new UserError(`unexpected argument "${flag}"`, "emulate takes --port N (0 = any free port) and --host H (default 127.0.0.1)");
-  }
+  if (values.port !== undefined) options.port = values.port;
+  if (values.host !== undefined) options.host = values.host;
   return { names: target === "all" ? ALL : [target], options };
 }
 

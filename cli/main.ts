@@ -1,4 +1,4 @@
-import { image } from "../container/build/index.ts";
+import { image } from "./image.ts";
 import { clean } from "./clean.ts";
 import { composeService } from "../stack/compose-service.ts";
 import { dev } from "./dev.ts";

@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,15 +78,20 @@ async function setupRow(): Promise<Row> {
   }
 }
 
-/** Splits `--project NAME` (repeatable) from the arguments meant for vitest. */
+/**
+ * Splits `--project NAME` (repeatable) from the arguments meant for vitest, which pass on
+ * unchanged and in order. node:util parseArgs reads them, as every command's (core/args.ts);
+ * non-strict, since the rest is vitest's to judge.
+ */
 export function splitArgs(args: readonly string[]): { projects: string[]; rest: string[] } {
+  const { tokens } = parseArgs({ args: [...args], options: { project: { type: "string", multiple: true } }, strict: false, allowPositionals: true, tokens: true });
   const projects: string[] = [];
   const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--project" && args[i + 1]) projects.push(args[++i]!);
-    else if (arg.startsWith("--project=")) projects.push(arg.slice("--project=".length));
-    else rest.push(arg);
+  for (const token of tokens) {
+    if (token.kind === "option" && token.name === "project" && token.value !== undefined) projects.push(token.value);
+    else if (token.kind === "option") rest.push(...args.slice(token.index, token.index + (token.inlineValue === false && token.value !== undefined ? 2 : 1)));
+    else if (token.kind === "positional") rest.push(token.value);
+    else rest.push("--");
   }
   return { projects, rest };
 }

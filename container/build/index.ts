@@ -36,36 +36,6 @@ export interface ImageOptions {
   openclawVersion: string;
 }
 
-export function parseImageArgs(args: readonly string[]): ImageOptions {
-  let arches: readonly Arch[] = ARCHES;
-  let openclawVersion = OPENCLAW_VERSION;
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i]!.split("=", 2) as [string, string | undefined];
-    const value = () => inline ?? args[++i] ?? "";
-    if (flag === "--platform") {
-      const platform = value().replace(/^linux\//, "");
-      if (platform === "all") arches = ARCHES;
-      else if ((ARCHES as readonly string[]).includes(platform)) arches = [platform as Arch];
-      else throw new UserError(`--platform ${platform || "(missing)"} is not amd64, arm64 or all`, "use `npm run image -- --platform amd64|arm64|all`");
-    } else if (flag === "--openclaw") {
-      openclawVersion = value();
-      if (!/^\d+\.\d+\.\d+([-+][\w.]+)?$/.test(openclawVersion)) {
-        throw new UserError(`--openclaw ${openclawVersion || "(missing)"} is not an exact version`, `pass an exact openclaw version, e.g. \`--openclaw ${OPENCLAW_VERSION}\``);
-      }
-    } else {
-      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab image [--platform amd64|arm64|all] [--openclaw VERSION]");
-    }
-  }
-  return { arches, openclawVersion };
-}
-
-/** The CLI command. */
-export async function image(args: string[]): Promise<number> {
-  const options = parseImageArgs(args);
-  await ensureImages(options);
-  return 0;
-}
-
 interface Shared {
   cache: string;
   logFile: string;

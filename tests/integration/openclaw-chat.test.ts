@@ -143,12 +143,15 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
           catch (error) { if (file === "environ") denied.push(pid + ":" + error.code); }
         }
       }
-      for (const path of JSON.parse(process.env.PROBE_PATHS)) {
+      for (const path of JSON.parse(fs.readFileSync(process.env.PROBE_PATHS_FILE, "utf8"))) {
         try { if (fs.lstatSync(path).isFile()) search(path, fs.readFileSync(path, "latin1")); } catch {}
       }
       process.stdout.write(JSON.stringify({ found, denied, read }));`;
+    // Thousands of paths: too many for an environment variable, so they go in a file.
     const paths = await openclaw.changedPaths();
-    const result = await openclaw.exec(["node", "-e", probe], { PROBE_R2_ID: env.R2_ACCESS_KEY_ID!, PROBE_R2_SECRET: env.R2_SECRET_ACCESS_KEY!, PROBE_TOKEN: token, PROBE_PATHS: JSON.stringify(paths) });
+    const pathsFile = "/tmp/moltlab-probe-paths.json";
+    await openclaw.writeFile(pathsFile, JSON.stringify(paths));
+    const result = await openclaw.exec(["node", "-e", probe], { PROBE_R2_ID: env.R2_ACCESS_KEY_ID!, PROBE_R2_SECRET: env.R2_SECRET_ACCESS_KEY!, PROBE_TOKEN: token, PROBE_PATHS_FILE: pathsFile });
     expect(result.exitCode, result.output).toBe(0);
     const seen = JSON.parse(result.stdout) as { found: string[]; denied: string[]; read: number };
     console.log(`[${arch}] agent's-eye probe: ${seen.read} environ files read, denied ${seen.denied.join(" ")}; ${paths.length} changed paths searched; found: ${seen.found.join(", ") || "nothing"}`);

@@ -233,6 +233,12 @@ export class OpenclawContainer {
     return changes.filter((change) => change.Kind !== 2).map((change) => change.Path);
   }
 
+  /** Writes a file into the container (readable by everyone): for inputs too long for an environment. */
+  async writeFile(path: string, content: string): Promise<void> {
+    if (!this.#container) throw new Error("not started");
+    await this.#container.copyContentToContainer([{ content, target: path, mode: 0o644 }]);
+  }
+
   /** A shell script as user node, with extra env (secrets go here, never into the script). */
   async sh(script: string, env: Record<string, string> = {}): Promise<{ exitCode: number; output: string; stdout: string; stderr: string }> {
     return this.exec(["sh", "-c", script], env);

@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
@@ -5,7 +6,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tryRun } from "../../core/exec.ts";
 import { ROOT } from "../../core/host.ts";
 import { actionlintPath } from "../../setup/actionlint.ts";
-import { splitArgs } from "../../cli/test.ts";
 import { TEST_PROJECTS } from "../../vitest.workspace.ts";
 
 /**
@@ -141,7 +141,9 @@ describe("the CI workflow users get (.github/workflows/ci.yml)", () => {
     const testArgs = (job: Job) => {
       const command = job.steps.map((step) => step.run ?? "").find((run) => run.startsWith("npm test -- "));
       if (!command) throw new Error("no `npm test -- …` step");
-      return splitArgs(command.slice("npm test -- ".length).split(/\s+/));
+      // The projects named after `npm test --`, read as the CLI reads them (node:util parseArgs).
+      const { values } = parseArgs({ args: command.slice("npm test -- ".length).split(/\s+/), options: { project: { type: "string", multiple: true } }, strict: false });
+      return { projects: (values.project as string[] | undefined) ?? [] };
     };
     const projects = [...testArgs(unit!).projects, ...testArgs(integration!).projects];
     expect(projects).toEqual([...TEST_PROJECTS]);
