@@ -68,7 +68,7 @@ export function readStructure(root: string): Structure {
   const files = (readdirSync(srcDir, { recursive: true }) as string[]).filter((name) => name.endsWith(".ts"));
   const sources = Object.fromEntries(files.map((name) => [`worker/src/${name}`, read(root, `worker/src/${name}`)]));
   const containerSources: string[] = [];
-  const envText = read(root, "worker/src/env.ts");
+  const envText = read(root, "worker/src/types.ts");
   const envBody = /export interface Env \{([\s\S]*?)\n\}/.exec(envText)?.[1] ?? "";
   const envNames = [...envBody.matchAll(/^\s+([A-Z][A-Z0-9_]*)\??:/gm)].map((match) => match[1]!);
   const dockerText = read(root, "container/Dockerfile");

@@ -2,15 +2,14 @@
 import { Hono } from "hono";
 import { requireAccess } from "./middleware/access.ts";
 import { adminApi } from "./routes/admin-api.ts";
-import type { AppEnv } from "./app-env.ts";
 import { requireConfig } from "./middleware/config.ts";
-import type { SandboxStatus } from "./container/sandbox.ts";
 import { refuseCrossSite } from "./middleware/cross-site.ts";
 import { debugRoutes } from "./routes/debug.ts";
 import { devModeGate } from "./middleware/dev-mode.ts";
 import { proxyToGateway } from "./routes/gateway-proxy.ts";
 import { mutable } from "./http.ts";
 import { sandboxStub } from "./container/sandbox-stub.ts";
+import type { AppEnv, SandboxStatus } from "./types.ts";
 
 /** moltworker's /api/status vocabulary, plus the states it could not tell apart. */
 const STATUS_WORDS: Record<SandboxStatus, string> = {
