@@ -12,14 +12,14 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { BootPhases, ControlResult, Env, SandboxRpc, SandboxState, SandboxStatus, SandboxStatusReport } from "../types.ts";
-import { wantsHtml } from "../http.ts";
+import { isWebSocketUpgrade, wantsHtml } from "../http.ts";
 import { CloudflareContainerDriver } from "./cloudflare-driver.ts";
 import { containerEnv } from "./container-env.ts";
 import { CONTAINER_ORIGIN, type ContainerDriver, type ExitInfo } from "./driver.ts";
 import type { NetworkMode, Platform } from "../../../platform/client/types.ts";
 import { PlatformDriver } from "./platform-driver.ts";
 import { sandboxSettings, type SandboxSettings } from "./settings.ts";
-import { isWebSocketUpgrade, relayWebSocket } from "./ws-relay.ts";
+import { relayWebSocket } from "./ws-relay.ts";
 import { GATEWAY_PORT, CONTROL_PORT } from "../../../contract/ports.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../../../contract/openclaw.ts";
 import type { InstanceType } from "../../../contract/instance-types.ts";

@@ -15,7 +15,7 @@
  *   neither header (curl, SDKs, service tokens) are not browsers and carry no ambient cookie.
  */
 import type { MiddlewareHandler } from "hono";
-import { isWebSocketUpgrade } from "../container/ws-relay.ts";
+import { isWebSocketUpgrade } from "../http.ts";
 import type { AppEnv, Env } from "../types.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
