@@ -1,4 +1,8 @@
-/** The Worker's routes (moltworker's table; see /work/shared/reference/moltworker.md). */
+/**
+ * The Worker's routes (moltworker's table; see /work/shared/reference/moltworker.md). ROUTES in
+ * manifest.ts lists them with their auth for readers outside the Worker (verify);
+ * worker/test/routes.test.ts fails when the two differ.
+ */
 import { Hono } from "hono";
 import { requireAccess } from "./middleware/access.ts";
 import { adminApi } from "./routes/admin-api.ts";

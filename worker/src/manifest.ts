@@ -1,8 +1,43 @@
 /**
- * What the Worker consists of, as data: the names of its bindings, variables and secrets.
- * Pure and free of workerd's types, so Node-side code (verify) imports it instead of reading
- * the Worker's source. types.ts checks at compile time that these lists and `Env` agree.
+ * What the Worker consists of, as data: its routes and the names of its bindings, variables
+ * and secrets. Pure and free of workerd's types, so Node-side code (verify) imports it instead
+ * of reading the Worker's source. Neither list can drift from the code: worker/test/routes.test.ts
+ * compares ROUTES with what app.ts registers, and types.ts checks the names against `Env`.
  */
+
+/**
+ * `access`: a valid Cloudflare Access token (or the dev-mode bypass, on moltlab's loopback dev
+ * server only: middleware/dev-mode.ts). `none`: answered to anyone.
+ */
+export type RouteAuth = "none" | "access";
+
+export interface Route {
+  /** Hono's method name; `ALL` matches every method. */
+  method: "GET" | "POST" | "ALL";
+  /** Hono's path pattern, as `app.routes` reports it. */
+  path: string;
+  auth: RouteAuth;
+  purpose: string;
+}
+
+/** Every route app.ts serves, in the order it registers them (the catch-all last). */
+export const ROUTES: readonly Route[] = [
+  { method: "GET", path: "/sandbox-health", auth: "none", purpose: "liveness probe; no config check, never touches the Durable Object" },
+  { method: "GET", path: "/api/status", auth: "access", purpose: "the container's last known state in moltworker's words; never wakes it" },
+  { method: "GET", path: "/api/admin/devices", auth: "access", purpose: "pending and paired devices (the supervisor's control API)" },
+  { method: "POST", path: "/api/admin/devices/approve-all", auth: "access", purpose: "approve every pending device" },
+  { method: "POST", path: "/api/admin/devices/:id/approve", auth: "access", purpose: "approve one pending device" },
+  { method: "GET", path: "/api/admin/storage", auth: "access", purpose: "R2 backup configuration and the last backup; never wakes the container" },
+  { method: "POST", path: "/api/admin/storage/sync", auth: "access", purpose: "back up to R2 now (a running container only)" },
+  { method: "POST", path: "/api/admin/gateway/restart", auth: "access", purpose: "graceful stop (final backup), then a fresh start" },
+  { method: "GET", path: "/api/admin/state", auth: "access", purpose: "container state and boot-phase timings; never wakes the container" },
+  { method: "GET", path: "/_admin", auth: "access", purpose: "redirect to /_admin/" },
+  { method: "GET", path: "/_admin/*", auth: "access", purpose: "the admin page (static assets)" },
+  { method: "GET", path: "/debug/env", auth: "access", purpose: "which variables are set, never their values (DEBUG_ROUTES=true only)" },
+  { method: "GET", path: "/debug/container", auth: "access", purpose: "the Durable Object's status report (DEBUG_ROUTES=true only)" },
+  { method: "GET", path: "/debug/version", auth: "access", purpose: "the Worker, the Access identity, the dev-mode decision (DEBUG_ROUTES=true only)" },
+  { method: "ALL", path: "/*", auth: "access", purpose: "everything else: the OpenClaw gateway (HTTP and WebSocket), or the loading page while it boots" },
+];
 
 /** Env's bindings: the Sandbox DO, static assets, R2 and Browser Rendering. */
 export const BINDING_NAMES = ["Sandbox", "ASSETS", "MOLTBOT_BUCKET", "BROWSER"] as const;
