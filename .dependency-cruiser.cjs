@@ -7,7 +7,8 @@
  * contract: pure constants and types shared by Worker, supervisor, platform, tests and verify —
  *   no Node built-ins (it is bundled into the Worker).
  * The Worker (worker/src) bundles for workerd: it may use contract/ and the platform's Node-free
- * client only. tests/ sit on top and may use anything but cli/. Checked by `npm test` (moltlab test).
+ * client only (besides npm packages and workerd's own `cloudflare:` modules). tests/ sit on top
+ * and may use anything but cli/. Checked by `npm test` (moltlab test).
  */
 const LAYERS = ["core", "contract", "setup", "platform|emulators|container|worker", "stack", "verify", "cli"];
 
@@ -40,10 +41,10 @@ module.exports = {
     },
     {
       name: "worker-bundles-contract-and-platform-client-only",
-      comment: "the Worker runs in workerd: besides its own files it may import contract/ and platform/client/ only",
+      comment: "the Worker runs in workerd: besides its own files, npm packages and workerd's cloudflare: modules it may import contract/ and platform/client/ only",
       severity: "error",
       from: { path: "^worker/src/" },
-      to: { pathNot: "^(worker/src/|contract/|platform/client/|node_modules/)", dependencyTypesNot: ["core"] },
+      to: { pathNot: "^(worker/src/|contract/|platform/client/|node_modules/|cloudflare:)", dependencyTypesNot: ["core"] },
     },
     {
       name: "contract-is-pure",
@@ -73,6 +74,9 @@ module.exports = {
     parser: "swc",
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { extensions: [".ts", ".mjs", ".cjs", ".js"] },
+    // Package subpaths such as `hono/cookie` exist only in their package's `exports` map.
+    enhancedResolveOptions: { extensions: [".ts", ".mjs", ".cjs", ".js"], exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+    // A git worktree may link node_modules to another checkout's; packages still count as node_modules/.
+    preserveSymlinks: true,
   },
 };
