@@ -32,8 +32,8 @@ export function createApp(): Hono<AppEnv> {
 
   // Authenticate before anything else answers: the config report names the missing secrets,
   // which is for the operator, not for whoever reaches the URL. Access itself can only say
-  // that Access is not configured (see access.ts). Then refuse other sites' pages riding the
-  // user's Access cookie into a POST or a WebSocket (cross-site.ts).
+  // that Access is not configured (see middleware/access.ts). Then refuse other sites' pages
+  // riding the user's Access cookie into a POST or a WebSocket (middleware/cross-site.ts).
   app.use("*", devModeGate, requireAccess, refuseCrossSite, requireConfig);
 
   // Authenticated (upstream's was not), and it reports the DO's last known state: it never wakes the container.
