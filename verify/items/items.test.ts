@@ -9,8 +9,9 @@ import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
 import { forArch } from "./dockerfile-build.ts";
 import { cpuShareAtBudget } from "./cost.ts";
 import { dindCauses, dindItem } from "./dind.ts";
-import { extractRoutes, readStructure, structureChecks } from "./structure.ts";
+import { readStructure, structureChecks } from "./structure.ts";
 import { TERRAFORM_ROWS } from "./terraform.ts";
+import { ROUTES, SECRET_NAMES } from "../../worker/src/manifest.ts";
 
 describe("Dockerfile analysis (0-2 with --dockerfile)", () => {
   it("joins continuation lines and keeps where each instruction starts", () => {
@@ -48,16 +49,11 @@ describe("Dockerfile analysis (0-2 with --dockerfile)", () => {
 });
 
 describe("structure (0-1)", () => {
-  it("reads Hono routes, including sub-apps mounted under a prefix", () => {
-    const routes = extractRoutes({
-      "app.ts": 'app.get("/health", h);\napp.route("/api/admin", adminApi);\napp.all("*", proxy);',
-      "admin.ts": 'adminApi.post("/devices/:id/approve", a);\nunrelated.get("/nope", b);',
-    });
-    expect(routes).toEqual([
-      { method: "GET", path: "/health", file: "app.ts" },
-      { method: "ALL", path: "*", file: "app.ts" },
-      { method: "POST", path: "/api/admin/devices/:id/approve", file: "admin.ts" },
-    ]);
+  it("takes the Worker's routes and names from its manifest, not from its source", () => {
+    const structure = readStructure(ROOT);
+    expect(structure.routes).toBe(ROUTES);
+    expect(structure.routes.find((route) => route.path === "/sandbox-health")).toMatchObject({ method: "GET", auth: "none" });
+    expect(structure.envNames).toEqual(expect.arrayContaining(["Sandbox", "ASSETS", ...SECRET_NAMES]));
   });
 
   it("finds every piece of a moltworker-compatible deployment in this repository's files", () => {
@@ -73,6 +69,21 @@ describe("structure (0-1)", () => {
     const structure = readStructure(ROOT);
     const broken = { ...structure, wrangler: { ...structure.wrangler, r2_buckets: [] }, routes: structure.routes.filter((route) => route.path !== "/sandbox-health") };
     expect(structureChecks(broken).filter((check) => !check.ok).map((check) => check.piece)).toEqual(["an R2 bucket", "a static health route outside Access"]);
+  });
+
+  it("flags a health route behind Access, a missing catch-all and a missing secret name", () => {
+    const structure = readStructure(ROOT);
+    const broken = {
+      ...structure,
+      routes: structure.routes.filter((route) => route.path !== "/*").map((route) => (route.path === "/sandbox-health" ? { ...route, auth: "access" as const } : route)),
+      envNames: structure.envNames.filter((name) => name !== "CF_ACCESS_AUD"),
+    };
+    const failed = structureChecks(broken).filter((check) => !check.ok);
+    expect(failed.map((check) => [check.piece, check.found])).toEqual([
+      ["a static health route outside Access", "GET /sandbox-health (auth: access)"],
+      ["everything else proxied to the gateway", "no catch-all"],
+      ["moltworker's secret names", "missing: CF_ACCESS_AUD"],
+    ]);
   });
 });
 

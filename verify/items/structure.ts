@@ -1,12 +1,14 @@
 /**
  * 0-1 structure: what a moltworker-style deployment consists of, read from this
  * repository's executable answer (worker/ and container/) rather than from prose: the
- * wrangler config, the Worker's routes and environment, the image and its supervisor.
+ * wrangler config, the Worker's routes and environment (its manifest, which the Worker's own
+ * tests and typecheck keep true), the image and its supervisor.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseJson5 } from "../../core/json5.ts";
 import { TOOLS } from "../../container/tools/manifest.ts";
+import { BINDING_NAMES, ROUTES, type Route, VARIABLE_NAMES } from "../../worker/src/manifest.ts";
 import type { ItemResult, VerifyContext } from "../types.ts";
 
 interface Wrangler {
@@ -23,8 +25,9 @@ interface Wrangler {
 
 export interface Structure {
   wrangler: Wrangler;
-  routes: { method: string; path: string; file: string }[];
-  envNames: string[];
+  routes: readonly Route[];
+  /** Env's bindings, variables and secrets. */
+  envNames: readonly string[];
   dockerfile: { from: string[]; expose: string[]; entrypoint: string | null; user: string | null };
   supervisorModules: { file: string; purpose: string }[];
   usesSandboxSdk: boolean;
@@ -40,37 +43,11 @@ function purposeOf(text: string): string {
   return sentence.length > 140 ? `${sentence.slice(0, 139)}…` : sentence;
 }
 
-/** Hono routes: `app.get("/x", …)`, sub-apps mounted with `app.route("/prefix", sub)`. */
-export function extractRoutes(sources: Record<string, string>): Structure["routes"] {
-  const mounts = new Map<string, string>();
-  for (const text of Object.values(sources)) {
-    for (const match of text.matchAll(/\bapp\.route\("([^"]+)",\s*(\w+)\)/g)) mounts.set(match[2]!, match[1]!);
-  }
-  const routes: Structure["routes"] = [];
-  for (const [file, text] of Object.entries(sources)) {
-    for (const match of text.matchAll(/\b(\w+)\.(get|post|put|delete|patch|all)\(\s*"([^"]+)"/g)) {
-      const [, owner, method, path] = match as unknown as [string, string, string, string];
-      const prefix = owner === "app" ? "" : mounts.get(owner);
-      if (prefix === undefined) continue;
-      routes.push({ method: method.toUpperCase(), path: `${prefix}${path === "*" && prefix ? "/*" : path}`.replace(/\/\*\/\*$/, "/*"), file });
-    }
-    for (const match of text.matchAll(/\b(\w+)\.use\(\s*"\*"/g)) {
-      const prefix = mounts.get(match[1]!);
-      if (prefix) routes.push({ method: "USE", path: `${prefix}/*`, file });
-    }
-  }
-  return routes;
-}
-
 export function readStructure(root: string): Structure {
   const wrangler = parseJson5(read(root, "worker/wrangler.jsonc")) as Wrangler;
   const srcDir = join(root, "worker/src");
   const files = (readdirSync(srcDir, { recursive: true }) as string[]).filter((name) => name.endsWith(".ts"));
   const sources = Object.fromEntries(files.map((name) => [`worker/src/${name}`, read(root, `worker/src/${name}`)]));
-  const containerSources: string[] = [];
-  const envText = read(root, "worker/src/env.ts");
-  const envBody = /export interface Env \{([\s\S]*?)\n\}/.exec(envText)?.[1] ?? "";
-  const envNames = [...envBody.matchAll(/^\s+([A-Z][A-Z0-9_]*)\??:/gm)].map((match) => match[1]!);
   const dockerText = read(root, "container/Dockerfile");
   const lines = dockerText.split("\n").filter((line) => !line.trim().startsWith("#"));
   const instruction = (name: string) => lines.filter((line) => new RegExp(`^${name}\\s`, "i").test(line.trim())).map((line) => line.trim().slice(name.length).trim());
@@ -80,11 +57,11 @@ export function readStructure(root: string): Structure {
     .map((name) => ({ file: `container/supervisor/${name}`, purpose: purposeOf(readFileSync(join(supervisorDir, name), "utf8")) }));
   return {
     wrangler,
-    routes: extractRoutes(sources),
-    envNames,
+    routes: ROUTES,
+    envNames: [...BINDING_NAMES, ...VARIABLE_NAMES],
     dockerfile: { from: instruction("FROM"), expose: instruction("EXPOSE").flatMap((value) => value.split(/\s+/)), entrypoint: instruction("ENTRYPOINT")[0] ?? null, user: instruction("USER").at(-1) ?? null },
     supervisorModules,
-    usesSandboxSdk: [...Object.values(sources), ...containerSources].some((text) => text.includes("@cloudflare/sandbox")),
+    usesSandboxSdk: Object.values(sources).some((text) => text.includes("@cloudflare/sandbox")),
   };
 }
 
@@ -93,6 +70,8 @@ export function structureChecks(s: Structure): { piece: string; ok: boolean; fou
   const container = s.wrangler.containers?.[0];
   const doBinding = s.wrangler.durable_objects?.bindings?.find((binding) => binding.class_name === container?.class_name);
   const has = (path: string) => s.routes.some((route) => route.path === path);
+  const health = s.routes.find((route) => route.path === "/sandbox-health");
+  const catchAll = s.routes.find((route) => route.method === "ALL" && route.path === "/*");
   const required = ["MOLTBOT_GATEWAY_TOKEN", "CF_ACCESS_TEAM_DOMAIN", "CF_ACCESS_AUD", "CLOUDFLARE_AI_GATEWAY_API_KEY", "CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "CF_ACCOUNT_ID"];
   const missingEnv = required.filter((name) => !s.envNames.includes(name));
   return [
@@ -102,10 +81,10 @@ export function structureChecks(s: Structure): { piece: string; ok: boolean; fou
     { piece: "an R2 bucket", ok: !!s.wrangler.r2_buckets?.length, found: s.wrangler.r2_buckets?.map((bucket) => `${bucket.binding} → ${bucket.bucket_name}`).join(", ") || "none" },
     { piece: "Browser Rendering binding", ok: !!s.wrangler.browser, found: s.wrangler.browser ? s.wrangler.browser.binding : "none" },
     { piece: "the gateway port 18789 exposed", ok: s.dockerfile.expose.includes("18789"), found: `EXPOSE ${s.dockerfile.expose.join(" ") || "(none)"}` },
-    { piece: "a static health route outside Access", ok: has("/sandbox-health"), found: has("/sandbox-health") ? "GET /sandbox-health" : "missing" },
+    { piece: "a static health route outside Access", ok: health?.auth === "none", found: health ? `${health.method} ${health.path}${health.auth === "none" ? "" : ` (auth: ${health.auth})`}` : "missing" },
     { piece: "container status, admin API and admin UI", ok: has("/api/status") && s.routes.some((route) => route.path.startsWith("/api/admin/")) && has("/_admin/*"), found: s.routes.filter((route) => /^\/(api|_admin)/.test(route.path)).map((route) => `${route.method} ${route.path}`).join(", ") },
-    { piece: "everything else proxied to the gateway", ok: s.routes.some((route) => route.method === "ALL" && route.path === "*"), found: s.routes.some((route) => route.method === "ALL" && route.path === "*") ? "ALL * → gateway proxy" : "no catch-all" },
-    { piece: "moltworker's secret names", ok: missingEnv.length === 0, found: missingEnv.length ? `missing: ${missingEnv.join(", ")}` : `${s.envNames.length} names in worker/src/env.ts` },
+    { piece: "everything else proxied to the gateway", ok: !!catchAll, found: catchAll ? `${catchAll.method} ${catchAll.path} → gateway proxy` : "no catch-all" },
+    { piece: "moltworker's secret names", ok: missingEnv.length === 0, found: missingEnv.length ? `missing: ${missingEnv.join(", ")}` : `${s.envNames.length} names in worker/src/manifest.ts` },
   ];
 }
 
@@ -135,7 +114,7 @@ export function structureItem(ctx: VerifyContext): ItemResult {
       `Container: class ${container?.class_name}, image ${container?.image}, ${container?.instance_type}, max_instances ${container?.max_instances}; driven ${s.usesSandboxSdk ? "through @cloudflare/sandbox" : "directly through ctx.container by worker/src/container/sandbox.ts (no Sandbox SDK, no control-plane server in the image)"}.`,
       `Image (container/Dockerfile): FROM ${s.dockerfile.from.join(" → ")}; USER ${s.dockerfile.user}; EXPOSE ${s.dockerfile.expose.join(" ")}; ENTRYPOINT ${s.dockerfile.entrypoint}.`,
       `Tools manifest: ${TOOLS.map((tool) => `${tool.name} (${tool.source})`).join(", ")}.`,
-      `Worker environment: ${s.envNames.length} bindings, variables and secrets in worker/src/env.ts.`,
+      `Worker environment: ${s.envNames.length} bindings, variables and secrets in worker/src/manifest.ts.`,
       `${checks.length - missing.length} of ${checks.length} pieces of a moltworker-compatible deployment found in the files.`,
     ],
     notes: s.routes.some((route) => route.path.startsWith("/cdp"))
@@ -145,7 +124,7 @@ export function structureItem(ctx: VerifyContext): ItemResult {
     sources,
     tables: [
       { caption: "Pieces of the deployment, checked in the files", header: ["piece", "found", "ok"], rows: checks.map((check) => [check.piece, check.found, check.ok ? "yes" : "no"]) },
-      { caption: "Worker routes (Hono, worker/src)", header: ["method", "path", "file"], rows: s.routes.map((route) => [route.method, route.path, route.file]) },
+      { caption: "Worker routes (worker/src/manifest.ts)", header: ["method", "path", "auth", "what"], rows: s.routes.map((route) => [route.method, route.path, route.auth, route.purpose]) },
       { caption: "Container supervisor (container/supervisor)", header: ["module", "what it says it does"], rows: s.supervisorModules.map((module) => [module.file, module.purpose]) },
     ],
   };

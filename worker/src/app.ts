@@ -1,16 +1,19 @@
-/** The Worker's routes (moltworker's table; see /work/shared/reference/moltworker.md). */
+/**
+ * The Worker's routes (moltworker's table; see /work/shared/reference/moltworker.md). ROUTES in
+ * manifest.ts lists them with their auth for readers outside the Worker (verify);
+ * worker/test/routes.test.ts fails when the two differ.
+ */
 import { Hono } from "hono";
 import { requireAccess } from "./middleware/access.ts";
 import { adminApi } from "./routes/admin-api.ts";
-import type { AppEnv } from "./app-env.ts";
 import { requireConfig } from "./middleware/config.ts";
-import type { SandboxStatus } from "./container/sandbox.ts";
 import { refuseCrossSite } from "./middleware/cross-site.ts";
 import { debugRoutes } from "./routes/debug.ts";
 import { devModeGate } from "./middleware/dev-mode.ts";
 import { proxyToGateway } from "./routes/gateway-proxy.ts";
 import { mutable } from "./http.ts";
 import { sandboxStub } from "./container/sandbox-stub.ts";
+import type { AppEnv, SandboxStatus } from "./types.ts";
 
 /** moltworker's /api/status vocabulary, plus the states it could not tell apart. */
 const STATUS_WORDS: Record<SandboxStatus, string> = {
@@ -29,8 +32,8 @@ export function createApp(): Hono<AppEnv> {
 
   // Authenticate before anything else answers: the config report names the missing secrets,
   // which is for the operator, not for whoever reaches the URL. Access itself can only say
-  // that Access is not configured (see access.ts). Then refuse other sites' pages riding the
-  // user's Access cookie into a POST or a WebSocket (cross-site.ts).
+  // that Access is not configured (see middleware/access.ts). Then refuse other sites' pages
+  // riding the user's Access cookie into a POST or a WebSocket (middleware/cross-site.ts).
   app.use("*", devModeGate, requireAccess, refuseCrossSite, requireConfig);
 
   // Authenticated (upstream's was not), and it reports the DO's last known state: it never wakes the container.

@@ -1,4 +1,4 @@
-/** Small response helpers shared by the routes. */
+/** Small request and response helpers shared by the routes, the middleware and the DO. */
 
 /**
  * A copy with mutable headers. Responses from `fetch`, Durable Object stubs and ASSETS have
@@ -12,6 +12,10 @@ export function mutable(response: Response): Response {
     headers: new Headers(response.headers),
     webSocket: response.webSocket,
   });
+}
+
+export function isWebSocketUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
 export function wantsHtml(request: Request): boolean {

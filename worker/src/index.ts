@@ -5,7 +5,7 @@
  */
 import { createApp } from "./app.ts";
 
-export type { Env } from "./env.ts";
+export type { Env } from "./types.ts";
 export { Sandbox } from "./container/sandbox.ts";
 
 export default createApp();

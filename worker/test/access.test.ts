@@ -2,8 +2,7 @@ import { Hono } from "hono";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { requireAccess, teamDomainUrl } from "../src/middleware/access.ts";
-import type { AppEnv } from "../src/app-env.ts";
-import type { Env } from "../src/env.ts";
+import type { AppEnv, Env } from "../src/types.ts";
 import { accessToken, BASE, fetchWithEnv, leakedSecrets } from "./helpers.ts";
 
 const TEAM = "https://moltlab-test.cloudflareaccess.com";

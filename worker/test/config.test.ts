@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkConfig } from "../src/middleware/config.ts";
-import type { Env } from "../src/env.ts";
+import type { Env } from "../src/types.ts";
 import { accessToken, BASE, fetchWithEnv, freshSandbox, inSandbox, leakedSecrets } from "./helpers.ts";
 
 let token: string;

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { allowedOrigins, crossSiteRefusal } from "../src/middleware/cross-site.ts";
-import type { Env } from "../src/env.ts";
+import type { Env } from "../src/types.ts";
 import { accessToken, authed, BASE, fetchWithEnv, freshSandbox, inSandbox } from "./helpers.ts";
 
 let token: string;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { containerEnv } from "../src/container/container-env.ts";
 import { devModeDecision } from "../src/middleware/dev-mode.ts";
-import type { Env } from "../src/env.ts";
+import type { Env } from "../src/types.ts";
 import { fetchWithEnv } from "./helpers.ts";
 
 afterEach(() => vi.restoreAllMocks());

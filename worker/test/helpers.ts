@@ -2,8 +2,8 @@
 import { abortAllDurableObjects, createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";
-import type { Env } from "../src/env.ts";
-import { SECRET_NAMES } from "../src/env.ts";
+import { SECRET_NAMES } from "../src/manifest.ts";
+import type { Env } from "../src/types.ts";
 import { SANDBOX_NAME } from "../src/container/settings.ts";
 import type { Sandbox as TestSandbox } from "./entry.ts";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MAX_CLOSE_REASON_BYTES, closeReason, truncateUtf8 } from "../src/gateway-errors.ts";
+import { MAX_CLOSE_REASON_BYTES, closeReason, truncateUtf8 } from "../src/container/gateway-errors.ts";
 import { withGatewayToken } from "../src/container/ws-relay.ts";
 import { accessToken, authed, freshSandbox, inSandbox, leakedSecrets } from "./helpers.ts";
 

@@ -3,8 +3,8 @@
  * the only way secrets reach the container: the image's entrypoint is never overridden, so
  * nothing secret appears on a process command line.
  */
-import { devModeAllowed } from "../middleware/dev-mode.ts";
-import type { Env } from "../env.ts";
+import { devModeAllowed } from "../flags.ts";
+import type { Env } from "../types.ts";
 import { DEFAULT_BUCKET } from "../../../contract/storage.ts";
 import { RENAMED, SAME_NAME } from "../../../contract/container-env.ts";
 

@@ -11,60 +11,24 @@
  * - `status()` reports the last known state and never touches the container.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env.ts";
-import { wantsHtml } from "../http.ts";
+import type { BootPhases, ControlResult, Env, SandboxRpc, SandboxState, SandboxStatus, SandboxStatusReport } from "../types.ts";
+import { isWebSocketUpgrade, wantsHtml } from "../http.ts";
 import { CloudflareContainerDriver } from "./cloudflare-driver.ts";
 import { containerEnv } from "./container-env.ts";
 import { CONTAINER_ORIGIN, type ContainerDriver, type ExitInfo } from "./driver.ts";
 import type { NetworkMode, Platform } from "../../../platform/client/types.ts";
 import { PlatformDriver } from "./platform-driver.ts";
 import { sandboxSettings, type SandboxSettings } from "./settings.ts";
-import { isWebSocketUpgrade, relayWebSocket } from "./ws-relay.ts";
+import { relayWebSocket } from "./ws-relay.ts";
 import { GATEWAY_PORT, CONTROL_PORT } from "../../../contract/ports.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../../../contract/openclaw.ts";
 import type { InstanceType } from "../../../contract/instance-types.ts";
 import { CONTROL_PATHS } from "../../../contract/control-api.ts";
 
-export type SandboxStatus = "stopped" | "starting" | "running" | "stopping" | "crashed";
-
-/** The supervisor's boot phases (restore, config, gateway), as its /health reports them. */
-export type BootPhases = Record<string, { startedAt?: string; durationMs?: number; ok?: boolean }>;
-
-export interface SandboxState {
-  status: SandboxStatus;
-  /** Containers started by this DO, ever. */
-  starts: number;
-  /** Exits nobody asked for. Each is followed by a fresh start on the next request. */
-  crashes: number;
-  startedAt: number | null;
-  readyAt: number | null;
-  /** Start → gateway ready, ms. */
-  bootMs: number | null;
-  phases: BootPhases | null;
-  lastExit: (ExitInfo & { expected: boolean }) | null;
-  lastStop: { reason: string; graceful: boolean; at: number } | null;
-  /** Why the last start failed or a request could not be served; never holds secrets. */
-  lastError: string | null;
-}
-
-export interface SandboxStatusReport extends SandboxState {
-  sleepAfterMs: number | null;
-  lastActivityAt: number;
-  openWebSockets: number;
-  driver: string;
-}
-
-/** The control API's answer; the body stays JSON text so it crosses the RPC boundary as it is. */
-export interface ControlResult {
-  status: number;
-  json: string;
-}
-
 /** Set by the DO on a cold HTML request; the Worker answers with the loading page instead. */
 export const COLD_HEADER = "x-moltlab-sandbox";
 
 const STATE_KEY = "state";
-
 
 function initialState(): SandboxState {
   return { status: "stopped", starts: 0, crashes: 0, startedAt: null, readyAt: null, bootMs: null, phases: null, lastExit: null, lastStop: null, lastError: null };
@@ -81,7 +45,7 @@ function describe(error: unknown): string {
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class Sandbox extends DurableObject<Env> {
+export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   protected settings: SandboxSettings;
   #state: SandboxState = initialState();
   #driver: ContainerDriver | null | undefined;

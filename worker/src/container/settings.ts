@@ -1,5 +1,5 @@
 /** The Sandbox DO's lifecycle settings, parsed once from the Worker's environment. */
-import type { Env } from "../env.ts";
+import type { Env } from "../types.ts";
 import { STOP_TIMEOUT_MS } from "../../../contract/lifecycle.ts";
 
 /** The one Durable Object (and so the one container): moltworker's name for it. */

@@ -8,7 +8,7 @@
  * rewritten on the way out (see gateway-errors.ts).
  */
 import { withoutAccessCredentials } from "../access-credentials.ts";
-import { actionableMessage, closeReason, redact, rewriteFrame } from "../gateway-errors.ts";
+import { actionableMessage, closeReason, redact, rewriteFrame } from "./gateway-errors.ts";
 import type { PortFetcher } from "./driver.ts";
 
 export interface RelayHooks {
@@ -16,10 +16,6 @@ export interface RelayHooks {
   activity(): void;
   opened(): void;
   closed(): void;
-}
-
-export function isWebSocketUpgrade(request: Request): boolean {
-  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
 /** Codes a peer may not send in a close frame (1005, 1006, 1015) or that are out of range. */

@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../types.ts";
 import { wantsHtml } from "../http.ts";
 
 export const ASSERTION_HEADER = "CF-Access-JWT-Assertion";

@@ -5,8 +5,7 @@
  * dev-mode bypass) sees the report.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import type { Env } from "../env.ts";
+import type { AppEnv, Env } from "../types.ts";
 import { parseSleepAfter } from "../container/settings.ts";
 
 export interface ConfigReport {

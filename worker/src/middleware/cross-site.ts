@@ -15,9 +15,8 @@
  *   neither header (curl, SDKs, service tokens) are not browsers and carry no ambient cookie.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { isWebSocketUpgrade } from "../container/ws-relay.ts";
-import type { Env } from "../env.ts";
+import { isWebSocketUpgrade } from "../http.ts";
+import type { AppEnv, Env } from "../types.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 /** A refused Origin is echoed in the answer; an absurdly long one is cut. */

@@ -13,24 +13,15 @@
  * refused bypass is logged and Access is enforced as if the flag were off.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { type Env, isTrue } from "../env.ts";
+import { isTrue } from "../flags.ts";
+import type { AppEnv, DevModeDecision, Env } from "../types.ts";
 import { DEV_SERVER_BINDING, LOOPBACK_DEV_SERVER } from "../../../contract/dev-server.ts";
 
 export const DEV_MODE_HEADER = "X-Moltlab-Dev-Mode";
 
-export type DevModeDecision =
-  | { bypass: true; flag: "DEV_MODE" | "E2E_TEST_MODE" }
-  | { bypass: false; refused?: string };
-
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
   return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/** Whether the bindings allow the bypass at all: the flag, on moltlab's loopback dev server. */
-export function devModeAllowed(env: Env): boolean {
-  return (isTrue(env.DEV_MODE) || isTrue(env.E2E_TEST_MODE)) && env[DEV_SERVER_BINDING] === LOOPBACK_DEV_SERVER;
 }
 
 export function devModeDecision(env: Env, url: URL): DevModeDecision {

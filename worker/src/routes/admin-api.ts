@@ -5,8 +5,7 @@
  * the supervisor deliberately exits rather than restarting the gateway in place.
  */
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import type { ControlResult } from "../container/sandbox.ts";
+import type { AppEnv, ControlResult } from "../types.ts";
 import { sandboxStub } from "../container/sandbox-stub.ts";
 import { DEFAULT_BUCKET } from "../../../contract/storage.ts";
 import { approvePath, CONTROL_PATHS } from "../../../contract/control-api.ts";

@@ -3,9 +3,9 @@
  * printed tokens here; these routes show which variables are *set*, never their values.
  */
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.ts";
 import { containerEnv } from "../container/container-env.ts";
-import { type Env, isTrue } from "../env.ts";
+import { isTrue } from "../flags.ts";
+import type { AppEnv, Env } from "../types.ts";
 import { sandboxStub } from "../container/sandbox-stub.ts";
 
 export const debugRoutes = new Hono<AppEnv>();

@@ -5,10 +5,10 @@
  */
 import type { Context } from "hono";
 import { withoutAccessCredentials } from "../access-credentials.ts";
-import type { AppEnv } from "../app-env.ts";
 import { COLD_HEADER } from "../container/sandbox.ts";
 import { mutable } from "../http.ts";
 import { sandboxStub } from "../container/sandbox-stub.ts";
+import type { AppEnv } from "../types.ts";
 
 export const LOADING_PAGE = "/_moltlab/loading.html";
 
