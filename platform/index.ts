@@ -1,6 +1,6 @@
 /**
  * moltlab's local Cloudflare Containers platform: Docker-backed sandboxes behind an
- * HTTP API on 127.0.0.1, for a Worker's Durable Object to drive (see driver.ts).
+ * HTTP API on 127.0.0.1, for a Worker's Durable Object to drive (see client/http-platform-container.ts).
  */
 import type Docker from "dockerode";
 import { engineHost } from "../core/docker.ts";
@@ -11,7 +11,7 @@ import { PlatformError } from "./client/errors.ts";
 import { LocalContainers, type LeftoverReport } from "./server/local-containers.ts";
 
 export { createContainersApp } from "./server/api.ts";
-export { HttpPlatformDriver, type ContainerDriver, type HttpPlatformDriverOptions } from "./client/driver.ts";
+export { HttpPlatformContainer, type PlatformContainer, type HttpPlatformContainerOptions } from "./client/http-platform-container.ts";
 export { PlatformError } from "./client/errors.ts";
 export { describeInstanceTypes, INSTANCE_TYPES, limitsFor, PIDS_LIMIT } from "../contract/instance-types.ts";
 export { demuxLogs, LocalContainers, type Leftover, type LeftoverReport } from "./server/local-containers.ts";

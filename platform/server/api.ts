@@ -1,5 +1,5 @@
 /**
- * The platform's HTTP API, what a Worker's Durable Object drives (through HttpPlatformDriver).
+ * The platform's HTTP API, what a Worker's Durable Object drives (through HttpPlatformContainer).
  * Every error is `{ error: { code, message } }`, the message ending with the fix.
  */
 import { timingSafeEqual } from "node:crypto";

@@ -18,12 +18,12 @@ import {
 } from "./run-profile.ts";
 import { validateSignal, validateSpec, validateStopOptions, type NormalizedSpec } from "./spec.ts";
 import { signalOf, statusOf, type Phase } from "./state.ts";
-import { namedNetwork, type ContainerSpec, type ContainerState, type ContainerTimings, type LifecycleEvent, type StopOptions, type StopResult } from "../client/types.ts";
+import { namedNetwork, type ContainerSpec, type ContainerState, type ContainerTimings, type LifecycleEvent, type PlatformStopOptions, type PlatformStopResult } from "../client/types.ts";
 
 const HISTORY_PER_NAME = 200;
 const LOG_TAIL_LINES = 20;
 
-interface ExitInfo {
+interface DockerExit {
   code?: number;
   oomKilled: boolean;
   finishedAt?: string;
@@ -42,13 +42,13 @@ interface Instance {
   container?: Docker.Container;
   id?: string;
   startedAt?: string;
-  exit?: ExitInfo;
+  exit?: DockerExit;
   error?: { code: string; message: string };
   /** The start in progress; every concurrent start call gets this same promise. */
   starting?: Promise<ContainerState>;
-  stopping?: Promise<StopResult>;
+  stopping?: Promise<PlatformStopResult>;
   /** Resolves when the process has exited (set once it runs). */
-  exited?: Promise<ExitInfo>;
+  exited?: Promise<DockerExit>;
   /** Aborts a port wait when a stop or destroy arrives. */
   abort: AbortController;
 }
@@ -163,7 +163,7 @@ export class LocalContainers {
     return this.snapshot(instance);
   }
 
-  stop(name: string, options: StopOptions = {}): Promise<StopResult> {
+  stop(name: string, options: PlatformStopOptions = {}): Promise<PlatformStopResult> {
     const { signal, timeoutMs } = validateStopOptions(options);
     const instance = this.instances.get(name);
     if (!instance) return Promise.resolve({ state: this.state(name), signalSent: null, killed: false });
@@ -248,7 +248,7 @@ export class LocalContainers {
   private async awaitReady(instance: Instance): Promise<ContainerState> {
     const { name, spec } = instance;
     const waiting = new AbortController();
-    let exit: ExitInfo | undefined;
+    let exit: DockerExit | undefined;
     const exited = instance.exited!.then((info) => {
       exit = info;
       waiting.abort();
@@ -285,14 +285,14 @@ export class LocalContainers {
     return this.snapshot(instance);
   }
 
-  private async watchExit(instance: Instance, container: Docker.Container): Promise<ExitInfo> {
+  private async watchExit(instance: Instance, container: Docker.Container): Promise<DockerExit> {
     let code: number | undefined;
     try {
       code = ((await container.wait()) as { StatusCode?: number }).StatusCode;
     } catch {
       // Removed before the wait was registered: it is gone, code unknown.
     }
-    const exit: ExitInfo = { code, oomKilled: false };
+    const exit: DockerExit = { code, oomKilled: false };
     try {
       const info = await container.inspect();
       exit.code = info.State.ExitCode;
@@ -308,7 +308,7 @@ export class LocalContainers {
     return exit;
   }
 
-  private async stopInstance(instance: Instance, signal: string, timeoutMs: number): Promise<StopResult> {
+  private async stopInstance(instance: Instance, signal: string, timeoutMs: number): Promise<PlatformStopResult> {
     instance.abort.abort(new PlatformError("stopped_during_start", `container ${instance.name} was stopped while starting; start it again`));
     await instance.starting?.catch(() => undefined);
     if (!instance.container || !instance.exited || instance.phase === "exited") {

@@ -5,7 +5,7 @@
  */
 import { PlatformError } from "../client/errors.ts";
 import { describeInstanceTypes, isInstanceType, type InstanceType, DEFAULT_INSTANCE_TYPE } from "../../contract/instance-types.ts";
-import { DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS, type ContainerSpec, type NetworkMode, type Platform, type StopOptions } from "../client/types.ts";
+import { DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS, type ContainerSpec, type NetworkMode, type Platform, type PlatformStopOptions } from "../client/types.ts";
 
 export const DEFAULT_PORT_READY_TIMEOUT_MS = 120_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
@@ -33,7 +33,7 @@ const SPEC_KEYS: readonly (keyof ContainerSpec)[] = [
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Signals a client may send; Docker accepts these names on every engine. */
-export const SIGNALS = [
+export const ACCEPTED_SIGNALS = [
   "SIGHUP", "SIGINT", "SIGQUIT", "SIGABRT", "SIGKILL", "SIGUSR1", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGCONT", "SIGSTOP", "SIGWINCH",
 ] as const;
 
@@ -116,11 +116,11 @@ export function validateSpec(input: unknown): NormalizedSpec {
 }
 
 export function validateSignal(signal: unknown): string {
-  if (typeof signal === "string" && (SIGNALS as readonly string[]).includes(signal)) return signal;
-  throw new PlatformError("invalid_signal", `signal ${JSON.stringify(signal)} is not one of ${SIGNALS.join(", ")}`);
+  if (typeof signal === "string" && (ACCEPTED_SIGNALS as readonly string[]).includes(signal)) return signal;
+  throw new PlatformError("invalid_signal", `signal ${JSON.stringify(signal)} is not one of ${ACCEPTED_SIGNALS.join(", ")}`);
 }
 
-export function validateStopOptions(input: unknown): Required<StopOptions> {
+export function validateStopOptions(input: unknown): Required<PlatformStopOptions> {
   const raw = (input ?? {}) as Record<string, unknown>;
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalid("stop options must be a JSON object", STOP_KEYS);
   const unknown = Object.keys(raw).filter((key) => !STOP_KEYS.includes(key));
