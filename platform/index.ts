@@ -14,8 +14,10 @@ export { createContainersApp } from "./server/api.ts";
 export { HttpPlatformContainer, type PlatformContainer, type HttpPlatformContainerOptions } from "./client/http-platform-container.ts";
 export { PlatformError } from "./client/errors.ts";
 export { describeInstanceTypes, INSTANCE_TYPES, limitsFor, PIDS_LIMIT } from "../contract/instance-types.ts";
-export { demuxLogs, LocalContainers, type Leftover, type LeftoverReport } from "./server/local-containers.ts";
-export { dockerName, LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, NAME_PREFIX } from "./server/run-profile.ts";
+export { LocalContainers, type Leftover, type LeftoverReport } from "./server/local-containers.ts";
+export { demuxLogs } from "./server/docker-logs.ts";
+export { dockerName, NAME_PREFIX } from "./server/docker-names.ts";
+export { LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER } from "./server/run-profile.ts";
 export * from "./client/types.ts";
 
 export const TOKEN_ENV = "MOLTLAB_PLATFORM_TOKEN";

@@ -7,7 +7,8 @@ import { on } from "node:events";
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { PlatformError } from "../client/errors.ts";
-import { toPlatformError, type LocalContainers } from "./local-containers.ts";
+import { toPlatformError } from "./docker-errors.ts";
+import type { LocalContainers } from "./local-containers.ts";
 import { validateSignal } from "./spec.ts";
 import type { LifecycleEvent } from "../client/types.ts";
 

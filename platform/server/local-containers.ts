@@ -6,22 +6,22 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import Docker from "dockerode";
-import { engineHost } from "../../core/docker.ts";
 import { PlatformError } from "../client/errors.ts";
-import { imageFix } from "./image-fix.ts";
 import { limitsFor, type ContainerLimits } from "../../contract/instance-types.ts";
 import { containerIdFromMountinfo, leftoverDecision, processAlive, readMountinfo, type LeftoverDecision, type OwnerContainer } from "../../core/leftovers.ts";
+import { ignoreNotRunning, isNotFound, removeContainer, toPlatformError } from "./docker-errors.ts";
+import { logTail } from "./docker-logs.ts";
+import { checkContainerName, checkNamePrefix, dockerName, NAME_PREFIX } from "./docker-names.ts";
 import { waitForHttp } from "./port-ready.ts";
+import { preflight } from "./preflight.ts";
 import {
-  createRequest, dockerName, hostNetworkPorts, isContainerName, isNamePrefix, LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, NAME_PREFIX, namedNetworkPorts,
-  ownerLabel, platformFilter, publishedPorts, type Owner,
+  createRequest, LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, ownerLabel, platformFilter, portUrls, type InspectPorts, type Owner,
 } from "./run-profile.ts";
 import { validateSignal, validateSpec, validateStopOptions, type NormalizedSpec } from "./spec.ts";
 import { signalOf, statusOf, type Phase } from "./state.ts";
-import { namedNetwork, type ContainerSpec, type ContainerState, type ContainerTimings, type LifecycleEvent, type PlatformStopOptions, type PlatformStopResult } from "../client/types.ts";
+import type { ContainerSpec, ContainerState, ContainerTimings, LifecycleEvent, PlatformStopOptions, PlatformStopResult } from "../client/types.ts";
 
 const HISTORY_PER_NAME = 200;
-const LOG_TAIL_LINES = 20;
 
 interface DockerExit {
   code?: number;
@@ -98,9 +98,7 @@ export class LocalContainers {
   /** Connects to the engine and deals with an earlier, crashed platform's containers. */
   static async create(options: LocalContainersOptions = {}): Promise<{ containers: LocalContainers; leftovers: LeftoverReport }> {
     const namePrefix = options.namePrefix ?? NAME_PREFIX;
-    if (!isNamePrefix(namePrefix)) {
-      throw new PlatformError("invalid_spec", `container name prefix "${namePrefix}" must be letters, digits, _ . - (starting with a letter or digit, at most 63); change it`);
-    }
+    checkNamePrefix(namePrefix);
     const containers = new LocalContainers(options.docker ?? new Docker(), namePrefix);
     try {
       const info = (await containers.docker.info()) as { NCPU?: number };
@@ -118,7 +116,7 @@ export class LocalContainers {
 
   /** Like start, and says whether this call made a new container (the API answers 201 then). */
   begin(name: string, input: ContainerSpec | unknown): { promise: Promise<ContainerState>; created: boolean } {
-    checkName(name);
+    checkContainerName(name);
     const spec = validateSpec(input);
     const current = this.instances.get(name);
     if (current?.starting) return { promise: current.starting, created: false };
@@ -138,7 +136,7 @@ export class LocalContainers {
   }
 
   state(name: string): ContainerState {
-    checkName(name);
+    checkContainerName(name);
     const instance = this.instances.get(name);
     return instance ? this.snapshot(instance) : { name, status: "stopped", ready: false, ports: {}, timings: {} };
   }
@@ -178,7 +176,7 @@ export class LocalContainers {
     instance.abort.abort(new PlatformError("stopped_during_start", `container ${name} was destroyed while starting; start it again`));
     await instance.starting?.catch(() => undefined);
     if (instance.container) {
-      await instance.container.remove({ force: true, v: true }).catch(ignoreMissing);
+      await removeContainer(instance.container);
       await instance.exited;
     }
     if (this.instances.get(name) === instance) this.instances.delete(name);
@@ -201,8 +199,7 @@ export class LocalContainers {
     this.emit(instance, "creating");
     try {
       await previous?.stopping?.catch(() => undefined);
-      await this.checkImage(spec);
-      await this.checkNetwork(spec);
+      await preflight(this.docker, spec);
       await this.removeExisting(name);
       let started = performance.now();
       const container = await this.docker.createContainer(createRequest(name, spec, instance.limits, this.ownerInfo(), this.namePrefix));
@@ -219,11 +216,7 @@ export class LocalContainers {
       instance.timings.startMs = elapsed(started);
       const info = await container.inspect();
       instance.startedAt = info.State.StartedAt;
-      instance.ports = spec.network === "host"
-        ? hostNetworkPorts(spec.ports)
-        : namedNetwork(spec.network)
-          ? namedNetworkPorts(name, spec.ports)
-          : publishedPorts(info.NetworkSettings.Ports as Record<string, { HostIp: string; HostPort: string }[] | null>);
+      instance.ports = portUrls(name, spec, info.NetworkSettings.Ports as InspectPorts);
       instance.exited = this.watchExit(instance, container);
       // A process that died within the inspect above is already "exited": keep that phase.
       if (instance.phase === "starting") instance.phase = "running";
@@ -275,7 +268,7 @@ export class LocalContainers {
       const oom = exit.oomKilled ? ", killed by the OOM killer (raise instanceType)" : "";
       throw new PlatformError("container_exited",
         `container ${name} exited with code ${exit.code ?? "unknown"}${oom} before its ports ${spec.ports.join(", ")} answered HTTP; ` +
-        `fix the app or its command. Last log lines:\n${await this.logTail(instance)}`);
+        `fix the app or its command. Last log lines:\n${await logTail(instance.container!)}`);
     }
     waiting.abort();
     instance.ready = true;
@@ -331,36 +324,6 @@ export class LocalContainers {
     return { state: this.snapshot(instance), signalSent: signal, killed, ...(exit.code !== undefined ? { exitCode: exit.code } : {}) };
   }
 
-  private async checkImage(spec: NormalizedSpec): Promise<void> {
-    const arch = spec.platform.split("/")[1]!;
-    let image: Docker.ImageInspectInfo;
-    try {
-      image = await this.docker.getImage(spec.image).inspect();
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) {
-        throw new PlatformError("image_missing", `image ${spec.image} is not in the local Docker engine; ${imageFix(spec.image, arch)}`);
-      }
-      throw error;
-    }
-    if (image.Architecture !== arch) {
-      throw new PlatformError("image_platform_mismatch",
-        `image ${spec.image} is linux/${image.Architecture} but the spec asks for ${spec.platform}; ${imageFix(spec.image, arch)}, or set platform to linux/${image.Architecture}`);
-    }
-  }
-
-  /** A named network must exist: Docker's own error would not say what to do. */
-  private async checkNetwork(spec: NormalizedSpec): Promise<void> {
-    const network = namedNetwork(spec.network);
-    if (!network) return;
-    try {
-      await this.docker.getNetwork(network).inspect();
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-      throw new PlatformError("network_missing",
-        `the Docker network ${network} (spec network "${spec.network}") does not exist; create it (\`docker network create ${network}\`; docker compose creates its own networks), or use network bridge`);
-    }
-  }
-
   /** Removes this name's previous container (an exited generation, or a dead platform's); refuses a live platform's. */
   private async removeExisting(name: string): Promise<void> {
     const docker = dockerName(name, this.namePrefix);
@@ -371,7 +334,7 @@ export class LocalContainers {
     if (!mine && (await this.decide(existing)).action === "keep") {
       throw new PlatformError("name_in_use", `a container named ${docker} belongs to another running platform (${owner ?? "not moltlab's"}); use another name or stop that platform`);
     }
-    await this.docker.getContainer(existing.Id).remove({ force: true, v: true }).catch(ignoreMissing);
+    await removeContainer(this.docker.getContainer(existing.Id));
   }
 
   private async sweepLeftovers(): Promise<LeftoverReport> {
@@ -382,7 +345,7 @@ export class LocalContainers {
       const decision = await this.decide(item, owners);
       const leftover: Leftover = { name: item.Labels[LABEL_CONTAINER] ?? item.Names[0] ?? item.Id, id: item.Id, reason: decision.reason, ...(owner ? { owner } : {}) };
       if (decision.action === "remove") {
-        await this.docker.getContainer(item.Id).remove({ force: true, v: true }).catch(ignoreMissing);
+        await removeContainer(this.docker.getContainer(item.Id));
         report.removed.push(leftover);
       } else {
         report.kept.push(leftover);
@@ -407,7 +370,7 @@ export class LocalContainers {
       const info = await this.docker.getContainer(id).inspect();
       return { running: info.State.Running, startedAt: Date.parse(info.State.StartedAt) };
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }
@@ -434,15 +397,6 @@ export class LocalContainers {
 
   private self() {
     return { host: hostname(), pid: process.pid, isAlive: processAlive, ...(this.ownerContainer ? { container: this.ownerContainer } : {}) };
-  }
-
-  private async logTail(instance: Instance): Promise<string> {
-    try {
-      const raw = (await instance.container!.logs({ stdout: true, stderr: true, follow: false, tail: LOG_TAIL_LINES })) as unknown as Buffer;
-      return demuxLogs(raw).trimEnd() || "(no output)";
-    } catch {
-      return "(logs unavailable)";
-    }
   }
 
   private snapshot(instance: Instance): ContainerState {
@@ -484,44 +438,6 @@ export class LocalContainers {
   }
 }
 
-function checkName(name: string): void {
-  if (!isContainerName(name)) {
-    throw new PlatformError("invalid_spec", `container name "${name}" must be 1–63 characters of letters, digits, _ . - (not starting with _ . -); rename it`);
-  }
-}
-
 function elapsed(since: number): number {
   return Math.round(performance.now() - since);
-}
-
-function ignoreMissing(error: unknown): void {
-  if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-}
-
-function ignoreNotRunning(error: unknown): void {
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status !== 404 && status !== 409) throw error;
-}
-
-/** Docker multiplexes stdout and stderr of a non-TTY container: 8-byte frame headers, then the payload. */
-export function demuxLogs(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= raw.length && raw[offset]! <= 2 && raw[offset + 1] === 0) {
-    const size = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return offset === 0 ? raw.toString("utf8") : Buffer.concat(parts).toString("utf8");
-}
-
-/** Errors from dockerode or the socket, as the API reports them. */
-export function toPlatformError(error: unknown): PlatformError {
-  if (error instanceof PlatformError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES" || code === "ECONNRESET") {
-    return new PlatformError("engine_unreachable",
-      `the Docker engine at ${engineHost()} is unreachable (${code}: ${(error as Error).message}); run \`npm run setup\`, which starts or installs it`);
-  }
-  return new PlatformError("internal", error instanceof Error ? error.message : String(error));
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { leftoverDecision } from "../../core/leftovers.ts";
-import { demuxLogs } from "./local-containers.ts";
 import { signalOf, statusOf } from "./state.ts";
 
 describe("state derivation", () => {
@@ -12,12 +11,6 @@ describe("state derivation", () => {
 
   it("infers the signal from exit codes 129–192 only", () => {
     expect([0, 1, 42, 128, 130, 137, 143, 255].map(signalOf)).toEqual([undefined, undefined, undefined, undefined, "SIGINT", "SIGKILL", "SIGTERM", undefined]);
-  });
-
-  it("demultiplexes Docker's log frames and passes TTY output through", () => {
-    const frame = (stream: number, text: string) => Buffer.concat([Buffer.from([stream, 0, 0, 0, 0, 0, 0, text.length]), Buffer.from(text)]);
-    expect(demuxLogs(Buffer.concat([frame(1, "out\n"), frame(2, "err\n")]))).toBe("out\nerr\n");
-    expect(demuxLogs(Buffer.from("plain tty output\n"))).toBe("plain tty output\n");
   });
 });
 
