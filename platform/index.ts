@@ -8,13 +8,15 @@ import { UserError } from "../core/errors.ts";
 import { serveFetch, type ServeOptions, type StartedServer } from "../core/serve.ts";
 import { createContainersApp } from "./server/api.ts";
 import { PlatformError } from "./client/errors.ts";
-import { LocalContainers, type LeftoverReport } from "./server/local-containers.ts";
+import { LocalContainers } from "./server/local-containers.ts";
+import type { LeftoverReport } from "./server/ownership.ts";
 
 export { createContainersApp } from "./server/api.ts";
 export { HttpPlatformContainer, type PlatformContainer, type HttpPlatformContainerOptions } from "./client/http-platform-container.ts";
 export { PlatformError } from "./client/errors.ts";
 export { describeInstanceTypes, INSTANCE_TYPES, limitsFor, PIDS_LIMIT } from "../contract/instance-types.ts";
-export { LocalContainers, type Leftover, type LeftoverReport } from "./server/local-containers.ts";
+export { LocalContainers, type LocalContainersOptions } from "./server/local-containers.ts";
+export type { Leftover, LeftoverReport } from "./server/ownership.ts";
 export { demuxLogs } from "./server/docker-logs.ts";
 export { dockerName, NAME_PREFIX } from "./server/docker-names.ts";
 export { LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER } from "./server/run-profile.ts";

@@ -3,25 +3,20 @@
  * container per name; a start after an exit makes a fresh container (ephemeral disk);
  * concurrent starts share one; stop is signal → bounded wait → SIGKILL.
  */
-import { EventEmitter } from "node:events";
-import { hostname } from "node:os";
 import Docker from "dockerode";
 import { PlatformError } from "../client/errors.ts";
 import { limitsFor, type ContainerLimits } from "../../contract/instance-types.ts";
-import { containerIdFromMountinfo, leftoverDecision, processAlive, readMountinfo, type LeftoverDecision, type OwnerContainer } from "../../core/leftovers.ts";
-import { ignoreNotRunning, isNotFound, removeContainer, toPlatformError } from "./docker-errors.ts";
+import { ignoreNotRunning, removeContainer, toPlatformError } from "./docker-errors.ts";
 import { logTail } from "./docker-logs.ts";
 import { checkContainerName, checkNamePrefix, dockerName, NAME_PREFIX } from "./docker-names.ts";
+import { EventHistory, type EventDetails } from "./event-history.ts";
+import { Ownership, type LeftoverReport } from "./ownership.ts";
 import { waitForHttp } from "./port-ready.ts";
 import { preflight } from "./preflight.ts";
-import {
-  createRequest, LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, ownerLabel, platformFilter, portUrls, type InspectPorts, type Owner,
-} from "./run-profile.ts";
+import { createRequest, portUrls, type InspectPorts } from "./run-profile.ts";
 import { validateSignal, validateSpec, validateStopOptions, type NormalizedSpec } from "./spec.ts";
 import { signalOf, statusOf, type Phase } from "./state.ts";
-import type { ContainerSpec, ContainerState, ContainerTimings, LifecycleEvent, PlatformStopOptions, PlatformStopResult } from "../client/types.ts";
-
-const HISTORY_PER_NAME = 200;
+import type { ContainerSpec, ContainerState, ContainerTimings, LifecycleEvent, LifecycleEventType, PlatformStopOptions, PlatformStopResult } from "../client/types.ts";
 
 interface DockerExit {
   code?: number;
@@ -53,18 +48,6 @@ interface Instance {
   abort: AbortController;
 }
 
-export interface Leftover {
-  name: string;
-  id: string;
-  owner?: string;
-  reason: string;
-}
-
-export interface LeftoverReport {
-  removed: Leftover[];
-  kept: Leftover[];
-}
-
 export interface LocalContainersOptions {
   docker?: Docker;
   /**
@@ -77,37 +60,43 @@ export interface LocalContainersOptions {
 
 export class LocalContainers {
   /** Every lifecycle event of every container, as `"event"`. */
-  readonly events = new EventEmitter<{ event: [LifecycleEvent] }>();
+  readonly events = new EventHistory();
   readonly docker: Docker;
-  readonly owner = ownerLabel();
-  /** The id of the container this platform runs in (on the same engine), if it runs in one. */
-  ownerContainer: string | undefined;
   readonly namePrefix: string;
+  private readonly ownership: Ownership;
+  private readonly hostCpus: number;
   private readonly instances = new Map<string, Instance>();
-  private readonly history = new Map<string, LifecycleEvent[]>();
-  private seq = 0;
-  private hostCpus = 1;
 
-  private constructor(docker: Docker, namePrefix: string) {
+  private constructor(docker: Docker, namePrefix: string, ownership: Ownership, hostCpus: number) {
     this.docker = docker;
     this.namePrefix = namePrefix;
-    // Subscribers come and go per SSE client; the default cap of 10 would warn on a busy dev box.
-    this.events.setMaxListeners(0);
+    this.ownership = ownership;
+    this.hostCpus = hostCpus;
   }
 
   /** Connects to the engine and deals with an earlier, crashed platform's containers. */
   static async create(options: LocalContainersOptions = {}): Promise<{ containers: LocalContainers; leftovers: LeftoverReport }> {
     const namePrefix = options.namePrefix ?? NAME_PREFIX;
     checkNamePrefix(namePrefix);
-    const containers = new LocalContainers(options.docker ?? new Docker(), namePrefix);
+    const docker = options.docker ?? new Docker();
     try {
-      const info = (await containers.docker.info()) as { NCPU?: number };
-      containers.hostCpus = info.NCPU ?? 1;
-      containers.ownerContainer = await containers.findOwnContainer();
-      return { containers, leftovers: await containers.sweepLeftovers() };
+      const info = (await docker.info()) as { NCPU?: number };
+      const ownership = await Ownership.find(docker);
+      const containers = new LocalContainers(docker, namePrefix, ownership, info.NCPU ?? 1);
+      return { containers, leftovers: await ownership.sweepLeftovers() };
     } catch (error) {
       throw toPlatformError(error);
     }
+  }
+
+  /** `<hostname>:<pid>` of this platform, on every container it creates. */
+  get owner(): string {
+    return this.ownership.label;
+  }
+
+  /** The id of the container this platform runs in (on the same engine), if it runs in one. */
+  get ownerContainer(): string | undefined {
+    return this.ownership.container;
   }
 
   start(name: string, spec: ContainerSpec): Promise<ContainerState> {
@@ -180,7 +169,7 @@ export class LocalContainers {
       await instance.exited;
     }
     if (this.instances.get(name) === instance) this.instances.delete(name);
-    this.emit(instance, "destroyed");
+    this.record(instance, "destroyed");
     return this.state(name);
   }
 
@@ -191,26 +180,26 @@ export class LocalContainers {
 
   /** Recorded events of a name, oldest first, optionally only those after `since`. */
   historyOf(name: string, since = 0): LifecycleEvent[] {
-    return (this.history.get(name) ?? []).filter((event) => event.seq > since);
+    return this.events.of(name, since);
   }
 
   private async launch(instance: Instance, previous: Instance | undefined): Promise<ContainerState> {
     const { name, spec } = instance;
-    this.emit(instance, "creating");
+    this.record(instance, "creating");
     try {
       await previous?.stopping?.catch(() => undefined);
       await preflight(this.docker, spec);
-      await this.removeExisting(name);
+      await this.ownership.removeExisting(dockerName(name, this.namePrefix));
       let started = performance.now();
-      const container = await this.docker.createContainer(createRequest(name, spec, instance.limits, this.ownerInfo(), this.namePrefix));
+      const container = await this.docker.createContainer(createRequest(name, spec, instance.limits, this.ownership.owner, this.namePrefix));
       instance.container = container;
       instance.id = container.id;
       instance.timings.createMs = elapsed(started);
       instance.phase = "created";
-      this.emit(instance, "created", { ms: instance.timings.createMs });
+      this.record(instance, "created", { ms: instance.timings.createMs });
 
       instance.phase = "starting";
-      this.emit(instance, "starting");
+      this.record(instance, "starting");
       started = performance.now();
       await container.start();
       instance.timings.startMs = elapsed(started);
@@ -220,14 +209,14 @@ export class LocalContainers {
       instance.exited = this.watchExit(instance, container);
       // A process that died within the inspect above is already "exited": keep that phase.
       if (instance.phase === "starting") instance.phase = "running";
-      this.emit(instance, "running", { ms: instance.timings.startMs });
+      this.record(instance, "running", { ms: instance.timings.startMs });
       if (spec.waitForPorts) return await this.awaitReady(instance);
       instance.timings.totalMs = elapsed(instance.requestedAt);
       return this.snapshot(instance);
     } catch (error) {
       const failure = toPlatformError(error);
       instance.error = { code: failure.code, message: failure.message };
-      this.emit(instance, "start-failed", { error: instance.error });
+      this.record(instance, "start-failed", { error: instance.error });
       if (!instance.exited) {
         // It never ran (no image, a create or start refused): leave the name as it was before.
         await instance.container?.remove({ force: true, v: true }).catch(() => undefined);
@@ -260,7 +249,7 @@ export class LocalContainers {
           `container ${name}: port ${port} did not answer HTTP within ${spec.portReadyTimeoutMs} ms (${(error as Error).message}); ` +
           `the container keeps running: check that the app listens on 0.0.0.0:${port}, or raise portReadyTimeoutMs`);
       }
-      if (!waiting.signal.aborted) this.emit(instance, "port-ready", { port, hostUrl, ms: elapsed(portStarted) });
+      if (!waiting.signal.aborted) this.record(instance, "port-ready", { port, hostUrl, ms: elapsed(portStarted) });
     }));
     ports.catch(() => undefined); // settled through the race; a later rejection must not go unhandled
     await Promise.race([ports, exited]);
@@ -297,7 +286,7 @@ export class LocalContainers {
     instance.exit = exit;
     instance.phase = "exited";
     instance.ready = false;
-    this.emit(instance, "exited", { code: exit.code, signal: signalOf(exit.code), oomKilled: exit.oomKilled });
+    this.record(instance, "exited", { code: exit.code, signal: signalOf(exit.code), oomKilled: exit.oomKilled });
     return exit;
   }
 
@@ -311,7 +300,7 @@ export class LocalContainers {
     }
     const started = performance.now();
     instance.phase = "stopping";
-    this.emit(instance, "stopping", { signal });
+    this.record(instance, "stopping", { signal });
     await instance.container.kill({ signal }).catch(ignoreNotRunning);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(resolve, timeoutMs, "timeout")));
@@ -322,81 +311,6 @@ export class LocalContainers {
     const exit = await instance.exited;
     instance.timings.stopMs = elapsed(started);
     return { state: this.snapshot(instance), signalSent: signal, killed, ...(exit.code !== undefined ? { exitCode: exit.code } : {}) };
-  }
-
-  /** Removes this name's previous container (an exited generation, or a dead platform's); refuses a live platform's. */
-  private async removeExisting(name: string): Promise<void> {
-    const docker = dockerName(name, this.namePrefix);
-    const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${docker}$`] } });
-    if (!existing) return;
-    const owner = existing.Labels[LABEL_OWNER];
-    const mine = owner === this.owner && existing.Labels[LABEL_OWNER_CONTAINER] === this.ownerContainer;
-    if (!mine && (await this.decide(existing)).action === "keep") {
-      throw new PlatformError("name_in_use", `a container named ${docker} belongs to another running platform (${owner ?? "not moltlab's"}); use another name or stop that platform`);
-    }
-    await removeContainer(this.docker.getContainer(existing.Id));
-  }
-
-  private async sweepLeftovers(): Promise<LeftoverReport> {
-    const report: LeftoverReport = { removed: [], kept: [] };
-    const owners = new Map<string, Promise<OwnerContainer | null>>();
-    for (const item of await this.docker.listContainers({ all: true, filters: platformFilter() })) {
-      const owner = item.Labels[LABEL_OWNER];
-      const decision = await this.decide(item, owners);
-      const leftover: Leftover = { name: item.Labels[LABEL_CONTAINER] ?? item.Names[0] ?? item.Id, id: item.Id, reason: decision.reason, ...(owner ? { owner } : {}) };
-      if (decision.action === "remove") {
-        await removeContainer(this.docker.getContainer(item.Id));
-        report.removed.push(leftover);
-      } else {
-        report.kept.push(leftover);
-      }
-    }
-    return report;
-  }
-
-  /** Whether a sandbox container's platform is gone (see leftovers.ts); the engine is asked about container owners. */
-  private async decide(item: Docker.ContainerInfo, owners = new Map<string, Promise<OwnerContainer | null>>()): Promise<LeftoverDecision> {
-    const ownerContainerId = item.Labels[LABEL_OWNER_CONTAINER];
-    let ownerContainer: OwnerContainer | null | undefined;
-    if (ownerContainerId) {
-      if (!owners.has(ownerContainerId)) owners.set(ownerContainerId, this.inspectOwner(ownerContainerId));
-      ownerContainer = await owners.get(ownerContainerId);
-    }
-    return leftoverDecision(item.Labels[LABEL_OWNER], this.self(), { ownerContainerId, ownerContainer, createdAt: item.Created * 1000 });
-  }
-
-  private async inspectOwner(id: string): Promise<OwnerContainer | null> {
-    try {
-      const info = await this.docker.getContainer(id).inspect();
-      return { running: info.State.Running, startedAt: Date.parse(info.State.StartedAt) };
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
-  }
-
-  /**
-   * The container this process runs in, if the engine it drives is the one running it: the
-   * mount table names a candidate, and its hostname must be ours (a machine may itself be a
-   * container of some other engine, whose ids mean nothing here).
-   */
-  private async findOwnContainer(): Promise<string | undefined> {
-    const candidate = containerIdFromMountinfo(readMountinfo());
-    if (!candidate) return undefined;
-    try {
-      const info = await this.docker.getContainer(candidate).inspect();
-      return info.Config.Hostname === hostname() ? info.Id : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private ownerInfo(): Owner {
-    return { label: this.owner, ...(this.ownerContainer ? { container: this.ownerContainer } : {}) };
-  }
-
-  private self() {
-    return { host: hostname(), pid: process.pid, isAlive: processAlive, ...(this.ownerContainer ? { container: this.ownerContainer } : {}) };
   }
 
   private snapshot(instance: Instance): ContainerState {
@@ -425,16 +339,8 @@ export class LocalContainers {
     return state;
   }
 
-  private emit(instance: Instance, type: LifecycleEvent["type"], details: Partial<LifecycleEvent> = {}): void {
-    const event: LifecycleEvent = {
-      seq: ++this.seq, name: instance.name, type, at: new Date().toISOString(), ...(instance.id ? { containerId: instance.id } : {}),
-      ...Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)),
-    };
-    const list = this.history.get(instance.name) ?? [];
-    list.push(event);
-    if (list.length > HISTORY_PER_NAME) list.splice(0, list.length - HISTORY_PER_NAME);
-    this.history.set(instance.name, list);
-    this.events.emit("event", event);
+  private record(instance: Instance, type: LifecycleEventType, details?: EventDetails): void {
+    this.events.record(instance.name, instance.id, type, details);
   }
 }
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { leftoverDecision } from "../../core/leftovers.ts";
 import { signalOf, statusOf } from "./state.ts";
 
 describe("state derivation", () => {
@@ -11,21 +10,5 @@ describe("state derivation", () => {
 
   it("infers the signal from exit codes 129–192 only", () => {
     expect([0, 1, 42, 128, 130, 137, 143, 255].map(signalOf)).toEqual([undefined, undefined, undefined, undefined, "SIGINT", "SIGKILL", "SIGTERM", undefined]);
-  });
-});
-
-describe("leftovers of an earlier platform", () => {
-  const self = { host: "box", pid: 100, isAlive: (pid: number) => pid === 200 };
-
-  it("are removed when their platform is gone or unknown", () => {
-    expect(leftoverDecision("box:300", self)).toEqual({ action: "remove", reason: "its platform (process 300) is gone" });
-    expect(leftoverDecision(undefined, self)).toEqual({ action: "remove", reason: "no owner label" });
-    expect(leftoverDecision("garbage", self)).toEqual({ action: "remove", reason: 'unreadable owner label "garbage"' });
-  });
-
-  it("are kept when a live platform owns them, here or on a host this one cannot see", () => {
-    expect(leftoverDecision("box:200", self)).toEqual({ action: "keep", reason: "owned by the running process 200" });
-    expect(leftoverDecision("box:100", self).action).toBe("keep");
-    expect(leftoverDecision("other:300", self)).toEqual({ action: "keep", reason: "owned by a platform on host other, whose processes this one cannot see" });
   });
 });
