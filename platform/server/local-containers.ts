@@ -2,51 +2,24 @@
  * LocalContainers: Cloudflare Containers semantics on the local Docker engine. One
  * container per name; a start after an exit makes a fresh container (ephemeral disk);
  * concurrent starts share one; stop is signal → bounded wait → SIGKILL.
+ *
+ * This module is the lifecycle; the rest lives by job: preflight.ts (image, network),
+ * ownership.ts (owner labels, leftovers), event-history.ts, port-ready.ts, instance.ts
+ * (one generation and its state), run-profile.ts (the create request), docker-errors.ts.
  */
 import Docker from "dockerode";
 import { PlatformError } from "../client/errors.ts";
-import { limitsFor, type ContainerLimits } from "../../contract/instance-types.ts";
+import { limitsFor } from "../../contract/instance-types.ts";
 import { ignoreNotRunning, removeContainer, toPlatformError } from "./docker-errors.ts";
-import { logTail } from "./docker-logs.ts";
 import { checkContainerName, checkNamePrefix, dockerName, NAME_PREFIX } from "./docker-names.ts";
 import { EventHistory, type EventDetails } from "./event-history.ts";
+import { elapsed, newInstance, signalOf, stateOf, stoppedState, type DockerExit, type Instance } from "./instance.ts";
 import { Ownership, type LeftoverReport } from "./ownership.ts";
-import { waitForHttp } from "./port-ready.ts";
+import { waitForPorts } from "./port-ready.ts";
 import { preflight } from "./preflight.ts";
 import { createRequest, portUrls, type InspectPorts } from "./run-profile.ts";
-import { validateSignal, validateSpec, validateStopOptions, type NormalizedSpec } from "./spec.ts";
-import { signalOf, statusOf, type Phase } from "./state.ts";
-import type { ContainerSpec, ContainerState, ContainerTimings, LifecycleEvent, LifecycleEventType, PlatformStopOptions, PlatformStopResult } from "../client/types.ts";
-
-interface DockerExit {
-  code?: number;
-  oomKilled: boolean;
-  finishedAt?: string;
-}
-
-/** One container generation of a name. A restart replaces the whole record. */
-interface Instance {
-  name: string;
-  spec: NormalizedSpec;
-  limits: ContainerLimits;
-  phase: Phase;
-  ready: boolean;
-  ports: Record<string, string>;
-  timings: ContainerTimings;
-  requestedAt: number;
-  container?: Docker.Container;
-  id?: string;
-  startedAt?: string;
-  exit?: DockerExit;
-  error?: { code: string; message: string };
-  /** The start in progress; every concurrent start call gets this same promise. */
-  starting?: Promise<ContainerState>;
-  stopping?: Promise<PlatformStopResult>;
-  /** Resolves when the process has exited (set once it runs). */
-  exited?: Promise<DockerExit>;
-  /** Aborts a port wait when a stop or destroy arrives. */
-  abort: AbortController;
-}
+import { validateSignal, validateSpec, validateStopOptions } from "./spec.ts";
+import type { ContainerSpec, ContainerState, LifecycleEvent, LifecycleEventType, PlatformStopOptions, PlatformStopResult } from "../client/types.ts";
 
 export interface LocalContainersOptions {
   docker?: Docker;
@@ -56,7 +29,6 @@ export interface LocalContainersOptions {
    */
   namePrefix?: string;
 }
-
 
 export class LocalContainers {
   /** Every lifecycle event of every container, as `"event"`. */
@@ -110,15 +82,12 @@ export class LocalContainers {
     const current = this.instances.get(name);
     if (current?.starting) return { promise: current.starting, created: false };
     if (current && current.phase === "running" && !current.stopping) {
-      if (current.ready || !current.spec.waitForPorts) return { promise: Promise.resolve(this.snapshot(current)), created: false };
+      if (current.ready || !current.spec.waitForPorts) return { promise: Promise.resolve(stateOf(current)), created: false };
       // Running, but an earlier wait for its ports timed out: wait again, shared like a start.
       current.starting = this.awaitReady(current).finally(() => (current.starting = undefined));
       return { promise: current.starting, created: false };
     }
-    const instance: Instance = {
-      name, spec, limits: limitsFor(spec.instanceType, this.hostCpus), phase: "creating", ready: false, ports: {}, timings: {},
-      requestedAt: performance.now(), abort: new AbortController(),
-    };
+    const instance = newInstance(name, spec, limitsFor(spec.instanceType, this.hostCpus));
     this.instances.set(name, instance);
     instance.starting = this.launch(instance, current).finally(() => (instance.starting = undefined));
     return { promise: instance.starting, created: true };
@@ -127,7 +96,7 @@ export class LocalContainers {
   state(name: string): ContainerState {
     checkContainerName(name);
     const instance = this.instances.get(name);
-    return instance ? this.snapshot(instance) : { name, status: "stopped", ready: false, ports: {}, timings: {} };
+    return instance ? stateOf(instance) : stoppedState(name);
   }
 
   /** Names with a container (running or exited). */
@@ -147,7 +116,7 @@ export class LocalContainers {
       throw new PlatformError("not_running", `container ${name} is ${this.state(name).status}, so there is no process to signal; start it first`);
     }
     await instance.container.kill({ signal: sig });
-    return this.snapshot(instance);
+    return stateOf(instance);
   }
 
   stop(name: string, options: PlatformStopOptions = {}): Promise<PlatformStopResult> {
@@ -212,7 +181,7 @@ export class LocalContainers {
       this.record(instance, "running", { ms: instance.timings.startMs });
       if (spec.waitForPorts) return await this.awaitReady(instance);
       instance.timings.totalMs = elapsed(instance.requestedAt);
-      return this.snapshot(instance);
+      return stateOf(instance);
     } catch (error) {
       const failure = toPlatformError(error);
       instance.error = { code: failure.code, message: failure.message };
@@ -226,45 +195,14 @@ export class LocalContainers {
     }
   }
 
-  /** Waits until every port answers HTTP; fails early, with the app's last log lines, if the process exits. */
   private async awaitReady(instance: Instance): Promise<ContainerState> {
-    const { name, spec } = instance;
-    const waiting = new AbortController();
-    let exit: DockerExit | undefined;
-    const exited = instance.exited!.then((info) => {
-      exit = info;
-      waiting.abort();
-    });
-    const signal = AbortSignal.any([waiting.signal, instance.abort.signal]);
     const started = performance.now();
-    const ports = Promise.all(spec.ports.map(async (port) => {
-      const hostUrl = instance.ports[String(port)]!;
-      const portStarted = performance.now();
-      try {
-        await waitForHttp(hostUrl, { signal, timeoutMs: spec.portReadyTimeoutMs });
-      } catch (error) {
-        if (instance.abort.signal.aborted) throw instance.abort.signal.reason;
-        if (waiting.signal.aborted) return; // the process exited: reported below
-        throw new PlatformError("port_timeout",
-          `container ${name}: port ${port} did not answer HTTP within ${spec.portReadyTimeoutMs} ms (${(error as Error).message}); ` +
-          `the container keeps running: check that the app listens on 0.0.0.0:${port}, or raise portReadyTimeoutMs`);
-      }
-      if (!waiting.signal.aborted) this.record(instance, "port-ready", { port, hostUrl, ms: elapsed(portStarted) });
-    }));
-    ports.catch(() => undefined); // settled through the race; a later rejection must not go unhandled
-    await Promise.race([ports, exited]);
-    if (exit && !instance.abort.signal.aborted) {
-      const oom = exit.oomKilled ? ", killed by the OOM killer (raise instanceType)" : "";
-      throw new PlatformError("container_exited",
-        `container ${name} exited with code ${exit.code ?? "unknown"}${oom} before its ports ${spec.ports.join(", ")} answered HTTP; ` +
-        `fix the app or its command. Last log lines:\n${await logTail(instance.container!)}`);
-    }
-    waiting.abort();
+    await waitForPorts(instance, (port, hostUrl, ms) => this.record(instance, "port-ready", { port, hostUrl, ms }));
     instance.ready = true;
     instance.error = undefined;
     instance.timings.portReadyMs = elapsed(started);
     instance.timings.totalMs = elapsed(instance.requestedAt);
-    return this.snapshot(instance);
+    return stateOf(instance);
   }
 
   private async watchExit(instance: Instance, container: Docker.Container): Promise<DockerExit> {
@@ -295,7 +233,7 @@ export class LocalContainers {
     await instance.starting?.catch(() => undefined);
     if (!instance.container || !instance.exited || instance.phase === "exited") {
       // Nothing to signal: the start failed before a process ran (the name may be "stopped" again), or it already exited.
-      const state = this.instances.get(instance.name) === instance ? this.snapshot(instance) : this.state(instance.name);
+      const state = this.instances.get(instance.name) === instance ? stateOf(instance) : this.state(instance.name);
       return { state, signalSent: null, killed: false, ...(instance.exit?.code !== undefined ? { exitCode: instance.exit.code } : {}) };
     }
     const started = performance.now();
@@ -310,40 +248,10 @@ export class LocalContainers {
     if (killed) await instance.container.kill({ signal: "SIGKILL" }).catch(ignoreNotRunning);
     const exit = await instance.exited;
     instance.timings.stopMs = elapsed(started);
-    return { state: this.snapshot(instance), signalSent: signal, killed, ...(exit.code !== undefined ? { exitCode: exit.code } : {}) };
-  }
-
-  private snapshot(instance: Instance): ContainerState {
-    const { spec, exit } = instance;
-    const state: ContainerState = {
-      name: instance.name,
-      status: statusOf(instance.phase),
-      ready: instance.ready,
-      instanceType: spec.instanceType,
-      platform: spec.platform,
-      image: spec.image,
-      ports: instance.phase === "exited" ? {} : { ...instance.ports },
-      limits: instance.limits,
-      timings: { ...instance.timings },
-    };
-    if (instance.id) state.containerId = instance.id;
-    if (instance.startedAt) state.startedAt = instance.startedAt;
-    if (exit) {
-      if (exit.code !== undefined) state.exitCode = exit.code;
-      const signal = signalOf(exit.code);
-      if (signal) state.exitSignal = signal;
-      state.oomKilled = exit.oomKilled;
-      if (exit.finishedAt) state.finishedAt = exit.finishedAt;
-    }
-    if (instance.error) state.error = instance.error;
-    return state;
+    return { state: stateOf(instance), signalSent: signal, killed, ...(exit.code !== undefined ? { exitCode: exit.code } : {}) };
   }
 
   private record(instance: Instance, type: LifecycleEventType, details?: EventDetails): void {
     this.events.record(instance.name, instance.id, type, details);
   }
-}
-
-function elapsed(since: number): number {
-  return Math.round(performance.now() - since);
 }

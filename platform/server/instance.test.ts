@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signalOf, statusOf } from "./state.ts";
+import { signalOf, statusOf } from "./instance.ts";
 
 describe("state derivation", () => {
   it("shows clients five statuses", () => {
