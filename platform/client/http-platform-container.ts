@@ -10,6 +10,7 @@
  *   const response = await fetch(new URL(path, await sandbox.portUrl(18789)), request);
  */
 import { PlatformError, type ErrorBody } from "./errors.ts";
+import { eventStreamData } from "./event-stream.ts";
 import type { ContainerSpec, ContainerState, LifecycleEvent, PlatformStopOptions, PlatformStopResult } from "./types.ts";
 
 /** One named container, as its owner (a Durable Object) sees it. Errors are PlatformErrors. */
@@ -93,23 +94,7 @@ export class HttpPlatformContainer implements PlatformContainer {
   async *events(options: { since?: number; signal?: AbortSignal } = {}): AsyncIterable<LifecycleEvent> {
     const response = await this.send("GET", `/events${options.since ? `?since=${options.since}` : ""}`, undefined, options.signal);
     if (!response.body) return;
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value.replaceAll("\r\n", "\n");
-        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trimStart()).join("\n");
-          if (data) yield JSON.parse(data) as LifecycleEvent;
-        }
-      }
-    } finally {
-      await reader.cancel().catch(() => undefined);
-    }
+    for await (const data of eventStreamData(response.body)) yield JSON.parse(data) as LifecycleEvent;
   }
 
   private remember(state: ContainerState): ContainerState {
