@@ -1,6 +1,6 @@
 /**
  * moltlab's local Cloudflare Containers platform: Docker-backed sandboxes behind an
- * HTTP API on 127.0.0.1, for a Worker's Durable Object to drive (see driver.ts).
+ * HTTP API on 127.0.0.1, for a Worker's Durable Object to drive (see client/http-platform-container.ts).
  */
 import type Docker from "dockerode";
 import { engineHost } from "../core/docker.ts";
@@ -8,14 +8,18 @@ import { UserError } from "../core/errors.ts";
 import { serveFetch, type ServeOptions, type StartedServer } from "../core/serve.ts";
 import { createContainersApp } from "./server/api.ts";
 import { PlatformError } from "./client/errors.ts";
-import { LocalContainers, type LeftoverReport } from "./server/local-containers.ts";
+import { LocalContainers } from "./server/local-containers.ts";
+import type { LeftoverReport } from "./server/ownership.ts";
 
 export { createContainersApp } from "./server/api.ts";
-export { HttpPlatformDriver, type ContainerDriver, type HttpPlatformDriverOptions } from "./client/driver.ts";
+export { HttpPlatformContainer, type PlatformContainer, type HttpPlatformContainerOptions } from "./client/http-platform-container.ts";
 export { PlatformError } from "./client/errors.ts";
 export { describeInstanceTypes, INSTANCE_TYPES, limitsFor, PIDS_LIMIT } from "../contract/instance-types.ts";
-export { demuxLogs, LocalContainers, type Leftover, type LeftoverReport } from "./server/local-containers.ts";
-export { dockerName, LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, NAME_PREFIX } from "./server/run-profile.ts";
+export { LocalContainers, type LocalContainersOptions } from "./server/local-containers.ts";
+export type { Leftover, LeftoverReport } from "./server/ownership.ts";
+export { demuxLogs } from "./server/docker-logs.ts";
+export { dockerName, NAME_PREFIX } from "./server/docker-names.ts";
+export { LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER } from "./server/run-profile.ts";
 export * from "./client/types.ts";
 
 export const TOKEN_ENV = "MOLTLAB_PLATFORM_TOKEN";

@@ -1,6 +1,6 @@
 /**
  * Errors of the Containers platform, on both sides of the HTTP API: the platform throws
- * them, the API sends them as `{ error: { code, message } }`, HttpPlatformDriver rethrows
+ * them, the API sends them as `{ error: { code, message } }`, HttpPlatformContainer rethrows
  * them. Every message ends with the fix. No Node imports (the Worker bundles this file).
  */
 

@@ -1,6 +1,6 @@
 /**
  * The wire types of moltlab's local Containers platform, shared by the platform (Node) and
- * by HttpPlatformDriver (workerd). No Node imports here: the Worker bundles this file.
+ * by HttpPlatformContainer (workerd). No Node imports here: the Worker bundles this file.
  */
 import type { ContainerLimits, InstanceType } from "../../contract/instance-types.ts";
 
@@ -131,14 +131,14 @@ export interface LifecycleEvent {
   error?: { code: string; message: string };
 }
 
-export interface StopOptions {
+export interface PlatformStopOptions {
   /** Default SIGTERM. */
   signal?: string;
   /** How long to wait for the exit before SIGKILL (default 30 s; Cloudflare waits up to 15 minutes). */
   timeoutMs?: number;
 }
 
-export interface StopResult {
+export interface PlatformStopResult {
   state: ContainerState;
   /** The signal sent first; null when there was nothing running to stop. */
   signalSent: string | null;

@@ -1,5 +1,5 @@
 /**
- * The platform's HTTP API, what a Worker's Durable Object drives (through HttpPlatformDriver).
+ * The platform's HTTP API, what a Worker's Durable Object drives (through HttpPlatformContainer).
  * Every error is `{ error: { code, message } }`, the message ending with the fix.
  */
 import { timingSafeEqual } from "node:crypto";
@@ -7,7 +7,8 @@ import { on } from "node:events";
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { PlatformError } from "../client/errors.ts";
-import { toPlatformError, type LocalContainers } from "./local-containers.ts";
+import { toPlatformError } from "./docker-errors.ts";
+import type { LocalContainers } from "./local-containers.ts";
 import { validateSignal } from "./spec.ts";
 import type { LifecycleEvent } from "../client/types.ts";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { limitsFor } from "../../contract/instance-types.ts";
-import { createRequest, dockerName, hostNetworkPorts, isContainerName, isNamePrefix, namedNetworkPorts, ownerLabel, publishedPorts } from "./run-profile.ts";
+import { dockerName, isContainerName, isNamePrefix } from "./docker-names.ts";
+import { createRequest, hostNetworkPorts, namedNetworkPorts, ownerLabel, publishedPorts } from "./run-profile.ts";
 import { validateSpec } from "./spec.ts";
 
 describe("the Docker run profile", () => {

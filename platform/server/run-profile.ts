@@ -6,6 +6,7 @@
 import type Docker from "dockerode";
 import { hostname } from "node:os";
 import { LABEL_KIND, moltlabLabels } from "../../core/labels.ts";
+import { dockerName, NAME_PREFIX } from "./docker-names.ts";
 import type { NormalizedSpec } from "./spec.ts";
 import { namedNetwork } from "../client/types.ts";
 import type { ContainerLimits } from "../../contract/instance-types.ts";
@@ -17,24 +18,6 @@ export const LABEL_OWNER = "moltlab.platform.owner";
 export const LABEL_OWNER_CONTAINER = "moltlab.platform.container";
 export const LABEL_INSTANCE_TYPE = "moltlab.instance-type";
 export const SANDBOX_KIND = "sandbox";
-export const NAME_PREFIX = "moltlab-sandbox-";
-
-/** Docker names allow [a-zA-Z0-9][a-zA-Z0-9_.-]; so do ours, which keeps URLs and labels simple. */
-const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-
-export function isContainerName(name: string): boolean {
-  return CONTAINER_NAME.test(name);
-}
-
-/** The Docker name of a container; `prefix` keeps the names of separate platforms (compose projects) apart. */
-export function dockerName(name: string, prefix: string = NAME_PREFIX): string {
-  return `${prefix}${name}`;
-}
-
-/** Docker's rule for a name prefix: the name must still start with a letter or digit. */
-export function isNamePrefix(prefix: string): boolean {
-  return /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(prefix);
-}
 
 /** Who owns a container: the platform process and, when it runs in one, its container. */
 export interface Owner {
@@ -114,6 +97,16 @@ export function createRequest(name: string, spec: NormalizedSpec, limits: Contai
   return { _query: { name: dockerName(name, namePrefix), platform: spec.platform }, _body: body } as unknown as Docker.ContainerCreateOptions;
 }
 
+/** Inspect's `NetworkSettings.Ports`: container port → its bindings on the host. */
+export type InspectPorts = Record<string, { HostIp: string; HostPort: string }[] | null>;
+
+/** Where each port of a started container is reached, by its network mode. */
+export function portUrls(name: string, spec: NormalizedSpec, inspected: InspectPorts | undefined): Record<string, string> {
+  if (spec.network === "host") return hostNetworkPorts(spec.ports);
+  if (namedNetwork(spec.network)) return namedNetworkPorts(name, spec.ports);
+  return publishedPorts(inspected);
+}
+
 /** Host networking: each container port is the same port on the host's loopback. */
 export function hostNetworkPorts(ports: readonly number[]): Record<string, string> {
   return Object.fromEntries(ports.map((port) => [String(port), `http://127.0.0.1:${port}`]));
@@ -125,7 +118,7 @@ export function namedNetworkPorts(alias: string, ports: readonly number[]): Reco
 }
 
 /** Container port → host URL, from `NetworkSettings.Ports` of an inspect. */
-export function publishedPorts(ports: Record<string, { HostIp: string; HostPort: string }[] | null> | undefined): Record<string, string> {
+export function publishedPorts(ports: InspectPorts | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, bindings] of Object.entries(ports ?? {})) {
     const binding = bindings?.find((item) => item.HostIp === "127.0.0.1") ?? bindings?.[0];

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { PlatformError } from "../client/errors.ts";
-import { imageFix } from "./image-fix.ts";
 import { DEFAULT_PORT_READY_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, validateSignal, validateSpec, validateStopOptions } from "./spec.ts";
 
 function failure(run: () => unknown): PlatformError {
@@ -65,13 +64,5 @@ describe("signals and stop options", () => {
     expect(validateStopOptions({ signal: "SIGINT", timeoutMs: 0 })).toEqual({ signal: "SIGINT", timeoutMs: 0 });
     expect(failure(() => validateStopOptions({ timeout: 5 })).message).toContain("unknown field timeout; fix the request body (fields: signal, timeoutMs)");
     expect(failure(() => validateStopOptions({ timeoutMs: -1 })).code).toBe("invalid_spec");
-  });
-});
-
-describe("the fix for a missing image", () => {
-  it("names the moltlab command that builds it, or a local build, and never a pull", () => {
-    expect(imageFix("moltlab/openclaw:2026.9.6-arm64", "arm64")).toBe("build it with `npm run image -- --platform arm64` (moltlab never pulls)");
-    expect(imageFix("moltlab/node:24-bookworm-slim-amd64", "amd64")).toBe("make it with `npm run setup` (moltlab never pulls)");
-    expect(imageFix("me/app:1", "amd64")).toBe("build it locally, e.g. `docker buildx build --platform linux/amd64 --load -t me/app:1 <dir>` (moltlab never pulls)");
   });
 });

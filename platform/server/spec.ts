@@ -1,16 +1,30 @@
 /**
- * Validation of what clients send: a container spec, a signal, stop options. A typo
- * (`instance_type`, `SIGTREM`) fails with the accepted values rather than being ignored.
- * No Node imports: the same checks could run in the Worker.
+ * Validation of what clients send: a container spec, a signal, stop options, each a zod
+ * schema whose messages are the texts clients read. A typo (`instance_type`, `SIGTREM`) fails
+ * with the accepted values rather than being ignored. One problem is reported, the first in
+ * field order (an unknown field before all): the API answers with one error code, and a bad
+ * instance type or signal has codes of its own.
+ *
+ * Server-side on purpose: the Worker bundles platform/client/, and zod would only add weight
+ * there, since the platform checks every request anyway.
  */
-import { PlatformError } from "../client/errors.ts";
-import { describeInstanceTypes, isInstanceType, type InstanceType, DEFAULT_INSTANCE_TYPE } from "../../contract/instance-types.ts";
-import { DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS, type ContainerSpec, type NetworkMode, type Platform, type StopOptions } from "../client/types.ts";
+import { z } from "zod";
+import { PlatformError, type PlatformErrorCode } from "../client/errors.ts";
+import { describeInstanceTypes, DEFAULT_INSTANCE_TYPE, INSTANCE_TYPE_NAMES, type InstanceType } from "../../contract/instance-types.ts";
+import {
+  DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS,
+  type NetworkMode, type Platform, type PlatformStopOptions,
+} from "../client/types.ts";
 
 export const DEFAULT_PORT_READY_TIMEOUT_MS = 120_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 /** Cloudflare's own grace period before SIGKILL; no bound here may exceed it. */
 export const MAX_TIMEOUT_MS = 15 * 60_000;
+
+/** Signals a client may send; Docker accepts these names on every engine. */
+export const ACCEPTED_SIGNALS = [
+  "SIGHUP", "SIGINT", "SIGQUIT", "SIGABRT", "SIGKILL", "SIGUSR1", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGCONT", "SIGSTOP", "SIGWINCH",
+] as const;
 
 /** A spec with every default filled in. */
 export interface NormalizedSpec {
@@ -27,106 +41,92 @@ export interface NormalizedSpec {
   portReadyTimeoutMs: number;
 }
 
-const SPEC_KEYS: readonly (keyof ContainerSpec)[] = [
-  "image", "env", "entrypoint", "cmd", "instanceType", "platform", "network", "ports", "labels", "waitForPorts", "portReadyTimeoutMs",
-];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Signals a client may send; Docker accepts these names on every engine. */
-export const SIGNALS = [
-  "SIGHUP", "SIGINT", "SIGQUIT", "SIGABRT", "SIGKILL", "SIGUSR1", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGCONT", "SIGSTOP", "SIGWINCH",
-] as const;
+/** `{ error }` for a schema or check whose message depends on the value given. */
+const saying = (message: (input: unknown) => string) => ({ error: (issue: { input?: unknown }) => message(issue.input) });
 
-function invalid(message: string, fields: readonly string[] = SPEC_KEYS): PlatformError {
-  return new PlatformError("invalid_spec", `${message}; fix the request body (fields: ${fields.join(", ")})`);
+const stringArray = (field: string) => z.array(z.string({ error: `${field} must be an array of strings` }), { error: `${field} must be an array of strings` });
+
+/** An object of strings; the message of a non-string value names its key (`env.A`). */
+const stringRecord = (field: string) =>
+  z.record(z.string(), z.string({ error: (issue) => `${field}.${String(issue.path?.at(-1))} must be a string` }), { error: `${field} must be an object of strings` });
+
+const milliseconds = (field: string) => {
+  const message = `${field} must be an integer number of milliseconds from 0 to ${MAX_TIMEOUT_MS}`;
+  return z.int({ error: message }).min(0, { error: message }).max(MAX_TIMEOUT_MS, { error: message });
+};
+
+/** Absent and null both mean the default, for the fields a client may leave to the platform. */
+const orDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T>) => schema.nullish().transform((value) => value ?? fallback);
+
+const portMessage = saying((port) => `port ${JSON.stringify(port)} is not an integer from 1 to 65535`);
+
+/** Fields in the order of ContainerSpec: the order problems are reported in, and listed in every message. */
+const specSchema = z.strictObject({
+  image: z.string({ error: "image must be a non-empty image reference" }).refine((image) => image.trim() !== "", { error: "image must be a non-empty image reference" }),
+  env: stringRecord("env").default({}).check((context) => {
+    for (const [key, value] of Object.entries(context.value)) {
+      if (!ENV_NAME.test(key)) context.issues.push({ code: "custom", input: key, message: `env name "${key}" is not a valid variable name` });
+      else if (typeof value === "string" && value.includes("\0")) context.issues.push({ code: "custom", input: key, message: `env ${key} contains a NUL byte` });
+    }
+  }),
+  entrypoint: stringArray("entrypoint").optional(),
+  cmd: stringArray("cmd").optional(),
+  instanceType: orDefault(z.enum(INSTANCE_TYPE_NAMES, saying((type) => `unknown instance type ${JSON.stringify(type)}; use one of ${describeInstanceTypes()}`)), DEFAULT_INSTANCE_TYPE),
+  platform: orDefault(z.enum(PLATFORMS, saying((platform) => `platform must be one of ${PLATFORMS.join(", ")}, not ${JSON.stringify(platform)}`)), DEFAULT_PLATFORM),
+  network: orDefault(
+    z.custom<NetworkMode>(isNetworkMode, saying((network) =>
+      `network must be one of ${NETWORK_MODES.join(", ")} or ${NAMED_NETWORK_PREFIX}<name of a user-defined Docker network>, not ${JSON.stringify(network)}`)),
+    DEFAULT_NETWORK,
+  ),
+  ports: z.array(z.int(portMessage).min(1, portMessage).max(65535, portMessage), { error: "ports must be an array of container ports (use [] for none)" })
+    .refine((ports) => new Set(ports).size === ports.length, { error: "ports must not repeat" }),
+  labels: stringRecord("labels").default({}).check((context) => {
+    const reserved = Object.keys(context.value).filter((key) => key.startsWith("moltlab."));
+    if (reserved.length) context.issues.push({ code: "custom", input: reserved, message: `labels ${reserved.join(", ")} are reserved for the platform (moltlab.*)` });
+  }),
+  waitForPorts: z.boolean({ error: "waitForPorts must be true or false" }).default(true),
+  portReadyTimeoutMs: milliseconds("portReadyTimeoutMs").default(DEFAULT_PORT_READY_TIMEOUT_MS),
+}, { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : "the spec must be a JSON object") });
+
+const signalSchema = z.enum(ACCEPTED_SIGNALS, saying((signal) => `signal ${JSON.stringify(signal)} is not one of ${ACCEPTED_SIGNALS.join(", ")}`));
+
+const stopSchema = z.strictObject({
+  signal: signalSchema.default("SIGTERM"),
+  timeoutMs: milliseconds("timeoutMs").default(DEFAULT_STOP_TIMEOUT_MS),
+}, { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : "stop options must be a JSON object") });
+
+function unknownFields(keys: readonly string[]): string {
+  return `unknown field${keys.length > 1 ? "s" : ""} ${keys.join(", ")}`;
 }
 
-function stringArray(value: unknown, field: string): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) throw invalid(`${field} must be an array of strings`);
-  return value;
-}
-
-function stringRecord(value: unknown, field: string): Record<string, string> {
-  if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(`${field} must be an object of strings`);
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== "string") throw invalid(`${field}.${key} must be a string`);
-  }
-  return { ...(value as Record<string, string>) };
-}
-
-const STOP_KEYS = ["signal", "timeoutMs"];
-
-function timeout(value: unknown, field: string, fallback: number, fields?: readonly string[]): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_TIMEOUT_MS) {
-    throw invalid(`${field} must be an integer number of milliseconds from 0 to ${MAX_TIMEOUT_MS}`, fields);
-  }
-  return value;
+/**
+ * The parsed body, or a PlatformError with its first problem: `invalid_spec` with the fix and
+ * the accepted fields, unless the field has an error code of its own (`codes`).
+ */
+function parseRequest<S extends z.ZodObject>(schema: S, input: unknown, codes: Partial<Record<keyof S["shape"], PlatformErrorCode>> = {}): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const { issues } = result.error;
+  // zod reports unknown keys after the fields' problems; a misspelt field explains those, so it goes first.
+  const issue = issues.find((item) => item.code === "unrecognized_keys") ?? issues[0]!;
+  const code = codes[issue.path[0] as keyof S["shape"]];
+  if (code) throw new PlatformError(code, issue.message);
+  throw new PlatformError("invalid_spec", `${issue.message}; fix the request body (fields: ${Object.keys(schema.shape).join(", ")})`);
 }
 
 export function validateSpec(input: unknown): NormalizedSpec {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalid("the spec must be a JSON object");
-  const raw = input as Record<string, unknown>;
-  const unknown = Object.keys(raw).filter((key) => !(SPEC_KEYS as readonly string[]).includes(key));
-  if (unknown.length) throw invalid(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`);
-  if (typeof raw.image !== "string" || raw.image.trim() === "") throw invalid("image must be a non-empty image reference");
-  const env = stringRecord(raw.env, "env");
-  for (const [key, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(key)) throw invalid(`env name "${key}" is not a valid variable name`);
-    if (value.includes("\0")) throw invalid(`env ${key} contains a NUL byte`);
-  }
-  const instanceType = raw.instanceType ?? DEFAULT_INSTANCE_TYPE;
-  if (!isInstanceType(instanceType)) {
-    throw new PlatformError("unknown_instance_type", `unknown instance type ${JSON.stringify(instanceType)}; use one of ${describeInstanceTypes()}`);
-  }
-  const platform = raw.platform ?? DEFAULT_PLATFORM;
-  if (!(PLATFORMS as readonly unknown[]).includes(platform)) throw invalid(`platform must be one of ${PLATFORMS.join(", ")}, not ${JSON.stringify(platform)}`);
-  const network = raw.network ?? DEFAULT_NETWORK;
-  if (!isNetworkMode(network)) {
-    throw invalid(`network must be one of ${NETWORK_MODES.join(", ")} or ${NAMED_NETWORK_PREFIX}<name of a user-defined Docker network>, not ${JSON.stringify(network)}`);
-  }
-  if (!Array.isArray(raw.ports)) throw invalid("ports must be an array of container ports (use [] for none)");
-  const ports = raw.ports as unknown[];
-  for (const port of ports) {
-    if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`port ${JSON.stringify(port)} is not an integer from 1 to 65535`);
-  }
-  if (new Set(ports).size !== ports.length) throw invalid("ports must not repeat");
-  const labels = stringRecord(raw.labels, "labels");
-  const reserved = Object.keys(labels).filter((key) => key.startsWith("moltlab."));
-  if (reserved.length) throw invalid(`labels ${reserved.join(", ")} are reserved for the platform (moltlab.*)`);
-  if (raw.waitForPorts !== undefined && typeof raw.waitForPorts !== "boolean") throw invalid("waitForPorts must be true or false");
-  const spec: NormalizedSpec = {
-    image: raw.image,
-    env,
-    instanceType,
-    platform: platform as Platform,
-    network,
-    ports: ports as number[],
-    labels,
-    waitForPorts: raw.waitForPorts ?? true,
-    portReadyTimeoutMs: timeout(raw.portReadyTimeoutMs, "portReadyTimeoutMs", DEFAULT_PORT_READY_TIMEOUT_MS),
-  };
-  const entrypoint = stringArray(raw.entrypoint, "entrypoint");
-  const cmd = stringArray(raw.cmd, "cmd");
-  if (entrypoint) spec.entrypoint = entrypoint;
-  if (cmd) spec.cmd = cmd;
-  return spec;
+  return parseRequest(specSchema, input, { instanceType: "unknown_instance_type" });
 }
 
 export function validateSignal(signal: unknown): string {
-  if (typeof signal === "string" && (SIGNALS as readonly string[]).includes(signal)) return signal;
-  throw new PlatformError("invalid_signal", `signal ${JSON.stringify(signal)} is not one of ${SIGNALS.join(", ")}`);
+  const result = signalSchema.safeParse(signal);
+  if (result.success) return result.data;
+  throw new PlatformError("invalid_signal", result.error.issues[0]!.message);
 }
 
-export function validateStopOptions(input: unknown): Required<StopOptions> {
-  const raw = (input ?? {}) as Record<string, unknown>;
-  if (typeof raw !== "object" || Array.isArray(raw)) throw invalid("stop options must be a JSON object", STOP_KEYS);
-  const unknown = Object.keys(raw).filter((key) => !STOP_KEYS.includes(key));
-  if (unknown.length) throw invalid(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`, STOP_KEYS);
-  return {
-    signal: raw.signal === undefined ? "SIGTERM" : validateSignal(raw.signal),
-    timeoutMs: timeout(raw.timeoutMs, "timeoutMs", DEFAULT_STOP_TIMEOUT_MS, STOP_KEYS),
-  };
+/** An empty body (undefined, null) means every default. */
+export function validateStopOptions(input: unknown): Required<PlatformStopOptions> {
+  return parseRequest(stopSchema, input ?? {}, { signal: "invalid_signal" });
 }

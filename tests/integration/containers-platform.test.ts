@@ -14,7 +14,7 @@ import { ROOT } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { baseImageTag } from "../../setup/base-images.ts";
 import {
-  dockerName, HttpPlatformDriver, LABEL_CONTAINER, LABEL_OWNER, PlatformError, startContainersPlatform,
+  dockerName, HttpPlatformContainer, LABEL_CONTAINER, LABEL_OWNER, PlatformError, startContainersPlatform,
   type ContainerState, type LifecycleEvent, type LifecycleEventType, type LocalContainers, type StartedContainersPlatform,
 } from "../../platform/index.ts";
 import { PROBE_PORT, probeSpec } from "../../platform/testing/probe.ts";
@@ -296,9 +296,9 @@ describe("the platform's HTTP API", () => {
     }
   });
 
-  it("drives a container end to end through HttpPlatformDriver, events included", async () => {
+  it("drives a container end to end through HttpPlatformContainer, events included", async () => {
     const name = fresh("driver");
-    const driver = new HttpPlatformDriver({ baseUrl: platform.url, name });
+    const driver = new HttpPlatformContainer({ baseUrl: platform.url, name });
     expect((await driver.state()).status).toBe("stopped");
     await expect(driver.portUrl(PROBE_PORT)).rejects.toMatchObject({ code: "not_running" });
 
@@ -366,7 +366,7 @@ describe("the platform's own lifecycle", () => {
       const lines = createInterface({ input: cli.stdout! })[Symbol.asyncIterator]();
       const first = String((await lines.next()).value);
       expect(first).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
-      const driver = new HttpPlatformDriver({ baseUrl: first.slice("listening on ".length), name: fresh("orphan") });
+      const driver = new HttpPlatformContainer({ baseUrl: first.slice("listening on ".length), name: fresh("orphan") });
       const orphan = await driver.start(probeSpec({ waitForPorts: false }));
       cli.kill("SIGKILL");
       await once(cli, "exit");

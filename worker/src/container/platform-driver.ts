@@ -1,11 +1,11 @@
 /**
  * The local driver: moltlab's Containers platform (platform/), a Docker-backed
  * HTTP API on the host, for `wrangler dev` — where workerd cannot run `containers` itself.
- * A thin adapter over that platform's own `HttpPlatformDriver` (Node-free, so the Worker can
+ * A thin adapter over that platform's own `HttpPlatformContainer` (Node-free, so the Worker can
  * bundle it). Container ports are published on 127.0.0.1 and the Worker talks to them
  * directly; the platform driver caches their URLs, so warm requests cost no platform call.
  */
-import { HttpPlatformDriver } from "../../../platform/client/driver.ts";
+import { HttpPlatformContainer } from "../../../platform/client/http-platform-container.ts";
 import type { ContainerState, NetworkMode, Platform } from "../../../platform/client/types.ts";
 import type { ContainerDriver, DriverState, ExitInfo, PortFetcher, SignalName, StartSpec, StopOptions, StopOutcome } from "./driver.ts";
 import type { InstanceType } from "../../../contract/instance-types.ts";
@@ -35,7 +35,7 @@ export interface PlatformDriverOptions {
 export const HOST_NETWORK_ENV = { OPENCLAW_BIND: "loopback" } as const;
 
 export class PlatformDriver implements ContainerDriver {
-  readonly #platform: HttpPlatformDriver;
+  readonly #platform: HttpPlatformContainer;
   readonly #options: PlatformDriverOptions;
   readonly #listeners: ((exit: ExitInfo) => void)[] = [];
   /** The run whose exit was already reported (its finishedAt), so each exit is reported once. */
@@ -43,7 +43,7 @@ export class PlatformDriver implements ContainerDriver {
 
   constructor(options: PlatformDriverOptions) {
     this.#options = options;
-    this.#platform = new HttpPlatformDriver({ baseUrl: options.baseUrl, name: options.name, token: options.token });
+    this.#platform = new HttpPlatformContainer({ baseUrl: options.baseUrl, name: options.name, token: options.token });
   }
 
   async start(spec: StartSpec): Promise<void> {

@@ -1,25 +1,6 @@
+/** The decision is core/leftovers.ts's; these are the reasons the platform reports with it (`platform.leftovers`). */
 import { describe, expect, it } from "vitest";
 import { leftoverDecision } from "../../core/leftovers.ts";
-import { demuxLogs } from "./local-containers.ts";
-import { signalOf, statusOf } from "./state.ts";
-
-describe("state derivation", () => {
-  it("shows clients five statuses", () => {
-    expect([undefined, "creating", "created", "starting", "running", "stopping", "exited"].map((phase) => statusOf(phase as never))).toEqual([
-      "stopped", "starting", "starting", "starting", "running", "stopping", "exited",
-    ]);
-  });
-
-  it("infers the signal from exit codes 129–192 only", () => {
-    expect([0, 1, 42, 128, 130, 137, 143, 255].map(signalOf)).toEqual([undefined, undefined, undefined, undefined, "SIGINT", "SIGKILL", "SIGTERM", undefined]);
-  });
-
-  it("demultiplexes Docker's log frames and passes TTY output through", () => {
-    const frame = (stream: number, text: string) => Buffer.concat([Buffer.from([stream, 0, 0, 0, 0, 0, 0, text.length]), Buffer.from(text)]);
-    expect(demuxLogs(Buffer.concat([frame(1, "out\n"), frame(2, "err\n")]))).toBe("out\nerr\n");
-    expect(demuxLogs(Buffer.from("plain tty output\n"))).toBe("plain tty output\n");
-  });
-});
 
 describe("leftovers of an earlier platform", () => {
   const self = { host: "box", pid: 100, isAlive: (pid: number) => pid === 200 };

@@ -1,27 +1,27 @@
 /**
- * How a Worker's Durable Object drives its one container, and an implementation of it
- * over moltlab's Containers platform API. Runs inside workerd: no Node imports, only
- * fetch, streams and TextDecoderStream.
+ * One named container on moltlab's Containers platform, as its client sees it
+ * (PlatformContainer), and the client itself, over the platform's HTTP API
+ * (HttpPlatformContainer). The Worker adapts it to what its Sandbox needs from any container
+ * runtime (worker/src/container/platform-driver.ts). Runs inside workerd: no Node imports,
+ * only fetch, streams and TextDecoderStream.
  *
- *   const driver = new HttpPlatformDriver({ baseUrl: env.MOLTLAB_CONTAINERS_URL, name: "moltbot" });
- *   await driver.start({ image, ports: [18789], env });
- *   const response = await fetch(new URL(path, await driver.portUrl(18789)), request);
+ *   const sandbox = new HttpPlatformContainer({ baseUrl: env.MOLTLAB_CONTAINERS_URL, name: "moltbot" });
+ *   await sandbox.start({ image, ports: [18789], env });
+ *   const response = await fetch(new URL(path, await sandbox.portUrl(18789)), request);
  */
 import { PlatformError, type ErrorBody } from "./errors.ts";
-import type { ContainerSpec, ContainerState, LifecycleEvent, StopOptions, StopResult } from "./types.ts";
-
-export type { ContainerSpec, ContainerState, LifecycleEvent, StopOptions, StopResult } from "./types.ts";
-export { PlatformError } from "./errors.ts";
+import { eventStreamData } from "./event-stream.ts";
+import type { ContainerSpec, ContainerState, LifecycleEvent, PlatformStopOptions, PlatformStopResult } from "./types.ts";
 
 /** One named container, as its owner (a Durable Object) sees it. Errors are PlatformErrors. */
-export interface ContainerDriver {
+export interface PlatformContainer {
   /** Starts the container, or joins the start in progress, or returns the running one's state. Resolves once every port answers HTTP (unless `spec.waitForPorts` is false). */
   start(spec: ContainerSpec): Promise<ContainerState>;
   state(): Promise<ContainerState>;
   /** Sends a signal to the running process (409 not_running otherwise). */
   signal(signal: string): Promise<ContainerState>;
   /** Signal (default SIGTERM), wait up to `timeoutMs` for the exit, then SIGKILL; says which happened. */
-  stop(options?: StopOptions): Promise<StopResult>;
+  stop(options?: PlatformStopOptions): Promise<PlatformStopResult>;
   /** Kills and removes the container now; the state becomes "stopped". */
   destroy(): Promise<ContainerState>;
   /** "http://127.0.0.1:NNNNN" for a published container port of the running container. */
@@ -30,7 +30,7 @@ export interface ContainerDriver {
   events(options?: { since?: number; signal?: AbortSignal }): AsyncIterable<LifecycleEvent>;
 }
 
-export interface HttpPlatformDriverOptions {
+export interface HttpPlatformContainerOptions {
   /** The platform's URL, e.g. "http://127.0.0.1:8790". */
   baseUrl: string;
   /** The container's name on the platform (letters, digits, _ . -). */
@@ -41,7 +41,7 @@ export interface HttpPlatformDriverOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
 }
 
-export class HttpPlatformDriver implements ContainerDriver {
+export class HttpPlatformContainer implements PlatformContainer {
   readonly name: string;
   private readonly base: string;
   private readonly token: string | undefined;
@@ -49,7 +49,7 @@ export class HttpPlatformDriver implements ContainerDriver {
   /** Ports of the running container; they change only with a new container, i.e. after start/stop/destroy. */
   private ports: Record<string, string> | undefined;
 
-  constructor(options: HttpPlatformDriverOptions) {
+  constructor(options: HttpPlatformContainerOptions) {
     this.name = options.name;
     this.base = `${options.baseUrl.replace(/\/+$/, "")}/v1/containers/${encodeURIComponent(options.name)}`;
     this.token = options.token;
@@ -69,8 +69,8 @@ export class HttpPlatformDriver implements ContainerDriver {
     return this.remember(await this.call<ContainerState>("POST", "/signal", { signal }));
   }
 
-  async stop(options: StopOptions = {}): Promise<StopResult> {
-    const result = await this.call<StopResult>("POST", "/stop", options);
+  async stop(options: PlatformStopOptions = {}): Promise<PlatformStopResult> {
+    const result = await this.call<PlatformStopResult>("POST", "/stop", options);
     this.remember(result.state);
     return result;
   }
@@ -94,23 +94,7 @@ export class HttpPlatformDriver implements ContainerDriver {
   async *events(options: { since?: number; signal?: AbortSignal } = {}): AsyncIterable<LifecycleEvent> {
     const response = await this.send("GET", `/events${options.since ? `?since=${options.since}` : ""}`, undefined, options.signal);
     if (!response.body) return;
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value.replaceAll("\r\n", "\n");
-        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trimStart()).join("\n");
-          if (data) yield JSON.parse(data) as LifecycleEvent;
-        }
-      }
-    } finally {
-      await reader.cancel().catch(() => undefined);
-    }
+    for await (const data of eventStreamData(response.body)) yield JSON.parse(data) as LifecycleEvent;
   }
 
   private remember(state: ContainerState): ContainerState {
