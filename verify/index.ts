@@ -22,7 +22,7 @@ import { structureItem } from "./items/structure.ts";
 import { terraformItem } from "./items/terraform.ts";
 import { toolsItem } from "./items/tools.ts";
 import { parseVerifyArgs, VERIFY_USAGE } from "./options.ts";
-import { refreshEvidence } from "./refresh.ts";
+import { type EvidenceRunner, refreshEvidence } from "./refresh.ts";
 import type { ItemResult, VerifyContext, VerifyReport } from "./types.ts";
 import { exitCodeFor } from "./verdicts.ts";
 import { writeVerifyReports } from "./writers/index.ts";
@@ -53,8 +53,8 @@ function crashed(runner: ItemRunner, error: unknown): ItemResult {
   };
 }
 
-
-export async function verify(args: string[]): Promise<number> {
+/** `runner` re-runs the evidence tests (without --reuse): the CLI's `test` and `bench`. */
+export async function verify(args: string[], runner: EvidenceRunner): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(VERIFY_USAGE);
     return 0;
@@ -70,7 +70,7 @@ export async function verify(args: string[]): Promise<number> {
   if (options.reuse) {
     evidenceMode = "reused from reports/ (--reuse): no test was re-run; each section says when its evidence was generated";
   } else {
-    const outcome = await refreshEvidence(log);
+    const outcome = await refreshEvidence(runner, log);
     evidenceMode = `re-ran ${outcome.ran.join(", ")} from ${formatTime(runStartedAt.toISOString())}` +
       (outcome.skipped.length ? `; skipped ${outcome.skipped.join("; ")}` : "") +
       (outcome.failures.length ? `; ${outcome.failures.join("; ")}` : "");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../core/errors.ts";
 import { DEFAULT_LITELLM_CONFIG, parseSleepAfter, parseVerifyArgs } from "./options.ts";
-import { plan } from "./refresh.ts";
+import { plan, refreshEvidence } from "./refresh.ts";
 
 describe("moltlab verify options", () => {
   it("works with no arguments: both architectures, standard-1, $50, 24 h, the sample LiteLLM config, re-running the tests", () => {
@@ -59,5 +59,18 @@ describe("re-running the evidence tests", () => {
     const busy = plan(false);
     expect(busy.files).toEqual(["tests/integration/openclaw-tools.test.ts", "tests/integration/openclaw-dind.test.ts"]);
     expect(busy.skipped[0]).toContain("host port 18789 or 18790 is in use");
+  });
+
+  it("re-runs them through the runner it is handed (the CLI's test and bench), and keeps their failures", async () => {
+    const calls: string[][] = [];
+    const runner = {
+      test: async (args: readonly string[]) => (calls.push(["test", ...args]), 1),
+      bench: async (args: readonly string[]) => (calls.push(["bench", ...args]), 0),
+    };
+    const outcome = await refreshEvidence(runner, () => {});
+    expect(calls[0]).toEqual(["test", "--project", "integration", ...outcome.ran.slice(0, -1)]);
+    expect(calls[1]).toEqual(["bench"]);
+    expect(outcome.ran.at(-1)).toBe("npm run bench");
+    expect(outcome.failures).toEqual(["integration tests exited 1 (their reports hold what they measured before failing)"]);
   });
 });
