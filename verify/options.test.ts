@@ -37,6 +37,10 @@ describe("moltlab verify options", () => {
     expect(attempt(["--active-hours", "25"]).message).toContain("from 1 to 24");
     expect(attempt(["--dockerfile"]).message).toBe("--dockerfile needs a path");
     expect(attempt(["--frobnicate"]).message).toBe("unknown option --frobnicate");
+    expect(attempt(["--budget", "-5"]).message).toBe("--budget -5 is not a number from 0 to 100000");
+    expect(attempt(["--sleep-after"]).message).toBe("--sleep-after (missing) is not a duration");
+    expect(attempt(["--dockerfile", "--reuse"]).message).toBe("--dockerfile needs a value (--reuse looks like an option; a value starting with a dash goes as --dockerfile=--reuse)");
+    expect(attempt(["Dockerfile"]).message).toBe('unexpected argument "Dockerfile"');
   });
 
   it("parses sleepAfter durations like the Worker's SANDBOX_SLEEP_AFTER", () => {
