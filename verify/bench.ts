@@ -5,10 +5,10 @@ import { EVIDENCE_FILES } from "./evidence-files.ts";
 import { readEvidence, type Evidence } from "./evidence.ts";
 import type { VerifyContext } from "./types.ts";
 
-export const BENCH_COMMAND = "npm run bench";
+export const BENCH_COMMAND = EVIDENCE_FILES.bench.writtenBy;
 
 export function readBench(ctx: VerifyContext): Evidence<BenchReport> {
-  return readEvidence<BenchReport>(ctx, EVIDENCE_FILES.bench);
+  return readEvidence(ctx, EVIDENCE_FILES.bench);
 }
 
 /** Figures whose id starts with one of the prefixes ("cold-start.", "backup."). */

@@ -5,12 +5,13 @@
  * of the plan is hit.
  */
 import { existsSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { machineFacts } from "../core/machine.ts";
 import { UserError } from "../core/errors.ts";
 import { ROOT } from "../core/host.ts";
 import { formatSeconds } from "../core/ui.ts";
 import { formatTime } from "./evidence.ts";
+import { REPORTS_DIR } from "./evidence-files.ts";
 import { architectureItem } from "./items/architecture.ts";
 import { coldStartItem } from "./items/cold-start.ts";
 import { costItem } from "./items/cost.ts";
@@ -64,7 +65,7 @@ export async function verify(args: string[], runner: EvidenceRunner): Promise<nu
   if (options.dockerfile && !existsSync(options.dockerfile)) throw new UserError(`the Dockerfile ${options.dockerfile} does not exist`, "pass the path of your Dockerfile with `--dockerfile PATH`");
 
   const runStartedAt = new Date();
-  const reportsDir = join(ROOT, "reports");
+  const reportsDir = REPORTS_DIR;
   const log = (line: string) => process.stdout.write(`${line}\n`);
   let evidenceMode: string;
   if (options.reuse) {

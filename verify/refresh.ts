@@ -7,12 +7,14 @@
  * verify sits below cli/ and never imports it.
  */
 import { createServer } from "node:net";
+import { EVIDENCE_FILES } from "./evidence-files.ts";
 
+/** The integration test files that write the evidence (the bench is run on its own). */
 export const EVIDENCE_TESTS = {
-  tools: "tests/integration/openclaw-tools.test.ts",
-  dind: "tests/integration/openclaw-dind.test.ts",
-  chat: "tests/integration/openclaw-chat.test.ts",
-  persistence: "tests/integration/openclaw-persistence.test.ts",
+  tools: EVIDENCE_FILES.toolsMatrix.writtenBy,
+  dind: EVIDENCE_FILES.dind.writtenBy,
+  chat: EVIDENCE_FILES.chat.writtenBy,
+  persistence: EVIDENCE_FILES.persistence.writtenBy,
 } as const;
 
 /** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
@@ -55,8 +57,8 @@ export async function refreshEvidence(runner: EvidenceRunner, log: (line: string
   log(`moltlab verify: re-running the evidence tests (${files.length} files; the OpenClaw ones take minutes each)`);
   const code = await runner.test(["--project", "integration", ...files]);
   if (code !== 0) failures.push(`integration tests exited ${code} (their reports hold what they measured before failing)`);
-  log("moltlab verify: running the bench (reports/bench.json)");
+  log(`moltlab verify: running the bench (reports/${EVIDENCE_FILES.bench.json})`);
   const benchCode = await runner.bench([]);
-  if (benchCode !== 0) failures.push(`npm run bench exited ${benchCode}`);
-  return { ran: [...files, "npm run bench"], skipped, failures };
+  if (benchCode !== 0) failures.push(`${EVIDENCE_FILES.bench.writtenBy} exited ${benchCode}`);
+  return { ran: [...files, EVIDENCE_FILES.bench.writtenBy], skipped, failures };
 }

@@ -4,7 +4,7 @@
  * and the tools matrix per architecture.
  */
 import { tryRun } from "../../core/exec.ts";
-import { EVIDENCE_FILES, type ToolsMatrixFile } from "../evidence-files.ts";
+import { EVIDENCE_FILES } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
 import type { EvidenceSource, ItemResult, StopHit, Verdict, VerifyContext } from "../types.ts";
 import { STOP_CRITERIA } from "../verdicts.ts";
@@ -55,7 +55,7 @@ export async function architectureItem(ctx: VerifyContext): Promise<ItemResult> 
     question: "Do the image and every tool build and run on linux/amd64 (Cloudflare), and still on arm64 (the user's boards)?",
     criterion: "The image and every tool build and run on amd64 (and still on arm64)",
   };
-  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
+  const matrix = readEvidence(ctx, EVIDENCE_FILES.toolsMatrix);
   const sources: EvidenceSource[] = [matrix.source];
   const judgements: ArchJudgement[] = [];
   const imageRows: string[][] = [];

@@ -4,11 +4,11 @@
  * Cloudflare documents (desk research); and what works without it (the tools matrix: the docker
  * CLI without an engine, tools run directly in the container).
  */
-import { EVIDENCE_FILES, type DindFile, type DindMode, type DindOutcome, type ToolsMatrixFile } from "../evidence-files.ts";
+import { EVIDENCE_FILES, integrationTestCommand, type DindMode, type DindOutcome } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
 import type { ItemResult, VerifyContext } from "../types.ts";
 
-export const DIND_TEST = "npx vitest run --project integration tests/integration/openclaw-dind.test.ts";
+export const DIND_TEST = integrationTestCommand(EVIDENCE_FILES.dind);
 
 /**
  * What Cloudflare documents (desk research, read on the date given): its Docker-in-Docker guide
@@ -48,8 +48,8 @@ export function dindItem(ctx: VerifyContext): ItemResult {
     question: "Can Docker-in-Docker run inside the sandbox? If not, what can exec-style tools replace?",
     criterion: "Can dockerd start in the container? If not, what works instead",
   };
-  const dind = readEvidence<DindFile>(ctx, EVIDENCE_FILES.dind);
-  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
+  const dind = readEvidence(ctx, EVIDENCE_FILES.dind);
+  const matrix = readEvidence(ctx, EVIDENCE_FILES.toolsMatrix);
   const desk = { path: `${CLOUDFLARE_DIND_GUIDE.sources.join("; ")} (read ${CLOUDFLARE_DIND_GUIDE.readOn})`, generatedAt: null, origin: "desk research" as const };
   const sources = [dind.source, matrix.source, desk];
   if (!dind.data) {

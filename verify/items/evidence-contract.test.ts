@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EvidenceRecorder } from "../../tests/integration/openclaw-reports.ts";
+import { type ChatFile, EVIDENCE_FILES, type PersistenceFile } from "../evidence-files.ts";
 import { ROOT } from "../../core/host.ts";
 import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
 import type { VerifyContext } from "../types.ts";
@@ -25,13 +26,13 @@ const ctx: VerifyContext = {
   progress: () => {},
 };
 
-function save(recorder: EvidenceRecorder): void {
-  writeFileSync(join(dir, `${recorder.name}.json`), JSON.stringify({ generatedAt: new Date().toISOString(), source: recorder.source, ...recorder.data }));
+function save<F extends { generatedAt: string; source: string }>(recorder: EvidenceRecorder<F>): void {
+  writeFileSync(join(dir, recorder.file.json), JSON.stringify({ generatedAt: new Date().toISOString(), source: recorder.source, ...recorder.data }));
 }
 
 describe("evidence written by the OpenClaw tests, read by verify", () => {
   it("chat: a recorded run with a replied turn is the chain working, with its times in the evidence", () => {
-    const evidence = new EvidenceRecorder("chat", "tests/integration/openclaw-chat.test.ts", "chat");
+    const evidence = new EvidenceRecorder<ChatFile>(EVIDENCE_FILES.chat, "chat", { runs: {} });
     evidence.set("runs.amd64", { instanceType: "standard-1", host: "amd64", boot: { restoreMs: 120, configMs: 4, gatewayMs: 58_000, containerStartToReadyMs: 61_500 } });
     evidence.set("runs.amd64.httpTurn", { status: 200, replied: true, ms: 14_200 });
     evidence.set("runs.amd64.wsTurn", { replied: true, ms: 3100, turnMs: 2500 });
@@ -49,7 +50,7 @@ describe("evidence written by the OpenClaw tests, read by verify", () => {
   });
 
   it("chat: a failed turn hits the stop criterion", () => {
-    const evidence = new EvidenceRecorder("chat", "tests/integration/openclaw-chat.test.ts", "chat");
+    const evidence = new EvidenceRecorder<ChatFile>(EVIDENCE_FILES.chat, "chat", { runs: {} });
     evidence.set("runs.amd64", { boot: { restoreMs: 1, configMs: 1, gatewayMs: 1, containerStartToReadyMs: 1 } });
     evidence.set("runs.amd64.httpTurn", { status: 502, replied: false, ms: 72_000 });
     save(evidence);
@@ -57,7 +58,7 @@ describe("evidence written by the OpenClaw tests, read by verify", () => {
   });
 
   it("persistence: every step passed plus the SIGKILL window gives OK with constraints and the numbers", () => {
-    const evidence = new EvidenceRecorder("persistence", "tests/integration/openclaw-persistence.test.ts", "persistence");
+    const evidence = new EvidenceRecorder<PersistenceFile>(EVIDENCE_FILES.persistence, "persistence", {});
     evidence.set("arch", "amd64");
     evidence.set("boots.A", { restoreMs: 90, configMs: 3, gatewayMs: 55_000, containerStartToReadyMs: 58_000, restore: { source: "empty", files: 0, ok: true, skipped: 0 } });
     evidence.set("boots.B", { restoreMs: 400, configMs: 3, gatewayMs: 50_000, containerStartToReadyMs: 52_000, restore: { source: "snapshot", files: 41, ok: true, skipped: 0 } });

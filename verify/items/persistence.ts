@@ -4,11 +4,11 @@
  * reports/persistence.json, plus the backup/restore figures of `npm run bench`.
  */
 import { chartOf, describeFigure, figuresWith, readBench } from "../bench.ts";
-import { EVIDENCE_FILES, type PersistenceFile } from "../evidence-files.ts";
+import { EVIDENCE_FILES, integrationTestCommand, type PersistenceFile } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
 import type { ItemResult, Verdict, VerifyContext } from "../types.ts";
 
-export const PERSISTENCE_TEST = "npx vitest run --project integration tests/integration/openclaw-persistence.test.ts";
+export const PERSISTENCE_TEST = integrationTestCommand(EVIDENCE_FILES.persistence);
 
 /** The four steps of the test and what each one proves when it ran to its end. */
 export const PERSISTENCE_STEPS: Record<string, string> = {
@@ -36,7 +36,7 @@ export function persistenceItem(ctx: VerifyContext): ItemResult {
     question: "Does state persist through R2 across container restarts?",
     criterion: "Repo caches (ghq), OpenClaw config/sessions/memory and tool configs survive container restarts",
   };
-  const file = readEvidence<PersistenceFile>(ctx, EVIDENCE_FILES.persistence);
+  const file = readEvidence(ctx, EVIDENCE_FILES.persistence);
   const bench = readBench(ctx);
   const figures = figuresWith(bench.data, "backup.", "restore.");
   const sources = [file.source, bench.source];

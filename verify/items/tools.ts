@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { TOOLS } from "../../container/tools/manifest.ts";
-import { EVIDENCE_FILES, type ToolsMatrixFile } from "../evidence-files.ts";
+import { EVIDENCE_FILES, integrationTestCommand } from "../evidence-files.ts";
 import { readEvidence } from "../evidence.ts";
 import type { EvidenceSource, ItemResult, Table, VerifyContext } from "../types.ts";
 import { judgeTools, toolStateFrom, type ToolState } from "../verdicts.ts";
@@ -20,7 +20,7 @@ export const USER_TOOLS = ["ghq", "gwq", "mcp-grafana", "babashka", "codex", "gh
 /** Tools that work with a limit: the docker CLI has no engine to talk to (see 0-3). */
 const CONSTRAINED = ["docker"];
 
-export const TOOLS_TEST = "npx vitest run --project integration tests/integration/openclaw-tools.test.ts";
+export const TOOLS_TEST = integrationTestCommand(EVIDENCE_FILES.toolsMatrix);
 
 interface DockerfileFindings {
   path: string;
@@ -46,7 +46,7 @@ export async function toolsItem(ctx: VerifyContext): Promise<ItemResult> {
     question: "Do the user's custom tools fit the container? (Phase 2: at least 80% work)",
     criterion: "ghq, gwq, mcp-grafana, babashka, Codex CLI, gh, docker CLI, Claude Code installable and working on linux/amd64",
   };
-  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
+  const matrix = readEvidence(ctx, EVIDENCE_FILES.toolsMatrix);
   const sources: EvidenceSource[] = [matrix.source];
   let dockerfile: DockerfileFindings | undefined;
   if (ctx.options.dockerfile) {
