@@ -43,7 +43,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   dev,
   clean,
   // Loaded on demand: verify brings yaml and the model SDKs (devDependencies), which no other command needs.
-  verify: async (args) => (await import("../verify/index.ts")).verify(args),
+  // It re-runs the evidence tests through this CLI's own test runner (verify never imports cli/).
+  verify: async (args) => (await import("../verify/index.ts")).verify(args, { test, bench }),
   "compose-service": composeService,
 };
 

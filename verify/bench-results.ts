@@ -1,13 +1,10 @@
 /**
- * The contract between `npm run bench` (writes reports/bench.json) and `moltlab verify`
- * (reads it as evidence). Every figure is a set of samples measured side by side in one
- * run; consumers show the median with min/max and compare rows as ratios.
+ * The contract between `npm run bench` (writes reports/bench.json, EVIDENCE_FILES.bench in
+ * evidence-files.ts) and `moltlab verify` (reads it as evidence). Every figure is a set of
+ * samples measured side by side in one run; consumers show the median with min/max and
+ * compare rows as ratios.
  */
-import { join } from "node:path";
-import { ROOT } from "../core/host.ts";
 import type { MachineFacts } from "../core/machine.ts";
-
-export const BENCH_JSON = join(ROOT, "reports", "bench.json");
 
 export interface BenchRow {
   label: string;

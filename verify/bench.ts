@@ -2,14 +2,8 @@
 import type { BenchFigure, BenchReport } from "./bench-results.ts";
 import type { RangeChart } from "./writers/charts.ts";
 import { EVIDENCE_FILES } from "./evidence-files.ts";
-import { readEvidence, type Evidence } from "./evidence.ts";
-import type { VerifyContext } from "./types.ts";
 
-export const BENCH_COMMAND = "npm run bench";
-
-export function readBench(ctx: VerifyContext): Evidence<BenchReport> {
-  return readEvidence<BenchReport>(ctx, EVIDENCE_FILES.bench);
-}
+export const BENCH_COMMAND = EVIDENCE_FILES.bench.writtenBy;
 
 /** Figures whose id starts with one of the prefixes ("cold-start.", "backup."). */
 export function figuresWith(report: BenchReport | undefined, ...prefixes: string[]): BenchFigure[] {

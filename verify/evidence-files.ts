@@ -1,17 +1,51 @@
 /**
- * The evidence files the integration tests write to reports/ and verify reads: their
- * names and shapes in one place, so a test and its reader cannot drift apart.
+ * The evidence files the integration tests and `npm run bench` write to reports/ and verify
+ * reads: each file's name, shape and writer in one place. The writers import these shapes
+ * (tests/integration/openclaw-reports.ts writes a file only with its shape), and
+ * readEvidence takes the shape from the file, so a test and its reader cannot drift apart.
  */
+import { join } from "node:path";
+import { ROOT } from "../core/host.ts";
+import type { Arch } from "../contract/arch.ts";
+import type { BenchReport } from "./bench-results.ts";
+
+/** Where the tests write their evidence and verify its report. */
+export const REPORTS_DIR = join(ROOT, "reports");
+
+/** One evidence file: reports/<name>.json (and <name>.md for people), of shape T. */
+export interface EvidenceFile<T> {
+  readonly name: string;
+  /** `<name>.json`, in reports/. */
+  readonly json: string;
+  /** The test file, or the command, that writes it. */
+  readonly writtenBy: string;
+  /** Never set: carries the shape to readEvidence and the writers (a function type, so one file's shape is not taken for another's). */
+  readonly shape?: (value: T) => T;
+}
+
+function evidenceFile<T>(name: string, writtenBy: string): EvidenceFile<T> {
+  return { name, json: `${name}.json`, writtenBy };
+}
 
 export const EVIDENCE_FILES = {
-  toolsMatrix: "tools-matrix.json",
-  dind: "dind.json",
-  chat: "chat.json",
-  persistence: "persistence.json",
-  bench: "bench.json",
+  toolsMatrix: evidenceFile<ToolsMatrixFile>("tools-matrix", "tests/integration/openclaw-tools.test.ts"),
+  dind: evidenceFile<DindFile>("dind", "tests/integration/openclaw-dind.test.ts"),
+  chat: evidenceFile<ChatFile>("chat", "tests/integration/openclaw-chat.test.ts"),
+  persistence: evidenceFile<PersistenceFile>("persistence", "tests/integration/openclaw-persistence.test.ts"),
+  bench: evidenceFile<BenchReport>("bench", "npm run bench"),
 } as const;
 
-/** reports/tools-matrix.json (tests/integration/openclaw-tools.test.ts). */
+/** reports/<name>.json, absolute. */
+export function evidencePath<T>(file: EvidenceFile<T>): string {
+  return join(REPORTS_DIR, file.json);
+}
+
+/** The command that re-runs one integration test file. */
+export function integrationTestCommand<T>(file: EvidenceFile<T>): string {
+  return `npx vitest run --project integration ${file.writtenBy}`;
+}
+
+/** reports/tools-matrix.json. */
 export interface ToolsMatrixFile {
   generatedAt: string;
   instanceType: string;
@@ -19,8 +53,9 @@ export interface ToolsMatrixFile {
   tools: {
     tool: string;
     version: string;
-    amd64?: ToolOutcome;
-    arm64?: ToolOutcome;
+    /** null: not run on that architecture. */
+    amd64: ToolOutcome | null;
+    arm64: ToolOutcome | null;
   }[];
 }
 export interface ToolOutcome {
@@ -50,7 +85,7 @@ export interface DindOutcome {
   evidence: string;
 }
 
-/** reports/dind.json (tests/integration/openclaw-dind.test.ts). */
+/** reports/dind.json. */
 export interface DindFile {
   generatedAt: string;
   instanceType: string;
@@ -66,11 +101,11 @@ export interface BootTimings {
   containerStartToReadyMs: number | null;
 }
 
-/** reports/chat.json (tests/integration/openclaw-chat.test.ts), one run per architecture. */
+/** reports/chat.json, one run per architecture. */
 export interface ChatFile {
   generatedAt: string;
   source: string;
-  runs: Partial<Record<"amd64" | "arm64", ChatRun>>;
+  runs: Partial<Record<Arch, ChatRun>>;
 }
 export interface ChatRun {
   instanceType?: string;
@@ -86,13 +121,17 @@ export interface ChatRun {
   passed?: Record<string, true>;
 }
 
-/** reports/persistence.json (tests/integration/openclaw-persistence.test.ts). */
+export type PersistenceBoot = "A" | "B" | "C" | "D";
+/** A boot's timings and what it restored (null: the supervisor reported no restore). */
+export type PersistenceBootRecord = BootTimings & { restore?: { source: string; files: number; ok: boolean; skipped: number } | null };
+
+/** reports/persistence.json. */
 export interface PersistenceFile {
   generatedAt: string;
   source: string;
   arch?: string;
   /** Boot A (fresh), B (restored after SIGTERM), C (after SIGKILL), D (newest snapshot truncated). */
-  boots?: Partial<Record<"A" | "B" | "C" | "D", BootTimings & { restore?: { source: string; files: number; ok: boolean; skipped: number } }>>;
+  boots?: Partial<Record<PersistenceBoot, PersistenceBootRecord>>;
   sigtermExitMs?: number;
   /** The data-loss window of a SIGKILL: a tick written every 250 ms until the kill. */
   sigkill?: {

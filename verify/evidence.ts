@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import type { EvidenceFile } from "./evidence-files.ts";
 import type { EvidenceSource, VerifyContext } from "./types.ts";
 
 export interface Evidence<T> {
@@ -14,9 +15,9 @@ export interface Evidence<T> {
   problem?: string;
 }
 
-/** Reads reports/<name> as JSON; `generatedAt` comes from the file's own field. */
-export function readEvidence<T extends { generatedAt?: string }>(ctx: Pick<VerifyContext, "reportsDir" | "root" | "runStartedAt">, name: string): Evidence<T> {
-  const file = join(ctx.reportsDir, name);
+/** Reads one evidence file as JSON, of its declared shape; `generatedAt` comes from the file's own field. */
+export function readEvidence<T extends { generatedAt?: string }>(ctx: Pick<VerifyContext, "reportsDir" | "root" | "runStartedAt">, evidence: EvidenceFile<T>): Evidence<T> {
+  const file = join(ctx.reportsDir, evidence.json);
   const path = relative(ctx.root, file) || file;
   if (!existsSync(file)) return { source: { path, generatedAt: null, origin: "missing" }, problem: `${path} does not exist` };
   let data: T;

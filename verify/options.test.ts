@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../core/errors.ts";
 import { DEFAULT_LITELLM_CONFIG, parseSleepAfter, parseVerifyArgs } from "./options.ts";
-import { plan } from "./refresh.ts";
+import { plan, refreshEvidence } from "./refresh.ts";
 
 describe("moltlab verify options", () => {
   it("works with no arguments: both architectures, standard-1, $50, 24 h, the sample LiteLLM config, re-running the tests", () => {
@@ -37,6 +37,10 @@ describe("moltlab verify options", () => {
     expect(attempt(["--active-hours", "25"]).message).toContain("from 1 to 24");
     expect(attempt(["--dockerfile"]).message).toBe("--dockerfile needs a path");
     expect(attempt(["--frobnicate"]).message).toBe("unknown option --frobnicate");
+    expect(attempt(["--budget", "-5"]).message).toBe("--budget -5 is not a number from 0 to 100000");
+    expect(attempt(["--sleep-after"]).message).toBe("--sleep-after (missing) is not a duration");
+    expect(attempt(["--dockerfile", "--reuse"]).message).toBe("--dockerfile needs a value (--reuse looks like an option; a value starting with a dash goes as --dockerfile=--reuse)");
+    expect(attempt(["Dockerfile"]).message).toBe('unexpected argument "Dockerfile"');
   });
 
   it("parses sleepAfter durations like the Worker's SANDBOX_SLEEP_AFTER", () => {
@@ -59,5 +63,18 @@ describe("re-running the evidence tests", () => {
     const busy = plan(false);
     expect(busy.files).toEqual(["tests/integration/openclaw-tools.test.ts", "tests/integration/openclaw-dind.test.ts"]);
     expect(busy.skipped[0]).toContain("host port 18789 or 18790 is in use");
+  });
+
+  it("re-runs them through the runner it is handed (the CLI's test and bench), and keeps their failures", async () => {
+    const calls: string[][] = [];
+    const runner = {
+      test: async (args: readonly string[]) => (calls.push(["test", ...args]), 1),
+      bench: async (args: readonly string[]) => (calls.push(["bench", ...args]), 0),
+    };
+    const outcome = await refreshEvidence(runner, () => {});
+    expect(calls[0]).toEqual(["test", "--project", "integration", ...outcome.ran.slice(0, -1)]);
+    expect(calls[1]).toEqual(["bench"]);
+    expect(outcome.ran.at(-1)).toBe("npm run bench");
+    expect(outcome.failures).toEqual(["integration tests exited 1 (their reports hold what they measured before failing)"]);
   });
 });

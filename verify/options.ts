@@ -1,5 +1,9 @@
-/** `moltlab verify` options: parsed strictly, every bad value names the fix. */
+/**
+ * `moltlab verify` options: parsed strictly by core/args.ts (node:util parseArgs), every bad
+ * value named by its option's own parse, with the fix.
+ */
 import { join } from "node:path";
+import { type OptionSpec, parseCommandArgs } from "../core/args.ts";
 import { UserError } from "../core/errors.ts";
 import { ROOT } from "../core/host.ts";
 import type { VerifyOptions } from "./types.ts";
@@ -32,7 +36,8 @@ Exits 1 when a stop criterion is hit, 0 otherwise (unverified items do not fail 
   --litellm PATH          your LiteLLM config.yaml (default: verify/samples/litellm.config.yaml)
 `;
 
-const usage = (message: string, fix: string) => new UserError(message, `${fix}\n(see \`npm run verify -- --help\`)`);
+const SEE_HELP = "(see `npm run verify -- --help`)";
+const usage = (message: string, fix: string) => new UserError(message, `${fix}\n${SEE_HELP}`);
 
 function number(flag: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
@@ -52,74 +57,57 @@ export function parseSleepAfter(raw: string): number | null {
   return minutes;
 }
 
+/** linux/amd64, arm64 or all. */
+function parseArches(raw: string): Arch[] {
+  const arch = raw.replace(/^linux\//, "");
+  if (arch === "all") return [...ARCHES];
+  if ((ARCHES as readonly string[]).includes(arch)) return [arch as Arch];
+  throw usage(`--arch ${arch || "(missing)"} is not amd64, arm64 or all`, "use `--arch amd64`, `--arch arm64` or `--arch all`");
+}
+
+function parseInstanceType(raw: string): InstanceType {
+  if ((INSTANCE_TYPE_NAMES as readonly string[]).includes(raw)) return raw as InstanceType;
+  throw usage(`--instance-type ${raw || "(missing)"} is not a Cloudflare instance type`, `use one of ${INSTANCE_TYPE_NAMES.join(", ")}`);
+}
+
+/** A path option, relative to `cwd`. */
+function pathOption(flag: string, example: string, cwd: string): (raw: string) => string {
+  return (raw) => {
+    if (!raw) throw usage(`${flag} needs a path`, example);
+    return raw.startsWith("/") ? raw : join(cwd, raw);
+  };
+}
+
+/** Every option of `moltlab verify`, each with the parse that names its fix. */
+function verifySpec(cwd: string) {
+  return {
+    reuse: { type: "boolean" },
+    arch: { type: "string", parse: parseArches },
+    "instance-type": { type: "string", parse: parseInstanceType },
+    budget: { type: "string", parse: (raw: string) => number("--budget", raw.replace(/^\$/, ""), 0, 100_000) },
+    "active-hours": { type: "string", parse: (raw: string) => number("--active-hours", raw, 1, 24) },
+    "sleep-after": { type: "string", parse: parseSleepAfter },
+    "cpu-percent": { type: "string", parse: (raw: string) => number("--cpu-percent", raw.replace(/%$/, ""), 0, 100) / 100 },
+    dockerfile: { type: "string", parse: pathOption("--dockerfile", "pass the path of your Dockerfile, e.g. `--dockerfile ../openclaw-image/Dockerfile`", cwd) },
+    litellm: { type: "string", parse: pathOption("--litellm", "pass the path of your LiteLLM config, e.g. `--litellm ~/litellm/config.yaml`", cwd) },
+  } satisfies Record<string, OptionSpec<unknown>>;
+}
+
 /**
  * `cwd` resolves relative paths: npm runs scripts in the package root but keeps the
  * caller's directory in INIT_CWD, which is where a user's `--dockerfile ./Dockerfile` lives.
  */
 export function parseVerifyArgs(args: readonly string[], cwd: string = process.env.INIT_CWD ?? process.cwd()): VerifyOptions {
-  const options: VerifyOptions = {
-    arches: [...ARCHES],
-    instanceType: DEFAULT_INSTANCE_TYPE,
-    budget: DEFAULT_BUDGET_USD,
-    activeHours: 24,
-    sleepAfterMinutes: DEFAULT_SLEEP_AFTER_MINUTES,
-    cpuUtilisation: DEFAULT_CPU_UTILISATION,
-    dockerfile: null,
-    litellm: DEFAULT_LITELLM_CONFIG,
-    reuse: false,
+  const { values } = parseCommandArgs(args, verifySpec(cwd), { usage: `remove it\n${SEE_HELP}`, optionJudgesValue: true });
+  return {
+    arches: values.arch ?? [...ARCHES],
+    instanceType: values["instance-type"] ?? DEFAULT_INSTANCE_TYPE,
+    budget: values.budget ?? DEFAULT_BUDGET_USD,
+    activeHours: values["active-hours"] ?? 24,
+    sleepAfterMinutes: values["sleep-after"] === undefined ? DEFAULT_SLEEP_AFTER_MINUTES : values["sleep-after"],
+    cpuUtilisation: values["cpu-percent"] ?? DEFAULT_CPU_UTILISATION,
+    dockerfile: values.dockerfile ?? null,
+    litellm: values.litellm ?? DEFAULT_LITELLM_CONFIG,
+    reuse: values.reuse ?? false,
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf("=");
-    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith("--") && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = () => inline ?? args[++i] ?? "";
-    switch (flag) {
-      case "--reuse":
-        options.reuse = true;
-        break;
-      case "--arch": {
-        const raw = value().replace(/^linux\//, "");
-        if (raw === "all") options.arches = [...ARCHES];
-        else if ((ARCHES as readonly string[]).includes(raw)) options.arches = [raw as Arch];
-        else throw usage(`--arch ${raw || "(missing)"} is not amd64, arm64 or all`, "use `--arch amd64`, `--arch arm64` or `--arch all`");
-        break;
-      }
-      case "--instance-type": {
-        const raw = value();
-        if (!(INSTANCE_TYPE_NAMES as readonly string[]).includes(raw)) {
-          throw usage(`--instance-type ${raw || "(missing)"} is not a Cloudflare instance type`, `use one of ${INSTANCE_TYPE_NAMES.join(", ")}`);
-        }
-        options.instanceType = raw as InstanceType;
-        break;
-      }
-      case "--budget":
-        options.budget = number("--budget", value().replace(/^\$/, ""), 0, 100_000);
-        break;
-      case "--active-hours":
-        options.activeHours = number("--active-hours", value(), 1, 24);
-        break;
-      case "--sleep-after":
-        options.sleepAfterMinutes = parseSleepAfter(value());
-        break;
-      case "--cpu-percent":
-        options.cpuUtilisation = number("--cpu-percent", value().replace(/%$/, ""), 0, 100) / 100;
-        break;
-      case "--dockerfile": {
-        const raw = value();
-        if (!raw) throw usage("--dockerfile needs a path", "pass the path of your Dockerfile, e.g. `--dockerfile ../openclaw-image/Dockerfile`");
-        options.dockerfile = raw.startsWith("/") ? raw : join(cwd, raw);
-        break;
-      }
-      case "--litellm": {
-        const raw = value();
-        if (!raw) throw usage("--litellm needs a path", "pass the path of your LiteLLM config, e.g. `--litellm ~/litellm/config.yaml`");
-        options.litellm = raw.startsWith("/") ? raw : join(cwd, raw);
-        break;
-      }
-      default:
-        throw usage(`unknown option ${arg}`, "remove it");
-    }
-  }
-  return options;
 }

@@ -2,15 +2,19 @@
  * Re-running the slow tests that produce verify's evidence (without --reuse): the
  * integration tests that write reports/{tools-matrix,dind,chat,persistence}.json and
  * `npm run bench` (reports/bench.json). Each runs through moltlab's own test runner, so
- * setup, the Testcontainers settings and the cleanup are the same as `npm test`.
+ * setup, the Testcontainers settings and the cleanup are the same as `npm test`. That
+ * runner is a command (cli/test.ts); the `moltlab verify` command hands it in, since
+ * verify sits below cli/ and never imports it.
  */
 import { createServer } from "node:net";
+import { EVIDENCE_FILES } from "./evidence-files.ts";
 
+/** The integration test files that write the evidence (the bench is run on its own). */
 export const EVIDENCE_TESTS = {
-  tools: "tests/integration/openclaw-tools.test.ts",
-  dind: "tests/integration/openclaw-dind.test.ts",
-  chat: "tests/integration/openclaw-chat.test.ts",
-  persistence: "tests/integration/openclaw-persistence.test.ts",
+  tools: EVIDENCE_FILES.toolsMatrix.writtenBy,
+  dind: EVIDENCE_FILES.dind.writtenBy,
+  chat: EVIDENCE_FILES.chat.writtenBy,
+  persistence: EVIDENCE_FILES.persistence.writtenBy,
 } as const;
 
 /** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
@@ -22,6 +26,12 @@ export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
     server.once("error", () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/** moltlab's test runner (`npm test`, `npm run bench`): vitest arguments in, exit code out. */
+export interface EvidenceRunner {
+  test(args: readonly string[]): Promise<number>;
+  bench(args: readonly string[]): Promise<number>;
 }
 
 export interface RefreshOutcome {
@@ -39,18 +49,16 @@ export function plan(portsFree: boolean): { files: string[]; skipped: string[] }
   return { files, skipped };
 }
 
-export async function refreshEvidence(log: (line: string) => void): Promise<RefreshOutcome> {
-  // Loaded only here: the test runner brings vitest's workspace and its plugins.
-  const { bench, test } = await import("../cli/test.ts");
+export async function refreshEvidence(runner: EvidenceRunner, log: (line: string) => void): Promise<RefreshOutcome> {
   const free = (await Promise.all(OPENCLAW_HOST_PORTS.map((port) => portFree(port)))).every(Boolean);
   const { files, skipped } = plan(free);
   const failures: string[] = [];
   for (const line of skipped) log(`moltlab verify: skipping ${line}`);
   log(`moltlab verify: re-running the evidence tests (${files.length} files; the OpenClaw ones take minutes each)`);
-  const code = await test(["--project", "integration", ...files]);
+  const code = await runner.test(["--project", "integration", ...files]);
   if (code !== 0) failures.push(`integration tests exited ${code} (their reports hold what they measured before failing)`);
-  log("moltlab verify: running the bench (reports/bench.json)");
-  const benchCode = await bench([]);
-  if (benchCode !== 0) failures.push(`npm run bench exited ${benchCode}`);
-  return { ran: [...files, "npm run bench"], skipped, failures };
+  log(`moltlab verify: running the bench (reports/${EVIDENCE_FILES.bench.json})`);
+  const benchCode = await runner.bench([]);
+  if (benchCode !== 0) failures.push(`${EVIDENCE_FILES.bench.writtenBy} exited ${benchCode}`);
+  return { ran: [...files, EVIDENCE_FILES.bench.writtenBy], skipped, failures };
 }

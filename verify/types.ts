@@ -59,6 +59,11 @@ export interface ItemResult {
   code?: { caption: string; text: string }[];
 }
 
+/** The plan's header of an item, which the registry (items/registry.ts) gives it. */
+export type ItemHeader = Pick<ItemResult, "id" | "title" | "question" | "criterion">;
+/** What an item's judge produces: its result without the header. */
+export type Judgement = Omit<ItemResult, keyof ItemHeader>;
+
 export interface VerifyOptions {
   arches: Arch[];
   instanceType: InstanceType;

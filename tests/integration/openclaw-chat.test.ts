@@ -15,6 +15,7 @@ import {
 } from "./openclaw-harness.ts";
 import { chatTurn, GatewaySocket } from "./openclaw-ws.ts";
 import { EvidenceRecorder } from "./openclaw-reports.ts";
+import { type ChatFile, EVIDENCE_FILES } from "../../verify/evidence-files.ts";
 import type { Arch } from "../../contract/arch.ts";
 import type { InstanceType } from "../../contract/instance-types.ts";
 
@@ -38,7 +39,7 @@ const ARCHES: Arch[] = (process.env.MOLTLAB_TEST_ARCHES?.split(",") as Arch[] | 
  */
 const PROFILE: Record<Arch, InstanceType> = { amd64: INSTANCE_TYPE, arm64: "standard-3" };
 /** What the tests measure, for `moltlab verify` (phase 0-7): reports/chat.{json,md}. */
-const evidence = new EvidenceRecorder("chat", "tests/integration/openclaw-chat.test.ts", "OpenClaw chat evidence (phase 0-7)");
+const evidence = new EvidenceRecorder<ChatFile>(EVIDENCE_FILES.chat, "OpenClaw chat evidence (phase 0-7)", { runs: {} });
 
 describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
   const token = newGatewayToken();

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { StartedTestContainer } from "testcontainers";
 import { moltlabLabels } from "../../core/labels.ts";
 import { INSTANCE_TYPE, ProfiledContainer } from "./openclaw-harness.ts";
-import type { DindFile, DindMode, DindOutcome } from "../../verify/evidence-files.ts";
+import { type DindFile, type DindMode, type DindOutcome, EVIDENCE_FILES } from "../../verify/evidence-files.ts";
 import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
 import { ensureToolImage } from "./tool-image.ts";
 
@@ -112,7 +112,7 @@ describe("Docker-in-Docker inside the container (finding)", () => {
         ]),
       ),
     ].join("\n");
-    const paths = await writeReport("dind", json, markdown);
+    const paths = await writeReport(EVIDENCE_FILES.dind, json, markdown);
     console.log(`DinD finding written: ${paths.join(", ")}\n${markdown}`);
   });
 });

@@ -26,6 +26,7 @@ import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
 import type { Arch } from "../../contract/arch.ts";
 import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
 import { CONTROL_PATHS } from "../../contract/control-api.ts";
+import type { BootTimings } from "../../verify/evidence-files.ts";
 
 export const GATEWAY_URL = `http://127.0.0.1:${GATEWAY_PORT}`;
 export const CONTROL_URL = `http://127.0.0.1:${CONTROL_PORT}`;
@@ -284,7 +285,7 @@ export class OpenclawContainer {
 }
 
 /** The boot-phase durations from /health, for printing. */
-export function bootTimings(health: Health, startedAt: number): Record<string, number | null> {
+export function bootTimings(health: Health, startedAt: number): BootTimings {
   const readyAt = health.gateway.readyAt ? Date.parse(health.gateway.readyAt) : null;
   return {
     restoreMs: health.phases.restore?.durationMs ?? null,

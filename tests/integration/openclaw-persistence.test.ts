@@ -10,6 +10,7 @@ import {
   startEmulators,
 } from "./openclaw-harness.ts";
 import { EvidenceRecorder } from "./openclaw-reports.ts";
+import { EVIDENCE_FILES, type PersistenceBoot, type PersistenceFile } from "../../verify/evidence-files.ts";
 
 /**
  * Phase 0-6: the state of the real OpenClaw container survives restarts through the R2
@@ -29,7 +30,7 @@ const GHQ_REPO = `${HOME}/ghq/github.com/moltlab/demo`;
 const SEAM_COLOR = "#12ab34";
 const CHAT_USER = "moltlab-persistence";
 /** What the tests measure, for `moltlab verify` (phase 0-6): reports/persistence.{json,md}. */
-const evidence = new EvidenceRecorder("persistence", "tests/integration/openclaw-persistence.test.ts", "OpenClaw persistence evidence (phase 0-6)");
+const evidence = new EvidenceRecorder<PersistenceFile>(EVIDENCE_FILES.persistence, "OpenClaw persistence evidence (phase 0-6)", {});
 
 /** The files written in A, compared after every restore. */
 const TRACKED = [`${WORKSPACE}/MEMORY.md`, `${WORKSPACE}/notes/repo/README.md`, `${GHQ_REPO}/main.go`, `${HOME}/.codex/config.toml`];
@@ -43,7 +44,7 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
   const written = new Map<string, string>();
   let killTicks: number[] = [];
 
-  const boot = async (label: string, wait: "ready" | "restored") => {
+  const boot = async (label: PersistenceBoot, wait: "ready" | "restored") => {
     // The ports are fixed: whatever an earlier (possibly failed) step left running goes first.
     await current?.dispose();
     current = await OpenclawContainer.start({ arch: ARCH, env });

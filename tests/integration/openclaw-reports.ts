@@ -1,18 +1,17 @@
 /**
  * The generated reports under reports/ (tools matrix, Docker-in-Docker finding, chat and
  * persistence evidence): JSON for machines (and `moltlab verify`), Markdown for people, both
- * rewritten by every run of the tests that produce them.
+ * rewritten by every run of the tests that produce them. Each JSON file has one shape,
+ * declared with its name in verify/evidence-files.ts; the writers here take it from there.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ROOT } from "../../core/host.ts";
+import { type EvidenceFile, evidencePath, REPORTS_DIR } from "../../verify/evidence-files.ts";
 
-export const REPORTS_DIR = join(ROOT, "reports");
-
-/** Writes `<name>.json` and `<name>.md`; returns their paths. */
-export async function writeReport(name: string, json: unknown, markdown: string): Promise<string[]> {
+/** Writes `<name>.json` (of the file's shape) and `<name>.md`; returns their paths. */
+export async function writeReport<T>(file: EvidenceFile<T>, json: T, markdown: string): Promise<string[]> {
   await mkdir(REPORTS_DIR, { recursive: true });
-  const paths = [join(REPORTS_DIR, `${name}.json`), join(REPORTS_DIR, `${name}.md`)];
+  const paths = [evidencePath(file), join(REPORTS_DIR, `${file.name}.md`)];
   await writeFile(paths[0]!, JSON.stringify(json, null, 2) + "\n");
   await writeFile(paths[1]!, markdown.endsWith("\n") ? markdown : markdown + "\n");
   return paths;
@@ -30,28 +29,56 @@ export function excerpt(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** What a recorder holds: the file's shape without the fields it adds when writing. */
+export type Recorded<F> = Omit<F, "generatedAt" | "source">;
+
+type Leaf = string | number | boolean | null | readonly unknown[];
+/** Every dotted path into T's objects: "runs", "runs.amd64", "runs.amd64.httpTurn", … */
+export type DottedPath<T> = T extends Leaf
+  ? never
+  : { [K in keyof T & string]-?: K | `${K}.${DottedPath<NonNullable<T[K]>>}` }[keyof T & string];
+/** The type at a dotted path of T. */
+export type AtPath<T, P extends string> = P extends `${infer K}.${infer Rest}`
+  ? K extends keyof T ? AtPath<NonNullable<T[K]>, Rest> : never
+  : P extends keyof T ? Exclude<T[P], undefined> : never;
+
 /**
  * Evidence a test gathers as it goes (timings, outcomes) for `moltlab verify`, written to
- * reports/<name>.json and .md (shapes in verify/evidence-files.ts). Values are set where
- * they are measured, before the assertions on them, so a failing test still leaves what it
- * saw; `passed(step)` goes last in a test, so it is recorded only when every assertion held.
+ * reports/<name>.json and .md in the file's shape (verify/evidence-files.ts: every path and
+ * value is checked against it). Values are set where they are measured, before the
+ * assertions on them, so a failing test still leaves what it saw; `passed(step)` goes last
+ * in a test, so it is recorded only when every assertion held.
  */
-export class EvidenceRecorder {
-  readonly data: Record<string, unknown> = {};
-  readonly name: string;
-  readonly source: string;
+export class EvidenceRecorder<F extends { generatedAt: string; source: string }> {
+  readonly file: EvidenceFile<F>;
   readonly title: string;
+  readonly data: Recorded<F>;
 
-  constructor(name: string, source: string, title: string) {
-    this.name = name;
-    this.source = source;
+  /** `initial`: the file's required fields, so a test that stops early still writes its shape. */
+  constructor(file: EvidenceFile<F>, title: string, initial: Recorded<F>) {
+    this.file = file;
     this.title = title;
+    this.data = initial;
   }
 
-  /** Sets a value at a dotted path ("amd64.httpTurn"), creating objects on the way. */
-  set(path: string, value: unknown): void {
+  /** The test file that records it: the file's `source`. */
+  get source(): string {
+    return this.file.writtenBy;
+  }
+
+  /** Sets a value at a dotted path ("runs.amd64.httpTurn"), creating objects on the way. */
+  set<P extends DottedPath<Recorded<F>>>(path: P, value: AtPath<Recorded<F>, P>): void {
+    this.setAt(path, value);
+  }
+
+  /** Records that a test ran to its end, under `<prefix>.passed.<step>` (prefix optional). */
+  passed(step: string, prefix?: DottedPath<Recorded<F>>): void {
+    this.setAt(`${prefix ? `${prefix}.` : ""}passed.${step.replaceAll(".", "·")}`, true);
+  }
+
+  private setAt(path: string, value: unknown): void {
     const keys = path.split(".");
-    let target = this.data;
+    let target = this.data as Record<string, unknown>;
     for (const key of keys.slice(0, -1)) {
       const next = target[key];
       target = (target[key] = next && typeof next === "object" && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
@@ -59,13 +86,8 @@ export class EvidenceRecorder {
     target[keys.at(-1)!] = value;
   }
 
-  /** Records that a test ran to its end, under `<prefix>.passed.<step>` (prefix optional). */
-  passed(step: string, prefix?: string): void {
-    this.set(`${prefix ? `${prefix}.` : ""}passed.${step.replaceAll(".", "·")}`, true);
-  }
-
   async write(): Promise<string[]> {
-    const json = { generatedAt: new Date().toISOString(), source: this.source, ...this.data };
+    const json = { generatedAt: new Date().toISOString(), source: this.source, ...this.data } as F;
     const rows = flatten(this.data).map(([key, value]) => [key, value]);
     const markdown = [
       `# ${this.title}`,
@@ -74,7 +96,7 @@ export class EvidenceRecorder {
       "",
       markdownTable(["what", "value"], rows),
     ].join("\n");
-    return writeReport(this.name, json, markdown);
+    return writeReport(this.file, json, markdown);
   }
 }
 

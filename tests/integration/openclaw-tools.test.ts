@@ -7,6 +7,7 @@ import type { ToolsFile } from "../../container/tools/manifest.ts";
 import { fingerprint, startAiGateway, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
 import { INSTANCE_TYPE, OpenclawContainer } from "./openclaw-harness.ts";
 import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
+import { EVIDENCE_FILES, type ToolOutcome, type ToolsMatrixFile } from "../../verify/evidence-files.ts";
 import { ARCHES, type Arch } from "../../contract/arch.ts";
 
 /**
@@ -18,7 +19,7 @@ import { ARCHES, type Arch } from "../../contract/arch.ts";
  *
  * Output: reports/tools-matrix.json and .md (tool, version, amd64, arm64, evidence).
  */
-type Outcome = { status: "ok" | "failed" | "not installed"; evidence: string };
+type Outcome = ToolOutcome;
 type Check = (box: OpenclawContainer) => Promise<Outcome>;
 
 const FIXTURES = join(import.meta.dirname, "fixtures/tools");
@@ -213,7 +214,7 @@ describe("the tools matrix report", () => {
       row.amd64 && row.arm64 && row.amd64.status === row.arm64.status && row.amd64.evidence === row.arm64.evidence
         ? `${ARCHES.join(" and ")} alike: ${row.amd64.evidence}`
         : ARCHES.map((arch) => `${arch}: ${row[arch]?.evidence ?? "not run"}`).join(" · ");
-    const json = { generatedAt: new Date().toISOString(), instanceType: INSTANCE_TYPE, arm64: "QEMU user emulation on an amd64 host", tools: rows };
+    const json: ToolsMatrixFile = { generatedAt: new Date().toISOString(), instanceType: INSTANCE_TYPE, arm64: "QEMU user emulation on an amd64 host", tools: rows };
     const markdown = [
       "# Tools matrix",
       "",
@@ -222,7 +223,7 @@ describe("the tools matrix report", () => {
       "",
       markdownTable(["tool", "version", "amd64", "arm64", "evidence"], rows.map((row) => [row.tool, row.version, cell(row.amd64), cell(row.arm64), evidence(row)])),
     ].join("\n");
-    const paths = await writeReport("tools-matrix", json, markdown);
+    const paths = await writeReport(EVIDENCE_FILES.toolsMatrix, json, markdown);
     console.log(`tools matrix written: ${paths.join(", ")}\n${markdown}`);
     expect(rows.map((row) => row.tool).sort()).toEqual([...versions.keys()].sort());
     for (const row of rows) for (const arch of ARCHES) expect(row[arch], `${row.tool} on ${arch}`).not.toBeNull();

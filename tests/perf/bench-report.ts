@@ -1,17 +1,19 @@
 /**
  * Turns the figures one `npm run bench` recorded into reports/bench.json (the contract in
- * verify/bench-results.ts, read by `moltlab verify`), reports/bench.md and one SVG chart
+ * verify/bench-results.ts, its name in verify/evidence-files.ts, read by `moltlab verify`), reports/bench.md and one SVG chart
  * per figure in reports/bench/. Only this run's figures: a figure is a set of samples
  * measured side by side in one run, never merged with an earlier run's.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { BENCH_JSON, type BenchFigure, type BenchReport } from "../../verify/bench-results.ts";
+import type { BenchFigure, BenchReport } from "../../verify/bench-results.ts";
+import { EVIDENCE_FILES, evidencePath } from "../../verify/evidence-files.ts";
 import { formatValue, rangeChartSvg } from "../../verify/writers/charts.ts";
 import { machineFacts } from "../../core/machine.ts";
 import { formatSeconds } from "../../core/ui.ts";
 import { ratioText } from "./report.ts";
 
+export const BENCH_JSON = evidencePath(EVIDENCE_FILES.bench);
 export const BENCH_MD = BENCH_JSON.replace(/\.json$/, ".md");
 /** The charts, next to the Markdown that links them. */
 export const BENCH_CHARTS = join(dirname(BENCH_JSON), "bench");

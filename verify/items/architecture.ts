@@ -4,9 +4,9 @@
  * and the tools matrix per architecture.
  */
 import { tryRun } from "../../core/exec.ts";
-import { EVIDENCE_FILES, type ToolsMatrixFile } from "../evidence-files.ts";
-import { readEvidence } from "../evidence.ts";
-import type { EvidenceSource, ItemResult, StopHit, Verdict, VerifyContext } from "../types.ts";
+import type { ToolsMatrixFile } from "../evidence-files.ts";
+import type { Evidence } from "../evidence.ts";
+import type { EvidenceSource, Judgement, StopHit, Verdict, VerifyContext } from "../types.ts";
 import { STOP_CRITERIA } from "../verdicts.ts";
 import { TOOLS_TEST } from "./tools.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
@@ -48,14 +48,7 @@ export function judgeArch(arch: Arch, image: ImageFacts, tools: { ok: number; fa
   return { arch, verdict: limited ? "OK with constraints" : "OK", why: notes.join("; ") };
 }
 
-export async function architectureItem(ctx: VerifyContext): Promise<ItemResult> {
-  const base = {
-    id: "0-4",
-    title: "CPU architecture",
-    question: "Do the image and every tool build and run on linux/amd64 (Cloudflare), and still on arm64 (the user's boards)?",
-    criterion: "The image and every tool build and run on amd64 (and still on arm64)",
-  };
-  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
+export async function judgeArchitectureItem(ctx: VerifyContext, { matrix }: { matrix: Evidence<ToolsMatrixFile> }): Promise<Judgement> {
   const sources: EvidenceSource[] = [matrix.source];
   const judgements: ArchJudgement[] = [];
   const imageRows: string[][] = [];
@@ -93,7 +86,6 @@ export async function architectureItem(ctx: VerifyContext): Promise<ItemResult> 
   // arm64 evidence under emulation, and no arm64 chat: the arm64 half is never more than "with constraints".
   if (verdict === "OK" && ctx.options.arches.includes("arm64")) verdict = "OK with constraints";
   return {
-    ...base,
     verdict,
     summary: judgements.map((judgement) => `${judgement.arch}: ${judgement.why}`).join(" | ") + (matrix.data && ctx.options.arches.includes("arm64") ? ` | arm64 under ${/QEMU/.test(matrix.data.arm64) ? "QEMU emulation" : "its own CPU"}; OpenClaw's gateway not run on arm64 here (under QEMU it exits 78 during its startup state migration)` : ""),
     evidence,

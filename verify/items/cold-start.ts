@@ -4,13 +4,14 @@
  * HTTP and WebSocket through the AI Gateway emulator) and the cold-start figures of `npm run
  * bench`. This item carries the first stop criterion: basic chat + tool execution failing.
  */
-import { chartOf, describeFigure, figuresWith, latencyPair, readBench } from "../bench.ts";
-import { EVIDENCE_FILES, type ChatFile, type ChatRun, type PersistenceFile, type ToolsMatrixFile } from "../evidence-files.ts";
-import { readEvidence } from "../evidence.ts";
-import type { ItemResult, StopHit, Verdict, VerifyContext } from "../types.ts";
+import type { BenchReport } from "../bench-results.ts";
+import { BENCH_COMMAND, chartOf, describeFigure, figuresWith, latencyPair } from "../bench.ts";
+import { EVIDENCE_FILES, integrationTestCommand, type ChatFile, type ChatRun, type PersistenceFile, type ToolsMatrixFile } from "../evidence-files.ts";
+import type { Evidence } from "../evidence.ts";
+import type { Judgement, StopHit, Verdict, VerifyContext } from "../types.ts";
 import { STOP_CRITERIA } from "../verdicts.ts";
 
-export const CHAT_TEST = "npx vitest run --project integration tests/integration/openclaw-chat.test.ts";
+export const CHAT_TEST = integrationTestCommand(EVIDENCE_FILES.chat);
 
 const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? "?" : `${(ms / 1000).toFixed(1)} s`);
 
@@ -56,17 +57,10 @@ export function judgeChat(run: ChatRun | undefined, toolsOk: boolean | undefined
   return { verdict: constraints.length ? "OK with constraints" : "OK", why: `${timing}${constraints.length ? `; ${constraints.join("; ")}` : ""}` };
 }
 
-export function coldStartItem(ctx: VerifyContext): ItemResult {
-  const base = {
-    id: "0-7",
-    title: "Cold start → chat",
-    question: "Does the whole flow work locally: cold start → OpenClaw boot → chat reply, and how long does it take?",
-    criterion: "The full chain works, with cold-start time measured",
-  };
-  const chat = readEvidence<ChatFile>(ctx, EVIDENCE_FILES.chat);
-  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
-  const bench = readBench(ctx);
-  const persistence = readEvidence<PersistenceFile>(ctx, EVIDENCE_FILES.persistence);
+export function judgeColdStartItem(
+  ctx: VerifyContext,
+  { chat, matrix, bench, persistence }: { chat: Evidence<ChatFile>; matrix: Evidence<ToolsMatrixFile>; bench: Evidence<BenchReport>; persistence: Evidence<PersistenceFile> },
+): Judgement {
   const coldFigures = figuresWith(bench.data, "cold-start.");
   // One figure per measured instance type: the one --instance-type names, else moltworker's standard-1.
   const chains = coldFigures.filter((figure) => /worker/i.test(figure.title) && figure.rows.some((row) => /first request → first streamed token/.test(row.label)));
@@ -134,13 +128,12 @@ export function coldStartItem(ctx: VerifyContext): ItemResult {
     });
   }
   return {
-    ...base,
     verdict: judgement.verdict,
     summary: judgement.why,
     evidence,
     wouldChange: [
       ...(run ? [] : [`run \`${CHAT_TEST}\` (about 3 min; it uses host ports 18789/18790)`]),
-      ...(throughWorker ? [] : [`\`${"npm run bench"}\` with a cold-start figure through the Worker (the e2e test drives that path but records no numbers)`]),
+      ...(throughWorker ? [] : [`\`${BENCH_COMMAND}\` with a cold-start figure through the Worker (the e2e test drives that path but records no numbers)`]),
       "a chat turn failing, or the cold start measured on Cloudflare itself",
     ],
     sources: [chat.source, matrix.source, bench.source, persistence.source],

@@ -6,10 +6,10 @@ import { INSTANCE_TYPES } from "../../contract/instance-types.ts";
 import { costWithoutAllowances, monthlyCost, type CostBreakdown } from "../cost/model.ts";
 import { MOLTWORKER_ESTIMATE, PRICES } from "../cost/prices.ts";
 import { REALISTIC_ACTIVE_HOURS } from "../options.ts";
-import type { ItemResult, VerifyContext } from "../types.ts";
+import type { Judgement, VerifyContext } from "../types.ts";
 import { judgeCost } from "../verdicts.ts";
 
-const usd = (value: number) => `$${value.toFixed(2)}`;
+export const usd = (value: number) => `$${value.toFixed(2)}`;
 /** A per-unit rate as printed on the price sheet: 0.00000007, never 7e-8. */
 const rate = (value: number) => `$${value.toFixed(10).replace(/0+$/, "").replace(/\.$/, "")}`;
 
@@ -37,7 +37,7 @@ export function cpuShareAtBudget(costAt: (cpuShare: number) => number, budget: n
   return low;
 }
 
-export function costItem(ctx: VerifyContext): ItemResult {
+export function judgeCostItem(ctx: VerifyContext): Judgement {
   const { options } = ctx;
   const common = { instanceType: options.instanceType, cpuUtilisation: options.cpuUtilisation };
   // The asked-for line: 24 h means always on (no sleep); fewer hours only pay off with a sleepAfter.
@@ -58,10 +58,6 @@ export function costItem(ctx: VerifyContext): ItemResult {
   const referenceDiff = reference.totalUsd - MOLTWORKER_ESTIMATE.totalUsd;
   const breakEvenCpu = cpuShareAtBudget((cpuUtilisation) => monthlyCost({ ...asked.input, cpuUtilisation }, PRICES).totalUsd, options.budget);
   return {
-    id: "cost",
-    title: "Cost",
-    question: `Phase 2: does it stay within the budget of ${usd(options.budget)}/month (stop above)?`,
-    criterion: `At most ${usd(options.budget)}/month`,
     verdict: judgement.verdict,
     summary: `computed from published prices: ${judgement.why}${partTime ? `; ${REALISTIC_ACTIVE_HOURS} h/day: ${usd(partTime.totalUsd)}` : ""}`,
     evidence: [

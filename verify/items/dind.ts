@@ -4,11 +4,11 @@
  * Cloudflare documents (desk research); and what works without it (the tools matrix: the docker
  * CLI without an engine, tools run directly in the container).
  */
-import { EVIDENCE_FILES, type DindFile, type DindMode, type DindOutcome, type ToolsMatrixFile } from "../evidence-files.ts";
-import { readEvidence } from "../evidence.ts";
-import type { ItemResult, VerifyContext } from "../types.ts";
+import { EVIDENCE_FILES, integrationTestCommand, type DindFile, type DindMode, type DindOutcome, type ToolsMatrixFile } from "../evidence-files.ts";
+import type { Evidence } from "../evidence.ts";
+import type { Judgement, VerifyContext } from "../types.ts";
 
-export const DIND_TEST = "npx vitest run --project integration tests/integration/openclaw-dind.test.ts";
+export const DIND_TEST = integrationTestCommand(EVIDENCE_FILES.dind);
 
 /**
  * What Cloudflare documents (desk research, read on the date given): its Docker-in-Docker guide
@@ -41,19 +41,11 @@ function describe(outcome: DindOutcome, instanceType: string): string {
   return `${outcome.mode}: dockerd started under the ${instanceType} profile (${outcome.server}); inner container: ${outcome.innerContainer ?? "not run"}.`;
 }
 
-export function dindItem(ctx: VerifyContext): ItemResult {
-  const base = {
-    id: "0-3",
-    title: "Docker-in-Docker",
-    question: "Can Docker-in-Docker run inside the sandbox? If not, what can exec-style tools replace?",
-    criterion: "Can dockerd start in the container? If not, what works instead",
-  };
-  const dind = readEvidence<DindFile>(ctx, EVIDENCE_FILES.dind);
-  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
+export function judgeDindItem(_ctx: VerifyContext, { dind, matrix }: { dind: Evidence<DindFile>; matrix: Evidence<ToolsMatrixFile> }): Judgement {
   const desk = { path: `${CLOUDFLARE_DIND_GUIDE.sources.join("; ")} (read ${CLOUDFLARE_DIND_GUIDE.readOn})`, generatedAt: null, origin: "desk research" as const };
   const sources = [dind.source, matrix.source, desk];
   if (!dind.data) {
-    return { ...base, verdict: "unverified", summary: `no DinD evidence: run the DinD test`, evidence: [`${dind.problem}.`], wouldChange: [`run \`${DIND_TEST}\``], sources };
+    return { verdict: "unverified", summary: `no DinD evidence: run the DinD test`, evidence: [`${dind.problem}.`], wouldChange: [`run \`${DIND_TEST}\``], sources };
   }
   const find = (mode: DindMode) => dind.data!.outcomes.find((outcome) => outcome.mode === mode);
   const profile = find("cloudflare-profile");
@@ -91,7 +83,6 @@ export function dindItem(ctx: VerifyContext): ItemResult {
       ? `here dockerd starts with the guide's flags but runs no container (${localCause ?? local.innerContainer ?? "see evidence"})`
       : `here dockerd does not start (${localCause ?? "see evidence"})`;
   return {
-    ...base,
     verdict: usable ? "OK with constraints" : "unverified",
     summary: usable
       ? `dockerd runs under Cloudflare's profile${usable.mode === "documented-flags" ? " with --iptables=false and no bridge network" : ""}; inner containers ran`

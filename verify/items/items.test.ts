@@ -3,15 +3,41 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
-import type { DindFile, DindOutcome } from "../evidence-files.ts";
+import { type DindFile, type DindOutcome, EVIDENCE_FILES } from "../evidence-files.ts";
 import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
 import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
 import { forArch } from "./dockerfile-build.ts";
 import { cpuShareAtBudget } from "./cost.ts";
-import { dindCauses, dindItem } from "./dind.ts";
+import { dindCauses } from "./dind.ts";
+import { itemById, ITEMS, judgeItem } from "./registry.ts";
 import { readStructure, structureChecks } from "./structure.ts";
 import { TERRAFORM_ROWS } from "./terraform.ts";
 import { ROUTES, SECRET_NAMES } from "../../worker/src/manifest.ts";
+
+describe("the item registry", () => {
+  it("declares the plan's items once each, in its order, with the evidence files each one reads", () => {
+    expect(ITEMS.map((item) => item.id)).toEqual(["0-1", "0-2", "0-3", "0-4", "0-5", "0-6", "0-7", "0-8", "cost", "latency"]);
+    expect(Object.fromEntries(ITEMS.filter((item) => item.reads.length).map((item) => [item.id, item.reads]))).toEqual({
+      "0-2": ["tools-matrix.json"],
+      "0-3": ["dind.json", "tools-matrix.json"],
+      "0-4": ["tools-matrix.json"],
+      "0-6": ["persistence.json", "bench.json"],
+      "0-7": ["chat.json", "tools-matrix.json", "bench.json", "persistence.json"],
+      latency: ["bench.json"],
+    });
+  });
+
+  it("gives each result the header declared in the registry, the cost's from the budget asked about", async () => {
+    const ctx = {
+      options: { arches: ["amd64" as const], instanceType: "standard-1" as const, budget: 40, activeHours: 24, sleepAfterMinutes: 10, cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: true },
+      root: ROOT, reportsDir: ROOT, runStartedAt: new Date(), progress: () => {},
+    };
+    const cost = await judgeItem(itemById("cost"), ctx);
+    expect(cost).toMatchObject({ id: "cost", title: "Cost", question: "Phase 2: does it stay within the budget of $40.00/month (stop above)?", criterion: "At most $40.00/month" });
+    expect(Object.keys(cost).slice(0, 5)).toEqual(["id", "title", "question", "criterion", "verdict"]);
+    expect(await judgeItem(itemById("0-8"), ctx)).toMatchObject({ id: "0-8", title: "Terraform", question: "What can Terraform manage? (Cloudflare Terraform provider v5)" });
+  });
+});
 
 describe("Dockerfile analysis (0-2 with --dockerfile)", () => {
   it("joins continuation lines and keeps where each instruction starts", () => {
@@ -103,22 +129,22 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
     };
     const judge = (...outcomes: DindOutcome[]) => {
       const file: DindFile = { generatedAt: new Date().toISOString(), instanceType: "standard-1", image: "dind", outcomes };
-      writeFileSync(join(dir, "dind.json"), JSON.stringify(file));
-      return dindItem(ctx);
+      writeFileSync(join(dir, EVIDENCE_FILES.dind.json), JSON.stringify(file));
+      return judgeItem(itemById("0-3"), ctx);
     };
     const plain: DindOutcome = { mode: "cloudflare-profile", containerStarted: true, dockerdStarted: false, server: null, innerContainer: null, ms: 1500, evidence: "failed to create NAT chain DOCKER: iptables failed: Permission denied (you must be root)" };
     const flags: DindOutcome = { mode: "documented-flags", containerStarted: true, dockerdStarted: true, server: "20.10 storage=vfs", innerContainer: "failed: ApplyLayer exit status 1 stderr: Error creating mount namespace before pivot: operation not permitted", ms: 900, evidence: "dockerd ready" };
 
-    it("is unverified, not NG, when only the local profile fails: Cloudflare documents dockerd with --iptables=false", () => {
-      const item = judge(plain, flags);
+    it("is unverified, not NG, when only the local profile fails: Cloudflare documents dockerd with --iptables=false", async () => {
+      const item = await judge(plain, flags);
       expect(item.verdict).toBe("unverified");
       expect(item.summary).toContain("Cloudflare documents dockerd with --iptables=false");
       expect(item.summary).toContain("here dockerd starts with the guide's flags but runs no container (creating a mount namespace is not permitted");
       expect(item.sources.map((source) => source.origin)).toContain("desk research");
     });
 
-    it("is OK with constraints once an inner container runs under Cloudflare's profile", () => {
-      expect(judge(plain, { ...flags, innerContainer: "ok" })).toMatchObject({ verdict: "OK with constraints", summary: expect.stringContaining("with --iptables=false and no bridge network") });
+    it("is OK with constraints once an inner container runs under Cloudflare's profile", async () => {
+      expect(await judge(plain, { ...flags, innerContainer: "ok" })).toMatchObject({ verdict: "OK with constraints", summary: expect.stringContaining("with --iptables=false and no bridge network") });
     });
   });
 

@@ -8,8 +8,10 @@
  * a loopback baseline of about a millisecond; its ratio is reported with the absolute
  * difference, but does not decide. When no user-level figure exists, every median figure decides.
  */
-import { BENCH_COMMAND, chartOf, describeRow, figuresWith, latencyPair, readBench } from "../bench.ts";
-import type { ItemResult, StopHit, Verdict, VerifyContext } from "../types.ts";
+import type { BenchReport } from "../bench-results.ts";
+import { BENCH_COMMAND, chartOf, describeRow, figuresWith, latencyPair } from "../bench.ts";
+import type { Evidence } from "../evidence.ts";
+import type { Judgement, StopHit, Verdict, VerifyContext } from "../types.ts";
 import { judgeLatency } from "../verdicts.ts";
 
 const signed = (value: number) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(1)}`;
@@ -17,19 +19,11 @@ const signed = (value: number) => `${value >= 0 ? "+" : "−"}${Math.abs(value).
 /** The figures that decide: a chat round trip and a WebSocket round trip (medians). */
 const USER_LEVEL = ["warm-latency.chat", "warm-latency.ws"];
 
-export function latencyItem(ctx: VerifyContext): ItemResult {
-  const base = {
-    id: "latency",
-    title: "Latency through the Worker",
-    question: "Phase 2: is the Cloudflare path within 2x of direct access (stop at 3x)?",
-    criterion: "Worker-proxied latency ≤ 2x direct (stop above 3x); locally: Worker → container vs container directly",
-  };
-  const bench = readBench(ctx);
+export function judgeLatencyItem(_ctx: VerifyContext, { bench }: { bench: Evidence<BenchReport> }): Judgement {
   const figures = figuresWith(bench.data, "warm-latency.", "latency.");
   const pairs = figures.map((figure) => ({ figure, pair: latencyPair(figure) })).filter((entry) => entry.pair);
   if (!pairs.length) {
     return {
-      ...base,
       verdict: "unverified",
       summary: bench.data ? "bench.json has no latency figure with a direct and a Worker row" : "no bench evidence: run npm run bench",
       evidence: [bench.data ? `Figures in bench.json: ${bench.data.figures.map((figure) => figure.id).join(", ") || "none"}.` : `${bench.problem}.`],
@@ -49,7 +43,6 @@ export function latencyItem(ctx: VerifyContext): ItemResult {
   const verdict: Verdict = worst === "OK" && overThree.length ? "OK with constraints" : worst;
   const added = (entry: (typeof all)[number]) => `${entry.figure.id}: ${entry.judgement.why}, ${signed(entry.pair.worker.median - entry.pair.direct.median)} ${entry.figure.unit}`;
   return {
-    ...base,
     verdict,
     summary: judged.map((entry) => `${entry.figure.id}: ${entry.judgement.why}`).join("; ") + (overThree.length ? `; no-op requests: ${overThree.map(added).join(", ")}` : ""),
     evidence: [

@@ -8,9 +8,9 @@ import { readLitellmConfig } from "../litellm/config.ts";
 import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
 import { fallbacksOf, findFeatures, mapRoute, openclawConfigFor } from "../litellm/mapping.ts";
 import { probeRoutes } from "../litellm/probe.ts";
-import type { ItemResult, Verdict, VerifyContext } from "../types.ts";
+import type { Judgement, Verdict, VerifyContext } from "../types.ts";
 
-export async function litellmItem(ctx: VerifyContext): Promise<ItemResult> {
+export async function judgeLitellmItem(ctx: VerifyContext): Promise<Judgement> {
   const config = readLitellmConfig(ctx.options.litellm);
   const shown = relative(ctx.root, config.path).startsWith("..") ? config.path : relative(ctx.root, config.path);
   const mappings = config.routes.map(mapRoute);
@@ -39,10 +39,6 @@ export async function litellmItem(ctx: VerifyContext): Promise<ItemResult> {
     `${lost.length} LiteLLM features are lost, ${partial.length} only partly expressible (table below, with the config lines).`,
   ];
   return {
-    id: "0-5",
-    title: "LiteLLM → AI Gateway",
-    question: "Can AI Gateway replace LiteLLM? Is each route expressible, and what is lost?",
-    criterion: "Each LiteLLM route expressible via AI Gateway; list what is lost (budgets, prompt-cache injection, fallbacks)",
     verdict,
     summary: `${ctx.options.litellm === DEFAULT_LITELLM_CONFIG ? "sample config: " : ""}${expressible + notEmulated}/${mappings.length} routes expressible (${probes.length - failedProbes.length} sent through the emulator OK)${impossible.length ? `, ${impossible.map((mapping) => mapping.route.modelName).join(", ")} not` : ""}; lost: ${lost.map((feature) => feature.feature).join(", ") || "nothing"}`,
     evidence,

@@ -3,12 +3,13 @@
  * (restore after SIGTERM, after SIGKILL, past a truncated snapshot) as recorded in
  * reports/persistence.json, plus the backup/restore figures of `npm run bench`.
  */
-import { chartOf, describeFigure, figuresWith, readBench } from "../bench.ts";
-import { EVIDENCE_FILES, type PersistenceFile } from "../evidence-files.ts";
-import { readEvidence } from "../evidence.ts";
-import type { ItemResult, Verdict, VerifyContext } from "../types.ts";
+import type { BenchReport } from "../bench-results.ts";
+import { chartOf, describeFigure, figuresWith } from "../bench.ts";
+import { EVIDENCE_FILES, integrationTestCommand, type PersistenceFile } from "../evidence-files.ts";
+import type { Evidence } from "../evidence.ts";
+import type { Judgement, Verdict, VerifyContext } from "../types.ts";
 
-export const PERSISTENCE_TEST = "npx vitest run --project integration tests/integration/openclaw-persistence.test.ts";
+export const PERSISTENCE_TEST = integrationTestCommand(EVIDENCE_FILES.persistence);
 
 /** The four steps of the test and what each one proves when it ran to its end. */
 export const PERSISTENCE_STEPS: Record<string, string> = {
@@ -29,22 +30,14 @@ export function judgePersistence(file: PersistenceFile): { verdict: Verdict; why
   return { verdict: "OK", why: "all steps passed, nothing lost on SIGKILL" };
 }
 
-export function persistenceItem(ctx: VerifyContext): ItemResult {
-  const base = {
-    id: "0-6",
-    title: "Persistence through R2",
-    question: "Does state persist through R2 across container restarts?",
-    criterion: "Repo caches (ghq), OpenClaw config/sessions/memory and tool configs survive container restarts",
-  };
-  const file = readEvidence<PersistenceFile>(ctx, EVIDENCE_FILES.persistence);
-  const bench = readBench(ctx);
+export function judgePersistenceItem(_ctx: VerifyContext, { persistence: file, bench }: { persistence: Evidence<PersistenceFile>; bench: Evidence<BenchReport> }): Judgement {
   const figures = figuresWith(bench.data, "backup.", "restore.");
   const sources = [file.source, bench.source];
   const charts = figures.map(chartOf);
   const benchLines = figures.map((figure) => `${describeFigure(figure)}.`);
   if (!file.data) {
     return {
-      ...base, verdict: "unverified", summary: "no persistence evidence: run the persistence test",
+      verdict: "unverified", summary: "no persistence evidence: run the persistence test",
       evidence: [`${file.problem}.`, ...(benchLines.length ? ["Bench figures (supervisor backup/restore, not OpenClaw end to end):", ...benchLines] : [])],
       wouldChange: [`run \`${PERSISTENCE_TEST}\` (about 8 min; it uses host ports 18789/18790)`], sources, charts,
     };
@@ -63,7 +56,6 @@ export function persistenceItem(ctx: VerifyContext): ItemResult {
     ...benchLines,
   ];
   return {
-    ...base,
     verdict: judgement.verdict,
     summary: judgement.why,
     evidence,

@@ -3,7 +3,7 @@
  * manages. Desk research from the provider's published resource documentation — not a test,
  * and marked as such in the report.
  */
-import type { ItemResult } from "../types.ts";
+import type { Judgement } from "../types.ts";
 
 export const TERRAFORM_RESEARCH = {
   readOn: "2026-11-25",
@@ -35,13 +35,9 @@ export const TERRAFORM_ROWS: readonly TerraformRow[] = [
   { piece: "Containers application (image, instance type, max instances, DO link)", managed: "no", resource: "none found", note: "deployed by `wrangler deploy`, which builds and pushes the image and creates the application; no container resource in the provider docs read (v5.17 per the plan; later releases not checked exhaustively)" },
 ];
 
-export function terraformItem(): ItemResult {
+export function judgeTerraformItem(): Judgement {
   const yes = TERRAFORM_ROWS.filter((row) => row.managed === "yes").length;
   return {
-    id: "0-8",
-    title: "Terraform",
-    question: "What can Terraform manage? (Cloudflare Terraform provider v5)",
-    criterion: "DNS, Access, R2 bucket, AI Gateway: yes/no each; Worker script yes; container binding unverified",
     verdict: "OK with constraints",
     summary: `desk research: ${yes}/${TERRAFORM_ROWS.length} pieces have resources (AI Gateway since v5.19.0); the Containers application does not — wrangler deploy`,
     evidence: [

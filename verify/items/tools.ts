@@ -7,9 +7,9 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { TOOLS } from "../../container/tools/manifest.ts";
-import { EVIDENCE_FILES, type ToolsMatrixFile } from "../evidence-files.ts";
-import { readEvidence } from "../evidence.ts";
-import type { EvidenceSource, ItemResult, Table, VerifyContext } from "../types.ts";
+import { EVIDENCE_FILES, integrationTestCommand, type ToolsMatrixFile } from "../evidence-files.ts";
+import type { Evidence } from "../evidence.ts";
+import type { EvidenceSource, Judgement, Table, VerifyContext } from "../types.ts";
 import { judgeTools, toolStateFrom, type ToolState } from "../verdicts.ts";
 import { analyseDockerfile, type DockerfileAnalysis } from "./dockerfile-analysis.ts";
 import { buildAndProbe, missingBaseImages, type ArchBuild } from "./dockerfile-build.ts";
@@ -20,7 +20,7 @@ export const USER_TOOLS = ["ghq", "gwq", "mcp-grafana", "babashka", "codex", "gh
 /** Tools that work with a limit: the docker CLI has no engine to talk to (see 0-3). */
 const CONSTRAINED = ["docker"];
 
-export const TOOLS_TEST = "npx vitest run --project integration tests/integration/openclaw-tools.test.ts";
+export const TOOLS_TEST = integrationTestCommand(EVIDENCE_FILES.toolsMatrix);
 
 interface DockerfileFindings {
   path: string;
@@ -39,14 +39,7 @@ async function examineDockerfile(ctx: VerifyContext, path: string): Promise<Dock
   return { path, analysis, missingBases, builds };
 }
 
-export async function toolsItem(ctx: VerifyContext): Promise<ItemResult> {
-  const base = {
-    id: "0-2",
-    title: "Custom tools",
-    question: "Do the user's custom tools fit the container? (Phase 2: at least 80% work)",
-    criterion: "ghq, gwq, mcp-grafana, babashka, Codex CLI, gh, docker CLI, Claude Code installable and working on linux/amd64",
-  };
-  const matrix = readEvidence<ToolsMatrixFile>(ctx, EVIDENCE_FILES.toolsMatrix);
+export async function judgeToolsItem(ctx: VerifyContext, { matrix }: { matrix: Evidence<ToolsMatrixFile> }): Promise<Judgement> {
   const sources: EvidenceSource[] = [matrix.source];
   let dockerfile: DockerfileFindings | undefined;
   if (ctx.options.dockerfile) {
@@ -125,7 +118,6 @@ export async function toolsItem(ctx: VerifyContext): Promise<ItemResult> {
   if (!wouldChange.length) wouldChange.push("a tool failing its check in a later run of the tools test");
 
   return {
-    ...base,
     verdict: judgement.verdict,
     summary: `${judgement.working}/${judgement.total} custom tools work on amd64 (${Math.round(judgement.share * 100)}%)${blocked.length ? `; not fetchable here: ${blocked.join(", ")}` : ""}`,
     evidence,

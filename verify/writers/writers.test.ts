@@ -90,7 +90,8 @@ describe("verify report writers", () => {
   });
 });
 
-describe("moltlab verify on the command line", () => {
+// Each check spawns the CLI (about 1.5 s on an idle 2-core host): vitest's 5 s default is too tight under load.
+describe("moltlab verify on the command line", { timeout: 30_000 }, () => {
   const cli = (args: string[]) => {
     const result = spawnSync(process.execPath, [join(ROOT, "bin/moltlab.mjs"), "verify", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     return { code: result.status, output: result.stdout + result.stderr };
