@@ -71,6 +71,9 @@ const projects: TestProjectInlineConfiguration[] = [
       cloudflareTest(async () => ({
         // env.local: the deployable config minus `containers` (the pool cannot run them).
         wrangler: { configPath: join(root, "worker/wrangler.jsonc"), environment: "local" },
+        // Not workerd's --verbose: it prints a stack for every Durable Object the tests abort
+        // on purpose (freshSandbox), and nothing a failing test needs.
+        verbose: false,
         // The real Worker, with a Sandbox subclass whose ctx.container is the tests' fake.
         main: join(root, "worker/test/entry.ts"),
         miniflare: {

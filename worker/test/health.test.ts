@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { authed, fetchWithEnv, freshSandbox, inSandbox } from "./helpers.ts";
 
 describe("worker project", () => {
@@ -22,8 +22,13 @@ describe("GET /sandbox-health", () => {
     const response = await fetchWithEnv(new Request("https://moltbot.example.com/sandbox-health"), { Sandbox: poisoned as never });
     expect(response.status).toBe(200);
     // The same poisoned binding does break a route that uses it, so the check above can fail.
+    // (Hono logs that error and the dev-mode bypass warns: expected here, so kept off the output.)
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const used = await fetchWithEnv(new Request("http://localhost/api/status"), { Sandbox: poisoned as never, DEV_MODE: "true", MOLTLAB_DEV_SERVER: "loopback" });
     expect(used.status).toBe(500);
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ message: "the Sandbox binding was used" }));
+    vi.restoreAllMocks();
   });
 
   it("answers even when every secret is missing (no config check on the probe)", async () => {
