@@ -13,7 +13,7 @@ import type { StepContext, StepOutcome } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 
 export type BaseImageName = "debian" | "node";
-export type Source = "registry" | "debian-archive";
+export type BaseImageSource = "registry" | "debian-archive";
 
 export const DEBIAN_SUITE = "bookworm";
 /** npm as shipped inside the node base image (the official image bundles npm too). */
@@ -124,7 +124,7 @@ interface BuildEnvironment {
   context: StepContext;
   cache: string;
   logFile: string;
-  source?: Source;
+  source?: BaseImageSource;
 }
 
 export async function ensureBaseImages(context: StepContext, cache: string, logFile: string, engineRootDir: string | undefined): Promise<StepOutcome & { changed: string[] }> {
@@ -172,7 +172,7 @@ function removePartials(cache: string): void {
   }
 }
 
-async function chooseSource(env: BuildEnvironment): Promise<Source> {
+async function chooseSource(env: BuildEnvironment): Promise<BaseImageSource> {
   if (env.source) return env.source;
   const wanted = process.env.MOLTLAB_BASE_IMAGES ?? "auto";
   if (wanted === "build") env.source = "debian-archive";
@@ -188,7 +188,7 @@ async function chooseSource(env: BuildEnvironment): Promise<Source> {
   return env.source;
 }
 
-async function buildBaseImage(env: BuildEnvironment, name: BaseImageName, arch: Arch): Promise<Source> {
+async function buildBaseImage(env: BuildEnvironment, name: BaseImageName, arch: Arch): Promise<BaseImageSource> {
   const source = await chooseSource(env);
   const definition = DEFINITIONS[name];
   const contextDir = join(env.cache, "build", `${name}-${arch}`);

@@ -54,11 +54,11 @@ export interface ToolsMatrixFile {
     tool: string;
     version: string;
     /** null: not run on that architecture. */
-    amd64: ToolOutcome | null;
-    arm64: ToolOutcome | null;
+    amd64: ToolCell | null;
+    arm64: ToolCell | null;
   }[];
 }
-export interface ToolOutcome {
+export interface ToolCell {
   status: "ok" | "failed" | "not installed";
   evidence: string;
 }

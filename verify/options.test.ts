@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../core/errors.ts";
-import { DEFAULT_LITELLM_CONFIG, parseSleepAfter, parseVerifyArgs } from "./options.ts";
+import { DEFAULT_LITELLM_CONFIG, parseVerifyArgs, parseSleepAfterMinutes } from "./options.ts";
 import { plan, refreshEvidence } from "./refresh.ts";
 
 describe("moltlab verify options", () => {
@@ -44,13 +44,13 @@ describe("moltlab verify options", () => {
   });
 
   it("parses sleepAfter durations like the Worker's SANDBOX_SLEEP_AFTER", () => {
-    expect(parseSleepAfter("never")).toBeNull();
-    expect(parseSleepAfter("10m")).toBe(10);
-    expect(parseSleepAfter("90s")).toBe(1.5);
-    expect(parseSleepAfter("2h")).toBe(120);
-    expect(parseSleepAfter("15")).toBe(15);
-    expect(() => parseSleepAfter("soon")).toThrow(UserError);
-    expect(() => parseSleepAfter("0m")).toThrow(UserError);
+    expect(parseSleepAfterMinutes("never")).toBeNull();
+    expect(parseSleepAfterMinutes("10m")).toBe(10);
+    expect(parseSleepAfterMinutes("90s")).toBe(1.5);
+    expect(parseSleepAfterMinutes("2h")).toBe(120);
+    expect(parseSleepAfterMinutes("15")).toBe(15);
+    expect(() => parseSleepAfterMinutes("soon")).toThrow(UserError);
+    expect(() => parseSleepAfterMinutes("0m")).toThrow(UserError);
   });
 });
 

@@ -48,7 +48,7 @@ function number(flag: string, raw: string, min: number, max: number): number {
 }
 
 /** `never` → null; `30s`, `10m`, `1h`, a bare number of minutes. */
-export function parseSleepAfter(raw: string): number | null {
+export function parseSleepAfterMinutes(raw: string): number | null {
   const text = raw.trim().toLowerCase();
   if (text === "never") return null;
   const match = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(text);
@@ -86,7 +86,7 @@ function verifySpec(cwd: string) {
     "instance-type": { type: "string", parse: parseInstanceType },
     budget: { type: "string", parse: (raw: string) => number("--budget", raw.replace(/^\$/, ""), 0, 100_000) },
     "active-hours": { type: "string", parse: (raw: string) => number("--active-hours", raw, 1, 24) },
-    "sleep-after": { type: "string", parse: parseSleepAfter },
+    "sleep-after": { type: "string", parse: parseSleepAfterMinutes },
     "cpu-percent": { type: "string", parse: (raw: string) => number("--cpu-percent", raw.replace(/%$/, ""), 0, 100) / 100 },
     dockerfile: { type: "string", parse: pathOption("--dockerfile", "pass the path of your Dockerfile, e.g. `--dockerfile ../openclaw-image/Dockerfile`", cwd) },
     litellm: { type: "string", parse: pathOption("--litellm", "pass the path of your LiteLLM config, e.g. `--litellm ~/litellm/config.yaml`", cwd) },

@@ -10,7 +10,7 @@ import type { Arch } from "../../contract/arch.ts";
 
 export { goVersion } from "../../core/go.ts";
 
-export function goMissingError(): UserError {
+export function goToolsUnavailable(): UserError {
   return goMissing("the image's Go tools (ghq, gwq, mcp-grafana) are cross-compiled on this machine, never under QEMU", "npm run image");
 }
 

@@ -18,7 +18,7 @@ import { BASE_APT_PACKAGES, toolsFor, type NpmTool, type Tool } from "../tools/m
 import { buildxBuild } from "../../core/buildx.ts";
 import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
 import { fetchDebFile } from "./debian-package.ts";
-import { buildGoTool, goMissingError, goVersion } from "./go-tools.ts";
+import { buildGoTool, goVersion, goToolsUnavailable } from "./go-tools.ts";
 import { npmRuntime, stageNpm, type NpmRuntime } from "./npm-stage.ts";
 import { imageRecipe } from "./recipe.ts";
 import { fetchStaticRelease } from "./release-download.ts";
@@ -75,7 +75,7 @@ export async function ensureImages(options: ImageOptions, steps: StepRunner = ne
       if (state !== "current") throw new UserError(`the base image ${tag} is ${state}`, "run `npm run setup` (it builds the base images for both platforms)");
     }
     const go = await goVersion();
-    if (!go) throw goMissingError();
+    if (!go) throw goToolsUnavailable();
     const npm = await npmRuntime();
     const supervisorFile = join(cache, "image", "supervisor.mjs");
     const supervisor = await bundleSupervisor(supervisorFile);

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { lchown, lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { type Env, GATEWAY_BINDS, type GatewayBind } from "./env.ts";
+import { GATEWAY_BINDS, type GatewayBind, type EnvVars } from "./env.ts";
 import type { GatewayUser } from "./gateway-user.ts";
 import { parseJson5 } from "../../core/json5.ts";
 
@@ -52,7 +52,7 @@ export interface BuiltConfig {
   config: Json;
   /** What was changed in a restored config, for the log. */
   notes: string[];
-  /** Env names the config references as ${VAR}; the gateway's environment must have them. */
+  /** EnvVars names the config references as ${VAR}; the gateway's environment must have them. */
   references: string[];
   /** Whether the gateway sees CLOUDFLARE_AI_GATEWAY_API_KEY as AI_GATEWAY_KEY_ALIAS (see there). */
   aliasAiGatewayKey: boolean;
@@ -117,7 +117,7 @@ export async function writeConfig(path: string, config: Json, owner: GatewayUser
   await rename(temp, path);
 }
 
-export function buildConfig(existing: Json | null, env: Env, options: { gatewayPort: number; gatewayBind?: GatewayBind }): ConfigResult {
+export function buildConfig(existing: Json | null, env: EnvVars, options: { gatewayPort: number; gatewayBind?: GatewayBind }): ConfigResult {
   const problems: string[] = [];
   const notes: string[] = [];
   const config: Json = existing ? structuredClone(existing) : {};
@@ -194,7 +194,7 @@ function aliasReferences(config: Json, from: string, to: string, notes: string[]
 }
 
 /** CF_AI_GATEWAY_* → models.providers["cf-ai-gw-<provider>"] and the primary model. */
-function applyAiGateway(config: Json, env: Env, problems: string[], notes: string[]): void {
+function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: string[]): void {
   const names = ["CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "CF_AI_GATEWAY_MODEL", "CLOUDFLARE_AI_GATEWAY_API_KEY"];
   const given = names.filter((name) => env[name]?.trim());
   let keep: string | undefined;
@@ -249,7 +249,7 @@ function applyAiGateway(config: Json, env: Env, problems: string[], notes: strin
 }
 
 /** ANTHROPIC_BASE_URL (moltworker's legacy gateway route) → the anthropic provider's base URL. */
-function applyDirectAnthropic(config: Json, env: Env, notes: string[]): void {
+function applyDirectAnthropic(config: Json, env: EnvVars, notes: string[]): void {
   const providers = getPath(config, "models.providers");
   if (env.ANTHROPIC_BASE_URL?.trim()) {
     objectAt(objectAt(config, "models"), "providers").anthropic = {
@@ -269,7 +269,7 @@ function applyDirectAnthropic(config: Json, env: Env, notes: string[]): void {
  * merging into a stale object could carry an invalid key along. A channel we wrote earlier
  * whose token variable is now unset is removed (its ${VAR} would not resolve).
  */
-function applyChannels(config: Json, env: Env, problems: string[], notes: string[], set: (name: string) => boolean, value: (name: string) => string): void {
+function applyChannels(config: Json, env: EnvVars, problems: string[], notes: string[], set: (name: string) => boolean, value: (name: string) => string): void {
   const channels = objectAt(config, "channels");
   const dm = (prefix: string) => {
     const policy = value(`${prefix}_DM_POLICY`) || "pairing";

@@ -8,7 +8,7 @@ import { resolveGatewayUser, type GatewayUser, type UserLookup } from "./gateway
 import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
 import { DEFAULT_BUCKET } from "../../contract/storage.ts";
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type EnvVars = Readonly<Record<string, string | undefined>>;
 
 export interface R2Settings {
   endpoint: string;
@@ -69,7 +69,7 @@ export type SettingsResult = { ok: true; settings: Settings } | { ok: false; pro
 /** The staging folder of a supervisor that runs as root: outside every folder the gateway user can write. */
 export const PRIVATE_STAGING_DIR = "/var/lib/moltlab/staging";
 
-export function loadSettings(env: Env, users?: UserLookup): SettingsResult {
+export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
   const problems: string[] = [];
   const text = (name: string) => {
     const value = env[name]?.trim();

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { AI_GATEWAY_KEY, AI_GATEWAY_KEY_ALIAS } from "./config.ts";
-import type { Env, GatewayBind } from "./env.ts";
+import type { GatewayBind, EnvVars } from "./env.ts";
 import { spawnIdentity, type GatewayUser } from "./gateway-user.ts";
 import type { Logger } from "./log.ts";
 import { killRemaining, signalGroup } from "./process-tree.ts";
@@ -25,7 +25,7 @@ export interface GatewayOptions {
   log: Logger;
 }
 
-export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
+export type GatewayExit = { code: number | null; signal: NodeJS.Signals | null };
 
 /** Variables the gateway must not see: the supervisor's own settings and the R2 credentials. */
 const SUPERVISOR_ONLY = /^(R2_|MOLTLAB_)|^CF_ACCOUNT_ID$/;
@@ -35,7 +35,7 @@ const SUPERVISOR_ONLY = /^(R2_|MOLTLAB_)|^CF_ACCOUNT_ID$/;
  * and token. With `aliasAiGatewayKey` (the config's choice) the AI Gateway key is passed under
  * AI_GATEWAY_KEY_ALIAS only: under its own name OpenClaw would install a plugin at every boot.
  */
-export function gatewayEnv(env: Env, extra: Record<string, string>, options: { aliasAiGatewayKey: boolean }): Record<string, string> {
+export function gatewayEnv(env: EnvVars, extra: Record<string, string>, options: { aliasAiGatewayKey: boolean }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined && !SUPERVISOR_ONLY.test(name)) out[name] = value;
   const key = out[AI_GATEWAY_KEY];
@@ -53,7 +53,7 @@ export function gatewayArgs(port: number, bind: GatewayBind = "lan"): string[] {
 export class GatewayProcess {
   readonly #options: GatewayOptions;
   #child: ChildProcess | null = null;
-  #exit: Promise<ExitInfo> | null = null;
+  #exit: Promise<GatewayExit> | null = null;
   #stopping = false;
   ready = false;
   startedAt: number | null = null;
@@ -72,7 +72,7 @@ export class GatewayProcess {
   }
 
   /** Resolves with how the process ended. */
-  start(): Promise<ExitInfo> {
+  start(): Promise<GatewayExit> {
     const { bin, port, bind, env, log, user } = this.#options;
     // detached: a new session and process group led by the gateway (see stop()).
     const child = spawn(bin, gatewayArgs(port, bind), { env: env(), stdio: ["ignore", "pipe", "pipe"], detached: true, ...spawnIdentity(user) });
@@ -129,7 +129,7 @@ export class GatewayProcess {
    * once the gateway is gone, whatever it started that is still running is killed (see
    * endLeftovers). Resolves with how the gateway ended.
    */
-  async stop(timeoutMs: number): Promise<ExitInfo | null> {
+  async stop(timeoutMs: number): Promise<GatewayExit | null> {
     const child = this.#child;
     if (!child || !this.#exit) return null;
     this.#stopping = true;

@@ -18,7 +18,7 @@ import type { KnownFile } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
-import { copyFileSafely, createFolder, createSymlink, realFolders, setFolderMode, UnsafePathError, type Owner } from "./safe-write.ts";
+import { copyFileSafely, createFolder, createSymlink, realFolders, setFolderMode, UnsafePathError, type FileOwner } from "./safe-write.ts";
 import { fileStatKey, scanRoot } from "./scan.ts";
 import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type Manifest } from "./snapshot.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
@@ -50,8 +50,8 @@ export interface RestoreOptions {
   log: Logger;
   stagingDir: string;
   allowFreshStart: boolean;
-  /** Owner of every file, folder and symlink the restore creates (the gateway's user, when the supervisor runs as root). */
-  owner?: Owner;
+  /** FileOwner of every file, folder and symlink the restore creates (the gateway's user, when the supervisor runs as root). */
+  owner?: FileOwner;
 }
 
 export async function restore(options: RestoreOptions): Promise<RestoreOutcome> {
@@ -161,7 +161,7 @@ function isInside(path: string, dir: string): boolean {
  * elsewhere. Missing ones are created. This is a local problem, not the snapshot's, so no
  * older snapshot would help: the restore stops.
  */
-async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[], owner: Owner | undefined): Promise<void> {
+async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[], owner: FileOwner | undefined): Promise<void> {
   const outermost = roots.filter((other) => other.dir === root.dir || isInside(root.dir, other.dir)).reduce((a, b) => (a.dir.length <= b.dir.length ? a : b));
   // The folder holding the outermost root (the home) is the image's, not the agent's.
   const base = dirname(outermost.dir);

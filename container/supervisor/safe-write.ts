@@ -20,7 +20,7 @@ import { dirname, isAbsolute, join, relative, sep } from "node:path";
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
 /** Who owns what a restore creates: the gateway's user when the supervisor runs as root. */
-export interface Owner {
+export interface FileOwner {
   uid: number;
   gid: number;
 }
@@ -49,7 +49,7 @@ function belowNonFolder(path: string): UnsafePathError {
  * Makes every folder from `base` (excluded: the caller vouches for it) down to `dir` a real
  * folder, creating the missing ones; a symlink or a file on the way is refused, not replaced.
  */
-export async function realFolders(base: string, dir: string, owner?: Owner): Promise<void> {
+export async function realFolders(base: string, dir: string, owner?: FileOwner): Promise<void> {
   const rel = relative(base, dir);
   if (!rel) return;
   if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`${dir} is not inside ${base}`);
@@ -60,7 +60,7 @@ export async function realFolders(base: string, dir: string, owner?: Owner): Pro
   }
 }
 
-async function realFolder(path: string, owner?: Owner): Promise<void> {
+async function realFolder(path: string, owner?: FileOwner): Promise<void> {
   let stats = await lstatIfAny(path);
   if (!stats) {
     try {
@@ -77,12 +77,12 @@ async function realFolder(path: string, owner?: Owner): Promise<void> {
 }
 
 /** A new folder (mkdir never follows a symlink in its last component: it fails with EEXIST). */
-export async function createFolder(path: string, owner?: Owner): Promise<void> {
+export async function createFolder(path: string, owner?: FileOwner): Promise<void> {
   await mkdir(path);
   if (owner) await lchown(path, owner.uid, owner.gid);
 }
 
-export async function createSymlink(target: string, path: string, owner?: Owner): Promise<void> {
+export async function createSymlink(target: string, path: string, owner?: FileOwner): Promise<void> {
   await symlink(target, path);
   if (owner) await lchown(path, owner.uid, owner.gid);
 }
@@ -94,7 +94,7 @@ export async function createSymlink(target: string, path: string, owner?: Owner)
  * is checked with lstat and chmod'ed by path (nothing else runs during a boot-time restore to
  * swap it in between).
  */
-export async function setFolderMode(path: string, mode: number, owner?: Owner): Promise<void> {
+export async function setFolderMode(path: string, mode: number, owner?: FileOwner): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -109,7 +109,7 @@ export async function setFolderMode(path: string, mode: number, owner?: Owner): 
     return;
   }
   try {
-    // Owner first: a chown can clear set-id bits the mode asks for.
+    // FileOwner first: a chown can clear set-id bits the mode asks for.
     if (owner) await handle.chown(owner.uid, owner.gid);
     await handle.chmod(mode);
   } finally {
@@ -126,7 +126,7 @@ export async function setFolderMode(path: string, mode: number, owner?: Owner): 
 /** setuid and setgid: dropped from every restored file's mode. */
 export const SET_ID_BITS = 0o6000;
 
-export async function copyFileSafely(source: string, dest: string, options: { mode?: number; owner?: Owner } = {}): Promise<void> {
+export async function copyFileSafely(source: string, dest: string, options: { mode?: number; owner?: FileOwner } = {}): Promise<void> {
   const input = await openRegularFile(source);
   try {
     const temp = join(dirname(dest), `.moltlab-${randomBytes(8).toString("hex")}.moltlab-tmp`);

@@ -87,7 +87,7 @@ export interface StaticReleaseTool extends ToolBase {
 }
 
 export type Tool = NpmTool | GoTool | AptTool | DebTool | StaticReleaseTool;
-export type Source = Tool["source"];
+export type ToolSource = Tool["source"];
 
 /** npm's and Node's CPU names per Docker arch. */
 export const NPM_CPU: Record<Arch, string> = { amd64: "x64", arm64: "arm64" };
@@ -209,7 +209,7 @@ export function resolvedProbe(tool: Tool, version: string = tool.version): Probe
 /** What one tool became in one image: written to /opt/moltlab/tools.json. */
 export interface ToolStatus {
   name: string;
-  source: Source;
+  source: ToolSource;
   version: string;
   licence: string;
   licenceNote?: string;

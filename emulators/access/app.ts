@@ -1,9 +1,10 @@
 /** The team domain's HTTP routes, and optionally the protected application behind them. */
 import { Hono } from "hono";
 import { SESSION_SECONDS } from "./claims.ts";
-import { CERTS_PATH, clearedSessionCookie, decideAccess, LOGIN_PATH, LOGOUT_PATH, originRequest, sessionCookie } from "./edge.ts";
+import { clearedSessionCookie, decideAccess, LOGOUT_PATH, originRequest, sessionCookie } from "./edge.ts";
 import { loginPage, messagePage } from "./login-page.ts";
 import type { Authority } from "./tokens.ts";
+import { CERTS_PATH, LOGIN_PATH } from "../../contract/access.ts";
 
 /** Not a Cloudflare route: lets another process (`npm run dev`, a script) rotate keys. */
 export const ADMIN_PATH = "/__moltlab/access";

@@ -2,6 +2,7 @@
  * The payload of an Access *application* token, as Cloudflare issues it for a person who
  * logged in and for a service token.
  */
+import type { AccessClaims } from "../../contract/access.ts";
 import { createHash, randomBytes } from "node:crypto";
 
 /** Cloudflare's default application session duration. */
@@ -10,27 +11,6 @@ export const SESSION_SECONDS = 24 * 60 * 60;
 /** "XX" is what Cloudflare reports (e.g. in CF-IPCountry) when it does not know the country. */
 export const DEFAULT_COUNTRY = "XX";
 
-export interface AccessClaims {
-  /** The application's AUD tag, always as an array. */
-  aud: string[];
-  /** The team domain URL. */
-  iss: string;
-  /** Stable per identity; the empty string for service tokens. */
-  sub: string;
-  iat: number;
-  nbf: number;
-  exp: number;
-  type: "app";
-  /** Person tokens only. */
-  email?: string;
-  /** Person tokens only: names the identity record behind the session. */
-  identity_nonce?: string;
-  /** Person tokens only: two-letter country of the login. */
-  country?: string;
-  /** Service tokens only: the client id. */
-  common_name?: string;
-  [claim: string]: unknown;
-}
 
 export interface ClaimContext {
   issuer: string;

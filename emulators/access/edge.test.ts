@@ -75,7 +75,7 @@ describe("the Access edge decision", () => {
     const response = decision.allowed ? undefined : decision.response;
     expect(response!.status).toBe(302);
     expect(response!.headers.get("location")).toBe(access.loginUrl(APP));
-    expect(access.loginUrl(APP)).toBe(`${access.url}/cdn-cgi/access/login?redirect_url=${encodeURIComponent(APP)}`);
+    expect(access.loginUrl(APP)).toBe(`${access.url}/cdn-cgi/access/login/${new URL(APP).hostname}?redirect_url=${encodeURIComponent(APP)}`);
   });
 
   it("answers a non-HTML request without credentials with a 401 JSON body", async () => {

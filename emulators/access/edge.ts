@@ -4,16 +4,11 @@
  * mode uses it in front of an upstream; Worker tests can call it to build the request the
  * Worker would really receive.
  */
-import type { AccessClaims } from "./claims.ts";
 import type { Authority } from "./tokens.ts";
+import { ASSERTION_HEADER, CERTS_PATH, COOKIE_NAME, LOGIN_PATH, loginUrl, type AccessClaims } from "../../contract/access.ts";
 
-export const CERTS_PATH = "/cdn-cgi/access/certs";
-export const LOGIN_PATH = "/cdn-cgi/access/login";
 export const LOGOUT_PATH = "/cdn-cgi/access/logout";
 
-export const COOKIE_NAME = "CF_Authorization";
-/** Injected by the edge towards the origin; anything a client sends under this name is replaced. */
-export const ASSERTION_HEADER = "Cf-Access-Jwt-Assertion";
 /** Injected by the edge for person tokens. */
 export const EMAIL_HEADER = "Cf-Access-Authenticated-User-Email";
 export const CLIENT_ID_HEADER = "CF-Access-Client-Id";
@@ -34,13 +29,6 @@ export type AccessDecision =
       setCookie?: string;
     }
   | { allowed: false; status: 302 | 401 | 403; reason: string; response: Response };
-
-/** The login page URL for a team domain; `redirectUrl` is where the browser returns afterwards. */
-export function loginUrl(teamDomain: string, redirectUrl?: string): string {
-  const url = new URL(LOGIN_PATH, teamDomain);
-  if (redirectUrl !== undefined) url.searchParams.set("redirect_url", redirectUrl);
-  return url.href;
-}
 
 /**
  * Host-only (no Domain attribute), so browsers send it to every port of the emulator's host

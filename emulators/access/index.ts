@@ -5,19 +5,17 @@
 import { randomBytes } from "node:crypto";
 import { serveFetch, type ServeOptions, type StartedServer } from "../../core/serve.ts";
 import { createAccessApp } from "./app.ts";
-import { type AccessClaims, DEFAULT_COUNTRY } from "./claims.ts";
-import { type AccessDecision, CERTS_PATH, decideAccess, loginUrl, LOGOUT_PATH } from "./edge.ts";
+import { DEFAULT_COUNTRY } from "./claims.ts";
+import { type AccessDecision, decideAccess, LOGOUT_PATH } from "./edge.ts";
 import { generateSigningKey, KeySet } from "./keys.ts";
 import { Authority, type BrokenKind, generateServiceToken, type MintClaims, type ServiceToken } from "./tokens.ts";
+import { CERTS_PATH, type AccessClaims, loginUrl } from "../../contract/access.ts";
 
-export type { AccessClaims } from "./claims.ts";
 export { SESSION_SECONDS, subjectFor } from "./claims.ts";
 export {
   type AccessDecision,
-  ASSERTION_HEADER,
   CLIENT_ID_HEADER,
   CLIENT_SECRET_HEADER,
-  COOKIE_NAME,
   decideAccess,
   EMAIL_HEADER,
   originRequest,

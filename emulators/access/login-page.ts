@@ -2,10 +2,7 @@
  * The team domain's pages: plain HTML forms that work without JavaScript or external assets,
  * labelled for screen readers, errors announced with role="alert".
  */
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
+import { escapeHtml } from "../../core/html.ts";
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

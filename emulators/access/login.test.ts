@@ -42,8 +42,8 @@ describe("the login page", () => {
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const page = await response.text();
     expect(page).toContain('<button type="submit" name="email" value="owner@example.com">Sign in as owner@example.com</button>');
-    expect(page).toContain("value=\"o&#39;brien&#38;co@example.com\">Sign in as o&#39;brien&#38;co@example.com</button>");
-    expect(page).toContain(`<input type="hidden" name="redirect_url" value="${WORKER.replace("&", "&#38;")}">`);
+    expect(page).toContain("value=\"o&#39;brien&amp;co@example.com\">Sign in as o&#39;brien&amp;co@example.com</button>");
+    expect(page).toContain(`<input type="hidden" name="redirect_url" value="${WORKER.replace("&", "&amp;")}">`);
     expect(page).toContain('<label for="email">Email address</label>');
     expect(page).not.toMatch(/<(script|link|img)\b/);
   });
@@ -90,8 +90,8 @@ describe("signing in", () => {
   });
 
   it.each([
-    ["not-an-email", "&#34;not-an-email&#34; is not a valid email address. Enter one like name@example.com."],
-    ["two@@example.com", "&#34;two@@example.com&#34; is not a valid email address."],
+    ["not-an-email", "&quot;not-an-email&quot; is not a valid email address. Enter one like name@example.com."],
+    ["two@@example.com", "&quot;two@@example.com&quot; is not a valid email address."],
     ["", "Enter an email address, like name@example.com."],
   ])("rejects %j with 400, a clear message and no cookie", async (email, message) => {
     const response = await signIn(email);
@@ -101,7 +101,7 @@ describe("signing in", () => {
     expect(page).toContain(`<p role="alert" id="email-error">${message}`);
     expect(page).toContain('aria-invalid="true" aria-describedby="email-error"');
     // The form is shown again, keeping where to go afterwards.
-    expect(page).toContain(`name="redirect_url" value="${WORKER.replace("&", "&#38;")}"`);
+    expect(page).toContain(`name="redirect_url" value="${WORKER.replace("&", "&amp;")}"`);
   });
 });
 

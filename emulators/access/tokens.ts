@@ -7,8 +7,9 @@
  */
 import { createHash, createHmac, randomBytes, sign, timingSafeEqual } from "node:crypto";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { type AccessClaims, type ClaimContext, nowSeconds, personClaims, serviceTokenClaims } from "./claims.ts";
+import { type ClaimContext, nowSeconds, personClaims, serviceTokenClaims } from "./claims.ts";
 import type { KeySet, SigningKey } from "./keys.ts";
+import type { AccessClaims } from "../../contract/access.ts";
 
 export interface ServiceToken {
   clientId: string;

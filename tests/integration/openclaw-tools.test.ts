@@ -7,7 +7,7 @@ import type { ToolsFile } from "../../container/tools/manifest.ts";
 import { fingerprint, startAiGateway, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
 import { INSTANCE_TYPE, OpenclawContainer } from "./openclaw-harness.ts";
 import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
-import { EVIDENCE_FILES, type ToolOutcome, type ToolsMatrixFile } from "../../verify/evidence-files.ts";
+import { EVIDENCE_FILES, type ToolsMatrixFile, type ToolCell } from "../../verify/evidence-files.ts";
 import { ARCHES, type Arch } from "../../contract/arch.ts";
 
 /**
@@ -19,7 +19,7 @@ import { ARCHES, type Arch } from "../../contract/arch.ts";
  *
  * Output: reports/tools-matrix.json and .md (tool, version, amd64, arm64, evidence).
  */
-type Outcome = ToolOutcome;
+type Outcome = ToolCell;
 type Check = (box: OpenclawContainer) => Promise<Outcome>;
 
 const FIXTURES = join(import.meta.dirname, "fixtures/tools");

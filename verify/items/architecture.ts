@@ -12,7 +12,7 @@ import { TOOLS_TEST } from "./tools.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
 import type { Arch } from "../../contract/arch.ts";
 
-export interface ImageFacts {
+export interface ImageInspection {
   tag: string;
   present: boolean;
   architecture?: string;
@@ -21,7 +21,7 @@ export interface ImageFacts {
   supervisor?: string;
 }
 
-async function inspect(tag: string): Promise<ImageFacts> {
+async function inspect(tag: string): Promise<ImageInspection> {
   const result = await tryRun("docker", ["image", "inspect", "--format", "{{json .}}", tag], { timeoutMs: 30_000 });
   if (result.code !== 0) return { tag, present: false };
   const image = JSON.parse(result.stdout) as { Architecture: string; Size: number; Created: string; Config?: { Labels?: Record<string, string> | null } };
@@ -35,7 +35,7 @@ export interface ArchJudgement {
 }
 
 /** One architecture: its image (present, right platform) and its tools (none failed). */
-export function judgeArch(arch: Arch, image: ImageFacts, tools: { ok: number; failed: string[]; notInstalled: string[]; missing: boolean }): ArchJudgement {
+export function judgeArch(arch: Arch, image: ImageInspection, tools: { ok: number; failed: string[]; notInstalled: string[]; missing: boolean }): ArchJudgement {
   if (image.present && image.architecture !== arch) return { arch, verdict: "NG", why: `${image.tag} is ${image.architecture}, not ${arch}` };
   if (tools.failed.length) return { arch, verdict: "NG", why: `tools failed on ${arch}: ${tools.failed.join(", ")}` };
   if (!image.present && tools.missing) return { arch, verdict: "unverified", why: `no image ${image.tag} and no tools matrix` };

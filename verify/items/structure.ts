@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseJson5 } from "../../core/json5.ts";
 import { TOOLS } from "../../container/tools/manifest.ts";
-import { BINDING_NAMES, ROUTES, type Route, VARIABLE_NAMES } from "../../worker/src/manifest.ts";
+import { BINDING_NAMES, ROUTES, VARIABLE_NAMES, type WorkerRoute } from "../../worker/src/manifest.ts";
 import type { ItemResult, VerifyContext } from "../types.ts";
 
 interface Wrangler {
@@ -25,7 +25,7 @@ interface Wrangler {
 
 export interface Structure {
   wrangler: Wrangler;
-  routes: readonly Route[];
+  routes: readonly WorkerRoute[];
   /** Env's bindings, variables and secrets. */
   envNames: readonly string[];
   dockerfile: { from: string[]; expose: string[]; entrypoint: string | null; user: string | null };

@@ -3,6 +3,7 @@
  * scripts, no fonts to fetch, so they render the same in a Markdown viewer, a browser
  * opened from a CI artifact, or an HTML page inlined offline.
  */
+import { escapeHtml } from "../../core/html.ts";
 
 export interface ChartRow {
   label: string;
@@ -24,9 +25,6 @@ const PLOT_WIDTH = 420;
 const VALUE_WIDTH = 170;
 const TOP = 36;
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 /**
  * The label column is 240 px wide (about 30 characters at its font size): a long label loses
@@ -61,20 +59,20 @@ export function rangeChartSvg(chart: RangeChart): string {
   const height = TOP + chart.rows.length * ROW_HEIGHT + 12;
   const rows = chart.rows.map((row, index) => {
     const y = TOP + index * ROW_HEIGHT;
-    const ratio = baseline > 0 ? ` ${escapeXml(formatRatio(row.median / baseline))}` : "";
+    const ratio = baseline > 0 ? ` ${escapeHtml(formatRatio(row.median / baseline))}` : "";
     return [
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 17}" text-anchor="end"><title>${escapeXml(row.label)}</title>${escapeXml(fitLabel(row.label))}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 17}" text-anchor="end"><title>${escapeHtml(row.label)}</title>${escapeHtml(fitLabel(row.label))}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 5}" width="${Math.max(1, x(row.median) - LABEL_WIDTH).toFixed(1)}" height="${ROW_HEIGHT - 10}" fill="#f38020"/>`,
       `<line x1="${x(row.min).toFixed(1)}" x2="${x(row.max).toFixed(1)}" y1="${y + 14}" y2="${y + 14}" stroke="#333" stroke-width="1.5"/>`,
       `<line x1="${x(row.min).toFixed(1)}" x2="${x(row.min).toFixed(1)}" y1="${y + 8}" y2="${y + 20}" stroke="#333"/>`,
       `<line x1="${x(row.max).toFixed(1)}" x2="${x(row.max).toFixed(1)}" y1="${y + 8}" y2="${y + 20}" stroke="#333"/>`,
-      `<text x="${LABEL_WIDTH + PLOT_WIDTH + 8}" y="${y + 17}">${formatValue(row.median)} ${escapeXml(chart.unit)}${index > 0 ? ratio : ""}</text>`,
+      `<text x="${LABEL_WIDTH + PLOT_WIDTH + 8}" y="${y + 17}">${formatValue(row.median)} ${escapeHtml(chart.unit)}${index > 0 ? ratio : ""}</text>`,
     ].join("");
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="8" y="22" font-weight="bold" font-size="15">${escapeXml(chart.title.replaceAll("`", ""))}</text>`,
+    `<text x="8" y="22" font-weight="bold" font-size="15">${escapeHtml(chart.title.replaceAll("`", ""))}</text>`,
     ...rows,
     `<text x="${width - 8}" y="${height - 2}" text-anchor="end" font-size="10" fill="#666">bar: median · whisker: min…max</text>`,
     `</svg>`,

@@ -6,10 +6,7 @@ import { rangeChartSvg } from "./charts.ts";
 import { describeSource } from "../evidence.ts";
 import type { ItemResult, Table, Verdict, VerifyReport } from "../types.ts";
 import { anchorOf, headline } from "./markdown.ts";
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+import { escapeHtml } from "../../core/html.ts";
 
 /** `code` and **bold** from the shared prose, after escaping. */
 function inline(text: string): string {

@@ -11,7 +11,7 @@
  */
 export type RouteAuth = "none" | "access";
 
-export interface Route {
+export interface WorkerRoute {
   /** Hono's method name; `ALL` matches every method. */
   method: "GET" | "POST" | "ALL";
   /** Hono's path pattern, as `app.routes` reports it. */
@@ -21,7 +21,7 @@ export interface Route {
 }
 
 /** Every route app.ts serves, in the order it registers them (the catch-all last). */
-export const ROUTES: readonly Route[] = [
+export const ROUTES: readonly WorkerRoute[] = [
   { method: "GET", path: "/sandbox-health", auth: "none", purpose: "liveness probe; no config check, never touches the Durable Object" },
   { method: "GET", path: "/api/status", auth: "access", purpose: "the container's last known state in moltworker's words; never wakes it" },
   { method: "GET", path: "/api/admin/devices", auth: "access", purpose: "pending and paired devices (the supervisor's control API)" },

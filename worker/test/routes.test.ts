@@ -5,7 +5,7 @@
 import { inspectRoutes } from "hono/dev";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { ROUTES, type Route } from "../src/manifest.ts";
+import { ROUTES, type WorkerRoute } from "../src/manifest.ts";
 import { BASE, fetchWithEnv } from "./helpers.ts";
 
 const label = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
@@ -21,7 +21,7 @@ describe("the route table (manifest.ts ROUTES)", () => {
     expect(ROUTES.map(label)).toEqual(served.map(label));
   });
 
-  it.each(ROUTES.map((route): [string, Route] => [label(route), route]))("%s: auth as listed", async (_, route) => {
+  it.each(ROUTES.map((route): [string, WorkerRoute] => [label(route), route]))("%s: auth as listed", async (_, route) => {
     // DEBUG_ROUTES on, so /debug/* answers at all; no Access token, so only `none` routes may answer.
     const request = new Request(`${BASE}${pathFor(route.path)}`, { method: route.method === "ALL" ? "GET" : route.method, headers: { accept: "application/json" } });
     const response = await fetchWithEnv(request, { DEBUG_ROUTES: "true" });

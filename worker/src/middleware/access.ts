@@ -8,10 +8,8 @@ import { getCookie } from "hono/cookie";
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import type { AppEnv } from "../types.ts";
 import { wantsHtml } from "../http.ts";
+import { ASSERTION_HEADER, CERTS_PATH, COOKIE_NAME, loginUrl, type AccessClaims } from "../../../contract/access.ts";
 
-export const ASSERTION_HEADER = "CF-Access-JWT-Assertion";
-export const COOKIE_NAME = "CF_Authorization";
-export const CERTS_PATH = "/cdn-cgi/access/certs";
 
 /**
  * The team domain as a URL origin. Cloudflare's values are bare hostnames
@@ -35,22 +33,11 @@ function jwksFor(team: string): ReturnType<typeof createRemoteJWKSet> {
   return jwks;
 }
 
-export interface AccessClaims extends JWTPayload {
-  email?: string;
-  common_name?: string;
-}
 
-export async function verifyAccessToken(token: string, teamDomain: string, audience: string): Promise<AccessClaims> {
+export async function verifyAccessToken(token: string, teamDomain: string, audience: string): Promise<AccessClaims & JWTPayload> {
   const team = teamDomainUrl(teamDomain);
-  const { payload } = await jwtVerify<AccessClaims>(token, jwksFor(team), { issuer: team, audience, algorithms: ["RS256"] });
+  const { payload } = await jwtVerify<AccessClaims & JWTPayload>(token, jwksFor(team), { issuer: team, audience, algorithms: ["RS256"] });
   return payload;
-}
-
-/** Where an unauthenticated browser goes: the team's login for this app, then back here. */
-export function loginUrl(teamDomain: string, requestUrl: string): string {
-  const url = new URL(`/cdn-cgi/access/login/${new URL(requestUrl).hostname}`, teamDomainUrl(teamDomain));
-  url.searchParams.set("redirect_url", requestUrl);
-  return url.href;
 }
 
 /** A reason safe to show: jose's error code, never the token. */
@@ -68,14 +55,14 @@ export const requireAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const token = c.req.header(ASSERTION_HEADER) ?? getCookie(c, COOKIE_NAME);
   if (!token) {
-    if (wantsHtml(c.req.raw)) return c.redirect(loginUrl(teamDomain, c.req.url), 302);
+    if (wantsHtml(c.req.raw)) return c.redirect(loginUrl(teamDomainUrl(teamDomain), c.req.url), 302);
     return c.json({ error: "Unauthorized: no Cloudflare Access token (CF-Access-JWT-Assertion header or CF_Authorization cookie)" }, 401);
   }
-  let claims: AccessClaims;
+  let claims: AccessClaims & JWTPayload;
   try {
     claims = await verifyAccessToken(token, teamDomain, audience);
   } catch (error) {
-    return c.json({ error: "Unauthorized: invalid Cloudflare Access token", reason: reasonOf(error), login: loginUrl(teamDomain, c.req.url) }, 401);
+    return c.json({ error: "Unauthorized: invalid Cloudflare Access token", reason: reasonOf(error), login: loginUrl(teamDomainUrl(teamDomain), c.req.url) }, 401);
   }
   c.set("identity", { email: claims.email, commonName: claims.common_name, sub: claims.sub ?? "" });
   return next();
