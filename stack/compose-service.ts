@@ -8,7 +8,6 @@
  * The Worker is `npm run dev`'s: the same wrangler config (sandbox-config.ts) and the same
  * `wrangler dev --env local` child (wrangler-dev.ts), listening on 0.0.0.0 in its container.
  */
-import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,6 +19,7 @@ import {
   accessSettings, ANY_HOST, platformSettings, r2ServerSettings, SERVICE_PORTS, workerSettings, type PlatformSettings, type WorkerSettings,
 } from "./compose-settings.ts";
 import { UserError } from "../core/errors.ts";
+import { randomSecret } from "../core/secret.ts";
 import { devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 import { startWranglerDev } from "../core/wrangler-dev.ts";
 import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
@@ -117,7 +117,7 @@ const SERVICES: Record<string, (env: NodeJS.ProcessEnv) => Promise<Running>> = {
     const removeConfig = () => rmSync(WORKER_CONFIG_DIR, { recursive: true, force: true });
     try {
       // The binding's own bucket is wrangler's (unused by moltworker); OpenClaw's is the r2 service.
-      const bindingCredentials = { accessKeyId: randomHex(16), secretAccessKey: randomHex(32) };
+      const bindingCredentials = { accessKeyId: randomSecret(16), secretAccessKey: randomSecret(32) };
       const configFile = join(WORKER_CONFIG_DIR, "wrangler.json");
       const workerConfig = readWorkerConfig();
       // As in `npm run dev`: the platform applies wrangler.jsonc's instance type.
@@ -149,8 +149,6 @@ const SERVICES: Record<string, (env: NodeJS.ProcessEnv) => Promise<Running>> = {
     }
   },
 };
-
-const randomHex = (bytes: number) => randomBytes(bytes).toString("hex");
 
 function workerReadyLines(settings: WorkerSettings, env: NodeJS.ProcessEnv): string[] {
   const team = settings.vars.CF_ACCESS_TEAM_DOMAIN!;

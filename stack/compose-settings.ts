@@ -7,10 +7,10 @@
  * overridable): the R2 credentials, the Access audience and the platform token. Generated here
  * per run: the gateway token and the key the AI Gateway emulator is sent.
  */
-import { randomBytes } from "node:crypto";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../emulators/ai-gateway/handlers.ts";
 import { isNetworkMode, type NetworkMode } from "../platform/client/types.ts";
 import { UserError } from "../core/errors.ts";
+import { randomSecret } from "../core/secret.ts";
 import { EMULATED_MODEL, providerFromEnv, type Provider } from "./sandbox.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../contract/openclaw.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
@@ -97,8 +97,6 @@ export interface WorkerSettings {
   /** MOLTBOT_GATEWAY_TOKEN, generated for this run. */
   gatewayToken: string;
 }
-
-const randomSecret = (bytes: number) => randomBytes(bytes).toString("hex");
 
 export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) => string = randomSecret): WorkerSettings {
   const workerPort = port(env, "MOLTLAB_WORKER_PORT");

@@ -9,7 +9,6 @@
  * Docker Desktop (macOS, Windows) cannot do that; there the container is on the bridge
  * (`bridge`) and reaches the emulators and R2 at host.docker.internal.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,6 +20,7 @@ import type { StartedContainersPlatform } from "../platform/index.ts";
 import type { NetworkMode } from "../platform/client/types.ts";
 import { MINIFLARE_S3_PREFIX } from "../emulators/r2/index.ts";
 import { UserError } from "../core/errors.ts";
+import { randomSecret as secret } from "../core/secret.ts";
 import { bucketOf, devServerVars, devVars, ENVIRONMENT, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig } from "./sandbox-config.ts";
 import { StepRunner } from "../core/ui.ts";
 import { freePort, startWranglerDev, type WranglerDev } from "../core/wrangler-dev.ts";
@@ -123,8 +123,6 @@ export interface StartedSandbox {
   /** Stops everything; each part's outcome is a step. Idempotent. */
   stop(steps?: StepRunner): Promise<void>;
 }
-
-const secret = (bytes: number) => randomBytes(bytes).toString("hex");
 
 /**
  * What a run leaves behind if it is SIGKILLed (no exit handler runs then): wrangler's process
