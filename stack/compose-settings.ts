@@ -11,7 +11,7 @@ import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../emulators/ai-gateway/handle
 import { isNetworkMode, type NetworkMode } from "../platform/client/types.ts";
 import { UserError } from "../core/errors.ts";
 import { randomSecret } from "../core/secret.ts";
-import { EMULATED_MODEL, providerFromEnv, type Provider } from "./sandbox.ts";
+import { EMULATED_MODEL, providerFromEnv, type Provider } from "./provider.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../contract/openclaw.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
