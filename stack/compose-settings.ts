@@ -7,19 +7,20 @@
  * overridable): the R2 credentials, the Access audience and the platform token. Generated here
  * per run: the gateway token and the key the AI Gateway emulator is sent.
  */
-import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../emulators/ai-gateway/handlers.ts";
 import { isNetworkMode, type NetworkMode } from "../platform/client/types.ts";
 import { UserError } from "../core/errors.ts";
 import { randomSecret } from "../core/secret.ts";
-import { EMULATED_MODEL, providerFromEnv, type Provider } from "./provider.ts";
-import { OPENCLAW_VERSION, openclawImage } from "../contract/openclaw.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
-import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
+import type { InstanceType } from "../contract/instance-types.ts";
+import { OPENCLAW_VERSION } from "../contract/openclaw.ts";
+import { openclawImageFor, type OpenClawImage } from "./image.ts";
+import { ANY_HOST } from "./network.ts";
+import { providerFromEnv, type Provider } from "./provider.ts";
+import { serviceR2, type R2StandIn } from "./r2.ts";
+import { emulatorKey, workerEnv, type WorkerModel } from "./worker-env.ts";
 
 /** Ports inside the services' containers; the host ports are the compose file's business. */
 export const SERVICE_PORTS = { aiGateway: 8789, r2: 9000, platform: 8790 } as const;
-/** Every service listens on all of its container's interfaces: Docker forwards published ports to them. */
-export const ANY_HOST = "0.0.0.0";
 
 const FIX = "set it in docker-compose.yml (the `environment` of the service), or use the compose file as shipped";
 
@@ -36,14 +37,12 @@ export function port(env: NodeJS.ProcessEnv, name: string): number {
 }
 
 /** The OpenClaw image the platform runs: `npm run image` makes it on the host. */
-export function openclawImageFromEnv(env: NodeJS.ProcessEnv): { tag: string; version: string; arch: Arch; platform: `linux/${Arch}`; buildCommand: string } {
+export function openclawImageFromEnv(env: NodeJS.ProcessEnv): OpenClawImage {
   const arch = (env.MOLTLAB_OPENCLAW_ARCH?.trim() || "amd64").replace(/^linux\//, "");
   if (!(ARCHES as readonly string[]).includes(arch)) {
     throw new UserError(`MOLTLAB_OPENCLAW_ARCH=${arch} is not amd64 or arm64`, "unset it (amd64, like Cloudflare) or set it to arm64");
   }
-  const version = env.MOLTLAB_OPENCLAW_VERSION?.trim() || OPENCLAW_VERSION;
-  const buildCommand = `npm run image -- --platform ${arch}${version === OPENCLAW_VERSION ? "" : ` --openclaw ${version}`}`;
-  return { tag: openclawImage(version, arch as Arch), version, arch: arch as Arch, platform: `linux/${arch as Arch}`, buildCommand };
+  return openclawImageFor(arch as Arch, env.MOLTLAB_OPENCLAW_VERSION?.trim() || OPENCLAW_VERSION);
 }
 
 export interface AccessSettings {
@@ -75,7 +74,7 @@ export function r2ServerSettings(env: NodeJS.ProcessEnv): R2Settings & { hostnam
 export interface PlatformSettings {
   token: string;
   namePrefix: string;
-  image: ReturnType<typeof openclawImageFromEnv>;
+  image: OpenClawImage;
 }
 
 export function platformSettings(env: NodeJS.ProcessEnv): PlatformSettings {
@@ -87,9 +86,10 @@ export interface WorkerSettings {
   /** The Worker as the user's browser reaches it (its port is published on the host's loopback). */
   url: string;
   provider: Provider;
-  image: ReturnType<typeof openclawImageFromEnv>;
+  image: OpenClawImage;
   network: NetworkMode;
-  r2: R2Settings & { endpoint: string };
+  /** OpenClaw's bucket: the r2 service. */
+  r2: R2StandIn;
   /** wrangler vars (plain settings). */
   vars: Record<string, string>;
   /** .dev.vars: secrets, and the settings shared with other services. */
@@ -98,35 +98,27 @@ export interface WorkerSettings {
   gatewayToken: string;
 }
 
-export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) => string = randomSecret): WorkerSettings {
+/**
+ * The worker service's Worker: the same vars and secrets as `npm run dev`'s (worker-env.ts),
+ * pointing at the other services by their compose names. `instanceType` is wrangler.jsonc's,
+ * which the platform applies (MOLTLAB_INSTANCE_TYPE).
+ */
+export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) => string = randomSecret, instanceType?: InstanceType): WorkerSettings {
   const workerPort = port(env, "MOLTLAB_WORKER_PORT");
   const provider = providerFromEnv(env);
   const image = openclawImageFromEnv(env);
   const network = required(env, "MOLTLAB_CONTAINERS_NETWORK");
   if (!isNetworkMode(network)) throw new UserError(`MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`, "set it to network:<the compose network OpenClaw joins>");
-  const r2 = { ...r2Settings(env), endpoint: required(env, "R2_ENDPOINT") };
+  const service = { ...r2Settings(env), endpoint: required(env, "R2_ENDPOINT") };
   const gatewayToken = secret(24);
-  const emulated = provider.kind === "emulator";
-  const vars: Record<string, string> = {
-    CF_ACCESS_TEAM_DOMAIN: required(env, "CF_ACCESS_TEAM_DOMAIN"),
-    MOLTLAB_CONTAINERS_URL: required(env, "MOLTLAB_CONTAINERS_URL"),
-    MOLTLAB_CONTAINER_IMAGE: image.tag,
-    MOLTLAB_CONTAINER_PLATFORM: image.platform,
-    MOLTLAB_CONTAINERS_NETWORK: network,
-    R2_ENDPOINT: r2.endpoint,
-    R2_BUCKET_NAME: r2.bucket,
-    ...(emulated
-      ? { CF_AI_GATEWAY_ACCOUNT_ID: DEFAULT_ACCOUNT, CF_AI_GATEWAY_GATEWAY_ID: DEFAULT_GATEWAY, CF_AI_GATEWAY_MODEL: EMULATED_MODEL, CF_AI_GATEWAY_BASE_URL: required(env, "MOLTLAB_AI_GATEWAY_URL") }
-      : provider.kind === "ai-gateway" ? provider.vars : {}),
-  };
-  const secrets: Record<string, string> = {
-    MOLTBOT_GATEWAY_TOKEN: gatewayToken,
-    MOLTLAB_PLATFORM_TOKEN: required(env, "MOLTLAB_PLATFORM_TOKEN"),
-    CF_ACCESS_AUD: required(env, "CF_ACCESS_AUD"),
-    R2_ACCESS_KEY_ID: r2.accessKeyId,
-    R2_SECRET_ACCESS_KEY: r2.secretAccessKey,
-    // The emulator accepts any key; a fresh one per run keeps it out of every file in the repository.
-    ...(emulated ? { CLOUDFLARE_AI_GATEWAY_API_KEY: `sk-moltlab-${secret(16)}` } : provider.secrets),
-  };
+  const model: WorkerModel = provider.kind === "emulator" ? { kind: "emulator", baseUrl: required(env, "MOLTLAB_AI_GATEWAY_URL"), apiKey: emulatorKey(secret) } : provider;
+  // The binding's own bucket is wrangler's (unused by moltworker); OpenClaw's is the r2 service.
+  const r2 = serviceR2(service, { accessKeyId: secret(16), secretAccessKey: secret(32) });
+  const { vars, secrets } = workerEnv({
+    listenOn: ANY_HOST,
+    access: { teamDomain: required(env, "CF_ACCESS_TEAM_DOMAIN"), audience: required(env, "CF_ACCESS_AUD") },
+    platform: { url: required(env, "MOLTLAB_CONTAINERS_URL"), token: required(env, "MOLTLAB_PLATFORM_TOKEN") },
+    image, network, instanceType, r2, model, gatewayToken,
+  });
   return { port: workerPort, url: `http://127.0.0.1:${workerPort}`, provider, image, network, r2, vars, secrets, gatewayToken };
 }
