@@ -7,8 +7,9 @@
  * overridable): the R2 credentials, the Access audience and the platform token. Generated here
  * per run: the gateway token and the key the AI Gateway emulator is sent.
  */
+import { z } from "zod";
 import { isNetworkMode, type NetworkMode } from "../platform/client/types.ts";
-import { UserError } from "../core/errors.ts";
+import { parseOptionsWithFixes } from "../core/options.ts";
 import { randomSecret } from "../core/secret.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 import type { InstanceType } from "../contract/instance-types.ts";
@@ -24,25 +25,48 @@ export const SERVICE_PORTS = { aiGateway: 8789, r2: 9000, platform: 8790 } as co
 
 const FIX = "set it in docker-compose.yml (the `environment` of the service), or use the compose file as shipped";
 
-export function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new UserError(`${name} is not set in this service's environment`, FIX);
-  return value;
+/** The settings `schema` reads from `env`, or a UserError naming every variable that is missing or wrong, with the fixes. */
+function fromEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  return parseOptionsWithFixes(schema, env, FIX);
 }
 
-export function port(env: NodeJS.ProcessEnv, name: string): number {
-  const text = required(env, name);
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UserError(`${name}=${text} is not a port number`, `set ${name} to a port from 1 to 65535`);
-  return Number(text);
+/** A variable the compose file sets: trimmed, not empty. */
+function setVar(name: string) {
+  const notSet = `${name} is not set in this service's environment`;
+  return z.string({ error: notSet }).trim().min(1, { error: notSet, abort: true });
 }
+
+function portVar(name: string) {
+  return setVar(name)
+    .refine((text) => /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 65535, {
+      error: (issue) => `${name}=${String(issue.input)} is not a port number`,
+      params: { fix: `set ${name} to a port from 1 to 65535` },
+    })
+    .transform(Number);
+}
+
+/** A transform that lets through what `ok` accepts (typed as such), else an issue with its own fix. */
+function only<T extends string>(ok: (value: string) => value is T, message: (value: string) => string, fix: string) {
+  return (value: string, context: z.RefinementCtx): T => {
+    if (ok(value)) return value;
+    context.issues.push({ code: "custom", message: message(value), input: value, params: { fix } });
+    return z.NEVER;
+  };
+}
+
+const isArch = (value: string): value is Arch => (ARCHES as readonly string[]).includes(value);
 
 /** The OpenClaw image the platform runs: `npm run image` makes it on the host. */
+const IMAGE = {
+  MOLTLAB_OPENCLAW_ARCH: z.string().optional()
+    .transform((raw) => (raw?.trim() || "amd64").replace(/^linux\//, ""))
+    .transform(only(isArch, (arch) => `MOLTLAB_OPENCLAW_ARCH=${arch} is not amd64 or arm64`, "unset it (amd64, like Cloudflare) or set it to arm64")),
+  MOLTLAB_OPENCLAW_VERSION: z.string().optional().transform((raw) => raw?.trim() || OPENCLAW_VERSION),
+};
+const toImage = (values: { MOLTLAB_OPENCLAW_ARCH: Arch; MOLTLAB_OPENCLAW_VERSION: string }) => openclawImageFor(values.MOLTLAB_OPENCLAW_ARCH, values.MOLTLAB_OPENCLAW_VERSION);
+
 export function openclawImageFromEnv(env: NodeJS.ProcessEnv): OpenClawImage {
-  const arch = (env.MOLTLAB_OPENCLAW_ARCH?.trim() || "amd64").replace(/^linux\//, "");
-  if (!(ARCHES as readonly string[]).includes(arch)) {
-    throw new UserError(`MOLTLAB_OPENCLAW_ARCH=${arch} is not amd64 or arm64`, "unset it (amd64, like Cloudflare) or set it to arm64");
-  }
-  return openclawImageFor(arch as Arch, env.MOLTLAB_OPENCLAW_VERSION?.trim() || OPENCLAW_VERSION);
+  return toImage(fromEnv(z.object(IMAGE), env));
 }
 
 export interface AccessSettings {
@@ -52,7 +76,8 @@ export interface AccessSettings {
 
 /** The Access emulator listens on the port the browser uses: its team domain is http://127.0.0.1:<port>. */
 export function accessSettings(env: NodeJS.ProcessEnv): AccessSettings {
-  return { port: port(env, "MOLTLAB_ACCESS_PORT"), audience: required(env, "CF_ACCESS_AUD") };
+  const values = fromEnv(z.object({ MOLTLAB_ACCESS_PORT: portVar("MOLTLAB_ACCESS_PORT"), CF_ACCESS_AUD: setVar("CF_ACCESS_AUD") }), env);
+  return { port: values.MOLTLAB_ACCESS_PORT, audience: values.CF_ACCESS_AUD };
 }
 
 export interface R2Settings {
@@ -61,14 +86,14 @@ export interface R2Settings {
   secretAccessKey: string;
 }
 
-export function r2Settings(env: NodeJS.ProcessEnv): R2Settings {
-  return { bucket: required(env, "R2_BUCKET_NAME"), accessKeyId: required(env, "R2_ACCESS_KEY_ID"), secretAccessKey: required(env, "R2_SECRET_ACCESS_KEY") };
-}
+const R2 = { R2_BUCKET_NAME: setVar("R2_BUCKET_NAME"), R2_ACCESS_KEY_ID: setVar("R2_ACCESS_KEY_ID"), R2_SECRET_ACCESS_KEY: setVar("R2_SECRET_ACCESS_KEY") };
+const toR2 = (values: { R2_BUCKET_NAME: string; R2_ACCESS_KEY_ID: string; R2_SECRET_ACCESS_KEY: string }): R2Settings =>
+  ({ bucket: values.R2_BUCKET_NAME, accessKeyId: values.R2_ACCESS_KEY_ID, secretAccessKey: values.R2_SECRET_ACCESS_KEY });
 
 /** The offline stand-in also needs the names other containers reach it by (its S3 API checks the Host). */
 export function r2ServerSettings(env: NodeJS.ProcessEnv): R2Settings & { hostnames: string[] } {
-  const hostnames = required(env, "MOLTLAB_R2_HOSTNAMES").split(",").map((name) => name.trim()).filter(Boolean);
-  return { ...r2Settings(env), hostnames };
+  const values = fromEnv(z.object({ ...R2, MOLTLAB_R2_HOSTNAMES: setVar("MOLTLAB_R2_HOSTNAMES") }), env);
+  return { ...toR2(values), hostnames: values.MOLTLAB_R2_HOSTNAMES.split(",").map((name) => name.trim()).filter(Boolean) };
 }
 
 export interface PlatformSettings {
@@ -78,8 +103,24 @@ export interface PlatformSettings {
 }
 
 export function platformSettings(env: NodeJS.ProcessEnv): PlatformSettings {
-  return { token: required(env, "MOLTLAB_PLATFORM_TOKEN"), namePrefix: required(env, "MOLTLAB_PLATFORM_NAME_PREFIX"), image: openclawImageFromEnv(env) };
+  const values = fromEnv(z.object({ MOLTLAB_PLATFORM_TOKEN: setVar("MOLTLAB_PLATFORM_TOKEN"), MOLTLAB_PLATFORM_NAME_PREFIX: setVar("MOLTLAB_PLATFORM_NAME_PREFIX"), ...IMAGE }), env);
+  return { token: values.MOLTLAB_PLATFORM_TOKEN, namePrefix: values.MOLTLAB_PLATFORM_NAME_PREFIX, image: toImage(values) };
 }
+
+const WORKER = z.object({
+  MOLTLAB_WORKER_PORT: portVar("MOLTLAB_WORKER_PORT"),
+  ...IMAGE,
+  MOLTLAB_CONTAINERS_NETWORK: setVar("MOLTLAB_CONTAINERS_NETWORK").transform(only(isNetworkMode,
+    (network) => `MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`, "set it to network:<the compose network OpenClaw joins>")),
+  ...R2,
+  R2_ENDPOINT: setVar("R2_ENDPOINT"),
+  CF_ACCESS_TEAM_DOMAIN: setVar("CF_ACCESS_TEAM_DOMAIN"),
+  CF_ACCESS_AUD: setVar("CF_ACCESS_AUD"),
+  MOLTLAB_CONTAINERS_URL: setVar("MOLTLAB_CONTAINERS_URL"),
+  MOLTLAB_PLATFORM_TOKEN: setVar("MOLTLAB_PLATFORM_TOKEN"),
+});
+/** Where OpenClaw reaches the AI Gateway emulator: needed only when it serves the model. */
+const AI_GATEWAY = z.object({ MOLTLAB_AI_GATEWAY_URL: setVar("MOLTLAB_AI_GATEWAY_URL") });
 
 export interface WorkerSettings {
   port: number;
@@ -104,21 +145,21 @@ export interface WorkerSettings {
  * which the platform applies (MOLTLAB_INSTANCE_TYPE).
  */
 export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) => string = randomSecret, instanceType?: InstanceType): WorkerSettings {
-  const workerPort = port(env, "MOLTLAB_WORKER_PORT");
+  const values = fromEnv(WORKER, env);
   const provider = providerFromEnv(env);
-  const image = openclawImageFromEnv(env);
-  const network = required(env, "MOLTLAB_CONTAINERS_NETWORK");
-  if (!isNetworkMode(network)) throw new UserError(`MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`, "set it to network:<the compose network OpenClaw joins>");
-  const service = { ...r2Settings(env), endpoint: required(env, "R2_ENDPOINT") };
+  const image = toImage(values);
+  const network = values.MOLTLAB_CONTAINERS_NETWORK;
   const gatewayToken = secret(24);
-  const model: WorkerModel = provider.kind === "emulator" ? { kind: "emulator", baseUrl: required(env, "MOLTLAB_AI_GATEWAY_URL"), apiKey: emulatorKey(secret) } : provider;
+  const model: WorkerModel = provider.kind === "emulator"
+    ? { kind: "emulator", baseUrl: fromEnv(AI_GATEWAY, env).MOLTLAB_AI_GATEWAY_URL, apiKey: emulatorKey(secret) }
+    : provider;
   // The binding's own bucket is wrangler's (unused by moltworker); OpenClaw's is the r2 service.
-  const r2 = serviceR2(service, { accessKeyId: secret(16), secretAccessKey: secret(32) });
+  const r2 = serviceR2({ ...toR2(values), endpoint: values.R2_ENDPOINT }, { accessKeyId: secret(16), secretAccessKey: secret(32) });
   const { vars, secrets } = workerEnv({
     listenOn: ANY_HOST,
-    access: { teamDomain: required(env, "CF_ACCESS_TEAM_DOMAIN"), audience: required(env, "CF_ACCESS_AUD") },
-    platform: { url: required(env, "MOLTLAB_CONTAINERS_URL"), token: required(env, "MOLTLAB_PLATFORM_TOKEN") },
+    access: { teamDomain: values.CF_ACCESS_TEAM_DOMAIN, audience: values.CF_ACCESS_AUD },
+    platform: { url: values.MOLTLAB_CONTAINERS_URL, token: values.MOLTLAB_PLATFORM_TOKEN },
     image, network, instanceType, r2, model, gatewayToken,
   });
-  return { port: workerPort, url: `http://127.0.0.1:${workerPort}`, provider, image, network, r2, vars, secrets, gatewayToken };
+  return { port: values.MOLTLAB_WORKER_PORT, url: `http://127.0.0.1:${values.MOLTLAB_WORKER_PORT}`, provider, image, network, r2, vars, secrets, gatewayToken };
 }
