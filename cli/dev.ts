@@ -8,10 +8,12 @@
 import os from "node:os";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { parseCommandArgs, type OptionSpec } from "../core/args.ts";
 import { cacheDir } from "../core/host.ts";
 import { describeInstanceTypes, isInstanceType, type InstanceType } from "../contract/instance-types.ts";
 import { UserError } from "../core/errors.ts";
-import { providerFromEnv, startSandbox, type Provider, type StartedSandbox } from "../stack/sandbox.ts";
+import { describeRealProvider, providerFromEnv, type Provider } from "../stack/provider.ts";
+import { startSandbox, type StartedSandbox } from "../stack/sandbox.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepRunner } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
@@ -28,32 +30,44 @@ export interface DevArgs {
   devMode: boolean;
 }
 
-export function parseDevArgs(args: readonly string[]): DevArgs {
-  const parsed: DevArgs = { arch: "amd64", port: DEFAULT_DEV_PORT, reset: false, devMode: false };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i]!.split("=", 2) as [string, string | undefined];
-    const value = () => inline ?? args[++i] ?? "";
-    if (flag === "--platform") {
-      const platform = value().replace(/^linux\//, "");
+const DEV_USAGE = "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]";
+
+const DEV_OPTIONS = {
+  platform: {
+    type: "string",
+    parse: (raw: string): Arch => {
+      const platform = raw.replace(/^linux\//, "");
       if (!(ARCHES as readonly string[]).includes(platform)) throw new UserError(`--platform ${platform || "(missing)"} is not amd64 or arm64`, "use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
-      parsed.arch = platform as Arch;
-    } else if (flag === "--instance-type") {
-      const type = value();
+      return platform as Arch;
+    },
+  },
+  "instance-type": {
+    type: "string",
+    parse: (type: string): InstanceType => {
       if (!isInstanceType(type)) throw new UserError(`--instance-type ${type || "(missing)"} is not an instance type`, `use one of ${describeInstanceTypes()}`);
-      parsed.instanceType = type;
-    } else if (flag === "--port") {
-      const port = value();
+      return type;
+    },
+  },
+  port: {
+    type: "string",
+    parse: (port: string): number => {
       if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UserError(`--port ${port || "(missing)"} is not a port number`, `use e.g. \`npm run dev -- --port ${DEFAULT_DEV_PORT}\` (0 picks a free port)`);
-      parsed.port = Number(port);
-    } else if (flag === "--reset" && inline === undefined) {
-      parsed.reset = true;
-    } else if (flag === "--dev-mode" && inline === undefined) {
-      parsed.devMode = true;
-    } else {
-      throw new UserError(`unknown option ${args[i]}`, "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]");
-    }
-  }
-  return parsed;
+      return Number(port);
+    },
+  },
+  reset: { type: "boolean" },
+  "dev-mode": { type: "boolean" },
+} satisfies Record<string, OptionSpec<unknown>>;
+
+export function parseDevArgs(args: readonly string[]): DevArgs {
+  const { values } = parseCommandArgs(args, DEV_OPTIONS, { usage: DEV_USAGE });
+  return {
+    arch: values.platform ?? "amd64",
+    ...(values["instance-type"] ? { instanceType: values["instance-type"] } : {}),
+    port: values.port ?? DEFAULT_DEV_PORT,
+    reset: values.reset ?? false,
+    devMode: values["dev-mode"] ?? false,
+  };
 }
 
 /** Where `moltlab dev` keeps wrangler's state (the R2 bucket, the Sandbox Durable Object). */
@@ -62,8 +76,7 @@ export function devStateDir(): string {
 }
 
 function describeProvider(provider: Provider, sandbox: StartedSandbox): string {
-  if (provider.kind === "ai-gateway") return "your Cloudflare AI Gateway (CF_AI_GATEWAY_* from your environment)";
-  if (provider.kind === "anthropic") return "Anthropic directly (ANTHROPIC_API_KEY from your environment)";
+  if (provider.kind !== "emulator") return describeRealProvider(provider);
   return `the AI Gateway emulator (fake replies; scenarios: POST ${sandbox.aiGateway!.controlUrl}/scenarios)`;
 }
 

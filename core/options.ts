@@ -25,3 +25,19 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, fix
   if (!checked.ok) throw new UserError(checked.problems.join("; "), fix);
   return checked.value;
 }
+
+/**
+ * parseOptions for option sets whose rules know their own fix: such a rule passes it as
+ * `params: { fix }` (`.refine(ok, { error: "…", params: { fix: "…" } })`, or a custom issue
+ * with those params); every other issue gets `fix`. The UserError lists every problem, then
+ * each distinct fix once.
+ */
+export function parseOptionsWithFixes<S extends z.ZodType>(schema: S, input: unknown, fix: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fixes = new Set(result.error.issues.map((issue) => {
+    const own = (issue as { params?: { fix?: unknown } }).params?.fix;
+    return typeof own === "string" ? own : fix;
+  }));
+  throw new UserError(problems(result.error).join("; "), [...fixes].join("\n"));
+}

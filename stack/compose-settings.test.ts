@@ -70,6 +70,32 @@ describe("the worker service's settings", () => {
     expect(() => workerSettings({ ...WORKER_ENV, MOLTLAB_WORKER_PORT: "80000" })).toThrow(/MOLTLAB_WORKER_PORT=80000 is not a port/);
     expect(() => workerSettings({ ...WORKER_ENV, MOLTLAB_CONTAINERS_NETWORK: "network:bridge" })).toThrow(UserError);
   });
+
+  it("say each problem with its fix, and every problem at once", () => {
+    const thrown = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return { message: (error as UserError).message, fix: (error as UserError).fix };
+      }
+      throw new Error("did not throw");
+    };
+    const FIX = "set it in docker-compose.yml (the `environment` of the service), or use the compose file as shipped";
+    expect(thrown(() => workerSettings({ ...WORKER_ENV, CF_ACCESS_AUD: " " }))).toEqual({ message: "CF_ACCESS_AUD is not set in this service's environment", fix: FIX });
+    expect(thrown(() => accessSettings({ MOLTLAB_ACCESS_PORT: "0", CF_ACCESS_AUD: "aud" }))).toEqual({ message: "MOLTLAB_ACCESS_PORT=0 is not a port number", fix: "set MOLTLAB_ACCESS_PORT to a port from 1 to 65535" });
+    expect(thrown(() => workerSettings({ ...WORKER_ENV, MOLTLAB_CONTAINERS_NETWORK: "bridge2" }))).toEqual({
+      message: "MOLTLAB_CONTAINERS_NETWORK=bridge2 is not a network mode of the Containers platform", fix: "set it to network:<the compose network OpenClaw joins>",
+    });
+    const { R2_ENDPOINT: _endpoint, MOLTLAB_AI_GATEWAY_URL: _url, ...partial } = WORKER_ENV;
+    expect(thrown(() => workerSettings({ ...partial, MOLTLAB_WORKER_PORT: "x", MOLTLAB_OPENCLAW_ARCH: "riscv64" }))).toEqual({
+      message: "MOLTLAB_WORKER_PORT=x is not a port number; MOLTLAB_OPENCLAW_ARCH=riscv64 is not amd64 or arm64; R2_ENDPOINT is not set in this service's environment",
+      fix: `set MOLTLAB_WORKER_PORT to a port from 1 to 65535\nunset it (amd64, like Cloudflare) or set it to arm64\n${FIX}`,
+    });
+    // The emulator's URL is needed only when the emulator serves the model.
+    expect(thrown(() => workerSettings(partial as NodeJS.ProcessEnv)).message).toBe("R2_ENDPOINT is not set in this service's environment");
+    expect(workerSettings({ ...partial, R2_ENDPOINT: "http://r2:9000", ANTHROPIC_API_KEY: "sk-ant" }).provider.kind).toBe("anthropic");
+    expect(thrown(() => workerSettings({ ...partial, R2_ENDPOINT: "http://r2:9000" })).message).toBe("MOLTLAB_AI_GATEWAY_URL is not set in this service's environment");
+  });
 });
 
 describe("the OpenClaw image the sandbox runs", () => {

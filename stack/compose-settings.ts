@@ -7,43 +7,66 @@
  * overridable): the R2 credentials, the Access audience and the platform token. Generated here
  * per run: the gateway token and the key the AI Gateway emulator is sent.
  */
-import { randomBytes } from "node:crypto";
-import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../emulators/ai-gateway/handlers.ts";
+import { z } from "zod";
 import { isNetworkMode, type NetworkMode } from "../platform/client/types.ts";
-import { UserError } from "../core/errors.ts";
-import { EMULATED_MODEL, providerFromEnv, type Provider } from "./sandbox.ts";
-import { OPENCLAW_VERSION, openclawImage } from "../contract/openclaw.ts";
+import { parseOptionsWithFixes } from "../core/options.ts";
+import { randomSecret } from "../core/secret.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
-import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
+import type { InstanceType } from "../contract/instance-types.ts";
+import { OPENCLAW_VERSION } from "../contract/openclaw.ts";
+import { openclawImageFor, type OpenClawImage } from "./image.ts";
+import { ANY_HOST } from "./network.ts";
+import { providerFromEnv, type Provider } from "./provider.ts";
+import { serviceR2, type R2StandIn } from "./r2.ts";
+import { emulatorKey, workerEnv, type WorkerModel } from "./worker-env.ts";
 
 /** Ports inside the services' containers; the host ports are the compose file's business. */
 export const SERVICE_PORTS = { aiGateway: 8789, r2: 9000, platform: 8790 } as const;
-/** Every service listens on all of its container's interfaces: Docker forwards published ports to them. */
-export const ANY_HOST = "0.0.0.0";
 
 const FIX = "set it in docker-compose.yml (the `environment` of the service), or use the compose file as shipped";
 
-export function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new UserError(`${name} is not set in this service's environment`, FIX);
-  return value;
+/** The settings `schema` reads from `env`, or a UserError naming every variable that is missing or wrong, with the fixes. */
+function fromEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  return parseOptionsWithFixes(schema, env, FIX);
 }
 
-export function port(env: NodeJS.ProcessEnv, name: string): number {
-  const text = required(env, name);
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UserError(`${name}=${text} is not a port number`, `set ${name} to a port from 1 to 65535`);
-  return Number(text);
+/** A variable the compose file sets: trimmed, not empty. */
+function setVar(name: string) {
+  const notSet = `${name} is not set in this service's environment`;
+  return z.string({ error: notSet }).trim().min(1, { error: notSet, abort: true });
 }
+
+function portVar(name: string) {
+  return setVar(name)
+    .refine((text) => /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 65535, {
+      error: (issue) => `${name}=${String(issue.input)} is not a port number`,
+      params: { fix: `set ${name} to a port from 1 to 65535` },
+    })
+    .transform(Number);
+}
+
+/** A transform that lets through what `ok` accepts (typed as such), else an issue with its own fix. */
+function only<T extends string>(ok: (value: string) => value is T, message: (value: string) => string, fix: string) {
+  return (value: string, context: z.RefinementCtx): T => {
+    if (ok(value)) return value;
+    context.issues.push({ code: "custom", message: message(value), input: value, params: { fix } });
+    return z.NEVER;
+  };
+}
+
+const isArch = (value: string): value is Arch => (ARCHES as readonly string[]).includes(value);
 
 /** The OpenClaw image the platform runs: `npm run image` makes it on the host. */
-export function openclawImageFromEnv(env: NodeJS.ProcessEnv): { tag: string; version: string; arch: Arch; platform: `linux/${Arch}`; buildCommand: string } {
-  const arch = (env.MOLTLAB_OPENCLAW_ARCH?.trim() || "amd64").replace(/^linux\//, "");
-  if (!(ARCHES as readonly string[]).includes(arch)) {
-    throw new UserError(`MOLTLAB_OPENCLAW_ARCH=${arch} is not amd64 or arm64`, "unset it (amd64, like Cloudflare) or set it to arm64");
-  }
-  const version = env.MOLTLAB_OPENCLAW_VERSION?.trim() || OPENCLAW_VERSION;
-  const buildCommand = `npm run image -- --platform ${arch}${version === OPENCLAW_VERSION ? "" : ` --openclaw ${version}`}`;
-  return { tag: openclawImage(version, arch as Arch), version, arch: arch as Arch, platform: `linux/${arch as Arch}`, buildCommand };
+const IMAGE = {
+  MOLTLAB_OPENCLAW_ARCH: z.string().optional()
+    .transform((raw) => (raw?.trim() || "amd64").replace(/^linux\//, ""))
+    .transform(only(isArch, (arch) => `MOLTLAB_OPENCLAW_ARCH=${arch} is not amd64 or arm64`, "unset it (amd64, like Cloudflare) or set it to arm64")),
+  MOLTLAB_OPENCLAW_VERSION: z.string().optional().transform((raw) => raw?.trim() || OPENCLAW_VERSION),
+};
+const toImage = (values: { MOLTLAB_OPENCLAW_ARCH: Arch; MOLTLAB_OPENCLAW_VERSION: string }) => openclawImageFor(values.MOLTLAB_OPENCLAW_ARCH, values.MOLTLAB_OPENCLAW_VERSION);
+
+export function openclawImageFromEnv(env: NodeJS.ProcessEnv): OpenClawImage {
+  return toImage(fromEnv(z.object(IMAGE), env));
 }
 
 export interface AccessSettings {
@@ -53,7 +76,8 @@ export interface AccessSettings {
 
 /** The Access emulator listens on the port the browser uses: its team domain is http://127.0.0.1:<port>. */
 export function accessSettings(env: NodeJS.ProcessEnv): AccessSettings {
-  return { port: port(env, "MOLTLAB_ACCESS_PORT"), audience: required(env, "CF_ACCESS_AUD") };
+  const values = fromEnv(z.object({ MOLTLAB_ACCESS_PORT: portVar("MOLTLAB_ACCESS_PORT"), CF_ACCESS_AUD: setVar("CF_ACCESS_AUD") }), env);
+  return { port: values.MOLTLAB_ACCESS_PORT, audience: values.CF_ACCESS_AUD };
 }
 
 export interface R2Settings {
@@ -62,34 +86,51 @@ export interface R2Settings {
   secretAccessKey: string;
 }
 
-export function r2Settings(env: NodeJS.ProcessEnv): R2Settings {
-  return { bucket: required(env, "R2_BUCKET_NAME"), accessKeyId: required(env, "R2_ACCESS_KEY_ID"), secretAccessKey: required(env, "R2_SECRET_ACCESS_KEY") };
-}
+const R2 = { R2_BUCKET_NAME: setVar("R2_BUCKET_NAME"), R2_ACCESS_KEY_ID: setVar("R2_ACCESS_KEY_ID"), R2_SECRET_ACCESS_KEY: setVar("R2_SECRET_ACCESS_KEY") };
+const toR2 = (values: { R2_BUCKET_NAME: string; R2_ACCESS_KEY_ID: string; R2_SECRET_ACCESS_KEY: string }): R2Settings =>
+  ({ bucket: values.R2_BUCKET_NAME, accessKeyId: values.R2_ACCESS_KEY_ID, secretAccessKey: values.R2_SECRET_ACCESS_KEY });
 
 /** The offline stand-in also needs the names other containers reach it by (its S3 API checks the Host). */
 export function r2ServerSettings(env: NodeJS.ProcessEnv): R2Settings & { hostnames: string[] } {
-  const hostnames = required(env, "MOLTLAB_R2_HOSTNAMES").split(",").map((name) => name.trim()).filter(Boolean);
-  return { ...r2Settings(env), hostnames };
+  const values = fromEnv(z.object({ ...R2, MOLTLAB_R2_HOSTNAMES: setVar("MOLTLAB_R2_HOSTNAMES") }), env);
+  return { ...toR2(values), hostnames: values.MOLTLAB_R2_HOSTNAMES.split(",").map((name) => name.trim()).filter(Boolean) };
 }
 
 export interface PlatformSettings {
   token: string;
   namePrefix: string;
-  image: ReturnType<typeof openclawImageFromEnv>;
+  image: OpenClawImage;
 }
 
 export function platformSettings(env: NodeJS.ProcessEnv): PlatformSettings {
-  return { token: required(env, "MOLTLAB_PLATFORM_TOKEN"), namePrefix: required(env, "MOLTLAB_PLATFORM_NAME_PREFIX"), image: openclawImageFromEnv(env) };
+  const values = fromEnv(z.object({ MOLTLAB_PLATFORM_TOKEN: setVar("MOLTLAB_PLATFORM_TOKEN"), MOLTLAB_PLATFORM_NAME_PREFIX: setVar("MOLTLAB_PLATFORM_NAME_PREFIX"), ...IMAGE }), env);
+  return { token: values.MOLTLAB_PLATFORM_TOKEN, namePrefix: values.MOLTLAB_PLATFORM_NAME_PREFIX, image: toImage(values) };
 }
+
+const WORKER = z.object({
+  MOLTLAB_WORKER_PORT: portVar("MOLTLAB_WORKER_PORT"),
+  ...IMAGE,
+  MOLTLAB_CONTAINERS_NETWORK: setVar("MOLTLAB_CONTAINERS_NETWORK").transform(only(isNetworkMode,
+    (network) => `MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`, "set it to network:<the compose network OpenClaw joins>")),
+  ...R2,
+  R2_ENDPOINT: setVar("R2_ENDPOINT"),
+  CF_ACCESS_TEAM_DOMAIN: setVar("CF_ACCESS_TEAM_DOMAIN"),
+  CF_ACCESS_AUD: setVar("CF_ACCESS_AUD"),
+  MOLTLAB_CONTAINERS_URL: setVar("MOLTLAB_CONTAINERS_URL"),
+  MOLTLAB_PLATFORM_TOKEN: setVar("MOLTLAB_PLATFORM_TOKEN"),
+});
+/** Where OpenClaw reaches the AI Gateway emulator: needed only when it serves the model. */
+const AI_GATEWAY = z.object({ MOLTLAB_AI_GATEWAY_URL: setVar("MOLTLAB_AI_GATEWAY_URL") });
 
 export interface WorkerSettings {
   port: number;
   /** The Worker as the user's browser reaches it (its port is published on the host's loopback). */
   url: string;
   provider: Provider;
-  image: ReturnType<typeof openclawImageFromEnv>;
+  image: OpenClawImage;
   network: NetworkMode;
-  r2: R2Settings & { endpoint: string };
+  /** OpenClaw's bucket: the r2 service. */
+  r2: R2StandIn;
   /** wrangler vars (plain settings). */
   vars: Record<string, string>;
   /** .dev.vars: secrets, and the settings shared with other services. */
@@ -98,37 +139,27 @@ export interface WorkerSettings {
   gatewayToken: string;
 }
 
-const randomSecret = (bytes: number) => randomBytes(bytes).toString("hex");
-
-export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) => string = randomSecret): WorkerSettings {
-  const workerPort = port(env, "MOLTLAB_WORKER_PORT");
+/**
+ * The worker service's Worker: the same vars and secrets as `npm run dev`'s (worker-env.ts),
+ * pointing at the other services by their compose names. `instanceType` is wrangler.jsonc's,
+ * which the platform applies (MOLTLAB_INSTANCE_TYPE).
+ */
+export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) => string = randomSecret, instanceType?: InstanceType): WorkerSettings {
+  const values = fromEnv(WORKER, env);
   const provider = providerFromEnv(env);
-  const image = openclawImageFromEnv(env);
-  const network = required(env, "MOLTLAB_CONTAINERS_NETWORK");
-  if (!isNetworkMode(network)) throw new UserError(`MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`, "set it to network:<the compose network OpenClaw joins>");
-  const r2 = { ...r2Settings(env), endpoint: required(env, "R2_ENDPOINT") };
+  const image = toImage(values);
+  const network = values.MOLTLAB_CONTAINERS_NETWORK;
   const gatewayToken = secret(24);
-  const emulated = provider.kind === "emulator";
-  const vars: Record<string, string> = {
-    CF_ACCESS_TEAM_DOMAIN: required(env, "CF_ACCESS_TEAM_DOMAIN"),
-    MOLTLAB_CONTAINERS_URL: required(env, "MOLTLAB_CONTAINERS_URL"),
-    MOLTLAB_CONTAINER_IMAGE: image.tag,
-    MOLTLAB_CONTAINER_PLATFORM: image.platform,
-    MOLTLAB_CONTAINERS_NETWORK: network,
-    R2_ENDPOINT: r2.endpoint,
-    R2_BUCKET_NAME: r2.bucket,
-    ...(emulated
-      ? { CF_AI_GATEWAY_ACCOUNT_ID: DEFAULT_ACCOUNT, CF_AI_GATEWAY_GATEWAY_ID: DEFAULT_GATEWAY, CF_AI_GATEWAY_MODEL: EMULATED_MODEL, CF_AI_GATEWAY_BASE_URL: required(env, "MOLTLAB_AI_GATEWAY_URL") }
-      : provider.kind === "ai-gateway" ? provider.vars : {}),
-  };
-  const secrets: Record<string, string> = {
-    MOLTBOT_GATEWAY_TOKEN: gatewayToken,
-    MOLTLAB_PLATFORM_TOKEN: required(env, "MOLTLAB_PLATFORM_TOKEN"),
-    CF_ACCESS_AUD: required(env, "CF_ACCESS_AUD"),
-    R2_ACCESS_KEY_ID: r2.accessKeyId,
-    R2_SECRET_ACCESS_KEY: r2.secretAccessKey,
-    // The emulator accepts any key; a fresh one per run keeps it out of every file in the repository.
-    ...(emulated ? { CLOUDFLARE_AI_GATEWAY_API_KEY: `sk-moltlab-${secret(16)}` } : provider.secrets),
-  };
-  return { port: workerPort, url: `http://127.0.0.1:${workerPort}`, provider, image, network, r2, vars, secrets, gatewayToken };
+  const model: WorkerModel = provider.kind === "emulator"
+    ? { kind: "emulator", baseUrl: fromEnv(AI_GATEWAY, env).MOLTLAB_AI_GATEWAY_URL, apiKey: emulatorKey(secret) }
+    : provider;
+  // The binding's own bucket is wrangler's (unused by moltworker); OpenClaw's is the r2 service.
+  const r2 = serviceR2({ ...toR2(values), endpoint: values.R2_ENDPOINT }, { accessKeyId: secret(16), secretAccessKey: secret(32) });
+  const { vars, secrets } = workerEnv({
+    listenOn: ANY_HOST,
+    access: { teamDomain: values.CF_ACCESS_TEAM_DOMAIN, audience: values.CF_ACCESS_AUD },
+    platform: { url: values.MOLTLAB_CONTAINERS_URL, token: values.MOLTLAB_PLATFORM_TOKEN },
+    image, network, instanceType, r2, model, gatewayToken,
+  });
+  return { port: values.MOLTLAB_WORKER_PORT, url: `http://127.0.0.1:${values.MOLTLAB_WORKER_PORT}`, provider, image, network, r2, vars, secrets, gatewayToken };
 }

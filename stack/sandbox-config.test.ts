@@ -3,8 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDevArgs } from "../cli/dev.ts";
-import { containerView, defaultNetwork, providerFromEnv, reapSession, SANDBOX_TEMP_PREFIX } from "./sandbox.ts";
+import { containerView, defaultNetwork } from "./network.ts";
+import { providerFromEnv } from "./provider.ts";
+import { reapSession, SANDBOX_TEMP_PREFIX } from "./session.ts";
 import { bucketOf, devServerVars, devVars, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig, WORKER_CONFIG } from "./sandbox-config.ts";
 import { DEV_SERVER_BINDING, LOOPBACK_DEV_SERVER } from "../contract/dev-server.ts";
 import { ROOT } from "../core/host.ts";
@@ -56,18 +57,7 @@ describe("the sandbox's wrangler config", () => {
   });
 });
 
-describe("moltlab dev settings", () => {
-  it("parses --platform, --instance-type, --port, --reset and --dev-mode, and names the fix for anything else", () => {
-    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false });
-    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode"])).toEqual({ arch: "arm64", port: 0, reset: true, devMode: true });
-    expect(() => parseDevArgs(["--dev-mode=false"])).toThrow(/unknown option --dev-mode=false/);
-    expect(parseDevArgs(["--instance-type", "standard-2"])).toMatchObject({ instanceType: "standard-2" });
-    expect(() => parseDevArgs(["--instance-type", "huge"])).toThrow(/--instance-type huge is not an instance type/);
-    expect(() => parseDevArgs(["--platform", "riscv64"])).toThrow(/not amd64 or arm64/);
-    expect(() => parseDevArgs(["--port", "99999"])).toThrow(/not a port number/);
-    expect(() => parseDevArgs(["--verbose"])).toThrow(/unknown option --verbose/);
-  });
-
+describe("the sandbox's network and model provider", () => {
   it("uses host networking on Linux and the bridge (host.docker.internal) elsewhere", () => {
     expect(defaultNetwork("linux")).toBe("host");
     expect(defaultNetwork("darwin")).toBe("bridge");

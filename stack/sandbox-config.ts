@@ -21,7 +21,7 @@ interface R2Binding {
   [key: string]: unknown;
 }
 
-interface WranglerConfig {
+export interface WranglerConfig {
   main: string;
   assets?: { directory: string; [key: string]: unknown };
   containers?: unknown;

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { serviceR2, wranglerR2 } from "./r2.ts";
+import { emulatorKey, workerEnv, type WorkerWiring } from "./worker-env.ts";
+import { openclawImageFor } from "./image.ts";
+import { OPENCLAW_VERSION } from "../contract/openclaw.ts";
+
+const credentials = { accessKeyId: "r2-id", secretAccessKey: "r2-secret" };
+
+/** `npm run dev`'s wiring on Docker Desktop: everything on the host's loopback, the container on the bridge. */
+const DEV: WorkerWiring = {
+  listenOn: "127.0.0.1",
+  access: { teamDomain: "http://127.0.0.1:4001", audience: "aud" },
+  platform: { url: "http://127.0.0.1:4002", token: "platform-token" },
+  image: openclawImageFor("arm64"),
+  network: "bridge",
+  instanceType: "standard-2",
+  r2: wranglerR2("http://127.0.0.1:8787", "bridge", "moltbot-data", credentials),
+  model: { kind: "emulator", baseUrl: "http://host.docker.internal:4003", apiKey: "sk-moltlab-1" },
+  gatewayToken: "gateway-token",
+};
+
+describe("the Worker's vars and secrets", () => {
+  it("wire npm run dev's Worker to what it started, the R2 endpoint being wrangler dev's own, as the container sees it", () => {
+    expect(workerEnv(DEV)).toEqual({
+      vars: {
+        MOLTLAB_DEV_SERVER: "loopback",
+        CF_ACCESS_TEAM_DOMAIN: "http://127.0.0.1:4001",
+        MOLTLAB_CONTAINERS_URL: "http://127.0.0.1:4002",
+        MOLTLAB_CONTAINER_IMAGE: `moltlab/openclaw:${OPENCLAW_VERSION}-arm64`,
+        MOLTLAB_CONTAINER_PLATFORM: "linux/arm64",
+        MOLTLAB_CONTAINERS_NETWORK: "bridge",
+        MOLTLAB_INSTANCE_TYPE: "standard-2",
+        R2_ENDPOINT: "http://host.docker.internal:8787/cdn-cgi/local/r2/s3",
+        R2_BUCKET_NAME: "moltbot-data",
+        CF_AI_GATEWAY_ACCOUNT_ID: "moltlab-account",
+        CF_AI_GATEWAY_GATEWAY_ID: "moltlab-gateway",
+        CF_AI_GATEWAY_MODEL: "anthropic/claude-sonnet-4-5",
+        CF_AI_GATEWAY_BASE_URL: "http://host.docker.internal:4003",
+      },
+      secrets: {
+        MOLTBOT_GATEWAY_TOKEN: "gateway-token",
+        MOLTLAB_PLATFORM_TOKEN: "platform-token",
+        CF_ACCESS_AUD: "aud",
+        R2_ACCESS_KEY_ID: "r2-id",
+        R2_SECRET_ACCESS_KEY: "r2-secret",
+        CLOUDFLARE_AI_GATEWAY_API_KEY: "sk-moltlab-1",
+      },
+    });
+  });
+
+  it("set DEV_MODE only when asked, and the loopback marker only for a wrangler dev on a loopback address", () => {
+    expect(workerEnv({ ...DEV, devMode: true }).vars).toMatchObject({ DEV_MODE: "true", MOLTLAB_DEV_SERVER: "loopback" });
+    const composed = workerEnv({ ...DEV, listenOn: "0.0.0.0", devMode: true }).vars;
+    expect(composed).not.toHaveProperty("MOLTLAB_DEV_SERVER");
+    expect(workerEnv(DEV).vars).not.toHaveProperty("DEV_MODE");
+  });
+
+  it("pass a real provider's settings through instead of the emulator's", () => {
+    const gateway = workerEnv({ ...DEV, model: { kind: "ai-gateway", vars: { CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_GATEWAY_ID: "g", CF_AI_GATEWAY_MODEL: "m" }, secrets: { CLOUDFLARE_AI_GATEWAY_API_KEY: "k" } } });
+    expect(gateway.vars).toMatchObject({ CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_MODEL: "m" });
+    expect(gateway.vars).not.toHaveProperty("CF_AI_GATEWAY_BASE_URL");
+    expect(gateway.secrets.CLOUDFLARE_AI_GATEWAY_API_KEY).toBe("k");
+    const anthropic = workerEnv({ ...DEV, model: { kind: "anthropic", secrets: { ANTHROPIC_API_KEY: "sk-ant" } } });
+    expect(anthropic.secrets).toMatchObject({ ANTHROPIC_API_KEY: "sk-ant" });
+    expect(anthropic.secrets).not.toHaveProperty("CLOUDFLARE_AI_GATEWAY_API_KEY");
+    expect(emulatorKey((bytes) => "x".repeat(bytes))).toBe(`sk-moltlab-${"x".repeat(16)}`);
+  });
+});
+
+describe("the R2 stand-in", () => {
+  it("is wrangler dev's own simulator for npm run dev, serving the binding and the container the same bucket", () => {
+    expect(wranglerR2("http://127.0.0.1:8787", "host", "moltbot-data", credentials)).toEqual({
+      backend: "wrangler", endpoint: "http://127.0.0.1:8787/cdn-cgi/local/r2/s3", bucket: "moltbot-data", ...credentials, binding: credentials,
+    });
+  });
+
+  it("is the compose r2 service otherwise: the simulator when the endpoint has its S3 prefix, else MinIO", () => {
+    const service = { endpoint: "http://r2:9000", bucket: "moltbot-data", accessKeyId: "key", secretAccessKey: "secret" };
+    expect(serviceR2(service, credentials)).toEqual({ backend: "minio", ...service, binding: credentials });
+    expect(serviceR2({ ...service, endpoint: "http://r2:9000/cdn-cgi/local/r2/s3" }, credentials).backend).toBe("miniflare");
+  });
+});
