@@ -57,6 +57,46 @@ async function runProject(name: string, vitestArgs: readonly string[]): Promise<
   return { name, seconds, result, ok, counts };
 }
 
+/** Runs a command quietly: its output is shown only when it fails. */
+function runQuiet(command: string, args: readonly string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, [...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+    child.on("error", (error) => resolve({ code: 127, output: error.message }));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Every folder whose imports the layer rules (.dependency-cruiser.cjs) judge. */
+export const LAYERED_FOLDERS = ["contract", "core", "setup", "platform", "emulators", "container", "worker/src", "stack", "verify", "cli", "tests", "bin"] as const;
+
+/** The layer rules over the import graph: imports only go down, cli/ is a leaf, no cycles. */
+async function layersRow(): Promise<Row> {
+  const started = performance.now();
+  console.log("\n── layers ──");
+  const { code, output } = await runQuiet(process.execPath, [
+    join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cruiser.mjs"), ...LAYERED_FOLDERS, "--config", ".dependency-cruiser.cjs", "--output-type", "err",
+  ]);
+  const ok = code === 0;
+  // Its notice about TypeScript 7 (it parses with swc instead) is noise when all is well.
+  if (!ok) console.log(output.trim());
+  const counted = /(\d+) modules, (\d+) dependencies cruised/.exec(output);
+  const result = ok ? `imports only go down${counted ? ` (${counted[1]} modules, ${counted[2]} imports)` : ""}` : "rule broken (see above; rules in .dependency-cruiser.cjs)";
+  return { name: "layers", seconds: (performance.now() - started) / 1000, result, ok };
+}
+
+/** Biome: formatting and lint (biome.json); `npx biome check --write` fixes what it can. */
+async function styleRow(): Promise<Row> {
+  const started = performance.now();
+  console.log("\n── style ──");
+  const { code, output } = await runQuiet(join(ROOT, "node_modules/@biomejs/biome/bin/biome"), ["ci", "--reporter=summary"]);
+  const ok = code === 0;
+  if (!ok) console.log(output.trim(), "\n  fix: npx biome check --write (then review the diff)");
+  return { name: "style", seconds: (performance.now() - started) / 1000, result: ok ? "formatted, lint clean" : "drift (see above)", ok };
+}
+
 async function typecheckRow(): Promise<Row> {
   const started = performance.now();
   console.log("\n── typecheck ──");
@@ -119,7 +159,7 @@ export async function test(args: readonly string[]): Promise<number> {
   }
   const selected = projects.length ? projects : [...TEST_PROJECTS];
   const rows: Row[] = [];
-  if (!projects.length) rows.push(await typecheckRow());
+  if (!projects.length) rows.push(await typecheckRow(), await layersRow());
   for (const name of selected) {
     // Setup comes right before the first project that needs Docker, so the fast
     // projects report first.
