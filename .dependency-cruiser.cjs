@@ -19,7 +19,9 @@ const above = (index) => `^(${LAYERS.slice(index + 1).join("|")})/`;
 const TEST_CODE = "\\.test\\.ts$|/testing/";
 const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
   name: `no-upward-import-from-${layer.split("|")[0]}`,
-  comment: `${layer.replaceAll("|", ", ")} may not import a higher layer (${LAYERS.slice(index + 1).join(", ").replaceAll("|", ", ")})`,
+  comment: `${layer.replaceAll("|", ", ")} may not import a higher layer (${LAYERS.slice(index + 1)
+    .join(", ")
+    .replaceAll("|", ", ")})`,
   severity: "error",
   from: { path: `^(${layer})/`, pathNot: TEST_CODE },
   to: { path: above(index) },
@@ -45,7 +47,8 @@ module.exports = {
     },
     {
       name: "worker-bundles-contract-and-platform-client-only",
-      comment: "the Worker runs in workerd: besides its own files, npm packages and workerd's cloudflare: modules it may import contract/ and platform/client/ only",
+      comment:
+        "the Worker runs in workerd: besides its own files, npm packages and workerd's cloudflare: modules it may import contract/ and platform/client/ only",
       severity: "error",
       from: { path: "^worker/src/" },
       to: { pathNot: "^(worker/src/|contract/|platform/client/|node_modules/|cloudflare:)", dependencyTypesNot: ["core"] },
@@ -79,7 +82,11 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     // Package subpaths such as `hono/cookie` exist only in their package's `exports` map.
-    enhancedResolveOptions: { extensions: [".ts", ".mjs", ".cjs", ".js"], exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+    enhancedResolveOptions: {
+      extensions: [".ts", ".mjs", ".cjs", ".js"],
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+    },
     // A git worktree may link node_modules to another checkout's; packages still count as node_modules/.
     preserveSymlinks: true,
   },

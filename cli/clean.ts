@@ -7,6 +7,7 @@ export async function clean(args: readonly string[]): Promise<void> {
   const removed = await removeLabelled(undefined, { images });
   console.log(
     `clean: removed ${removed.containers} containers, ${removed.networks} networks, ${removed.volumes} volumes, ${removed.superseded} superseded (untagged) images` +
-      (images ? `, ${removed.images} images` : " (current images kept; `--images` removes them too)") + ` labelled ${LABEL_MANAGED}=true`,
+      (images ? `, ${removed.images} images` : " (current images kept; `--images` removes them too)") +
+      ` labelled ${LABEL_MANAGED}=true`,
   );
 }

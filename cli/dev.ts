@@ -37,7 +37,11 @@ const DEV_OPTIONS = {
     type: "string",
     parse: (raw: string): Arch => {
       const platform = raw.replace(/^linux\//, "");
-      if (!(ARCHES as readonly string[]).includes(platform)) throw new UserError(`--platform ${platform || "(missing)"} is not amd64 or arm64`, "use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
+      if (!(ARCHES as readonly string[]).includes(platform))
+        throw new UserError(
+          `--platform ${platform || "(missing)"} is not amd64 or arm64`,
+          "use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`",
+        );
       return platform as Arch;
     },
   },
@@ -51,7 +55,11 @@ const DEV_OPTIONS = {
   port: {
     type: "string",
     parse: (port: string): number => {
-      if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UserError(`--port ${port || "(missing)"} is not a port number`, `use e.g. \`npm run dev -- --port ${DEFAULT_DEV_PORT}\` (0 picks a free port)`);
+      if (!/^\d+$/.test(port) || Number(port) > 65535)
+        throw new UserError(
+          `--port ${port || "(missing)"} is not a port number`,
+          `use e.g. \`npm run dev -- --port ${DEFAULT_DEV_PORT}\` (0 picks a free port)`,
+        );
       return Number(port);
     },
   },
@@ -118,7 +126,14 @@ export async function dev(args: readonly string[]): Promise<number> {
   let sandbox: StartedSandbox;
   try {
     sandbox = await startSandbox({
-      arch: options.arch, port: options.port, ...(options.instanceType ? { instanceType: options.instanceType } : {}), devMode: options.devMode, persistTo: stateDir, provider, steps, signal: abort.signal,
+      arch: options.arch,
+      port: options.port,
+      ...(options.instanceType ? { instanceType: options.instanceType } : {}),
+      devMode: options.devMode,
+      persistTo: stateDir,
+      provider,
+      steps,
+      signal: abort.signal,
       onWorkerLine: (line) => process.stdout.write(`  [worker] ${line}\n`),
     });
   } catch (error) {
@@ -129,22 +144,24 @@ export async function dev(args: readonly string[]): Promise<number> {
   const identity = sandbox.access.identities[0]!;
   const serviceJwt = sandbox.access.mintServiceToken();
   const hostOnly = sandbox.network === "host" ? "on this machine's loopback only (host networking)" : "on the Docker bridge, published on 127.0.0.1";
-  process.stdout.write([
-    "",
-    `moltlab dev is ready (${formatSeconds((performance.now() - started) / 1000)}); OpenClaw starts on the first request (about a minute).`,
-    `  open         ${sandbox.url}/`,
-    options.devMode
-      ? "  log in       not needed: --dev-mode skips Cloudflare Access (anyone on this machine can use it; responses say X-Moltlab-Dev-Mode)"
-      : `  log in as    ${identity} (the Access login page lets you pick it, or type another email)`,
-    `  admin        ${sandbox.url}/_admin/`,
-    `  model        ${describeProvider(provider, sandbox)}`,
-    `  gateway      ${hostOnly}; image ${sandbox.image}`,
-    `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
-    `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
-    `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,
-    "Ctrl-C stops everything.",
-    "",
-  ].join("\n"));
+  process.stdout.write(
+    [
+      "",
+      `moltlab dev is ready (${formatSeconds((performance.now() - started) / 1000)}); OpenClaw starts on the first request (about a minute).`,
+      `  open         ${sandbox.url}/`,
+      options.devMode
+        ? "  log in       not needed: --dev-mode skips Cloudflare Access (anyone on this machine can use it; responses say X-Moltlab-Dev-Mode)"
+        : `  log in as    ${identity} (the Access login page lets you pick it, or type another email)`,
+      `  admin        ${sandbox.url}/_admin/`,
+      `  model        ${describeProvider(provider, sandbox)}`,
+      `  gateway      ${hostOnly}; image ${sandbox.image}`,
+      `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
+      `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
+      `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,
+      "Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
 
   const signal = await Promise.race([
     stopRequested,

@@ -27,7 +27,12 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
 }
 
-const detail = (lines: string[], label: string) => lines.find((line) => line.trimStart().startsWith(`${label}: `))!.split(": ").slice(1).join(": ");
+const detail = (lines: string[], label: string) =>
+  lines
+    .find((line) => line.trimStart().startsWith(`${label}: `))!
+    .split(": ")
+    .slice(1)
+    .join(": ");
 
 describe("moltlab emulate arguments", () => {
   it("takes a name, --port and --host", () => {
@@ -64,7 +69,9 @@ describe("moltlab emulate", { timeout: 30_000 }, () => {
     const { child, lines } = await startCli(["r2"]);
     expect(lines[0]).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
     const s3 = new S3Client({
-      endpoint: detail(lines, "S3 endpoint"), region: "auto", forcePathStyle: true,
+      endpoint: detail(lines, "S3 endpoint"),
+      region: "auto",
+      forcePathStyle: true,
       credentials: { accessKeyId: detail(lines, "access key id"), secretAccessKey: detail(lines, "secret access key") },
     });
     const Bucket = detail(lines, "bucket");
@@ -80,7 +87,9 @@ describe("moltlab emulate", { timeout: 30_000 }, () => {
     const { child, lines } = await startCli(["all"]);
     const listening = lines.filter((line) => line.startsWith("listening on "));
     expect(listening.map((line) => line.replace(/:\d+/, ":PORT"))).toEqual([
-      "listening on http://127.0.0.1:PORT (ai-gateway)", "listening on http://127.0.0.1:PORT (r2)", "listening on http://127.0.0.1:PORT (access)",
+      "listening on http://127.0.0.1:PORT (ai-gateway)",
+      "listening on http://127.0.0.1:PORT (r2)",
+      "listening on http://127.0.0.1:PORT (access)",
     ]);
     const certs = await fetch(detail(lines, "certs"));
     expect(((await certs.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);

@@ -27,7 +27,14 @@ const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
     const r2 = await startR2(options);
     return {
       url: r2.url,
-      details: [`backend: ${r2.backend}`, `S3 endpoint: ${r2.endpoint}`, `bucket: ${r2.bucket}`, `region: ${r2.region}`, `access key id: ${r2.accessKeyId}`, `secret access key: ${r2.secretAccessKey}`],
+      details: [
+        `backend: ${r2.backend}`,
+        `S3 endpoint: ${r2.endpoint}`,
+        `bucket: ${r2.bucket}`,
+        `region: ${r2.region}`,
+        `access key id: ${r2.accessKeyId}`,
+        `secret access key: ${r2.secretAccessKey}`,
+      ],
       stop: () => r2.stop(),
     };
   },
@@ -36,8 +43,11 @@ const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
     return {
       url: access.url,
       details: [
-        `team domain (CF_ACCESS_TEAM_DOMAIN): ${access.teamDomain}`, `audience (CF_ACCESS_AUD): ${access.audience}`, `certs: ${access.certsUrl}`,
-        `login: ${access.loginUrl()}`, `service token: CF-Access-Client-Id ${access.serviceToken.clientId}, CF-Access-Client-Secret ${access.serviceToken.clientSecret}`,
+        `team domain (CF_ACCESS_TEAM_DOMAIN): ${access.teamDomain}`,
+        `audience (CF_ACCESS_AUD): ${access.audience}`,
+        `certs: ${access.certsUrl}`,
+        `login: ${access.loginUrl()}`,
+        `service token: CF-Access-Client-Id ${access.serviceToken.clientId}, CF-Access-Client-Secret ${access.serviceToken.clientSecret}`,
       ],
       stop: () => access.stop(),
     };
@@ -75,19 +85,26 @@ export interface EmulateArgs {
 const USAGE = "emulate takes a name, --port N (0 = any free port) and --host H (default 127.0.0.1), e.g. `npm run emulate -- r2 --port 9000`";
 
 export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
-  const { values, positionals } = parseCommandArgs(args, {
-    port: {
-      type: "string",
-      parse: (raw) => {
-        if (/^\d+$/.test(raw) && Number(raw) < 65536) return Number(raw);
-        throw new UserError(`--port ${raw} is not a port number`, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      port: {
+        type: "string",
+        parse: (raw) => {
+          if (/^\d+$/.test(raw) && Number(raw) < 65536) return Number(raw);
+          throw new UserError(`--port ${raw} is not a port number`, USAGE);
+        },
       },
+      host: { type: "string", parse: (raw) => raw },
     },
-    host: { type: "string", parse: (raw) => raw },
-  }, { usage: USAGE, positionals: 1 });
+    { usage: USAGE, positionals: 1 },
+  );
   const target = positionals[0];
   if (!target || (target !== "all" && !EMULATORS[target])) {
-    throw new UserError(`emulate needs one of ${[...NAMES, "all"].join(", ")}${target ? `, not "${target}"` : ""}`, "run e.g. `npm run emulate -- r2 --port 9000`");
+    throw new UserError(
+      `emulate needs one of ${[...NAMES, "all"].join(", ")}${target ? `, not "${target}"` : ""}`,
+      "run e.g. `npm run emulate -- r2 --port 9000`",
+    );
   }
   const options: ServeOptions = {};
   if (values.port !== undefined) options.port = values.port;

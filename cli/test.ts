@@ -47,7 +47,13 @@ async function runProject(name: string, vitestArgs: readonly string[]): Promise<
   const report = join(reportDir, "report.json");
   console.log(`\n── vitest project "${name}" ──`);
   const code = await runNode(join(ROOT, "node_modules/vitest/vitest.mjs"), [
-    "run", "--project", name, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestArgs,
+    "run",
+    "--project",
+    name,
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...vitestArgs,
   ]);
   const seconds = (performance.now() - started) / 1000;
   const counts = existsSync(report) ? countsFromReport(JSON.parse(readFileSync(report, "utf8")) as VitestJson) : undefined;
@@ -70,20 +76,40 @@ function runQuiet(command: string, args: readonly string[]): Promise<{ code: num
 }
 
 /** Every folder whose imports the layer rules (.dependency-cruiser.cjs) judge. */
-export const LAYERED_FOLDERS = ["contract", "core", "setup", "platform", "emulators", "container", "worker/src", "stack", "verify", "cli", "tests", "bin"] as const;
+export const LAYERED_FOLDERS = [
+  "contract",
+  "core",
+  "setup",
+  "platform",
+  "emulators",
+  "container",
+  "worker/src",
+  "stack",
+  "verify",
+  "cli",
+  "tests",
+  "bin",
+] as const;
 
 /** The layer rules over the import graph: imports only go down, cli/ is a leaf, no cycles. */
 async function layersRow(): Promise<Row> {
   const started = performance.now();
   console.log("\n── layers ──");
   const { code, output } = await runQuiet(process.execPath, [
-    join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cruiser.mjs"), ...LAYERED_FOLDERS, "--config", ".dependency-cruiser.cjs", "--output-type", "err",
+    join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cruiser.mjs"),
+    ...LAYERED_FOLDERS,
+    "--config",
+    ".dependency-cruiser.cjs",
+    "--output-type",
+    "err",
   ]);
   const ok = code === 0;
   // Its notice about TypeScript 7 (it parses with swc instead) is noise when all is well.
   if (!ok) console.log(output.trim());
   const counted = /(\d+) modules, (\d+) dependencies cruised/.exec(output);
-  const result = ok ? `imports only go down${counted ? ` (${counted[1]} modules, ${counted[2]} imports)` : ""}` : "rule broken (see above; rules in .dependency-cruiser.cjs)";
+  const result = ok
+    ? `imports only go down${counted ? ` (${counted[1]} modules, ${counted[2]} imports)` : ""}`
+    : "rule broken (see above; rules in .dependency-cruiser.cjs)";
   return { name: "layers", seconds: (performance.now() - started) / 1000, result, ok };
 }
 
@@ -124,7 +150,13 @@ async function setupRow(): Promise<Row> {
  * non-strict, since the rest is vitest's to judge.
  */
 export function splitArgs(args: readonly string[]): { projects: string[]; rest: string[] } {
-  const { tokens } = parseArgs({ args: [...args], options: { project: { type: "string", multiple: true } }, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: { project: { type: "string", multiple: true } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const projects: string[] = [];
   const rest: string[] = [];
   for (const token of tokens) {
@@ -139,9 +171,14 @@ export function splitArgs(args: readonly string[]): { projects: string[]; rest: 
 function printSummary(rows: readonly Row[]): boolean {
   console.log("\nmoltlab test summary");
   for (const row of rows) console.log(`  ${row.ok ? "ok  " : "FAIL"}  ${row.name.padEnd(12)} ${row.result.padEnd(40)} ${formatSeconds(row.seconds)}`);
-  const totals = rows.reduce((sum, row) => ({
-    passed: sum.passed + (row.counts?.passed ?? 0), failed: sum.failed + (row.counts?.failed ?? 0), skipped: sum.skipped + (row.counts?.skipped ?? 0),
-  }), { passed: 0, failed: 0, skipped: 0 });
+  const totals = rows.reduce(
+    (sum, row) => ({
+      passed: sum.passed + (row.counts?.passed ?? 0),
+      failed: sum.failed + (row.counts?.failed ?? 0),
+      skipped: sum.skipped + (row.counts?.skipped ?? 0),
+    }),
+    { passed: 0, failed: 0, skipped: 0 },
+  );
   const ok = rows.every((row) => row.ok);
   // The closing line CI reads: "N passed, N failed[, N skipped]". A step that failed
   // without test counts (typecheck, setup) still counts as a failure there.
@@ -159,7 +196,7 @@ export async function test(args: readonly string[]): Promise<number> {
   }
   const selected = projects.length ? projects : [...TEST_PROJECTS];
   const rows: Row[] = [];
-  if (!projects.length) rows.push(await typecheckRow(), await layersRow());
+  if (!projects.length) rows.push(await typecheckRow(), await layersRow(), await styleRow());
   for (const name of selected) {
     // Setup comes right before the first project that needs Docker, so the fast
     // projects report first.

@@ -21,7 +21,14 @@ describe("instance types", () => {
 
   it("clamp the CPU share to the engine's CPUs, saying so, and record the disk without enforcing it", () => {
     expect(limitsFor("standard-4", 2)).toEqual({
-      vcpu: 4, nanoCpus: 2_000_000_000, cpuClamped: true, memoryBytes: 12 * GiB, memorySwapBytes: 12 * GiB, pidsLimit: PIDS_LIMIT, diskBytes: 20e9, diskEnforced: false,
+      vcpu: 4,
+      nanoCpus: 2_000_000_000,
+      cpuClamped: true,
+      memoryBytes: 12 * GiB,
+      memorySwapBytes: 12 * GiB,
+      pidsLimit: PIDS_LIMIT,
+      diskBytes: 20e9,
+      diskEnforced: false,
     });
     expect(limitsFor("standard-3", 2).cpuClamped).toBe(false);
   });

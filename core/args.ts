@@ -7,9 +7,7 @@
 import { parseArgs } from "node:util";
 import { UserError } from "./errors.ts";
 
-export type OptionSpec<T> =
-  | { type: "boolean" }
-  | { type: "string"; parse: (raw: string) => T };
+export type OptionSpec<T> = { type: "boolean" } | { type: "string"; parse: (raw: string) => T };
 
 export type OptionValues<S extends Record<string, OptionSpec<unknown>>> = {
   [K in keyof S]?: S[K] extends { type: "boolean" } ? boolean : S[K] extends { parse: (raw: string) => infer T } ? T : never;
@@ -84,7 +82,8 @@ function describeParseError(error: unknown, args: readonly string[]): string {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? String(error);
   const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${args.find((arg) => option && (arg === option || arg.startsWith(`${option}=`))) ?? option}`;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+    return `unknown option ${args.find((arg) => option && (arg === option || arg.startsWith(`${option}=`))) ?? option}`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     if (/argument missing/.test(message)) return `${option} needs a value`;
     if (/ambiguous/.test(message)) {

@@ -22,10 +22,23 @@ export interface BuildxOptions {
  */
 export async function buildxBuild(options: BuildxOptions): Promise<void> {
   const buildArgs = { TARGETARCH: options.arch, ...options.buildArgs };
-  await docker([
-    "buildx", "build", "--platform", `linux/${options.arch}`, "--load", "--progress=plain", ...(options.noCache ? ["--no-cache"] : []), "--file", options.dockerfile, "--tag", options.tag,
-    ...Object.entries(buildArgs).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
-    ...Object.entries(options.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
-    options.context,
-  ], { logFile: options.logFile, timeoutMs: options.timeoutMs ?? 3_600_000 });
+  await docker(
+    [
+      "buildx",
+      "build",
+      "--platform",
+      `linux/${options.arch}`,
+      "--load",
+      "--progress=plain",
+      ...(options.noCache ? ["--no-cache"] : []),
+      "--file",
+      options.dockerfile,
+      "--tag",
+      options.tag,
+      ...Object.entries(buildArgs).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
+      ...Object.entries(options.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
+      options.context,
+    ],
+    { logFile: options.logFile, timeoutMs: options.timeoutMs ?? 3_600_000 },
+  );
 }

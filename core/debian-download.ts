@@ -29,12 +29,19 @@ export async function downloadDebs(download: DebDownload): Promise<string[]> {
   const sourcesFile = join(workDir, "sources.list");
   writeFileSync(sourcesFile, `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${debianMirror()} ${suite} main\n`);
   const options = [
-    `-oDir::Etc::SourceList=${sourcesFile}`, "-oDir::Etc::SourceParts=/dev/null", `-oDir::State::Lists=${join(workDir, "lists")}`,
-    `-oDir::Cache=${workDir}`, `-oAPT::Architecture=${arch}`, `-oAPT::Architectures=${arch}`, "-oAPT::Sandbox::User=root",
+    `-oDir::Etc::SourceList=${sourcesFile}`,
+    "-oDir::Etc::SourceParts=/dev/null",
+    `-oDir::State::Lists=${join(workDir, "lists")}`,
+    `-oDir::Cache=${workDir}`,
+    `-oAPT::Architecture=${arch}`,
+    `-oAPT::Architectures=${arch}`,
+    "-oAPT::Sandbox::User=root",
   ];
   await run("apt-get", [...options, "update"], { logFile, timeoutMs: 300_000 });
   const debs = join(workDir, "debs");
   for (const file of readdirSync(debs)) rmSync(join(debs, file));
   await run("apt-get", [...options, "download", ...download.packages.map((name) => `${name}:${arch}`)], { cwd: debs, logFile, timeoutMs: 600_000 });
-  return readdirSync(debs).filter((name) => name.endsWith(".deb")).map((name) => join(debs, name));
+  return readdirSync(debs)
+    .filter((name) => name.endsWith(".deb"))
+    .map((name) => join(debs, name));
 }

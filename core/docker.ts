@@ -75,20 +75,26 @@ async function listIds(command: readonly string[], filter: string): Promise<stri
 /** Ids with their moltlab.run label ("" when absent), from a `docker … ls` that supports {{.Label}}. */
 async function listWithRun(command: readonly string[], idField: string, filter: string): Promise<{ id: string; run: string }[]> {
   const { stdout } = await docker([...command, "--filter", filter, "--format", `{{${idField}}}\t{{.Label "${LABEL_RUN}"}}`]);
-  return stdout.split("\n").filter(Boolean).map((line) => {
-    const [id = "", run = ""] = line.split("\t");
-    return { id, run };
-  });
+  return stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id = "", run = ""] = line.split("\t");
+      return { id, run };
+    });
 }
 
 async function imagesWithRun(filter: string): Promise<{ id: string; run: string }[]> {
   const ids = [...new Set(await listIds(["image", "ls", "-q"], filter))];
   if (!ids.length) return [];
   const { stdout } = await docker(["image", "inspect", "--format", `{{.Id}}\t{{index .Config.Labels "${LABEL_RUN}"}}`, ...ids]);
-  return stdout.split("\n").filter(Boolean).map((line) => {
-    const [id = "", run = ""] = line.split("\t");
-    return { id, run: run === "<no value>" ? "" : run };
-  });
+  return stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id = "", run = ""] = line.split("\t");
+      return { id, run: run === "<no value>" ? "" : run };
+    });
 }
 
 /**

@@ -37,11 +37,17 @@ describe("leftovers of a platform in a container (owner label plus its container
 
   it("removes them once that container is gone, stopped, or restarted (a new process)", () => {
     const owner = `${OTHER.slice(0, 12)}:1`;
-    expect(leftoverDecision(owner, onHost, { ownerContainerId: OTHER, ownerContainer: null, createdAt: created })).toMatchObject({ action: "remove", reason: expect.stringContaining("is gone") });
-    expect(leftoverDecision(owner, onHost, { ownerContainerId: OTHER, ownerContainer: { running: false, startedAt: created - 1000 }, createdAt: created }))
-      .toMatchObject({ action: "remove", reason: expect.stringContaining("not running") });
-    expect(leftoverDecision(owner, onHost, { ownerContainerId: OTHER, ownerContainer: running("2026-11-25T10:00:05Z"), createdAt: created }))
-      .toMatchObject({ action: "remove", reason: expect.stringContaining("restarted") });
+    expect(leftoverDecision(owner, onHost, { ownerContainerId: OTHER, ownerContainer: null, createdAt: created })).toMatchObject({
+      action: "remove",
+      reason: expect.stringContaining("is gone"),
+    });
+    expect(
+      leftoverDecision(owner, onHost, { ownerContainerId: OTHER, ownerContainer: { running: false, startedAt: created - 1000 }, createdAt: created }),
+    ).toMatchObject({ action: "remove", reason: expect.stringContaining("not running") });
+    expect(leftoverDecision(owner, onHost, { ownerContainerId: OTHER, ownerContainer: running("2026-11-25T10:00:05Z"), createdAt: created })).toMatchObject({
+      action: "remove",
+      reason: expect.stringContaining("restarted"),
+    });
   });
 
   it("compares at Docker's one-second precision: a sandbox made in the second its platform started is kept", () => {

@@ -35,9 +35,11 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, fix
 export function parseOptionsWithFixes<S extends z.ZodType>(schema: S, input: unknown, fix: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const fixes = new Set(result.error.issues.map((issue) => {
-    const own = (issue as { params?: { fix?: unknown } }).params?.fix;
-    return typeof own === "string" ? own : fix;
-  }));
+  const fixes = new Set(
+    result.error.issues.map((issue) => {
+      const own = (issue as { params?: { fix?: unknown } }).params?.fix;
+      return typeof own === "string" ? own : fix;
+    }),
+  );
   throw new UserError(problems(result.error).join("; "), [...fixes].join("\n"));
 }

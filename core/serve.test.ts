@@ -35,14 +35,19 @@ describe("serveFetch", () => {
   it("streams the body chunk by chunk", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    server = await serveFetch(() => new Response(new ReadableStream({
-      async start(controller) {
-        controller.enqueue(new TextEncoder().encode("first\n"));
-        await gate;
-        controller.enqueue(new TextEncoder().encode("second\n"));
-        controller.close();
-      },
-    })));
+    server = await serveFetch(
+      () =>
+        new Response(
+          new ReadableStream({
+            async start(controller) {
+              controller.enqueue(new TextEncoder().encode("first\n"));
+              await gate;
+              controller.enqueue(new TextEncoder().encode("second\n"));
+              controller.close();
+            },
+          }),
+        ),
+    );
     const reader = (await fetch(server.url)).body!.pipeThrough(new TextDecoderStream()).getReader();
     // The first chunk arrives while the handler is still holding back the second.
     expect((await reader.read()).value).toBe("first\n");
@@ -58,14 +63,19 @@ describe("serveFetch", () => {
   });
 
   it("cuts the connection when the body fails mid-stream, after the bytes already sent", async () => {
-    server = await serveFetch(() => new Response(new ReadableStream({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode("partial"));
-      },
-      pull(controller) {
-        controller.error(new Error("upstream died"));
-      },
-    })));
+    server = await serveFetch(
+      () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("partial"));
+            },
+            pull(controller) {
+              controller.error(new Error("upstream died"));
+            },
+          }),
+        ),
+    );
     const response = await fetch(server.url);
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow();

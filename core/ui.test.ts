@@ -40,7 +40,7 @@ describe("step runner", () => {
   });
 
   it("formats durations for people", () => {
-    expect(formatSeconds(3.14159)).toBe("3.1s");
+    expect(formatSeconds(Math.PI)).toBe("3.1s");
     expect(formatSeconds(125)).toBe("2m5s");
   });
 });

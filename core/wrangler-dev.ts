@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { stripVTControlCharacters } from "node:util";
 
 // Bounds, not expectations: wrangler is ready in ~2.5 s and stops in well under a second here.
 const READY_TIMEOUT_MS = 60_000;
@@ -72,34 +73,50 @@ export async function freePort(host: string): Promise<number> {
 
 /** Starts `wrangler dev --local` and resolves once it is ready; rejects (leaving nothing running) with its output's tail. */
 export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
-  const child = spawn(process.execPath, [
-    wranglerBin(), "dev", "--config", options.config, "--local",
-    ...(options.environment ? ["--env", options.environment] : []),
-    "--ip", options.host, "--port", String(options.port), "--persist-to", options.persistTo,
-    // Its devtools port: otherwise the first free one from 9229, which two wrangler dev starting at
-    // once both pick (the second then exits with "Address already in use"); 0 lets the OS choose.
-    "--inspector-port", "0",
-    "--show-interactive-dev-session=false",
-  ], {
-    cwd: options.cwd,
-    env: {
-      ...process.env,
-      // Fully offline and quiet: no cf.json download, no telemetry, no debug log files in ~/.config.
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      WRANGLER_WRITE_LOGS: "false",
-      WRANGLER_REGISTRY_PATH: options.registry,
-      WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
-      NO_COLOR: "1",
-      FORCE_COLOR: "0",
+  const child = spawn(
+    process.execPath,
+    [
+      wranglerBin(),
+      "dev",
+      "--config",
+      options.config,
+      "--local",
+      ...(options.environment ? ["--env", options.environment] : []),
+      "--ip",
+      options.host,
+      "--port",
+      String(options.port),
+      "--persist-to",
+      options.persistTo,
+      // Its devtools port: otherwise the first free one from 9229, which two wrangler dev starting at
+      // once both pick (the second then exits with "Address already in use"); 0 lets the OS choose.
+      "--inspector-port",
+      "0",
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: options.cwd,
+      env: {
+        ...process.env,
+        // Fully offline and quiet: no cf.json download, no telemetry, no debug log files in ~/.config.
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        WRANGLER_SEND_METRICS: "false",
+        WRANGLER_SEND_ERROR_REPORTS: "false",
+        WRANGLER_WRITE_LOGS: "false",
+        WRANGLER_REGISTRY_PATH: options.registry,
+        WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
+        NO_COLOR: "1",
+        FORCE_COLOR: "0",
+      },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   const group = child.pid!;
   trackGroup(group, options.onAbandon ?? (() => undefined));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const mask = (line: string) => (options.secrets ?? []).reduce((text, secret) => (secret ? text.replaceAll(secret, "****") : text), line);
   let url: URL;
   try {
@@ -128,7 +145,10 @@ function readyUrl(wrangler: ChildProcess, mask: (line: string) => string, onLine
   return new Promise<URL>((resolve, reject) => {
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       settle(() => reject(new Error(`wrangler dev exited (${signal ?? `code ${code}`}) before it was ready; its output ended with:\n${tail()}`)));
-    const timer = setTimeout(() => settle(() => reject(new Error(`wrangler dev was not ready within ${READY_TIMEOUT_MS / 1000} s; its output ended with:\n${tail()}`))), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => settle(() => reject(new Error(`wrangler dev was not ready within ${READY_TIMEOUT_MS / 1000} s; its output ended with:\n${tail()}`))),
+      READY_TIMEOUT_MS,
+    );
     function settle(outcome: () => void) {
       clearTimeout(timer);
       wrangler.off("exit", onExit);
@@ -138,7 +158,7 @@ function readyUrl(wrangler: ChildProcess, mask: (line: string) => string, onLine
     for (const stream of [wrangler.stdout!, wrangler.stderr!]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on("line", (raw) => {
         // Colours are off, but a user's FORCE_COLOR elsewhere must not break the match.
-        const line = mask(raw.replace(/\x1b\[[0-9;]*m/g, ""));
+        const line = mask(stripVTControlCharacters(raw));
         if (ready) {
           onLine?.(line);
           return;

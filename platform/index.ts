@@ -45,10 +45,16 @@ export async function startContainersPlatform(options: ContainersPlatformOptions
   const token = options.token ?? (process.env[TOKEN_ENV] || undefined);
   let created: Awaited<ReturnType<typeof LocalContainers.create>>;
   try {
-    created = await LocalContainers.create({ ...(options.docker ? { docker: options.docker } : {}), ...(options.namePrefix ? { namePrefix: options.namePrefix } : {}) });
+    created = await LocalContainers.create({
+      ...(options.docker ? { docker: options.docker } : {}),
+      ...(options.namePrefix ? { namePrefix: options.namePrefix } : {}),
+    });
   } catch (error) {
     if (error instanceof PlatformError && error.code === "engine_unreachable") {
-      throw new UserError(`the Containers platform needs a Docker engine, and none answers at ${engineHost()}`, "run `npm run setup`, which starts or installs it");
+      throw new UserError(
+        `the Containers platform needs a Docker engine, and none answers at ${engineHost()}`,
+        "run `npm run setup`, which starts or installs it",
+      );
     }
     throw error;
   }

@@ -45,18 +45,27 @@ export async function ensureActionlint(context: StepContext, cache: string, logF
     delete env.GOOS;
     delete env.GOARCH;
     const build = await tryRun("go", ["install", "-trimpath", "-ldflags=-s -w", `${ACTIONLINT_PACKAGE}@${wanted}`], {
-      cwd: cache, env, logFile, timeoutMs: 1_200_000,
+      cwd: cache,
+      env,
+      logFile,
+      timeoutMs: 1_200_000,
     });
     if (build.code !== 0 || build.timedOut) {
       const why = build.timedOut ? "timed out after 20 minutes" : lastLines(build.stderr || build.stdout, 3);
-      throw new UserError(`building actionlint ${wanted} with ${go} failed: ${why}`,
-        `check that the Go module proxy (\`go env GOPROXY\`) serves ${ACTIONLINT_PACKAGE}@${wanted} (details: ${logFile}), then rerun \`npm run setup\``);
+      throw new UserError(
+        `building actionlint ${wanted} with ${go} failed: ${why}`,
+        `check that the Go module proxy (\`go env GOPROXY\`) serves ${ACTIONLINT_PACKAGE}@${wanted} (details: ${logFile}), then rerun \`npm run setup\``,
+      );
     }
     renameSync(join(staging, "actionlint"), binary);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
   const built = await installedVersion(binary);
-  if (built !== wanted) throw new UserError(`built ${binary} but it reports ${built ?? "nothing (it does not run)"} instead of ${wanted}`, `delete ${binary}, see ${logFile}, and rerun \`npm run setup\``);
+  if (built !== wanted)
+    throw new UserError(
+      `built ${binary} but it reports ${built ?? "nothing (it does not run)"} instead of ${wanted}`,
+      `delete ${binary}, see ${logFile}, and rerun \`npm run setup\``,
+    );
   return { status: "done", detail: `built actionlint ${wanted} with ${go} (${binary})` };
 }

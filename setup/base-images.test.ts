@@ -9,8 +9,10 @@ describe("base images", () => {
     expect(baseImageTag("node", "arm64")).toBe("moltlab/node:24-bookworm-slim-arm64");
     expect(baseImageTag("debian", "amd64")).toBe("moltlab/debian:bookworm-slim-amd64");
     expect(BASE_IMAGES.map(({ name, arch }) => baseImageTag(name, arch))).toEqual([
-      "moltlab/debian:bookworm-slim-amd64", "moltlab/debian:bookworm-slim-arm64",
-      "moltlab/node:24-bookworm-slim-amd64", "moltlab/node:24-bookworm-slim-arm64",
+      "moltlab/debian:bookworm-slim-amd64",
+      "moltlab/debian:bookworm-slim-arm64",
+      "moltlab/node:24-bookworm-slim-amd64",
+      "moltlab/node:24-bookworm-slim-arm64",
     ]);
   });
 

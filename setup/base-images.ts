@@ -77,16 +77,18 @@ export function debianSources(env: NodeJS.ProcessEnv = process.env): string[] {
 
 /** The official slim images drop docs, man pages and translations through dpkg path excludes; so do we. */
 const SLIM_DPKG_OPTIONS = [
-  "path-exclude=/usr/share/man/*", "path-exclude=/usr/share/info/*", "path-exclude=/usr/share/doc/*",
-  "path-include=/usr/share/doc/*/copyright", "path-exclude=/usr/share/locale/*", "path-include=/usr/share/locale/locale.alias",
-  "path-exclude=/usr/share/groff/*", "path-exclude=/usr/share/lintian/*",
+  "path-exclude=/usr/share/man/*",
+  "path-exclude=/usr/share/info/*",
+  "path-exclude=/usr/share/doc/*",
+  "path-include=/usr/share/doc/*/copyright",
+  "path-exclude=/usr/share/locale/*",
+  "path-include=/usr/share/locale/locale.alias",
+  "path-exclude=/usr/share/groff/*",
+  "path-exclude=/usr/share/lintian/*",
 ];
 
 export function mmdebstrapArgs(arch: Arch, target: string): string[] {
-  return [
-    "--variant=minbase", `--arch=${arch}`, ...SLIM_DPKG_OPTIONS.map((option) => `--dpkgopt=${option}`),
-    DEBIAN_SUITE, target, ...debianSources(),
-  ];
+  return ["--variant=minbase", `--arch=${arch}`, ...SLIM_DPKG_OPTIONS.map((option) => `--dpkgopt=${option}`), DEBIAN_SUITE, target, ...debianSources()];
 }
 
 /**
@@ -127,10 +129,20 @@ interface BuildEnvironment {
   source?: BaseImageSource;
 }
 
-export async function ensureBaseImages(context: StepContext, cache: string, logFile: string, engineRootDir: string | undefined): Promise<StepOutcome & { changed: string[] }> {
+export async function ensureBaseImages(
+  context: StepContext,
+  cache: string,
+  logFile: string,
+  engineRootDir: string | undefined,
+): Promise<StepOutcome & { changed: string[] }> {
   const work = await baseImagesNeedingWork();
   const env: BuildEnvironment = { context, cache, logFile };
-  if (work.length === 0) return { status: "ok", detail: `${BASE_IMAGES.length} images current (${BASE_IMAGES.map(({ name, arch }) => baseImageTag(name, arch)).join(", ")})`, changed: [] };
+  if (work.length === 0)
+    return {
+      status: "ok",
+      detail: `${BASE_IMAGES.length} images current (${BASE_IMAGES.map(({ name, arch }) => baseImageTag(name, arch)).join(", ")})`,
+      changed: [],
+    };
   checkFreeSpace([cache, ...(engineRootDir && existsSync(engineRootDir) ? [engineRootDir] : [])]);
   removePartials(cache);
   const changed: string[] = [];
@@ -142,7 +154,9 @@ export async function ensureBaseImages(context: StepContext, cache: string, logF
     context.progress(`${tag}: ${entry.state}, making it`);
     const started = performance.now();
     const source = await buildBaseImage(env, name, arch);
-    context.progress(`${tag}: built from ${source === "registry" ? "the registry" : "Debian's archive"} in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+    context.progress(
+      `${tag}: built from ${source === "registry" ? "the registry" : "Debian's archive"} in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+    );
     changed.push(tag);
   }
   const world = env.source === "registry" ? "registry reachable: upstream images pulled and re-tagged" : "no registry: built from Debian's archive and npm";
@@ -179,7 +193,10 @@ async function chooseSource(env: BuildEnvironment): Promise<BaseImageSource> {
   else if (wanted === "pull") env.source = "registry";
   else if (wanted === "auto") {
     env.context.progress(`checking for a registry: docker pull ${DEFINITIONS.debian.upstream}`);
-    const probe = await tryRun("docker", ["pull", "--platform", `linux/${hostArch()}`, DEFINITIONS.debian.upstream], { logFile: env.logFile, timeoutMs: 120_000 });
+    const probe = await tryRun("docker", ["pull", "--platform", `linux/${hostArch()}`, DEFINITIONS.debian.upstream], {
+      logFile: env.logFile,
+      timeoutMs: 120_000,
+    });
     env.source = probe.code === 0 ? "registry" : "debian-archive";
     if (env.source === "debian-archive") env.context.progress(`no registry (${lastLines(probe.stderr, 1).trim()}): building from Debian's archive instead`);
   } else {
@@ -228,8 +245,10 @@ async function debianRootfs(env: BuildEnvironment, arch: Arch): Promise<string> 
   const target = join(dir, `debian-${DEBIAN_SUITE}-${arch}-${recipeDigest("debian", arch)}.tar`);
   if (existsSync(target)) return target;
   if (!canManageMachine() && (await tryRun("mmdebstrap", ["--version"])).code !== 0) {
-    throw new UserError("no registry is reachable and mmdebstrap is not installed, so the base images can be neither pulled nor built",
-      "install mmdebstrap (Debian/Ubuntu: `apt-get install mmdebstrap`) or give the Docker engine registry access, then rerun `npm run setup`");
+    throw new UserError(
+      "no registry is reachable and mmdebstrap is not installed, so the base images can be neither pulled nor built",
+      "install mmdebstrap (Debian/Ubuntu: `apt-get install mmdebstrap`) or give the Docker engine registry access, then rerun `npm run setup`",
+    );
   }
   if (canManageMachine()) await aptInstall(["mmdebstrap", "arch-test"], env.context, env.logFile);
   const partial = target.replace(/\.tar$/, ".partial.tar");
@@ -270,19 +289,28 @@ async function npmPack(env: BuildEnvironment, spec: string): Promise<string> {
 
 /** Runs `uname -m` and `node --version` in each platform's node image: proof that the images and emulation work. */
 export async function verifyPlatforms(context: StepContext, cache: string): Promise<StepOutcome> {
-  const images = await Promise.all(ARCHES.map(async (arch) => ({ arch, tag: baseImageTag("node", arch), facts: await inspectImage(baseImageTag("node", arch)) })));
+  const images = await Promise.all(
+    ARCHES.map(async (arch) => ({ arch, tag: baseImageTag("node", arch), facts: await inspectImage(baseImageTag("node", arch)) })),
+  );
   const stamp = join(cache, "verified-images.json");
   const ids = images.map((image) => image.facts?.id ?? "");
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === JSON.stringify(ids)) return { status: "ok", detail: "these exact images were already run on both platforms" };
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === JSON.stringify(ids))
+    return { status: "ok", detail: "these exact images were already run on both platforms" };
   const seen: string[] = [];
   const nodeMajor = nodeVersion().split(".")[0];
   for (const { arch, tag } of images) {
     context.progress(`docker run --platform linux/${arch} ${tag}`);
-    const result = await tryRun("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...labelArgs(), tag, "sh", "-c", "uname -m; node --version"], { timeoutMs: 120_000 });
+    const result = await tryRun("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...labelArgs(), tag, "sh", "-c", "uname -m; node --version"], {
+      timeoutMs: 120_000,
+    });
     const [machine, version] = result.stdout.trim().split("\n");
     if (result.code !== 0 || machine !== unameMachine(arch) || !version?.startsWith(`v${nodeMajor}.`)) {
-      throw new UserError(`running ${tag} did not report ${unameMachine(arch)} with Node ${nodeMajor}: ${(result.stdout + result.stderr).trim() || `exit ${result.code}`}`,
-        arch === hostArch() ? "rerun `npm run setup`; if it persists, `npm run clean -- --images` and setup again" : `${arch} emulation is not working: see the emulation step's fix, then rerun \`npm run setup\``);
+      throw new UserError(
+        `running ${tag} did not report ${unameMachine(arch)} with Node ${nodeMajor}: ${(result.stdout + result.stderr).trim() || `exit ${result.code}`}`,
+        arch === hostArch()
+          ? "rerun `npm run setup`; if it persists, `npm run clean -- --images` and setup again"
+          : `${arch} emulation is not working: see the emulation step's fix, then rerun \`npm run setup\``,
+      );
     }
     seen.push(`${arch}: ${machine}, node ${version}`);
   }

@@ -19,14 +19,9 @@ export const DEBIAN_PACKAGE = "chromium";
 /** Program names looked up on PATH, in order of preference. */
 export const PROGRAM_NAMES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] as const;
 /** Installs outside PATH (macOS app bundles). */
-export const APP_PATHS = [
-  "/Applications/Chromium.app/Contents/MacOS/Chromium",
-  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-] as const;
+export const APP_PATHS = ["/Applications/Chromium.app/Contents/MacOS/Chromium", "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"] as const;
 
-export type ChromiumLookup =
-  | { found: true; path: string; from: "env" | "search" }
-  | { found: false; problem: string };
+export type ChromiumLookup = { found: true; path: string; from: "env" | "search" } | { found: false; problem: string };
 
 function isExecutableFile(path: string): boolean {
   try {
@@ -64,8 +59,10 @@ export function chromiumFix(lookup: ChromiumLookup): string {
   if (!lookup.found && lookup.problem.startsWith(CHROMIUM_ENV)) {
     return `point ${CHROMIUM_ENV} at a Chromium or Chrome executable, or unset it to let moltlab find one; then rerun \`npm run setup\``;
   }
-  return `install Chromium or Google Chrome (on Debian or Ubuntu: \`apt-get install ${DEBIAN_PACKAGE}\`; moltlab does this itself when run as root on Debian), ` +
-    `or set ${CHROMIUM_ENV} to its executable; then rerun \`npm run setup\`. Playwright's own browser download is not used.`;
+  return (
+    `install Chromium or Google Chrome (on Debian or Ubuntu: \`apt-get install ${DEBIAN_PACKAGE}\`; moltlab does this itself when run as root on Debian), ` +
+    `or set ${CHROMIUM_ENV} to its executable; then rerun \`npm run setup\`. Playwright's own browser download is not used.`
+  );
 }
 
 /** The executable the browser test launches; a UserError naming the fix when there is none. */
@@ -84,8 +81,10 @@ async function chromiumVersion(path: string): Promise<string> {
   const result = await tryRun(path, ["--version"], { timeoutMs: 30_000 });
   const version = versionLine(result.stdout);
   if (result.code !== 0 || !version) {
-    throw new UserError(`${path} --version failed (exit ${result.code}): ${versionLine(result.stderr) || "no output"}`,
-      `repair or reinstall that browser, or set ${CHROMIUM_ENV} to another Chromium or Chrome executable; then rerun \`npm run setup\``);
+    throw new UserError(
+      `${path} --version failed (exit ${result.code}): ${versionLine(result.stderr) || "no output"}`,
+      `repair or reinstall that browser, or set ${CHROMIUM_ENV} to another Chromium or Chrome executable; then rerun \`npm run setup\``,
+    );
   }
   return version;
 }
@@ -102,7 +101,11 @@ export async function ensureBrowser(context: StepContext, logFile: string): Prom
 
   const installed = await aptInstall([DEBIAN_PACKAGE], context, logFile);
   const after = lookupChromium();
-  if (!after.found) throw new UserError(`${after.problem}, although Debian's ${DEBIAN_PACKAGE} package is installed`, `read ${logFile}; \`dpkg -L ${DEBIAN_PACKAGE}\` lists its files`);
+  if (!after.found)
+    throw new UserError(
+      `${after.problem}, although Debian's ${DEBIAN_PACKAGE} package is installed`,
+      `read ${logFile}; \`dpkg -L ${DEBIAN_PACKAGE}\` lists its files`,
+    );
   const version = await chromiumVersion(after.path);
   return { status: installed.length ? "done" : "ok", detail: `${installed.length ? `installed ${installed.join(", ")}: ` : ""}${version} at ${after.path}` };
 }

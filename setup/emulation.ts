@@ -32,7 +32,7 @@ function readHandler(name: string): BinfmtHandler | undefined {
  * exist inside the container's filesystem.
  */
 export function handlerUsable(handler: BinfmtHandler | undefined): boolean {
-  return handler !== undefined && handler.enabled && handler.flags.includes("F");
+  return handler?.enabled === true && handler.flags.includes("F");
 }
 
 function describe(name: string, handler: BinfmtHandler): string {
@@ -40,8 +40,10 @@ function describe(name: string, handler: BinfmtHandler): string {
 }
 
 function emulationFix(arch: Arch): string {
-  return `as root, mount binfmt_misc and install Debian's qemu-user-static and binfmt-support (moltlab does this itself when run as root on Debian); ` +
-    `where a registry is reachable, \`docker run --privileged --rm tonistiigi/binfmt --install ${arch}\` also works; then rerun \`npm run setup\``;
+  return (
+    `as root, mount binfmt_misc and install Debian's qemu-user-static and binfmt-support (moltlab does this itself when run as root on Debian); ` +
+    `where a registry is reachable, \`docker run --privileged --rm tonistiigi/binfmt --install ${arch}\` also works; then rerun \`npm run setup\``
+  );
 }
 
 /** Ensures the host kernel can run binaries of the other platform (QEMU user mode via binfmt_misc). */
@@ -63,14 +65,20 @@ export async function ensureEmulation(context: StepContext, logFile: string, eng
     context.progress(`mounting binfmt_misc on ${BINFMT_DIR}`);
     const mount = await tryRun("mount", ["-t", "binfmt_misc", "binfmt_misc", BINFMT_DIR], { logFile });
     if (mount.code !== 0) {
-      throw new UserError(`cannot mount binfmt_misc (${mount.stderr.trim()}): this kernel or container does not allow foreign-architecture emulation`, emulationFix(arch));
+      throw new UserError(
+        `cannot mount binfmt_misc (${mount.stderr.trim()}): this kernel or container does not allow foreign-architecture emulation`,
+        emulationFix(arch),
+      );
     }
   }
   const installed = await aptInstall(["qemu-user-static", "binfmt-support"], context, logFile);
   if (!handlerUsable(readHandler(name))) await run("update-binfmts", ["--enable", name], { logFile });
   const after = readHandler(name);
   if (!after || !handlerUsable(after)) {
-    throw new UserError(`${arch} emulation is still unusable after installing qemu-user-static: ${after ? JSON.stringify(after) : `no ${name} handler`}`, emulationFix(arch));
+    throw new UserError(
+      `${arch} emulation is still unusable after installing qemu-user-static: ${after ? JSON.stringify(after) : `no ${name} handler`}`,
+      emulationFix(arch),
+    );
   }
   const action = installed.length ? `installed ${installed.join(", ")}` : "re-enabled the handler";
   return { status: "done", detail: `${action}: ${describe(name, after)}` };

@@ -36,12 +36,16 @@ export async function ensureEngine(context: StepContext, logFile: string): Promi
     return { status: "ok", detail: describeEngine(probe.engine) };
   }
   if (probe.reason === "permission") {
-    throw new UserError(`no permission to use the Docker engine at ${engineHost()}: ${probe.message}`,
-      'add your user to the docker group (`sudo usermod -aG docker "$USER"`), log in again, and rerun `npm run setup`');
+    throw new UserError(
+      `no permission to use the Docker engine at ${engineHost()}: ${probe.message}`,
+      'add your user to the docker group (`sudo usermod -aG docker "$USER"`), log in again, and rerun `npm run setup`',
+    );
   }
   if (process.env.DOCKER_HOST && process.env.DOCKER_HOST !== DEFAULT_SOCKET) {
-    throw new UserError(`no Docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST}: ${probe.message}`,
-      "start that engine, or unset DOCKER_HOST to use (or let moltlab install) the local one");
+    throw new UserError(
+      `no Docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST}: ${probe.message}`,
+      "start that engine, or unset DOCKER_HOST to use (or let moltlab install) the local one",
+    );
   }
   if (!canManageMachine()) throw new UserError(`no Docker engine is reachable at ${engineHost()} (${probe.message})`, INSTALL_HINT);
 
@@ -94,7 +98,9 @@ async function startDockerd(context: StepContext): Promise<boolean> {
   }
   const tail = existsSync(DOCKERD_LOG) ? lastLines(readFileSync(DOCKERD_LOG, "utf8"), 12) : "(no log)";
   throw new UserError(
-    exited !== undefined ? `dockerd exited with code ${exited} while starting:\n${tail}` : `dockerd did not answer within ${START_TIMEOUT_MS / 1000}s:\n${tail}`,
+    exited !== undefined
+      ? `dockerd exited with code ${exited} while starting:\n${tail}`
+      : `dockerd did not answer within ${START_TIMEOUT_MS / 1000}s:\n${tail}`,
     `read ${DOCKERD_LOG}; if another engine owns /var/run/docker.sock, stop it or point DOCKER_HOST at it`,
   );
 }

@@ -32,14 +32,21 @@ export async function ensurePlugins(context: StepContext, cache: string, logFile
   const describe = () => PLUGINS.map((plugin) => `${plugin.name} ${versions.get(plugin.name)}`).join(", ");
   if (missing.length === 0) return { status: "ok", detail: describe() };
   if (!canManageMachine()) {
-    throw new UserError(`the Docker CLI plugin(s) ${missing.map((p) => p.name).join(" and ")} are missing`,
-      "install Docker's docker-compose-plugin and docker-buildx-plugin packages (Docker Desktop has both), then rerun `npm run setup`");
+    throw new UserError(
+      `the Docker CLI plugin(s) ${missing.map((p) => p.name).join(" and ")} are missing`,
+      "install Docker's docker-compose-plugin and docker-buildx-plugin packages (Docker Desktop has both), then rerun `npm run setup`",
+    );
   }
   context.progress(`fetching ${missing.map((p) => p.debPackage).join(", ")} from Debian ${DONOR_SUITE}`);
-  await installFromDonorSuite(missing.map((p) => p.debPackage), cache, logFile);
+  await installFromDonorSuite(
+    missing.map((p) => p.debPackage),
+    cache,
+    logFile,
+  );
   for (const plugin of missing) {
     const version = await pluginVersion(plugin.versionArgs);
-    if (!version) throw new UserError(`installed docker-${plugin.name} into ${PLUGIN_DIR} but \`docker ${plugin.versionArgs.join(" ")}\` still fails`, `see ${logFile}`);
+    if (!version)
+      throw new UserError(`installed docker-${plugin.name} into ${PLUGIN_DIR} but \`docker ${plugin.versionArgs.join(" ")}\` still fails`, `see ${logFile}`);
     versions.set(plugin.name, version);
   }
   return { status: "done", detail: `installed into ${PLUGIN_DIR}: ${describe()}` };

@@ -7,7 +7,10 @@ describe("the cleanup stack", () => {
     const lines: string[] = [];
     const ran: string[] = [];
     const cleanup = new Cleanup();
-    cleanup.add("stop the Access emulator", async () => (ran.push("access"), "http://127.0.0.1:1"));
+    cleanup.add("stop the Access emulator", async () => {
+      ran.push("access");
+      return "http://127.0.0.1:1";
+    });
     cleanup.add("stop wrangler dev", async () => void ran.push("wrangler"));
     await cleanup.run(new StepRunner((line) => lines.push(line)));
     expect(ran).toEqual(["wrangler", "access"]);

@@ -11,7 +11,7 @@ export interface CleanupStep {
   /** What the step does, as a step line says it: "stop wrangler dev". */
   readonly name: string;
   /** Returns what it did (the step line's detail). */
-  readonly run: () => Promise<string | void>;
+  readonly run: () => Promise<string | undefined>;
 }
 
 /**
@@ -24,7 +24,7 @@ export type CleanupReport = StepRunner | ((line: string) => void);
 export class Cleanup {
   private readonly steps: CleanupStep[] = [];
 
-  add(name: string, run: () => Promise<string | void>): void {
+  add(name: string, run: () => Promise<string | undefined>): void {
     this.steps.push({ name, run });
   }
 
@@ -42,7 +42,8 @@ export class Cleanup {
           failures.push(new StepFailed(step.name, error));
         });
       } else {
-        await report.step(step.name, async () => ({ status: "done", detail: (await step.run()) ?? "" }))
+        await report
+          .step(step.name, async () => ({ status: "done", detail: (await step.run()) ?? "" }))
           .catch((error: unknown) => failures.push(error instanceof StepFailed ? error : new StepFailed(step.name, error)));
       }
     }

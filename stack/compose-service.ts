@@ -51,7 +51,10 @@ const SERVICES: Record<string, Service> = {
     // both for the browser, via the published port, and for the Worker, which shares this
     // service's network namespace.
     const access = await startAccess({ host: ANY_HOST, port: settings.port, audience: settings.audience });
-    cleanup.add("stop the Access emulator", async () => (await access.stop(), access.url));
+    cleanup.add("stop the Access emulator", async () => {
+      await access.stop();
+      return access.url;
+    });
     return {
       lines: [
         `listening on ${access.url} (Access)`,
@@ -64,7 +67,10 @@ const SERVICES: Record<string, Service> = {
   r2: async (env, cleanup) => {
     const settings = r2ServerSettings(env);
     const r2 = await startR2({ backend: "miniflare", host: ANY_HOST, port: SERVICE_PORTS.r2, ...settings, persistPath: R2_DATA_DIR });
-    cleanup.add("stop the R2 simulator", async () => (await r2.stop(), r2.url));
+    cleanup.add("stop the R2 simulator", async () => {
+      await r2.stop();
+      return r2.url;
+    });
     return {
       lines: [
         `listening on ${r2.url} (R2: Cloudflare's R2 simulator, offline)`,
@@ -82,8 +88,12 @@ const SERVICES: Record<string, Service> = {
     // The sandbox's life in `docker compose logs containers`: starts, exits (with the code), removals.
     platform.containers.events.on("event", (event) => {
       if (!["running", "exited", "destroyed", "start-failed"].includes(event.type)) return;
-      const detail = event.type === "exited" ? ` (code ${event.code ?? "?"}${event.signal ? `, ${event.signal}` : ""}${event.oomKilled ? ", OOM-killed" : ""})`
-        : event.type === "start-failed" ? `: ${event.error?.message ?? ""}` : "";
+      const detail =
+        event.type === "exited"
+          ? ` (code ${event.code ?? "?"}${event.signal ? `, ${event.signal}` : ""}${event.oomKilled ? ", OOM-killed" : ""})`
+          : event.type === "start-failed"
+            ? `: ${event.error?.message ?? ""}`
+            : "";
       console.log(`${event.name}: ${event.type}${detail}`);
     });
     // OpenClaw takes its final backup on SIGTERM (to R2, which compose stops after this
@@ -111,13 +121,22 @@ const SERVICES: Record<string, Service> = {
     await ensureBucket(settings.r2);
     const dir = await workerConfigDir({ path: WORKER_CONFIG_DIR }, cleanup);
     await writeFile(join(dir.path, "gateway-token"), `${settings.gatewayToken}\n`, { mode: 0o600 });
-    const wrangler = await startWorker({
-      dir, config: workerConfig, env: settings, binding: settings.r2.binding, host: ANY_HOST, port: settings.port, persistTo: WORKER_STATE_DIR,
-      // The healthcheck asks every few seconds: its successes would bury everything else.
-      onLine: (line) => {
-        if (!/GET \/sandbox-health 200\b/.test(line)) console.log(`[wrangler] ${line}`);
+    const wrangler = await startWorker(
+      {
+        dir,
+        config: workerConfig,
+        env: settings,
+        binding: settings.r2.binding,
+        host: ANY_HOST,
+        port: settings.port,
+        persistTo: WORKER_STATE_DIR,
+        // The healthcheck asks every few seconds: its successes would bury everything else.
+        onLine: (line) => {
+          if (!/GET \/sandbox-health 200\b/.test(line)) console.log(`[wrangler] ${line}`);
+        },
       },
-    }, cleanup);
+      cleanup,
+    );
     return {
       lines: workerReadyLines(settings, env),
       exited: wrangler.exited.then(({ code, signal }) => `wrangler dev exited (${signal ?? `code ${code}`})`),
@@ -127,9 +146,10 @@ const SERVICES: Record<string, Service> = {
 
 function workerReadyLines(settings: WorkerSettings, env: NodeJS.ProcessEnv): string[] {
   const team = settings.vars.CF_ACCESS_TEAM_DOMAIN!;
-  const model = settings.provider.kind === "emulator"
-    ? `the AI Gateway emulator (fake replies; scenarios: POST http://127.0.0.1:${env.MOLTLAB_AI_GATEWAY_PORT ?? SERVICE_PORTS.aiGateway}/__moltlab/scenarios)`
-    : describeRealProvider(settings.provider);
+  const model =
+    settings.provider.kind === "emulator"
+      ? `the AI Gateway emulator (fake replies; scenarios: POST http://127.0.0.1:${env.MOLTLAB_AI_GATEWAY_PORT ?? SERVICE_PORTS.aiGateway}/__moltlab/scenarios)`
+      : describeRealProvider(settings.provider);
   return [
     `ready on ${settings.url}/ (OpenClaw starts on the first request: a minute or two)`,
     `  log in: open ${settings.url}/ in a browser (Access login page at ${team}), or with curl:`,
@@ -144,8 +164,10 @@ export async function composeService(args: readonly string[]): Promise<number> {
   const [name, ...rest] = args;
   const start = name ? SERVICES[name] : undefined;
   if (!start || rest.length) {
-    throw new UserError(`compose-service needs one of ${Object.keys(SERVICES).join(", ")}${name ? `, not "${args.join(" ")}"` : ""}`,
-      "it runs inside docker-compose.yml's containers: use `docker compose up` (see the README)");
+    throw new UserError(
+      `compose-service needs one of ${Object.keys(SERVICES).join(", ")}${name ? `, not "${args.join(" ")}"` : ""}`,
+      "it runs inside docker-compose.yml's containers: use `docker compose up` (see the README)",
+    );
   }
   // Installed first: a stop during startup is honoured as soon as the service is up. Kept
   // installed (not `once`): wrangler-dev.ts kills wrangler at once if its handler is alone.

@@ -81,30 +81,46 @@ describe("the worker service's settings", () => {
       throw new Error("did not throw");
     };
     const FIX = "set it in docker-compose.yml (the `environment` of the service), or use the compose file as shipped";
-    expect(thrown(() => workerSettings({ ...WORKER_ENV, CF_ACCESS_AUD: " " }))).toEqual({ message: "CF_ACCESS_AUD is not set in this service's environment", fix: FIX });
-    expect(thrown(() => accessSettings({ MOLTLAB_ACCESS_PORT: "0", CF_ACCESS_AUD: "aud" }))).toEqual({ message: "MOLTLAB_ACCESS_PORT=0 is not a port number", fix: "set MOLTLAB_ACCESS_PORT to a port from 1 to 65535" });
+    expect(thrown(() => workerSettings({ ...WORKER_ENV, CF_ACCESS_AUD: " " }))).toEqual({
+      message: "CF_ACCESS_AUD is not set in this service's environment",
+      fix: FIX,
+    });
+    expect(thrown(() => accessSettings({ MOLTLAB_ACCESS_PORT: "0", CF_ACCESS_AUD: "aud" }))).toEqual({
+      message: "MOLTLAB_ACCESS_PORT=0 is not a port number",
+      fix: "set MOLTLAB_ACCESS_PORT to a port from 1 to 65535",
+    });
     expect(thrown(() => workerSettings({ ...WORKER_ENV, MOLTLAB_CONTAINERS_NETWORK: "bridge2" }))).toEqual({
-      message: "MOLTLAB_CONTAINERS_NETWORK=bridge2 is not a network mode of the Containers platform", fix: "set it to network:<the compose network OpenClaw joins>",
+      message: "MOLTLAB_CONTAINERS_NETWORK=bridge2 is not a network mode of the Containers platform",
+      fix: "set it to network:<the compose network OpenClaw joins>",
     });
     const { R2_ENDPOINT: _endpoint, MOLTLAB_AI_GATEWAY_URL: _url, ...partial } = WORKER_ENV;
     expect(thrown(() => workerSettings({ ...partial, MOLTLAB_WORKER_PORT: "x", MOLTLAB_OPENCLAW_ARCH: "riscv64" }))).toEqual({
-      message: "MOLTLAB_WORKER_PORT=x is not a port number; MOLTLAB_OPENCLAW_ARCH=riscv64 is not amd64 or arm64; R2_ENDPOINT is not set in this service's environment",
+      message:
+        "MOLTLAB_WORKER_PORT=x is not a port number; MOLTLAB_OPENCLAW_ARCH=riscv64 is not amd64 or arm64; R2_ENDPOINT is not set in this service's environment",
       fix: `set MOLTLAB_WORKER_PORT to a port from 1 to 65535\nunset it (amd64, like Cloudflare) or set it to arm64\n${FIX}`,
     });
     // The emulator's URL is needed only when the emulator serves the model.
     expect(thrown(() => workerSettings(partial as NodeJS.ProcessEnv)).message).toBe("R2_ENDPOINT is not set in this service's environment");
     expect(workerSettings({ ...partial, R2_ENDPOINT: "http://r2:9000", ANTHROPIC_API_KEY: "sk-ant" }).provider.kind).toBe("anthropic");
-    expect(thrown(() => workerSettings({ ...partial, R2_ENDPOINT: "http://r2:9000" })).message).toBe("MOLTLAB_AI_GATEWAY_URL is not set in this service's environment");
+    expect(thrown(() => workerSettings({ ...partial, R2_ENDPOINT: "http://r2:9000" })).message).toBe(
+      "MOLTLAB_AI_GATEWAY_URL is not set in this service's environment",
+    );
   });
 });
 
 describe("the OpenClaw image the sandbox runs", () => {
   it("is npm run image's tag for the chosen arch and version, with the command that builds it", () => {
     expect(openclawImageFromEnv({})).toEqual({
-      tag: `moltlab/openclaw:${OPENCLAW_VERSION}-amd64`, version: OPENCLAW_VERSION, arch: "amd64", platform: "linux/amd64", buildCommand: "npm run image -- --platform amd64",
+      tag: `moltlab/openclaw:${OPENCLAW_VERSION}-amd64`,
+      version: OPENCLAW_VERSION,
+      arch: "amd64",
+      platform: "linux/amd64",
+      buildCommand: "npm run image -- --platform amd64",
     });
     expect(openclawImageFromEnv({ MOLTLAB_OPENCLAW_ARCH: "linux/arm64", MOLTLAB_OPENCLAW_VERSION: "2026.1.2" })).toMatchObject({
-      tag: "moltlab/openclaw:2026.1.2-arm64", platform: "linux/arm64", buildCommand: "npm run image -- --platform arm64 --openclaw 2026.1.2",
+      tag: "moltlab/openclaw:2026.1.2-arm64",
+      platform: "linux/arm64",
+      buildCommand: "npm run image -- --platform arm64 --openclaw 2026.1.2",
     });
     expect(() => openclawImageFromEnv({ MOLTLAB_OPENCLAW_ARCH: "riscv64" })).toThrow(/not amd64 or arm64/);
   });
@@ -137,7 +153,12 @@ describe("docker-compose.yml and compose/r2-offline.yml, as shipped", () => {
     expect(settings.secrets.CF_ACCESS_AUD).toBe(access.audience);
     expect(settings.vars.CF_ACCESS_TEAM_DOMAIN).toBe(`http://127.0.0.1:${access.port}`);
     expect([minio.MINIO_ROOT_USER, minio.MINIO_ROOT_PASSWORD]).toEqual([settings.r2.accessKeyId, settings.r2.secretAccessKey]);
-    expect(offline).toMatchObject({ bucket: settings.r2.bucket, accessKeyId: settings.r2.accessKeyId, secretAccessKey: settings.r2.secretAccessKey, hostnames: ["r2"] });
+    expect(offline).toMatchObject({
+      bucket: settings.r2.bucket,
+      accessKeyId: settings.r2.accessKeyId,
+      secretAccessKey: settings.r2.secretAccessKey,
+      hostnames: ["r2"],
+    });
     expect(settings.image.tag).toBe(platform.image.tag);
   });
 
@@ -147,7 +168,9 @@ describe("docker-compose.yml and compose/r2-offline.yml, as shipped", () => {
   });
 
   it("hold no provider key value: those pass through by name only", () => {
-    const raw = (parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as { services: { worker: { environment: Record<string, unknown> } } }).services.worker.environment;
+    const raw = (
+      parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as { services: { worker: { environment: Record<string, unknown> } } }
+    ).services.worker.environment;
     for (const name of ["ANTHROPIC_API_KEY", "CLOUDFLARE_AI_GATEWAY_API_KEY", "CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "CF_AI_GATEWAY_MODEL"]) {
       expect(raw).toHaveProperty(name, null);
     }

@@ -58,12 +58,18 @@ const isArch = (value: string): value is Arch => (ARCHES as readonly string[]).i
 
 /** The OpenClaw image the platform runs: `npm run image` makes it on the host. */
 const IMAGE = {
-  MOLTLAB_OPENCLAW_ARCH: z.string().optional()
+  MOLTLAB_OPENCLAW_ARCH: z
+    .string()
+    .optional()
     .transform((raw) => (raw?.trim() || "amd64").replace(/^linux\//, ""))
     .transform(only(isArch, (arch) => `MOLTLAB_OPENCLAW_ARCH=${arch} is not amd64 or arm64`, "unset it (amd64, like Cloudflare) or set it to arm64")),
-  MOLTLAB_OPENCLAW_VERSION: z.string().optional().transform((raw) => raw?.trim() || OPENCLAW_VERSION),
+  MOLTLAB_OPENCLAW_VERSION: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() || OPENCLAW_VERSION),
 };
-const toImage = (values: { MOLTLAB_OPENCLAW_ARCH: Arch; MOLTLAB_OPENCLAW_VERSION: string }) => openclawImageFor(values.MOLTLAB_OPENCLAW_ARCH, values.MOLTLAB_OPENCLAW_VERSION);
+const toImage = (values: { MOLTLAB_OPENCLAW_ARCH: Arch; MOLTLAB_OPENCLAW_VERSION: string }) =>
+  openclawImageFor(values.MOLTLAB_OPENCLAW_ARCH, values.MOLTLAB_OPENCLAW_VERSION);
 
 export function openclawImageFromEnv(env: NodeJS.ProcessEnv): OpenClawImage {
   return toImage(fromEnv(z.object(IMAGE), env));
@@ -87,13 +93,21 @@ export interface R2Settings {
 }
 
 const R2 = { R2_BUCKET_NAME: setVar("R2_BUCKET_NAME"), R2_ACCESS_KEY_ID: setVar("R2_ACCESS_KEY_ID"), R2_SECRET_ACCESS_KEY: setVar("R2_SECRET_ACCESS_KEY") };
-const toR2 = (values: { R2_BUCKET_NAME: string; R2_ACCESS_KEY_ID: string; R2_SECRET_ACCESS_KEY: string }): R2Settings =>
-  ({ bucket: values.R2_BUCKET_NAME, accessKeyId: values.R2_ACCESS_KEY_ID, secretAccessKey: values.R2_SECRET_ACCESS_KEY });
+const toR2 = (values: { R2_BUCKET_NAME: string; R2_ACCESS_KEY_ID: string; R2_SECRET_ACCESS_KEY: string }): R2Settings => ({
+  bucket: values.R2_BUCKET_NAME,
+  accessKeyId: values.R2_ACCESS_KEY_ID,
+  secretAccessKey: values.R2_SECRET_ACCESS_KEY,
+});
 
 /** The offline stand-in also needs the names other containers reach it by (its S3 API checks the Host). */
 export function r2ServerSettings(env: NodeJS.ProcessEnv): R2Settings & { hostnames: string[] } {
   const values = fromEnv(z.object({ ...R2, MOLTLAB_R2_HOSTNAMES: setVar("MOLTLAB_R2_HOSTNAMES") }), env);
-  return { ...toR2(values), hostnames: values.MOLTLAB_R2_HOSTNAMES.split(",").map((name) => name.trim()).filter(Boolean) };
+  return {
+    ...toR2(values),
+    hostnames: values.MOLTLAB_R2_HOSTNAMES.split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+  };
 }
 
 export interface PlatformSettings {
@@ -103,15 +117,23 @@ export interface PlatformSettings {
 }
 
 export function platformSettings(env: NodeJS.ProcessEnv): PlatformSettings {
-  const values = fromEnv(z.object({ MOLTLAB_PLATFORM_TOKEN: setVar("MOLTLAB_PLATFORM_TOKEN"), MOLTLAB_PLATFORM_NAME_PREFIX: setVar("MOLTLAB_PLATFORM_NAME_PREFIX"), ...IMAGE }), env);
+  const values = fromEnv(
+    z.object({ MOLTLAB_PLATFORM_TOKEN: setVar("MOLTLAB_PLATFORM_TOKEN"), MOLTLAB_PLATFORM_NAME_PREFIX: setVar("MOLTLAB_PLATFORM_NAME_PREFIX"), ...IMAGE }),
+    env,
+  );
   return { token: values.MOLTLAB_PLATFORM_TOKEN, namePrefix: values.MOLTLAB_PLATFORM_NAME_PREFIX, image: toImage(values) };
 }
 
 const WORKER = z.object({
   MOLTLAB_WORKER_PORT: portVar("MOLTLAB_WORKER_PORT"),
   ...IMAGE,
-  MOLTLAB_CONTAINERS_NETWORK: setVar("MOLTLAB_CONTAINERS_NETWORK").transform(only(isNetworkMode,
-    (network) => `MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`, "set it to network:<the compose network OpenClaw joins>")),
+  MOLTLAB_CONTAINERS_NETWORK: setVar("MOLTLAB_CONTAINERS_NETWORK").transform(
+    only(
+      isNetworkMode,
+      (network) => `MOLTLAB_CONTAINERS_NETWORK=${network} is not a network mode of the Containers platform`,
+      "set it to network:<the compose network OpenClaw joins>",
+    ),
+  ),
   ...R2,
   R2_ENDPOINT: setVar("R2_ENDPOINT"),
   CF_ACCESS_TEAM_DOMAIN: setVar("CF_ACCESS_TEAM_DOMAIN"),
@@ -150,16 +172,20 @@ export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) =
   const image = toImage(values);
   const network = values.MOLTLAB_CONTAINERS_NETWORK;
   const gatewayToken = secret(24);
-  const model: WorkerModel = provider.kind === "emulator"
-    ? { kind: "emulator", baseUrl: fromEnv(AI_GATEWAY, env).MOLTLAB_AI_GATEWAY_URL, apiKey: emulatorKey(secret) }
-    : provider;
+  const model: WorkerModel =
+    provider.kind === "emulator" ? { kind: "emulator", baseUrl: fromEnv(AI_GATEWAY, env).MOLTLAB_AI_GATEWAY_URL, apiKey: emulatorKey(secret) } : provider;
   // The binding's own bucket is wrangler's (unused by moltworker); OpenClaw's is the r2 service.
   const r2 = serviceR2({ ...toR2(values), endpoint: values.R2_ENDPOINT }, { accessKeyId: secret(16), secretAccessKey: secret(32) });
   const { vars, secrets } = workerEnv({
     listenOn: ANY_HOST,
     access: { teamDomain: values.CF_ACCESS_TEAM_DOMAIN, audience: values.CF_ACCESS_AUD },
     platform: { url: values.MOLTLAB_CONTAINERS_URL, token: values.MOLTLAB_PLATFORM_TOKEN },
-    image, network, instanceType, r2, model, gatewayToken,
+    image,
+    network,
+    instanceType,
+    r2,
+    model,
+    gatewayToken,
   });
   return { port: values.MOLTLAB_WORKER_PORT, url: `http://127.0.0.1:${values.MOLTLAB_WORKER_PORT}`, provider, image, network, r2, vars, secrets, gatewayToken };
 }

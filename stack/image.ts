@@ -41,9 +41,15 @@ export async function checkOpenClawImage(docker: Docker, image: OpenClawImage): 
     found = await docker.getImage(image.tag).inspect();
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-    throw new UserError(`the OpenClaw image ${image.tag} is not in the Docker engine`, `build it on the host with \`${image.buildCommand}\` (moltlab never pulls), then \`docker compose up\` again`);
+    throw new UserError(
+      `the OpenClaw image ${image.tag} is not in the Docker engine`,
+      `build it on the host with \`${image.buildCommand}\` (moltlab never pulls), then \`docker compose up\` again`,
+    );
   }
   if (found.Architecture !== image.arch) {
-    throw new UserError(`the image ${image.tag} is linux/${found.Architecture}, not ${image.platform}`, `rebuild it on the host with \`${image.buildCommand}\``);
+    throw new UserError(
+      `the image ${image.tag} is linux/${found.Architecture}, not ${image.platform}`,
+      `rebuild it on the host with \`${image.buildCommand}\``,
+    );
   }
 }

@@ -7,14 +7,24 @@ describe("OpenClaw's graceful stop", () => {
     const asked: unknown[] = [];
     const containers: StoppableContainers = {
       states: () => [
-        { name: "a", status: "running" }, { name: "b", status: "starting" }, { name: "c", status: "exited" }, { name: "d", status: "stopped" }, { name: "e", status: "stopping" },
+        { name: "a", status: "running" },
+        { name: "b", status: "starting" },
+        { name: "c", status: "exited" },
+        { name: "d", status: "stopped" },
+        { name: "e", status: "stopping" },
       ],
       stop: async (name, options) => {
         asked.push([name, options]);
         return name === "a" ? { state: { name }, killed: false, exitCode: 0 } : { state: { name }, killed: true };
       },
     };
-    expect(await stopOpenClaw(containers)).toEqual([{ name: "a", killed: false, exitCode: 0 }, { name: "b", killed: true, exitCode: undefined }]);
-    expect(asked).toEqual([["a", { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS }], ["b", { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS }]]);
+    expect(await stopOpenClaw(containers)).toEqual([
+      { name: "a", killed: false, exitCode: 0 },
+      { name: "b", killed: true, exitCode: undefined },
+    ]);
+    expect(asked).toEqual([
+      ["a", { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS }],
+      ["b", { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS }],
+    ]);
   });
 });

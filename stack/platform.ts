@@ -39,7 +39,10 @@ const LIVE = new Set(["running", "starting"]);
 
 /** SIGTERMs every live container at once and waits for each to exit, or SIGKILLs it after STOP_TIMEOUT_MS. */
 export async function stopOpenClaw(containers: StoppableContainers): Promise<StoppedOpenClaw[]> {
-  const live = containers.states().filter((state) => LIVE.has(state.status)).map((state) => state.name);
+  const live = containers
+    .states()
+    .filter((state) => LIVE.has(state.status))
+    .map((state) => state.name);
   const results = await Promise.all(live.map((name) => containers.stop(name, { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS })));
   return results.map((result) => ({ name: result.state.name, killed: result.killed, exitCode: result.exitCode }));
 }

@@ -20,12 +20,19 @@ export function providerFromEnv(env: NodeJS.ProcessEnv = process.env): Provider 
   if (given.length === gatewayNames.length) {
     return {
       kind: "ai-gateway",
-      vars: { CF_AI_GATEWAY_ACCOUNT_ID: env.CF_AI_GATEWAY_ACCOUNT_ID!, CF_AI_GATEWAY_GATEWAY_ID: env.CF_AI_GATEWAY_GATEWAY_ID!, CF_AI_GATEWAY_MODEL: env.CF_AI_GATEWAY_MODEL || EMULATED_MODEL },
+      vars: {
+        CF_AI_GATEWAY_ACCOUNT_ID: env.CF_AI_GATEWAY_ACCOUNT_ID!,
+        CF_AI_GATEWAY_GATEWAY_ID: env.CF_AI_GATEWAY_GATEWAY_ID!,
+        CF_AI_GATEWAY_MODEL: env.CF_AI_GATEWAY_MODEL || EMULATED_MODEL,
+      },
       secrets: { CLOUDFLARE_AI_GATEWAY_API_KEY: env.CLOUDFLARE_AI_GATEWAY_API_KEY! },
     };
   }
   if (given.length) {
-    throw new UserError(`only ${given.join(", ")} of the AI Gateway settings are set`, `set all of ${gatewayNames.join(", ")} (and optionally CF_AI_GATEWAY_MODEL) to use your AI Gateway, or none to use the emulator`);
+    throw new UserError(
+      `only ${given.join(", ")} of the AI Gateway settings are set`,
+      `set all of ${gatewayNames.join(", ")} (and optionally CF_AI_GATEWAY_MODEL) to use your AI Gateway, or none to use the emulator`,
+    );
   }
   if (env.ANTHROPIC_API_KEY) return { kind: "anthropic", secrets: { ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY } };
   return { kind: "emulator" };
@@ -33,5 +40,7 @@ export function providerFromEnv(env: NodeJS.ProcessEnv = process.env): Provider 
 
 /** How the provider is described where the stack says it is ready ("model: …"). */
 export function describeRealProvider(provider: Exclude<Provider, { kind: "emulator" }>): string {
-  return provider.kind === "anthropic" ? "Anthropic directly (ANTHROPIC_API_KEY from your environment)" : "your Cloudflare AI Gateway (CF_AI_GATEWAY_* from your environment)";
+  return provider.kind === "anthropic"
+    ? "Anthropic directly (ANTHROPIC_API_KEY from your environment)"
+    : "your Cloudflare AI Gateway (CF_AI_GATEWAY_* from your environment)";
 }

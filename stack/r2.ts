@@ -44,8 +44,10 @@ export async function ensureBucket(r2: R2Connection): Promise<void> {
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status !== 404) {
-      throw new UserError(`the R2 stand-in at ${r2.endpoint} did not answer for bucket ${r2.bucket} (${status ? `HTTP ${status}` : (error as Error).message})`,
-        "check `docker compose logs r2`; the worker and r2 services must share R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY (MinIO: its root user)");
+      throw new UserError(
+        `the R2 stand-in at ${r2.endpoint} did not answer for bucket ${r2.bucket} (${status ? `HTTP ${status}` : (error as Error).message})`,
+        "check `docker compose logs r2`; the worker and r2 services must share R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY (MinIO: its root user)",
+      );
     }
     await client.send(new CreateBucketCommand({ Bucket: r2.bucket }));
   } finally {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,13 +7,14 @@ import { containerView, defaultNetwork } from "./network.ts";
 import { providerFromEnv } from "./provider.ts";
 import { reapSession, SANDBOX_TEMP_PREFIX } from "./session.ts";
 import { bucketOf, devServerVars, devVars, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig, WORKER_CONFIG } from "./sandbox-config.ts";
-import { DEV_SERVER_BINDING, LOOPBACK_DEV_SERVER } from "../contract/dev-server.ts";
-import { ROOT } from "../core/host.ts";
+import { DEV_SERVER_BINDING } from "../contract/dev-server.ts";
 
 describe("the sandbox's wrangler config", () => {
   const base = readWorkerConfig();
   const config = sandboxWranglerConfig(base, { MOLTLAB_CONTAINERS_NETWORK: "host" }, { accessKeyId: "id", secretAccessKey: "secret" }, "/repo/worker") as {
-    main: string; assets: { directory: string }; containers?: unknown;
+    main: string;
+    assets: { directory: string };
+    containers?: unknown;
     env: { local: { vars: Record<string, string>; r2_buckets: { bucket_name: string; local_dev: unknown }[] } };
   };
 
@@ -68,8 +69,17 @@ describe("the sandbox's network and model provider", () => {
   it("takes a real provider from the environment: all of the AI Gateway settings, or ANTHROPIC_API_KEY; the emulator otherwise", () => {
     expect(providerFromEnv({})).toEqual({ kind: "emulator" });
     expect(providerFromEnv({ ANTHROPIC_API_KEY: "sk-ant-1" })).toEqual({ kind: "anthropic", secrets: { ANTHROPIC_API_KEY: "sk-ant-1" } });
-    expect(providerFromEnv({ CLOUDFLARE_AI_GATEWAY_API_KEY: "k", CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_GATEWAY_ID: "g", CF_AI_GATEWAY_MODEL: "openai/gpt-5" })).toEqual({
-      kind: "ai-gateway", vars: { CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_GATEWAY_ID: "g", CF_AI_GATEWAY_MODEL: "openai/gpt-5" }, secrets: { CLOUDFLARE_AI_GATEWAY_API_KEY: "k" },
+    expect(
+      providerFromEnv({
+        CLOUDFLARE_AI_GATEWAY_API_KEY: "k",
+        CF_AI_GATEWAY_ACCOUNT_ID: "a",
+        CF_AI_GATEWAY_GATEWAY_ID: "g",
+        CF_AI_GATEWAY_MODEL: "openai/gpt-5",
+      }),
+    ).toEqual({
+      kind: "ai-gateway",
+      vars: { CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_GATEWAY_ID: "g", CF_AI_GATEWAY_MODEL: "openai/gpt-5" },
+      secrets: { CLOUDFLARE_AI_GATEWAY_API_KEY: "k" },
     });
     expect(() => providerFromEnv({ CF_AI_GATEWAY_ACCOUNT_ID: "a" })).toThrow(/only CF_AI_GATEWAY_ACCOUNT_ID/);
   });

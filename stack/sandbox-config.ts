@@ -46,7 +46,10 @@ export function instanceTypeOf(config: WranglerConfig): InstanceType {
   const containers = Array.isArray(config.containers) ? (config.containers as { class_name?: string; instance_type?: unknown }[]) : [];
   const type = containers.find((item) => item.class_name === "Sandbox")?.instance_type;
   if (!isInstanceType(type)) {
-    const what = type === undefined ? "has no instance_type for the Sandbox container" : `containers[].instance_type ${JSON.stringify(type)} is not a named instance type (custom types are not emulated)`;
+    const what =
+      type === undefined
+        ? "has no instance_type for the Sandbox container"
+        : `containers[].instance_type ${JSON.stringify(type)} is not a named instance type (custom types are not emulated)`;
     throw new UserError(`${WORKER_CONFIG} ${what}`, `set "instance_type" to one of ${describeInstanceTypes()}`);
   }
   return type;
@@ -59,7 +62,12 @@ export function bucketOf(config: WranglerConfig): string {
   return bucket;
 }
 
-export function sandboxWranglerConfig(config: WranglerConfig, vars: Record<string, string>, r2: R2Credentials, workerDir: string = join(ROOT, "worker")): object {
+export function sandboxWranglerConfig(
+  config: WranglerConfig,
+  vars: Record<string, string>,
+  r2: R2Credentials,
+  workerDir: string = join(ROOT, "worker"),
+): object {
   const local = config.env?.[ENVIRONMENT];
   if (!local) throw new Error(`${WORKER_CONFIG} has no env.${ENVIRONMENT}`);
   // `containers` would make wrangler try to build and run them: this machine's platform does that instead.
@@ -81,7 +89,6 @@ export function sandboxWranglerConfig(config: WranglerConfig, vars: Record<strin
   };
 }
 
-
 /** 127.0.0.0/8 or ::1: an address (not a name, which could resolve anywhere) only this machine can reach. */
 export function isLoopbackAddress(host: string): boolean {
   return /^127(\.\d{1,3}){3}$/.test(host) || host === "::1";
@@ -99,10 +106,12 @@ export function devServerVars(host: string): Record<string, string> {
 
 /** .dev.vars text. Values stay unquoted-safe: anything dotenv would reinterpret is refused, naming the variable. */
 export function devVars(secrets: Record<string, string>): string {
-  return Object.entries(secrets).map(([name, value]) => {
-    if (/["'\\\r\n`$#\s]/.test(value) || value === "") {
-      throw new UserError(`${name} contains a quote, backslash, space, #, $ or newline (or is empty)`, `set ${name} to the plain key value`);
-    }
-    return `${name}=${value}\n`;
-  }).join("");
+  return Object.entries(secrets)
+    .map(([name, value]) => {
+      if (/["'\\\r\n`$#\s]/.test(value) || value === "") {
+        throw new UserError(`${name} contains a quote, backslash, space, #, $ or newline (or is empty)`, `set ${name} to the plain key value`);
+      }
+      return `${name}=${value}\n`;
+    })
+    .join("");
 }

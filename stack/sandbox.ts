@@ -135,8 +135,16 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
 
     let stopping: Promise<void> | undefined;
     const sandbox = {
-      url: worker.url, access, aiGateway, platform, wrangler: worker.wrangler, image: image.tag, network: run.network,
-      instanceType: run.instanceType, bucket: run.bucket, configDir: worker.dir.path,
+      url: worker.url,
+      access,
+      aiGateway,
+      platform,
+      wrangler: worker.wrangler,
+      image: image.tag,
+      network: run.network,
+      instanceType: run.instanceType,
+      bucket: run.bucket,
+      configDir: worker.dir.path,
       stop: (runner: StepRunner = run.steps) => (stopping ??= run.cleanup.run(runner)),
     };
     Object.defineProperty(sandbox, "secrets", { value: Object.values(worker.secrets), enumerable: false });
@@ -159,26 +167,47 @@ async function startStep<T>(steps: StepRunner, label: string, start: () => Promi
 }
 
 function startAiGatewayEmulator({ options, steps, cleanup }: Run): Promise<StartedAiGateway> {
-  return startStep(steps, "AI Gateway emulator", async () => {
-    const aiGateway = await startAiGateway({ host: LOOPBACK, scenarios: options.scenarios ?? [] });
-    cleanup.add("stop the AI Gateway emulator", async () => (await aiGateway.stop(), aiGateway.url));
-    return aiGateway;
-  }, (aiGateway) => aiGateway.baseUrl("anthropic"));
+  return startStep(
+    steps,
+    "AI Gateway emulator",
+    async () => {
+      const aiGateway = await startAiGateway({ host: LOOPBACK, scenarios: options.scenarios ?? [] });
+      cleanup.add("stop the AI Gateway emulator", async () => {
+        await aiGateway.stop();
+        return aiGateway.url;
+      });
+      return aiGateway;
+    },
+    (aiGateway) => aiGateway.baseUrl("anthropic"),
+  );
 }
 
 function startAccessEmulator({ options, steps, cleanup }: Run): Promise<StartedAccess> {
-  return startStep(steps, "Access emulator", async () => {
-    const access = await startAccess({ host: LOOPBACK, ...(options.identities ? { identities: options.identities } : {}) });
-    cleanup.add("stop the Access emulator", async () => (await access.stop(), access.url));
-    return access;
-  }, (access) => `team domain ${access.teamDomain}`);
+  return startStep(
+    steps,
+    "Access emulator",
+    async () => {
+      const access = await startAccess({ host: LOOPBACK, ...(options.identities ? { identities: options.identities } : {}) });
+      cleanup.add("stop the Access emulator", async () => {
+        await access.stop();
+        return access.url;
+      });
+      return access;
+    },
+    (access) => `team domain ${access.teamDomain}`,
+  );
 }
 
 function startContainersPlatform({ steps, cleanup, network, instanceType, secrets }: Run): Promise<StartedContainersPlatform> {
-  return startStep(steps, "Containers platform", () => startPlatform({ host: LOOPBACK, token: secrets.platformToken }, cleanup), (platform) => {
-    const removed = platform.leftovers.removed.map((item) => `removed leftover ${item.name}`);
-    return [`${platform.url}, network ${network}, instance type ${instanceType}`, ...removed].join("; ");
-  });
+  return startStep(
+    steps,
+    "Containers platform",
+    () => startPlatform({ host: LOOPBACK, token: secrets.platformToken }, cleanup),
+    (platform) => {
+      const removed = platform.leftovers.removed.map((item) => `removed leftover ${item.name}`);
+      return [`${platform.url}, network ${network}, instance type ${instanceType}`, ...removed].join("; ");
+    },
+  );
 }
 
 interface StartedWorker {
@@ -189,39 +218,65 @@ interface StartedWorker {
 }
 
 /** The Worker, wired to what has started: wrangler dev on 127.0.0.1, its state in options.persistTo. */
-async function startTheWorker(run: Run, parts: { image: OpenClawImage; aiGateway: StartedAiGateway | null; access: StartedAccess; platform: StartedContainersPlatform }): Promise<StartedWorker> {
+async function startTheWorker(
+  run: Run,
+  parts: { image: OpenClawImage; aiGateway: StartedAiGateway | null; access: StartedAccess; platform: StartedContainersPlatform },
+): Promise<StartedWorker> {
   const { options, network, provider, cleanup } = run;
   const dir = await workerConfigDir({ temp: SANDBOX_TEMP_PREFIX }, cleanup);
-  return startStep(run.steps, "wrangler dev", async () => {
-    // One address for `--ip` and for the loopback marker: the Worker's dev-mode bypass
-    // trusts the marker because of where wrangler listens.
-    const listenOn = LOOPBACK;
-    const port = options.port || (await freePort(listenOn));
-    const url = `http://${listenOn}:${port}`;
-    const r2 = wranglerR2(url, network, run.bucket, run.secrets.r2);
-    const env = workerEnv({
-      listenOn, devMode: options.devMode, network, instanceType: run.instanceType, image: parts.image, r2,
-      access: { teamDomain: parts.access.teamDomain, audience: parts.access.audience },
-      platform: { url: parts.platform.url, token: run.secrets.platformToken },
-      model: provider.kind === "emulator"
-        ? { kind: "emulator", baseUrl: containerView(parts.aiGateway!.url, network), apiKey: emulatorKey(randomSecret) }
-        : provider,
-      gatewayToken: run.secrets.gatewayToken,
-    });
-    let wrangler: WranglerDev;
-    try {
-      wrangler = await startWorker({
-        dir, config: run.workerConfig, env, binding: r2.binding, host: listenOn, port, persistTo: options.persistTo,
-        afterStop: () => forgetSession(options.persistTo),
-        ...(options.onWorkerLine ? { onLine: options.onWorkerLine } : {}),
-      }, cleanup);
-    } catch (error) {
-      if (options.port && /address already in use/i.test(String(error))) {
-        throw new UserError(`port ${options.port} is taken`, `stop what listens there (\`ss -ltnp 'sport = :${options.port}'\`), or pass \`--port N\` (0 picks a free one)`);
+  return startStep(
+    run.steps,
+    "wrangler dev",
+    async () => {
+      // One address for `--ip` and for the loopback marker: the Worker's dev-mode bypass
+      // trusts the marker because of where wrangler listens.
+      const listenOn = LOOPBACK;
+      const port = options.port || (await freePort(listenOn));
+      const url = `http://${listenOn}:${port}`;
+      const r2 = wranglerR2(url, network, run.bucket, run.secrets.r2);
+      const env = workerEnv({
+        listenOn,
+        devMode: options.devMode,
+        network,
+        instanceType: run.instanceType,
+        image: parts.image,
+        r2,
+        access: { teamDomain: parts.access.teamDomain, audience: parts.access.audience },
+        platform: { url: parts.platform.url, token: run.secrets.platformToken },
+        model:
+          provider.kind === "emulator"
+            ? { kind: "emulator", baseUrl: containerView(parts.aiGateway!.url, network), apiKey: emulatorKey(randomSecret) }
+            : provider,
+        gatewayToken: run.secrets.gatewayToken,
+      });
+      let wrangler: WranglerDev;
+      try {
+        wrangler = await startWorker(
+          {
+            dir,
+            config: run.workerConfig,
+            env,
+            binding: r2.binding,
+            host: listenOn,
+            port,
+            persistTo: options.persistTo,
+            afterStop: () => forgetSession(options.persistTo),
+            ...(options.onWorkerLine ? { onLine: options.onWorkerLine } : {}),
+          },
+          cleanup,
+        );
+      } catch (error) {
+        if (options.port && /address already in use/i.test(String(error))) {
+          throw new UserError(
+            `port ${options.port} is taken`,
+            `stop what listens there (\`ss -ltnp 'sport = :${options.port}'\`), or pass \`--port N\` (0 picks a free one)`,
+          );
+        }
+        throw error;
       }
-      throw error;
-    }
-    await recordSession(options.persistTo, { wranglerGroup: wrangler.pid, configDir: dir.path });
-    return { url, wrangler, dir, secrets: env.secrets };
-  }, (worker) => `${worker.url} (state in ${options.persistTo})`);
+      await recordSession(options.persistTo, { wranglerGroup: wrangler.pid, configDir: dir.path });
+      return { url, wrangler, dir, secrets: env.secrets };
+    },
+    (worker) => `${worker.url} (state in ${options.persistTo})`,
+  );
 }

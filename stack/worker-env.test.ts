@@ -56,7 +56,14 @@ describe("the Worker's vars and secrets", () => {
   });
 
   it("pass a real provider's settings through instead of the emulator's", () => {
-    const gateway = workerEnv({ ...DEV, model: { kind: "ai-gateway", vars: { CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_GATEWAY_ID: "g", CF_AI_GATEWAY_MODEL: "m" }, secrets: { CLOUDFLARE_AI_GATEWAY_API_KEY: "k" } } });
+    const gateway = workerEnv({
+      ...DEV,
+      model: {
+        kind: "ai-gateway",
+        vars: { CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_GATEWAY_ID: "g", CF_AI_GATEWAY_MODEL: "m" },
+        secrets: { CLOUDFLARE_AI_GATEWAY_API_KEY: "k" },
+      },
+    });
     expect(gateway.vars).toMatchObject({ CF_AI_GATEWAY_ACCOUNT_ID: "a", CF_AI_GATEWAY_MODEL: "m" });
     expect(gateway.vars).not.toHaveProperty("CF_AI_GATEWAY_BASE_URL");
     expect(gateway.secrets.CLOUDFLARE_AI_GATEWAY_API_KEY).toBe("k");
@@ -70,7 +77,11 @@ describe("the Worker's vars and secrets", () => {
 describe("the R2 stand-in", () => {
   it("is wrangler dev's own simulator for npm run dev, serving the binding and the container the same bucket", () => {
     expect(wranglerR2("http://127.0.0.1:8787", "host", "moltbot-data", credentials)).toEqual({
-      backend: "wrangler", endpoint: "http://127.0.0.1:8787/cdn-cgi/local/r2/s3", bucket: "moltbot-data", ...credentials, binding: credentials,
+      backend: "wrangler",
+      endpoint: "http://127.0.0.1:8787/cdn-cgi/local/r2/s3",
+      bucket: "moltbot-data",
+      ...credentials,
+      binding: credentials,
     });
   });
 

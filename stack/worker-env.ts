@@ -56,8 +56,15 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     R2_ENDPOINT: wiring.r2.endpoint,
     R2_BUCKET_NAME: wiring.r2.bucket,
     ...(model.kind === "emulator"
-      ? { CF_AI_GATEWAY_ACCOUNT_ID: DEFAULT_ACCOUNT, CF_AI_GATEWAY_GATEWAY_ID: DEFAULT_GATEWAY, CF_AI_GATEWAY_MODEL: EMULATED_MODEL, CF_AI_GATEWAY_BASE_URL: model.baseUrl }
-      : model.kind === "ai-gateway" ? model.vars : {}),
+      ? {
+          CF_AI_GATEWAY_ACCOUNT_ID: DEFAULT_ACCOUNT,
+          CF_AI_GATEWAY_GATEWAY_ID: DEFAULT_GATEWAY,
+          CF_AI_GATEWAY_MODEL: EMULATED_MODEL,
+          CF_AI_GATEWAY_BASE_URL: model.baseUrl,
+        }
+      : model.kind === "ai-gateway"
+        ? model.vars
+        : {}),
   };
   const secrets: Record<string, string> = {
     MOLTBOT_GATEWAY_TOKEN: wiring.gatewayToken,

@@ -67,10 +67,16 @@ export async function startWorker(options: WorkerOptions, cleanup: Cleanup): Pro
   await writeFile(join(dir.path, ".dev.vars"), devVars(env.secrets), { mode: 0o600 });
   await mkdir(options.persistTo, { recursive: true });
   const wrangler = await startWranglerDev({
-    config: configFile, cwd: dir.path, host: options.host, port: options.port, persistTo: options.persistTo,
+    config: configFile,
+    cwd: dir.path,
+    host: options.host,
+    port: options.port,
+    persistTo: options.persistTo,
     // Its own dev registry: other `wrangler dev` sessions neither see nor bind to this one.
-    registry: join(dir.path, "registry"), environment: ENVIRONMENT,
-    secrets: [...new Set([...Object.values(env.secrets), options.binding.secretAccessKey])], onAbandon: dir.remove,
+    registry: join(dir.path, "registry"),
+    environment: ENVIRONMENT,
+    secrets: [...new Set([...Object.values(env.secrets), options.binding.secretAccessKey])],
+    onAbandon: dir.remove,
     ...(options.onLine ? { onLine: options.onLine } : {}),
   });
   cleanup.add("stop wrangler dev", async () => {

@@ -16,7 +16,10 @@ export interface Evidence<T> {
 }
 
 /** Reads one evidence file as JSON, of its declared shape; `generatedAt` comes from the file's own field. */
-export function readEvidence<T extends { generatedAt?: string }>(ctx: Pick<VerifyContext, "reportsDir" | "root" | "runStartedAt">, evidence: EvidenceFile<T>): Evidence<T> {
+export function readEvidence<T extends { generatedAt?: string }>(
+  ctx: Pick<VerifyContext, "reportsDir" | "root" | "runStartedAt">,
+  evidence: EvidenceFile<T>,
+): Evidence<T> {
   const file = join(ctx.reportsDir, evidence.json);
   const path = relative(ctx.root, file) || file;
   if (!existsSync(file)) return { source: { path, generatedAt: null, origin: "missing" }, problem: `${path} does not exist` };
@@ -24,7 +27,10 @@ export function readEvidence<T extends { generatedAt?: string }>(ctx: Pick<Verif
   try {
     data = JSON.parse(readFileSync(file, "utf8")) as T;
   } catch (error) {
-    return { source: { path, generatedAt: null, origin: "missing" }, problem: `${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      source: { path, generatedAt: null, origin: "missing" },
+      problem: `${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   const generatedAt = typeof data.generatedAt === "string" ? data.generatedAt : null;
   return { source: { path, generatedAt, origin: originOf(generatedAt, ctx.runStartedAt) }, data };

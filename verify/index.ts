@@ -23,9 +23,15 @@ import { writeVerifyReports } from "./writers/index.ts";
 function crashed(item: Item, error: unknown): ItemResult {
   const message = error instanceof Error ? error.message : String(error);
   return {
-    id: item.id, title: item.title, question: "—", criterion: "—", verdict: "unverified",
+    id: item.id,
+    title: item.title,
+    question: "—",
+    criterion: "—",
+    verdict: "unverified",
     summary: `verify could not judge it: ${message.split("\n")[0]}`,
-    evidence: [`The item's check threw: ${message}`], wouldChange: ["fix the error above and run verify again"], sources: [],
+    evidence: [`The item's check threw: ${message}`],
+    wouldChange: ["fix the error above and run verify again"],
+    sources: [],
   };
 }
 
@@ -36,8 +42,13 @@ export async function verify(args: string[], runner: EvidenceRunner): Promise<nu
     return 0;
   }
   const options = parseVerifyArgs(args);
-  if (!existsSync(options.litellm)) throw new UserError(`the LiteLLM config ${options.litellm} does not exist`, "pass your config.yaml with `--litellm PATH`, or leave it out to use verify/samples/litellm.config.yaml");
-  if (options.dockerfile && !existsSync(options.dockerfile)) throw new UserError(`the Dockerfile ${options.dockerfile} does not exist`, "pass the path of your Dockerfile with `--dockerfile PATH`");
+  if (!existsSync(options.litellm))
+    throw new UserError(
+      `the LiteLLM config ${options.litellm} does not exist`,
+      "pass your config.yaml with `--litellm PATH`, or leave it out to use verify/samples/litellm.config.yaml",
+    );
+  if (options.dockerfile && !existsSync(options.dockerfile))
+    throw new UserError(`the Dockerfile ${options.dockerfile} does not exist`, "pass the path of your Dockerfile with `--dockerfile PATH`");
 
   const runStartedAt = new Date();
   const reportsDir = REPORTS_DIR;
@@ -47,7 +58,8 @@ export async function verify(args: string[], runner: EvidenceRunner): Promise<nu
     evidenceMode = "reused from reports/ (--reuse): no test was re-run; each section says when its evidence was generated";
   } else {
     const outcome = await refreshEvidence(runner, log);
-    evidenceMode = `re-ran ${outcome.ran.join(", ")} from ${formatTime(runStartedAt.toISOString())}` +
+    evidenceMode =
+      `re-ran ${outcome.ran.join(", ")} from ${formatTime(runStartedAt.toISOString())}` +
       (outcome.skipped.length ? `; skipped ${outcome.skipped.join("; ")}` : "") +
       (outcome.failures.length ? `; ${outcome.failures.join("; ")}` : "");
   }
@@ -65,11 +77,21 @@ export async function verify(args: string[], runner: EvidenceRunner): Promise<nu
       result = crashed(item, error);
     }
     items.push(result);
-    log(`  ${result.verdict.padEnd(19)} ${`${result.id} ${result.title}`.padEnd(32)} ${result.summary.length > 110 ? `${result.summary.slice(0, 109)}…` : result.summary} (${formatSeconds((performance.now() - started) / 1000)})`);
+    log(
+      `  ${result.verdict.padEnd(19)} ${`${result.id} ${result.title}`.padEnd(32)} ${result.summary.length > 110 ? `${result.summary.slice(0, 109)}…` : result.summary} (${formatSeconds((performance.now() - started) / 1000)})`,
+    );
   }
 
   const stops = items.flatMap((item) => item.stops ?? []);
-  const report: VerifyReport = { generatedAt: new Date().toISOString(), machine: await machineFacts(), options, evidenceMode, items, stops, exitCode: exitCodeFor(stops) };
+  const report: VerifyReport = {
+    generatedAt: new Date().toISOString(),
+    machine: await machineFacts(),
+    options,
+    evidenceMode,
+    items,
+    stops,
+    exitCode: exitCodeFor(stops),
+  };
   const paths = await writeVerifyReports(report, reportsDir);
   log(`\nmoltlab verify: ${stops.length ? `STOP — ${stops.map((stop) => `${stop.criterion} (${stop.detail})`).join("; ")}` : "no stop criterion hit"}`);
   log(`reports: ${paths.map((path) => relative(process.cwd(), path) || path).join(", ")}`);

@@ -6,19 +6,49 @@ import { plan, refreshEvidence } from "./refresh.ts";
 describe("moltlab verify options", () => {
   it("works with no arguments: both architectures, standard-1, $50, 24 h, the sample LiteLLM config, re-running the tests", () => {
     expect(parseVerifyArgs([], "/home/u")).toEqual({
-      arches: ["amd64", "arm64"], instanceType: "standard-1", budget: 50, activeHours: 24, sleepAfterMinutes: 10,
-      cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: false,
+      arches: ["amd64", "arm64"],
+      instanceType: "standard-1",
+      budget: 50,
+      activeHours: 24,
+      sleepAfterMinutes: 10,
+      cpuUtilisation: 0.1,
+      dockerfile: null,
+      litellm: DEFAULT_LITELLM_CONFIG,
+      reuse: false,
     });
   });
 
   it("reads every option, in both --flag value and --flag=value forms, with paths relative to the caller's directory", () => {
     const options = parseVerifyArgs(
-      ["--reuse", "--arch=amd64", "--instance-type", "standard-2", "--budget", "$40", "--active-hours=8", "--sleep-after", "1h", "--cpu-percent", "25%", "--dockerfile", "img/Dockerfile", "--litellm", "/etc/litellm.yaml"],
+      [
+        "--reuse",
+        "--arch=amd64",
+        "--instance-type",
+        "standard-2",
+        "--budget",
+        "$40",
+        "--active-hours=8",
+        "--sleep-after",
+        "1h",
+        "--cpu-percent",
+        "25%",
+        "--dockerfile",
+        "img/Dockerfile",
+        "--litellm",
+        "/etc/litellm.yaml",
+      ],
       "/home/u",
     );
     expect(options).toEqual({
-      arches: ["amd64"], instanceType: "standard-2", budget: 40, activeHours: 8, sleepAfterMinutes: 60, cpuUtilisation: 0.25,
-      dockerfile: "/home/u/img/Dockerfile", litellm: "/etc/litellm.yaml", reuse: true,
+      arches: ["amd64"],
+      instanceType: "standard-2",
+      budget: 40,
+      activeHours: 8,
+      sleepAfterMinutes: 60,
+      cpuUtilisation: 0.25,
+      dockerfile: "/home/u/img/Dockerfile",
+      litellm: "/etc/litellm.yaml",
+      reuse: true,
     });
   });
 
@@ -39,7 +69,9 @@ describe("moltlab verify options", () => {
     expect(attempt(["--frobnicate"]).message).toBe("unknown option --frobnicate");
     expect(attempt(["--budget", "-5"]).message).toBe("--budget -5 is not a number from 0 to 100000");
     expect(attempt(["--sleep-after"]).message).toBe("--sleep-after (missing) is not a duration");
-    expect(attempt(["--dockerfile", "--reuse"]).message).toBe("--dockerfile needs a value (--reuse looks like an option; a value starting with a dash goes as --dockerfile=--reuse)");
+    expect(attempt(["--dockerfile", "--reuse"]).message).toBe(
+      "--dockerfile needs a value (--reuse looks like an option; a value starting with a dash goes as --dockerfile=--reuse)",
+    );
     expect(attempt(["Dockerfile"]).message).toBe('unexpected argument "Dockerfile"');
   });
 
@@ -57,8 +89,10 @@ describe("moltlab verify options", () => {
 describe("re-running the evidence tests", () => {
   it("runs the OpenClaw chat and persistence tests only when their host ports are free, and says so otherwise", () => {
     expect(plan(true).files).toEqual([
-      "tests/integration/openclaw-tools.test.ts", "tests/integration/openclaw-dind.test.ts",
-      "tests/integration/openclaw-chat.test.ts", "tests/integration/openclaw-persistence.test.ts",
+      "tests/integration/openclaw-tools.test.ts",
+      "tests/integration/openclaw-dind.test.ts",
+      "tests/integration/openclaw-chat.test.ts",
+      "tests/integration/openclaw-persistence.test.ts",
     ]);
     const busy = plan(false);
     expect(busy.files).toEqual(["tests/integration/openclaw-tools.test.ts", "tests/integration/openclaw-dind.test.ts"]);
@@ -68,8 +102,14 @@ describe("re-running the evidence tests", () => {
   it("re-runs them through the runner it is handed (the CLI's test and bench), and keeps their failures", async () => {
     const calls: string[][] = [];
     const runner = {
-      test: async (args: readonly string[]) => (calls.push(["test", ...args]), 1),
-      bench: async (args: readonly string[]) => (calls.push(["bench", ...args]), 0),
+      test: async (args: readonly string[]) => {
+        calls.push(["test", ...args]);
+        return 1;
+      },
+      bench: async (args: readonly string[]) => {
+        calls.push(["bench", ...args]);
+        return 0;
+      },
     };
     const outcome = await refreshEvidence(runner, () => {});
     expect(calls[0]).toEqual(["test", "--project", "integration", ...outcome.ran.slice(0, -1)]);

@@ -42,7 +42,7 @@ const usage = (message: string, fix: string) => new UserError(message, `${fix}\n
 function number(flag: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(value) || value < min || value > max) {
-    throw usage(`${flag} ${raw || "(missing)"} is not a number from ${min} to ${max}`, `pass e.g. \`${flag} ${max >= 50 ? 50 : max}\``);
+    throw usage(`${flag} ${raw || "(missing)"} is not a number from ${min} to ${max}`, `pass e.g. \`${flag} ${Math.min(max, 50)}\``);
   }
   return value;
 }
@@ -53,7 +53,8 @@ export function parseSleepAfterMinutes(raw: string): number | null {
   if (text === "never") return null;
   const match = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(text);
   const minutes = match ? Number(match[1]) * ({ s: 1 / 60, m: 1, h: 60 }[match[2] ?? "m"] ?? 1) : NaN;
-  if (!Number.isFinite(minutes) || minutes <= 0) throw usage(`--sleep-after ${raw || "(missing)"} is not a duration`, "use e.g. `--sleep-after 10m`, `1h` or `never`");
+  if (!Number.isFinite(minutes) || minutes <= 0)
+    throw usage(`--sleep-after ${raw || "(missing)"} is not a duration`, "use e.g. `--sleep-after 10m`, `1h` or `never`");
   return minutes;
 }
 
@@ -88,7 +89,10 @@ function verifySpec(cwd: string) {
     "active-hours": { type: "string", parse: (raw: string) => number("--active-hours", raw, 1, 24) },
     "sleep-after": { type: "string", parse: parseSleepAfterMinutes },
     "cpu-percent": { type: "string", parse: (raw: string) => number("--cpu-percent", raw.replace(/%$/, ""), 0, 100) / 100 },
-    dockerfile: { type: "string", parse: pathOption("--dockerfile", "pass the path of your Dockerfile, e.g. `--dockerfile ../openclaw-image/Dockerfile`", cwd) },
+    dockerfile: {
+      type: "string",
+      parse: pathOption("--dockerfile", "pass the path of your Dockerfile, e.g. `--dockerfile ../openclaw-image/Dockerfile`", cwd),
+    },
     litellm: { type: "string", parse: pathOption("--litellm", "pass the path of your LiteLLM config, e.g. `--litellm ~/litellm/config.yaml`", cwd) },
   } satisfies Record<string, OptionSpec<unknown>>;
 }

@@ -45,7 +45,10 @@ export function plan(portsFree: boolean): { files: string[]; skipped: string[] }
   const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind];
   const skipped: string[] = [];
   if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence);
-  else skipped.push(`${EVIDENCE_TESTS.chat} and ${EVIDENCE_TESTS.persistence}: host port 18789 or 18790 is in use (another OpenClaw is running), their earlier evidence is reused`);
+  else
+    skipped.push(
+      `${EVIDENCE_TESTS.chat} and ${EVIDENCE_TESTS.persistence}: host port 18789 or 18790 is in use (another OpenClaw is running), their earlier evidence is reused`,
+    );
   return { files, skipped };
 }
 

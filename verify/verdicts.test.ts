@@ -61,7 +61,11 @@ describe("cost", () => {
 });
 
 describe("chat (0-7) and the first stop criterion", () => {
-  const run = { boot: { restoreMs: 50, configMs: 3, gatewayMs: 60_000, containerStartToReadyMs: 61_000 }, httpTurn: { status: 200, replied: true, ms: 9000 }, wsTurn: { replied: true, ms: 2000, turnMs: 1500 } };
+  const run = {
+    boot: { restoreMs: 50, configMs: 3, gatewayMs: 60_000, containerStartToReadyMs: 61_000 },
+    httpTurn: { status: 200, replied: true, ms: 9000 },
+    wsTurn: { replied: true, ms: 2000, turnMs: 1500 },
+  };
 
   it("is OK when the chat works directly and through the Worker, with constraints when only directly", () => {
     expect(judgeChat(run, true, { firstTokenMs: 125_000 }).verdict).toBe("OK");
@@ -70,7 +74,10 @@ describe("chat (0-7) and the first stop criterion", () => {
   });
 
   it("hits the stop criterion when a measured chat turn or tool execution failed, and is unverified without evidence", () => {
-    expect(judgeChat({ ...run, httpTurn: { status: 502, replied: false, ms: 72_000 } }, true, undefined)).toMatchObject({ verdict: "NG", stop: { criterion: STOP_CRITERIA.chat } });
+    expect(judgeChat({ ...run, httpTurn: { status: 502, replied: false, ms: 72_000 } }, true, undefined)).toMatchObject({
+      verdict: "NG",
+      stop: { criterion: STOP_CRITERIA.chat },
+    });
     expect(judgeChat(run, false, undefined).stop?.detail).toContain("tool execution");
     expect(judgeChat(undefined, undefined, undefined).verdict).toBe("unverified");
   });
@@ -79,8 +86,16 @@ describe("chat (0-7) and the first stop criterion", () => {
 describe("persistence (0-6)", () => {
   const all = { A: true, B: true, "B→C": true, D: true } as const;
   it("is OK with constraints when every step passed but a SIGKILL loses the last writes", () => {
-    const file = { generatedAt: "", source: "", passed: all, sigkill: { ticksWritten: 40, ticksRestored: 31, lost: 9, lossWindowMs: 2400, writtenSpanMs: 9800, backupIntervalS: 5 } };
-    expect(judgePersistence(file)).toMatchObject({ verdict: "OK with constraints", why: expect.stringContaining("the last 2400 ms of a write about every 250 ms (9 writes)") });
+    const file = {
+      generatedAt: "",
+      source: "",
+      passed: all,
+      sigkill: { ticksWritten: 40, ticksRestored: 31, lost: 9, lossWindowMs: 2400, writtenSpanMs: 9800, backupIntervalS: 5 },
+    };
+    expect(judgePersistence(file)).toMatchObject({
+      verdict: "OK with constraints",
+      why: expect.stringContaining("the last 2400 ms of a write about every 250 ms (9 writes)"),
+    });
     expect(judgePersistence({ ...file, sigkill: { ...file.sigkill, lost: 0 } }).verdict).toBe("OK");
   });
 
@@ -93,7 +108,10 @@ describe("persistence (0-6)", () => {
 describe("architecture (0-4)", () => {
   const image = { tag: "moltlab/openclaw:1-amd64", present: true, architecture: "amd64" };
   it("is NG for an image of the wrong platform or a failing tool, and says why", () => {
-    expect(judgeArch("amd64", { ...image, architecture: "arm64" }, { ok: 9, failed: [], notInstalled: [], missing: false })).toMatchObject({ verdict: "NG", why: expect.stringContaining("is arm64, not amd64") });
+    expect(judgeArch("amd64", { ...image, architecture: "arm64" }, { ok: 9, failed: [], notInstalled: [], missing: false })).toMatchObject({
+      verdict: "NG",
+      why: expect.stringContaining("is arm64, not amd64"),
+    });
     expect(judgeArch("amd64", image, { ok: 8, failed: ["gh"], notInstalled: [], missing: false }).verdict).toBe("NG");
   });
 

@@ -69,19 +69,29 @@ export function judgeTools(states: Readonly<Record<string, ToolState>>, constrai
   if (total === 0) return { verdict: "unverified", working, total, share, why: "no custom tools to judge" };
   if (broken / total > 0.5) {
     return {
-      verdict: "NG", working, total, share, why: `${broken} of ${total} tools failed or cannot be installed (${pct(broken)})`,
+      verdict: "NG",
+      working,
+      total,
+      share,
+      why: `${broken} of ${total} tools failed or cannot be installed (${pct(broken)})`,
       stop: { criterion: STOP_CRITERIA.tools, detail: `${broken} of ${total} custom tools failed or cannot be installed` },
     };
   }
   if (share >= TOOLS_PASS_SHARE && broken === 0) {
     const limited = constrained.filter((name) => states[name] === "works");
     return {
-      verdict: limited.length || open ? "OK with constraints" : "OK", working, total, share,
+      verdict: limited.length || open ? "OK with constraints" : "OK",
+      working,
+      total,
+      share,
       why: `${working} of ${total} work (${pct(working)} ≥ 80%)${limited.length ? `; with limits: ${limited.join(", ")}` : ""}${open ? `; ${open} not verified here` : ""}`,
     };
   }
   if ((working + open) / total >= TOOLS_PASS_SHARE) {
-    const parts = [count("blocked") ? `${count("blocked")} could not be fetched on this machine` : "", count("unknown") ? `${count("unknown")} have no evidence` : ""].filter(Boolean);
+    const parts = [
+      count("blocked") ? `${count("blocked")} could not be fetched on this machine` : "",
+      count("unknown") ? `${count("unknown")} have no evidence` : "",
+    ].filter(Boolean);
     return { verdict: "unverified", working, total, share, why: `${working} of ${total} work (${pct(working)}); ${parts.join(", ")}, so the 80% line is open` };
   }
   return { verdict: "NG", working, total, share, why: `${working} of ${total} work (${pct(working)} < 80%) and ${broken} failed or cannot be installed` };
@@ -98,7 +108,8 @@ export function judgeLatency(ratio: number): LatencyJudgement {
   const text = `Worker/direct = ${ratio.toFixed(2)}x`;
   if (!Number.isFinite(ratio) || ratio <= 0) return { verdict: "unverified", why: `no usable ratio (${ratio})` };
   if (ratio <= LATENCY_GOAL_RATIO) return { verdict: "OK", why: `${text} (goal ≤ ${LATENCY_GOAL_RATIO}x)` };
-  if (ratio <= LATENCY_STOP_RATIO) return { verdict: "OK with constraints", why: `${text}: above the ${LATENCY_GOAL_RATIO}x goal, within the ${LATENCY_STOP_RATIO}x stop line` };
+  if (ratio <= LATENCY_STOP_RATIO)
+    return { verdict: "OK with constraints", why: `${text}: above the ${LATENCY_GOAL_RATIO}x goal, within the ${LATENCY_STOP_RATIO}x stop line` };
   return { verdict: "NG", why: `${text} > ${LATENCY_STOP_RATIO}x`, stop: { criterion: STOP_CRITERIA.latency, detail: text } };
 }
 

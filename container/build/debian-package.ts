@@ -24,7 +24,10 @@ export async function fetchDebFile(tool: DebTool, arch: Arch, cache: string, log
   try {
     [debPath] = await downloadDebs({ suite: tool.suite, arch, packages: [tool.package], workDir: aptRoot, logFile });
   } catch (error) {
-    return { installed: false, reason: `downloading ${tool.package}:${arch} from Debian ${tool.suite} failed: ${lastLines(error instanceof Error ? error.message : String(error), 2)}` };
+    return {
+      installed: false,
+      reason: `downloading ${tool.package}:${arch} from Debian ${tool.suite} failed: ${lastLines(error instanceof Error ? error.message : String(error), 2)}`,
+    };
   }
   if (!debPath) return { installed: false, reason: `apt-get download ${tool.package}:${arch} from Debian ${tool.suite} produced no .deb` };
   const deb = basename(debPath);

@@ -58,12 +58,20 @@ export async function buildGoTool(tool: GoTool, arch: Arch, cache: string, go: s
     const why = info.Error ?? lastLines(download.stderr || download.stdout, 2);
     const refused = /not available|403|404|410|unknown revision|invalid version/i.test(why);
     const status = why.match(/\b[45]\d\d [A-Za-z ]+/)?.[0]?.trim();
-    return { installed: false, reason: refused ? `the Go module proxy does not serve ${tool.module}@v${tool.version}${status ? ` (${status})` : ""}` : `go mod download failed: ${why}` };
+    return {
+      installed: false,
+      reason: refused ? `the Go module proxy does not serve ${tool.module}@v${tool.version}${status ? ` (${status})` : ""}` : `go mod download failed: ${why}`,
+    };
   }
   const licenceFile = readdirSync(info.Dir).find((name) => /^(LICEN[CS]E|COPYING)(\.(md|txt))?$/i.test(name));
   const licence = licenceFile ? classifyLicence(readFileSync(join(info.Dir, licenceFile), "utf8")) : "unknown";
   if (licence === "AGPL") return { installed: false, reason: `${tool.module} is AGPL-licensed: not allowed in the image` };
-  const build = await tryRun("go", ["install", "-trimpath", "-ldflags=-s -w", `${tool.package}@v${tool.version}`], { cwd: scratch, env, logFile, timeoutMs: 1_200_000 });
+  const build = await tryRun("go", ["install", "-trimpath", "-ldflags=-s -w", `${tool.package}@v${tool.version}`], {
+    cwd: scratch,
+    env,
+    logFile,
+    timeoutMs: 1_200_000,
+  });
   if (build.code !== 0) return { installed: false, reason: `go install failed: ${lastLines(build.stderr || build.stdout, 3)}` };
   // Native builds land in $GOPATH/bin, cross builds in $GOPATH/bin/linux_<arch>.
   const bin = join(env.GOPATH!, "bin");

@@ -13,7 +13,7 @@ import { tryRun } from "../../core/exec.ts";
 import { cacheDir, hostArch, ROOT } from "../../core/host.ts";
 import { LABEL_RECIPE, moltlabLabels } from "../../core/labels.ts";
 import { baseImageTag, checkFreeSpace, imageState, recipeDigest } from "../../setup/base-images.ts";
-import { formatSeconds, StepRunner, type StepContext, type StepOutcome } from "../../core/ui.ts";
+import { formatSeconds, StepRunner, type StepOutcome } from "../../core/ui.ts";
 import { BASE_APT_PACKAGES, toolsFor, type NpmTool, type Tool } from "../tools/manifest.ts";
 import { buildxBuild } from "../../core/buildx.ts";
 import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
@@ -23,8 +23,8 @@ import { npmRuntime, stageNpm, type NpmRuntime } from "./npm-stage.ts";
 import { imageRecipe } from "./recipe.ts";
 import { fetchStaticRelease } from "./release-download.ts";
 import { bundleSupervisor, type SupervisorBundle } from "./supervisor-bundle.ts";
-import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
-import { ARCHES, type Arch } from "../../contract/arch.ts";
+import { openclawImage } from "../../contract/openclaw.ts";
+import type { Arch } from "../../contract/arch.ts";
 
 export const DOCKERFILE = join(ROOT, "container/Dockerfile");
 export const DEFAULT_CONFIG = join(ROOT, "container/openclaw.default.json");
@@ -68,7 +68,8 @@ export async function ensureImages(options: ImageOptions, steps: StepRunner = ne
   await steps.step("prerequisites", async () => {
     const probe = await probeEngine();
     if (!probe.ok) throw new UserError(`no Docker engine: ${probe.message}`, "run `npm run setup`, which installs and starts one");
-    if ((await tryRun("docker", ["buildx", "version"])).code !== 0) throw new UserError("the docker buildx plugin is missing", "run `npm run setup`, which installs it");
+    if ((await tryRun("docker", ["buildx", "version"])).code !== 0)
+      throw new UserError("the docker buildx plugin is missing", "run `npm run setup`, which installs it");
     for (const arch of options.arches) {
       const tag = baseImageTag("node", arch);
       const state = imageState(await inspectImage(tag), arch, recipeDigest("node", arch));
@@ -80,11 +81,24 @@ export async function ensureImages(options: ImageOptions, steps: StepRunner = ne
     const supervisorFile = join(cache, "image", "supervisor.mjs");
     const supervisor = await bundleSupervisor(supervisorFile);
     shared = {
-      cache, logFile, tools: toolsFor(options.openclawVersion), supervisor, supervisorFile, go, npm,
-      dockerfile: readFileSync(DOCKERFILE, "utf8"), defaultConfig: readFileSync(DEFAULT_CONFIG, "utf8"),
+      cache,
+      logFile,
+      tools: toolsFor(options.openclawVersion),
+      supervisor,
+      supervisorFile,
+      go,
+      npm,
+      dockerfile: readFileSync(DOCKERFILE, "utf8"),
+      defaultConfig: readFileSync(DEFAULT_CONFIG, "utf8"),
     };
-    const which = supervisor.kind === "supervisor" ? `supervisor from ${supervisor.entry}` : `placeholder supervisor (${supervisor.entry}; container/supervisor/main.ts not there yet)`;
-    return { status: "ok", detail: `engine ${probe.engine.version}, ${go}, npm ${npm.npmVersion} on Node ${process.versions.node}, ${which}` } satisfies StepOutcome;
+    const which =
+      supervisor.kind === "supervisor"
+        ? `supervisor from ${supervisor.entry}`
+        : `placeholder supervisor (${supervisor.entry}; container/supervisor/main.ts not there yet)`;
+    return {
+      status: "ok",
+      detail: `engine ${probe.engine.version}, ${go}, npm ${npm.npmVersion} on Node ${process.versions.node}, ${which}`,
+    } satisfies StepOutcome;
   });
 
   const results: ImageResult[] = [];
@@ -99,8 +113,15 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   const tag = openclawImage(openclawVersion, arch);
   const base = await inspectImage(baseImageTag("node", arch));
   const recipe = imageRecipe({
-    arch, openclawVersion, tools: shared.tools, dockerfile: shared.dockerfile, defaultConfig: shared.defaultConfig,
-    supervisorDigest: shared.supervisor.digest, baseImageId: base!.id, goVersion: shared.go, npmVersion: shared.npm.npmVersion,
+    arch,
+    openclawVersion,
+    tools: shared.tools,
+    dockerfile: shared.dockerfile,
+    defaultConfig: shared.defaultConfig,
+    supervisorDigest: shared.supervisor.digest,
+    baseImageId: base!.id,
+    goVersion: shared.go,
+    npmVersion: shared.npm.npmVersion,
   });
   const previous = await inspectImage(tag);
   const state = imageState(previous, arch, recipe);
@@ -122,7 +143,10 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
     if (staged.foreign.length) context.progress(`left in place, unused on ${arch}: host-CPU addons from install scripts: ${staged.foreign.join(", ")}`);
     stage = staged.dir;
     const installed = npmTools.filter((tool) => !staged.missing.has(tool.name)).map((tool) => `${tool.name} ${tool.version}`);
-    return { status: staged.reused ? "ok" : "done", detail: `${staged.reused ? "reused" : "installed"} ${installed.join(", ")}${describeMissing(staged.missing)}` } satisfies StepOutcome;
+    return {
+      status: staged.reused ? "ok" : "done",
+      detail: `${staged.reused ? "reused" : "installed"} ${installed.join(", ")}${describeMissing(staged.missing)}`,
+    } satisfies StepOutcome;
   });
 
   const binaries = new Map<string, string>();
@@ -133,9 +157,11 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
       if (tool.source === "npm" || tool.source === "apt") continue;
       context.progress(`${tool.name} ${tool.version} (${tool.source})`);
       const outcome =
-        tool.source === "go" ? await buildGoTool(tool, arch, shared.cache, shared.go, shared.logFile)
-        : tool.source === "deb" ? await fetchDebFile(tool, arch, shared.cache, shared.logFile)
-        : await fetchStaticRelease(tool, arch, shared.cache, shared.logFile);
+        tool.source === "go"
+          ? await buildGoTool(tool, arch, shared.cache, shared.go, shared.logFile)
+          : tool.source === "deb"
+            ? await fetchDebFile(tool, arch, shared.cache, shared.logFile)
+            : await fetchStaticRelease(tool, arch, shared.cache, shared.logFile);
       results.set(tool.name, outcome);
       if (outcome.installed) {
         binaries.set(tool.binary, outcome.file);
@@ -151,7 +177,10 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   const contextDir = join(shared.cache, "image", `context-${arch}`);
   await steps.step(`${arch}: build context`, async () => {
     await assembleContext(contextDir, {
-      npmStage: stage, binaries, supervisor: shared.supervisorFile, defaultConfig: DEFAULT_CONFIG,
+      npmStage: stage,
+      binaries,
+      supervisor: shared.supervisorFile,
+      defaultConfig: DEFAULT_CONFIG,
       toolsFile: renderToolsFile(arch, openclawVersion, shared.tools, results),
     });
     return { status: "done", detail: contextDir };
@@ -160,7 +189,10 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   await steps.step(`${arch}: docker build`, async (context) => {
     context.progress(`docker buildx build --platform linux/${arch} -t ${tag}${arch === hostArch() ? "" : " (apt-get under QEMU: a few minutes)"}`);
     await buildxBuild({
-      arch, dockerfile: DOCKERFILE, context: contextDir, tag,
+      arch,
+      dockerfile: DOCKERFILE,
+      context: contextDir,
+      tag,
       buildArgs: { OPENCLAW_VERSION: openclawVersion, APT_PACKAGES: aptPackages(shared.tools).join(" ") },
       labels: moltlabLabels("image", {
         [LABEL_RECIPE]: recipe,
@@ -173,7 +205,8 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
       logFile: shared.logFile,
     });
     const facts = await inspectImage(tag);
-    if (facts?.architecture !== arch) throw new UserError(`built ${tag} but the engine reports architecture ${facts?.architecture ?? "none"}`, `see ${shared.logFile}`);
+    if (facts?.architecture !== arch)
+      throw new UserError(`built ${tag} but the engine reports architecture ${facts?.architecture ?? "none"}`, `see ${shared.logFile}`);
     // The replaced image is now untagged; drop it unless a container still uses it (then rmi just fails).
     if (previous && previous.id !== facts.id) await tryRun("docker", ["image", "rm", previous.id], { logFile: shared.logFile });
     return { status: "done", detail: `${tag}, ${((await imageSize(tag)) / 1e9).toFixed(2)} GB, recipe ${recipe}` };

@@ -1,5 +1,18 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { UserError } from "../../core/errors.ts";
 import { run, tryRun } from "../../core/exec.ts";
@@ -54,9 +67,19 @@ export interface NpmStage {
  * npm's --cpu/--os/--libc, so npm picks the target's platform packages and nothing
  * runs under QEMU. Kept per arch and key: a rebuild with the same packages reuses it.
  */
-export async function stageNpm(tools: readonly NpmTool[], arch: Arch, cache: string, runtime: NpmRuntime, logFile: string, progress: (text: string) => void): Promise<NpmStage> {
+export async function stageNpm(
+  tools: readonly NpmTool[],
+  arch: Arch,
+  cache: string,
+  runtime: NpmRuntime,
+  logFile: string,
+  progress: (text: string) => void,
+): Promise<NpmStage> {
   const specs = npmSpecs(tools);
-  const key = createHash("sha256").update(JSON.stringify([specs, tools.map((tool) => tool.nativeBinary ?? null), runtime.npmVersion, process.version])).digest("hex").slice(0, 12);
+  const key = createHash("sha256")
+    .update(JSON.stringify([specs, tools.map((tool) => tool.nativeBinary ?? null), runtime.npmVersion, process.version]))
+    .digest("hex")
+    .slice(0, 12);
   const root = join(cache, "image", "npm");
   const dir = join(root, `${arch}-${key}`);
   mkdirSync(root, { recursive: true });
@@ -72,10 +95,26 @@ export async function stageNpm(tools: readonly NpmTool[], arch: Arch, cache: str
     // Only matters if something compiles (nothing should: a host compile would be the wrong CPU for a cross build).
     const nodeDir = dirname(nodeBin);
     if (existsSync(join(nodeDir, "include/node/node.h"))) env.npm_config_nodedir = nodeDir;
-    await run(runtime.node, [
-      runtime.npmCli, "install", "--global", "--prefix", partial, "--omit=dev", "--no-audit", "--no-fund",
-      `--cpu=${NPM_CPU[arch]}`, "--os=linux", "--libc=glibc", "--cache", join(cache, "image", "npm-cache"), ...specs,
-    ], { env, logFile, timeoutMs: 1_200_000 });
+    await run(
+      runtime.node,
+      [
+        runtime.npmCli,
+        "install",
+        "--global",
+        "--prefix",
+        partial,
+        "--omit=dev",
+        "--no-audit",
+        "--no-fund",
+        `--cpu=${NPM_CPU[arch]}`,
+        "--os=linux",
+        "--libc=glibc",
+        "--cache",
+        join(cache, "image", "npm-cache"),
+        ...specs,
+      ],
+      { env, logFile, timeoutMs: 1_200_000 },
+    );
     for (const tool of tools) if (tool.nativeBinary) linkNativeBinary(partial, tool, arch);
     renameSync(partial, dir);
   }

@@ -27,8 +27,17 @@ export interface RecipeInputs {
  */
 export function imageRecipe(inputs: RecipeInputs): string {
   const ordered = [
-    RECIPE_VERSION, inputs.arch, inputs.openclawVersion, inputs.tools, BASE_APT_PACKAGES, inputs.dockerfile,
-    inputs.defaultConfig, inputs.supervisorDigest, inputs.baseImageId, inputs.goVersion, inputs.npmVersion,
+    RECIPE_VERSION,
+    inputs.arch,
+    inputs.openclawVersion,
+    inputs.tools,
+    BASE_APT_PACKAGES,
+    inputs.dockerfile,
+    inputs.defaultConfig,
+    inputs.supervisorDigest,
+    inputs.baseImageId,
+    inputs.goVersion,
+    inputs.npmVersion,
   ];
   return createHash("sha256").update(JSON.stringify(ordered)).digest("hex").slice(0, 16);
 }

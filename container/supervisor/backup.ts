@@ -125,7 +125,7 @@ export class Backup {
     const { roots, maxFileBytes, reader } = this.#options;
     const unsaved: string[] = [];
     for (const root of roots) {
-      const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
+      const nested = roots.filter((other) => other !== root && other.dir.startsWith(`${root.dir}/`)).map((other) => other.dir);
       const saved = new Map((this.#last?.roots[root.name] ?? []).filter((entry) => entry.type === "file").map((entry) => [entry.path, entry.sha256]));
       const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, ...(reader ? { reader } : {}) });
       const local = new Set<string>();
@@ -151,7 +151,15 @@ export class Backup {
       if (result.changed) log.info("backup", "backup written", { ...result });
       else log.debug("backup", "nothing changed", { id: result.id, reason });
     } catch (error) {
-      result = { ok: false, id: this.#last?.id ?? null, changed: false, reason, at: new Date().toISOString(), durationMs: Date.now() - started, error: errorText(error) };
+      result = {
+        ok: false,
+        id: this.#last?.id ?? null,
+        changed: false,
+        reason,
+        at: new Date().toISOString(),
+        durationMs: Date.now() - started,
+        error: errorText(error),
+      };
       log.error("backup", "backup failed; local files are untouched and the previous snapshot stays the newest", { ...result });
     } finally {
       await rm(work, { recursive: true, force: true });
@@ -167,7 +175,7 @@ export class Backup {
     let uploaded = 0;
     let files = 0;
     for (const root of roots) {
-      const nested = roots.filter((other) => other !== root && other.dir.startsWith(root.dir + "/")).map((other) => other.dir);
+      const nested = roots.filter((other) => other !== root && other.dir.startsWith(`${root.dir}/`)).map((other) => other.dir);
       const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, reader: this.#options.reader });
       for (const abs of scan.tooLarge) {
         if (this.#warnedTooLarge.has(abs)) continue;
@@ -202,7 +210,12 @@ export class Backup {
     const skips = { skipped: skipped.slice(0, MAX_REPORTED_SKIPS), skippedCount: skipped.length };
     if (this.#last && sameRoots(this.#last.roots, manifestRoots)) return { ok: true, id: this.#last.id, changed: false, files, uploaded, ...skips };
 
-    const manifest: Manifest = { format: MANIFEST_FORMAT, id: nextSnapshotId(this.#last?.id ?? null), createdAt: new Date().toISOString(), roots: manifestRoots };
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      id: nextSnapshotId(this.#last?.id ?? null),
+      createdAt: new Date().toISOString(),
+      roots: manifestRoots,
+    };
     await bucket.put(this.#keys.snapshot(manifest.id), Buffer.from(JSON.stringify(manifest)), "application/json");
     this.#last = manifest;
     // The pointer is for readers that want the latest status in one GET (the Worker's storage
@@ -251,7 +264,12 @@ export class Backup {
     }
     let content: LocalContent;
     try {
-      content = await readLocalFile(entry.abs, { work, expectedPath: entry.real, reader: this.#options.reader, sqliteTimeoutMs: this.#options.sqliteTimeoutMs });
+      content = await readLocalFile(entry.abs, {
+        work,
+        expectedPath: entry.real,
+        reader: this.#options.reader,
+        sqliteTimeoutMs: this.#options.sqliteTimeoutMs,
+      });
     } catch (error) {
       // Deleted between the scan and the read: it is simply not part of this snapshot.
       if (isGone(error)) return null;
@@ -273,7 +291,10 @@ export class Backup {
    */
   async prune(): Promise<void> {
     const { bucket, keep, log } = this.#options;
-    const ids = (await bucket.list(this.#keys.snapshotsPrefix)).map((object) => this.#keys.idOf(object.key)).filter((id) => id !== undefined).sort();
+    const ids = (await bucket.list(this.#keys.snapshotsPrefix))
+      .map((object) => this.#keys.idOf(object.key))
+      .filter((id) => id !== undefined)
+      .sort();
     if (ids.length <= keep) return;
     const kept = ids.slice(-keep);
     const referenced = new Set<string>(this.#last ? fileEntries(this.#last).map((file) => file.sha256) : []);
@@ -283,7 +304,9 @@ export class Backup {
     }
     const dropped = ids.slice(0, -keep);
     await bucket.deleteMany(dropped.map((id) => this.#keys.snapshot(id)));
-    const unreferenced = (await bucket.list(this.#keys.objectsPrefix)).map((object) => object.key).filter((key) => !referenced.has(key.slice(key.lastIndexOf("/") + 1)));
+    const unreferenced = (await bucket.list(this.#keys.objectsPrefix))
+      .map((object) => object.key)
+      .filter((key) => !referenced.has(key.slice(key.lastIndexOf("/") + 1)));
     await bucket.deleteMany(unreferenced);
     // Contents we uploaded earlier may be gone now: only what the kept snapshots name is known to be there.
     this.#uploaded = new Set([...this.#uploaded].filter((sha) => referenced.has(sha)));

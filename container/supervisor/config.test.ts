@@ -66,7 +66,9 @@ describe("openclaw.json from the environment", () => {
 
   it("passes the AI Gateway key under a name that does not make OpenClaw install its plugin", () => {
     // The user's own provider with the key moves to the alias too (a note says so) …
-    const existing = { models: { providers: { mine: { baseUrl: "http://x", api: "openai-completions", apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}", models: [] } } } };
+    const existing = {
+      models: { providers: { mine: { baseUrl: "http://x", api: "openai-completions", apiKey: "${CLOUDFLARE_AI_GATEWAY_API_KEY}", models: [] } } },
+    };
     const result = built(existing, aiGateway);
     expect(result.aliasAiGatewayKey).toBe(true);
     expect(JSON.stringify(result.config)).not.toContain("${CLOUDFLARE_AI_GATEWAY_API_KEY}");
@@ -86,7 +88,11 @@ describe("openclaw.json from the environment", () => {
   });
 
   it("keeps the user's cron and heartbeat settings and unrelated keys", () => {
-    const existing = { cron: { enabled: true }, agents: { defaults: { heartbeat: { every: "30m" }, sandbox: { mode: "off" } } }, tools: { exec: { security: "allowlist" } } };
+    const existing = {
+      cron: { enabled: true },
+      agents: { defaults: { heartbeat: { every: "30m" }, sandbox: { mode: "off" } } },
+      tools: { exec: { security: "allowlist" } },
+    };
     const { config } = built(existing, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value" });
     expect(config.cron).toEqual({ enabled: true });
     expect(config.agents).toEqual({ defaults: { heartbeat: { every: "30m" }, sandbox: { mode: "off" } } });
@@ -127,13 +133,25 @@ describe("openclaw.json from the environment", () => {
     expect(again.config).not.toHaveProperty("channels");
     expect((again.config.models as { providers: object }).providers).toEqual({});
     expect((again.config.agents as { defaults: { model: object } }).defaults.model).toEqual({});
-    expect(again.notes).toEqual(expect.arrayContaining([expect.stringContaining("gateway.token"), expect.stringContaining("cf-ai-gw-anthropic"), expect.stringContaining("channels.telegram")]));
+    expect(again.notes).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("gateway.token"),
+        expect.stringContaining("cf-ai-gw-anthropic"),
+        expect.stringContaining("channels.telegram"),
+      ]),
+    );
   });
 
   it("lists every problem: partial AI Gateway, half a Slack app, a bad DM policy, a malformed model, unset ${VAR}", () => {
     const result = buildConfig(
       { models: { providers: { mine: { baseUrl: "${MY_PROXY_URL}" } } } },
-      { OPENCLAW_GATEWAY_TOKEN: "t0ken-value", CF_AI_GATEWAY_MODEL: "anthropic/x", SLACK_BOT_TOKEN: "xoxb", TELEGRAM_BOT_TOKEN: "tg", TELEGRAM_DM_POLICY: "everyone" },
+      {
+        OPENCLAW_GATEWAY_TOKEN: "t0ken-value",
+        CF_AI_GATEWAY_MODEL: "anthropic/x",
+        SLACK_BOT_TOKEN: "xoxb",
+        TELEGRAM_BOT_TOKEN: "tg",
+        TELEGRAM_DM_POLICY: "everyone",
+      },
       port,
     );
     expect(result.ok).toBe(false);
@@ -150,15 +168,21 @@ describe("openclaw.json from the environment", () => {
   });
 
   it("accepts MOLTBOT_GATEWAY_TOKEN and lists missing or partial settings", () => {
-    expect(loadSettings({ MOLTBOT_GATEWAY_TOKEN: "legacy-token", HOME: "/home/x" })).toMatchObject({ ok: true, settings: { gatewayToken: "legacy-token", r2: null } });
+    expect(loadSettings({ MOLTBOT_GATEWAY_TOKEN: "legacy-token", HOME: "/home/x" })).toMatchObject({
+      ok: true,
+      settings: { gatewayToken: "legacy-token", r2: null },
+    });
     const result = loadSettings({ HOME: "/home/x", R2_ACCESS_KEY_ID: "id", MOLTLAB_BACKUP_INTERVAL: "soon" });
     expect(result.ok).toBe(false);
     const problems = (result as { problems: string[] }).problems.join("\n");
     expect(problems).toContain("OPENCLAW_GATEWAY_TOKEN (or MOLTBOT_GATEWAY_TOKEN) is missing");
     expect(problems).toContain("missing R2_SECRET_ACCESS_KEY, CF_ACCOUNT_ID (or R2_ENDPOINT)");
-    expect(problems).toContain('MOLTLAB_BACKUP_INTERVAL must be a number');
+    expect(problems).toContain("MOLTLAB_BACKUP_INTERVAL must be a number");
     const ok = loadSettings({ HOME: "/home/x", OPENCLAW_GATEWAY_TOKEN: "tok-1", R2_ACCESS_KEY_ID: "id", R2_SECRET_ACCESS_KEY: "s3cr3t", CF_ACCOUNT_ID: "abc" });
-    expect(ok).toMatchObject({ ok: true, settings: { backupIntervalMs: 5000, r2: { endpoint: "https://abc.r2.cloudflarestorage.com", bucket: "moltbot-data", prefix: "" } } });
+    expect(ok).toMatchObject({
+      ok: true,
+      settings: { backupIntervalMs: 5000, r2: { endpoint: "https://abc.r2.cloudflarestorage.com", bucket: "moltbot-data", prefix: "" } },
+    });
   });
 });
 
@@ -215,20 +239,39 @@ describe("the gateway's bind (OPENCLAW_BIND)", () => {
   });
 
   it("refuses anything else, naming the accepted values", () => {
-    expect(loadSettings({ OPENCLAW_GATEWAY_TOKEN: "t0ken-value", OPENCLAW_BIND: "tailnet" })).toEqual({ ok: false, problems: [expect.stringContaining("OPENCLAW_BIND must be one of lan, loopback")] });
+    expect(loadSettings({ OPENCLAW_GATEWAY_TOKEN: "t0ken-value", OPENCLAW_BIND: "tailnet" })).toEqual({
+      ok: false,
+      problems: [expect.stringContaining("OPENCLAW_BIND must be one of lan, loopback")],
+    });
   });
 });
 
 describe("logs", () => {
   it("mask every value of a *TOKEN, *KEY, *SECRET, *PASSWORD variable, in messages and fields", () => {
-    const secrets = secretValues({ A_TOKEN: "tok-abcdef", B_API_KEY: 'key"with"quotes', R2_SECRET_ACCESS_KEY: "s3cr3t-value", DB_PASSWORD: "hunter22", SHORT_KEY: "1", HOME: "/root" });
+    const secrets = secretValues({
+      A_TOKEN: "tok-abcdef",
+      B_API_KEY: 'key"with"quotes',
+      R2_SECRET_ACCESS_KEY: "s3cr3t-value",
+      DB_PASSWORD: "hunter22",
+      SHORT_KEY: "1",
+      HOME: "/root",
+    });
     const lines: string[] = [];
     const log = createLogger({ secrets, write: (line) => lines.push(line) });
-    log.info("test", "token tok-abcdef and s3cr3t-value", { nested: { value: 'key"with"quotes', list: ["hunter22"] }, error: new Error("failed with tok-abcdef") });
+    log.info("test", "token tok-abcdef and s3cr3t-value", {
+      nested: { value: 'key"with"quotes', list: ["hunter22"] },
+      error: new Error("failed with tok-abcdef"),
+    });
     const text = lines.join("");
     for (const value of ["tok-abcdef", "s3cr3t-value", "hunter22", 'key\\"with\\"quotes', "quotes"]) expect(text).not.toContain(value);
     const record = JSON.parse(lines[0]!);
-    expect(record).toMatchObject({ level: "info", phase: "test", msg: `token ${MASK} and ${MASK}`, nested: { value: MASK, list: [MASK] }, error: { message: `failed with ${MASK}` } });
+    expect(record).toMatchObject({
+      level: "info",
+      phase: "test",
+      msg: `token ${MASK} and ${MASK}`,
+      nested: { value: MASK, list: [MASK] },
+      error: { message: `failed with ${MASK}` },
+    });
     expect(typeof record.time).toBe("string");
     expect(secrets).not.toContain("/root");
   });

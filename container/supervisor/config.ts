@@ -107,7 +107,7 @@ export async function writeConfig(path: string, config: Json, owner: GatewayUser
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     if (owner) await handle.chown(owner.uid, owner.gid);
-    await handle.writeFile(JSON.stringify(config, null, 2) + "\n");
+    await handle.writeFile(`${JSON.stringify(config, null, 2)}\n`);
   } catch (error) {
     await handle.close();
     await rm(temp, { force: true });
@@ -167,7 +167,10 @@ export function buildConfig(existing: Json | null, env: EnvVars, options: { gate
 function usesOfficialAiGatewayProvider(config: Json): boolean {
   const providers = getPath(config, "models.providers");
   const primary = getPath(config, "agents.defaults.model.primary");
-  return (isObject(providers) && OFFICIAL_AI_GATEWAY_PROVIDER in providers) || (typeof primary === "string" && primary.startsWith(`${OFFICIAL_AI_GATEWAY_PROVIDER}/`));
+  return (
+    (isObject(providers) && OFFICIAL_AI_GATEWAY_PROVIDER in providers) ||
+    (typeof primary === "string" && primary.startsWith(`${OFFICIAL_AI_GATEWAY_PROVIDER}/`))
+  );
 }
 
 /** Rewrites every `${from}` in the config's strings to `${to}`; a note when the user's own keys had it. */
@@ -269,12 +272,22 @@ function applyDirectAnthropic(config: Json, env: EnvVars, notes: string[]): void
  * merging into a stale object could carry an invalid key along. A channel we wrote earlier
  * whose token variable is now unset is removed (its ${VAR} would not resolve).
  */
-function applyChannels(config: Json, env: EnvVars, problems: string[], notes: string[], set: (name: string) => boolean, value: (name: string) => string): void {
+function applyChannels(
+  config: Json,
+  _env: EnvVars,
+  problems: string[],
+  notes: string[],
+  set: (name: string) => boolean,
+  value: (name: string) => string,
+): void {
   const channels = objectAt(config, "channels");
   const dm = (prefix: string) => {
     const policy = value(`${prefix}_DM_POLICY`) || "pairing";
     if (!(DM_POLICIES as readonly string[]).includes(policy)) problems.push(`${prefix}_DM_POLICY must be one of ${DM_POLICIES.join(", ")}, got "${policy}"`);
-    const listed = value(`${prefix}_DM_ALLOW_FROM`).split(",").map((s) => s.trim()).filter(Boolean);
+    const listed = value(`${prefix}_DM_ALLOW_FROM`)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     // An open DM policy needs the explicit wildcard in OpenClaw.
     const allowFrom = listed.length ? listed : policy === "open" ? ["*"] : undefined;
     return { policy, allowFrom };
@@ -321,7 +334,10 @@ function applyChannels(config: Json, env: EnvVars, problems: string[], notes: st
 type Check = (value: unknown) => string | undefined;
 const bool: Check = (v) => (typeof v === "boolean" ? undefined : "must be a boolean");
 const nonEmpty: Check = (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a non-empty string");
-const oneOf = (...allowed: readonly unknown[]): Check => (v) => (allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+const oneOf =
+  (...allowed: readonly unknown[]): Check =>
+  (v) =>
+    allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
 const port: Check = (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "must be a port number");
 const posInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : "must be a positive integer");
 const url: Check = (v) => {
@@ -345,8 +361,18 @@ const GATEWAY_CHECKS: Record<string, Check> = {
 
 /** Exact key sets of the objects we generate, so a typo in this file fails here, not in OpenClaw. */
 const CHANNEL_SHAPES: Record<string, Record<string, { check: Check; optional?: boolean }>> = {
-  telegram: { enabled: { check: bool }, botToken: { check: nonEmpty }, dmPolicy: { check: oneOf(...DM_POLICIES) }, allowFrom: { check: strings, optional: true }, apiRoot: { check: url, optional: true } },
-  discord: { enabled: { check: bool }, token: { check: nonEmpty }, dm: { check: (v) => checkShape(v, { policy: { check: oneOf(...DM_POLICIES) }, allowFrom: { check: strings, optional: true } }) } },
+  telegram: {
+    enabled: { check: bool },
+    botToken: { check: nonEmpty },
+    dmPolicy: { check: oneOf(...DM_POLICIES) },
+    allowFrom: { check: strings, optional: true },
+    apiRoot: { check: url, optional: true },
+  },
+  discord: {
+    enabled: { check: bool },
+    token: { check: nonEmpty },
+    dm: { check: (v) => checkShape(v, { policy: { check: oneOf(...DM_POLICIES) }, allowFrom: { check: strings, optional: true } }) },
+  },
   slack: { enabled: { check: bool }, botToken: { check: nonEmpty }, appToken: { check: nonEmpty } },
 };
 

@@ -51,7 +51,13 @@ export async function startControlServer(options: ControlOptions): Promise<Contr
     const method = request.method ?? "GET";
     const approve = APPROVE_PATH.exec(path);
     const route = approve ? "approve" : path;
-    const allowed: Record<string, string> = { [CONTROL_PATHS.health]: "GET", [CONTROL_PATHS.backup]: "POST", [CONTROL_PATHS.devices]: "GET", [CONTROL_PATHS.tools]: "GET", approve: "POST" };
+    const allowed: Record<string, string> = {
+      [CONTROL_PATHS.health]: "GET",
+      [CONTROL_PATHS.backup]: "POST",
+      [CONTROL_PATHS.devices]: "GET",
+      [CONTROL_PATHS.tools]: "GET",
+      approve: "POST",
+    };
     if (!(route in allowed)) return send(response, 404, { error: `no route ${path}` });
     if (allowed[route] !== method) return send(response, 405, { error: `${path} takes ${allowed[route]}` }, { allow: allowed[route]! });
 
@@ -68,7 +74,10 @@ export async function startControlServer(options: ControlOptions): Promise<Contr
       try {
         return send(response, 200, JSON.parse(result.stdout));
       } catch {
-        return send(response, 502, { error: "openclaw devices list --json printed something that is not JSON", output: options.log.redact(result.stdout.slice(0, 2000)) });
+        return send(response, 502, {
+          error: "openclaw devices list --json printed something that is not JSON",
+          output: options.log.redact(result.stdout.slice(0, 2000)),
+        });
       }
     }
     if (route === "approve") {
@@ -118,5 +127,5 @@ function digest(text: string): Buffer {
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   response.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
-  response.end(JSON.stringify(body) + "\n");
+  response.end(`${JSON.stringify(body)}\n`);
 }

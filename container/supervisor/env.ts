@@ -65,7 +65,6 @@ export interface Settings {
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; problems: string[] };
 
-
 /** The staging folder of a supervisor that runs as root: outside every folder the gateway user can write. */
 export const PRIVATE_STAGING_DIR = "/var/lib/moltlab/staging";
 
@@ -105,7 +104,10 @@ export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
     // The auth-profile encryption key lives here: without it the restored profiles are unreadable.
     { name: "openclaw-config", dir: absolute(text("MOLTLAB_OPENCLAW_CONFIG_DIR") ?? join(home, ".config", "openclaw")) },
   ];
-  for (const extra of (text("MOLTLAB_BACKUP_EXTRA_DIRS") ?? "").split(/[;,]/).map((s) => s.trim()).filter(Boolean)) {
+  for (const extra of (text("MOLTLAB_BACKUP_EXTRA_DIRS") ?? "")
+    .split(/[;,]/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^([a-z0-9][a-z0-9-]*)=(.+)$/.exec(extra);
     if (!match || roots.some((root) => root.name === match[1])) {
       problems.push(`MOLTLAB_BACKUP_EXTRA_DIRS entry "${extra}" must be name=/absolute/path with a new lowercase name (e.g. ghq=/root/ghq)`);

@@ -78,7 +78,10 @@ export class GatewayProcess {
     const child = spawn(bin, gatewayArgs(port, bind), { env: env(), stdio: ["ignore", "pipe", "pipe"], detached: true, ...spawnIdentity(user) });
     this.#child = child;
     this.startedAt = Date.now();
-    for (const [stream, level] of [[child.stdout!, "info"], [child.stderr!, "warn"]] as const) {
+    for (const [stream, level] of [
+      [child.stdout!, "info"],
+      [child.stderr!, "warn"],
+    ] as const) {
       createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
         if (line.trim()) log[level]("gateway", line.length > 8000 ? `${line.slice(0, 8000)}…` : line, { stream: level === "info" ? "stdout" : "stderr" });
       });
@@ -93,7 +96,13 @@ export class GatewayProcess {
         resolve({ code, signal });
       });
     });
-    log.info("gateway", "gateway started", { pid: child.pid, bin, args: gatewayArgs(port, bind), user: user?.name ?? null, uid: user?.uid ?? process.getuid?.() ?? null });
+    log.info("gateway", "gateway started", {
+      pid: child.pid,
+      bin,
+      args: gatewayArgs(port, bind),
+      user: user?.name ?? null,
+      uid: user?.uid ?? process.getuid?.() ?? null,
+    });
     return this.#exit;
   }
 
@@ -158,7 +167,10 @@ export class GatewayProcess {
     if (pid === undefined) return;
     const uid = this.#options.user?.uid ?? null;
     const { killed, alive } = await killRemaining(pid, uid);
-    if (alive.length) this.#options.log.error("shutdown", "processes the gateway started are still running after SIGKILL; the final backup may miss their last writes", { pids: alive });
+    if (alive.length)
+      this.#options.log.error("shutdown", "processes the gateway started are still running after SIGKILL; the final backup may miss their last writes", {
+        pids: alive,
+      });
     else if (killed.length) this.#options.log.info("shutdown", "killed what the gateway left running", { pids: killed });
   }
 }

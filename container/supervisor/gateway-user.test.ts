@@ -13,12 +13,19 @@ describe("MOLTLAB_GATEWAY_USER", () => {
   });
 
   it("refuses a user who does not exist, or a malformed value, saying how to fix it", () => {
-    expect(resolveGatewayUser("agent", asRoot)).toEqual({ ok: false, problem: expect.stringMatching(/"agent", who is not in \/etc\/passwd: create the user in the image/) });
+    expect(resolveGatewayUser("agent", asRoot)).toEqual({
+      ok: false,
+      problem: expect.stringMatching(/"agent", who is not in \/etc\/passwd: create the user in the image/),
+    });
     expect(resolveGatewayUser("no body", asRoot)).toEqual({ ok: false, problem: expect.stringContaining("must be a user name or uid:gid") });
   });
 
   it("runs the gateway as the supervisor's own user where it cannot separate them, and says what that costs", () => {
-    expect(resolveGatewayUser(undefined, asRoot)).toEqual({ ok: true, user: null, note: expect.stringContaining("the gateway runs as root, and the agent can read the R2 credentials") });
+    expect(resolveGatewayUser(undefined, asRoot)).toEqual({
+      ok: true,
+      user: null,
+      note: expect.stringContaining("the gateway runs as root, and the agent can read the R2 credentials"),
+    });
     expect(resolveGatewayUser("root", asRoot)).toEqual({ ok: true, user: null, note: expect.stringContaining("MOLTLAB_GATEWAY_USER is root") });
     expect(resolveGatewayUser("nobody", asNode)).toEqual({ ok: true, user: null, note: expect.stringContaining("the supervisor is not root (uid 1000)") });
     // Already that user: nothing to separate, nothing to say.

@@ -40,7 +40,11 @@ export function resolveGatewayUser(spec: string | undefined, lookup: UserLookup 
   const wanted = spec?.trim();
   if (!wanted) {
     return lookup.uid === 0
-      ? { ok: true, user: null, note: "MOLTLAB_GATEWAY_USER is not set: the gateway runs as root, and the agent can read the R2 credentials (set it to an unprivileged user, as the image does)" }
+      ? {
+          ok: true,
+          user: null,
+          note: "MOLTLAB_GATEWAY_USER is not set: the gateway runs as root, and the agent can read the R2 credentials (set it to an unprivileged user, as the image does)",
+        }
       : { ok: true, user: null };
   }
   const user = parseSpec(wanted, lookup);
@@ -69,7 +73,8 @@ function parseSpec(spec: string, lookup: UserLookup): GatewayUser | string {
   }
   if (!/^[a-z_][a-z0-9_-]*\$?$/i.test(spec)) return `MOLTLAB_GATEWAY_USER must be a user name or uid:gid (got "${spec}")`;
   const entry = passwdEntries(lookup).find((candidate) => candidate.name === spec);
-  if (!entry) return `MOLTLAB_GATEWAY_USER names the user "${spec}", who is not in /etc/passwd: create the user in the image (useradd), or name an existing one`;
+  if (!entry)
+    return `MOLTLAB_GATEWAY_USER names the user "${spec}", who is not in /etc/passwd: create the user in the image (useradd), or name an existing one`;
   return entry;
 }
 

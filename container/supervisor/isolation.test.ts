@@ -40,7 +40,8 @@ async function temp(label: string): Promise<string> {
 async function agentHome(): Promise<string> {
   const home = await temp("agent-home");
   for (const dir of [".openclaw/workspace/skills", ".config/openclaw"]) await mkdir(join(home, dir), { recursive: true });
-  for (const dir of [".", ".openclaw", ".openclaw/workspace", ".openclaw/workspace/skills", ".config", ".config/openclaw"]) await chown(join(home, dir), AGENT.uid, AGENT.gid);
+  for (const dir of [".", ".openclaw", ".openclaw/workspace", ".openclaw/workspace/skills", ".config", ".config/openclaw"])
+    await chown(join(home, dir), AGENT.uid, AGENT.gid);
   return home;
 }
 
@@ -97,7 +98,11 @@ for (const root of process.argv.slice(1)) walk(root);
 process.stdout.write(JSON.stringify({ found, denied, environsRead }));
 `;
 
-function probeAs(user: { uid: number; gid: number }, values: Record<string, string>, roots: string[]): Promise<{ found: string[]; denied: number[]; environsRead: number }> {
+function probeAs(
+  user: { uid: number; gid: number },
+  values: Record<string, string>,
+  roots: string[],
+): Promise<{ found: string[]; denied: number[]; environsRead: number }> {
   return new Promise((resolve, reject) => {
     const child = execFile(process.execPath, ["-e", PROBE, ...roots], { ...user, env: { PATH: "/usr/bin:/bin" } }, (error, stdout, stderr) => {
       if (error) reject(new Error(`probe failed: ${error.message}\n${stderr}`));
@@ -115,13 +120,19 @@ describe.runIf(IS_ROOT)("the gateway as a user of its own (needs root)", { timeo
     const health = (await (await s.control("/health")).json()) as { gateway: { pid: number } };
     const gateway = health.gateway.pid;
     expect(await uidOf(gateway)).toBe(AGENT.uid);
-    const writer = (await (await fetch(gatewayUrl(s, "/fake/writer?file=" + encodeURIComponent(join(env.HOME!, ".openclaw", "workspace", "job.out"))), { method: "POST" })).json()) as { pid: number };
+    const writer = (await (
+      await fetch(gatewayUrl(s, `/fake/writer?file=${encodeURIComponent(join(env.HOME!, ".openclaw", "workspace", "job.out"))}`), { method: "POST" })
+    ).json()) as { pid: number };
     expect(await uidOf(writer.pid)).toBe(AGENT.uid);
     // The control API's openclaw CLI runs as the agent's user too (it reads the same state).
     expect((await s.control("/devices")).status).toBe(200);
     expect(s.logs).toContainEqual(expect.objectContaining({ msg: "gateway started", uid: AGENT.uid }));
 
-    const secrets = { R2_ACCESS_KEY_ID: env.R2_ACCESS_KEY_ID!, R2_SECRET_ACCESS_KEY: env.R2_SECRET_ACCESS_KEY!, OPENCLAW_GATEWAY_TOKEN: env.OPENCLAW_GATEWAY_TOKEN! };
+    const secrets = {
+      R2_ACCESS_KEY_ID: env.R2_ACCESS_KEY_ID!,
+      R2_SECRET_ACCESS_KEY: env.R2_SECRET_ACCESS_KEY!,
+      OPENCLAW_GATEWAY_TOKEN: env.OPENCLAW_GATEWAY_TOKEN!,
+    };
     const seen = await probeAs(AGENT, secrets, [env.HOME!, env.MOLTLAB_STAGING_DIR!]);
     // The probe does read what it may: the gateway's own environment, with the token the gateway needs.
     expect(seen.environsRead).toBeGreaterThan(0);
@@ -153,7 +164,9 @@ describe.runIf(IS_ROOT)("the gateway as a user of its own (needs root)", { timeo
     const onDisk = await Promise.all(["in-group.out", "own-session.out"].map((name) => readFile(join(workspace, name), "utf8")));
     const next = startSupervisor(await supervisorEnv(await temp("restored"), r2, env.MOLTLAB_R2_PREFIX!, { MOLTLAB_BACKUP_INTERVAL: "600" }));
     await ready(next);
-    const restored = await Promise.all(["in-group.out", "own-session.out"].map((name) => readFile(join(next.env.HOME!, ".openclaw", "workspace", name), "utf8")));
+    const restored = await Promise.all(
+      ["in-group.out", "own-session.out"].map((name) => readFile(join(next.env.HOME!, ".openclaw", "workspace", name), "utf8")),
+    );
     expect(restored).toEqual(onDisk);
     expect(await next.stop()).toEqual({ code: 0, signal: null });
   });
@@ -183,7 +196,11 @@ describe("shutdown", { timeout: 60_000 }, () => {
     try {
       const endpoint = r2.endpoint.replace(`:${r2.port}/`, `:${line.port}/`);
       const home = await temp("stalled");
-      const env = await supervisorEnv(home, r2, `isolation${++n}/`, { R2_ENDPOINT: endpoint, MOLTLAB_BACKUP_INTERVAL: "600", MOLTLAB_FINAL_BACKUP_TIMEOUT: "1" });
+      const env = await supervisorEnv(home, r2, `isolation${++n}/`, {
+        R2_ENDPOINT: endpoint,
+        MOLTLAB_BACKUP_INTERVAL: "600",
+        MOLTLAB_FINAL_BACKUP_TIMEOUT: "1",
+      });
       const s = startSupervisor(env);
       await ready(s);
       // R2 now accepts connections and never answers: the final backup's uploads hang.
@@ -193,7 +210,9 @@ describe("shutdown", { timeout: 60_000 }, () => {
         expect.objectContaining({
           level: "error",
           phase: "shutdown",
-          msg: expect.stringMatching(/^final backup did not finish within 1 s \(MOLTLAB_FINAL_BACKUP_TIMEOUT\): changes made since the (restore|backup of .*) are not in R2$/),
+          msg: expect.stringMatching(
+            /^final backup did not finish within 1 s \(MOLTLAB_FINAL_BACKUP_TIMEOUT\): changes made since the (restore|backup of .*) are not in R2$/,
+          ),
           // What is missing is named: the fake gateway's files, never backed up.
           notInR2: expect.arrayContaining(["workspace/AGENTS.md"]),
           notInR2Count: expect.any(Number),

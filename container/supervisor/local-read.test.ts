@@ -63,7 +63,7 @@ describe("readLocalFile", () => {
   });
 
   it("does not read a FIFO swapped in for a file (and does not block on it)", async () => {
-    const { root, work } = await layout({ "pipe": "was a file\n" });
+    const { root, work } = await layout({ pipe: "was a file\n" });
     const entry = await scanned(root, "pipe");
     await rm(entry.abs);
     const { execFileSync } = await import("node:child_process");

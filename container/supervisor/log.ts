@@ -50,7 +50,7 @@ export function createLogger(options: { secrets: readonly string[]; write?: (lin
     const record = { time: new Date().toISOString(), level, phase, msg, ...fields };
     // Redact the serialised line, so secrets inside nested fields and error texts are caught too.
     // JSON escaping could hide a secret with quotes or backslashes in it: mask the escaped form as well.
-    write(redact(redactEscaped(JSON.stringify(record, errorReplacer), options.secrets)) + "\n");
+    write(`${redact(redactEscaped(JSON.stringify(record, errorReplacer), options.secrets))}\n`);
   };
   return {
     debug: (phase, msg, fields) => emit("debug", phase, msg, fields),

@@ -37,7 +37,9 @@ async function main(): Promise<number> {
   const log = createLogger({ secrets: secretValues(env), minLevel: (env.MOLTLAB_LOG_LEVEL as Level | undefined) ?? "info" });
   const loaded = loadSettings(env);
   if (!loaded.ok) {
-    log.error("env", `refusing to start: ${loaded.problems.length} problem(s) with the environment — ${loaded.problems.join("; ")}`, { problems: loaded.problems });
+    log.error("env", `refusing to start: ${loaded.problems.length} problem(s) with the environment — ${loaded.problems.join("; ")}`, {
+      problems: loaded.problems,
+    });
     return EXIT.badConfig;
   }
   const settings = loaded.settings;
@@ -74,7 +76,17 @@ async function main(): Promise<number> {
   const bucket = settings.r2 ? new Bucket(settings.r2, log, settings.r2Attempts) : null;
   // With a gateway user, the backup takes only what that user could read itself (see local-read.ts).
   const reader = settings.gatewayUser ? { uid: settings.gatewayUser.uid, gids: [settings.gatewayUser.gid] } : undefined;
-  const backup = bucket ? new Backup({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, maxFileBytes: settings.maxFileBytes, keep: settings.backupKeep, ...(reader ? { reader } : {}) }) : null;
+  const backup = bucket
+    ? new Backup({
+        roots: settings.roots,
+        bucket,
+        log,
+        stagingDir: settings.stagingDir,
+        maxFileBytes: settings.maxFileBytes,
+        keep: settings.backupKeep,
+        ...(reader ? { reader } : {}),
+      })
+    : null;
   let restored = false;
   const childExtra = {
     HOME: settings.home,
@@ -85,7 +97,14 @@ async function main(): Promise<number> {
   };
   // Until the config is built (it may select OpenClaw's own AI Gateway provider), the key is aliased.
   let childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: true });
-  const gateway = new GatewayProcess({ bin: settings.gatewayBin, port: settings.gatewayPort, bind: settings.gatewayBind, user: settings.gatewayUser, env: () => childEnv, log });
+  const gateway = new GatewayProcess({
+    bin: settings.gatewayBin,
+    port: settings.gatewayPort,
+    bind: settings.gatewayBind,
+    user: settings.gatewayUser,
+    env: () => childEnv,
+    log,
+  });
   let loop: BackupLoop | null = null;
 
   // Signals are caught from the start: a SIGTERM during boot must not back up a half-restored state.
@@ -138,7 +157,14 @@ async function main(): Promise<number> {
     if (bucket && backup) {
       try {
         const outcome = await timed("restore", () =>
-          restore({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, allowFreshStart: settings.allowFreshStart, ...(settings.gatewayUser ? { owner: { uid: settings.gatewayUser.uid, gid: settings.gatewayUser.gid } } : {}) }),
+          restore({
+            roots: settings.roots,
+            bucket,
+            log,
+            stagingDir: settings.stagingDir,
+            allowFreshStart: settings.allowFreshStart,
+            ...(settings.gatewayUser ? { owner: { uid: settings.gatewayUser.uid, gid: settings.gatewayUser.gid } } : {}),
+          }),
         );
         backup.seed(outcome.manifest, outcome.known);
         const { manifest: _m, known: _k, ...summary } = outcome;
@@ -150,7 +176,10 @@ async function main(): Promise<number> {
         return EXIT.restoreFailed;
       }
     } else {
-      log.warn("restore", "R2 is not configured (R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, CF_ACCOUNT_ID or R2_ENDPOINT): no restore, no backups — state is lost when the container stops");
+      log.warn(
+        "restore",
+        "R2 is not configured (R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, CF_ACCOUNT_ID or R2_ENDPOINT): no restore, no backups — state is lost when the container stops",
+      );
     }
     restored = true;
 
@@ -184,7 +213,10 @@ async function main(): Promise<number> {
     status = "running";
     log.info("gateway", "gateway ready", { phases: Object.fromEntries(Object.entries(phases).map(([name, phase]) => [name, phase.durationMs])) });
   }).catch(() => undefined);
-  const outcome = await Promise.race([exited.then((info) => ({ kind: "exit" as const, info })), stopSignal.then((signal) => ({ kind: "signal" as const, signal }))]);
+  const outcome = await Promise.race([
+    exited.then((info) => ({ kind: "exit" as const, info })),
+    stopSignal.then((signal) => ({ kind: "signal" as const, signal })),
+  ]);
   status = "stopping";
   loop?.stop();
 
@@ -216,12 +248,24 @@ async function finalBackup(backup: Backup | null, log: Logger, timeoutMs: number
     const last = backup.lastResult;
     const since = last?.ok ? `the backup of ${last.at}` : "the restore";
     const unsaved = await backup.unsaved().catch(() => null);
-    log.error("shutdown", `final backup did not finish within ${Math.round(timeoutMs / 1000)} s (MOLTLAB_FINAL_BACKUP_TIMEOUT): changes made since ${since} are not in R2`, {
-      waitedMs: Date.now() - started,
-      lastBackup: last ? { id: last.id, at: last.at, ok: last.ok } : null,
-      ...(unsaved ? { notInR2: unsaved.paths, notInR2Count: unsaved.count } : {}),
-    });
-    return { ok: false, id: last?.id ?? null, changed: false, reason: "shutdown", at: new Date().toISOString(), durationMs: Date.now() - started, error: "timed out" };
+    log.error(
+      "shutdown",
+      `final backup did not finish within ${Math.round(timeoutMs / 1000)} s (MOLTLAB_FINAL_BACKUP_TIMEOUT): changes made since ${since} are not in R2`,
+      {
+        waitedMs: Date.now() - started,
+        lastBackup: last ? { id: last.id, at: last.at, ok: last.ok } : null,
+        ...(unsaved ? { notInR2: unsaved.paths, notInR2Count: unsaved.count } : {}),
+      },
+    );
+    return {
+      ok: false,
+      id: last?.id ?? null,
+      changed: false,
+      reason: "shutdown",
+      at: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      error: "timed out",
+    };
   }
   if (result.ok) log.info("shutdown", "final backup done", { id: result.id, changed: result.changed });
   else log.error("shutdown", "final backup failed: changes since the last good backup are not in R2", { error: result.error });
@@ -237,14 +281,20 @@ async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger
   }
   const built = buildConfig(existing.config, env, { gatewayPort: settings.gatewayPort, gatewayBind: settings.gatewayBind });
   if (!built.ok) {
-    log.error("config", `refusing to start: the OpenClaw config would be invalid — ${built.problems.join("; ")}`, { problems: built.problems, path: settings.configPath });
+    log.error("config", `refusing to start: the OpenClaw config would be invalid — ${built.problems.join("; ")}`, {
+      problems: built.problems,
+      path: settings.configPath,
+    });
     return null;
   }
   for (const note of built.notes) log.info("config", note);
   const workspace = getPath(built.config, "agents.defaults.workspace");
   const ours = settings.roots.find((root) => root.name === "workspace")!.dir;
   if (typeof workspace === "string" && workspace !== ours) {
-    log.warn("config", "agents.defaults.workspace differs from the backed-up workspace folder; set MOLTLAB_WORKSPACE_DIR to match", { configured: workspace, backedUp: ours });
+    log.warn("config", "agents.defaults.workspace differs from the backed-up workspace folder; set MOLTLAB_WORKSPACE_DIR to match", {
+      configured: workspace,
+      backedUp: ours,
+    });
   }
   await writeConfig(settings.configPath, built.config, settings.gatewayUser);
   log.info("config", "openclaw.json written", { path: settings.configPath, restored: existing.config !== null, references: built.references });

@@ -15,7 +15,13 @@ export interface CliResult {
 export const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
 /** Runs as the gateway user, like the gateway: the CLI reads the same state and config. */
-export function runOpenclaw(bin: string, args: readonly string[], env: Record<string, string>, user: GatewayUser | null, timeoutMs = 60_000): Promise<CliResult> {
+export function runOpenclaw(
+  bin: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  user: GatewayUser | null,
+  timeoutMs = 60_000,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(bin, [...args], { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, ...spawnIdentity(user) }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;

@@ -11,7 +11,8 @@ export async function preparePrivateDir(dir: string): Promise<string | null> {
   const stats = await lstat(dir);
   if (!stats.isDirectory()) return `MOLTLAB_STAGING_DIR ${dir} is not a directory (a link?): point it at a folder only root can write`;
   const uid = process.getuid?.();
-  if (uid !== undefined && stats.uid !== uid) return `MOLTLAB_STAGING_DIR ${dir} belongs to uid ${stats.uid}, not to the supervisor (uid ${uid}): point it at a folder only root can write`;
+  if (uid !== undefined && stats.uid !== uid)
+    return `MOLTLAB_STAGING_DIR ${dir} belongs to uid ${stats.uid}, not to the supervisor (uid ${uid}): point it at a folder only root can write`;
   if ((stats.mode & 0o077) !== 0) await chmod(dir, 0o700);
   return null;
 }

@@ -59,12 +59,17 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
   const keys = new SnapshotKeys(bucket.prefix);
   const staging = join(options.stagingDir, `restore-${process.pid}-${Date.now()}`);
   try {
-    const ids = (await bucket.list(keys.snapshotsPrefix)).map((object) => keys.idOf(object.key)).filter((id) => id !== undefined).sort().reverse();
+    const ids = (await bucket.list(keys.snapshotsPrefix))
+      .map((object) => keys.idOf(object.key))
+      .filter((id) => id !== undefined)
+      .sort()
+      .reverse();
     const skipped: RestoreOutcome["skipped"] = [];
     for (const id of ids) {
       try {
         const outcome = await restoreSnapshot(id, keys, staging, options);
-        if (skipped.length) log.warn("restore", `restored snapshot ${id}, the newest usable one: ${skipped.length} newer snapshot(s) could not be used`, { id, skipped });
+        if (skipped.length)
+          log.warn("restore", `restored snapshot ${id}, the newest usable one: ${skipped.length} newer snapshot(s) could not be used`, { id, skipped });
         return { ...outcome, skipped };
       } catch (error) {
         if (!(error instanceof SnapshotProblem)) throw error;
@@ -109,7 +114,7 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
   await mkdir(objects, { recursive: true });
   const unique = new Map(fileEntries(manifest).map((file) => [file.sha256, file]));
   await forEachLimited([...unique.values()], PARALLEL_DOWNLOADS, async (file) => {
-    let got;
+    let got: Awaited<ReturnType<Bucket["download"]>>;
     try {
       got = await bucket.download(keys.object(file.sha256), join(objects, file.sha256));
     } catch (error) {
@@ -152,7 +157,7 @@ function rootOverlapProblem(manifest: Manifest, roots: readonly BackupRoot[]): s
 }
 
 function isInside(path: string, dir: string): boolean {
-  return path.startsWith(dir + "/");
+  return path.startsWith(`${dir}/`);
 }
 
 /**
@@ -171,7 +176,9 @@ async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[],
   } catch (error) {
     if (!(error instanceof UnsafePathError)) throw error;
     const found = error.found === "symlink" ? "a symlink" : "not a folder";
-    throw new RestoreError(`refusing to restore root ${root.name}: ${error.path} is ${found}; it must be a real folder, as a restore never writes through a symlink`);
+    throw new RestoreError(
+      `refusing to restore root ${root.name}: ${error.path} is ${found}; it must be a real folder, as a restore never writes through a symlink`,
+    );
   }
 }
 
@@ -191,7 +198,8 @@ async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, op
   const local = await scanRoot(root.dir, nested, Number.MAX_SAFE_INTEGER, { rootName: root.name });
   for (const entry of [...local.entries].reverse()) {
     if (wanted.has(entry.path)) continue;
-    if (entry.type === "dir") await rmdir(entry.abs).catch(() => undefined); // kept if it still holds excluded files
+    if (entry.type === "dir")
+      await rmdir(entry.abs).catch(() => undefined); // kept if it still holds excluded files
     else await rm(entry.abs, { force: true });
   }
   try {
@@ -260,7 +268,8 @@ async function restoreMoltworkerLayout(staging: string, options: RestoreOptions)
       const temp = join(staging, String(index));
       const got = await bucket.download(object.key, temp);
       // Single-part uploads carry their MD5 as the ETag: a free integrity check.
-      if (/^[0-9a-f]{32}$/.test(object.etag) && got.md5 !== object.etag) throw new RestoreError(`${object.key} fails its checksum (ETag ${object.etag}, got ${got.md5})`);
+      if (/^[0-9a-f]{32}$/.test(object.etag) && got.md5 !== object.etag)
+        throw new RestoreError(`${object.key} fails its checksum (ETag ${object.etag}, got ${got.md5})`);
       const abs = join(root.dir, rel);
       try {
         await realFolders(root.dir, dirname(abs), options.owner);
@@ -292,8 +301,14 @@ async function adoptClawdbotConfig(options: RestoreOptions, log: Logger): Promis
   const stateDir = options.roots.find((root) => root.name === "openclaw")!.dir;
   const legacy = join(stateDir, "clawdbot.json");
   const current = join(stateDir, "openclaw.json");
-  const hasCurrent = await lstat(current).then(() => true, () => false);
-  const hasLegacy = await lstat(legacy).then(() => true, () => false);
+  const hasCurrent = await lstat(current).then(
+    () => true,
+    () => false,
+  );
+  const hasLegacy = await lstat(legacy).then(
+    () => true,
+    () => false,
+  );
   if (!hasLegacy || hasCurrent) return;
   try {
     await copyFileSafely(legacy, current, { owner: options.owner });

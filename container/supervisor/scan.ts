@@ -13,7 +13,7 @@
  * with their branches and unpushed commits, and a partly copied .git is a broken repository.
  * Files above MOLTLAB_BACKUP_MAX_FILE_MB are skipped with a warning naming them.
  */
-import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
+import { type FileHandle, lstat, open, readdir, readlink, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { constants, type Stats } from "node:fs";
 import { errorText } from "./log.ts";
@@ -93,7 +93,12 @@ function rulesFor(rootName: string | undefined): readonly Rule[] {
 }
 
 function segmentPattern(segment: string): RegExp {
-  return new RegExp(`^${segment.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+  return new RegExp(
+    `^${segment
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join("[^/]*")}$`,
+  );
 }
 
 /**
@@ -188,11 +193,12 @@ export async function scanRoot(root: string, skipDirs: readonly string[], maxFil
  * that user could list it itself.
  */
 async function listFolder(dir: string, reader: Reader | undefined): Promise<string[]> {
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw new Error("the folder is a symbolic link now (replaced during the scan); not followed", { cause: error });
+    if ((error as NodeJS.ErrnoException).code === "ELOOP")
+      throw new Error("the folder is a symbolic link now (replaced during the scan); not followed", { cause: error });
     throw error;
   }
   try {

@@ -57,7 +57,14 @@ async function setup(prefix = `t${++testNumber}/`, r2Settings?: Partial<R2Settin
   ];
   const logs: LogLine[] = [];
   const log = createLogger({ secrets: [r2.secretAccessKey], write: (line) => logs.push(JSON.parse(line)), minLevel: "debug" });
-  const settings: R2Settings = { endpoint: r2.endpoint, bucket: r2.bucket, accessKeyId: r2.accessKeyId, secretAccessKey: r2.secretAccessKey, prefix, ...r2Settings };
+  const settings: R2Settings = {
+    endpoint: r2.endpoint,
+    bucket: r2.bucket,
+    accessKeyId: r2.accessKeyId,
+    secretAccessKey: r2.secretAccessKey,
+    prefix,
+    ...r2Settings,
+  };
   const bucket = new Bucket(settings, log, 2);
   const backup = new Backup({ roots, bucket, log, stagingDir: join(home, ".cache"), maxFileBytes: 64 * 1024 * 1024, keep: 20, ...backupOptions });
   return { home, roots, bucket, logs, log, backup, prefix };
@@ -168,7 +175,10 @@ describe("backup → restore", { timeout: 30_000 }, () => {
 
     const copy = new DatabaseSync(join(restoredState, "agents", "main", "agent", "openclaw-agent.sqlite"), { readOnly: true });
     try {
-      expect(copy.prepare("SELECT count(*) AS n, max(text) AS last FROM messages WHERE id = (SELECT max(id) FROM messages)").get()).toEqual({ n: 1, last: "row-50" });
+      expect(copy.prepare("SELECT count(*) AS n, max(text) AS last FROM messages WHERE id = (SELECT max(id) FROM messages)").get()).toEqual({
+        n: 1,
+        last: "row-50",
+      });
       expect(copy.prepare("SELECT count(*) AS n FROM messages").get()).toEqual({ n: 50 });
     } finally {
       copy.close();
@@ -237,7 +247,14 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     const again = await restoreInto(a);
     expect(again.outcome.id).toBe(last.id);
     expect(await readFile(join(again.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
-    await new Backup({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), maxFileBytes: 1 << 20, keep: 1 }).prune();
+    await new Backup({
+      roots: target.roots,
+      bucket: target.bucket,
+      log: target.log,
+      stagingDir: join(target.home, ".cache"),
+      maxFileBytes: 1 << 20,
+      keep: 1,
+    }).prune();
     expect((await a.bucket.list(keys.snapshotsPrefix)).map((object) => keys.idOf(object.key))).toEqual([last.id]);
     const afterPrune = await restoreInto(a);
     expect(await readFile(join(afterPrune.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
@@ -304,7 +321,10 @@ describe("what is backed up", { timeout: 30_000 }, () => {
   });
 
   it("the watcher ignores exactly what the scan leaves out", () => {
-    const [openclaw, workspace] = [{ name: "openclaw", dir: "/s" }, { name: "workspace", dir: "/s/workspace" }];
+    const [openclaw, workspace] = [
+      { name: "openclaw", dir: "/s" },
+      { name: "workspace", dir: "/s/workspace" },
+    ];
     for (const path of [...openclawRuntime, "browser/openclaw/user-data/SingletonLock", "tmp/openclaw-0", "openclaw.json.moltlab-tmp"]) {
       expect(isIgnoredEvent(openclaw, path), path).toBe(true);
     }
@@ -345,7 +365,12 @@ describe("files that cannot be read", { timeout: 30_000 }, () => {
       const second = await a.backup.run("test");
       expect(second).toMatchObject({ ok: true, changed: true, skippedCount: 2 });
       expect(second.skipped).toEqual([
-        { root: "openclaw", path: "agents/main/agent/openclaw-agent.sqlite", keptPrevious: true, reason: expect.stringMatching(/locked by another connection for longer than 50 ms/) },
+        {
+          root: "openclaw",
+          path: "agents/main/agent/openclaw-agent.sqlite",
+          keptPrevious: true,
+          reason: expect.stringMatching(/locked by another connection for longer than 50 ms/),
+        },
         { root: "workspace", path: "broken.sqlite", keptPrevious: false, reason: expect.stringMatching(/not a database/) },
       ]);
       const previousEntry = (await manifestOf(a, first.id!)).roots.openclaw!.find((entry) => entry.path === "agents/main/agent/openclaw-agent.sqlite");
@@ -358,7 +383,11 @@ describe("files that cannot be read", { timeout: 30_000 }, () => {
       expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: false, skippedCount: 2 });
       expect(warnings(a, "broken.sqlite")).toHaveLength(1);
       expect(warnings(a, "agents/main/agent/openclaw-agent.sqlite")).toHaveLength(1);
-      expect(warnings(a, "agents/main/agent/openclaw-agent.sqlite")[0]).toMatchObject({ root: "openclaw", keptPrevious: true, msg: expect.stringContaining("keeps its previous version") });
+      expect(warnings(a, "agents/main/agent/openclaw-agent.sqlite")[0]).toMatchObject({
+        root: "openclaw",
+        keptPrevious: true,
+        msg: expect.stringContaining("keeps its previous version"),
+      });
     } finally {
       writer.exec("COMMIT");
       writer.close();
@@ -367,7 +396,9 @@ describe("files that cannot be read", { timeout: 30_000 }, () => {
     // The lock is gone: the next run backs the database up again, and says so.
     const fourth = await a.backup.run("test");
     expect(fourth).toMatchObject({ ok: true, changed: true, skippedCount: 1 });
-    expect(a.logs).toContainEqual(expect.objectContaining({ level: "info", path: "agents/main/agent/openclaw-agent.sqlite", msg: expect.stringContaining("backed up again") }));
+    expect(a.logs).toContainEqual(
+      expect.objectContaining({ level: "info", path: "agents/main/agent/openclaw-agent.sqlite", msg: expect.stringContaining("backed up again") }),
+    );
     const { target } = await restoreInto(a);
     expect(rowCount(join(target.roots[0]!.dir, "agents", "main", "agent", "openclaw-agent.sqlite"))).toBe(2);
   });
@@ -502,7 +533,9 @@ describe("restore", { timeout: 30_000 }, () => {
       const { target, outcome } = await restoreInto(a);
       expect(outcome).toMatchObject({ source: "snapshot", id: older, skipped: [{ id: newer, problem: expect.stringMatching(problem) }] });
       expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("old");
-      expect(target.logs).toContainEqual(expect.objectContaining({ level: "warn", msg: expect.stringMatching(new RegExp(`snapshot ${newer} is unusable .*falling back to the previous one`)) }));
+      expect(target.logs).toContainEqual(
+        expect.objectContaining({ level: "warn", msg: expect.stringMatching(new RegExp(`snapshot ${newer} is unusable .*falling back to the previous one`)) }),
+      );
     });
   }
 
@@ -729,7 +762,9 @@ describe("R2 outages", { timeout: 30_000 }, () => {
     await write(join(a.roots[1]!.dir, "local.md"), "mine");
     const attempt = restore({ roots: a.roots, bucket: a.bucket, log: a.log, stagingDir: join(a.home, ".cache"), allowFreshStart: true });
     await expect(attempt).rejects.toBeInstanceOf(RestoreError);
-    await expect(attempt).rejects.toThrow(new RegExp(`R2 bucket moltbot-data at http://127.0.0.1:${port} could not be read .*refusing to start with empty state`));
+    await expect(attempt).rejects.toThrow(
+      new RegExp(`R2 bucket moltbot-data at http://127.0.0.1:${port} could not be read .*refusing to start with empty state`),
+    );
     expect(await readFile(join(a.roots[1]!.dir, "local.md"), "utf8")).toBe("mine");
   });
 
@@ -747,7 +782,9 @@ describe("R2 outages", { timeout: 30_000 }, () => {
       await write(file, "v2");
       const failed = await a.backup.run("test");
       expect(failed).toMatchObject({ ok: false, changed: false, error: expect.any(String) });
-      expect(a.logs).toContainEqual(expect.objectContaining({ level: "warn", phase: "r2", msg: expect.stringMatching(/^R2 put .* failed, retrying$/), attempt: 1, of: 2 }));
+      expect(a.logs).toContainEqual(
+        expect.objectContaining({ level: "warn", phase: "r2", msg: expect.stringMatching(/^R2 put .* failed, retrying$/), attempt: 1, of: 2 }),
+      );
       expect(a.logs).toContainEqual(expect.objectContaining({ level: "error", msg: expect.stringContaining("backup failed; local files are untouched") }));
       expect(await readFile(file, "utf8")).toBe("v2");
 

@@ -45,7 +45,12 @@ async function allCommandLines(): Promise<string[]> {
 describe("supervisor", { timeout: 60_000 }, () => {
   it("boots on an empty bucket, serves the authenticated control API, and keeps secrets out of logs and command lines", async () => {
     const dir = await home();
-    const secrets = { CLOUDFLARE_AI_GATEWAY_API_KEY: secret("aig-key"), TELEGRAM_BOT_TOKEN: secret("tg-token"), SLACK_BOT_TOKEN: secret("xoxb"), SLACK_APP_TOKEN: secret("xapp") };
+    const secrets = {
+      CLOUDFLARE_AI_GATEWAY_API_KEY: secret("aig-key"),
+      TELEGRAM_BOT_TOKEN: secret("tg-token"),
+      SLACK_BOT_TOKEN: secret("xoxb"),
+      SLACK_APP_TOKEN: secret("xapp"),
+    };
     const env = await supervisorEnv(dir, r2, `e2e${++n}/`, {
       ...secrets,
       CF_AI_GATEWAY_ACCOUNT_ID: "acct",
@@ -65,7 +70,11 @@ describe("supervisor", { timeout: 60_000 }, () => {
       status: "running",
       gateway: { ready: true, pid: expect.any(Number) },
       lastRestore: { ok: true, source: "empty" },
-      phases: { restore: { ok: true, durationMs: expect.any(Number) }, config: { ok: true, durationMs: expect.any(Number) }, gateway: { ok: true, durationMs: expect.any(Number) } },
+      phases: {
+        restore: { ok: true, durationMs: expect.any(Number) },
+        config: { ok: true, durationMs: expect.any(Number) },
+        gateway: { ok: true, durationMs: expect.any(Number) },
+      },
     });
 
     expect((await s.control("/tools")).status).toBe(404);
@@ -91,7 +100,9 @@ describe("supervisor", { timeout: 60_000 }, () => {
 
     const gatewayPid = health.gateway.pid as number;
     const gatewayCmdline = await readFile(`/proc/${gatewayPid}/cmdline`, "utf8");
-    expect(gatewayCmdline.split("\0")).toEqual(expect.arrayContaining(["gateway", "--port", env.MOLTLAB_GATEWAY_PORT, "--bind", "lan", "--allow-unconfigured"]));
+    expect(gatewayCmdline.split("\0")).toEqual(
+      expect.arrayContaining(["gateway", "--port", env.MOLTLAB_GATEWAY_PORT, "--bind", "lan", "--allow-unconfigured"]),
+    );
     const environ = await readFile(`/proc/${gatewayPid}/environ`, "utf8");
     expect(environ).toContain(`OPENCLAW_GATEWAY_TOKEN=${env.OPENCLAW_GATEWAY_TOKEN}`);
     expect(environ).not.toContain(env.R2_SECRET_ACCESS_KEY!); // R2 credentials stay with the supervisor
@@ -148,7 +159,9 @@ describe("supervisor", { timeout: 60_000 }, () => {
     delete noToken.OPENCLAW_GATEWAY_TOKEN;
     const a = startSupervisor(noToken);
     expect(await a.exited).toEqual({ code: 2, signal: null });
-    expect(a.logs).toContainEqual(expect.objectContaining({ level: "error", phase: "env", msg: expect.stringContaining("OPENCLAW_GATEWAY_TOKEN (or MOLTBOT_GATEWAY_TOKEN) is missing") }));
+    expect(a.logs).toContainEqual(
+      expect.objectContaining({ level: "error", phase: "env", msg: expect.stringContaining("OPENCLAW_GATEWAY_TOKEN (or MOLTBOT_GATEWAY_TOKEN) is missing") }),
+    );
 
     const dir = await home();
     const broken = "{ gateway: { port: 18789, ";
@@ -157,11 +170,19 @@ describe("supervisor", { timeout: 60_000 }, () => {
     await writeFile(join(dir, ".openclaw", "notes.md"), "keep me");
     const b = startSupervisor(await supervisorEnv(dir, null, ""));
     expect(await b.exited).toEqual({ code: 2, signal: null });
-    expect(b.logs).toContainEqual(expect.objectContaining({ level: "error", phase: "config", msg: expect.stringMatching(/refusing to start: .*openclaw\.json is not valid JSON5/) }));
+    expect(b.logs).toContainEqual(
+      expect.objectContaining({ level: "error", phase: "config", msg: expect.stringMatching(/refusing to start: .*openclaw\.json is not valid JSON5/) }),
+    );
     expect(await readFile(join(dir, ".openclaw", "openclaw.json"), "utf8")).toBe(broken);
     expect(await readFile(join(dir, ".openclaw", "notes.md"), "utf8")).toBe("keep me");
 
-    const c = startSupervisor(await supervisorEnv(await home(), r2, `e2e${++n}/`, { CF_AI_GATEWAY_MODEL: "anthropic/x", DISCORD_BOT_TOKEN: secret("dc"), DISCORD_DM_POLICY: "sometimes" }));
+    const c = startSupervisor(
+      await supervisorEnv(await home(), r2, `e2e${++n}/`, {
+        CF_AI_GATEWAY_MODEL: "anthropic/x",
+        DISCORD_BOT_TOKEN: secret("dc"),
+        DISCORD_DM_POLICY: "sometimes",
+      }),
+    );
     expect(await c.exited).toEqual({ code: 2, signal: null });
     const message = c.logs.find((line) => line.level === "error")?.msg ?? "";
     expect(message).toContain("missing CF_AI_GATEWAY_ACCOUNT_ID, CF_AI_GATEWAY_GATEWAY_ID, CLOUDFLARE_AI_GATEWAY_API_KEY");

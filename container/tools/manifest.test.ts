@@ -31,7 +31,15 @@ describe("tools manifest", () => {
 
   it("renders tools.json with a reason for every tool not installed", () => {
     const tools = toolsFor(OPENCLAW_VERSION);
-    const file = renderToolsFile("arm64", OPENCLAW_VERSION, tools, new Map([["ghq", { installed: false, reason: "not served" }], ["git", { installed: true }]]));
+    const file = renderToolsFile(
+      "arm64",
+      OPENCLAW_VERSION,
+      tools,
+      new Map([
+        ["ghq", { installed: false, reason: "not served" }],
+        ["git", { installed: true }],
+      ]),
+    );
     expect(file.tools.map((tool) => tool.name)).toEqual(tools.map((tool) => tool.name));
     expect(file.tools.find((tool) => tool.name === "ghq")).toMatchObject({ installed: false, reason: "not served" });
     expect(file.tools.find((tool) => tool.name === "git")).toMatchObject({ installed: true, package: "git" });

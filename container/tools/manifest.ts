@@ -92,7 +92,6 @@ export type ToolSource = Tool["source"];
 /** npm's and Node's CPU names per Docker arch. */
 export const NPM_CPU: Record<Arch, string> = { amd64: "x64", arm64: "arm64" };
 
-
 const BABASHKA_VERSION = "1.12.215";
 const babashkaUrl = (platform: string) =>
   `https://github.com/babashka/babashka/releases/download/v${BABASHKA_VERSION}/babashka-${BABASHKA_VERSION}-${platform}-static.tar.gz`;
@@ -123,7 +122,7 @@ export const TOOLS: readonly Tool[] = [
     version: "2.1.332",
     licence: "LicenseRef-Anthropic-Commercial",
     licenceNote:
-      "not open source: Anthropic's commercial terms (\"SEE LICENSE IN README.md\"). Installed from npm because the user supplies it " +
+      'not open source: Anthropic\'s commercial terms ("SEE LICENSE IN README.md"). Installed from npm because the user supplies it ' +
       "and holds the licence; do not redistribute images containing it.",
     nativeBinary: { from: "node_modules/@anthropic-ai/claude-code-linux-{cpu}/claude", to: "bin/claude.exe" },
     probe: { command: "claude --version", expect: "{version} \\(Claude Code\\)" },

@@ -53,7 +53,7 @@ function unsignedInteger(bytes: Buffer): Buffer {
 
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
 function time(date: Date): Buffer {
-  const iso = date.toISOString().replace(/[-:T]/g, "").slice(0, 14) + "Z"; // YYYYMMDDHHMMSSZ
+  const iso = `${date.toISOString().replace(/[-:T]/g, "").slice(0, 14)}Z`; // YYYYMMDDHHMMSSZ
   return date.getUTCFullYear() < 2050 ? tlv(UTC_TIME, Buffer.from(iso.slice(2))) : tlv(GENERALIZED_TIME, Buffer.from(iso));
 }
 

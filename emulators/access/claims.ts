@@ -11,7 +11,6 @@ export const SESSION_SECONDS = 24 * 60 * 60;
 /** "XX" is what Cloudflare reports (e.g. in CF-IPCountry) when it does not know the country. */
 export const DEFAULT_COUNTRY = "XX";
 
-
 export interface ClaimContext {
   issuer: string;
   audience: string;

@@ -5,7 +5,7 @@
  * Worker would really receive.
  */
 import type { Authority } from "./tokens.ts";
-import { ASSERTION_HEADER, CERTS_PATH, COOKIE_NAME, LOGIN_PATH, loginUrl, type AccessClaims } from "../../contract/access.ts";
+import { ASSERTION_HEADER, COOKIE_NAME, loginUrl, type AccessClaims } from "../../contract/access.ts";
 
 export const LOGOUT_PATH = "/cdn-cgi/access/logout";
 
@@ -76,7 +76,14 @@ export async function decideAccess(request: Request, authority: Authority): Prom
     }
     const token = authority.mintServiceToken(clientId);
     const claims = await authority.verify(token);
-    return { allowed: true, via: "service-token", token, claims, inject: { [ASSERTION_HEADER]: token }, setCookie: sessionCookie(token, claims.exp - claims.iat) };
+    return {
+      allowed: true,
+      via: "service-token",
+      token,
+      claims,
+      inject: { [ASSERTION_HEADER]: token },
+      setCookie: sessionCookie(token, claims.exp - claims.iat),
+    };
   }
 
   const fromHeader = request.headers.get(TOKEN_HEADER) ?? undefined;

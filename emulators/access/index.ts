@@ -84,10 +84,7 @@ export async function startAccess(options: AccessOptions = {}): Promise<StartedA
   // The issuer is the server's own URL, known only once it listens; no request can arrive
   // before that (nobody knows the port), except with a fixed port, hence the 503.
   let app: ReturnType<typeof createAccessApp> | undefined;
-  const server = await serveFetch(
-    (request) => app?.fetch(request) ?? new Response("starting\n", { status: 503 }),
-    { host: options.host, port: options.port },
-  );
+  const server = await serveFetch((request) => app?.fetch(request) ?? new Response("starting\n", { status: 503 }), { host: options.host, port: options.port });
   const authority = new Authority({
     issuer: server.url,
     audience: options.audience ?? randomBytes(32).toString("hex"),
@@ -122,4 +119,3 @@ export async function startAccess(options: AccessOptions = {}): Promise<StartedA
     retireKey: (kid) => keys.retire(kid),
   };
 }
-

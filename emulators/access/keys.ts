@@ -40,7 +40,9 @@ export interface CertsResponse {
 /** A fresh 2048-bit RSA key. Also used for keys deliberately *not* in the set (bad signatures). */
 export async function generateSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateRsa("rsa", { modulusLength: 2048, publicExponent: 0x10001 });
-  const kid = createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex");
+  const kid = createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("hex");
   return { kid, privateKey, publicKey };
 }
 

@@ -42,7 +42,7 @@ describe("the login page", () => {
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const page = await response.text();
     expect(page).toContain('<button type="submit" name="email" value="owner@example.com">Sign in as owner@example.com</button>');
-    expect(page).toContain("value=\"o&#39;brien&amp;co@example.com\">Sign in as o&#39;brien&amp;co@example.com</button>");
+    expect(page).toContain('value="o&#39;brien&amp;co@example.com">Sign in as o&#39;brien&amp;co@example.com</button>');
     expect(page).toContain(`<input type="hidden" name="redirect_url" value="${WORKER.replace("&", "&amp;")}">`);
     expect(page).toContain('<label for="email">Email address</label>');
     expect(page).not.toMatch(/<(script|link|img)\b/);

@@ -132,9 +132,7 @@ export class Authority {
         return compact({ alg: "none", kid: current.kid, typ: "JWT" }, JSON.stringify(valid), () => Buffer.alloc(0));
       case "hs256-confusion": {
         const secret = current.publicKey.export({ type: "spki", format: "pem" });
-        return compact({ alg: "HS256", kid: current.kid, typ: "JWT" }, JSON.stringify(valid), (input) =>
-          createHmac("sha256", secret).update(input).digest(),
-        );
+        return compact({ alg: "HS256", kid: current.kid, typ: "JWT" }, JSON.stringify(valid), (input) => createHmac("sha256", secret).update(input).digest());
       }
       case "malformed-parts":
         return signClaims(valid, current).split(".").slice(0, 2).join(".");

@@ -1,4 +1,4 @@
-import Anthropic, { APIError as AnthropicAPIError } from "@anthropic-ai/sdk";
+import Anthropic, { type APIError as AnthropicAPIError } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startAiGateway, type StartedAiGateway } from "./index.ts";
 
@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => gateway.stop());
 beforeEach(() => gateway.reset());
 
-const weatherTool = { name: "get_weather", description: "Weather for a city", input_schema: { type: "object" as const, properties: { city: { type: "string" } } } };
+const weatherTool = {
+  name: "get_weather",
+  description: "Weather for a city",
+  input_schema: { type: "object" as const, properties: { city: { type: "string" } } },
+};
 
 describe("Anthropic Messages through the gateway", () => {
   it("answers non-streaming with the default fake reply, usage and ids", async () => {
@@ -26,7 +30,13 @@ describe("Anthropic Messages through the gateway", () => {
     expect(message.usage.output_tokens).toBeGreaterThan(0);
     expect(message.id).toMatch(/^msg_/);
     const logged = gateway.log.last();
-    expect(logged).toMatchObject({ provider: "anthropic", model: "claude-test", stream: false, status: 200, path: "/v1/moltlab-account/moltlab-gateway/anthropic/v1/messages" });
+    expect(logged).toMatchObject({
+      provider: "anthropic",
+      model: "claude-test",
+      stream: false,
+      status: 200,
+      path: "/v1/moltlab-account/moltlab-gateway/anthropic/v1/messages",
+    });
   });
 
   it("streams the exact event sequence, ping included, and the SDK assembles the text", async () => {
@@ -59,7 +69,10 @@ describe("Anthropic Messages through the gateway", () => {
       {
         name: "weather",
         match: { userText: "weather" },
-        turns: [{ text: "Let me check.", toolCalls: [{ name: "get_weather", input: { city: "Paris", units: "metric", days: [1, 2] } }] }, { text: "It is sunny in Paris." }],
+        turns: [
+          { text: "Let me check.", toolCalls: [{ name: "get_weather", input: { city: "Paris", units: "metric", days: [1, 2] } }] },
+          { text: "It is sunny in Paris." },
+        ],
       },
     ]);
     const messages: Anthropic.MessageParam[] = [{ role: "user", content: "What's the weather in Paris?" }];
@@ -77,7 +90,11 @@ describe("Anthropic Messages through the gateway", () => {
       model: "claude-test",
       max_tokens: 100,
       tools: [weatherTool],
-      messages: [...messages, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse!.id, content: "sunny" }] }],
+      messages: [
+        ...messages,
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse!.id, content: "sunny" }] },
+      ],
     });
     expect(second.content).toMatchObject([{ type: "text", text: "It is sunny in Paris." }]);
     expect(gateway.log.all().map((entry) => entry.scenario)).toEqual(["weather", "weather"]);

@@ -40,7 +40,7 @@ export function controlHandlers(state: AiGatewayState): HttpHandler[] {
     http.post(at("faults"), ({ request }) =>
       guarded(request, (body) => {
         const rules = (Array.isArray(body) ? body : [body]) as FaultRule[];
-        rules.forEach((rule) => state.inject(rule));
+        for (const rule of rules) state.inject(rule);
         return { queued: rules.length };
       }),
     ),

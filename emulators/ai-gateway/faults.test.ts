@@ -1,5 +1,5 @@
-import Anthropic, { APIError as AnthropicAPIError } from "@anthropic-ai/sdk";
-import OpenAI, { APIError as OpenAIAPIError } from "openai";
+import Anthropic, { type APIError as AnthropicAPIError } from "@anthropic-ai/sdk";
+import OpenAI, { type APIError as OpenAIAPIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FAULT_HEADER, startAiGateway, type StartedAiGateway } from "./index.ts";
 
@@ -42,7 +42,10 @@ describe("status faults surface as the SDKs' own error types", () => {
     const fromOpenai = await rejection(openai.chat.completions.create(chat));
     expect(fromOpenai).toBeInstanceOf(OpenAI.RateLimitError);
     expect((fromOpenai as OpenAIAPIError).code).toBe("rate_limit_exceeded");
-    expect(gateway.log.all().map((entry) => [entry.status, entry.fault])).toEqual([[429, "status"], [429, "status"]]);
+    expect(gateway.log.all().map((entry) => [entry.status, entry.fault])).toEqual([
+      [429, "status"],
+      [429, "status"],
+    ]);
   });
 
   it("401 → AuthenticationError", async () => {

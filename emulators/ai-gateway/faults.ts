@@ -23,7 +23,8 @@ export function checkFault(value: unknown, where = "fault"): asserts value is Fa
 export function checkFaultRule(value: unknown, where = "fault"): asserts value is FaultRule {
   checkFault(value, where);
   const { times, match } = value as FaultRule;
-  if (times !== undefined && times !== "always" && !(Number.isInteger(times) && times > 0)) throw new Error(`${where}.times must be a positive integer or "always"`);
+  if (times !== undefined && times !== "always" && !(Number.isInteger(times) && times > 0))
+    throw new Error(`${where}.times must be a positive integer or "always"`);
   checkMatch(match, where);
 }
 

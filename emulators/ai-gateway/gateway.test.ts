@@ -17,7 +17,8 @@ beforeEach(() => {
   authenticated.reset();
 });
 
-const messageBody = (text: string, stream = false) => JSON.stringify({ model: "claude-test", max_tokens: 50, stream, messages: [{ role: "user", content: text }] });
+const messageBody = (text: string, stream = false) =>
+  JSON.stringify({ model: "claude-test", max_tokens: 50, stream, messages: [{ role: "user", content: text }] });
 
 function post(target: StartedAiGateway, headers: Record<string, string>, body: string): Promise<Response> {
   return fetch(`${target.baseUrl("anthropic")}/v1/messages`, {
@@ -67,7 +68,14 @@ describe("gateway headers and cache", () => {
 });
 
 describe("authenticated gateway", () => {
-  const unauthorized = { success: false, result: [], messages: [], error: [{ code: 2009, message: "Unauthorized" }], name: "AiGatewayError", internalCode: 2009 };
+  const unauthorized = {
+    success: false,
+    result: [],
+    messages: [],
+    error: [{ code: 2009, message: "Unauthorized" }],
+    name: "AiGatewayError",
+    internalCode: 2009,
+  };
 
   it("refuses a missing or wrong cf-aig-authorization with 401 in the gateway's shape", async () => {
     const missing = await post(authenticated, {}, messageBody("hi"));
@@ -81,10 +89,19 @@ describe("authenticated gateway", () => {
   it("lets the right token through, also from the SDK", async () => {
     const right = await post(authenticated, { "cf-aig-authorization": `Bearer ${GATEWAY_TOKEN}` }, messageBody("hi"));
     expect(right.status).toBe(200);
-    const client = new Anthropic({ apiKey: PROVIDER_KEY, baseURL: authenticated.baseUrl("anthropic"), maxRetries: 0, defaultHeaders: { "cf-aig-authorization": `Bearer ${GATEWAY_TOKEN}` } });
-    await expect(client.messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })).resolves.toMatchObject({ type: "message" });
+    const client = new Anthropic({
+      apiKey: PROVIDER_KEY,
+      baseURL: authenticated.baseUrl("anthropic"),
+      maxRetries: 0,
+      defaultHeaders: { "cf-aig-authorization": `Bearer ${GATEWAY_TOKEN}` },
+    });
+    await expect(client.messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })).resolves.toMatchObject({
+      type: "message",
+    });
     const noToken = new Anthropic({ apiKey: PROVIDER_KEY, baseURL: authenticated.baseUrl("anthropic"), maxRetries: 0 });
-    await expect(noToken.messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    await expect(noToken.messages.create({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(
+      Anthropic.AuthenticationError,
+    );
   });
 });
 
@@ -106,7 +123,10 @@ describe("request log", () => {
 
 describe("control API over HTTP", () => {
   const control = (path: string, body?: unknown) =>
-    fetch(`${gateway.controlUrl}/${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(
+      `${gateway.controlUrl}/${path}`,
+      body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    );
 
   it("loads scenarios, queues faults, reads the log and resets", async () => {
     expect(await (await control("health")).json()).toEqual({ ok: true });
@@ -137,7 +157,8 @@ describe("control API over HTTP", () => {
 });
 
 describe("unknown routes", () => {
-  const send = (path: string, method = "POST") => fetch(`${gateway.url}${path}`, { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
+  const send = (path: string, method = "POST") =>
+    fetch(`${gateway.url}${path}`, { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
 
   it("an unknown provider gets the gateway's 400 Invalid provider", async () => {
     const response = await send("/v1/acct/gw/not-a-provider/v1/chat");

@@ -85,7 +85,10 @@ export async function handleModelCall(state: AiGatewayState, route: Route, reque
   const hit = policy && state.cache.get(policy.key);
   if (hit) {
     Object.assign(call.entry, { status: hit.status, cache: "HIT" });
-    return new Response(bodyStream(hit.chunks, undefined, state.signal), { status: hit.status, headers: { ...hit.headers, ...call.headers, "cf-aig-cache-status": "HIT" } });
+    return new Response(bodyStream(hit.chunks, undefined, state.signal), {
+      status: hit.status,
+      headers: { ...hit.headers, ...call.headers, "cf-aig-cache-status": "HIT" },
+    });
   }
   call.entry.cache = "MISS";
 

@@ -22,7 +22,11 @@ describe("latestUserTexts", () => {
 
 describe("matches", () => {
   // What OpenClaw sends: the person's message, then its own runtime context as a separate user message.
-  const target = { provider: "anthropic" as const, model: "claude-sonnet-4-5", turns: [user("Please write a POEM"), user("Current time: 2026-11-25; workspace: /home/node")] };
+  const target = {
+    provider: "anthropic" as const,
+    model: "claude-sonnet-4-5",
+    turns: [user("Please write a POEM"), user("Current time: 2026-11-25; workspace: /home/node")],
+  };
 
   it("finds userText in the person's message even when a client appended its own after it", () => {
     expect(matches({ userText: "poem" }, target)).toBe(true);

@@ -1,4 +1,4 @@
-import OpenAI, { APIError as OpenAIAPIError } from "openai";
+import OpenAI, { type APIError as OpenAIAPIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startAiGateway, type StartedAiGateway } from "./index.ts";
 
@@ -40,7 +40,12 @@ describe("OpenAI Chat Completions through the gateway", () => {
     expect(lines.at(-1)).toBe("data: [DONE]");
     expect(lines.every((line) => line.startsWith("data: "))).toBe(true);
 
-    const stream = await client.chat.completions.create({ model: "gpt-test", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "count" }] });
+    const stream = await client.chat.completions.create({
+      model: "gpt-test",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "count" }],
+    });
     let text = "";
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | null | undefined;
@@ -85,10 +90,14 @@ describe("OpenAI Chat Completions through the gateway", () => {
     const url = `${gateway.baseUrl("openai")}/chat/completions`;
     const noKey = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(noKey.status).toBe(401);
-    expect(await noKey.json()).toMatchObject({ error: { type: "invalid_request_error", param: null, code: null, message: expect.stringContaining("You didn't provide an API key") } });
+    expect(await noKey.json()).toMatchObject({
+      error: { type: "invalid_request_error", param: null, code: null, message: expect.stringContaining("You didn't provide an API key") },
+    });
     const malformed = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${KEY}` }, body: "{oops" });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toMatchObject({ error: { type: "invalid_request_error", message: expect.stringContaining("could not parse the JSON body") } });
+    expect(await malformed.json()).toMatchObject({
+      error: { type: "invalid_request_error", message: expect.stringContaining("could not parse the JSON body") },
+    });
     const error = await client.chat.completions.create({ model: "gpt-test" } as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as OpenAIAPIError).error).toMatchObject({ message: "Missing required parameter: 'messages'.", param: "messages" });
@@ -127,7 +136,9 @@ describe("OpenAI Responses API through the gateway", () => {
 
   it("streams a function call, and previous_response_id continues the conversation", async () => {
     gateway.load([weatherScenario]);
-    const tools: OpenAI.Responses.Tool[] = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false }];
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: "function", name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false },
+    ];
     const first = await client.responses.stream({ model: "gpt-test", input: "weather in Oslo", tools }).finalResponse();
     const call = first.output.find((item) => item.type === "function_call");
     expect(call).toMatchObject({ type: "function_call", name: "get_weather" });
@@ -167,7 +178,10 @@ describe("compat and Workers AI routes", () => {
     const streamed = await fetch(url, { method: "POST", headers, body: JSON.stringify({ messages: [{ role: "user", content: "hello" }], stream: true }) });
     const events = (await streamed.text()).split("\n\n").filter(Boolean);
     expect(events.at(-1)).toBe("data: [DONE]");
-    const text = events.slice(0, -1).map((event) => JSON.parse(event.slice(6)).response).join("");
+    const text = events
+      .slice(0, -1)
+      .map((event) => JSON.parse(event.slice(6)).response)
+      .join("");
     expect(text).toBe("llama says hi");
 
     const unauthenticated = await fetch(url, { method: "POST", body: JSON.stringify({ prompt: "x" }) });

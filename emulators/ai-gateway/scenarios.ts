@@ -22,7 +22,7 @@ export class ScenarioBook {
   #scenarios: Scenario[] = [];
 
   load(scenarios: Scenario[]): void {
-    scenarios.forEach((scenario, i) => checkScenario(scenario, `scenarios[${i}]`));
+    for (const [i, scenario] of scenarios.entries()) checkScenario(scenario, `scenarios[${i}]`);
     this.#scenarios = structuredClone(scenarios);
   }
 
@@ -61,7 +61,7 @@ export function checkScenario(scenario: unknown, where = "scenario"): void {
   if (reply !== undefined) checkReply(reply, `${where}.reply`);
   if (turns !== undefined) {
     if (!Array.isArray(turns) || turns.length === 0) throw new Error(`${where}.turns must be a non-empty array`);
-    turns.forEach((turn, i) => checkReply(turn, `${where}.turns[${i}]`));
+    for (const [i, turn] of turns.entries()) checkReply(turn, `${where}.turns[${i}]`);
   }
   if (fault !== undefined) checkFault(fault, `${where}.fault`);
   if (reply === undefined && turns === undefined && fault === undefined) throw new Error(`${where} needs a reply, turns or a fault`);

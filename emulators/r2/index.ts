@@ -45,10 +45,18 @@ export async function startR2(options: R2Options = {}): Promise<StartedR2> {
   const settings = resolveSettings(options);
   // MinIO is loaded only when chosen: it needs Testcontainers, which Miniflare users do not.
   const server: BackendServer =
-    backend === "minio" ? await (await import("./minio-backend.ts")).startMinioR2(settings)
-    : backend === "wrangler" ? await startWranglerR2(settings)
-    : await startMiniflareR2(settings);
-  const connection: R2Connection = { backend, endpoint: server.endpoint, bucket: settings.bucket, accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
+    backend === "minio"
+      ? await (await import("./minio-backend.ts")).startMinioR2(settings)
+      : backend === "wrangler"
+        ? await startWranglerR2(settings)
+        : await startMiniflareR2(settings);
+  const connection: R2Connection = {
+    backend,
+    endpoint: server.endpoint,
+    bucket: settings.bucket,
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey: settings.secretAccessKey,
+  };
   const started = {
     backend,
     url: server.url,

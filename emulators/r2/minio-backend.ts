@@ -43,7 +43,12 @@ export async function startMinioR2(settings: BackendSettings): Promise<BackendSe
     .withCommand(["server", "/data", "--address", `:${MINIO_PORT}`])
     // The root credentials are the S3 credentials; they go in the environment, never on a command line.
     // The region must be R2's "auto", or MinIO rejects the signatures; MINIO_REGION is the older name of the setting.
-    .withEnvironment({ MINIO_ROOT_USER: settings.accessKeyId, MINIO_ROOT_PASSWORD: settings.secretAccessKey, MINIO_SITE_REGION: R2_REGION, MINIO_REGION: R2_REGION })
+    .withEnvironment({
+      MINIO_ROOT_USER: settings.accessKeyId,
+      MINIO_ROOT_PASSWORD: settings.secretAccessKey,
+      MINIO_SITE_REGION: R2_REGION,
+      MINIO_REGION: R2_REGION,
+    })
     .withLabels(moltlabLabels("test"))
     .withPublishedPort(settings.host, settings.port)
     .withWaitStrategy(Wait.forHttp("/minio/health/ready", MINIO_PORT).forStatusCode(200));

@@ -31,7 +31,10 @@ function client(config: S3ClientConfig): S3Client {
 
 /** The SDK's error for a request that must fail: an S3 error, or (for a non-S3 answer) a deserialization error; both carry $metadata. */
 async function failure(promise: Promise<unknown>): Promise<Error & Pick<S3ServiceException, "$metadata">> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(Error);
   expect(error).toHaveProperty("$metadata.httpStatusCode");
   return error as Error & Pick<S3ServiceException, "$metadata">;
@@ -61,7 +64,10 @@ describe("startR2 (Miniflare backend)", () => {
   it("stores and returns objects through the AWS SDK with s3ClientConfig()", async () => {
     const r2 = await start({ bucket: "state", accessKeyId: "moltlab-key", secretAccessKey: "moltlab-secret" });
     expect(r2.s3ClientConfig()).toMatchObject({
-      endpoint: r2.endpoint, region: "auto", forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED",
+      endpoint: r2.endpoint,
+      region: "auto",
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
       credentials: { accessKeyId: "moltlab-key", secretAccessKey: "moltlab-secret" },
     });
     const s3 = client(r2.s3ClientConfig());
@@ -96,23 +102,30 @@ describe("startR2 (Miniflare backend)", () => {
     const good = r2.s3ClientConfig();
     await client(good).send(new PutObjectCommand({ Bucket: r2.bucket, Key: "k", Body: "v" }));
 
-    const wrongSecret = await failure(client({ ...good, credentials: { accessKeyId: r2.accessKeyId, secretAccessKey: "0".repeat(64) } })
-      .send(new GetObjectCommand({ Bucket: r2.bucket, Key: "k" })));
+    const wrongSecret = await failure(
+      client({ ...good, credentials: { accessKeyId: r2.accessKeyId, secretAccessKey: "0".repeat(64) } }).send(
+        new GetObjectCommand({ Bucket: r2.bucket, Key: "k" }),
+      ),
+    );
     expect(wrongSecret).toBeInstanceOf(S3ServiceException);
     expect(wrongSecret.name).toBe("SignatureDoesNotMatch");
     expect(wrongSecret.$metadata.httpStatusCode).toBe(403);
 
     // Real S3 answers 403 InvalidAccessKeyId here; the simulator answers 401 (README: gaps).
-    const wrongKey = await failure(client({ ...good, credentials: { accessKeyId: "f".repeat(32), secretAccessKey: r2.secretAccessKey } })
-      .send(new GetObjectCommand({ Bucket: r2.bucket, Key: "k" })));
+    const wrongKey = await failure(
+      client({ ...good, credentials: { accessKeyId: "f".repeat(32), secretAccessKey: r2.secretAccessKey } }).send(
+        new GetObjectCommand({ Bucket: r2.bucket, Key: "k" }),
+      ),
+    );
     expect(wrongKey.name).toBe("Unauthorized");
     expect(wrongKey.$metadata.httpStatusCode).toBe(401);
   });
 
   it("does not reach the bucket through an endpoint without the S3 prefix, and says why", async () => {
     const r2 = await start();
-    const missingPrefix = await failure(client({ ...r2.s3ClientConfig(), endpoint: r2.url })
-      .send(new PutObjectCommand({ Bucket: r2.bucket, Key: "lost", Body: "v" })));
+    const missingPrefix = await failure(
+      client({ ...r2.s3ClientConfig(), endpoint: r2.url }).send(new PutObjectCommand({ Bucket: r2.bucket, Key: "lost", Body: "v" })),
+    );
     // The answer is the Worker's plain-text 404, which the SDK cannot parse as S3 XML.
     expect(missingPrefix).not.toBeInstanceOf(S3ServiceException);
     expect(missingPrefix.$metadata.httpStatusCode).toBe(404);
@@ -156,13 +169,20 @@ describe("startR2 (Miniflare backend)", () => {
   it("serves the S3 API to other host names (a compose service name) only when told them", async () => {
     const { request } = await import("node:http");
     /** A GET of the bucket with the Host a container on a Docker network sends; undici's fetch cannot set Host. */
-    const asHost = (r2: StartedR2, host: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const sent = request({ host: "127.0.0.1", port: r2.port, path: `${MINIFLARE_S3_PREFIX}/${r2.bucket}`, headers: { host: `${host}:${r2.port}` } }, (response) => {
-        let body = "";
-        response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    const asHost = (r2: StartedR2, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const sent = request(
+          { host: "127.0.0.1", port: r2.port, path: `${MINIFLARE_S3_PREFIX}/${r2.bucket}`, headers: { host: `${host}:${r2.port}` } },
+          (response) => {
+            let body = "";
+            response
+              .setEncoding("utf8")
+              .on("data", (chunk: string) => (body += chunk))
+              .on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        sent.on("error", reject).end();
       });
-      sent.on("error", reject).end();
-    });
     expect(await asHost(await start(), "r2")).toEqual({ status: 403, body: "Invalid Host header" });
     // Unsigned, so S3 refuses it, but past the host check: the SDK's signed requests then work.
     const named = await asHost(await start({ hostnames: ["r2"] }), "r2");
@@ -207,7 +227,10 @@ describe("client settings", () => {
   it("give moltworker its R2 variables", async () => {
     const r2 = await start({ bucket: "my-bucket" });
     expect(r2.moltworkerEnv("abc")).toEqual({
-      R2_ACCESS_KEY_ID: r2.accessKeyId, R2_SECRET_ACCESS_KEY: r2.secretAccessKey, R2_BUCKET_NAME: "my-bucket", CF_ACCOUNT_ID: "abc",
+      R2_ACCESS_KEY_ID: r2.accessKeyId,
+      R2_SECRET_ACCESS_KEY: r2.secretAccessKey,
+      R2_BUCKET_NAME: "my-bucket",
+      CF_ACCOUNT_ID: "abc",
     });
     expect(r2.moltworkerEnv().CF_ACCOUNT_ID).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -55,7 +55,10 @@ export interface BackendServer {
 export function r2BackendFromEnv(env: NodeJS.ProcessEnv = process.env): R2Backend {
   const wanted = env.MOLTLAB_R2_BACKEND || "miniflare";
   if ((R2_BACKENDS as readonly string[]).includes(wanted)) return wanted as R2Backend;
-  throw new UserError(`MOLTLAB_R2_BACKEND=${wanted} is not one of ${R2_BACKENDS.join(", ")}`, "unset it (Miniflare, Cloudflare's own R2 simulator, is the default), or set it to minio (MinIO in Docker) or wrangler (the same simulator behind `wrangler dev`, with a Worker binding on the bucket)");
+  throw new UserError(
+    `MOLTLAB_R2_BACKEND=${wanted} is not one of ${R2_BACKENDS.join(", ")}`,
+    "unset it (Miniflare, Cloudflare's own R2 simulator, is the default), or set it to minio (MinIO in Docker) or wrangler (the same simulator behind `wrangler dev`, with a Worker binding on the bucket)",
+  );
 }
 
 // S3 and R2 bucket naming: 3–63 lowercase letters, digits and hyphens. Checked here because
@@ -65,7 +68,10 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 export function resolveSettings(options: R2Options): BackendSettings {
   const bucket = options.bucket ?? DEFAULT_BUCKET;
   if (!BUCKET_NAME.test(bucket)) {
-    throw new UserError(`"${bucket}" is not a valid R2 bucket name`, "use 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit");
+    throw new UserError(
+      `"${bucket}" is not a valid R2 bucket name`,
+      "use 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    );
   }
   return {
     host: options.host ?? "127.0.0.1",

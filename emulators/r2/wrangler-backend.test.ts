@@ -41,7 +41,9 @@ function processes(): Proc[] {
 const live = (proc: Proc) => proc.state !== "Z";
 
 function wranglerTempDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith(WRANGLER_TEMP_PREFIX)).map((name) => join(tmpdir(), name));
+  return readdirSync(tmpdir())
+    .filter((name) => name.startsWith(WRANGLER_TEMP_PREFIX))
+    .map((name) => join(tmpdir(), name));
 }
 
 /** The Worker's binding route for a key. */
@@ -124,12 +126,22 @@ describe("startR2 (wrangler backend)", () => {
   it("rejects a wrong secret (403 SignatureDoesNotMatch) and an unknown access key (401 Unauthorized)", async () => {
     const request = new GetObjectCommand({ Bucket: r2.bucket, Key: "anything" });
     const wrongSecret = new S3Client({ ...r2.s3ClientConfig(), maxAttempts: 1, credentials: { accessKeyId: r2.accessKeyId, secretAccessKey: "0".repeat(64) } });
-    const unknownKey = new S3Client({ ...r2.s3ClientConfig(), maxAttempts: 1, credentials: { accessKeyId: "f".repeat(32), secretAccessKey: r2.secretAccessKey } });
+    const unknownKey = new S3Client({
+      ...r2.s3ClientConfig(),
+      maxAttempts: 1,
+      credentials: { accessKeyId: "f".repeat(32), secretAccessKey: r2.secretAccessKey },
+    });
     try {
-      const denied = await wrongSecret.send(request).then(() => undefined, (error: unknown) => error);
+      const denied = await wrongSecret.send(request).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       expect(denied).toBeInstanceOf(S3ServiceException);
       expect(denied).toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
-      const stranger = await unknownKey.send(request).then(() => undefined, (error: unknown) => error);
+      const stranger = await unknownKey.send(request).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       expect(stranger).toMatchObject({ name: "Unauthorized", $metadata: { httpStatusCode: 401 } });
     } finally {
       wrongSecret.destroy();
@@ -181,7 +193,10 @@ describe("startR2 (wrangler backend) when wrangler cannot start", () => {
       writeFileSync(join(parent, secretAccessKey), "a file, not a directory");
       const persistPath = join(parent, secretAccessKey, "state");
       const before = wranglerTempDirs();
-      const error = await startR2({ backend: "wrangler", secretAccessKey, persistPath }).then(() => undefined, (caught: unknown) => caught);
+      const error = await startR2({ backend: "wrangler", secretAccessKey, persistPath }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
       expect(error).toBeInstanceOf(Error);
       const message = (error as Error).message;
       expect(message).toMatch(/^wrangler dev exited \(code 1\) before it was ready/);
@@ -206,42 +221,48 @@ for await (const line of createInterface({ input: process.stdin })) if (line ===
 `;
 
 describe("startR2 (wrangler backend) in a process that ends without stop()", () => {
-  it.concurrent.for(["crash", "SIGTERM"] as const)("%s: nothing of wrangler is left running, and its temp dir is gone", { timeout: 90_000 }, async (ending, { expect }) => {
-    const starter = spawn(process.execPath, ["--input-type=module", "-e", ORPHAN_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
-    let stderr = "";
-    starter.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(starter, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-    const lines = createInterface({ input: starter.stdout });
-    const [first] = (await Promise.race([once(lines, "line"), exited.then(() => [undefined])])) as [string | undefined];
-    if (first === undefined) throw new Error(`the starter ended before wrangler was ready:\n${stderr}`);
-    expect(first).toMatch(/^ready \d+$/);
+  it.concurrent.for(["crash", "SIGTERM"] as const)(
+    "%s: nothing of wrangler is left running, and its temp dir is gone",
+    { timeout: 90_000 },
+    async (ending, { expect }) => {
+      const starter = spawn(process.execPath, ["--input-type=module", "-e", ORPHAN_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+      let stderr = "";
+      starter.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = once(starter, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      const lines = createInterface({ input: starter.stdout });
+      const [first] = (await Promise.race([once(lines, "line"), exited.then(() => [undefined])])) as [string | undefined];
+      if (first === undefined) throw new Error(`the starter ended before wrangler was ready:\n${stderr}`);
+      expect(first).toMatch(/^ready \d+$/);
 
-    // wrangler's bin script is the starter's child and leads the group; its command line names the temp dir.
-    const running = processes();
-    const bin = running.find((proc) => live(proc) && proc.pgid === proc.pid && proc.cmdline.includes(WRANGLER_TEMP_PREFIX) && readParentPid(proc.pid) === starter.pid);
-    expect(bin).toBeDefined();
-    const members = running.filter((proc) => live(proc) && proc.pgid === bin!.pid);
-    expect(members.some((proc) => proc.cmdline.includes("workerd"))).toBe(true);
-    const dir = /--config (\S+)\/worker\/wrangler\.json/.exec(bin!.cmdline)![1]!;
-    expect(existsSync(dir)).toBe(true);
+      // wrangler's bin script is the starter's child and leads the group; its command line names the temp dir.
+      const running = processes();
+      const bin = running.find(
+        (proc) => live(proc) && proc.pgid === proc.pid && proc.cmdline.includes(WRANGLER_TEMP_PREFIX) && readParentPid(proc.pid) === starter.pid,
+      );
+      expect(bin).toBeDefined();
+      const members = running.filter((proc) => live(proc) && proc.pgid === bin!.pid);
+      expect(members.some((proc) => proc.cmdline.includes("workerd"))).toBe(true);
+      const dir = /--config (\S+)\/worker\/wrangler\.json/.exec(bin!.cmdline)![1]!;
+      expect(existsSync(dir)).toBe(true);
 
-    if (ending === "crash") starter.stdin.write("crash\n");
-    else starter.kill("SIGTERM");
-    const [code, signal] = await exited;
-    if (ending === "crash") {
-      expect(code).toBe(1);
-      expect(stderr).toContain("crashed on purpose");
-    } else {
-      // Our handler re-raised the signal, so the starter ended the way it would have without us.
-      expect(signal).toBe("SIGTERM");
-    }
-    // The handler's SIGKILL is sent before the starter exits, but a killed process (esbuild's Go
-    // service with its threads) finishes dying on its own time, and a test cannot wait on the exit
-    // of processes that are not its children: so this one condition is polled, within a bound.
-    await expect.poll(() => processes().filter((proc) => live(proc) && members.some((member) => member.pid === proc.pid)), { timeout: 10_000 }).toEqual([]);
-    expect(processes().filter((proc) => proc.cmdline.includes(dir))).toEqual([]);
-    expect(existsSync(dir)).toBe(false);
-  });
+      if (ending === "crash") starter.stdin.write("crash\n");
+      else starter.kill("SIGTERM");
+      const [code, signal] = await exited;
+      if (ending === "crash") {
+        expect(code).toBe(1);
+        expect(stderr).toContain("crashed on purpose");
+      } else {
+        // Our handler re-raised the signal, so the starter ended the way it would have without us.
+        expect(signal).toBe("SIGTERM");
+      }
+      // The handler's SIGKILL is sent before the starter exits, but a killed process (esbuild's Go
+      // service with its threads) finishes dying on its own time, and a test cannot wait on the exit
+      // of processes that are not its children: so this one condition is polled, within a bound.
+      await expect.poll(() => processes().filter((proc) => live(proc) && members.some((member) => member.pid === proc.pid)), { timeout: 10_000 }).toEqual([]);
+      expect(processes().filter((proc) => proc.cmdline.includes(dir))).toEqual([]);
+      expect(existsSync(dir)).toBe(false);
+    },
+  );
 });
 
 function readParentPid(pid: number): number | undefined {

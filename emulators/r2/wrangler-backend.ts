@@ -64,20 +64,26 @@ export default {
 `;
 
 function wranglerConfig(settings: BackendSettings): string {
-  return JSON.stringify({
-    name: "moltlab-r2",
-    main: "worker.js",
-    // The Worker is plain ESM already: no esbuild step, and no other files attached as modules
-    // (no_bundle would otherwise attach, watch and reload on, every file under the config's dir).
-    no_bundle: true,
-    find_additional_modules: false,
-    compatibility_date: COMPATIBILITY_DATE,
-    r2_buckets: [{
-      binding: "BUCKET",
-      bucket_name: settings.bucket,
-      local_dev: { experimental_s3_credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } },
-    }],
-  }, null, 2);
+  return JSON.stringify(
+    {
+      name: "moltlab-r2",
+      main: "worker.js",
+      // The Worker is plain ESM already: no esbuild step, and no other files attached as modules
+      // (no_bundle would otherwise attach, watch and reload on, every file under the config's dir).
+      no_bundle: true,
+      find_additional_modules: false,
+      compatibility_date: COMPATIBILITY_DATE,
+      r2_buckets: [
+        {
+          binding: "BUCKET",
+          bucket_name: settings.bucket,
+          local_dev: { experimental_s3_credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } },
+        },
+      ],
+    },
+    null,
+    2,
+  );
 }
 
 /**

@@ -30,13 +30,22 @@ describe("HttpPlatformContainer", () => {
 
   it("asks again after a stop, and says why there is no URL", async () => {
     const stopped: ContainerState = { name: "moltbot", status: "exited", ready: false, exitCode: 42, ports: {}, timings: {} };
-    const { calls, fetch } = fakeFetch(Response.json(running), Response.json({ state: stopped, signalSent: "SIGTERM", killed: false, exitCode: 42 }), Response.json(stopped));
+    const { calls, fetch } = fakeFetch(
+      Response.json(running),
+      Response.json({ state: stopped, signalSent: "SIGTERM", killed: false, exitCode: 42 }),
+      Response.json(stopped),
+    );
     const container = new HttpPlatformContainer({ baseUrl: "http://p", name: "moltbot", fetch });
     await container.state();
     expect((await container.stop({ timeoutMs: 5 })).killed).toBe(false);
-    await expect(container.portUrl(18789)).rejects.toMatchObject({ code: "not_running", message: "container moltbot is exited; start it before asking for port 18789" });
+    await expect(container.portUrl(18789)).rejects.toMatchObject({
+      code: "not_running",
+      message: "container moltbot is exited; start it before asking for port 18789",
+    });
     expect(calls.map((call) => `${call.init?.method} ${call.url.slice("http://p".length)}`)).toEqual([
-      "GET /v1/containers/moltbot", "POST /v1/containers/moltbot/stop", "GET /v1/containers/moltbot",
+      "GET /v1/containers/moltbot",
+      "POST /v1/containers/moltbot/stop",
+      "GET /v1/containers/moltbot",
     ]);
   });
 
@@ -48,8 +57,16 @@ describe("HttpPlatformContainer", () => {
     );
     const container = new HttpPlatformContainer({ baseUrl: "http://p", name: "a", fetch });
     await expect(container.start({ image: "x", ports: [] })).rejects.toMatchObject({ name: "PlatformError", code: "image_missing", status: 422 });
-    await expect(container.destroy()).rejects.toMatchObject({ code: "internal", status: 502, message: "HTTP 502 from http://p/v1/containers/a: <html>bad gateway</html>" });
-    await expect(container.state()).rejects.toMatchObject({ code: "platform_unreachable", status: 503, message: expect.stringContaining("npm run emulate -- containers") });
+    await expect(container.destroy()).rejects.toMatchObject({
+      code: "internal",
+      status: 502,
+      message: "HTTP 502 from http://p/v1/containers/a: <html>bad gateway</html>",
+    });
+    await expect(container.state()).rejects.toMatchObject({
+      code: "platform_unreachable",
+      status: 503,
+      message: expect.stringContaining("npm run emulate -- containers"),
+    });
   });
 
   it("parses the event stream across chunk boundaries", async () => {
@@ -65,7 +82,10 @@ describe("HttpPlatformContainer", () => {
     const container = new HttpPlatformContainer({ baseUrl: "http://p", name: "a", fetch });
     const events = [];
     for await (const event of container.events({ since: 5 })) events.push(event);
-    expect(events).toEqual([{ seq: 1, type: "creating" }, { seq: 2, type: "exited", code: 42 }]);
+    expect(events).toEqual([
+      { seq: 1, type: "creating" },
+      { seq: 2, type: "exited", code: 42 },
+    ]);
     expect(calls[0]!.url).toBe("http://p/v1/containers/a/events?since=5");
   });
 });

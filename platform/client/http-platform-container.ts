@@ -88,7 +88,10 @@ export class HttpPlatformContainer implements PlatformContainer {
     if (state.status !== "running" && state.status !== "stopping") {
       throw new PlatformError("not_running", `container ${this.name} is ${state.status}; start it before asking for port ${port}`);
     }
-    throw new PlatformError("not_found", `port ${port} of container ${this.name} is not published; add it to spec.ports (published: ${Object.keys(state.ports).join(", ") || "none"})`);
+    throw new PlatformError(
+      "not_found",
+      `port ${port} of container ${this.name} is not published; add it to spec.ports (published: ${Object.keys(state.ports).join(", ") || "none"})`,
+    );
   }
 
   async *events(options: { since?: number; signal?: AbortSignal } = {}): AsyncIterable<LifecycleEvent> {
@@ -113,11 +116,18 @@ export class HttpPlatformContainer implements PlatformContainer {
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {
-      response = await this.fetcher(`${this.base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
+      response = await this.fetcher(`${this.base}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new PlatformError("platform_unreachable",
-        `the Containers platform at ${this.base} is unreachable (${error instanceof Error ? error.message : String(error)}); start it with \`npm run emulate -- containers\``);
+      throw new PlatformError(
+        "platform_unreachable",
+        `the Containers platform at ${this.base} is unreachable (${error instanceof Error ? error.message : String(error)}); start it with \`npm run emulate -- containers\``,
+      );
     }
     if (response.ok) return response;
     const text = await response.text();
@@ -127,6 +137,10 @@ export class HttpPlatformContainer implements PlatformContainer {
     } catch {
       // Not the platform (a proxy, a wrong URL): report what came back.
     }
-    throw new PlatformError(error?.code ?? "internal", error?.message ?? `HTTP ${response.status} from ${this.base}${path}: ${text.slice(0, 200)}`, response.status);
+    throw new PlatformError(
+      error?.code ?? "internal",
+      error?.message ?? `HTTP ${response.status} from ${this.base}${path}: ${text.slice(0, 200)}`,
+      response.status,
+    );
   }
 }

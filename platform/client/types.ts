@@ -4,7 +4,6 @@
  */
 import type { ContainerLimits, InstanceType } from "../../contract/instance-types.ts";
 
-
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 /** Cloudflare runs linux/amd64 only; arm64 exists here to compare with the user's boards. */
@@ -67,7 +66,6 @@ export interface ContainerSpec {
  */
 export type ContainerStatus = "stopped" | "starting" | "running" | "stopping" | "exited";
 
-
 export interface ContainerTimings {
   /** Docker create call. */
   createMs?: number;
@@ -105,9 +103,7 @@ export interface ContainerState {
   error?: { code: string; message: string };
 }
 
-export const LIFECYCLE_EVENT_TYPES = [
-  "creating", "created", "starting", "running", "port-ready", "stopping", "exited", "destroyed", "start-failed",
-] as const;
+export const LIFECYCLE_EVENT_TYPES = ["creating", "created", "starting", "running", "port-ready", "stopping", "exited", "destroyed", "start-failed"] as const;
 export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
 
 export interface LifecycleEvent {

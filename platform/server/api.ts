@@ -24,7 +24,9 @@ export function createContainersApp(containers: LocalContainers, options: ApiOpt
     const failure = toPlatformError(error);
     return c.json(failure.toBody(), failure.status as 400);
   });
-  app.notFound((c) => c.json(new PlatformError("not_found", `no route ${c.req.method} ${c.req.path}; the API is under /v1/containers/:name and /v1/health`).toBody(), 404));
+  app.notFound((c) =>
+    c.json(new PlatformError("not_found", `no route ${c.req.method} ${c.req.path}; the API is under /v1/containers/:name and /v1/health`).toBody(), 404),
+  );
 
   app.get("/v1/health", async (c) => {
     try {

@@ -36,8 +36,10 @@ export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof PlatformError) return error;
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES" || code === "ECONNRESET") {
-    return new PlatformError("engine_unreachable",
-      `the Docker engine at ${engineHost()} is unreachable (${code}: ${(error as Error).message}); run \`npm run setup\`, which starts or installs it`);
+    return new PlatformError(
+      "engine_unreachable",
+      `the Docker engine at ${engineHost()} is unreachable (${code}: ${(error as Error).message}); run \`npm run setup\`, which starts or installs it`,
+    );
   }
   return new PlatformError("internal", error instanceof Error ? error.message : String(error));
 }

@@ -31,6 +31,9 @@ export function checkContainerName(name: string): void {
 
 export function checkNamePrefix(prefix: string): void {
   if (!isNamePrefix(prefix)) {
-    throw new PlatformError("invalid_spec", `container name prefix "${prefix}" must be letters, digits, _ . - (starting with a letter or digit, at most 63); change it`);
+    throw new PlatformError(
+      "invalid_spec",
+      `container name prefix "${prefix}" must be letters, digits, _ . - (starting with a letter or digit, at most 63); change it`,
+    );
   }
 }

@@ -23,7 +23,11 @@ export class EventHistory extends EventEmitter<{ event: [LifecycleEvent] }> {
   /** Numbers, keeps and emits one event; details left undefined are not part of it. */
   record(name: string, containerId: string | undefined, type: LifecycleEventType, details: EventDetails = {}): LifecycleEvent {
     const event: LifecycleEvent = {
-      seq: ++this.seq, name, type, at: new Date().toISOString(), ...(containerId ? { containerId } : {}),
+      seq: ++this.seq,
+      name,
+      type,
+      at: new Date().toISOString(),
+      ...(containerId ? { containerId } : {}),
       ...Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)),
     };
     const list = this.byName.get(name) ?? [];

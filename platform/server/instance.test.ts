@@ -4,7 +4,13 @@ import { signalOf, statusOf } from "./instance.ts";
 describe("state derivation", () => {
   it("shows clients five statuses", () => {
     expect([undefined, "creating", "created", "starting", "running", "stopping", "exited"].map((phase) => statusOf(phase as never))).toEqual([
-      "stopped", "starting", "starting", "starting", "running", "stopping", "exited",
+      "stopped",
+      "starting",
+      "starting",
+      "starting",
+      "running",
+      "stopping",
+      "exited",
     ]);
   });
 

@@ -8,7 +8,15 @@
 import { hostname } from "node:os";
 import type Docker from "dockerode";
 import { PlatformError } from "../client/errors.ts";
-import { containerIdFromMountinfo, leftoverDecision, processAlive, readMountinfo, type LeftoverDecision, type OwnerContainer, type Self } from "../../core/leftovers.ts";
+import {
+  containerIdFromMountinfo,
+  leftoverDecision,
+  processAlive,
+  readMountinfo,
+  type LeftoverDecision,
+  type OwnerContainer,
+  type Self,
+} from "../../core/leftovers.ts";
 import { isNotFound, removeContainer } from "./docker-errors.ts";
 import { LABEL_CONTAINER, LABEL_OWNER, LABEL_OWNER_CONTAINER, ownerLabel, platformFilter, type Owner } from "./run-profile.ts";
 
@@ -56,7 +64,12 @@ export class Ownership {
     for (const item of await this.docker.listContainers({ all: true, filters: platformFilter() })) {
       const owner = item.Labels[LABEL_OWNER];
       const decision = await this.decide(item, lookups);
-      const leftover: Leftover = { name: item.Labels[LABEL_CONTAINER] ?? item.Names[0] ?? item.Id, id: item.Id, reason: decision.reason, ...(owner ? { owner } : {}) };
+      const leftover: Leftover = {
+        name: item.Labels[LABEL_CONTAINER] ?? item.Names[0] ?? item.Id,
+        id: item.Id,
+        reason: decision.reason,
+        ...(owner ? { owner } : {}),
+      };
       if (decision.action === "remove") {
         await removeContainer(this.docker.getContainer(item.Id));
         report.removed.push(leftover);
@@ -74,7 +87,10 @@ export class Ownership {
     const owner = existing.Labels[LABEL_OWNER];
     const mine = owner === this.label && existing.Labels[LABEL_OWNER_CONTAINER] === this.container;
     if (!mine && (await this.decide(existing, new Map())).action === "keep") {
-      throw new PlatformError("name_in_use", `a container named ${dockerName} belongs to another running platform (${owner ?? "not moltlab's"}); use another name or stop that platform`);
+      throw new PlatformError(
+        "name_in_use",
+        `a container named ${dockerName} belongs to another running platform (${owner ?? "not moltlab's"}); use another name or stop that platform`,
+      );
     }
     await removeContainer(this.docker.getContainer(existing.Id));
   }

@@ -25,27 +25,33 @@ export async function waitForPorts(instance: Instance, onPortReady: (port: numbe
     waiting.abort();
   });
   const signal = AbortSignal.any([waiting.signal, instance.abort.signal]);
-  const ports = Promise.all(spec.ports.map(async (port) => {
-    const hostUrl = instance.ports[String(port)]!;
-    const portStarted = performance.now();
-    try {
-      await waitForHttp(hostUrl, { signal, timeoutMs: spec.portReadyTimeoutMs });
-    } catch (error) {
-      if (instance.abort.signal.aborted) throw instance.abort.signal.reason;
-      if (waiting.signal.aborted) return; // the process exited: reported below
-      throw new PlatformError("port_timeout",
-        `container ${name}: port ${port} did not answer HTTP within ${spec.portReadyTimeoutMs} ms (${(error as Error).message}); ` +
-        `the container keeps running: check that the app listens on 0.0.0.0:${port}, or raise portReadyTimeoutMs`);
-    }
-    if (!waiting.signal.aborted) onPortReady(port, hostUrl, elapsed(portStarted));
-  }));
+  const ports = Promise.all(
+    spec.ports.map(async (port) => {
+      const hostUrl = instance.ports[String(port)]!;
+      const portStarted = performance.now();
+      try {
+        await waitForHttp(hostUrl, { signal, timeoutMs: spec.portReadyTimeoutMs });
+      } catch (error) {
+        if (instance.abort.signal.aborted) throw instance.abort.signal.reason;
+        if (waiting.signal.aborted) return; // the process exited: reported below
+        throw new PlatformError(
+          "port_timeout",
+          `container ${name}: port ${port} did not answer HTTP within ${spec.portReadyTimeoutMs} ms (${(error as Error).message}); ` +
+            `the container keeps running: check that the app listens on 0.0.0.0:${port}, or raise portReadyTimeoutMs`,
+        );
+      }
+      if (!waiting.signal.aborted) onPortReady(port, hostUrl, elapsed(portStarted));
+    }),
+  );
   ports.catch(() => undefined); // settled through the race; a later rejection must not go unhandled
   await Promise.race([ports, exited]);
   if (exit && !instance.abort.signal.aborted) {
     const oom = exit.oomKilled ? ", killed by the OOM killer (raise instanceType)" : "";
-    throw new PlatformError("container_exited",
+    throw new PlatformError(
+      "container_exited",
       `container ${name} exited with code ${exit.code ?? "unknown"}${oom} before its ports ${spec.ports.join(", ")} answered HTTP; ` +
-      `fix the app or its command. Last log lines:\n${await logTail(instance.container!)}`);
+        `fix the app or its command. Last log lines:\n${await logTail(instance.container!)}`,
+    );
   }
   waiting.abort();
 }

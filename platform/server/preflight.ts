@@ -24,8 +24,10 @@ async function checkImage(docker: Docker, spec: NormalizedSpec): Promise<void> {
     throw error;
   }
   if (image.Architecture !== arch) {
-    throw new PlatformError("image_platform_mismatch",
-      `image ${spec.image} is linux/${image.Architecture} but the spec asks for ${spec.platform}; ${imageFix(spec.image, arch)}, or set platform to linux/${image.Architecture}`);
+    throw new PlatformError(
+      "image_platform_mismatch",
+      `image ${spec.image} is linux/${image.Architecture} but the spec asks for ${spec.platform}; ${imageFix(spec.image, arch)}, or set platform to linux/${image.Architecture}`,
+    );
   }
 }
 
@@ -36,8 +38,10 @@ async function checkNetwork(docker: Docker, spec: NormalizedSpec): Promise<void>
     await docker.getNetwork(network).inspect();
   } catch (error) {
     if (!isNotFound(error)) throw error;
-    throw new PlatformError("network_missing",
-      `the Docker network ${network} (spec network "${spec.network}") does not exist; create it (\`docker network create ${network}\`; docker compose creates its own networks), or use network bridge`);
+    throw new PlatformError(
+      "network_missing",
+      `the Docker network ${network} (spec network "${spec.network}") does not exist; create it (\`docker network create ${network}\`; docker compose creates its own networks), or use network bridge`,
+    );
   }
 }
 

@@ -35,7 +35,10 @@ export function platformLabels(name: string, spec: NormalizedSpec, owner: string
   return {
     ...spec.labels,
     ...moltlabLabels(SANDBOX_KIND, {
-      [LABEL_CONTAINER]: name, [LABEL_OWNER]: label, ...(container ? { [LABEL_OWNER_CONTAINER]: container } : {}), [LABEL_INSTANCE_TYPE]: spec.instanceType,
+      [LABEL_CONTAINER]: name,
+      [LABEL_OWNER]: label,
+      ...(container ? { [LABEL_OWNER_CONTAINER]: container } : {}),
+      [LABEL_INSTANCE_TYPE]: spec.instanceType,
     }),
   };
 }
@@ -49,22 +52,29 @@ export function platformFilter(extra: string[] = []): { label: string[] } {
  * The create request. `_query` carries only the name and platform: docker-modem would
  * otherwise copy the whole body, Env included, into the URL's query string.
  */
-export function createRequest(name: string, spec: NormalizedSpec, limits: ContainerLimits, owner: string | Owner, namePrefix: string = NAME_PREFIX): Docker.ContainerCreateOptions {
+export function createRequest(
+  name: string,
+  spec: NormalizedSpec,
+  limits: ContainerLimits,
+  owner: string | Owner,
+  namePrefix: string = NAME_PREFIX,
+): Docker.ContainerCreateOptions {
   const portKeys = spec.ports.map((port) => `${port}/tcp`);
   const attachedTo = namedNetwork(spec.network);
   // Lets a sandbox reach emulators started with --host 0.0.0.0 (see the root README).
   const hostGateway = ["host.docker.internal:host-gateway"];
   // Host networking shares the host's ports: nothing to publish, and no bridge gateway for host-gateway.
   // A named network: nothing published either; its other containers reach the ports by the alias.
-  const network = spec.network === "host"
-    ? { NetworkMode: "host" }
-    : attachedTo
-      ? { NetworkMode: attachedTo, ExtraHosts: hostGateway }
-      : {
-          NetworkMode: "bridge",
-          PortBindings: Object.fromEntries(portKeys.map((key) => [key, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
-          ExtraHosts: hostGateway,
-        };
+  const network =
+    spec.network === "host"
+      ? { NetworkMode: "host" }
+      : attachedTo
+        ? { NetworkMode: attachedTo, ExtraHosts: hostGateway }
+        : {
+            NetworkMode: "bridge",
+            PortBindings: Object.fromEntries(portKeys.map((key) => [key, [{ HostIp: "127.0.0.1", HostPort: "" }]])),
+            ExtraHosts: hostGateway,
+          };
   // The alias is the platform name, not the Docker name: it is DNS-sized (≤ 63) and only has to
   // be unique on that network, while the Docker name carries the platform's prefix.
   const networking = attachedTo ? { NetworkingConfig: { EndpointsConfig: { [attachedTo]: { Aliases: [name] } } } } : {};

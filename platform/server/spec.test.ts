@@ -15,13 +15,32 @@ function failure(run: () => unknown): PlatformError {
 describe("container spec validation", () => {
   it("fills in Cloudflare's defaults: standard-1, linux/amd64, wait for ports", () => {
     expect(validateSpec({ image: "moltlab/openclaw:1-amd64", ports: [18789] })).toEqual({
-      image: "moltlab/openclaw:1-amd64", env: {}, instanceType: "standard-1", platform: "linux/amd64", network: "bridge", ports: [18789], labels: {},
-      waitForPorts: true, portReadyTimeoutMs: DEFAULT_PORT_READY_TIMEOUT_MS,
+      image: "moltlab/openclaw:1-amd64",
+      env: {},
+      instanceType: "standard-1",
+      platform: "linux/amd64",
+      network: "bridge",
+      ports: [18789],
+      labels: {},
+      waitForPorts: true,
+      portReadyTimeoutMs: DEFAULT_PORT_READY_TIMEOUT_MS,
     });
   });
 
   it("keeps what was given", () => {
-    const spec = { image: "i", env: { A_1: "x y" }, entrypoint: ["sh"], cmd: ["-c", "true"], instanceType: "lite", platform: "linux/arm64", network: "host", ports: [], labels: { team: "x" }, waitForPorts: false, portReadyTimeoutMs: 5 };
+    const spec = {
+      image: "i",
+      env: { A_1: "x y" },
+      entrypoint: ["sh"],
+      cmd: ["-c", "true"],
+      instanceType: "lite",
+      platform: "linux/arm64",
+      network: "host",
+      ports: [],
+      labels: { team: "x" },
+      waitForPorts: false,
+      portReadyTimeoutMs: 5,
+    };
     expect(validateSpec(spec)).toEqual(spec);
   });
 
@@ -55,7 +74,10 @@ describe("container spec validation", () => {
 describe("signals and stop options", () => {
   it("accept known signal names only", () => {
     expect(validateSignal("SIGUSR1")).toBe("SIGUSR1");
-    expect(failure(() => validateSignal("SIGTREM"))).toMatchObject({ code: "invalid_signal", message: expect.stringContaining("is not one of SIGHUP, SIGINT") });
+    expect(failure(() => validateSignal("SIGTREM"))).toMatchObject({
+      code: "invalid_signal",
+      message: expect.stringContaining("is not one of SIGHUP, SIGINT"),
+    });
     expect(failure(() => validateSignal(15)).code).toBe("invalid_signal");
   });
 

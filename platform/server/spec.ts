@@ -12,8 +12,15 @@ import { z } from "zod";
 import { PlatformError, type PlatformErrorCode } from "../client/errors.ts";
 import { describeInstanceTypes, DEFAULT_INSTANCE_TYPE, INSTANCE_TYPE_NAMES, type InstanceType } from "../../contract/instance-types.ts";
 import {
-  DEFAULT_NETWORK, DEFAULT_PLATFORM, isNetworkMode, NAMED_NETWORK_PREFIX, NETWORK_MODES, PLATFORMS,
-  type NetworkMode, type Platform, type PlatformStopOptions,
+  DEFAULT_NETWORK,
+  DEFAULT_PLATFORM,
+  isNetworkMode,
+  NAMED_NETWORK_PREFIX,
+  NETWORK_MODES,
+  PLATFORMS,
+  type NetworkMode,
+  type Platform,
+  type PlatformStopOptions,
 } from "../client/types.ts";
 
 export const DEFAULT_PORT_READY_TIMEOUT_MS = 120_000;
@@ -23,7 +30,19 @@ export const MAX_TIMEOUT_MS = 15 * 60_000;
 
 /** Signals a client may send; Docker accepts these names on every engine. */
 export const ACCEPTED_SIGNALS = [
-  "SIGHUP", "SIGINT", "SIGQUIT", "SIGABRT", "SIGKILL", "SIGUSR1", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGCONT", "SIGSTOP", "SIGWINCH",
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGABRT",
+  "SIGKILL",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGPIPE",
+  "SIGALRM",
+  "SIGTERM",
+  "SIGCONT",
+  "SIGSTOP",
+  "SIGWINCH",
 ] as const;
 
 /** A spec with every default filled in. */
@@ -50,7 +69,9 @@ const stringArray = (field: string) => z.array(z.string({ error: `${field} must 
 
 /** An object of strings; the message of a non-string value names its key (`env.A`). */
 const stringRecord = (field: string) =>
-  z.record(z.string(), z.string({ error: (issue) => `${field}.${String(issue.path?.at(-1))} must be a string` }), { error: `${field} must be an object of strings` });
+  z.record(z.string(), z.string({ error: (issue) => `${field}.${String(issue.path?.at(-1))} must be a string` }), {
+    error: `${field} must be an object of strings`,
+  });
 
 const milliseconds = (field: string) => {
   const message = `${field} must be an integer number of milliseconds from 0 to ${MAX_TIMEOUT_MS}`;
@@ -63,39 +84,74 @@ const orDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T>) => sch
 const portMessage = saying((port) => `port ${JSON.stringify(port)} is not an integer from 1 to 65535`);
 
 /** Fields in the order of ContainerSpec: the order problems are reported in, and listed in every message. */
-const specSchema = z.strictObject({
-  image: z.string({ error: "image must be a non-empty image reference" }).refine((image) => image.trim() !== "", { error: "image must be a non-empty image reference" }),
-  env: stringRecord("env").default({}).check((context) => {
-    for (const [key, value] of Object.entries(context.value)) {
-      if (!ENV_NAME.test(key)) context.issues.push({ code: "custom", input: key, message: `env name "${key}" is not a valid variable name` });
-      else if (typeof value === "string" && value.includes("\0")) context.issues.push({ code: "custom", input: key, message: `env ${key} contains a NUL byte` });
-    }
-  }),
-  entrypoint: stringArray("entrypoint").optional(),
-  cmd: stringArray("cmd").optional(),
-  instanceType: orDefault(z.enum(INSTANCE_TYPE_NAMES, saying((type) => `unknown instance type ${JSON.stringify(type)}; use one of ${describeInstanceTypes()}`)), DEFAULT_INSTANCE_TYPE),
-  platform: orDefault(z.enum(PLATFORMS, saying((platform) => `platform must be one of ${PLATFORMS.join(", ")}, not ${JSON.stringify(platform)}`)), DEFAULT_PLATFORM),
-  network: orDefault(
-    z.custom<NetworkMode>(isNetworkMode, saying((network) =>
-      `network must be one of ${NETWORK_MODES.join(", ")} or ${NAMED_NETWORK_PREFIX}<name of a user-defined Docker network>, not ${JSON.stringify(network)}`)),
-    DEFAULT_NETWORK,
-  ),
-  ports: z.array(z.int(portMessage).min(1, portMessage).max(65535, portMessage), { error: "ports must be an array of container ports (use [] for none)" })
-    .refine((ports) => new Set(ports).size === ports.length, { error: "ports must not repeat" }),
-  labels: stringRecord("labels").default({}).check((context) => {
-    const reserved = Object.keys(context.value).filter((key) => key.startsWith("moltlab."));
-    if (reserved.length) context.issues.push({ code: "custom", input: reserved, message: `labels ${reserved.join(", ")} are reserved for the platform (moltlab.*)` });
-  }),
-  waitForPorts: z.boolean({ error: "waitForPorts must be true or false" }).default(true),
-  portReadyTimeoutMs: milliseconds("portReadyTimeoutMs").default(DEFAULT_PORT_READY_TIMEOUT_MS),
-}, { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : "the spec must be a JSON object") });
+const specSchema = z.strictObject(
+  {
+    image: z
+      .string({ error: "image must be a non-empty image reference" })
+      .refine((image) => image.trim() !== "", { error: "image must be a non-empty image reference" }),
+    env: stringRecord("env")
+      .default({})
+      .check((context) => {
+        for (const [key, value] of Object.entries(context.value)) {
+          if (!ENV_NAME.test(key)) context.issues.push({ code: "custom", input: key, message: `env name "${key}" is not a valid variable name` });
+          else if (typeof value === "string" && value.includes("\0"))
+            context.issues.push({ code: "custom", input: key, message: `env ${key} contains a NUL byte` });
+        }
+      }),
+    entrypoint: stringArray("entrypoint").optional(),
+    cmd: stringArray("cmd").optional(),
+    instanceType: orDefault(
+      z.enum(
+        INSTANCE_TYPE_NAMES,
+        saying((type) => `unknown instance type ${JSON.stringify(type)}; use one of ${describeInstanceTypes()}`),
+      ),
+      DEFAULT_INSTANCE_TYPE,
+    ),
+    platform: orDefault(
+      z.enum(
+        PLATFORMS,
+        saying((platform) => `platform must be one of ${PLATFORMS.join(", ")}, not ${JSON.stringify(platform)}`),
+      ),
+      DEFAULT_PLATFORM,
+    ),
+    network: orDefault(
+      z.custom<NetworkMode>(
+        isNetworkMode,
+        saying(
+          (network) =>
+            `network must be one of ${NETWORK_MODES.join(", ")} or ${NAMED_NETWORK_PREFIX}<name of a user-defined Docker network>, not ${JSON.stringify(network)}`,
+        ),
+      ),
+      DEFAULT_NETWORK,
+    ),
+    ports: z
+      .array(z.int(portMessage).min(1, portMessage).max(65535, portMessage), { error: "ports must be an array of container ports (use [] for none)" })
+      .refine((ports) => new Set(ports).size === ports.length, { error: "ports must not repeat" }),
+    labels: stringRecord("labels")
+      .default({})
+      .check((context) => {
+        const reserved = Object.keys(context.value).filter((key) => key.startsWith("moltlab."));
+        if (reserved.length)
+          context.issues.push({ code: "custom", input: reserved, message: `labels ${reserved.join(", ")} are reserved for the platform (moltlab.*)` });
+      }),
+    waitForPorts: z.boolean({ error: "waitForPorts must be true or false" }).default(true),
+    portReadyTimeoutMs: milliseconds("portReadyTimeoutMs").default(DEFAULT_PORT_READY_TIMEOUT_MS),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : "the spec must be a JSON object") },
+);
 
-const signalSchema = z.enum(ACCEPTED_SIGNALS, saying((signal) => `signal ${JSON.stringify(signal)} is not one of ${ACCEPTED_SIGNALS.join(", ")}`));
+const signalSchema = z.enum(
+  ACCEPTED_SIGNALS,
+  saying((signal) => `signal ${JSON.stringify(signal)} is not one of ${ACCEPTED_SIGNALS.join(", ")}`),
+);
 
-const stopSchema = z.strictObject({
-  signal: signalSchema.default("SIGTERM"),
-  timeoutMs: milliseconds("timeoutMs").default(DEFAULT_STOP_TIMEOUT_MS),
-}, { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : "stop options must be a JSON object") });
+const stopSchema = z.strictObject(
+  {
+    signal: signalSchema.default("SIGTERM"),
+    timeoutMs: milliseconds("timeoutMs").default(DEFAULT_STOP_TIMEOUT_MS),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : "stop options must be a JSON object") },
+);
 
 function unknownFields(keys: readonly string[]): string {
   return `unknown field${keys.length > 1 ? "s" : ""} ${keys.join(", ")}`;

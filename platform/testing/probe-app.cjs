@@ -12,7 +12,13 @@ const os = require("node:os");
 
 const FILE = "/var/tmp/probe-file";
 let sigterms = 0;
-const read = (path) => { try { return fs.readFileSync(path, "utf8").trim(); } catch { return null; } };
+const read = (path) => {
+  try {
+    return fs.readFileSync(path, "utf8").trim();
+  } catch {
+    return null;
+  }
+};
 
 process.on("SIGTERM", () => {
   sigterms++;
@@ -23,7 +29,10 @@ process.on("SIGTERM", () => {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://probe");
-  const json = (status, body) => { res.writeHead(status, { "content-type": "application/json" }); res.end(JSON.stringify(body)); };
+  const json = (status, body) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
   if (url.pathname === "/info") {
     return json(200, {
       machine: os.machine(),
@@ -37,7 +46,10 @@ const server = http.createServer((req, res) => {
   if (url.pathname === "/file" && req.method === "PUT") {
     const chunks = [];
     req.on("data", (chunk) => chunks.push(chunk));
-    return req.on("end", () => { fs.writeFileSync(FILE, Buffer.concat(chunks)); json(200, { written: true }); });
+    return req.on("end", () => {
+      fs.writeFileSync(FILE, Buffer.concat(chunks));
+      json(200, { written: true });
+    });
   }
   if (url.pathname === "/file") {
     const content = read(FILE);
@@ -47,10 +59,11 @@ const server = http.createServer((req, res) => {
 });
 
 server.on("upgrade", (req, socket) => {
-  const accept = crypto.createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+  const accept = crypto.createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
   const frame = (opcode, payload) => {
-    const header = payload.length < 126 ? Buffer.from([0x80 | opcode, payload.length]) : Buffer.from([0x80 | opcode, 126, payload.length >> 8, payload.length & 255]);
+    const header =
+      payload.length < 126 ? Buffer.from([0x80 | opcode, payload.length]) : Buffer.from([0x80 | opcode, 126, payload.length >> 8, payload.length & 255]);
     socket.write(Buffer.concat([header, payload]));
   };
   let buffered = Buffer.alloc(0);
@@ -61,8 +74,13 @@ server.on("upgrade", (req, socket) => {
       const opcode = buffered[0] & 15;
       let length = buffered[1] & 127;
       let offset = 2;
-      if (length === 126) { length = buffered.readUInt16BE(2); offset = 4; }
-      else if (length === 127) { length = Number(buffered.readBigUInt64BE(2)); offset = 10; }
+      if (length === 126) {
+        length = buffered.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        length = Number(buffered.readBigUInt64BE(2));
+        offset = 10;
+      }
       const masked = (buffered[1] & 128) !== 0;
       const mask = masked ? buffered.subarray(offset, offset + 4) : null;
       if (masked) offset += 4;
@@ -72,7 +90,11 @@ server.on("upgrade", (req, socket) => {
       buffered = buffered.subarray(offset + length);
       if (opcode === 1) frame(1, Buffer.from(`echo: ${payload.toString("utf8")}`));
       else if (opcode === 9) frame(10, payload);
-      else if (opcode === 8) { frame(8, payload.subarray(0, 2)); socket.end(); return; }
+      else if (opcode === 8) {
+        frame(8, payload.subarray(0, 2));
+        socket.end();
+        return;
+      }
     }
   });
   socket.on("error", () => {});

@@ -22,8 +22,14 @@ const MINUTES = 60_000;
 const SCREENSHOTS = join(ROOT, "reports", "screenshots");
 /** Quiet, offline, and able to run as root in a VM without a GPU. */
 const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 const VIEWPORT = { width: 1280, height: 800 };
 const MESSAGE = "moltlab-browser-probe: say hello";
@@ -77,19 +83,30 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
 
   /** Polls the page (which reloads itself) until it is the Control UI, not the loading page. */
   async function untilControlUi(target: Page): Promise<void> {
-    await waitFor("the loading page to become the OpenClaw Control UI", async () => {
-      const title = await target.title();
-      if (title === CONTROL_UI_TITLE) return true;
-      const status = await target.locator("#status").textContent({ timeout: 1000 }).catch(() => null);
-      throw new Error(`page "${title}"${status ? `, ${status}` : ""}`);
-    }, 10 * MINUTES, 1000);
+    await waitFor(
+      "the loading page to become the OpenClaw Control UI",
+      async () => {
+        const title = await target.title();
+        if (title === CONTROL_UI_TITLE) return true;
+        const status = await target
+          .locator("#status")
+          .textContent({ timeout: 1000 })
+          .catch(() => null);
+        throw new Error(`page "${title}"${status ? `, ${status}` : ""}`);
+      },
+      10 * MINUTES,
+      1000,
+    );
   }
 
   const connected = (target: Page) => target.getByText("Connected", { exact: true });
   /** Connected, and the agent's settings loaded (until then the UI shows placeholders). */
   async function untilSettled(target: Page): Promise<void> {
     await connected(target).waitFor({ timeout: 5 * MINUTES });
-    await target.getByText("Default (Full Access)").first().waitFor({ timeout: 2 * MINUTES });
+    await target
+      .getByText("Default (Full Access)")
+      .first()
+      .waitFor({ timeout: 2 * MINUTES });
   }
 
   beforeAll(async () => {
@@ -97,7 +114,10 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     mkdirSync(SCREENSHOTS, { recursive: true });
     stateDir = await mkdtemp(join(tmpdir(), "moltlab-browser-state-"));
     sandbox = await startSandbox({
-      arch: "amd64", network: "host", port: 0, persistTo: stateDir,
+      arch: "amd64",
+      network: "host",
+      port: 0,
+      persistTo: stateDir,
       // Matched by provider: OpenClaw appends its runtime context to the user's text.
       scenarios: [{ name: "browser-chat", match: { provider: "anthropic" }, reply: { text: REPLY } }],
       steps: new StepRunner((line) => console.log(line)),
@@ -131,7 +151,10 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     // The first request wakes the container: the Worker answers with its loading page.
     await page.getByRole("heading", { name: LOADING_TITLE }).waitFor();
     // It polls /api/status and says how long the start has taken so far.
-    await page.locator("#status").getByText(/^Status: starting — [1-9]\d* s/).waitFor();
+    await page
+      .locator("#status")
+      .getByText(/^Status: starting — [1-9]\d* s/)
+      .waitFor();
     await shot(page, "loading-page");
   });
 
@@ -139,7 +162,10 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     await untilControlUi(page);
     expect(page.url().startsWith(sandbox.url)).toBe(true);
     const pairing = page.getByText(/pairing required/i).first();
-    await connected(page).or(pairing).first().waitFor({ timeout: 5 * MINUTES });
+    await connected(page)
+      .or(pairing)
+      .first()
+      .waitFor({ timeout: 5 * MINUTES });
     admin = await page.context().newPage();
     await admin.goto(`${sandbox.url}/_admin/`);
     await admin.getByRole("heading", { name: "OpenClaw admin" }).waitFor();
@@ -168,7 +194,10 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     const composer = page.getByRole("textbox", { name: "Chat composer" });
     await composer.fill(MESSAGE);
     await composer.press("Enter");
-    await page.getByText(REPLY).first().waitFor({ timeout: 5 * MINUTES });
+    await page
+      .getByText(REPLY)
+      .first()
+      .waitFor({ timeout: 5 * MINUTES });
     await page.getByText(MESSAGE, { exact: true }).first().waitFor();
     expect(sandbox.aiGateway!.log.all({ provider: "anthropic" }).some((entry) => entry.scenario === "browser-chat")).toBe(true);
     chatUrl = page.url();
@@ -183,11 +212,17 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     await admin.getByText(/^Restarting: /).waitFor({ timeout: 5 * MINUTES });
     await shot(admin, "admin-restarting", true);
     // The admin page refreshes its state every 5 s: poll what it shows, not the API.
-    await waitFor("/_admin to show the container running again after its second start", async () => {
-      const text = await containerState.innerText();
-      if (/Status\s+running/.test(text) && /Starts \/ crashes\s+2 \/ 0/.test(text)) return true;
-      throw new Error(text.replace(/\s+/g, " ").slice(0, 200));
-    }, 10 * MINUTES, 1000);
+    await waitFor(
+      "/_admin to show the container running again after its second start",
+      async () => {
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText (the text as rendered, line breaks included), not the DOM property
+        const text = await containerState.innerText();
+        if (/Status\s+running/.test(text) && /Starts \/ crashes\s+2 \/ 0/.test(text)) return true;
+        throw new Error(text.replace(/\s+/g, " ").slice(0, 200));
+      },
+      10 * MINUTES,
+      1000,
+    );
     await shot(admin, "admin-restarted", true);
 
     // The tab that stayed open reconnects by itself.
@@ -202,7 +237,10 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     await signIn(second, chatUrl, "access-login-fresh-profile");
     await untilControlUi(second);
     await untilSettled(second);
-    await second.getByText(MESSAGE, { exact: true }).first().waitFor({ timeout: 2 * MINUTES });
+    await second
+      .getByText(MESSAGE, { exact: true })
+      .first()
+      .waitFor({ timeout: 2 * MINUTES });
     await second.getByText(REPLY).first().waitFor();
     await shot(second, "conversation-restored");
   });

@@ -56,9 +56,15 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
   let gatewayToken: string;
   let downed = false;
 
-  const compose = (args: string[], timeoutMs = 5 * MINUTES) => run("docker", ["compose", "--project-name", PROJECT, ...FILES, ...args], { cwd: ROOT, env, timeoutMs });
+  const compose = (args: string[], timeoutMs = 5 * MINUTES) =>
+    run("docker", ["compose", "--project-name", PROJECT, ...FILES, ...args], { cwd: ROOT, env, timeoutMs });
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${worker}${path}`, { ...init, headers: { cookie, ...(init.headers as Record<string, string> | undefined) }, redirect: "manual", signal: AbortSignal.timeout(5 * MINUTES) });
+    fetch(`${worker}${path}`, {
+      ...init,
+      headers: { cookie, ...(init.headers as Record<string, string> | undefined) },
+      redirect: "manual",
+      signal: AbortSignal.timeout(5 * MINUTES),
+    });
   const status = async () => (await (await api("/api/status")).json()) as { status: string; container: { status: string; lastError: string | null } };
   const openclawContainers = () => docker.listContainers({ all: true, filters: { name: [`^/${PROJECT}-openclaw-`] } });
 
@@ -79,20 +85,42 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
   }, 25 * MINUTES);
 
   afterAll(async () => {
-    if (!downed) await tryRun("docker", ["compose", "--project-name", PROJECT, ...FILES, "down", "--volumes", "--timeout", "120"], { cwd: ROOT, env, timeoutMs: 5 * MINUTES });
+    if (!downed)
+      await tryRun("docker", ["compose", "--project-name", PROJECT, ...FILES, "down", "--volumes", "--timeout", "120"], {
+        cwd: ROOT,
+        env,
+        timeoutMs: 5 * MINUTES,
+      });
     // Whatever a failed down left: only this project's objects, found by its unique name.
-    for (const container of [...await docker.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } }), ...await openclawContainers()]) {
-      await docker.getContainer(container.Id).remove({ force: true, v: true }).catch(() => undefined);
+    for (const container of [...(await docker.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } })), ...(await openclawContainers())]) {
+      await docker
+        .getContainer(container.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
     }
-    for (const network of await docker.listNetworks({ filters: { label: [PROJECT_LABEL] } })) await docker.getNetwork(network.Id).remove().catch(() => undefined);
-    for (const volume of (await docker.listVolumes({ filters: { label: [PROJECT_LABEL] } })).Volumes ?? []) await docker.getVolume(volume.Name).remove().catch(() => undefined);
+    for (const network of await docker.listNetworks({ filters: { label: [PROJECT_LABEL] } }))
+      await docker
+        .getNetwork(network.Id)
+        .remove()
+        .catch(() => undefined);
+    for (const volume of (await docker.listVolumes({ filters: { label: [PROJECT_LABEL] } })).Volumes ?? [])
+      await docker
+        .getVolume(volume.Name)
+        .remove()
+        .catch(() => undefined);
     // The services image this build replaced under its tag.
     await removeSupersededImages();
   }, 10 * MINUTES);
 
   it("labels what compose made as moltlab's sandbox and publishes ports on 127.0.0.1 only", async () => {
     const containers = await docker.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } });
-    expect(containers.map((container) => container.Labels["com.docker.compose.service"]).sort()).toEqual(["access", "ai-gateway", "containers", "r2", "worker"]);
+    expect(containers.map((container) => container.Labels["com.docker.compose.service"]).sort()).toEqual([
+      "access",
+      "ai-gateway",
+      "containers",
+      "r2",
+      "worker",
+    ]);
     for (const container of containers) {
       expect(container.State).toBe("running");
       expect(container.Labels).toMatchObject({ "moltlab.managed": "true", "moltlab.kind": "sandbox" });
@@ -124,11 +152,16 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
     const firstRequest = Date.now();
     const cold = await api("/", { headers: { accept: "text/html" } });
     expect(cold.status).toBe(503);
-    await waitFor("the sandbox running (/api/status)", async () => {
-      const current = await status();
-      if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
-      return current.status === "running";
-    }, 10 * MINUTES, 2000);
+    await waitFor(
+      "the sandbox running (/api/status)",
+      async () => {
+        const current = await status();
+        if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
+        return current.status === "running";
+      },
+      10 * MINUTES,
+      2000,
+    );
     const running = Date.now();
 
     // On the compose network only, reached by name: nothing published on the host.
@@ -137,10 +170,15 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
     const inspected = await docker.getContainer(openclaw!.Id).inspect();
     expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual([`${PROJECT}-sandbox`]);
     expect(openclaw!.Ports.filter((port) => port.PublicPort)).toEqual([]);
-    expect(openclaw!.Labels).toMatchObject({ "moltlab.managed": "true", "moltlab.kind": "sandbox", "moltlab.platform.container": expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(openclaw!.Labels).toMatchObject({
+      "moltlab.managed": "true",
+      "moltlab.kind": "sandbox",
+      "moltlab.platform.container": expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
 
     const loaded = await fetch(`${aiGateway}/__moltlab/scenarios`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify([{ name: "http-probe", match: { provider: "anthropic" }, reply: { text: HTTP_REPLY } }]),
     });
     expect(loaded.status).toBe(200);
@@ -177,7 +215,11 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
   it("docker compose down -v stops OpenClaw gracefully and leaves no container, network or volume", async () => {
     expect((await openclawContainers()).length).toBe(1);
     // The platform's log says how OpenClaw ended; it is gone with the container after down.
-    const follow = spawn("docker", ["compose", "--project-name", PROJECT, ...FILES, "logs", "--follow", "--no-color", "--since", "1s", "containers"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const follow = spawn("docker", ["compose", "--project-name", PROJECT, ...FILES, "logs", "--follow", "--no-color", "--since", "1s", "containers"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let platformLog = "";
     follow.stdout.on("data", (chunk: Buffer) => (platformLog += chunk.toString("utf8")));
     const followEnded = new Promise((resolve) => follow.once("close", resolve));

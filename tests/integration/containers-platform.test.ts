@@ -14,8 +14,17 @@ import { ROOT } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { baseImageTag } from "../../setup/base-images.ts";
 import {
-  dockerName, HttpPlatformContainer, LABEL_CONTAINER, LABEL_OWNER, PlatformError, startContainersPlatform,
-  type ContainerState, type LifecycleEvent, type LifecycleEventType, type LocalContainers, type StartedContainersPlatform,
+  dockerName,
+  HttpPlatformContainer,
+  LABEL_CONTAINER,
+  LABEL_OWNER,
+  PlatformError,
+  startContainersPlatform,
+  type ContainerState,
+  type LifecycleEvent,
+  type LifecycleEventType,
+  type LocalContainers,
+  type StartedContainersPlatform,
 } from "../../platform/index.ts";
 import { PROBE_PORT, probeSpec } from "../../platform/testing/probe.ts";
 
@@ -76,7 +85,14 @@ function waitForEvent(name: string, type: LifecycleEventType, afterSeq = 0, time
     };
     const timer = setTimeout(() => {
       containers.events.off("event", listener);
-      reject(new Error(`no "${type}" event for ${name} within ${timeoutMs} ms; events: ${containers.historyOf(name).map((event) => event.type).join(", ")}`));
+      reject(
+        new Error(
+          `no "${type}" event for ${name} within ${timeoutMs} ms; events: ${containers
+            .historyOf(name)
+            .map((event) => event.type)
+            .join(", ")}`,
+        ),
+      );
     }, timeoutMs);
     containers.events.on("event", listener);
   });
@@ -122,7 +138,9 @@ describe("a container on the local platform", () => {
     const inspect = await docker.getContainer(state.containerId!).inspect();
     expect(inspect.Name).toBe(`/${dockerName(name)}`);
     expect(inspect.Config.Labels).toMatchObject({ "moltlab.managed": "true", "moltlab.kind": "sandbox", [LABEL_CONTAINER]: name });
-    expect(inspect.NetworkSettings.Ports).toEqual({ [`${PROBE_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: state.ports[String(PROBE_PORT)]!.split(":").at(-1) }] });
+    expect(inspect.NetworkSettings.Ports).toEqual({
+      [`${PROBE_PORT}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: state.ports[String(PROBE_PORT)]!.split(":").at(-1) }],
+    });
     expect(containers.historyOf(name).map((event) => event.type)).toEqual(["creating", "created", "starting", "running", "port-ready"]);
     await containers.destroy(name);
   });
@@ -220,13 +238,15 @@ describe("a container on the local platform", () => {
     expect((await getJson<{ value: string }>(url(state, "/env/PROBE_SECRET"))).body.value).toBe(secret);
     const inspect = await docker.getContainer(state.containerId!).inspect();
     expect(inspect.Config.Env).toContain(`PROBE_SECRET=${secret}`);
-    const commandLines = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
-      try {
-        return [readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")];
-      } catch {
-        return []; // exited while listing
-      }
-    });
+    const commandLines = readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .flatMap((pid) => {
+        try {
+          return [readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")];
+        } catch {
+          return []; // exited while listing
+        }
+      });
     // The scan sees the container's own process (its `node -e` source carries the WebSocket GUID)…
     expect(commandLines.some((line) => line.includes("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))).toBe(true);
     // …and no process shows the secret.
@@ -237,7 +257,10 @@ describe("a container on the local platform", () => {
   it("fails a start whose app exits before its port answers, with the exit code and the app's last words", async () => {
     const name = fresh("crash");
     const crash = containers.start(name, probeSpec({ cmd: ["node", "-e", "console.error('config is broken'); process.exit(3)"] }));
-    await expect(crash).rejects.toMatchObject({ code: "container_exited", message: expect.stringMatching(/exited with code 3 before its ports 8080 answered HTTP[^]*config is broken/) });
+    await expect(crash).rejects.toMatchObject({
+      code: "container_exited",
+      message: expect.stringMatching(/exited with code 3 before its ports 8080 answered HTTP[\s\S]*config is broken/),
+    });
     expect(containers.state(name)).toMatchObject({ status: "exited", exitCode: 3, error: { code: "container_exited" } });
     await containers.destroy(name);
   });
@@ -261,7 +284,10 @@ describe("a container on the local platform", () => {
     const mismatch = containers.start(fresh("mismatch"), probeSpec({ image: baseImageTag("node", "amd64"), platform: "linux/arm64" }));
     await expect(mismatch).rejects.toMatchObject({ code: "image_platform_mismatch", message: expect.stringContaining("npm run setup") });
     const missing = `moltlab/no-such-image:${run}`;
-    await expect(containers.start(fresh("missing"), probeSpec({ image: missing }))).rejects.toMatchObject({ code: "image_missing", message: expect.stringContaining("never pulls") });
+    await expect(containers.start(fresh("missing"), probeSpec({ image: missing }))).rejects.toMatchObject({
+      code: "image_missing",
+      message: expect.stringContaining("never pulls"),
+    });
     await expect(docker.getImage(missing).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });
@@ -269,10 +295,18 @@ describe("a container on the local platform", () => {
 describe("the platform's HTTP API", () => {
   it("answers errors as JSON that name the fix", async () => {
     const base = `${platform.url}/v1/containers/${fresh("api")}`;
-    const put = (body: unknown) => getJson<{ error: { code: string; message: string } }>(base, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const put = (body: unknown) =>
+      getJson<{ error: { code: string; message: string } }>(base, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     const unknownType = await put({ ...probeSpec(), instanceType: "standard-9" });
     expect(unknownType.status).toBe(400);
-    expect(unknownType.body.error).toMatchObject({ code: "unknown_instance_type", message: expect.stringContaining("standard-4 (4 vCPU, 12 GiB, 20 GB disk)") });
+    expect(unknownType.body.error).toMatchObject({
+      code: "unknown_instance_type",
+      message: expect.stringContaining("standard-4 (4 vCPU, 12 GiB, 20 GB disk)"),
+    });
     const missing = await put(probeSpec({ image: "moltlab/openclaw:0.0.0-amd64" }));
     expect(missing.status).toBe(422);
     expect(missing.body.error.message).toContain("npm run image -- --platform amd64");
@@ -341,7 +375,9 @@ describe("the platform's own lifecycle", () => {
     // What a crashed platform leaves: a running container with the platform's labels and no live owner.
     const crashedName = fresh("crashed");
     const leftover = await docker.createContainer({
-      name: dockerName(crashedName), Image: baseImageTag("node", "amd64"), Cmd: ["node", "-e", "setInterval(() => {}, 1000)"],
+      name: dockerName(crashedName),
+      Image: baseImageTag("node", "amd64"),
+      Cmd: ["node", "-e", "setInterval(() => {}, 1000)"],
       Labels: moltlabLabels("sandbox", { [LABEL_CONTAINER]: crashedName }),
     });
     await leftover.start();

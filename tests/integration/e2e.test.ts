@@ -32,12 +32,14 @@ const MEMORY_SESSION = `${SESSION}-memory`;
 // Matched by provider only and loaded right before each turn: OpenClaw appends its own context
 // after the user's text, so the last user text is not what the test typed.
 const reply = (name: string, text: string): Scenario[] => [{ name, match: { provider: "anthropic" }, reply: { text } }];
-const MEMORY_SCENARIO: Scenario[] = [{
-  name: "memory",
-  match: { provider: "anthropic" },
-  // OpenClaw really runs the tool the fake model asks for, then comes back for the next turn.
-  turns: [{ text: "Writing it down.", toolCalls: [{ name: "write", input: { path: MEMORY_FILE, content: MEMORY_TEXT } }] }, { text: "Noted." }],
-}];
+const MEMORY_SCENARIO: Scenario[] = [
+  {
+    name: "memory",
+    match: { provider: "anthropic" },
+    // OpenClaw really runs the tool the fake model asks for, then comes back for the next turn.
+    turns: [{ text: "Writing it down.", toolCalls: [{ name: "write", input: { path: MEMORY_FILE, content: MEMORY_TEXT } }] }, { text: "Noted." }],
+  },
+];
 
 /** Who listens on these ports in this network namespace (/proc/net/tcp{,6}): "loopback" or "any" per socket. */
 async function listeners(ports: number[]): Promise<Record<number, string[]>> {
@@ -76,8 +78,14 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
   const docker = new Docker();
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${sandbox.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(5 * MINUTES), redirect: "manual" });
-  const status = async () => (await (await api("/api/status")).json()) as { ok: boolean; status: string; container: { starts: number; status: string; lastError: string | null } };
+    fetch(`${sandbox.url}${path}`, {
+      ...init,
+      headers: { ...auth, ...(init.headers as Record<string, string> | undefined) },
+      signal: AbortSignal.timeout(5 * MINUTES),
+      redirect: "manual",
+    });
+  const status = async () =>
+    (await (await api("/api/status")).json()) as { ok: boolean; status: string; container: { starts: number; status: string; lastError: string | null } };
 
   /** Through the Worker: the Access JWT on the upgrade, no gateway token (the Worker injects it). */
   const connect = () => GatewaySocket.connect({ url: sandbox.url, headers: auth, userAgent: "moltlab-e2e/0.1.0", timeoutMs: 2 * MINUTES });
@@ -108,7 +116,11 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     stateDir = await mkdtemp(join(tmpdir(), "moltlab-e2e-state-"));
     sandbox = await startSandbox({
       // Not wrangler.jsonc's standard-1 (the platform's default too): the test sees it arrive.
-      arch: "amd64", network: "host", instanceType: "standard-2", port: 0, persistTo: stateDir,
+      arch: "amd64",
+      network: "host",
+      instanceType: "standard-2",
+      port: 0,
+      persistTo: stateDir,
       steps: new StepRunner((line) => console.log(line)),
       onWorkerLine: (line) => workerLines.push(line),
     });
@@ -148,21 +160,38 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     expect(cold.headers.get("x-moltlab-sandbox")).toBe("starting");
     expect(await cold.text()).toContain("Starting OpenClaw");
 
-    const ready = await waitFor("the sandbox running (/api/status)", async () => {
-      const current = await status();
-      if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
-      return current.status === "running" ? current : undefined;
-    }, 8 * MINUTES);
+    const ready = await waitFor(
+      "the sandbox running (/api/status)",
+      async () => {
+        const current = await status();
+        if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
+        return current.status === "running" ? current : undefined;
+      },
+      8 * MINUTES,
+    );
     const readyAt = Date.now();
     expect(ready.ok).toBe(true);
     // The instance type went Worker → platform → Docker: standard-2's memory and CPU share.
     expect(running().instanceType).toBe("standard-2");
     const { HostConfig } = await container().inspect();
-    expect({ memory: HostConfig.Memory, nanoCpus: HostConfig.NanoCpus }).toEqual({ memory: 6 * 1024 ** 3, nanoCpus: limitsFor("standard-2", cpus().length).nanoCpus });
+    expect({ memory: HostConfig.Memory, nanoCpus: HostConfig.NanoCpus }).toEqual({
+      memory: 6 * 1024 ** 3,
+      nanoCpus: limitsFor("standard-2", cpus().length).nanoCpus,
+    });
     const state = (await (await api("/api/admin/state")).json()) as { bootMs: number | null; phases: Record<string, { durationMs?: number }> | null };
-    const phases = state.phases ?? (await waitFor("boot phases in /api/admin/state", async () => ((await (await api("/api/admin/state")).json()) as typeof state).phases ?? undefined, MINUTES));
-    console.log(`cold start through the Worker: first request → running ${readyAt - firstRequest} ms; DO start → gateway ready ${state.bootMs} ms; ` +
-      `phases: ${Object.entries(phases).map(([name, phase]) => `${name} ${phase.durationMs ?? "?"} ms`).join(", ")}`);
+    const phases =
+      state.phases ??
+      (await waitFor(
+        "boot phases in /api/admin/state",
+        async () => ((await (await api("/api/admin/state")).json()) as typeof state).phases ?? undefined,
+        MINUTES,
+      ));
+    console.log(
+      `cold start through the Worker: first request → running ${readyAt - firstRequest} ms; DO start → gateway ready ${state.bootMs} ms; ` +
+        `phases: ${Object.entries(phases)
+          .map(([name, phase]) => `${name} ${phase.durationMs ?? "?"} ms`)
+          .join(", ")}`,
+    );
 
     // Secrets travel in the container's environment and 0600 files only: no process shows one.
     const leaks: string[] = [];
@@ -217,14 +246,22 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     expect(restart.status).toBe(202);
     const restarted = Date.now();
     // The graceful stop ran the supervisor's final backup; a fresh container restores it.
-    const after = await waitFor("the sandbox running again after the restart", async () => {
-      const current = await status();
-      return current.status === "running" && current.container.starts > before.container.starts ? current : undefined;
-    }, 8 * MINUTES);
+    const after = await waitFor(
+      "the sandbox running again after the restart",
+      async () => {
+        const current = await status();
+        return current.status === "running" && current.container.starts > before.container.starts ? current : undefined;
+      },
+      8 * MINUTES,
+    );
     console.log(`restart through the admin API: restart → running again ${Date.now() - restarted} ms`);
     expect(after.container.starts).toBe(before.container.starts + 1);
 
-    const storage = (await (await api("/api/admin/storage")).json()) as { configured: boolean; lastRestore: { source?: string; files?: number } | null; lastBackup: unknown };
+    const storage = (await (await api("/api/admin/storage")).json()) as {
+      configured: boolean;
+      lastRestore: { source?: string; files?: number } | null;
+      lastBackup: unknown;
+    };
     expect(storage.configured).toBe(true);
     expect(storage.lastRestore).toMatchObject({ source: "snapshot" });
     expect(await execOutput(["cat", MEMORY_FILE])).toContain(MEMORY_TEXT);
@@ -246,7 +283,10 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
   });
 
   it("stops everything: no container, no wrangler/workerd of its own, no temp dir", async () => {
-    const containerIds = sandbox.platform.containers.states().map((state) => state.containerId).filter(Boolean);
+    const containerIds = sandbox.platform.containers
+      .states()
+      .map((state) => state.containerId)
+      .filter(Boolean);
     await sandbox.stop(new StepRunner((line) => console.log(line)));
     for (const id of containerIds) await expect(docker.getContainer(id!).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const owned = await docker.listContainers({ all: true, filters: { label: [`moltlab.platform.owner=${sandbox.platform.containers.owner}`] } });

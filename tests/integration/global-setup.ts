@@ -15,7 +15,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!probe.ok) throw new UserError(`integration tests need a Docker engine: ${probe.message}`, "run `npm run setup` (or `npm test`, which runs it)");
   const missing = await baseImagesNeedingWork();
   if (missing.length) {
-    throw new UserError(`base images not ready: ${missing.map(({ tag, state }) => `${tag} (${state})`).join(", ")}`, "run `npm run setup` (or `npm test`, which runs it)");
+    throw new UserError(
+      `base images not ready: ${missing.map(({ tag, state }) => `${tag} (${state})`).join(", ")}`,
+      "run `npm run setup` (or `npm test`, which runs it)",
+    );
   }
   // The workers vitest starts after this inherit it: their objects are labelled with this run.
   process.env[RUN_PID_ENV] ??= String(process.pid);

@@ -46,9 +46,16 @@ describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
   });
 
   it("starts as root under tini, names node as the gateway's user, whose ~/.openclaw is writable, and keeps root's staging folder private", async () => {
-    const root = await container.exec(["sh", "-c", 'id -u; echo "$HOME"; echo "$MOLTLAB_GATEWAY_USER"; cat /proc/1/comm; stat -c "%U %a" /var/lib/moltlab/staging']);
+    const root = await container.exec([
+      "sh",
+      "-c",
+      'id -u; echo "$HOME"; echo "$MOLTLAB_GATEWAY_USER"; cat /proc/1/comm; stat -c "%U %a" /var/lib/moltlab/staging',
+    ]);
     expect(root.output.trim().split("\n")).toEqual(["0", "/home/node", "node", "tini", "root 700"]);
-    const node = await container.exec(["sh", "-c", 'id -u; test -w "$HOME/.openclaw" && echo writable; ls /var/lib/moltlab/staging 2>&1 >/dev/null | grep -c "Permission denied"'], { user: "node" });
+    const node = await container.exec(
+      ["sh", "-c", 'id -u; test -w "$HOME/.openclaw" && echo writable; ls /var/lib/moltlab/staging 2>&1 >/dev/null | grep -c "Permission denied"'],
+      { user: "node" },
+    );
     expect(node.output.trim().split("\n")).toEqual(["1000", "writable", "1"]);
   });
 

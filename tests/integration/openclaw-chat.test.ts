@@ -152,10 +152,17 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     const paths = await openclaw.changedPaths();
     const pathsFile = "/tmp/moltlab-probe-paths.json";
     await openclaw.writeFile(pathsFile, JSON.stringify(paths));
-    const result = await openclaw.exec(["node", "-e", probe], { PROBE_R2_ID: env.R2_ACCESS_KEY_ID!, PROBE_R2_SECRET: env.R2_SECRET_ACCESS_KEY!, PROBE_TOKEN: token, PROBE_PATHS_FILE: pathsFile });
+    const result = await openclaw.exec(["node", "-e", probe], {
+      PROBE_R2_ID: env.R2_ACCESS_KEY_ID!,
+      PROBE_R2_SECRET: env.R2_SECRET_ACCESS_KEY!,
+      PROBE_TOKEN: token,
+      PROBE_PATHS_FILE: pathsFile,
+    });
     expect(result.exitCode, result.output).toBe(0);
     const seen = JSON.parse(result.stdout) as { found: string[]; denied: string[]; read: number };
-    console.log(`[${arch}] agent's-eye probe: ${seen.read} environ files read, denied ${seen.denied.join(" ")}; ${paths.length} changed paths searched; found: ${seen.found.join(", ") || "nothing"}`);
+    console.log(
+      `[${arch}] agent's-eye probe: ${seen.read} environ files read, denied ${seen.denied.join(" ")}; ${paths.length} changed paths searched; found: ${seen.found.join(", ") || "nothing"}`,
+    );
     // The probe works: it finds the token in the gateway's own environment, which the gateway needs.
     expect(seen.found).toContain(`OPENCLAW_GATEWAY_TOKEN in /proc/${health.gateway.pid}/environ`);
     expect(seen.denied).toContain("1:EACCES");

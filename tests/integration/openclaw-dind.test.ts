@@ -62,7 +62,15 @@ describe("Docker-in-Docker inside the container (finding)", () => {
         .start();
     } catch (error) {
       // An outcome too: this engine cannot grant what the mode asks for (e.g. all capabilities).
-      const outcome: DindOutcome = { mode, containerStarted: false, dockerdStarted: false, server: null, innerContainer: null, ms: 0, evidence: `the engine refused to run the container: ${excerpt(String(error), 400)}` };
+      const outcome: DindOutcome = {
+        mode,
+        containerStarted: false,
+        dockerdStarted: false,
+        server: null,
+        innerContainer: null,
+        ms: 0,
+        evidence: `the engine refused to run the container: ${excerpt(String(error), 400)}`,
+      };
       console.log(`[dind ${mode}]`, JSON.stringify(outcome, null, 2));
       outcomes.push(outcome);
       expect(outcome.evidence).toMatch(/refused to run the container: .{20,}/);
@@ -92,7 +100,12 @@ describe("Docker-in-Docker inside the container (finding)", () => {
 
   it("writes the finding to reports/dind.{json,md} for every mode", async () => {
     expect(outcomes.map((outcome) => outcome.mode)).toEqual(["cloudflare-profile", "documented-flags", "privileged"]);
-    const json: DindFile = { generatedAt: new Date().toISOString(), instanceType: INSTANCE_TYPE, image: "moltlab-tools/dind (Debian bookworm docker.io)", outcomes };
+    const json: DindFile = {
+      generatedAt: new Date().toISOString(),
+      instanceType: INSTANCE_TYPE,
+      image: "moltlab-tools/dind (Debian bookworm docker.io)",
+      outcomes,
+    };
     const markdown = [
       "# Docker-in-Docker finding (phase 0-3)",
       "",

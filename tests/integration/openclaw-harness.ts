@@ -176,7 +176,11 @@ export class OpenclawContainer {
 
   /** The control API, with the gateway token as bearer. */
   async control(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${CONTROL_URL}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.#token}` }, signal: AbortSignal.timeout(120_000) });
+    return fetch(`${CONTROL_URL}${path}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.#token}` },
+      signal: AbortSignal.timeout(120_000),
+    });
   }
 
   async health(): Promise<Health> {
@@ -192,25 +196,37 @@ export class OpenclawContainer {
   }
 
   tail(lines = 30): string {
-    return this.logs.slice(-lines).map((line) => `${line.phase ?? ""} ${line.msg}`).join("\n");
+    return this.logs
+      .slice(-lines)
+      .map((line) => `${line.phase ?? ""} ${line.msg}`)
+      .join("\n");
   }
 
   /** Until the supervisor's /health says the restore and config phases are done (the backup loop runs). */
   async waitRestored(timeoutMs = 300_000): Promise<Health> {
-    return waitFor("restore and config done (/health phases.config.ok)", async () => {
-      await this.#checkAlive();
-      const health = await this.health();
-      return health.phases.config?.ok === true ? health : undefined;
-    }, timeoutMs);
+    return waitFor(
+      "restore and config done (/health phases.config.ok)",
+      async () => {
+        await this.#checkAlive();
+        const health = await this.health();
+        return health.phases.config?.ok === true ? health : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** Until /health says the gateway is ready; returns that health (with the phase durations). */
   async waitReady(timeoutMs = 420_000): Promise<Health> {
-    return waitFor("the gateway ready (/health gateway.ready)", async () => {
-      await this.#checkAlive();
-      const health = await this.health();
-      return health.gateway.ready && health.phases.gateway?.ok ? health : undefined;
-    }, timeoutMs, 1000);
+    return waitFor(
+      "the gateway ready (/health gateway.ready)",
+      async () => {
+        await this.#checkAlive();
+        const health = await this.health();
+        return health.gateway.ready && health.phases.gateway?.ok ? health : undefined;
+      },
+      timeoutMs,
+      1000,
+    );
   }
 
   /** POST /backup: a backup covering every write made before the call. */
@@ -279,7 +295,10 @@ export class OpenclawContainer {
   /** For afterAll: ends the container however it is, ignoring a container already gone. */
   async dispose(): Promise<void> {
     if (!this.#container || this.#exitCode !== null) return;
-    await docker.getContainer(this.id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(this.id)
+      .remove({ force: true })
+      .catch(() => undefined);
     this.#exitCode = -1;
   }
 }

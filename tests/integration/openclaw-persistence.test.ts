@@ -1,14 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  bootTimings,
-  chatCompletion,
-  type Emulators,
-  newGatewayToken,
-  OpenclawContainer,
-  openclawEnv,
-  startEmulators,
-} from "./openclaw-harness.ts";
+import { bootTimings, chatCompletion, type Emulators, newGatewayToken, OpenclawContainer, openclawEnv, startEmulators } from "./openclaw-harness.ts";
 import { EvidenceRecorder } from "./openclaw-reports.ts";
 import { EVIDENCE_FILES, type PersistenceBoot, type PersistenceFile } from "../../verify/evidence-files.ts";
 
@@ -50,7 +42,12 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     current = await OpenclawContainer.start({ arch: ARCH, env });
     const health = wait === "ready" ? await current.waitReady() : await current.waitRestored();
     console.log(`[${label}] boot (${wait}):`, JSON.stringify(bootTimings(health, current.startedAt)), "restore:", JSON.stringify(health.lastRestore));
-    const restore = health.lastRestore && { source: health.lastRestore.source, files: health.lastRestore.files, ok: health.lastRestore.ok, skipped: health.lastRestore.skipped.length };
+    const restore = health.lastRestore && {
+      source: health.lastRestore.source,
+      files: health.lastRestore.files,
+      ok: health.lastRestore.ok,
+      skipped: health.lastRestore.skipped.length,
+    };
     evidence.set(`boots.${label}`, { ...bootTimings(health, current.startedAt), restore });
     return { openclaw: current, health };
   };
@@ -116,7 +113,9 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     expect(health.lastRestore).toMatchObject({ ok: true, source: "snapshot", skipped: [] });
     expect(Object.fromEntries(await contents(openclaw, TRACKED))).toEqual(Object.fromEntries(written));
 
-    expect(await openclaw.shOk(`cd '${WORKSPACE}/notes/repo' && git log --format=%s && git status --porcelain && git fsck --no-progress 2>&1`)).toBe("second note\nfirst note\n");
+    expect(await openclaw.shOk(`cd '${WORKSPACE}/notes/repo' && git log --format=%s && git status --porcelain && git fsck --no-progress 2>&1`)).toBe(
+      "second note\nfirst note\n",
+    );
     expect(await openclaw.shOk(`cd '${GHQ_REPO}' && git log --format=%s`)).toBe("unpushed work\n");
     const config = JSON.parse(await openclaw.shOk(`cat '${STATE}/openclaw.json'`)) as { ui?: { seamColor?: string } };
     expect(config.ui?.seamColor).toBe(SEAM_COLOR);
@@ -153,9 +152,14 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     expect(health.lastRestore).toMatchObject({ ok: true, source: "snapshot" });
     expect(await c.shOk(`cat '${WORKSPACE}/before-kill.md'`)).toBe("backed up before the kill\n");
     expect((await c.sh(`test -e '${HOME}/.codex/config.toml'`)).exitCode, "the deleted file stays deleted").not.toBe(0);
-    expect(Object.fromEntries(await contents(c, TRACKED.filter((path) => !path.endsWith("config.toml"))))).toEqual(
-      Object.fromEntries([...written].filter(([path]) => !path.endsWith("config.toml"))),
-    );
+    expect(
+      Object.fromEntries(
+        await contents(
+          c,
+          TRACKED.filter((path) => !path.endsWith("config.toml")),
+        ),
+      ),
+    ).toEqual(Object.fromEntries([...written].filter(([path]) => !path.endsWith("config.toml"))));
     const restoredTicks = (await c.sh(`cat '${WORKSPACE}/ticks.txt'`)).stdout.trim().split("\n").filter(Boolean).map(Number);
     // Every restored tick is a prefix of what was written (nothing invented, nothing reordered).
     expect(killTicks.slice(0, restoredTicks.length)).toEqual(restoredTicks);
@@ -163,12 +167,18 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     const lost = killTicks.length - restoredTicks.length;
     console.log(
       `[SIGKILL] ${killTicks.length} ticks written over ${killTicks.at(-1)! - killTicks[0]!} ms, ${restoredTicks.length} restored, ${lost} lost; ` +
-        (lastKept ? `writes lost: the last ${killedAt - lastKept} ms before the kill (${killTicks.at(-1)! - lastKept} ms of written ticks); ` : "every tick lost; ") +
+        (lastKept
+          ? `writes lost: the last ${killedAt - lastKept} ms before the kill (${killTicks.at(-1)! - lastKept} ms of written ticks); `
+          : "every tick lost; ") +
         `last backup before the kill: ${lastBackupBeforeKill?.at} (${lastBackupBeforeKill?.reason}); backup interval ${process.env.MOLTLAB_BACKUP_INTERVAL ?? "5"} s (default)`,
     );
     evidence.set("sigkill", {
-      ticksWritten: killTicks.length, ticksRestored: restoredTicks.length, lost, lossWindowMs: lastKept ? killedAt - lastKept : null,
-      writtenSpanMs: killTicks.at(-1)! - killTicks[0]!, backupIntervalS: Number(process.env.MOLTLAB_BACKUP_INTERVAL ?? "5"),
+      ticksWritten: killTicks.length,
+      ticksRestored: restoredTicks.length,
+      lost,
+      lossWindowMs: lastKept ? killedAt - lastKept : null,
+      writtenSpanMs: killTicks.at(-1)! - killTicks[0]!,
+      backupIntervalS: Number(process.env.MOLTLAB_BACKUP_INTERVAL ?? "5"),
     });
     evidence.passed("B→C");
   });
@@ -181,14 +191,23 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
     expect(ids.length).toBeGreaterThan(1);
     const key = `moltlab/snapshots/${newest}.json`;
     const original = await (await s3.send(new GetObjectCommand({ Bucket: emulators.r2.bucket, Key: key }))).Body!.transformToString();
-    await s3.send(new PutObjectCommand({ Bucket: emulators.r2.bucket, Key: key, Body: original.slice(0, Math.floor(original.length / 2)), ContentType: "application/json" }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: emulators.r2.bucket,
+        Key: key,
+        Body: original.slice(0, Math.floor(original.length / 2)),
+        ContentType: "application/json",
+      }),
+    );
 
     const { openclaw: d, health } = await boot("D", "restored");
     expect(health.lastRestore?.ok).toBe(true);
     expect(health.lastRestore?.id).toBe(ids.at(-2));
     expect(health.lastRestore?.skipped.map((skip) => skip.id)).toEqual([newest]);
     expect(d.logged(new RegExp(`snapshot ${newest} is unusable .*falling back to the previous one`))).toHaveLength(1);
-    expect(await d.shOk(`cat '${WORKSPACE}/before-kill.md' '${WORKSPACE}/MEMORY.md'`)).toBe(`backed up before the kill\n${written.get(`${WORKSPACE}/MEMORY.md`)}`);
+    expect(await d.shOk(`cat '${WORKSPACE}/before-kill.md' '${WORKSPACE}/MEMORY.md'`)).toBe(
+      `backed up before the kill\n${written.get(`${WORKSPACE}/MEMORY.md`)}`,
+    );
     expect(await d.shOk(`cd '${WORKSPACE}/notes/repo' && git log --format=%s`)).toBe("second note\nfirst note\n");
     expect(await d.stop()).toBe(0);
     evidence.passed("D");

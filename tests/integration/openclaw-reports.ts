@@ -12,8 +12,8 @@ import { type EvidenceFile, evidencePath, REPORTS_DIR } from "../../verify/evide
 export async function writeReport<T>(file: EvidenceFile<T>, json: T, markdown: string): Promise<string[]> {
   await mkdir(REPORTS_DIR, { recursive: true });
   const paths = [evidencePath(file), join(REPORTS_DIR, `${file.name}.md`)];
-  await writeFile(paths[0]!, JSON.stringify(json, null, 2) + "\n");
-  await writeFile(paths[1]!, markdown.endsWith("\n") ? markdown : markdown + "\n");
+  await writeFile(paths[0]!, `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(paths[1]!, markdown.endsWith("\n") ? markdown : `${markdown}\n`);
   return paths;
 }
 
@@ -25,7 +25,11 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 
 /** One line of command output for evidence: the first non-empty lines, shortened. */
 export function excerpt(text: string, max = 160): string {
-  const flat = text.split("\n").map((line) => line.trim()).filter(Boolean).join(" ⏎ ");
+  const flat = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ⏎ ");
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -34,13 +38,15 @@ export type Recorded<F> = Omit<F, "generatedAt" | "source">;
 
 type Leaf = string | number | boolean | null | readonly unknown[];
 /** Every dotted path into T's objects: "runs", "runs.amd64", "runs.amd64.httpTurn", … */
-export type DottedPath<T> = T extends Leaf
-  ? never
-  : { [K in keyof T & string]-?: K | `${K}.${DottedPath<NonNullable<T[K]>>}` }[keyof T & string];
+export type DottedPath<T> = T extends Leaf ? never : { [K in keyof T & string]-?: K | `${K}.${DottedPath<NonNullable<T[K]>>}` }[keyof T & string];
 /** The type at a dotted path of T. */
 export type AtPath<T, P extends string> = P extends `${infer K}.${infer Rest}`
-  ? K extends keyof T ? AtPath<NonNullable<T[K]>, Rest> : never
-  : P extends keyof T ? Exclude<T[P], undefined> : never;
+  ? K extends keyof T
+    ? AtPath<NonNullable<T[K]>, Rest>
+    : never
+  : P extends keyof T
+    ? Exclude<T[P], undefined>
+    : never;
 
 /**
  * Evidence a test gathers as it goes (timings, outcomes) for `moltlab verify`, written to
@@ -81,7 +87,9 @@ export class EvidenceRecorder<F extends { generatedAt: string; source: string }>
     let target = this.data as Record<string, unknown>;
     for (const key of keys.slice(0, -1)) {
       const next = target[key];
-      target = (target[key] = next && typeof next === "object" && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
+      const child = (next && typeof next === "object" && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
+      target[key] = child;
+      target = child;
     }
     target[keys.at(-1)!] = value;
   }

@@ -36,13 +36,34 @@ let aiGateway: StartedAiGateway;
 async function startFakeGrafana(): Promise<typeof grafana> {
   const requests: { path: string; auth: string }[] = [];
   const dashboards = [
-    { id: 1, uid: "moltlab-node", title: "moltlab node exporter", uri: "db/moltlab-node", url: "/d/moltlab-node/moltlab-node-exporter", type: "dash-db", tags: ["moltlab"], isStarred: false },
-    { id: 2, uid: "moltlab-openclaw", title: "moltlab OpenClaw gateway", uri: "db/moltlab-openclaw", url: "/d/moltlab-openclaw/moltlab-openclaw-gateway", type: "dash-db", tags: ["moltlab", "openclaw"], isStarred: true },
+    {
+      id: 1,
+      uid: "moltlab-node",
+      title: "moltlab node exporter",
+      uri: "db/moltlab-node",
+      url: "/d/moltlab-node/moltlab-node-exporter",
+      type: "dash-db",
+      tags: ["moltlab"],
+      isStarred: false,
+    },
+    {
+      id: 2,
+      uid: "moltlab-openclaw",
+      title: "moltlab OpenClaw gateway",
+      uri: "db/moltlab-openclaw",
+      url: "/d/moltlab-openclaw/moltlab-openclaw-gateway",
+      type: "dash-db",
+      tags: ["moltlab", "openclaw"],
+      isStarred: true,
+    },
   ];
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://grafana");
     const auth = request.headers.authorization ?? "";
-    requests.push({ path: `${request.method} ${url.pathname}${url.search}`, auth: auth.startsWith("Bearer ") ? `Bearer ${fingerprint(auth.slice(7))}` : auth ? "other" : "none" });
+    requests.push({
+      path: `${request.method} ${url.pathname}${url.search}`,
+      auth: auth.startsWith("Bearer ") ? `Bearer ${fingerprint(auth.slice(7))}` : auth ? "other" : "none",
+    });
     const json = (status: number, body: unknown) => {
       response.writeHead(status, { "content-type": "application/json" });
       response.end(JSON.stringify(body));
@@ -51,7 +72,10 @@ async function startFakeGrafana(): Promise<typeof grafana> {
     if (auth !== `Bearer ${GRAFANA_TOKEN}`) return json(401, { message: "Unauthorized" });
     if (url.pathname === "/api/search") {
       const query = (url.searchParams.get("query") ?? "").toLowerCase();
-      return json(200, dashboards.filter((dashboard) => dashboard.title.toLowerCase().includes(query)));
+      return json(
+        200,
+        dashboards.filter((dashboard) => dashboard.title.toLowerCase().includes(query)),
+      );
     }
     if (url.pathname === "/api/user") return json(200, { id: 1, login: "sa-moltlab", name: "moltlab", isGrafanaAdmin: false });
     if (url.pathname === "/api/frontend/settings") return json(200, { buildInfo: { version: "11.3.0" } });
@@ -74,7 +98,7 @@ function commandCheck(command: string, expect: RegExp, env: Record<string, strin
 const CHECKS: Record<string, Check> = {
   openclaw: commandCheck("openclaw --version", /OpenClaw \d{4}\.\d+\.\d+/),
   git: commandCheck(
-    "cd \"$(mktemp -d)\" && git init -q -b main && git -c user.email=t@moltlab.test -c user.name=t commit -q --allow-empty -m probe && git log --format=%s && git --version",
+    'cd "$(mktemp -d)" && git init -q -b main && git -c user.email=t@moltlab.test -c user.name=t commit -q --allow-empty -m probe && git log --format=%s && git --version',
     /^probe\ngit version \d/,
   ),
   gh: commandCheck("gh --version", /gh version \d+\.\d+/),
@@ -99,7 +123,11 @@ const CHECKS: Record<string, Check> = {
       GRAFANA_API_KEY: GRAFANA_TOKEN,
     });
     const seen = grafana.requests.slice(before);
-    let parsed: { tools?: { result?: { tools?: { name: string }[] } }; call?: { result?: { content?: { text?: string }[]; isError?: boolean } }; error?: string };
+    let parsed: {
+      tools?: { result?: { tools?: { name: string }[] } };
+      call?: { result?: { content?: { text?: string }[]; isError?: boolean } };
+      error?: string;
+    };
     try {
       parsed = JSON.parse(result.stdout) as typeof parsed;
     } catch {
@@ -108,10 +136,16 @@ const CHECKS: Record<string, Check> = {
     const names = parsed.tools?.result?.tools?.map((tool) => tool.name) ?? [];
     const text = parsed.call?.result?.content?.map((part) => part.text ?? "").join("") ?? "";
     const searched = seen.find((request) => request.path.startsWith("GET /api/search"));
-    const ok = names.includes("search_dashboards") && text.includes("moltlab-openclaw") && !text.includes("moltlab-node") && parsed.call?.result?.isError !== true && searched?.auth === `Bearer ${fingerprint(GRAFANA_TOKEN)}`;
+    const ok =
+      names.includes("search_dashboards") &&
+      text.includes("moltlab-openclaw") &&
+      !text.includes("moltlab-node") &&
+      parsed.call?.result?.isError !== true &&
+      searched?.auth === `Bearer ${fingerprint(GRAFANA_TOKEN)}`;
     return {
       status: ok ? "ok" : "failed",
-      evidence: `MCP over stdio: tools/list → ${names.length} tools (search_dashboards ${names.includes("search_dashboards") ? "listed" : "missing"}); ` +
+      evidence:
+        `MCP over stdio: tools/list → ${names.length} tools (search_dashboards ${names.includes("search_dashboards") ? "listed" : "missing"}); ` +
         `search_dashboards{query:"openclaw"} → ${excerpt(text || parsed.error || JSON.stringify(parsed.call ?? {}), 140)}; fake Grafana saw ${seen.map((request) => request.path).join(", ") || "nothing"}`,
     };
   },
@@ -128,13 +162,17 @@ const CHECKS: Record<string, Check> = {
       'wire_api = "responses"',
     ].join("\n");
     await box.shOk(`mkdir -p ~/.codex && cat > ~/.codex/config.toml <<'EOF'\n${config}\nEOF`);
-    const result = await box.sh("cd \"$(mktemp -d)\" && timeout 120 codex exec --skip-git-repo-check --ephemeral --sandbox read-only --color never 'Say hello to moltlab.' 2>&1", { OPENAI_API_KEY: OPENAI_KEY });
+    const result = await box.sh(
+      "cd \"$(mktemp -d)\" && timeout 120 codex exec --skip-git-repo-check --ephemeral --sandbox read-only --color never 'Say hello to moltlab.' 2>&1",
+      { OPENAI_API_KEY: OPENAI_KEY },
+    );
     const calls = aiGateway.log.all({ provider: "openai" }).slice(before);
     const call = calls.find((entry) => entry.path.endsWith("/openai/responses"));
     const ok = result.exitCode === 0 && result.stdout.includes(CODEX_REPLY) && call?.headers.authorization === `Bearer ***${fingerprint(OPENAI_KEY)}`;
     return {
       status: ok ? "ok" : "failed",
-      evidence: `\`codex exec\` → exit ${result.exitCode}, printed the emulator's reply: ${result.stdout.includes(CODEX_REPLY) ? "yes" : "no"}; ` +
+      evidence:
+        `\`codex exec\` → exit ${result.exitCode}, printed the emulator's reply: ${result.stdout.includes(CODEX_REPLY) ? "yes" : "no"}; ` +
         `emulator saw ${calls.map((entry) => `${entry.method} …${entry.path.slice(-22)} ${entry.status}${entry.stream ? " (stream)" : ""}`).join(", ") || "nothing"}` +
         (ok ? "" : `; output: ${excerpt(result.stdout, 300)}`),
     };
@@ -153,10 +191,13 @@ const CHECKS: Record<string, Check> = {
       ghq get git://127.0.0.1:19418/moltlab/demo.git
       ghq list; git -C "$(ghq list -p | head -1)" log --format=%s; ghq --version`;
     const result = await box.sh(script);
-    return { status: result.exitCode === 0 && /from-daemon/.test(result.stdout) ? "ok" : "failed", evidence: `ghq get git://127.0.0.1 (git daemon) → exit ${result.exitCode}: ${excerpt(result.output, 200)}` };
+    return {
+      status: result.exitCode === 0 && /from-daemon/.test(result.stdout) ? "ok" : "failed",
+      evidence: `ghq get git://127.0.0.1 (git daemon) → exit ${result.exitCode}: ${excerpt(result.output, 200)}`,
+    };
   },
   gwq: commandCheck(
-    "cd \"$(mktemp -d)\" && git init -q -b main && git -c user.email=t@m -c user.name=t commit -q --allow-empty -m base && gwq add -b moltlab-probe && gwq list && gwq --version",
+    'cd "$(mktemp -d)" && git init -q -b main && git -c user.email=t@m -c user.name=t commit -q --allow-empty -m base && gwq add -b moltlab-probe && gwq list && gwq --version',
     /moltlab-probe/,
   ),
   babashka: commandCheck("bb -e '(str \"bb:\" (+ 1 2))'", /bb:3/),
@@ -195,7 +236,10 @@ describe.each(ARCHES)("the tools in the OpenClaw image, linux/%s", (arch) => {
       } else {
         const command = tool.probe.command.split(" ")[0]!;
         const present = (await box.sh(`command -v ${command}`)).exitCode === 0;
-        outcome = { status: "not installed", evidence: `not installed: ${tool.reason ?? "(no reason given)"}${present ? ` — but \`${command}\` IS on PATH` : ""}` };
+        outcome = {
+          status: "not installed",
+          evidence: `not installed: ${tool.reason ?? "(no reason given)"}${present ? ` — but \`${command}\` IS on PATH` : ""}`,
+        };
         if (present || !tool.reason) failures.push(`${tool.name}: reported not installed, reason ${JSON.stringify(tool.reason)}, binary present: ${present}`);
       }
       console.log(`[${arch}] ${tool.name}: ${outcome.status} (${Date.now() - started} ms) — ${outcome.evidence}`);
@@ -214,14 +258,22 @@ describe("the tools matrix report", () => {
       row.amd64 && row.arm64 && row.amd64.status === row.arm64.status && row.amd64.evidence === row.arm64.evidence
         ? `${ARCHES.join(" and ")} alike: ${row.amd64.evidence}`
         : ARCHES.map((arch) => `${arch}: ${row[arch]?.evidence ?? "not run"}`).join(" · ");
-    const json: ToolsMatrixFile = { generatedAt: new Date().toISOString(), instanceType: INSTANCE_TYPE, arm64: "QEMU user emulation on an amd64 host", tools: rows };
+    const json: ToolsMatrixFile = {
+      generatedAt: new Date().toISOString(),
+      instanceType: INSTANCE_TYPE,
+      arm64: "QEMU user emulation on an amd64 host",
+      tools: rows,
+    };
     const markdown = [
       "# Tools matrix",
       "",
       `Generated by \`tests/integration/openclaw-tools.test.ts\` (\`npm test\`) at ${json.generatedAt}: each tool doing its job in the OpenClaw image, ` +
         `in a container with Cloudflare's ${INSTANCE_TYPE} profile; arm64 runs under QEMU on the amd64 host.`,
       "",
-      markdownTable(["tool", "version", "amd64", "arm64", "evidence"], rows.map((row) => [row.tool, row.version, cell(row.amd64), cell(row.arm64), evidence(row)])),
+      markdownTable(
+        ["tool", "version", "amd64", "arm64", "evidence"],
+        rows.map((row) => [row.tool, row.version, cell(row.amd64), cell(row.arm64), evidence(row)]),
+      ),
     ].join("\n");
     const paths = await writeReport(EVIDENCE_FILES.toolsMatrix, json, markdown);
     console.log(`tools matrix written: ${paths.join(", ")}\n${markdown}`);

@@ -57,19 +57,23 @@ export class GatewaySocket {
     const socket = new GatewaySocket(ws);
     try {
       await socket.until("connect.challenge", () => socket.event("connect.challenge"), timeoutMs);
-      const response = await socket.request("connect", {
-        minProtocol: 4,
-        maxProtocol: 4,
-        client: { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" },
-        role: "operator",
-        scopes: ["operator.read", "operator.write"],
-        caps: [],
-        commands: [],
-        permissions: {},
-        ...(options.token ? { auth: { token: options.token } } : {}),
-        locale: "en-US",
-        userAgent: options.userAgent ?? "moltlab-tests/0.1.0",
-      }, timeoutMs);
+      const response = await socket.request(
+        "connect",
+        {
+          minProtocol: 4,
+          maxProtocol: 4,
+          client: { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" },
+          role: "operator",
+          scopes: ["operator.read", "operator.write"],
+          caps: [],
+          commands: [],
+          permissions: {},
+          ...(options.token ? { auth: { token: options.token } } : {}),
+          locale: "en-US",
+          userAgent: options.userAgent ?? "moltlab-tests/0.1.0",
+        },
+        timeoutMs,
+      );
       return { socket, hello: response as Record<string, unknown> };
     } catch (error) {
       socket.close();
@@ -121,7 +125,10 @@ export class GatewaySocket {
         if (found !== undefined && found !== false) finish({ value: found });
         else if (this.#closed) finish({ error: new Error(`socket ${this.#closed} while waiting for ${what}; events: ${this.eventNames()}`) });
       };
-      const timer = setTimeout(() => finish({ error: new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${this.eventNames()}`) }), timeoutMs);
+      const timer = setTimeout(
+        () => finish({ error: new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${this.eventNames()}`) }),
+        timeoutMs,
+      );
       this.#listeners.add(listener);
       listener();
     });
@@ -142,7 +149,10 @@ export function messageText(message: unknown): string {
   if (!message || typeof message !== "object") return "";
   const content = (message as { content?: unknown; text?: unknown }).content ?? (message as { text?: unknown }).text;
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((block) => (block && typeof block === "object" && typeof (block as { text?: unknown }).text === "string" ? (block as { text: string }).text : "")).join("");
+  if (Array.isArray(content))
+    return content
+      .map((block) => (block && typeof block === "object" && typeof (block as { text?: unknown }).text === "string" ? (block as { text: string }).text : ""))
+      .join("");
   return "";
 }
 
@@ -150,15 +160,24 @@ export function messageText(message: unknown): string {
  * One chat turn over the socket: `chat.send` on `sessionKey`, then the `chat` event with
  * state `final` for that run. Returns the final text and how long it took.
  */
-export async function chatTurn(socket: GatewaySocket, sessionKey: string, text: string, timeoutMs = 240_000): Promise<{ text: string; runId: string; ms: number }> {
+export async function chatTurn(
+  socket: GatewaySocket,
+  sessionKey: string,
+  text: string,
+  timeoutMs = 240_000,
+): Promise<{ text: string; runId: string; ms: number }> {
   const started = Date.now();
   const ack = (await socket.request("chat.send", { sessionKey, message: text, idempotencyKey: randomUUID() }, timeoutMs)) as { runId?: string };
   const runId = ack.runId ?? "";
   const ofRun = (payload: Record<string, unknown>) => !runId || payload.runId === runId;
-  const final = await socket.until(`the final chat event of run ${runId}`, () => {
-    const failed = socket.event("chat", (payload) => ofRun(payload) && (payload.state === "error" || payload.state === "aborted"));
-    if (failed) throw new Error(`chat run ${runId} ended with ${JSON.stringify(failed)}`);
-    return socket.event("chat", (payload) => ofRun(payload) && payload.state === "final");
-  }, timeoutMs);
+  const final = await socket.until(
+    `the final chat event of run ${runId}`,
+    () => {
+      const failed = socket.event("chat", (payload) => ofRun(payload) && (payload.state === "error" || payload.state === "aborted"));
+      if (failed) throw new Error(`chat run ${runId} ended with ${JSON.stringify(failed)}`);
+      return socket.event("chat", (payload) => ofRun(payload) && payload.state === "final");
+    },
+    timeoutMs,
+  );
   return { text: messageText(final.message), runId, ms: Date.now() - started };
 }

@@ -7,9 +7,26 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand,
-  DeleteObjectCommand, DeleteObjectsCommand, GetObjectAttributesCommand, GetObjectCommand, GetObjectTaggingCommand, HeadBucketCommand, HeadObjectCommand,
-  ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand, type S3ClientConfig,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import type { StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,9 +94,17 @@ async function listKeys(keyPrefix: string): Promise<string[]> {
 const NOT_IMPLEMENTED: Outcome = { status: 501, name: "NotImplemented" };
 
 interface Expectations {
-  createExistingBucket: Outcome; unknownAccessKey: Outcome; awsChunkedStream: Outcome; unknownLengthStream: Outcome | "rejected";
-  listParts: Outcome; listMultipartUploads: Outcome; getPartNumber: Outcome; objectTagging: Outcome; objectAttributes: Outcome;
-  quietDeleteListsDeleted: boolean; goMultipartCompletes: boolean;
+  createExistingBucket: Outcome;
+  unknownAccessKey: Outcome;
+  awsChunkedStream: Outcome;
+  unknownLengthStream: Outcome | "rejected";
+  listParts: Outcome;
+  listMultipartUploads: Outcome;
+  getPartNumber: Outcome;
+  objectTagging: Outcome;
+  objectAttributes: Outcome;
+  quietDeleteListsDeleted: boolean;
+  goMultipartCompletes: boolean;
   /** What the keep-alive connection does for the next request after the aws-chunked PUT is refused. */
   connectionAfterRefusedBody: "kept" | "may drop";
 }
@@ -128,9 +153,16 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
   it("puts, gets and heads an object with its content type, cache control, metadata and MD5 ETag", async () => {
     const key = `${prefix()}openclaw/openclaw.json`;
     const body = JSON.stringify({ gateway: { port: 18789 } });
-    const { ETag } = await s3.send(new PutObjectCommand({
-      Bucket: r2.bucket, Key: key, Body: body, ContentType: "application/json", CacheControl: "no-cache", Metadata: { mtime: "1700000000" },
-    }));
+    const { ETag } = await s3.send(
+      new PutObjectCommand({
+        Bucket: r2.bucket,
+        Key: key,
+        Body: body,
+        ContentType: "application/json",
+        CacheControl: "no-cache",
+        Metadata: { mtime: "1700000000" },
+      }),
+    );
     expect(ETag).toBe(`"${md5(body)}"`);
 
     const object = await s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key }));
@@ -199,13 +231,22 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
 
   it("copies server-side, keeping metadata by default and replacing it on request", async () => {
     const base = prefix();
-    const etag = (await s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}src`, Body: "payload", ContentType: "text/plain", Metadata: { a: "1" } }))).ETag;
+    const etag = (
+      await s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}src`, Body: "payload", ContentType: "text/plain", Metadata: { a: "1" } }))
+    ).ETag;
     const copied = await s3.send(new CopyObjectCommand({ Bucket: r2.bucket, Key: `${base}kept`, CopySource: `${r2.bucket}/${base}src` }));
     expect(copied.CopyObjectResult?.ETag).toBe(etag);
     expect(await s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: `${base}kept` }))).toMatchObject({ ContentType: "text/plain", Metadata: { a: "1" } });
-    await s3.send(new CopyObjectCommand({
-      Bucket: r2.bucket, Key: `${base}replaced`, CopySource: `${r2.bucket}/${base}src`, MetadataDirective: "REPLACE", ContentType: "application/json", Metadata: { b: "2" },
-    }));
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: r2.bucket,
+        Key: `${base}replaced`,
+        CopySource: `${r2.bucket}/${base}src`,
+        MetadataDirective: "REPLACE",
+        ContentType: "application/json",
+        Metadata: { b: "2" },
+      }),
+    );
     const replaced = await s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: `${base}replaced` }));
     expect(replaced).toMatchObject({ ContentType: "application/json", Metadata: { b: "2" } });
     expect(await text(`${base}replaced`)).toBe("payload");
@@ -224,7 +265,9 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
     await put(`${base}a`, "a");
     await put(`${base}b`, "b");
     await put(`${base}keep`, "k");
-    const result = await s3.send(new DeleteObjectsCommand({ Bucket: r2.bucket, Delete: { Objects: [{ Key: `${base}a` }, { Key: `${base}b` }, { Key: `${base}never-existed` }] } }));
+    const result = await s3.send(
+      new DeleteObjectsCommand({ Bucket: r2.bucket, Delete: { Objects: [{ Key: `${base}a` }, { Key: `${base}b` }, { Key: `${base}never-existed` }] } }),
+    );
     expect(result.Deleted?.map((deleted) => deleted.Key).sort()).toEqual([`${base}a`, `${base}b`, `${base}never-existed`]);
     expect(result.Errors ?? []).toEqual([]);
     expect(await listKeys(base)).toEqual([`${base}keep`]);
@@ -255,12 +298,17 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
     const key = `${prefix()}small-parts`;
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: r2.bucket, Key: key }));
     const parts = [];
-    for (const PartNumber of [1, 2]) parts.push({ PartNumber, ETag: (await s3.send(new UploadPartCommand({ Bucket: r2.bucket, Key: key, UploadId, PartNumber, Body: "tiny" }))).ETag });
-    expect(await outcome(s3.send(new CompleteMultipartUploadCommand({ Bucket: r2.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }))))
-      .toEqual({ status: 400, name: "EntityTooSmall" });
+    for (const PartNumber of [1, 2])
+      parts.push({ PartNumber, ETag: (await s3.send(new UploadPartCommand({ Bucket: r2.bucket, Key: key, UploadId, PartNumber, Body: "tiny" }))).ETag });
+    expect(await outcome(s3.send(new CompleteMultipartUploadCommand({ Bucket: r2.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } })))).toEqual({
+      status: 400,
+      name: "EntityTooSmall",
+    });
     await s3.send(new AbortMultipartUploadCommand({ Bucket: r2.bucket, Key: key, UploadId }));
-    expect(await outcome(s3.send(new UploadPartCommand({ Bucket: r2.bucket, Key: key, UploadId, PartNumber: 3, Body: "late" }))))
-      .toEqual({ status: 404, name: "NoSuchUpload" });
+    expect(await outcome(s3.send(new UploadPartCommand({ Bucket: r2.bucket, Key: key, UploadId, PartNumber: 3, Body: "late" })))).toEqual({
+      status: 404,
+      name: "NoSuchUpload",
+    });
     expect(await outcome(s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: key })))).toEqual({ status: 404, name: "NotFound" });
   });
 
@@ -272,16 +320,27 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
     expect(notModified).toMatchObject({ status: 304 });
     expect(await outcome(s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: key, IfNoneMatch: etag })))).toMatchObject({ status: 304 });
     expect(await outcome(s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key, IfNoneMatch: `"${md5("other")}"` })))).toBe("ok");
-    expect(await outcome(s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key, IfMatch: `"${md5("other")}"` })))).toEqual({ status: 412, name: "PreconditionFailed" });
+    expect(await outcome(s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key, IfMatch: `"${md5("other")}"` })))).toEqual({
+      status: 412,
+      name: "PreconditionFailed",
+    });
     expect(await outcome(s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key, IfMatch: etag })))).toBe("ok");
-    expect(await outcome(s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key, IfModifiedSince: new Date(Date.now() + 3_600_000) })))).toMatchObject({ status: 304 });
+    expect(await outcome(s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key, IfModifiedSince: new Date(Date.now() + 3_600_000) })))).toMatchObject({
+      status: 304,
+    });
   });
 
   it("answers conditional PUTs: If-None-Match: * creates once, If-Match guards overwrites", async () => {
     const key = `${prefix()}lock.json`;
     expect(await outcome(s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: "first", IfNoneMatch: "*" })))).toBe("ok");
-    expect(await outcome(s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: "second", IfNoneMatch: "*" })))).toEqual({ status: 412, name: "PreconditionFailed" });
-    expect(await outcome(s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: "third", IfMatch: `"${md5("second")}"` })))).toEqual({ status: 412, name: "PreconditionFailed" });
+    expect(await outcome(s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: "second", IfNoneMatch: "*" })))).toEqual({
+      status: 412,
+      name: "PreconditionFailed",
+    });
+    expect(await outcome(s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: "third", IfMatch: `"${md5("second")}"` })))).toEqual({
+      status: 412,
+      name: "PreconditionFailed",
+    });
     expect(await text(key)).toBe("first");
     expect(await outcome(s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: "fourth", IfMatch: `"${md5("first")}"` })))).toBe("ok");
     expect(await text(key)).toBe("fourth");
@@ -303,7 +362,9 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
       // The SDK warns on the console about these (expected) failures; the assertions say all there is to say.
       const logger = { debug() {}, info() {}, warn() {}, error() {} };
       const defaults = client({ requestChecksumCalculation: "WHEN_SUPPORTED", logger });
-      expect(await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}chunked`, Body: stream(), ContentLength: 6 })))).toEqual(expected.awsChunkedStream);
+      expect(await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}chunked`, Body: stream(), ContentLength: 6 })))).toEqual(
+        expected.awsChunkedStream,
+      );
       // The same client's next request, on the same keep-alive connection (this client makes one attempt).
       const next = await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}next`, Body: "abcdef" })));
       if (expected.connectionAfterRefusedBody === "kept") expect(next).toBe("ok");
@@ -332,7 +393,9 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
       await s3.send(new AbortMultipartUploadCommand({ Bucket: r2.bucket, Key: `${base}mp`, UploadId }));
       expect(await outcome(s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: `${base}o`, PartNumber: 1 })))).toEqual(expected.getPartNumber);
       expect(await outcome(s3.send(new GetObjectTaggingCommand({ Bucket: r2.bucket, Key: `${base}o` })))).toEqual(expected.objectTagging);
-      expect(await outcome(s3.send(new GetObjectAttributesCommand({ Bucket: r2.bucket, Key: `${base}o`, ObjectAttributes: ["ETag"] })))).toEqual(expected.objectAttributes);
+      expect(await outcome(s3.send(new GetObjectAttributesCommand({ Bucket: r2.bucket, Key: `${base}o`, ObjectAttributes: ["ETag"] })))).toEqual(
+        expected.objectAttributes,
+      );
     });
 
     it("an unknown access key", async () => {
@@ -383,12 +446,21 @@ describe(`R2 stand-in over S3 (${backend}), rclone in a container`, () => {
     await shell(rclone, `rclone sync ${remote} /data/back`);
     await shell(rclone, `rclone check /data/src ${remote}`);
     await shell(rclone, "diff -r /data/src /data/back");
-    expect(await shell(rclone, "cd /data/back && find . -type f -exec sha256sum {} + | sort -k2"))
-      .toBe(await shell(rclone, "cd /data/src && find . -type f -exec sha256sum {} + | sort -k2"));
+    expect(await shell(rclone, "cd /data/back && find . -type f -exec sha256sum {} + | sort -k2")).toBe(
+      await shell(rclone, "cd /data/src && find . -type f -exec sha256sum {} + | sort -k2"),
+    );
 
     await shell(rclone, `rm /data/src/workspace/notes/todo.md && rclone sync /data/src ${remote}`);
-    expect(await outcome(s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: `${base}/workspace/notes/todo.md` })))).toEqual({ status: 404, name: "NotFound" });
-    expect(await listKeys(`${base}/`)).toEqual(files.filter((file) => file !== "workspace/notes/todo.md").map((file) => `${base}/${file}`).sort());
+    expect(await outcome(s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: `${base}/workspace/notes/todo.md` })))).toEqual({
+      status: 404,
+      name: "NotFound",
+    });
+    expect(await listKeys(`${base}/`)).toEqual(
+      files
+        .filter((file) => file !== "workspace/notes/todo.md")
+        .map((file) => `${base}/${file}`)
+        .sort(),
+    );
   });
 
   it("copies server-side between prefixes", async () => {
@@ -403,9 +475,14 @@ describe(`R2 stand-in over S3 (${backend}), rclone in a container`, () => {
     // quotes as &#34; in CompleteMultipartUpload, which the simulator does not decode.
     const key = `${prefix()}multipart.bin`;
     await shell(rclone, "head -c 6291456 /dev/urandom > /tmp/multipart.bin");
-    const result = await tryShell(rclone, `rclone copyto /tmp/multipart.bin ${REMOTE}:${r2.bucket}/${key} --s3-upload-cutoff 5M --s3-chunk-size 5M --retries 1 --low-level-retries 1`);
+    const result = await tryShell(
+      rclone,
+      `rclone copyto /tmp/multipart.bin ${REMOTE}:${r2.bucket}/${key} --s3-upload-cutoff 5M --s3-chunk-size 5M --retries 1 --low-level-retries 1`,
+    );
     expect(result.exitCode === 0).toBe(expected.goMultipartCompletes);
     if (!expected.goMultipartCompletes) expect(result.output).toContain("InvalidPart");
-    expect(await outcome(s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: key })))).toEqual(expected.goMultipartCompletes ? "ok" : { status: 404, name: "NotFound" });
+    expect(await outcome(s3.send(new HeadObjectCommand({ Bucket: r2.bucket, Key: key })))).toEqual(
+      expected.goMultipartCompletes ? "ok" : { status: 404, name: "NotFound" },
+    );
   });
 });

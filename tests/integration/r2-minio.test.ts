@@ -9,7 +9,10 @@ afterEach(() => {
 describe("R2 stand-in, MinIO backend", () => {
   it("refuses to start without the MinIO image, naming the fix, without pulling anything", async () => {
     vi.stubEnv("MOLTLAB_MINIO_IMAGE", "moltlab-test/no-such-minio:0");
-    const error = await startR2({ backend: "minio", secretAccessKey: "never-in-messages-0123456789" }).then(() => undefined, (caught: unknown) => caught);
+    const error = await startR2({ backend: "minio", secretAccessKey: "never-in-messages-0123456789" }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(UserError);
     const { message, fix } = error as UserError;
     expect(message).toContain("MOLTLAB_R2_BACKEND=minio needs the image moltlab-test/no-such-minio:0");

@@ -19,11 +19,7 @@ export function ensureRcloneImage(): Promise<string> {
  * (secret included) is in the container's environment, never on a command line.
  */
 export async function startRclone(env: Record<string, string>): Promise<StartedTestContainer> {
-  return new GenericContainer(await ensureRcloneImage())
-    .withNetworkMode("host")
-    .withEnvironment(env)
-    .withLabels(moltlabLabels("test"))
-    .start();
+  return new GenericContainer(await ensureRcloneImage()).withNetworkMode("host").withEnvironment(env).withLabels(moltlabLabels("test")).start();
 }
 
 /** Runs a shell script in the container; fails with its output unless it exits 0. */

@@ -17,7 +17,10 @@ export async function ensureToolImage(name: string): Promise<string> {
   const arch = hostArch();
   const tag = `moltlab-tools/${name}:${arch}`;
   const fixture = join(import.meta.dirname, "fixtures", name);
-  const recipe = createHash("sha256").update(readFileSync(join(fixture, "Dockerfile"))).digest("hex").slice(0, 16);
+  const recipe = createHash("sha256")
+    .update(readFileSync(join(fixture, "Dockerfile")))
+    .digest("hex")
+    .slice(0, 16);
   if ((await inspectImage(tag))?.labels[LABEL_RECIPE] === recipe) return tag;
   // deleteOnExit would remove it after the run.
   await GenericContainer.fromDockerfile(fixture)

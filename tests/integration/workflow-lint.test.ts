@@ -31,7 +31,10 @@ interface Finding {
  * machine does not), and the verdict must not depend on what else is installed.
  */
 async function lint(files: readonly string[]): Promise<{ code: number; findings: Finding[] }> {
-  const result = await tryRun(actionlintPath(), ["-format", "{{json .}}", "-shellcheck=", "-pyflakes=", "-no-color", ...files], { cwd: ROOT, timeoutMs: 60_000 });
+  const result = await tryRun(actionlintPath(), ["-format", "{{json .}}", "-shellcheck=", "-pyflakes=", "-no-color", ...files], {
+    cwd: ROOT,
+    timeoutMs: 60_000,
+  });
   // 0: nothing found, 1: problems found; anything else means actionlint itself failed.
   if (result.code !== 0 && result.code !== 1) throw new Error(`actionlint exited ${result.code}: ${result.stderr || result.stdout}`);
   return { code: result.code, findings: JSON.parse(result.stdout) as Finding[] };
@@ -43,7 +46,9 @@ function describeFinding(finding: Finding): string {
 
 /** 1-based line of the first line containing `text`. */
 function lineOf(file: string, text: string): number {
-  const index = readFileSync(file, "utf8").split("\n").findIndex((line) => line.includes(text));
+  const index = readFileSync(file, "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes(text));
   if (index < 0) throw new Error(`${text} is not in ${file}`);
   return index + 1;
 }
@@ -54,7 +59,9 @@ beforeAll(() => {
 
 describe("actionlint", () => {
   it("finds nothing wrong with the workflows in .github/workflows/", async () => {
-    const files = readdirSync(WORKFLOWS_DIR).filter((name) => /\.ya?ml$/.test(name)).map((name) => relative(ROOT, join(WORKFLOWS_DIR, name)));
+    const files = readdirSync(WORKFLOWS_DIR)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .map((name) => relative(ROOT, join(WORKFLOWS_DIR, name)));
     expect(files).toContain(".github/workflows/ci.yml");
     const { code, findings } = await lint(files);
     expect(findings.map(describeFinding)).toEqual([]);
@@ -142,7 +149,11 @@ describe("the CI workflow users get (.github/workflows/ci.yml)", () => {
       const command = job.steps.map((step) => step.run ?? "").find((run) => run.startsWith("npm test -- "));
       if (!command) throw new Error("no `npm test -- …` step");
       // The projects named after `npm test --`, read as the CLI reads them (node:util parseArgs).
-      const { values } = parseArgs({ args: command.slice("npm test -- ".length).split(/\s+/), options: { project: { type: "string", multiple: true } }, strict: false });
+      const { values } = parseArgs({
+        args: command.slice("npm test -- ".length).split(/\s+/),
+        options: { project: { type: "string", multiple: true } },
+        strict: false,
+      });
       return { projects: (values.project as string[] | undefined) ?? [] };
     };
     const projects = [...testArgs(unit!).projects, ...testArgs(integration!).projects];

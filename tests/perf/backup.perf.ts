@@ -106,7 +106,14 @@ async function timeCase(sizeMb: number, fileBytes: number): Promise<CaseSamples>
       const settings = settingsFor(source, r2, prefix);
       const bucket = new Bucket(settings.r2!, log, settings.r2Attempts);
       try {
-        const backup = new Backup({ roots: settings.roots, bucket, log, stagingDir: settings.stagingDir, maxFileBytes: settings.maxFileBytes, keep: settings.backupKeep });
+        const backup = new Backup({
+          roots: settings.roots,
+          bucket,
+          log,
+          stagingDir: settings.stagingDir,
+          maxFileBytes: settings.maxFileBytes,
+          keep: settings.backupKeep,
+        });
         let started = performance.now();
         const first = await backup.run("bench");
         samples.backupS.push((performance.now() - started) / 1000);
@@ -123,7 +130,13 @@ async function timeCase(sizeMb: number, fileBytes: number): Promise<CaseSamples>
         const targetBucket = new Bucket(targetSettings.r2!, log, targetSettings.r2Attempts);
         try {
           started = performance.now();
-          const outcome = await restore({ roots: targetSettings.roots, bucket: targetBucket, log, stagingDir: targetSettings.stagingDir, allowFreshStart: false });
+          const outcome = await restore({
+            roots: targetSettings.roots,
+            bucket: targetBucket,
+            log,
+            stagingDir: targetSettings.stagingDir,
+            allowFreshStart: false,
+          });
           samples.restoreS.push((performance.now() - started) / 1000);
           expect(outcome, lines.join("\n")).toMatchObject({ source: "snapshot", id: first.id, files: workload.files });
           expect(await measureTree(join(workspaceOf(targetSettings), PAYLOAD))).toEqual(workload);
@@ -153,33 +166,46 @@ const COMMON_NOTES = [
 
 describe("backup and restore against workspace size", () => {
   for (const shape of SHAPES) {
-    it(`${shape.label}: ${SIZES_MB.join(", ")} MB`, async () => {
-      const cases: CaseSamples[] = [];
-      for (const sizeMb of SIZES_MB) cases.push(await timeCase(sizeMb, shape.fileBytes(sizeMb * MB)));
-      const largest = cases.at(-1)!;
-      const rate = (seconds: number[]) => `${((largest.workload.bytes / MB) / median(seconds)).toFixed(1)} MB/s`;
-      recordFigure({
-        id: `backup.${shape.id}`,
-        title: `Full backup to R2, ${shape.label}`,
-        unit: "s",
-        rows: cases.map((item) => row(sizeLabel(item), item.backupS)),
-        notes: [`Scan, hash and upload of every file into a fresh snapshot (what the first backup after a restore into an empty bucket does); ${rate(largest.backupS)} at ${largest.sizeMb} MB.`, ...COMMON_NOTES],
-      });
-      recordFigure({
-        id: `restore.${shape.id}`,
-        title: `Restore from R2 into an empty home, ${shape.label}`,
-        unit: "s",
-        rows: cases.map((item) => row(sizeLabel(item), item.restoreS)),
-        notes: [`List, download with SHA-256 verification into staging, then move into place (the boot's restore phase); ${rate(largest.restoreS)} at ${largest.sizeMb} MB.`, ...COMMON_NOTES],
-      });
-      recordFigure({
-        id: `backup.rescan.${shape.id}`,
-        title: `Backup with nothing changed (the periodic rescan), ${shape.label}`,
-        unit: "ms",
-        rows: cases.map((item) => row(sizeLabel(item), item.rescanMs)),
-        notes: ["A stat of every file, no read, no upload, no new snapshot: the cost the backup loop pays every MOLTLAB_BACKUP_RESCAN (60 s) and on every change.", COMMON_NOTES[0]!],
-      });
-    }, 60 * 60_000);
+    it(
+      `${shape.label}: ${SIZES_MB.join(", ")} MB`,
+      async () => {
+        const cases: CaseSamples[] = [];
+        for (const sizeMb of SIZES_MB) cases.push(await timeCase(sizeMb, shape.fileBytes(sizeMb * MB)));
+        const largest = cases.at(-1)!;
+        const rate = (seconds: number[]) => `${(largest.workload.bytes / MB / median(seconds)).toFixed(1)} MB/s`;
+        recordFigure({
+          id: `backup.${shape.id}`,
+          title: `Full backup to R2, ${shape.label}`,
+          unit: "s",
+          rows: cases.map((item) => row(sizeLabel(item), item.backupS)),
+          notes: [
+            `Scan, hash and upload of every file into a fresh snapshot (what the first backup after a restore into an empty bucket does); ${rate(largest.backupS)} at ${largest.sizeMb} MB.`,
+            ...COMMON_NOTES,
+          ],
+        });
+        recordFigure({
+          id: `restore.${shape.id}`,
+          title: `Restore from R2 into an empty home, ${shape.label}`,
+          unit: "s",
+          rows: cases.map((item) => row(sizeLabel(item), item.restoreS)),
+          notes: [
+            `List, download with SHA-256 verification into staging, then move into place (the boot's restore phase); ${rate(largest.restoreS)} at ${largest.sizeMb} MB.`,
+            ...COMMON_NOTES,
+          ],
+        });
+        recordFigure({
+          id: `backup.rescan.${shape.id}`,
+          title: `Backup with nothing changed (the periodic rescan), ${shape.label}`,
+          unit: "ms",
+          rows: cases.map((item) => row(sizeLabel(item), item.rescanMs)),
+          notes: [
+            "A stat of every file, no read, no upload, no new snapshot: the cost the backup loop pays every MOLTLAB_BACKUP_RESCAN (60 s) and on every change.",
+            COMMON_NOTES[0]!,
+          ],
+        });
+      },
+      60 * 60_000,
+    );
   }
 });
 
@@ -251,32 +277,39 @@ describe("data-loss window on SIGKILL", () => {
     return { lossS: (last.at - at) / 1000, restoredSeq: seq, lastSeq: last.seq };
   }
 
-  it(`kills the supervisor at a random point of its backup cycle, ${LOSS_RUNS} times per workspace`, async () => {
-    r2 = await startR2();
-    const rows: BenchRow[] = [];
-    const notes: string[] = [];
-    for (const [label, preloadMb] of [["probe file only", 0], ["probe + 50 MB (3,200 files)", 50]] as const) {
-      const losses: number[] = [];
-      const lost: number[] = [];
-      for (let run = 0; run < LOSS_RUNS; run++) {
-        const result = await lossSample(`loss-${preloadMb}-${run}/`, preloadMb);
-        losses.push(result.lossS);
-        lost.push(result.lastSeq - result.restoredSeq);
-        await removeHomes();
+  it(
+    `kills the supervisor at a random point of its backup cycle, ${LOSS_RUNS} times per workspace`,
+    async () => {
+      r2 = await startR2();
+      const rows: BenchRow[] = [];
+      const notes: string[] = [];
+      for (const [label, preloadMb] of [
+        ["probe file only", 0],
+        ["probe + 50 MB (3,200 files)", 50],
+      ] as const) {
+        const losses: number[] = [];
+        const lost: number[] = [];
+        for (let run = 0; run < LOSS_RUNS; run++) {
+          const result = await lossSample(`loss-${preloadMb}-${run}/`, preloadMb);
+          losses.push(result.lossS);
+          lost.push(result.lastSeq - result.restoredSeq);
+          await removeHomes();
+        }
+        rows.push(row(label, losses));
+        notes.push(`${label}: writes lost per kill ${lost.join(", ")} (one write every ${WRITE_EVERY_MS} ms).`);
       }
-      rows.push(row(label, losses));
-      notes.push(`${label}: writes lost per kill ${lost.join(", ")} (one write every ${WRITE_EVERY_MS} ms).`);
-    }
-    recordFigure({
-      id: "backup.loss-window",
-      title: "Data lost on SIGKILL (age of the newest write that survived)",
-      unit: "s",
-      rows,
-      notes: [
-        `The supervisor as a real process with its defaults (backup every ${BACKUP_INTERVAL_MS / 1000} s when something changed), killed after a random 1–3 intervals of writing; a fresh home then restores from R2. SIGTERM loses nothing (the final backup, see container/supervisor/README.md); this is the crash case.`,
-        ...notes,
-        "Expected bound: one interval plus the time one backup takes (scan + upload).",
-      ],
-    });
-  }, 60 * 60_000);
+      recordFigure({
+        id: "backup.loss-window",
+        title: "Data lost on SIGKILL (age of the newest write that survived)",
+        unit: "s",
+        rows,
+        notes: [
+          `The supervisor as a real process with its defaults (backup every ${BACKUP_INTERVAL_MS / 1000} s when something changed), killed after a random 1–3 intervals of writing; a fresh home then restores from R2. SIGTERM loses nothing (the final backup, see container/supervisor/README.md); this is the crash case.`,
+          ...notes,
+          "Expected bound: one interval plus the time one backup takes (scan + upload).",
+        ],
+      });
+    },
+    60 * 60_000,
+  );
 });

@@ -19,7 +19,13 @@ export const BENCH_MD = BENCH_JSON.replace(/\.json$/, ".md");
 export const BENCH_CHARTS = join(dirname(BENCH_JSON), "bench");
 
 /** Sections of bench.md, in reading order, by figure id prefix; anything else goes last. */
-const SECTION_ORDER: readonly (readonly string[])[] = [["cold-start."], ["warm-latency.", "throughput."], ["backup.", "restore."], ["image."], ["container-start."]];
+const SECTION_ORDER: readonly (readonly string[])[] = [
+  ["cold-start."],
+  ["warm-latency.", "throughput."],
+  ["backup.", "restore."],
+  ["image."],
+  ["container-start."],
+];
 
 function sectionRank(id: string): number {
   const index = SECTION_ORDER.findIndex((prefixes) => prefixes.some((prefix) => id.startsWith(prefix)));
@@ -28,7 +34,9 @@ function sectionRank(id: string): number {
 
 /** The figures saved in `dir` by recordFigure, in report order (section, then recording time). */
 export function readFigures(dir: string): BenchFigure[] {
-  const files = readdirSync(dir).filter((name) => name.endsWith(".json")).sort();
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith(".json"))
+    .sort();
   const figures = files.map((name, index) => ({ index, figure: JSON.parse(readFileSync(join(dir, name), "utf8")) as BenchFigure }));
   figures.sort((a, b) => sectionRank(a.figure.id) - sectionRank(b.figure.id) || a.index - b.index);
   const seen = new Set<string>();
@@ -38,7 +46,6 @@ export function readFigures(dir: string): BenchFigure[] {
   }
   return figures.map(({ figure }) => figure);
 }
-
 
 function chartFile(figure: BenchFigure): string {
   return `${figure.id.replace(/[^a-z0-9.-]+/gi, "-")}.svg`;
@@ -66,7 +73,9 @@ export function renderMarkdown(report: BenchReport, runSeconds: number | null): 
     lines.push(`## ${figure.title}`, "", `\`${figure.id}\` · unit: ${figure.unit}`, "", `![${figure.title}](bench/${chartFile(figure)})`, "");
     lines.push("| row | median | min | max | ratio | n |", "|---|---:|---:|---:|---:|---:|");
     figure.rows.forEach((item, index) => {
-      lines.push(`| ${escapeCell(item.label)} | ${formatValue(item.median)} | ${formatValue(item.min)} | ${formatValue(item.max)} | ${ratioText(figure, index) || "—"} | ${item.samples.length} |`);
+      lines.push(
+        `| ${escapeCell(item.label)} | ${formatValue(item.median)} | ${formatValue(item.min)} | ${formatValue(item.max)} | ${ratioText(figure, index) || "—"} | ${item.samples.length} |`,
+      );
     });
     if (figure.notes?.length) lines.push("", ...figure.notes.map((note) => `- ${note}`));
     lines.push("");

@@ -18,7 +18,9 @@ it("times `docker run … node -e 0` on each platform", async () => {
   for (const arch of order) {
     const image = baseImageTag("node", arch);
     const samples = await sample(RUNS, () => {
-      const out = execFileSync("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...labels, image, "node", "-e", "console.log(process.arch)"], { encoding: "utf8" });
+      const out = execFileSync("docker", ["run", "--rm", "--platform", `linux/${arch}`, ...labels, image, "node", "-e", "console.log(process.arch)"], {
+        encoding: "utf8",
+      });
       expect(out.trim()).toBe(arch === "amd64" ? "x64" : "arm64");
     });
     rows.push(row(`${arch}${arch === hostArch() ? " (native)" : " (emulated)"}`, samples));

@@ -24,7 +24,16 @@ const TEST_LABELS = Object.entries(moltlabLabels("test", { "moltlab.bench": "col
 /** `docker run` options for an instance type's profile, as the platform applies it. */
 function profileFlags(instanceType: InstanceType): string[] {
   const limits = limitsFor(instanceType, cpus().length);
-  return ["--cpus", String(limits.nanoCpus / 1e9), "--memory", String(limits.memoryBytes), "--memory-swap", String(limits.memorySwapBytes), "--pids-limit", String(limits.pidsLimit)];
+  return [
+    "--cpus",
+    String(limits.nanoCpus / 1e9),
+    "--memory",
+    String(limits.memoryBytes),
+    "--memory-swap",
+    String(limits.memorySwapBytes),
+    "--pids-limit",
+    String(limits.pidsLimit),
+  ];
 }
 
 /** The image doing nothing: `docker run --rm … true` (create, start, exit, remove). */
@@ -43,10 +52,18 @@ export type AloneConfig = "image-default" | "supervisor";
  * gateway calls no model.
  */
 function supervisorConfig(): string {
-  const built = buildConfig(null, {
-    CF_AI_GATEWAY_ACCOUNT_ID: DEFAULT_ACCOUNT, CF_AI_GATEWAY_GATEWAY_ID: DEFAULT_GATEWAY, CF_AI_GATEWAY_MODEL: EMULATED_MODEL,
-    CF_AI_GATEWAY_BASE_URL: "http://127.0.0.1:9", CLOUDFLARE_AI_GATEWAY_API_KEY: "unused", OPENCLAW_GATEWAY_TOKEN: "unused",
-  }, { gatewayPort: 18789, gatewayBind: "lan" });
+  const built = buildConfig(
+    null,
+    {
+      CF_AI_GATEWAY_ACCOUNT_ID: DEFAULT_ACCOUNT,
+      CF_AI_GATEWAY_GATEWAY_ID: DEFAULT_GATEWAY,
+      CF_AI_GATEWAY_MODEL: EMULATED_MODEL,
+      CF_AI_GATEWAY_BASE_URL: "http://127.0.0.1:9",
+      CLOUDFLARE_AI_GATEWAY_API_KEY: "unused",
+      OPENCLAW_GATEWAY_TOKEN: "unused",
+    },
+    { gatewayPort: 18789, gatewayBind: "lan" },
+  );
   if (!built.ok) throw new Error(`the supervisor's config builder refused: ${built.problems.join("; ")}`);
   return JSON.stringify(built.config);
 }
@@ -63,7 +80,13 @@ const WRITE_CONFIG: Record<AloneConfig, string> = {
  * with its port published on a free loopback port (the host's 18789 may be in use): from
  * `docker run` to /readyz answering 200.
  */
-export async function gatewayAlone(image: string, arch: Arch, instanceType: InstanceType, config: AloneConfig, boundMs: number): Promise<{ ms: number; pluginInstall: PluginInstallAttempt | null }> {
+export async function gatewayAlone(
+  image: string,
+  arch: Arch,
+  instanceType: InstanceType,
+  config: AloneConfig,
+  boundMs: number,
+): Promise<{ ms: number; pluginInstall: PluginInstallAttempt | null }> {
   const port = await freePort("127.0.0.1");
   const name = `moltlab-bench-gateway-${randomBytes(4).toString("hex")}`;
   // Token, key and config go through a 0600 env file: never on a command line.
@@ -81,20 +104,42 @@ export async function gatewayAlone(image: string, arch: Arch, instanceType: Inst
   try {
     const started = performance.now();
     await run("docker", [
-      "run", "-d", "--name", name, "--platform", `linux/${arch}`, ...TEST_LABELS, ...profileFlags(instanceType),
-      "-p", `127.0.0.1:${port}:18789`, "--env-file", envFile, "--entrypoint", "tini", image, "--",
-      "sh", "-c", `mkdir -p "$HOME/.openclaw" && ${WRITE_CONFIG[config]} && ${START_GATEWAY}`,
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--platform",
+      `linux/${arch}`,
+      ...TEST_LABELS,
+      ...profileFlags(instanceType),
+      "-p",
+      `127.0.0.1:${port}:18789`,
+      "--env-file",
+      envFile,
+      "--entrypoint",
+      "tini",
+      image,
+      "--",
+      "sh",
+      "-c",
+      `mkdir -p "$HOME/.openclaw" && ${WRITE_CONFIG[config]} && ${START_GATEWAY}`,
     ]);
     let polls = 0;
-    await waitFor("the gateway alone answering /readyz", async () => {
-      if (++polls % 20 === 0) {
-        const running = await tryRun("docker", ["inspect", "--format", "{{.State.Running}}", name]);
-        if (running.stdout.trim() !== "true") throw new PollAborted(`the gateway container stopped: ${(await tryRun("docker", ["logs", "--tail", "20", name])).stderr}`);
-      }
-      const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) });
-      await response.body?.cancel();
-      return response.ok;
-    }, boundMs, 200);
+    await waitFor(
+      "the gateway alone answering /readyz",
+      async () => {
+        if (++polls % 20 === 0) {
+          const running = await tryRun("docker", ["inspect", "--format", "{{.State.Running}}", name]);
+          if (running.stdout.trim() !== "true")
+            throw new PollAborted(`the gateway container stopped: ${(await tryRun("docker", ["logs", "--tail", "20", name])).stderr}`);
+        }
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) });
+        await response.body?.cancel();
+        return response.ok;
+      },
+      boundMs,
+      200,
+    );
     const ms = performance.now() - started;
     return { ms, pluginInstall: failedPluginInstall(await containerLog(name)) };
   } finally {

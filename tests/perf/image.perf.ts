@@ -46,7 +46,11 @@ async function dockerBuild(arch: Arch, tag: string, noCache: boolean): Promise<n
   made.push(tag);
   const started = performance.now();
   await buildxBuild({
-    arch, dockerfile: DOCKERFILE, context: contextDir(arch), tag, noCache,
+    arch,
+    dockerfile: DOCKERFILE,
+    context: contextDir(arch),
+    tag,
+    noCache,
     buildArgs: { OPENCLAW_VERSION: VERSION, APT_PACKAGES: aptPackages(toolsFor(VERSION)).join(" ") },
     labels: moltlabLabels("test", { "moltlab.bench": "image" }),
     logFile: join(cacheDir(), "image.log"),
@@ -66,74 +70,89 @@ describe("the OpenClaw image", () => {
   const current = new Map<Arch, ImageResult>();
   const firstBuild: string[] = [];
 
-  it("size per architecture, and `moltlab image` when the image is current", async () => {
-    // Brings both images up to date first; if that had to build, it says so in the notes.
-    for (const arch of ORDER) {
-      const started = performance.now();
-      const [result] = await ensureImages({ arches: [arch], openclawVersion: VERSION }, new StepRunner((line) => console.log(line)));
-      current.set(arch, result!);
-      if (result!.built) firstBuild.push(`${arch}: the image was not current at the start of this run and was built (${Math.round((performance.now() - started) / 1000)} s, not part of any figure).`);
-    }
-    recordFigure({
-      id: "image.size",
-      title: `OpenClaw image size (${IMAGE_REPOSITORY}:${VERSION}-<arch>)`,
-      unit: "MB",
-      rows: ORDER.map((arch) => row(`${arch}`, [current.get(arch)!.sizeBytes / 1e6])),
-      notes: ["`docker image inspect` Size: the uncompressed size in the engine, base image included; a registry stores it compressed.", ...firstBuild],
-    });
-
-    const samples = new Map<Arch, number[]>(ORDER.map((arch) => [arch, []]));
-    const quiet = new StepRunner(() => undefined);
-    for (let run = 0; run < RUNS; run++) {
+  it(
+    "size per architecture, and `moltlab image` when the image is current",
+    async () => {
+      // Brings both images up to date first; if that had to build, it says so in the notes.
       for (const arch of ORDER) {
         const started = performance.now();
-        const [result] = await ensureImages({ arches: [arch], openclawVersion: VERSION }, quiet);
-        samples.get(arch)!.push((performance.now() - started) / 1000);
-        expect(result).toMatchObject({ built: false, tag: openclawImage(VERSION, arch) });
+        const [result] = await ensureImages({ arches: [arch], openclawVersion: VERSION }, new StepRunner((line) => console.log(line)));
+        current.set(arch, result!);
+        if (result!.built)
+          firstBuild.push(
+            `${arch}: the image was not current at the start of this run and was built (${Math.round((performance.now() - started) / 1000)} s, not part of any figure).`,
+          );
       }
-    }
-    recordFigure({
-      id: "image.build.warm",
-      title: "`moltlab image` when the image is current (recipe check, no build)",
-      unit: "s",
-      rows: ORDER.map((arch) => row(arch, samples.get(arch)!)),
-      notes: ["ensureImages(): engine and tool probes, the supervisor bundle (esbuild), the recipe digest and `docker image inspect`; what `npm run dev` and every OpenClaw test pay before starting."],
-    });
-  }, 60 * 60_000);
+      recordFigure({
+        id: "image.size",
+        title: `OpenClaw image size (${IMAGE_REPOSITORY}:${VERSION}-<arch>)`,
+        unit: "MB",
+        rows: ORDER.map((arch) => row(`${arch}`, [current.get(arch)!.sizeBytes / 1e6])),
+        notes: ["`docker image inspect` Size: the uncompressed size in the engine, base image included; a registry stores it compressed.", ...firstBuild],
+      });
 
-  it("the `docker build` step with BuildKit's cache, and once without it, per architecture", async () => {
-    const cacheBefore = await buildCacheTotal();
-    const cached = new Map<Arch, number[]>(ORDER.map((arch) => [arch, []]));
-    for (let run = 0; run < RUNS; run++) {
-      for (const arch of ORDER) cached.get(arch)!.push(await dockerBuild(arch, `${BENCH_REPOSITORY}:${arch}-cached`, false));
-    }
-    recordFigure({
-      id: "image.build.cached",
-      title: "`docker build` of the image with every layer cached",
-      unit: "s",
-      rows: ORDER.map((arch) => row(`${arch} (${kind(arch)})`, cached.get(arch)!)),
-      notes: ["`docker buildx build --load` of container/Dockerfile with the context `moltlab image` assembled (~1.5 GB: npm packages and host-built binaries): sending the context and checking each step against the cache, no step runs."],
-    });
+      const samples = new Map<Arch, number[]>(ORDER.map((arch) => [arch, []]));
+      const quiet = new StepRunner(() => undefined);
+      for (let run = 0; run < RUNS; run++) {
+        for (const arch of ORDER) {
+          const started = performance.now();
+          const [result] = await ensureImages({ arches: [arch], openclawVersion: VERSION }, quiet);
+          samples.get(arch)!.push((performance.now() - started) / 1000);
+          expect(result).toMatchObject({ built: false, tag: openclawImage(VERSION, arch) });
+        }
+      }
+      recordFigure({
+        id: "image.build.warm",
+        title: "`moltlab image` when the image is current (recipe check, no build)",
+        unit: "s",
+        rows: ORDER.map((arch) => row(arch, samples.get(arch)!)),
+        notes: [
+          "ensureImages(): engine and tool probes, the supervisor bundle (esbuild), the recipe digest and `docker image inspect`; what `npm run dev` and every OpenClaw test pay before starting.",
+        ],
+      });
+    },
+    60 * 60_000,
+  );
 
-    // One sample per arch: a cold build takes minutes and adds its layers to BuildKit's cache.
-    const cold: BenchRow[] = [];
-    const coldFrom = Date.now();
-    try {
-      for (const arch of ORDER) cold.push(row(`${arch} (${kind(arch)})`, [await dockerBuild(arch, `${BENCH_REPOSITORY}:${arch}-cold`, true)]));
-    } finally {
-      for (const tag of made.splice(0)) await docker(["image", "rm", "-f", tag]);
-    }
-    // The cold builds' layers are cache records nothing will reuse: remove them, and only them.
-    const freed = await pruneCreatedBetween(coldFrom - 1000, Date.now());
-    recordFigure({
-      id: "image.build.cold",
-      title: "`docker build` of the image without cache (--no-cache), one sample per architecture",
-      unit: "s",
-      rows: cold,
-      notes: [
-        `Every step runs: apt-get update/install (the only step that executes ${hostArch() === "amd64" ? "arm64" : "amd64"} code, under QEMU), the ~1.4 GB COPY of the npm packages, the layer export. The ratio of the second row is the emulation slowdown of this build; npm and Go work happens on the host for both and is not in it.`,
-        `BuildKit's cache: ${cacheBefore} before, ${await buildCacheTotal()} after (the cold builds' own records, ${(freed / 1e9).toFixed(2)} GB, were removed again).`,
-      ],
-    });
-  }, 60 * 60_000);
+  it(
+    "the `docker build` step with BuildKit's cache, and once without it, per architecture",
+    async () => {
+      const cacheBefore = await buildCacheTotal();
+      const cached = new Map<Arch, number[]>(ORDER.map((arch) => [arch, []]));
+      for (let run = 0; run < RUNS; run++) {
+        for (const arch of ORDER) cached.get(arch)!.push(await dockerBuild(arch, `${BENCH_REPOSITORY}:${arch}-cached`, false));
+      }
+      recordFigure({
+        id: "image.build.cached",
+        title: "`docker build` of the image with every layer cached",
+        unit: "s",
+        rows: ORDER.map((arch) => row(`${arch} (${kind(arch)})`, cached.get(arch)!)),
+        notes: [
+          "`docker buildx build --load` of container/Dockerfile with the context `moltlab image` assembled (~1.5 GB: npm packages and host-built binaries): sending the context and checking each step against the cache, no step runs.",
+        ],
+      });
+
+      // One sample per arch: a cold build takes minutes and adds its layers to BuildKit's cache.
+      const cold: BenchRow[] = [];
+      const coldFrom = Date.now();
+      try {
+        for (const arch of ORDER) cold.push(row(`${arch} (${kind(arch)})`, [await dockerBuild(arch, `${BENCH_REPOSITORY}:${arch}-cold`, true)]));
+      } finally {
+        for (const tag of made.splice(0)) await docker(["image", "rm", "-f", tag]);
+      }
+      // The cold builds' layers are cache records nothing will reuse: remove them, and only them.
+      const freed = await pruneCreatedBetween(coldFrom - 1000, Date.now());
+      recordFigure({
+        id: "image.build.cold",
+        title: "`docker build` of the image without cache (--no-cache), one sample per architecture",
+        unit: "s",
+        rows: cold,
+        notes: [
+          `Every step runs: apt-get update/install (the only step that executes ${hostArch() === "amd64" ? "arm64" : "amd64"} code, under QEMU), the ~1.4 GB COPY of the npm packages, the layer export. The ratio of the second row is the emulation slowdown of this build; npm and Go work happens on the host for both and is not in it.`,
+          `BuildKit's cache: ${cacheBefore} before, ${await buildCacheTotal()} after (the cold builds' own records, ${(freed / 1e9).toFixed(2)} GB, were removed again).`,
+        ],
+      });
+    },
+    60 * 60_000,
+  );
 });

@@ -60,6 +60,8 @@ export function describeAttempts(where: string, attempts: readonly (PluginInstal
   const plugins = [...new Set(found.map((attempt) => attempt.plugin))].join(", ");
   const reasons = [...new Set(found.map((attempt) => attempt.reason ?? "unknown error"))].join(", ");
   const seconds = found.map((attempt) => attempt.seconds).filter((value): value is number => value !== null);
-  return `${where}: in ${found.length} of ${attempts.length} runs OpenClaw's startup tried to install the plugin "${plugins}" with npm before starting the gateway and failed (${reasons})` +
-    (seconds.length ? `; npm took ${seconds.join(", ")} s per run (from its debug-log name to the doctor's report).` : ".");
+  return (
+    `${where}: in ${found.length} of ${attempts.length} runs OpenClaw's startup tried to install the plugin "${plugins}" with npm before starting the gateway and failed (${reasons})` +
+    (seconds.length ? `; npm took ${seconds.join(", ")} s per run (from its debug-log name to the doctor's report).` : ".")
+  );
 }

@@ -24,7 +24,9 @@ export async function listening(ports: readonly number[]): Promise<number[]> {
 export async function waitForFreePorts(ports: readonly number[], timeoutMs: number): Promise<number> {
   const busy = await listening(ports);
   if (!busy.length) return 0;
-  console.log(`bench: port(s) ${busy.join(", ")} in use (another OpenClaw on the host's network); waiting up to ${Math.round(timeoutMs / 60_000)} min for them to be free`);
+  console.log(
+    `bench: port(s) ${busy.join(", ")} in use (another OpenClaw on the host's network); waiting up to ${Math.round(timeoutMs / 60_000)} min for them to be free`,
+  );
   const started = Date.now();
   await waitFor(`ports ${ports.join(", ")} to be free (see \`ss -ltnp\`)`, async () => (await listening(ports)).length === 0, timeoutMs, 5000);
   const waited = Date.now() - started;

@@ -57,8 +57,9 @@ export function ratioText(figure: Pick<BenchFigure, "rows">, index: number): str
 
 export function formatFigure(figure: BenchFigure): string {
   const width = Math.max(...figure.rows.map((item) => item.label.length));
-  const lines = figure.rows.map((item, index) =>
-    `  ${item.label.padEnd(width)}  median ${formatValue(item.median).padStart(8)} ${figure.unit}   min ${formatValue(item.min).padStart(8)}   max ${formatValue(item.max).padStart(8)}   ${ratioText(figure, index).padEnd(7)} (n=${item.samples.length})`,
+  const lines = figure.rows.map(
+    (item, index) =>
+      `  ${item.label.padEnd(width)}  median ${formatValue(item.median).padStart(8)} ${figure.unit}   min ${formatValue(item.min).padStart(8)}   max ${formatValue(item.max).padStart(8)}   ${ratioText(figure, index).padEnd(7)} (n=${item.samples.length})`,
   );
   const notes = (figure.notes ?? []).map((note) => `  · ${note}`);
   return [`${figure.title} [${figure.id}]`, ...lines, ...notes].join("\n");
@@ -71,7 +72,10 @@ export function recordFigure(figure: BenchFigure): BenchFigure {
   if (figure.rows.length === 0) throw new Error(`figure ${figure.id} has no rows`);
   console.log(`\n${formatFigure(figure)}`);
   // Named so that sorting the names gives the recording order (bench.md keeps it within a section).
-  const file = join(inject("benchFigures"), `${String(Date.now()).padStart(15, "0")}-${String(++recorded).padStart(4, "0")}-${randomBytes(3).toString("hex")}.json`);
+  const file = join(
+    inject("benchFigures"),
+    `${String(Date.now()).padStart(15, "0")}-${String(++recorded).padStart(4, "0")}-${randomBytes(3).toString("hex")}.json`,
+  );
   writeFileSync(file, JSON.stringify(figure));
   return figure;
 }

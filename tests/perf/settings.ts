@@ -34,7 +34,10 @@ export function benchRequests(env: NodeJS.ProcessEnv = process.env): number {
 function knownNames<T extends string>(name: string, env: NodeJS.ProcessEnv, isKnown: (item: string) => item is T, accepted: string, fallback: T[]): T[] {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  const wanted = raw.split(",").map((item) => item.trim()).filter(Boolean);
+  const wanted = raw
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((item) => !isKnown(item));
   if (unknown.length || wanted.length === 0) {
     throw new UserError(`${name}=${raw} names ${unknown.join(", ") || "nothing"}`, `use a comma list of ${accepted}`);
@@ -66,7 +69,10 @@ export function benchBackupSizes(env: NodeJS.ProcessEnv = process.env): number[]
   if (!raw) return [1, 10, 50, 200];
   const sizes = raw.split(",").map((item) => Number(item.trim()));
   if (sizes.length === 0 || sizes.some((size) => !Number.isFinite(size) || size <= 0 || size > 2048)) {
-    throw new UserError(`MOLTLAB_BENCH_BACKUP_MB=${raw} is not a comma list of sizes in MB (each above 0, at most 2048)`, "use e.g. 1,10,50,200 (the default), or unset it");
+    throw new UserError(
+      `MOLTLAB_BENCH_BACKUP_MB=${raw} is not a comma list of sizes in MB (each above 0, at most 2048)`,
+      "use e.g. 1,10,50,200 (the default), or unset it",
+    );
   }
   return sizes;
 }

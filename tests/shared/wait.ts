@@ -11,7 +11,12 @@ export class PollAborted extends Error {}
  * returns that. An error thrown by `check` counts as "not yet" (and is quoted if time runs
  * out), except PollAborted, which ends the wait at once.
  */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  everyMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -62,21 +62,44 @@ export function monthlyCost(input: CostInput, prices: PriceSheet): CostBreakdown
   const { containers, durableObjects } = prices;
   const vcpuSeconds = size.vcpu * input.cpuUtilisation * seconds;
   const lines: CostLine[] = [
-    { name: "Workers Paid plan", usage: 1, included: 0, unit: "month", usd: prices.workersPaidUsdPerMonth, formula: "flat monthly minimum; includes the allowances below" },
+    {
+      name: "Workers Paid plan",
+      usage: 1,
+      included: 0,
+      unit: "month",
+      usd: prices.workersPaidUsdPerMonth,
+      formula: "flat monthly minimum; includes the allowances below",
+    },
     billable(
-      "Container memory", memoryGiB * seconds, containers.included.memoryGiBHours * 3600, "GiB-s", containers.memoryUsdPerGiBSecond,
+      "Container memory",
+      memoryGiB * seconds,
+      containers.included.memoryGiBHours * 3600,
+      "GiB-s",
+      containers.memoryUsdPerGiBSecond,
       `${memoryGiB} GiB × ${Math.round(seconds).toLocaleString("en-US")} s, minus ${containers.included.memoryGiBHours} GiB-h included, × ${rate(containers.memoryUsdPerGiBSecond)}/GiB-s`,
     ),
     billable(
-      "Container CPU (active use)", vcpuSeconds, containers.included.vcpuMinutes * 60, "vCPU-s", containers.vcpuUsdPerVcpuSecond,
+      "Container CPU (active use)",
+      vcpuSeconds,
+      containers.included.vcpuMinutes * 60,
+      "vCPU-s",
+      containers.vcpuUsdPerVcpuSecond,
       `${size.vcpu} vCPU × ${Math.round(input.cpuUtilisation * 100)}% × ${Math.round(seconds).toLocaleString("en-US")} s, minus ${containers.included.vcpuMinutes} vCPU-min included, × ${rate(containers.vcpuUsdPerVcpuSecond)}/vCPU-s`,
     ),
     billable(
-      "Container disk", size.diskGB * seconds, containers.included.diskGBHours * 3600, "GB-s", containers.diskUsdPerGBSecond,
+      "Container disk",
+      size.diskGB * seconds,
+      containers.included.diskGBHours * 3600,
+      "GB-s",
+      containers.diskUsdPerGBSecond,
       `${size.diskGB} GB × ${Math.round(seconds).toLocaleString("en-US")} s, minus ${containers.included.diskGBHours} GB-h included, × ${rate(containers.diskUsdPerGBSecond)}/GB-s`,
     ),
     billable(
-      "Durable Object duration", durableObjects.billedGB * seconds, durableObjects.includedGBSeconds, "GB-s", durableObjects.usdPerMillionGBSeconds / 1e6,
+      "Durable Object duration",
+      durableObjects.billedGB * seconds,
+      durableObjects.includedGBSeconds,
+      "GB-s",
+      durableObjects.usdPerMillionGBSeconds / 1e6,
       `${durableObjects.billedGB} GB × ${Math.round(seconds).toLocaleString("en-US")} s (the Sandbox DO is active while its container runs), minus ${durableObjects.includedGBSeconds.toLocaleString("en-US")} GB-s included`,
     ),
   ];

@@ -25,7 +25,14 @@ async function inspect(tag: string): Promise<ImageInspection> {
   const result = await tryRun("docker", ["image", "inspect", "--format", "{{json .}}", tag], { timeoutMs: 30_000 });
   if (result.code !== 0) return { tag, present: false };
   const image = JSON.parse(result.stdout) as { Architecture: string; Size: number; Created: string; Config?: { Labels?: Record<string, string> | null } };
-  return { tag, present: true, architecture: image.Architecture, sizeBytes: image.Size, created: image.Created, supervisor: image.Config?.Labels?.["moltlab.supervisor"] };
+  return {
+    tag,
+    present: true,
+    architecture: image.Architecture,
+    sizeBytes: image.Size,
+    created: image.Created,
+    supervisor: image.Config?.Labels?.["moltlab.supervisor"],
+  };
 }
 
 export interface ArchJudgement {
@@ -35,7 +42,11 @@ export interface ArchJudgement {
 }
 
 /** One architecture: its image (present, right platform) and its tools (none failed). */
-export function judgeArch(arch: Arch, image: ImageInspection, tools: { ok: number; failed: string[]; notInstalled: string[]; missing: boolean }): ArchJudgement {
+export function judgeArch(
+  arch: Arch,
+  image: ImageInspection,
+  tools: { ok: number; failed: string[]; notInstalled: string[]; missing: boolean },
+): ArchJudgement {
   if (image.present && image.architecture !== arch) return { arch, verdict: "NG", why: `${image.tag} is ${image.architecture}, not ${arch}` };
   if (tools.failed.length) return { arch, verdict: "NG", why: `tools failed on ${arch}: ${tools.failed.join(", ")}` };
   if (!image.present && tools.missing) return { arch, verdict: "unverified", why: `no image ${image.tag} and no tools matrix` };
@@ -71,13 +82,21 @@ export async function judgeArchitectureItem(ctx: VerifyContext, { matrix }: { ma
     const judgement = judgeArch(arch, image, facts);
     judgements.push(judgement);
     imageRows.push([
-      arch, image.tag, image.present ? "yes" : "no", image.architecture ?? "—", image.sizeBytes ? `${(image.sizeBytes / 1e9).toFixed(2)} GB` : "—",
-      image.created?.slice(0, 16).replace("T", " ") ?? "—", matrix.data ? `${facts.ok} ok, ${facts.failed.length} failed, ${facts.notInstalled.length} not installed` : "—", judgement.verdict,
+      arch,
+      image.tag,
+      image.present ? "yes" : "no",
+      image.architecture ?? "—",
+      image.sizeBytes ? `${(image.sizeBytes / 1e9).toFixed(2)} GB` : "—",
+      image.created?.slice(0, 16).replace("T", " ") ?? "—",
+      matrix.data ? `${facts.ok} ok, ${facts.failed.length} failed, ${facts.notInstalled.length} not installed` : "—",
+      judgement.verdict,
     ]);
     evidence.push(`linux/${arch}: ${judgement.why}.`);
   }
   if (matrix.data) evidence.push(`arm64 evidence runs ${matrix.data.arm64}: it shows the binaries work, not how fast a board runs them.`);
-  evidence.push("The OpenClaw chat itself is tested on amd64 only (see 0-7): under QEMU on this 2-core host the gateway did not get ready (tests/integration/openclaw-chat.test.ts); a real arm64 board is the place for it.");
+  evidence.push(
+    "The OpenClaw chat itself is tested on amd64 only (see 0-7): under QEMU on this 2-core host the gateway did not get ready (tests/integration/openclaw-chat.test.ts); a real arm64 board is the place for it.",
+  );
 
   const amd64 = judgements.find((judgement) => judgement.arch === "amd64");
   const stops: StopHit[] = amd64?.verdict === "NG" ? [{ criterion: STOP_CRITERIA.amd64, detail: amd64.why }] : [];
@@ -87,7 +106,11 @@ export async function judgeArchitectureItem(ctx: VerifyContext, { matrix }: { ma
   if (verdict === "OK" && ctx.options.arches.includes("arm64")) verdict = "OK with constraints";
   return {
     verdict,
-    summary: judgements.map((judgement) => `${judgement.arch}: ${judgement.why}`).join(" | ") + (matrix.data && ctx.options.arches.includes("arm64") ? ` | arm64 under ${/QEMU/.test(matrix.data.arm64) ? "QEMU emulation" : "its own CPU"}; OpenClaw's gateway not run on arm64 here (under QEMU it exits 78 during its startup state migration)` : ""),
+    summary:
+      judgements.map((judgement) => `${judgement.arch}: ${judgement.why}`).join(" | ") +
+      (matrix.data && ctx.options.arches.includes("arm64")
+        ? ` | arm64 under ${/QEMU/.test(matrix.data.arm64) ? "QEMU emulation" : "its own CPU"}; OpenClaw's gateway not run on arm64 here (under QEMU it exits 78 during its startup state migration)`
+        : ""),
     evidence,
     wouldChange: [
       ...(matrix.data ? [] : [`run \`${TOOLS_TEST}\``]),
@@ -96,7 +119,13 @@ export async function judgeArchitectureItem(ctx: VerifyContext, { matrix }: { ma
       "the tools not installed here (network) installed and passing on both architectures",
     ],
     sources,
-    tables: [{ caption: "The OpenClaw image per architecture", header: ["arch", "tag", "present", "platform", "size", "created (UTC)", "tools (matrix)", "verdict"], rows: imageRows }],
+    tables: [
+      {
+        caption: "The OpenClaw image per architecture",
+        header: ["arch", "tag", "present", "platform", "size", "created (UTC)", "tools (matrix)", "verdict"],
+        rows: imageRows,
+      },
+    ],
     ...(stops.length ? { stops } : {}),
   };
 }

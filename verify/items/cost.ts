@@ -41,10 +41,14 @@ export function judgeCostItem(ctx: VerifyContext): Judgement {
   const { options } = ctx;
   const common = { instanceType: options.instanceType, cpuUtilisation: options.cpuUtilisation };
   // The asked-for line: 24 h means always on (no sleep); fewer hours only pay off with a sleepAfter.
-  const asked = monthlyCost({ ...common, activeHoursPerDay: options.activeHours, sleepAfterMinutes: options.activeHours >= 24 ? null : options.sleepAfterMinutes }, PRICES);
-  const partTime = options.activeHours === REALISTIC_ACTIVE_HOURS
-    ? null
-    : monthlyCost({ ...common, activeHoursPerDay: REALISTIC_ACTIVE_HOURS, sleepAfterMinutes: options.sleepAfterMinutes }, PRICES);
+  const asked = monthlyCost(
+    { ...common, activeHoursPerDay: options.activeHours, sleepAfterMinutes: options.activeHours >= 24 ? null : options.sleepAfterMinutes },
+    PRICES,
+  );
+  const partTime =
+    options.activeHours === REALISTIC_ACTIVE_HOURS
+      ? null
+      : monthlyCost({ ...common, activeHoursPerDay: REALISTIC_ACTIVE_HOURS, sleepAfterMinutes: options.sleepAfterMinutes }, PRICES);
   const reference = monthlyCost({ instanceType: "standard-1", activeHoursPerDay: 24, sleepAfterMinutes: null, cpuUtilisation: 0.1 }, PRICES);
   const referenceGross = costWithoutAllowances(reference.input, PRICES);
   const judgement = judgeCost(
@@ -63,7 +67,10 @@ export function judgeCostItem(ctx: VerifyContext): Judgement {
     evidence: [
       `Computed, not measured: Cloudflare's published prices read ${PRICES.readOn} × ${options.instanceType} (${size.vcpu} vCPU, ${size.memoryMiB / 1024} GiB, ${size.diskGB} GB disk) × running hours, CPU at ${Math.round(options.cpuUtilisation * 100)}% of the vCPU, a month of 730 h.`,
       `Prices: Workers Paid $${PRICES.workersPaidUsdPerMonth}/month; memory ${rate(PRICES.containers.memoryUsdPerGiBSecond)}/GiB-s, CPU ${rate(PRICES.containers.vcpuUsdPerVcpuSecond)}/vCPU-s of active use, disk ${rate(PRICES.containers.diskUsdPerGBSecond)}/GB-s; included monthly: ${PRICES.containers.included.memoryGiBHours} GiB-h, ${PRICES.containers.included.vcpuMinutes} vCPU-min, ${PRICES.containers.included.diskGBHours} GB-h; Durable Object duration ${PRICES.durableObjects.includedGBSeconds.toLocaleString("en-US")} GB-s included, then $${PRICES.durableObjects.usdPerMillionGBSeconds}/million GB-s.`,
-      ...lines.map((breakdown) => `${label(breakdown)}: ${usd(breakdown.totalUsd)}/month (memory ${usd(lineOf(breakdown, "Container memory"))}, CPU ${usd(lineOf(breakdown, "Container CPU"))}, disk ${usd(lineOf(breakdown, "Container disk"))}, Durable Object ${usd(lineOf(breakdown, "Durable Object"))}, plan ${usd(lineOf(breakdown, "Workers Paid"))}).`),
+      ...lines.map(
+        (breakdown) =>
+          `${label(breakdown)}: ${usd(breakdown.totalUsd)}/month (memory ${usd(lineOf(breakdown, "Container memory"))}, CPU ${usd(lineOf(breakdown, "Container CPU"))}, disk ${usd(lineOf(breakdown, "Container disk"))}, Durable Object ${usd(lineOf(breakdown, "Durable Object"))}, plan ${usd(lineOf(breakdown, "Workers Paid"))}).`,
+      ),
       `Check against moltworker's estimate (${MOLTWORKER_ESTIMATE.assumptions}): ${usd(MOLTWORKER_ESTIMATE.totalUsd)} = $5 + memory ~$26 + CPU ~$2 + disk ~$1.50. This model gives ${usd(reference.totalUsd)} (memory ${usd(lineOf(reference, "Container memory"))}, CPU ${usd(lineOf(reference, "Container CPU"))}, disk ${usd(lineOf(reference, "Container disk"))}): ${referenceDiff >= 0 ? "+" : "−"}${usd(Math.abs(referenceDiff))}, because moltworker rounds each line to a whole or half dollar; with no included allowances it would be ${usd(referenceGross)}.`,
       "moltworker's default (and this Worker's) is SANDBOX_SLEEP_AFTER=never: the container then runs — and is billed — 24/7 however little it is used. The part-time line needs SANDBOX_SLEEP_AFTER set, and while the container sleeps its channels (Discord, Telegram) are offline until the next request through the Worker wakes it.",
       "Not in the total: R2 (free up to 10 GB-month stored and 1M writes; backups upload only changed files), AI Gateway (free; model calls are billed by the providers), Worker requests (10M included), egress (1 TB included in North America and Europe).",
@@ -80,17 +87,38 @@ export function judgeCostItem(ctx: VerifyContext): Judgement {
     tables: lines.map((breakdown) => ({
       caption: `${label(breakdown)}: ${usd(breakdown.totalUsd)}/month`,
       header: ["line", "usage / month", "included", "USD", "how"],
-      rows: breakdown.lines.map((line) => [line.name, `${Math.round(line.usage).toLocaleString("en-US")} ${line.unit}`, line.included ? `${Math.round(line.included).toLocaleString("en-US")} ${line.unit}` : "—", usd(line.usd), line.formula]),
+      rows: breakdown.lines.map((line) => [
+        line.name,
+        `${Math.round(line.usage).toLocaleString("en-US")} ${line.unit}`,
+        line.included ? `${Math.round(line.included).toLocaleString("en-US")} ${line.unit}` : "—",
+        usd(line.usd),
+        line.formula,
+      ]),
     })),
-    charts: [{
-      title: `Monthly cost against the budget (${usd(options.budget)})`,
-      unit: "USD",
-      rows: [
-        { label: "budget", median: options.budget, min: options.budget, max: options.budget },
-        ...lines.map((breakdown) => ({ label: breakdown.runningHoursPerDay >= 24 ? `${breakdown.input.instanceType} 24/7` : `${breakdown.input.instanceType} ${breakdown.input.activeHoursPerDay} h/day`, median: breakdown.totalUsd, min: breakdown.totalUsd, max: breakdown.totalUsd })),
-        { label: "moltworker's estimate (std-1 24/7)", median: MOLTWORKER_ESTIMATE.totalUsd, min: MOLTWORKER_ESTIMATE.totalUsd, max: MOLTWORKER_ESTIMATE.totalUsd },
-      ],
-    }],
+    charts: [
+      {
+        title: `Monthly cost against the budget (${usd(options.budget)})`,
+        unit: "USD",
+        rows: [
+          { label: "budget", median: options.budget, min: options.budget, max: options.budget },
+          ...lines.map((breakdown) => ({
+            label:
+              breakdown.runningHoursPerDay >= 24
+                ? `${breakdown.input.instanceType} 24/7`
+                : `${breakdown.input.instanceType} ${breakdown.input.activeHoursPerDay} h/day`,
+            median: breakdown.totalUsd,
+            min: breakdown.totalUsd,
+            max: breakdown.totalUsd,
+          })),
+          {
+            label: "moltworker's estimate (std-1 24/7)",
+            median: MOLTWORKER_ESTIMATE.totalUsd,
+            min: MOLTWORKER_ESTIMATE.totalUsd,
+            max: MOLTWORKER_ESTIMATE.totalUsd,
+          },
+        ],
+      },
+    ],
     ...(judgement.stop ? { stops: [judgement.stop] } : {}),
   };
 }

@@ -27,10 +27,13 @@ export const CLOUDFLARE_DIND_GUIDE = {
 /** The lines of a dockerd log that say why it stopped, or why its inner container failed. */
 export function dindCauses(evidence: string): string[] {
   const causes: string[] = [];
-  if (/iptables.*(Permission denied|you must be root)/i.test(evidence)) causes.push("no iptables/netfilter access (NET_ADMIN): the network controller cannot start");
-  if (/failed to mount overlay: operation not permitted/i.test(evidence)) causes.push("mount(2) is not permitted (no CAP_SYS_ADMIN): no overlay storage driver");
+  if (/iptables.*(Permission denied|you must be root)/i.test(evidence))
+    causes.push("no iptables/netfilter access (NET_ADMIN): the network controller cannot start");
+  if (/failed to mount overlay: operation not permitted/i.test(evidence))
+    causes.push("mount(2) is not permitted (no CAP_SYS_ADMIN): no overlay storage driver");
   if (/fuse-overlayfs.*not found/i.test(evidence)) causes.push("fuse-overlayfs is not installed (and /dev/fuse is not given to the container)");
-  if (/mount namespace.*operation not permitted/i.test(evidence)) causes.push("creating a mount namespace is not permitted (no CAP_SYS_ADMIN): no image can be unpacked, no container run");
+  if (/mount namespace.*operation not permitted/i.test(evidence))
+    causes.push("creating a mount namespace is not permitted (no CAP_SYS_ADMIN): no image can be unpacked, no container run");
   if (/cgroup/i.test(evidence) && /read-only|permission denied/i.test(evidence)) causes.push("cgroups are read-only");
   return causes;
 }
@@ -42,10 +45,20 @@ function describe(outcome: DindOutcome, instanceType: string): string {
 }
 
 export function judgeDindItem(_ctx: VerifyContext, { dind, matrix }: { dind: Evidence<DindFile>; matrix: Evidence<ToolsMatrixFile> }): Judgement {
-  const desk = { path: `${CLOUDFLARE_DIND_GUIDE.sources.join("; ")} (read ${CLOUDFLARE_DIND_GUIDE.readOn})`, generatedAt: null, origin: "desk research" as const };
+  const desk = {
+    path: `${CLOUDFLARE_DIND_GUIDE.sources.join("; ")} (read ${CLOUDFLARE_DIND_GUIDE.readOn})`,
+    generatedAt: null,
+    origin: "desk research" as const,
+  };
   const sources = [dind.source, matrix.source, desk];
   if (!dind.data) {
-    return { verdict: "unverified", summary: `no DinD evidence: run the DinD test`, evidence: [`${dind.problem}.`], wouldChange: [`run \`${DIND_TEST}\``], sources };
+    return {
+      verdict: "unverified",
+      summary: `no DinD evidence: run the DinD test`,
+      evidence: [`${dind.problem}.`],
+      wouldChange: [`run \`${DIND_TEST}\``],
+      sources,
+    };
   }
   const find = (mode: DindMode) => dind.data!.outcomes.find((outcome) => outcome.mode === mode);
   const profile = find("cloudflare-profile");
@@ -54,7 +67,9 @@ export function judgeDindItem(_ctx: VerifyContext, { dind, matrix }: { dind: Evi
   const docker = matrix.data?.tools.find((tool) => tool.tool === "docker")?.amd64;
   const instead = [
     "OpenClaw's exec tool with its Docker sandbox off runs commands directly in the container, which is itself Cloudflare's isolation boundary (a VM per container); the commands then run beside the gateway's environment (its model and channel keys; the supervisor keeps the R2 credentials out of it)",
-    docker?.status === "ok" ? "the docker CLI is installed and runs (client only); it can drive a remote engine over DOCKER_HOST=ssh://… or tcp:// with TLS, reached outbound from the container" : "the docker CLI (not verified here: no tools-matrix entry)",
+    docker?.status === "ok"
+      ? "the docker CLI is installed and runs (client only); it can drive a remote engine over DOCKER_HOST=ssh://… or tcp:// with TLS, reached outbound from the container"
+      : "the docker CLI (not verified here: no tools-matrix entry)",
     "tools that need their own environment ship in the image (the tools matrix) instead of in per-task containers",
   ];
   const evidence: string[] = [`Desk research (${CLOUDFLARE_DIND_GUIDE.readOn}): Cloudflare documents that ${CLOUDFLARE_DIND_GUIDE.says}.`];
@@ -64,7 +79,9 @@ export function judgeDindItem(_ctx: VerifyContext, { dind, matrix }: { dind: Evi
     const causes = dindCauses(`${outcome.evidence} ${outcome.innerContainer ?? ""}`);
     if (causes.length) evidence.push(`Why (${outcome.mode}): ${causes.join("; ")}.`);
   }
-  evidence.push("The local profile is Docker's default capability set, not privileged: Cloudflare does not publish what its container VMs grant, and its guide shows they grant dockerd more than that.");
+  evidence.push(
+    "The local profile is Docker's default capability set, not privileged: Cloudflare does not publish what its container VMs grant, and its guide shows they grant dockerd more than that.",
+  );
   if (privileged) {
     evidence.push(
       privileged.containerStarted
@@ -95,10 +112,19 @@ export function judgeDindItem(_ctx: VerifyContext, { dind, matrix }: { dind: Evi
           "Cloudflare documenting the capabilities its containers get: the local profile would then grant the same and this test decides",
         ],
     sources,
-    tables: [{
-      caption: "dockerd inside a container (reports/dind.json)",
-      header: ["mode", "container started", "dockerd started", "inner container", "after", "evidence"],
-      rows: dind.data.outcomes.map((outcome) => [outcome.mode, outcome.containerStarted ? "yes" : "no", outcome.dockerdStarted ? "yes" : "no", outcome.innerContainer ?? "–", `${outcome.ms} ms`, outcome.evidence.length > 400 ? `${outcome.evidence.slice(0, 399)}…` : outcome.evidence]),
-    }],
+    tables: [
+      {
+        caption: "dockerd inside a container (reports/dind.json)",
+        header: ["mode", "container started", "dockerd started", "inner container", "after", "evidence"],
+        rows: dind.data.outcomes.map((outcome) => [
+          outcome.mode,
+          outcome.containerStarted ? "yes" : "no",
+          outcome.dockerdStarted ? "yes" : "no",
+          outcome.innerContainer ?? "–",
+          `${outcome.ms} ms`,
+          outcome.evidence.length > 400 ? `${outcome.evidence.slice(0, 399)}…` : outcome.evidence,
+        ]),
+      },
+    ],
   };
 }

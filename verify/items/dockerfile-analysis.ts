@@ -71,7 +71,27 @@ const TOOL_PATTERNS: Record<string, RegExp[]> = {
 };
 
 /** apt packages that are plumbing, not tools worth listing. */
-const PLUMBING = new Set(["ca-certificates", "curl", "wget", "gnupg", "lsb-release", "apt-transport-https", "tini", "unzip", "xz-utils", "tar", "gzip", "procps", "sudo", "build-essential", "make", "gcc", "locales", "tzdata", "openssh-client"]);
+const PLUMBING = new Set([
+  "ca-certificates",
+  "curl",
+  "wget",
+  "gnupg",
+  "lsb-release",
+  "apt-transport-https",
+  "tini",
+  "unzip",
+  "xz-utils",
+  "tar",
+  "gzip",
+  "procps",
+  "sudo",
+  "build-essential",
+  "make",
+  "gcc",
+  "locales",
+  "tzdata",
+  "openssh-client",
+]);
 
 function substitute(text: string, args: Record<string, string>): string {
   return text.replace(/\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)/g, (whole, braced, fallback, bare) => args[braced ?? bare] ?? fallback ?? whole);
@@ -91,7 +111,10 @@ export function analyseDockerfile(text: string): DockerfileAnalysis {
       continue;
     }
     if (instruction.keyword === "FROM") {
-      const parts = instruction.text.split(/\s+/).slice(1).filter((part) => !part.startsWith("--"));
+      const parts = instruction.text
+        .split(/\s+/)
+        .slice(1)
+        .filter((part) => !part.startsWith("--"));
       const image = substitute(parts[0] ?? "", args);
       if (image && image !== "scratch" && !stages.has(image) && !baseImages.includes(image)) baseImages.push(image);
       const as = parts.findIndex((part) => part.toUpperCase() === "AS");
@@ -120,15 +143,18 @@ export function analyseDockerfile(text: string): DockerfileAnalysis {
       }
     }
     for (const match of text.matchAll(/\bgo\s+install\s+(\S+)/g)) {
-      if (!matchedHere.some((hit) => match[1]!.includes(hit) || hit.includes(match[1]!.split("@")[0]!))) others.push({ line: instruction.line, what: `go module ${match[1]}` });
+      if (!matchedHere.some((hit) => match[1]!.includes(hit) || hit.includes(match[1]!.split("@")[0]!)))
+        others.push({ line: instruction.line, what: `go module ${match[1]}` });
     }
     for (const match of text.matchAll(/\bnpm\s+(?:i|install)\s+((?:-\S+\s+)*)([^&;|]+)/g)) {
       for (const pkg of match[2]!.split(/\s+/).filter((word) => word && !word.startsWith("-"))) {
-        if (!matchedHere.some((hit) => hit.includes(pkg) || pkg.includes(hit)) && !/^openclaw(@|$)/.test(pkg)) others.push({ line: instruction.line, what: `npm package ${pkg}` });
+        if (!matchedHere.some((hit) => hit.includes(pkg) || pkg.includes(hit)) && !/^openclaw(@|$)/.test(pkg))
+          others.push({ line: instruction.line, what: `npm package ${pkg}` });
       }
     }
     for (const match of text.matchAll(/\b(?:pip3?|pipx|uv\s+tool)\s+install\s+((?:-\S+\s+)*)([^&;|]+)/g)) {
-      for (const pkg of match[2]!.split(/\s+/).filter((word) => word && !word.startsWith("-"))) others.push({ line: instruction.line, what: `Python package ${pkg}` });
+      for (const pkg of match[2]!.split(/\s+/).filter((word) => word && !word.startsWith("-")))
+        others.push({ line: instruction.line, what: `Python package ${pkg}` });
     }
   }
   const known = new Set(TOOLS.map((tool) => tool.name));

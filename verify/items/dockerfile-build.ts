@@ -20,9 +20,7 @@ export interface ToolProbe {
   evidence: string;
 }
 
-export type ArchBuild =
-  | { arch: Arch; built: true; seconds: number; probes: ToolProbe[] }
-  | { arch: Arch; built: false; reason: string };
+export type ArchBuild = { arch: Arch; built: true; seconds: number; probes: ToolProbe[] } | { arch: Arch; built: false; reason: string };
 
 /** A FROM reference for one platform: the build arguments BuildKit sets per target filled in. */
 export function forArch(image: string, arch: Arch): string {
@@ -46,11 +44,20 @@ export async function missingBaseImages(images: readonly string[], arch: Arch): 
 }
 
 function firstLines(text: string, max = 200): string {
-  const flat = text.split("\n").map((line) => line.trim()).filter(Boolean).join(" ⏎ ");
+  const flat = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ⏎ ");
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-export async function buildAndProbe(dockerfile: string, analysis: DockerfileAnalysis, arches: readonly Arch[], progress: (text: string) => void): Promise<ArchBuild[]> {
+export async function buildAndProbe(
+  dockerfile: string,
+  analysis: DockerfileAnalysis,
+  arches: readonly Arch[],
+  progress: (text: string) => void,
+): Promise<ArchBuild[]> {
   const logDir = join(cacheDir(), "verify");
   mkdirSync(logDir, { recursive: true });
   const results: ArchBuild[] = [];
@@ -60,9 +67,22 @@ export async function buildAndProbe(dockerfile: string, analysis: DockerfileAnal
     progress(`building ${dockerfile} for linux/${arch} (log: ${logFile})`);
     const started = performance.now();
     try {
-      await buildxBuild({ arch, dockerfile, context: dirname(dockerfile), tag, buildArgs: {}, labels: moltlabLabels("test", { "moltlab.verify": "dockerfile" }), logFile, timeoutMs: 45 * 60_000 });
+      await buildxBuild({
+        arch,
+        dockerfile,
+        context: dirname(dockerfile),
+        tag,
+        buildArgs: {},
+        labels: moltlabLabels("test", { "moltlab.verify": "dockerfile" }),
+        logFile,
+        timeoutMs: 45 * 60_000,
+      });
     } catch (error) {
-      results.push({ arch, built: false, reason: `the build failed: ${firstLines(error instanceof Error ? error.message : String(error), 400)} (full log: ${logFile})` });
+      results.push({
+        arch,
+        built: false,
+        reason: `the build failed: ${firstLines(error instanceof Error ? error.message : String(error), 400)} (full log: ${logFile})`,
+      });
       continue;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -71,13 +91,30 @@ export async function buildAndProbe(dockerfile: string, analysis: DockerfileAnal
       const tool = TOOLS.find((known) => known.name === hit.tool);
       if (!tool) continue;
       const expect = new RegExp(tool.probe.expect.replaceAll("{version}", "\\S+"));
-      const result = await tryRun("docker", [
-        "run", "--rm", "--platform", `linux/${arch}`, "--network", "none",
-        ...Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
-        "--entrypoint", "sh", tag, "-c", `${tool.probe.command} 2>&1`,
-      ], { timeoutMs: 180_000 });
+      const result = await tryRun(
+        "docker",
+        [
+          "run",
+          "--rm",
+          "--platform",
+          `linux/${arch}`,
+          "--network",
+          "none",
+          ...Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
+          "--entrypoint",
+          "sh",
+          tag,
+          "-c",
+          `${tool.probe.command} 2>&1`,
+        ],
+        { timeoutMs: 180_000 },
+      );
       const output = result.stdout + result.stderr;
-      probes.push({ tool: hit.tool, ok: result.code === 0 && expect.test(output), evidence: `\`${tool.probe.command}\` → exit ${result.code}: ${firstLines(output)}` });
+      probes.push({
+        tool: hit.tool,
+        ok: result.code === 0 && expect.test(output),
+        evidence: `\`${tool.probe.command}\` → exit ${result.code}: ${firstLines(output)}`,
+      });
     }
     results.push({ arch, built: true, seconds, probes });
     await tryRun("docker", ["image", "rm", "-f", tag], { timeoutMs: 60_000 });

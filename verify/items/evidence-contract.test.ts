@@ -18,7 +18,17 @@ const dir = mkdtempSync(join(tmpdir(), "moltlab-evidence-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ctx: VerifyContext = {
-  options: { arches: ["amd64"], instanceType: "standard-1", budget: 50, activeHours: 24, sleepAfterMinutes: 10, cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: true },
+  options: {
+    arches: ["amd64"],
+    instanceType: "standard-1",
+    budget: 50,
+    activeHours: 24,
+    sleepAfterMinutes: 10,
+    cpuUtilisation: 0.1,
+    dockerfile: null,
+    litellm: DEFAULT_LITELLM_CONFIG,
+    reuse: true,
+  },
   root: ROOT,
   reportsDir: dir,
   runStartedAt: new Date(Date.now() - 60_000),
@@ -32,7 +42,11 @@ function save<F extends { generatedAt: string; source: string }>(recorder: Evide
 describe("evidence written by the OpenClaw tests, read by verify", () => {
   it("chat: a recorded run with a replied turn is the chain working, with its times in the evidence", async () => {
     const evidence = new EvidenceRecorder<ChatFile>(EVIDENCE_FILES.chat, "chat", { runs: {} });
-    evidence.set("runs.amd64", { instanceType: "standard-1", host: "amd64", boot: { restoreMs: 120, configMs: 4, gatewayMs: 58_000, containerStartToReadyMs: 61_500 } });
+    evidence.set("runs.amd64", {
+      instanceType: "standard-1",
+      host: "amd64",
+      boot: { restoreMs: 120, configMs: 4, gatewayMs: 58_000, containerStartToReadyMs: 61_500 },
+    });
     evidence.set("runs.amd64.httpTurn", { status: 200, replied: true, ms: 14_200 });
     evidence.set("runs.amd64.wsTurn", { replied: true, ms: 3100, turnMs: 2500 });
     evidence.set("runs.amd64.exitCode", 0);
@@ -59,8 +73,20 @@ describe("evidence written by the OpenClaw tests, read by verify", () => {
   it("persistence: every step passed plus the SIGKILL window gives OK with constraints and the numbers", async () => {
     const evidence = new EvidenceRecorder<PersistenceFile>(EVIDENCE_FILES.persistence, "persistence", {});
     evidence.set("arch", "amd64");
-    evidence.set("boots.A", { restoreMs: 90, configMs: 3, gatewayMs: 55_000, containerStartToReadyMs: 58_000, restore: { source: "empty", files: 0, ok: true, skipped: 0 } });
-    evidence.set("boots.B", { restoreMs: 400, configMs: 3, gatewayMs: 50_000, containerStartToReadyMs: 52_000, restore: { source: "snapshot", files: 41, ok: true, skipped: 0 } });
+    evidence.set("boots.A", {
+      restoreMs: 90,
+      configMs: 3,
+      gatewayMs: 55_000,
+      containerStartToReadyMs: 58_000,
+      restore: { source: "empty", files: 0, ok: true, skipped: 0 },
+    });
+    evidence.set("boots.B", {
+      restoreMs: 400,
+      configMs: 3,
+      gatewayMs: 50_000,
+      containerStartToReadyMs: 52_000,
+      restore: { source: "snapshot", files: 41, ok: true, skipped: 0 },
+    });
     evidence.set("sigtermExitMs", 3900);
     evidence.set("sigkill", { ticksWritten: 40, ticksRestored: 33, lost: 7, lossWindowMs: 1900, writtenSpanMs: 9900, backupIntervalS: 5 });
     for (const step of ["A", "B", "B→C", "D"]) evidence.passed(step);

@@ -29,13 +29,35 @@ describe("the item registry", () => {
 
   it("gives each result the header declared in the registry, the cost's from the budget asked about", async () => {
     const ctx = {
-      options: { arches: ["amd64" as const], instanceType: "standard-1" as const, budget: 40, activeHours: 24, sleepAfterMinutes: 10, cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: true },
-      root: ROOT, reportsDir: ROOT, runStartedAt: new Date(), progress: () => {},
+      options: {
+        arches: ["amd64" as const],
+        instanceType: "standard-1" as const,
+        budget: 40,
+        activeHours: 24,
+        sleepAfterMinutes: 10,
+        cpuUtilisation: 0.1,
+        dockerfile: null,
+        litellm: DEFAULT_LITELLM_CONFIG,
+        reuse: true,
+      },
+      root: ROOT,
+      reportsDir: ROOT,
+      runStartedAt: new Date(),
+      progress: () => {},
     };
     const cost = await judgeItem(itemById("cost"), ctx);
-    expect(cost).toMatchObject({ id: "cost", title: "Cost", question: "Phase 2: does it stay within the budget of $40.00/month (stop above)?", criterion: "At most $40.00/month" });
+    expect(cost).toMatchObject({
+      id: "cost",
+      title: "Cost",
+      question: "Phase 2: does it stay within the budget of $40.00/month (stop above)?",
+      criterion: "At most $40.00/month",
+    });
     expect(Object.keys(cost).slice(0, 5)).toEqual(["id", "title", "question", "criterion", "verdict"]);
-    expect(await judgeItem(itemById("0-8"), ctx)).toMatchObject({ id: "0-8", title: "Terraform", question: "What can Terraform manage? (Cloudflare Terraform provider v5)" });
+    expect(await judgeItem(itemById("0-8"), ctx)).toMatchObject({
+      id: "0-8",
+      title: "Terraform",
+      question: "What can Terraform manage? (Cloudflare Terraform provider v5)",
+    });
   });
 });
 
@@ -53,7 +75,16 @@ describe("Dockerfile analysis (0-2 with --dockerfile)", () => {
     const analysis = analyseDockerfile(readFileSync(join(ROOT, "verify/samples/Dockerfile.user"), "utf8"));
     expect(analysis.baseImages).toEqual(["golang:1.24-bookworm", "ghcr.io/openclaw/openclaw:2026.9.6"]);
     expect(Object.fromEntries(analysis.tools.map((hit) => [hit.tool, hit.line]))).toEqual({
-      ghq: 10, gwq: 10, "mcp-grafana": 10, openclaw: 14, gh: 17, jq: 17, docker: 17, babashka: 20, codex: 24, claude: 24,
+      ghq: 10,
+      gwq: 10,
+      "mcp-grafana": 10,
+      openclaw: 14,
+      gh: 17,
+      jq: 17,
+      docker: 17,
+      babashka: 20,
+      codex: 24,
+      claude: 24,
     });
     expect(analysis.tools.find((hit) => hit.tool === "mcp-grafana")!.how).toBe("github.com/grafana/mcp-grafana/cmd/mcp-grafana@v0.10.0");
     expect(analysis.tools.find((hit) => hit.tool === "gh")!.how).toBe("apt-get install gh");
@@ -93,15 +124,25 @@ describe("structure (0-1)", () => {
 
   it("flags a missing piece", () => {
     const structure = readStructure(ROOT);
-    const broken = { ...structure, wrangler: { ...structure.wrangler, r2_buckets: [] }, routes: structure.routes.filter((route) => route.path !== "/sandbox-health") };
-    expect(structureChecks(broken).filter((check) => !check.ok).map((check) => check.piece)).toEqual(["an R2 bucket", "a static health route outside Access"]);
+    const broken = {
+      ...structure,
+      wrangler: { ...structure.wrangler, r2_buckets: [] },
+      routes: structure.routes.filter((route) => route.path !== "/sandbox-health"),
+    };
+    expect(
+      structureChecks(broken)
+        .filter((check) => !check.ok)
+        .map((check) => check.piece),
+    ).toEqual(["an R2 bucket", "a static health route outside Access"]);
   });
 
   it("flags a health route behind Access, a missing catch-all and a missing secret name", () => {
     const structure = readStructure(ROOT);
     const broken = {
       ...structure,
-      routes: structure.routes.filter((route) => route.path !== "/*").map((route) => (route.path === "/sandbox-health" ? { ...route, auth: "access" as const } : route)),
+      routes: structure.routes
+        .filter((route) => route.path !== "/*")
+        .map((route) => (route.path === "/sandbox-health" ? { ...route, auth: "access" as const } : route)),
       envNames: structure.envNames.filter((name) => name !== "CF_ACCESS_AUD"),
     };
     const failed = structureChecks(broken).filter((check) => !check.ok);
@@ -115,7 +156,8 @@ describe("structure (0-1)", () => {
 
 describe("DinD (0-3) and Terraform (0-8)", () => {
   it("names why dockerd stopped from its log", () => {
-    const log = "iptables -t nat -N DOCKER: iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root) level=error msg=\"failed to mount overlay: operation not permitted\" exec: \"fuse-overlayfs\": executable file not found in $PATH";
+    const log =
+      'iptables -t nat -N DOCKER: iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root) level=error msg="failed to mount overlay: operation not permitted" exec: "fuse-overlayfs": executable file not found in $PATH';
     expect(dindCauses(log)).toHaveLength(3);
     expect(dindCauses("all good")).toEqual([]);
   });
@@ -124,16 +166,45 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
     const dir = mkdtempSync(join(tmpdir(), "moltlab-dind-"));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const ctx = {
-      options: { arches: ["amd64" as const], instanceType: "standard-1" as const, budget: 50, activeHours: 24, sleepAfterMinutes: 10, cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: true },
-      root: ROOT, reportsDir: dir, runStartedAt: new Date(Date.now() - 60_000), progress: () => {},
+      options: {
+        arches: ["amd64" as const],
+        instanceType: "standard-1" as const,
+        budget: 50,
+        activeHours: 24,
+        sleepAfterMinutes: 10,
+        cpuUtilisation: 0.1,
+        dockerfile: null,
+        litellm: DEFAULT_LITELLM_CONFIG,
+        reuse: true,
+      },
+      root: ROOT,
+      reportsDir: dir,
+      runStartedAt: new Date(Date.now() - 60_000),
+      progress: () => {},
     };
     const judge = (...outcomes: DindOutcome[]) => {
       const file: DindFile = { generatedAt: new Date().toISOString(), instanceType: "standard-1", image: "dind", outcomes };
       writeFileSync(join(dir, EVIDENCE_FILES.dind.json), JSON.stringify(file));
       return judgeItem(itemById("0-3"), ctx);
     };
-    const plain: DindOutcome = { mode: "cloudflare-profile", containerStarted: true, dockerdStarted: false, server: null, innerContainer: null, ms: 1500, evidence: "failed to create NAT chain DOCKER: iptables failed: Permission denied (you must be root)" };
-    const flags: DindOutcome = { mode: "documented-flags", containerStarted: true, dockerdStarted: true, server: "20.10 storage=vfs", innerContainer: "failed: ApplyLayer exit status 1 stderr: Error creating mount namespace before pivot: operation not permitted", ms: 900, evidence: "dockerd ready" };
+    const plain: DindOutcome = {
+      mode: "cloudflare-profile",
+      containerStarted: true,
+      dockerdStarted: false,
+      server: null,
+      innerContainer: null,
+      ms: 1500,
+      evidence: "failed to create NAT chain DOCKER: iptables failed: Permission denied (you must be root)",
+    };
+    const flags: DindOutcome = {
+      mode: "documented-flags",
+      containerStarted: true,
+      dockerdStarted: true,
+      server: "20.10 storage=vfs",
+      innerContainer: "failed: ApplyLayer exit status 1 stderr: Error creating mount namespace before pivot: operation not permitted",
+      ms: 900,
+      evidence: "dockerd ready",
+    };
 
     it("is unverified, not NG, when only the local profile fails: Cloudflare documents dockerd with --iptables=false", async () => {
       const item = await judge(plain, flags);
@@ -144,7 +215,10 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
     });
 
     it("is OK with constraints once an inner container runs under Cloudflare's profile", async () => {
-      expect(await judge(plain, { ...flags, innerContainer: "ok" })).toMatchObject({ verdict: "OK with constraints", summary: expect.stringContaining("with --iptables=false and no bridge network") });
+      expect(await judge(plain, { ...flags, innerContainer: "ok" })).toMatchObject({
+        verdict: "OK with constraints",
+        summary: expect.stringContaining("with --iptables=false and no bridge network"),
+      });
     });
   });
 
@@ -157,6 +231,8 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
   it("answers the plan's Terraform questions, with containers as the one piece it cannot manage", () => {
     const byPiece = Object.fromEntries(TERRAFORM_ROWS.map((row) => [row.piece, row.managed]));
     expect(byPiece).toMatchObject({ "DNS record": "yes", "Access application": "yes", "R2 bucket": "yes", "AI Gateway": "yes", "Worker script": "yes" });
-    expect(TERRAFORM_ROWS.filter((row) => row.managed === "no").map((row) => row.piece)).toEqual(["Containers application (image, instance type, max instances, DO link)"]);
+    expect(TERRAFORM_ROWS.filter((row) => row.managed === "no").map((row) => row.piece)).toEqual([
+      "Containers application (image, instance type, max instances, DO link)",
+    ]);
   });
 });

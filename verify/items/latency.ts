@@ -41,21 +41,42 @@ export function judgeLatencyItem(_ctx: VerifyContext, { bench }: { bench: Eviden
   const stops = judged.map((entry) => entry.judgement.stop).filter((stop): stop is StopHit => !!stop);
   const overThree = informative.filter((entry) => entry.judgement.verdict === "NG");
   const verdict: Verdict = worst === "OK" && overThree.length ? "OK with constraints" : worst;
-  const added = (entry: (typeof all)[number]) => `${entry.figure.id}: ${entry.judgement.why}, ${signed(entry.pair.worker.median - entry.pair.direct.median)} ${entry.figure.unit}`;
+  const added = (entry: (typeof all)[number]) =>
+    `${entry.figure.id}: ${entry.judgement.why}, ${signed(entry.pair.worker.median - entry.pair.direct.median)} ${entry.figure.unit}`;
   return {
     verdict,
-    summary: judged.map((entry) => `${entry.figure.id}: ${entry.judgement.why}`).join("; ") + (overThree.length ? `; no-op requests: ${overThree.map(added).join(", ")}` : ""),
+    summary:
+      judged.map((entry) => `${entry.figure.id}: ${entry.judgement.why}`).join("; ") +
+      (overThree.length ? `; no-op requests: ${overThree.map(added).join(", ")}` : ""),
     evidence: [
       `Deciding (user-level operations, medians): ${judged.map((entry) => entry.figure.id).join(", ")}.`,
-      ...judged.map(({ figure, pair, judgement }) => `${figure.title}: ${describeRow(pair.direct, figure.unit)}; ${describeRow(pair.worker, figure.unit)} → ${judgement.why}.`),
-      ...informative.map((entry) => `Reported, not deciding — ${entry.figure.title}: ${describeRow(entry.pair.direct, entry.figure.unit)}; ${describeRow(entry.pair.worker, entry.figure.unit)} → ${added(entry)}.`),
-      ...(overThree.length ? [`The Worker's fixed overhead per request is above 3x of a loopback no-op (${overThree.map(added).join("; ")}): invisible next to a chat turn, but it would matter for chatty request patterns.`] : []),
-      ...figuresWith(bench.data, "throughput.").map((figure) => `Reported, not deciding — ${figure.title}: ${figure.rows.map((row) => describeRow(row, figure.unit)).join("; ")}: on this 2-core host workerd, the Durable Object and the clients share the CPU with the container.`),
+      ...judged.map(
+        ({ figure, pair, judgement }) =>
+          `${figure.title}: ${describeRow(pair.direct, figure.unit)}; ${describeRow(pair.worker, figure.unit)} → ${judgement.why}.`,
+      ),
+      ...informative.map(
+        (entry) =>
+          `Reported, not deciding — ${entry.figure.title}: ${describeRow(entry.pair.direct, entry.figure.unit)}; ${describeRow(entry.pair.worker, entry.figure.unit)} → ${added(entry)}.`,
+      ),
+      ...(overThree.length
+        ? [
+            `The Worker's fixed overhead per request is above 3x of a loopback no-op (${overThree.map(added).join("; ")}): invisible next to a chat turn, but it would matter for chatty request patterns.`,
+          ]
+        : []),
+      ...figuresWith(bench.data, "throughput.").map(
+        (figure) =>
+          `Reported, not deciding — ${figure.title}: ${figure.rows.map((row) => describeRow(row, figure.unit)).join("; ")}: on this 2-core host workerd, the Durable Object and the clients share the CPU with the container.`,
+      ),
       "Why a no-op ratio above 3x is not a stop: the plan's bar is about what a user waits for (a chat turn, a WebSocket round trip); a fixed ~12 ms per request matters only for chatty request patterns.",
       "Locally every hop is loopback: the ratio measures the Worker's own overhead (workerd, the Durable Object, the relay), not the distance to Cloudflare's edge, which the real deployment adds.",
     ],
     wouldChange: [
-      ...judged.filter((entry) => Math.min(entry.pair.direct.samples.length, entry.pair.worker.samples.length) < 5).map((entry) => `more samples for ${entry.figure.id} (n=${Math.min(entry.pair.direct.samples.length, entry.pair.worker.samples.length)} here): on a shared host a single sample can move the ratio across the 2x line`),
+      ...judged
+        .filter((entry) => Math.min(entry.pair.direct.samples.length, entry.pair.worker.samples.length) < 5)
+        .map(
+          (entry) =>
+            `more samples for ${entry.figure.id} (n=${Math.min(entry.pair.direct.samples.length, entry.pair.worker.samples.length)} here): on a shared host a single sample can move the ratio across the 2x line`,
+        ),
       "the same measurement against a deployed Worker from the user's network (adds the round trip to the nearest Cloudflare location)",
     ],
     sources: [bench.source],

@@ -43,8 +43,14 @@ export async function judgeLitellmItem(ctx: VerifyContext): Promise<Judgement> {
     summary: `${ctx.options.litellm === DEFAULT_LITELLM_CONFIG ? "sample config: " : ""}${expressible + notEmulated}/${mappings.length} routes expressible (${probes.length - failedProbes.length} sent through the emulator OK)${impossible.length ? `, ${impossible.map((mapping) => mapping.route.modelName).join(", ")} not` : ""}; lost: ${lost.map((feature) => feature.feature).join(", ") || "nothing"}`,
     evidence,
     wouldChange: [
-      ...(ctx.options.litellm === DEFAULT_LITELLM_CONFIG ? ["your own config (`npm run verify -- --litellm PATH`): this run read the sample verify/samples/litellm.config.yaml"] : []),
-      ...(impossible.length ? ["a public HTTPS endpoint for the local model (e.g. a Cloudflare Tunnel with Access, then an AI Gateway custom provider), or keeping that route outside AI Gateway"] : []),
+      ...(ctx.options.litellm === DEFAULT_LITELLM_CONFIG
+        ? ["your own config (`npm run verify -- --litellm PATH`): this run read the sample verify/samples/litellm.config.yaml"]
+        : []),
+      ...(impossible.length
+        ? [
+            "a public HTTPS endpoint for the local model (e.g. a Cloudflare Tunnel with Access, then an AI Gateway custom provider), or keeping that route outside AI Gateway",
+          ]
+        : []),
       ...(notEmulated ? ["a request through the real AI Gateway for the routes the emulator does not serve (custom providers, Bedrock, …)"] : []),
       "budgets and fallbacks expressed as an AI Gateway dynamic route and tried against the real service (the emulator has no dynamic routing)",
       "OpenClaw marking its Anthropic prompts with cache_control itself (would make prompt-cache injection unnecessary; not verified here)",
@@ -52,7 +58,11 @@ export async function judgeLitellmItem(ctx: VerifyContext): Promise<Judgement> {
     sources: [
       { path: shown, generatedAt: null, origin: "static" },
       { path: "AI Gateway emulator, in-process (emulators/ai-gateway)", generatedAt: new Date().toISOString(), origin: "this run" },
-      { path: "AI Gateway features (dynamic routing, custom providers, caching, rate limits): developers.cloudflare.com/ai-gateway, read 2026-11-25", generatedAt: null, origin: "desk research" },
+      {
+        path: "AI Gateway features (dynamic routing, custom providers, caching, rate limits): developers.cloudflare.com/ai-gateway, read 2026-11-25",
+        generatedAt: null,
+        origin: "desk research",
+      },
     ],
     tables: [
       {
@@ -61,20 +71,34 @@ export async function judgeLitellmItem(ctx: VerifyContext): Promise<Judgement> {
         rows: mappings.map((mapping) => {
           const probe = probes.find((candidate) => candidate.modelName === mapping.route.modelName);
           return [
-            String(mapping.route.line), mapping.route.modelName, mapping.route.model, mapping.endpoint ? `…/${mapping.endpoint}` : "—", mapping.gatewayModel ?? "—",
-            mapping.openclawApi ?? "—", `${mapping.status}: ${mapping.how}`, probe ? `${probe.ok ? "ok" : "FAILED"}: ${probe.sdk}, ${probe.request}${probe.error ? ` (${probe.error})` : ""}` : "not sent",
+            String(mapping.route.line),
+            mapping.route.modelName,
+            mapping.route.model,
+            mapping.endpoint ? `…/${mapping.endpoint}` : "—",
+            mapping.gatewayModel ?? "—",
+            mapping.openclawApi ?? "—",
+            `${mapping.status}: ${mapping.how}`,
+            probe ? `${probe.ok ? "ok" : "FAILED"}: ${probe.sdk}, ${probe.request}${probe.error ? ` (${probe.error})` : ""}` : "not sent",
           ];
         }),
       },
       {
         caption: "LiteLLM features and what AI Gateway offers instead",
         header: ["feature", "support", "config lines", "instead"],
-        rows: features.map((feature) => [feature.feature, feature.support, feature.lines.map((line) => `${line.line}: ${line.text}`).join("; "), feature.instead]),
+        rows: features.map((feature) => [
+          feature.feature,
+          feature.support,
+          feature.lines.map((line) => `${line.line}: ${line.text}`).join("; "),
+          feature.instead,
+        ]),
       },
     ],
-    code: [{
-      caption: "openclaw.json fragment for these routes through AI Gateway (keys and gateway ids by ${VAR} reference; the cf-aig-authorization header only for an authenticated gateway)",
-      text: JSON.stringify(openclaw, null, 2),
-    }],
+    code: [
+      {
+        caption:
+          "openclaw.json fragment for these routes through AI Gateway (keys and gateway ids by ${VAR} reference; the cf-aig-authorization header only for an authenticated gateway)",
+        text: JSON.stringify(openclaw, null, 2),
+      },
+    ],
   };
 }

@@ -26,20 +26,30 @@ export function judgePersistence(file: PersistenceFile): { verdict: Verdict; why
   if (missing.length === Object.keys(PERSISTENCE_STEPS).length) return { verdict: "unverified", why: "no step of the persistence test ran to its end" };
   if (missing.length) return { verdict: "NG", why: `steps that did not complete (failed or interrupted): ${missing.join(", ")}` };
   const lost = file.sigkill?.lost ?? 0;
-  if (lost > 0) return { verdict: "OK with constraints", why: `all steps passed; a SIGKILL loses the writes since the last backup: here the last ${file.sigkill?.lossWindowMs ?? "?"} ms of a write about every 250 ms (${lost} writes); at most about one backup interval (${file.sigkill?.backupIntervalS} s) plus one backup's duration` };
+  if (lost > 0)
+    return {
+      verdict: "OK with constraints",
+      why: `all steps passed; a SIGKILL loses the writes since the last backup: here the last ${file.sigkill?.lossWindowMs ?? "?"} ms of a write about every 250 ms (${lost} writes); at most about one backup interval (${file.sigkill?.backupIntervalS} s) plus one backup's duration`,
+    };
   return { verdict: "OK", why: "all steps passed, nothing lost on SIGKILL" };
 }
 
-export function judgePersistenceItem(_ctx: VerifyContext, { persistence: file, bench }: { persistence: Evidence<PersistenceFile>; bench: Evidence<BenchReport> }): Judgement {
+export function judgePersistenceItem(
+  _ctx: VerifyContext,
+  { persistence: file, bench }: { persistence: Evidence<PersistenceFile>; bench: Evidence<BenchReport> },
+): Judgement {
   const figures = figuresWith(bench.data, "backup.", "restore.");
   const sources = [file.source, bench.source];
   const charts = figures.map(chartOf);
   const benchLines = figures.map((figure) => `${describeFigure(figure)}.`);
   if (!file.data) {
     return {
-      verdict: "unverified", summary: "no persistence evidence: run the persistence test",
+      verdict: "unverified",
+      summary: "no persistence evidence: run the persistence test",
       evidence: [`${file.problem}.`, ...(benchLines.length ? ["Bench figures (supervisor backup/restore, not OpenClaw end to end):", ...benchLines] : [])],
-      wouldChange: [`run \`${PERSISTENCE_TEST}\` (about 8 min; it uses host ports 18789/18790)`], sources, charts,
+      wouldChange: [`run \`${PERSISTENCE_TEST}\` (about 8 min; it uses host ports 18789/18790)`],
+      sources,
+      charts,
     };
   }
   const data = file.data;
@@ -47,12 +57,19 @@ export function judgePersistenceItem(_ctx: VerifyContext, { persistence: file, b
   const boots = Object.entries(data.boots ?? {});
   const evidence = [
     `The persistence test ran a chain of ${data.arch ?? "amd64"} containers on one R2 bucket (the R2 stand-in).`,
-    ...Object.entries(PERSISTENCE_STEPS).map(([step, what]) => `${data.passed?.[step.replaceAll(".", "·")] ? "passed" : "did not complete"} — ${step}: ${what}.`),
+    ...Object.entries(PERSISTENCE_STEPS).map(
+      ([step, what]) => `${data.passed?.[step.replaceAll(".", "·")] ? "passed" : "did not complete"} — ${step}: ${what}.`,
+    ),
     ...(data.sigkill
-      ? [`SIGKILL loss window: ${data.sigkill.ticksWritten} ticks written over ${data.sigkill.writtenSpanMs} ms, ${data.sigkill.ticksRestored} restored, ${data.sigkill.lost} lost; the writes of the last ${data.sigkill.lossWindowMs ?? "all"} ms before the kill were lost (backup interval ${data.sigkill.backupIntervalS} s; upstream moltworker syncs every 30 s).`]
+      ? [
+          `SIGKILL loss window: ${data.sigkill.ticksWritten} ticks written over ${data.sigkill.writtenSpanMs} ms, ${data.sigkill.ticksRestored} restored, ${data.sigkill.lost} lost; the writes of the last ${data.sigkill.lossWindowMs ?? "all"} ms before the kill were lost (backup interval ${data.sigkill.backupIntervalS} s; upstream moltworker syncs every 30 s).`,
+        ]
       : []),
     ...(data.sigtermExitMs !== undefined ? [`SIGTERM → exit 0 with a final backup in ${data.sigtermExitMs} ms.`] : []),
-    ...boots.map(([label, boot]) => `Boot ${label}: restore ${boot.restoreMs ?? "?"} ms (${boot.restore ? `${boot.restore.source}, ${boot.restore.files} files${boot.restore.skipped ? `, ${boot.restore.skipped} snapshot skipped` : ""}` : "—"}), ${boot.containerStartToReadyMs === null || boot.containerStartToReadyMs === undefined ? "gateway readiness not awaited (this step checks the restored files)" : `container start → gateway ready ${boot.containerStartToReadyMs} ms`}.`),
+    ...boots.map(
+      ([label, boot]) =>
+        `Boot ${label}: restore ${boot.restoreMs ?? "?"} ms (${boot.restore ? `${boot.restore.source}, ${boot.restore.files} files${boot.restore.skipped ? `, ${boot.restore.skipped} snapshot skipped` : ""}` : "—"}), ${boot.containerStartToReadyMs === null || boot.containerStartToReadyMs === undefined ? "gateway readiness not awaited (this step checks the restored files)" : `container start → gateway ready ${boot.containerStartToReadyMs} ms`}.`,
+    ),
     ...benchLines,
   ];
   return {
@@ -66,11 +83,21 @@ export function judgePersistenceItem(_ctx: VerifyContext, { persistence: file, b
     ],
     sources,
     tables: boots.length
-      ? [{
-          caption: "Boots in the persistence chain (ms)",
-          header: ["boot", "restore", "config", "gateway", "start → ready", "restored from", "files"],
-          rows: boots.map(([label, boot]) => [label, String(boot.restoreMs ?? "—"), String(boot.configMs ?? "—"), String(boot.gatewayMs ?? "—"), String(boot.containerStartToReadyMs ?? "—"), boot.restore?.source ?? "—", String(boot.restore?.files ?? "—")]),
-        }]
+      ? [
+          {
+            caption: "Boots in the persistence chain (ms)",
+            header: ["boot", "restore", "config", "gateway", "start → ready", "restored from", "files"],
+            rows: boots.map(([label, boot]) => [
+              label,
+              String(boot.restoreMs ?? "—"),
+              String(boot.configMs ?? "—"),
+              String(boot.gatewayMs ?? "—"),
+              String(boot.containerStartToReadyMs ?? "—"),
+              boot.restore?.source ?? "—",
+              String(boot.restore?.files ?? "—"),
+            ]),
+          },
+        ]
       : [],
     charts,
   };

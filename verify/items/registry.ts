@@ -56,7 +56,8 @@ function defineItem<R extends Record<string, { generatedAt?: string }>>(spec: It
     question: spec.question,
     criterion: spec.criterion,
     reads: files.map(([, file]) => file.json),
-    judge: async (ctx) => spec.judge(ctx, Object.fromEntries(files.map(([name, file]) => [name, readEvidence(ctx, file)])) as { [K in keyof R]: Evidence<R[K]> }),
+    judge: async (ctx) =>
+      spec.judge(ctx, Object.fromEntries(files.map(([name, file]) => [name, readEvidence(ctx, file)])) as { [K in keyof R]: Evidence<R[K]> }),
   };
 }
 

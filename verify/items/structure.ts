@@ -38,7 +38,11 @@ const read = (root: string, path: string) => readFileSync(join(root, path), "utf
 /** The first sentence of a module's doc comment: what the file says it is for. */
 function purposeOf(text: string): string {
   const comment = /\/\*\*([\s\S]*?)\*\//.exec(text)?.[1] ?? "";
-  const flat = comment.split("\n").map((line) => line.replace(/^\s*\*\s?/, "").trim()).filter(Boolean).join(" ");
+  const flat = comment
+    .split("\n")
+    .map((line) => line.replace(/^\s*\*\s?/, "").trim())
+    .filter(Boolean)
+    .join(" ");
   const sentence = /^(.*?\.)(\s|$)/.exec(flat)?.[1] ?? flat;
   return sentence.length > 140 ? `${sentence.slice(0, 139)}…` : sentence;
 }
@@ -50,7 +54,8 @@ export function readStructure(root: string): Structure {
   const sources = Object.fromEntries(files.map((name) => [`worker/src/${name}`, read(root, `worker/src/${name}`)]));
   const dockerText = read(root, "container/Dockerfile");
   const lines = dockerText.split("\n").filter((line) => !line.trim().startsWith("#"));
-  const instruction = (name: string) => lines.filter((line) => new RegExp(`^${name}\\s`, "i").test(line.trim())).map((line) => line.trim().slice(name.length).trim());
+  const instruction = (name: string) =>
+    lines.filter((line) => new RegExp(`^${name}\\s`, "i").test(line.trim())).map((line) => line.trim().slice(name.length).trim());
   const supervisorDir = join(root, "container/supervisor");
   const supervisorModules = readdirSync(supervisorDir)
     .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
@@ -59,7 +64,12 @@ export function readStructure(root: string): Structure {
     wrangler,
     routes: ROUTES,
     envNames: [...BINDING_NAMES, ...VARIABLE_NAMES],
-    dockerfile: { from: instruction("FROM"), expose: instruction("EXPOSE").flatMap((value) => value.split(/\s+/)), entrypoint: instruction("ENTRYPOINT")[0] ?? null, user: instruction("USER").at(-1) ?? null },
+    dockerfile: {
+      from: instruction("FROM"),
+      expose: instruction("EXPOSE").flatMap((value) => value.split(/\s+/)),
+      entrypoint: instruction("ENTRYPOINT")[0] ?? null,
+      user: instruction("USER").at(-1) ?? null,
+    },
     supervisorModules,
     usesSandboxSdk: Object.values(sources).some((text) => text.includes("@cloudflare/sandbox")),
   };
@@ -72,19 +82,60 @@ export function structureChecks(s: Structure): { piece: string; ok: boolean; fou
   const has = (path: string) => s.routes.some((route) => route.path === path);
   const health = s.routes.find((route) => route.path === "/sandbox-health");
   const catchAll = s.routes.find((route) => route.method === "ALL" && route.path === "/*");
-  const required = ["MOLTBOT_GATEWAY_TOKEN", "CF_ACCESS_TEAM_DOMAIN", "CF_ACCESS_AUD", "CLOUDFLARE_AI_GATEWAY_API_KEY", "CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "CF_ACCOUNT_ID"];
+  const required = [
+    "MOLTBOT_GATEWAY_TOKEN",
+    "CF_ACCESS_TEAM_DOMAIN",
+    "CF_ACCESS_AUD",
+    "CLOUDFLARE_AI_GATEWAY_API_KEY",
+    "CF_AI_GATEWAY_ACCOUNT_ID",
+    "CF_AI_GATEWAY_GATEWAY_ID",
+    "R2_ACCESS_KEY_ID",
+    "R2_SECRET_ACCESS_KEY",
+    "CF_ACCOUNT_ID",
+  ];
   const missingEnv = required.filter((name) => !s.envNames.includes(name));
   return [
-    { piece: "a Durable Object class that owns the container", ok: !!doBinding, found: doBinding ? `binding ${doBinding.name} → class ${doBinding.class_name}` : "no DO binding for the containers class" },
+    {
+      piece: "a Durable Object class that owns the container",
+      ok: !!doBinding,
+      found: doBinding ? `binding ${doBinding.name} → class ${doBinding.class_name}` : "no DO binding for the containers class",
+    },
     { piece: "a container image built from a Dockerfile", ok: !!container?.image, found: container ? `${container.image}` : "no containers entry" },
-    { piece: "instance type and one instance", ok: !!container?.instance_type && container.max_instances === 1, found: container ? `${container.instance_type ?? "default"}, max_instances ${container.max_instances ?? "unset"}` : "—" },
-    { piece: "an R2 bucket", ok: !!s.wrangler.r2_buckets?.length, found: s.wrangler.r2_buckets?.map((bucket) => `${bucket.binding} → ${bucket.bucket_name}`).join(", ") || "none" },
+    {
+      piece: "instance type and one instance",
+      ok: !!container?.instance_type && container.max_instances === 1,
+      found: container ? `${container.instance_type ?? "default"}, max_instances ${container.max_instances ?? "unset"}` : "—",
+    },
+    {
+      piece: "an R2 bucket",
+      ok: !!s.wrangler.r2_buckets?.length,
+      found: s.wrangler.r2_buckets?.map((bucket) => `${bucket.binding} → ${bucket.bucket_name}`).join(", ") || "none",
+    },
     { piece: "Browser Rendering binding", ok: !!s.wrangler.browser, found: s.wrangler.browser ? s.wrangler.browser.binding : "none" },
     { piece: "the gateway port 18789 exposed", ok: s.dockerfile.expose.includes("18789"), found: `EXPOSE ${s.dockerfile.expose.join(" ") || "(none)"}` },
-    { piece: "a static health route outside Access", ok: health?.auth === "none", found: health ? `${health.method} ${health.path}${health.auth === "none" ? "" : ` (auth: ${health.auth})`}` : "missing" },
-    { piece: "container status, admin API and admin UI", ok: has("/api/status") && s.routes.some((route) => route.path.startsWith("/api/admin/")) && has("/_admin/*"), found: s.routes.filter((route) => /^\/(api|_admin)/.test(route.path)).map((route) => `${route.method} ${route.path}`).join(", ") },
-    { piece: "everything else proxied to the gateway", ok: !!catchAll, found: catchAll ? `${catchAll.method} ${catchAll.path} → gateway proxy` : "no catch-all" },
-    { piece: "moltworker's secret names", ok: missingEnv.length === 0, found: missingEnv.length ? `missing: ${missingEnv.join(", ")}` : `${s.envNames.length} names in worker/src/manifest.ts` },
+    {
+      piece: "a static health route outside Access",
+      ok: health?.auth === "none",
+      found: health ? `${health.method} ${health.path}${health.auth === "none" ? "" : ` (auth: ${health.auth})`}` : "missing",
+    },
+    {
+      piece: "container status, admin API and admin UI",
+      ok: has("/api/status") && s.routes.some((route) => route.path.startsWith("/api/admin/")) && has("/_admin/*"),
+      found: s.routes
+        .filter((route) => /^\/(api|_admin)/.test(route.path))
+        .map((route) => `${route.method} ${route.path}`)
+        .join(", "),
+    },
+    {
+      piece: "everything else proxied to the gateway",
+      ok: !!catchAll,
+      found: catchAll ? `${catchAll.method} ${catchAll.path} → gateway proxy` : "no catch-all",
+    },
+    {
+      piece: "moltworker's secret names",
+      ok: missingEnv.length === 0,
+      found: missingEnv.length ? `missing: ${missingEnv.join(", ")}` : `${s.envNames.length} names in worker/src/manifest.ts`,
+    },
   ];
 }
 
@@ -95,9 +146,18 @@ export function structureItem(ctx: VerifyContext): ItemResult {
     question: "What does a moltworker-style deployment consist of?",
     criterion: "Structure understood: worker/ and container/ are the executable answer",
   };
-  const sources = ["worker/wrangler.jsonc", "worker/src/*.ts", "container/Dockerfile", "container/tools/manifest.ts", "container/supervisor/*.ts"].map((path) => ({ path, generatedAt: null, origin: "static" as const }));
+  const sources = ["worker/wrangler.jsonc", "worker/src/*.ts", "container/Dockerfile", "container/tools/manifest.ts", "container/supervisor/*.ts"].map(
+    (path) => ({ path, generatedAt: null, origin: "static" as const }),
+  );
   if (!existsSync(join(ctx.root, "worker/wrangler.jsonc"))) {
-    return { ...base, verdict: "unverified", summary: "worker/wrangler.jsonc not found", evidence: [], wouldChange: ["run verify from a moltlab checkout"], sources };
+    return {
+      ...base,
+      verdict: "unverified",
+      summary: "worker/wrangler.jsonc not found",
+      evidence: [],
+      wouldChange: ["run verify from a moltlab checkout"],
+      sources,
+    };
   }
   const s = readStructure(ctx.root);
   const checks = structureChecks(s);
@@ -120,12 +180,26 @@ export function structureItem(ctx: VerifyContext): ItemResult {
     notes: s.routes.some((route) => route.path.startsWith("/cdp"))
       ? []
       : ["Not present: upstream's /cdp routes (the Chrome DevTools shim over Browser Rendering); the BROWSER binding is declared but no route uses it yet."],
-    wouldChange: missing.length ? missing.map((check) => `add ${check.piece}`) : ["a change to worker/ or container/ that drops one of the pieces in the table"],
+    wouldChange: missing.length
+      ? missing.map((check) => `add ${check.piece}`)
+      : ["a change to worker/ or container/ that drops one of the pieces in the table"],
     sources,
     tables: [
-      { caption: "Pieces of the deployment, checked in the files", header: ["piece", "found", "ok"], rows: checks.map((check) => [check.piece, check.found, check.ok ? "yes" : "no"]) },
-      { caption: "Worker routes (worker/src/manifest.ts)", header: ["method", "path", "auth", "what"], rows: s.routes.map((route) => [route.method, route.path, route.auth, route.purpose]) },
-      { caption: "Container supervisor (container/supervisor)", header: ["module", "what it says it does"], rows: s.supervisorModules.map((module) => [module.file, module.purpose]) },
+      {
+        caption: "Pieces of the deployment, checked in the files",
+        header: ["piece", "found", "ok"],
+        rows: checks.map((check) => [check.piece, check.found, check.ok ? "yes" : "no"]),
+      },
+      {
+        caption: "Worker routes (worker/src/manifest.ts)",
+        header: ["method", "path", "auth", "what"],
+        rows: s.routes.map((route) => [route.method, route.path, route.auth, route.purpose]),
+      },
+      {
+        caption: "Container supervisor (container/supervisor)",
+        header: ["module", "what it says it does"],
+        rows: s.supervisorModules.map((module) => [module.file, module.purpose]),
+      },
     ],
   };
 }

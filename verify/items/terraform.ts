@@ -24,15 +24,50 @@ export interface TerraformRow {
 
 export const TERRAFORM_ROWS: readonly TerraformRow[] = [
   { piece: "DNS record", managed: "yes", resource: "cloudflare_dns_record", note: "v5 name (v4: cloudflare_record)" },
-  { piece: "Access application", managed: "yes", resource: "cloudflare_zero_trust_access_application", note: "gives the AUD tag the Worker checks (CF_ACCESS_AUD)" },
+  {
+    piece: "Access application",
+    managed: "yes",
+    resource: "cloudflare_zero_trust_access_application",
+    note: "gives the AUD tag the Worker checks (CF_ACCESS_AUD)",
+  },
   { piece: "Access policy", managed: "yes", resource: "cloudflare_zero_trust_access_policy", note: "reusable policies attached to the application" },
-  { piece: "R2 bucket", managed: "yes", resource: "cloudflare_r2_bucket", note: "the bucket; R2 S3 credentials are API tokens (cloudflare_api_token), not a bucket attribute" },
-  { piece: "AI Gateway", managed: "yes", resource: "cloudflare_ai_gateway", note: "since v5.19.0 (not in v5.17, the plan's version); dynamic routes: cloudflare_ai_gateway_dynamic_routing" },
-  { piece: "Worker script", managed: "yes", resource: "cloudflare_workers_script", note: "uploads a built bundle; bindings and Durable Object migrations in its metadata" },
+  {
+    piece: "R2 bucket",
+    managed: "yes",
+    resource: "cloudflare_r2_bucket",
+    note: "the bucket; R2 S3 credentials are API tokens (cloudflare_api_token), not a bucket attribute",
+  },
+  {
+    piece: "AI Gateway",
+    managed: "yes",
+    resource: "cloudflare_ai_gateway",
+    note: "since v5.19.0 (not in v5.17, the plan's version); dynamic routes: cloudflare_ai_gateway_dynamic_routing",
+  },
+  {
+    piece: "Worker script",
+    managed: "yes",
+    resource: "cloudflare_workers_script",
+    note: "uploads a built bundle; bindings and Durable Object migrations in its metadata",
+  },
   { piece: "Worker routes / custom domain", managed: "yes", resource: "cloudflare_workers_route, cloudflare_workers_custom_domain", note: "" },
-  { piece: "Worker secrets", managed: "partly", resource: "secret_text bindings of cloudflare_workers_script", note: "the values then live in Terraform state; cloudflare_workers_secret is deprecated in v5 (Workers for Platforms only); `wrangler secret put` keeps them out of state" },
-  { piece: "Durable Object binding", managed: "yes", resource: "durable_object_namespace binding + migrations of cloudflare_workers_script", note: "the Sandbox class's namespace and its new_sqlite_classes migration" },
-  { piece: "Containers application (image, instance type, max instances, DO link)", managed: "no", resource: "none found", note: "deployed by `wrangler deploy`, which builds and pushes the image and creates the application; no container resource in the provider docs read (v5.17 per the plan; later releases not checked exhaustively)" },
+  {
+    piece: "Worker secrets",
+    managed: "partly",
+    resource: "secret_text bindings of cloudflare_workers_script",
+    note: "the values then live in Terraform state; cloudflare_workers_secret is deprecated in v5 (Workers for Platforms only); `wrangler secret put` keeps them out of state",
+  },
+  {
+    piece: "Durable Object binding",
+    managed: "yes",
+    resource: "durable_object_namespace binding + migrations of cloudflare_workers_script",
+    note: "the Sandbox class's namespace and its new_sqlite_classes migration",
+  },
+  {
+    piece: "Containers application (image, instance type, max instances, DO link)",
+    managed: "no",
+    resource: "none found",
+    note: "deployed by `wrangler deploy`, which builds and pushes the image and creates the application; no container resource in the provider docs read (v5.17 per the plan; later releases not checked exhaustively)",
+  },
 ];
 
 export function judgeTerraformItem(): Judgement {
@@ -51,6 +86,12 @@ export function judgeTerraformItem(): Judgement {
       "a provider release with a container application resource",
     ],
     sources: [{ path: `${TERRAFORM_RESEARCH.provider}; ${TERRAFORM_RESEARCH.sources.join("; ")}`, generatedAt: null, origin: "desk research" }],
-    tables: [{ caption: `What the Cloudflare Terraform provider manages (desk research, ${TERRAFORM_RESEARCH.readOn})`, header: ["piece", "Terraform", "resource", "note"], rows: TERRAFORM_ROWS.map((row) => [row.piece, row.managed, row.resource, row.note]) }],
+    tables: [
+      {
+        caption: `What the Cloudflare Terraform provider manages (desk research, ${TERRAFORM_RESEARCH.readOn})`,
+        header: ["piece", "Terraform", "resource", "note"],
+        rows: TERRAFORM_ROWS.map((row) => [row.piece, row.managed, row.resource, row.note]),
+      },
+    ],
   };
 }

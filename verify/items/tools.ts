@@ -68,24 +68,42 @@ export async function judgeToolsItem(ctx: VerifyContext, { matrix }: { matrix: E
       evidence = `in your image, built here: ${probe.evidence}`;
     }
     states[name] = state;
-    tableRows.push([name, inManifest ? `${inManifest.source} ${row?.version ?? inManifest.version}` : "—", row?.amd64?.status ?? "—", row?.arm64?.status ?? "—", state, evidence]);
+    tableRows.push([
+      name,
+      inManifest ? `${inManifest.source} ${row?.version ?? inManifest.version}` : "—",
+      row?.amd64?.status ?? "—",
+      row?.arm64?.status ?? "—",
+      state,
+      evidence,
+    ]);
   }
   const judgement = judgeTools(states, CONSTRAINED);
-  const tables: Table[] = [{ caption: "Custom tools on linux/amd64 (what Cloudflare runs); arm64 for comparison", header: ["tool", "bundled image", "amd64", "arm64", "judged", "evidence (amd64)"], rows: tableRows }];
+  const tables: Table[] = [
+    {
+      caption: "Custom tools on linux/amd64 (what Cloudflare runs); arm64 for comparison",
+      header: ["tool", "bundled image", "amd64", "arm64", "judged", "evidence (amd64)"],
+      rows: tableRows,
+    },
+  ];
   const evidence: string[] = [];
   if (matrix.data) {
-    evidence.push(`Tools matrix: each tool doing its job in moltlab/openclaw under Cloudflare's ${matrix.data.instanceType} profile (amd64 native; arm64: ${matrix.data.arm64}).`);
+    evidence.push(
+      `Tools matrix: each tool doing its job in moltlab/openclaw under Cloudflare's ${matrix.data.instanceType} profile (amd64 native; arm64: ${matrix.data.arm64}).`,
+    );
   } else {
     evidence.push(`No tools matrix: ${matrix.problem}.`);
   }
   evidence.push(`Custom tools on amd64: ${judgement.why}.`);
   const blocked = names.filter((name) => states[name] === "blocked");
-  if (blocked.length) evidence.push(`Not installed on this machine because their downloads are unreachable from here (not a property of the container): ${blocked.join(", ")}.`);
+  if (blocked.length)
+    evidence.push(`Not installed on this machine because their downloads are unreachable from here (not a property of the container): ${blocked.join(", ")}.`);
   if (states.docker === "works") evidence.push("docker is the CLI only: it has no engine inside the container (Docker-in-Docker: see 0-3).");
 
   if (dockerfile) {
     const { analysis } = dockerfile;
-    evidence.push(`Your Dockerfile (${dockerfile.path}): ${analysis.instructions.length} instructions; base images ${analysis.baseImages.join(", ") || "none"}; known tools ${analysis.tools.map((hit) => hit.tool).join(", ") || "none"}; ${analysis.others.length} other installs.`);
+    evidence.push(
+      `Your Dockerfile (${dockerfile.path}): ${analysis.instructions.length} instructions; base images ${analysis.baseImages.join(", ") || "none"}; known tools ${analysis.tools.map((hit) => hit.tool).join(", ") || "none"}; ${analysis.others.length} other installs.`,
+    );
     tables.push({
       caption: "Your Dockerfile, statically: known tools and other installs",
       header: ["line", "installs", "in the bundled image"],
@@ -97,23 +115,37 @@ export async function judgeToolsItem(ctx: VerifyContext, { matrix }: { matrix: E
     const notInstalled = TOOLS.filter((tool) => !analysis.tools.some((hit) => hit.tool === tool.name)).map((tool) => tool.name);
     if (notInstalled.length) evidence.push(`The bundled image also has what your Dockerfile does not install: ${notInstalled.join(", ")}.`);
     for (const [arch, missing] of Object.entries(dockerfile.missingBases)) {
-      if (missing.length) evidence.push(`Your Dockerfile was not built for linux/${arch} (unverified): base images not on this engine, and no registry to pull them from here: ${missing.join(", ")}.`);
+      if (missing.length)
+        evidence.push(
+          `Your Dockerfile was not built for linux/${arch} (unverified): base images not on this engine, and no registry to pull them from here: ${missing.join(", ")}.`,
+        );
     }
     for (const build of dockerfile.builds) {
       if (!build.built) evidence.push(`Your Dockerfile for linux/${build.arch}: ${build.reason}`);
       else {
-        evidence.push(`Your Dockerfile built for linux/${build.arch} in ${build.seconds.toFixed(0)} s; probes: ${build.probes.map((probe) => `${probe.tool} ${probe.ok ? "ok" : "FAILED"}`).join(", ") || "none"}.`);
-        tables.push({ caption: `Tools in your image, linux/${build.arch}`, header: ["tool", "ok", "evidence"], rows: build.probes.map((probe) => [probe.tool, probe.ok ? "yes" : "no", probe.evidence]) });
+        evidence.push(
+          `Your Dockerfile built for linux/${build.arch} in ${build.seconds.toFixed(0)} s; probes: ${build.probes.map((probe) => `${probe.tool} ${probe.ok ? "ok" : "FAILED"}`).join(", ") || "none"}.`,
+        );
+        tables.push({
+          caption: `Tools in your image, linux/${build.arch}`,
+          header: ["tool", "ok", "evidence"],
+          rows: build.probes.map((probe) => [probe.tool, probe.ok ? "yes" : "no", probe.evidence]),
+        });
       }
     }
   }
 
   const wouldChange: string[] = [];
   if (!matrix.data) wouldChange.push(`run \`${TOOLS_TEST}\` (or \`npm run verify\` without --reuse)`);
-  if (blocked.length) wouldChange.push(`rebuild the image (\`docker rmi moltlab/openclaw:<version>-amd64 && npm run image\`) on a machine that reaches GitHub and the Go module proxy, then rerun the tools test: ${blocked.join(", ")} become testable`);
-  if (names.some((name) => states[name] === "unknown" && !TOOLS.some((tool) => tool.name === name))) wouldChange.push("add the tools your Dockerfile installs to container/tools/manifest.ts, with a probe, and rebuild");
+  if (blocked.length)
+    wouldChange.push(
+      `rebuild the image (\`docker rmi moltlab/openclaw:<version>-amd64 && npm run image\`) on a machine that reaches GitHub and the Go module proxy, then rerun the tools test: ${blocked.join(", ")} become testable`,
+    );
+  if (names.some((name) => states[name] === "unknown" && !TOOLS.some((tool) => tool.name === name)))
+    wouldChange.push("add the tools your Dockerfile installs to container/tools/manifest.ts, with a probe, and rebuild");
   if (names.some((name) => states[name] === "failed")) wouldChange.push("fix the failing tools (their evidence says how they failed)");
-  if (dockerfile && Object.values(dockerfile.missingBases).some((missing) => missing.length)) wouldChange.push("load your Dockerfile's base images into this engine (`docker load`) to have it built and probed here");
+  if (dockerfile && Object.values(dockerfile.missingBases).some((missing) => missing.length))
+    wouldChange.push("load your Dockerfile's base images into this engine (`docker load`) to have it built and probed here");
   if (!ctx.options.dockerfile) wouldChange.push("your own Dockerfile (`npm run verify -- --dockerfile PATH`): this run judged the bundled image's tool list");
   if (!wouldChange.length) wouldChange.push("a tool failing its check in a later run of the tools test");
 

@@ -44,7 +44,10 @@ export function readLitellmConfig(path: string): LitellmConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new UserError(`cannot read the LiteLLM config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, "pass the path of your LiteLLM config.yaml with `--litellm PATH`");
+    throw new UserError(
+      `cannot read the LiteLLM config ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      "pass the path of your LiteLLM config.yaml with `--litellm PATH`",
+    );
   }
   return parseLitellmConfig(text, path);
 }
@@ -55,10 +58,14 @@ export function parseLitellmConfig(text: string, path = "config.yaml"): LitellmC
   const error = doc.errors[0];
   if (error) {
     const at = error.linePos?.[0];
-    throw new UserError(`${path} is not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ""}: ${error.message.split("\n")[0]}`, "fix the YAML, or check it with `npx yaml valid < config.yaml`");
+    throw new UserError(
+      `${path} is not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ""}: ${error.message.split("\n")[0]}`,
+      "fix the YAML, or check it with `npx yaml valid < config.yaml`",
+    );
   }
   const data = (doc.toJS() ?? {}) as Record<string, unknown>;
-  if (typeof data !== "object" || Array.isArray(data)) throw new UserError(`${path} is not a LiteLLM config (its top level is not a mapping)`, "pass a LiteLLM proxy config.yaml with a model_list");
+  if (typeof data !== "object" || Array.isArray(data))
+    throw new UserError(`${path} is not a LiteLLM config (its top level is not a mapping)`, "pass a LiteLLM proxy config.yaml with a model_list");
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : 0);
 
   const keys: ConfigKey[] = [];

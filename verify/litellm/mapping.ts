@@ -89,12 +89,13 @@ const OFFICIAL_BASE: Record<string, RegExp> = { openai: /(^|\.)openai\.com$/, an
 
 export function mapRoute(route: LitellmRoute): RouteMapping {
   const slash = route.model.indexOf("/");
-  const prefix = slash > 0 ? route.model.slice(0, slash) : inferProvider(route.model) ?? "";
+  const prefix = slash > 0 ? route.model.slice(0, slash) : (inferProvider(route.model) ?? "");
   const model = slash > 0 ? route.model.slice(slash + 1) : route.model;
   const base = { route, litellmProvider: prefix || "(none)" };
   if (route.apiBase && isPrivateBase(route.apiBase)) {
     return {
-      ...base, status: "not expressible",
+      ...base,
+      status: "not expressible",
       how: `api_base ${route.apiBase} is on a private network or plain HTTP: AI Gateway runs on Cloudflare's edge and only reaches public HTTPS APIs (a custom provider needs one); exposing the server publicly (e.g. a Tunnel with Access) would be required`,
     };
   }
@@ -106,13 +107,22 @@ export function mapRoute(route: LitellmRoute): RouteMapping {
     const host = route.apiBase ? new URL(route.apiBase).hostname : undefined;
     if (host && !OFFICIAL_BASE[provider]!.test(host)) {
       return {
-        ...base, status: "expressible, not emulated", upstream: "custom", endpoint: `custom-<slug>/…`, gatewayModel: model,
+        ...base,
+        status: "expressible, not emulated",
+        upstream: "custom",
+        endpoint: `custom-<slug>/…`,
+        gatewayModel: model,
         openclawApi: provider === "anthropic" ? "anthropic-messages" : "openai-completions",
         how: `${provider}-compatible API at ${host}: an AI Gateway custom provider (public HTTPS base URL); the emulator has no custom providers`,
       };
     }
     return {
-      ...base, status: "expressible", upstream: provider, endpoint: provider, gatewayModel: model, emulated: provider,
+      ...base,
+      status: "expressible",
+      upstream: provider,
+      endpoint: provider,
+      gatewayModel: model,
+      emulated: provider,
       openclawApi: provider === "anthropic" ? "anthropic-messages" : "openai-completions",
       how: `native ${provider} endpoint, same model id`,
     };
@@ -120,20 +130,36 @@ export function mapRoute(route: LitellmRoute): RouteMapping {
   if (COMPAT[prefix]) {
     const upstream = COMPAT[prefix]!;
     return {
-      ...base, status: "expressible", upstream, endpoint: "compat", gatewayModel: `${upstream}/${model}`, emulated: "compat", openclawApi: "openai-completions",
+      ...base,
+      status: "expressible",
+      upstream,
+      endpoint: "compat",
+      gatewayModel: `${upstream}/${model}`,
+      emulated: "compat",
+      openclawApi: "openai-completions",
       how: `OpenAI-compatible endpoint with model ${upstream}/${model} (the native ${upstream} endpoint also exists, in ${upstream}'s own API)`,
     };
   }
   if (prefix === "cloudflare" || prefix === "workers_ai") {
     return {
-      ...base, status: "expressible", upstream: "workers-ai", endpoint: "workers-ai", gatewayModel: model, emulated: "workers-ai", openclawApi: "openai-completions",
+      ...base,
+      status: "expressible",
+      upstream: "workers-ai",
+      endpoint: "workers-ai",
+      gatewayModel: model,
+      emulated: "workers-ai",
+      openclawApi: "openai-completions",
       how: "Workers AI's OpenAI-compatible endpoint (workers-ai/v1/chat/completions)",
     };
   }
   if (NATIVE_ONLY[prefix]) {
     const native = NATIVE_ONLY[prefix]!;
     return {
-      ...base, status: "expressible, not emulated", upstream: native.upstream, endpoint: native.upstream, gatewayModel: model,
+      ...base,
+      status: "expressible, not emulated",
+      upstream: native.upstream,
+      endpoint: native.upstream,
+      gatewayModel: model,
       how: `native ${native.upstream} endpoint${native.note ? `; ${native.note}` : ""}; the emulator has no ${native.upstream} route`,
     };
   }
@@ -156,7 +182,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     feature: "fallbacks between model groups",
     match: /^(router_settings|litellm_settings)\.fallbacks$/,
     support: "partial",
-    instead: "OpenClaw's own agents.defaults.model.fallbacks (client side, any provider), or an AI Gateway dynamic route with a model node's fallback output; neither is the proxy-wide list LiteLLM applies to every client",
+    instead:
+      "OpenClaw's own agents.defaults.model.fallbacks (client side, any provider), or an AI Gateway dynamic route with a model node's fallback output; neither is the proxy-wide list LiteLLM applies to every client",
   },
   {
     feature: "context-window / content-policy fallbacks",
@@ -168,7 +195,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     feature: "spend budget",
     match: /\.(max_budget|budget_duration|soft_budget|max_end_user_budget)$/,
     support: "partial",
-    instead: "an AI Gateway dynamic route's budget-limit node (cost limit per window, then its fallback output) covers requests sent through that route only; a hard stop across every provider needs each provider's own spend limit",
+    instead:
+      "an AI Gateway dynamic route's budget-limit node (cost limit per window, then its fallback output) covers requests sent through that route only; a hard stop across every provider needs each provider's own spend limit",
   },
   {
     feature: "rate limits",
@@ -180,7 +208,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     feature: "prompt-cache injection",
     match: /\.cache_control_injection_points$/,
     support: "lost",
-    instead: "AI Gateway forwards request bodies unchanged, so it cannot add cache_control; prompt caching must be requested by the client (whether OpenClaw's anthropic-messages adapter marks its system prompt is not verified here)",
+    instead:
+      "AI Gateway forwards request bodies unchanged, so it cannot add cache_control; prompt caching must be requested by the client (whether OpenClaw's anthropic-messages adapter marks its system prompt is not verified here)",
   },
   {
     feature: "response cache",
@@ -222,7 +251,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     feature: "retries and cooldowns",
     match: /\.(num_retries|retry_policy|allowed_fails|cooldown_time)$/,
     support: "partial",
-    instead: "AI Gateway's per-request retry settings, or OpenClaw's own retries (it retries a 500 several times over about a minute); no cooldown of a failing deployment",
+    instead:
+      "AI Gateway's per-request retry settings, or OpenClaw's own retries (it retries a 500 several times over about a minute); no cooldown of a failing deployment",
   },
   {
     feature: "timeouts",
@@ -274,7 +304,14 @@ export function findFeatures(config: LitellmConfig): FeatureFinding[] {
   }
   for (const route of config.routes) {
     if (route.apiKeyLiteral) {
-      add({ feature: "key written into the config", support: "equivalent", instead: "move it to a Worker secret (wrangler secret put) or AI Gateway's stored provider keys" }, route.line);
+      add(
+        {
+          feature: "key written into the config",
+          support: "equivalent",
+          instead: "move it to a Worker secret (wrangler secret put) or AI Gateway's stored provider keys",
+        },
+        route.line,
+      );
     }
   }
   const order: Record<Support, number> = { lost: 0, partial: 1, equivalent: 2 };
@@ -283,7 +320,9 @@ export function findFeatures(config: LitellmConfig): FeatureFinding[] {
 
 /** LiteLLM fallbacks as { model_name: [fallback model_names] } (both list-of-maps and map forms). */
 export function fallbacksOf(config: LitellmConfig): Record<string, string[]> {
-  const raw = (config.data.router_settings as { fallbacks?: unknown } | undefined)?.fallbacks ?? (config.data.litellm_settings as { fallbacks?: unknown } | undefined)?.fallbacks;
+  const raw =
+    (config.data.router_settings as { fallbacks?: unknown } | undefined)?.fallbacks ??
+    (config.data.litellm_settings as { fallbacks?: unknown } | undefined)?.fallbacks;
   const entries = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : [];
   const result: Record<string, string[]> = {};
   for (const entry of entries) {
@@ -311,13 +350,14 @@ export function openclawConfigFor(mappings: readonly RouteMapping[], fallbacks: 
   const refOf = new Map<string, string>();
   for (const mapping of usable) {
     const id = openclawProviderId(mapping);
-    const provider = (providers[id] ??= {
+    providers[id] ??= {
       baseUrl: `https://gateway.ai.cloudflare.com/v1/\${CF_AI_GATEWAY_ACCOUNT_ID}/\${CF_AI_GATEWAY_GATEWAY_ID}/${mapping.endpoint}`,
       api: mapping.openclawApi,
       apiKey: mapping.route.apiKeyEnv ? `\${${mapping.route.apiKeyEnv}}` : "${CLOUDFLARE_AI_GATEWAY_API_KEY}",
       headers: { "cf-aig-authorization": "Bearer ${CF_AIG_TOKEN}" },
       models: [] as { id: string; name: string }[],
-    }) as { models: { id: string; name: string }[] };
+    };
+    const provider = providers[id] as { models: { id: string; name: string }[] };
     if (!provider.models.some((model) => model.id === mapping.gatewayModel)) provider.models.push({ id: mapping.gatewayModel!, name: mapping.route.modelName });
     refOf.set(mapping.route.modelName, `${id}/${mapping.gatewayModel}`);
   }

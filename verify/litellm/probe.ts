@@ -36,7 +36,10 @@ async function loadSdks(): Promise<Sdks> {
 const expectedReply = (mapping: RouteMapping) => `moltlab verify: ${mapping.route.modelName} answered through ${mapping.endpoint}`;
 
 export async function probeRoutes(mappings: readonly RouteMapping[]): Promise<ProbeResult[]> {
-  const probeable = mappings.filter((mapping): mapping is RouteMapping & { emulated: Provider; gatewayModel: string } => mapping.status === "expressible" && !!mapping.emulated && !!mapping.gatewayModel);
+  const probeable = mappings.filter(
+    (mapping): mapping is RouteMapping & { emulated: Provider; gatewayModel: string } =>
+      mapping.status === "expressible" && !!mapping.emulated && !!mapping.gatewayModel,
+  );
   if (probeable.length === 0) return [];
   const { Anthropic, OpenAI } = await loadSdks();
   // Fake credentials, fresh per run: the emulator accepts any provider key; the gateway token it checks.
@@ -45,11 +48,13 @@ export async function probeRoutes(mappings: readonly RouteMapping[]): Promise<Pr
   const headers = { "cf-aig-authorization": `Bearer ${gatewayToken}` };
   const results: ProbeResult[] = [];
   try {
-    gateway.load(probeable.map((mapping) => ({
-      name: mapping.route.modelName,
-      match: { provider: mapping.emulated, model: mapping.gatewayModel },
-      reply: { text: expectedReply(mapping) },
-    })));
+    gateway.load(
+      probeable.map((mapping) => ({
+        name: mapping.route.modelName,
+        match: { provider: mapping.emulated, model: mapping.gatewayModel },
+        reply: { text: expectedReply(mapping) },
+      })),
+    );
     for (const mapping of probeable) {
       const apiKey = `sk-moltlab-verify-${mapping.route.modelName}`;
       const prompt = `Say hello from ${mapping.route.modelName}.`;

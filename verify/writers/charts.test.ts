@@ -5,7 +5,10 @@ describe("rangeChartSvg", () => {
   const svg = rangeChartSvg({
     title: "cold start <amd64>",
     unit: "s",
-    rows: [{ label: "direct", median: 10, min: 8, max: 12 }, { label: "through the Worker", median: 20, min: 15, max: 40 }],
+    rows: [
+      { label: "direct", median: 10, min: 8, max: 12 },
+      { label: "through the Worker", median: 20, min: 15, max: 40 },
+    ],
   });
 
   it("draws one bar per row, scaled to the largest value, with ratios to the first row", () => {
@@ -22,7 +25,14 @@ describe("rangeChartSvg", () => {
 
   it("fits long labels (the full one stays as a tooltip), drops Markdown backticks from the title, and shows a tiny share as ×<0.01", () => {
     const long = "first request → first streamed token";
-    const detail = rangeChartSvg({ title: "WebSocket round trip (`health`)", unit: "ms", rows: [{ label: long, median: 60_000, min: 50_000, max: 70_000 }, { label: "config", median: 3, min: 2, max: 4 }] });
+    const detail = rangeChartSvg({
+      title: "WebSocket round trip (`health`)",
+      unit: "ms",
+      rows: [
+        { label: long, median: 60_000, min: 50_000, max: 70_000 },
+        { label: "config", median: 3, min: 2, max: 4 },
+      ],
+    });
     expect(detail).toContain(`<title>${long}</title>${fitLabel(long)}</text>`);
     expect(fitLabel(long)).toBe("first request → first streame…");
     expect(detail).toContain("WebSocket round trip (health)");

@@ -25,7 +25,6 @@ const PLOT_WIDTH = 420;
 const VALUE_WIDTH = 170;
 const TOP = 36;
 
-
 /**
  * The label column is 240 px wide (about 30 characters at its font size): a long label loses
  * its parenthesised detail first, then its tail (the full label is the row's tooltip).

@@ -40,14 +40,20 @@ function section(item: ItemResult, now: Date): string {
     `<h2><span class="id">${escapeHtml(item.id)}</span> ${escapeHtml(item.title)} ${badge(item.verdict)}</h2>`,
     `<dl><dt>Question</dt><dd>${inline(item.question)}</dd><dt>Pass criterion</dt><dd>${inline(item.criterion)}</dd><dt>Verdict</dt><dd>${inline(item.summary)}</dd></dl>`,
   ];
-  if (item.stops?.length) parts.push(`<div class="stop"><strong>Stop criterion hit:</strong> ${item.stops.map((stop) => `${inline(stop.criterion)} — ${inline(stop.detail)}`).join("; ")}</div>`);
+  if (item.stops?.length)
+    parts.push(
+      `<div class="stop"><strong>Stop criterion hit:</strong> ${item.stops.map((stop) => `${inline(stop.criterion)} — ${inline(stop.detail)}`).join("; ")}</div>`,
+    );
   parts.push(`<h3>Evidence</h3>${list(item.evidence)}`);
   for (const chart of item.charts ?? []) parts.push(`<figure class="chart">${rangeChartSvg(chart)}</figure>`);
   for (const t of item.tables ?? []) parts.push(table(t));
-  for (const block of item.code ?? []) parts.push(`<figure class="code"><figcaption>${inline(block.caption)}</figcaption><pre>${escapeHtml(block.text)}</pre></figure>`);
+  for (const block of item.code ?? [])
+    parts.push(`<figure class="code"><figcaption>${inline(block.caption)}</figcaption><pre>${escapeHtml(block.text)}</pre></figure>`);
   if (item.notes?.length) parts.push(`<div class="notes">${list(item.notes)}</div>`);
   parts.push(`<h3>What would change the verdict</h3>${list(item.wouldChange)}`);
-  parts.push(`<h3>Sources</h3><ul class="sources">${item.sources.map((source) => `<li class="origin-${source.origin.replace(/\s+/g, "-")}">${inline(describeSource(source, now))}</li>`).join("")}</ul>`);
+  parts.push(
+    `<h3>Sources</h3><ul class="sources">${item.sources.map((source) => `<li class="origin-${source.origin.replace(/\s+/g, "-")}">${inline(describeSource(source, now))}</li>`).join("")}</ul>`,
+  );
   parts.push(`</section>`);
   return parts.join("\n");
 }
@@ -92,8 +98,10 @@ a { color: #0969da; }
 export function renderHtml(report: VerifyReport): string {
   const now = new Date(report.generatedAt);
   const [machine, mode, stops] = headline(report);
-  const summaryRows = report.items.map((item) =>
-    `<tr><td>${escapeHtml(item.id)}</td><td><a href="#${anchorOf(item)}">${escapeHtml(item.title)}</a></td><td>${inline(item.question)}</td><td>${badge(item.verdict)}</td><td>${inline(item.summary)}</td></tr>`);
+  const summaryRows = report.items.map(
+    (item) =>
+      `<tr><td>${escapeHtml(item.id)}</td><td><a href="#${anchorOf(item)}">${escapeHtml(item.title)}</a></td><td>${inline(item.question)}</td><td>${badge(item.verdict)}</td><td>${inline(item.summary)}</td></tr>`,
+  );
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -11,10 +11,18 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [header, header.map(() => "---"), ...rows].map((row) => `| ${row.map(cell).join(" | ")} |`).join("\n");
 }
 
-export const VERDICT_MARK: Record<ItemResult["verdict"], string> = { OK: "✅ OK", "OK with constraints": "🟡 OK with constraints", NG: "❌ NG", unverified: "⚪ unverified" };
+export const VERDICT_MARK: Record<ItemResult["verdict"], string> = {
+  OK: "✅ OK",
+  "OK with constraints": "🟡 OK with constraints",
+  NG: "❌ NG",
+  unverified: "⚪ unverified",
+};
 
 export function anchorOf(item: Pick<ItemResult, "id" | "title">): string {
-  return `${item.id}-${item.title}`.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return `${item.id}-${item.title}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 export function headline(report: VerifyReport): string[] {
@@ -54,11 +62,13 @@ function section(item: ItemResult, now: Date): string[] {
   if (item.stops?.length) out.push("**Stop criteria hit**", "", ...item.stops.map((stop) => `- ${stop.criterion}: ${stop.detail}`), "");
   for (const table of item.tables ?? []) out.push(...tableBlock(table));
   for (const chart of item.charts ?? []) {
-    out.push(...tableBlock({
-      caption: `${chart.title} (chart in verify.html)`,
-      header: ["row", `median (${chart.unit})`, "min", "max"],
-      rows: chart.rows.map((row) => [row.label, formatValue(row.median), formatValue(row.min), formatValue(row.max)]),
-    }));
+    out.push(
+      ...tableBlock({
+        caption: `${chart.title} (chart in verify.html)`,
+        header: ["row", `median (${chart.unit})`, "min", "max"],
+        rows: chart.rows.map((row) => [row.label, formatValue(row.median), formatValue(row.min), formatValue(row.max)]),
+      }),
+    );
   }
   for (const block of item.code ?? []) out.push(`**${block.caption}**`, "", "```json", block.text, "```", "");
   if (item.notes?.length) out.push(...item.notes.map((note) => `> ${note}`), "");

@@ -12,31 +12,69 @@ import { renderJson } from "./json.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 const item = (overrides: Partial<ItemResult>): ItemResult => ({
-  id: "0-1", title: "Structure", question: "What is it?", criterion: "Understood", verdict: "OK", summary: "all there",
-  evidence: ["read the files"], wouldChange: ["a file going missing"], sources: [{ path: "worker/wrangler.jsonc", generatedAt: null, origin: "static" }],
+  id: "0-1",
+  title: "Structure",
+  question: "What is it?",
+  criterion: "Understood",
+  verdict: "OK",
+  summary: "all there",
+  evidence: ["read the files"],
+  wouldChange: ["a file going missing"],
+  sources: [{ path: "worker/wrangler.jsonc", generatedAt: null, origin: "static" }],
   ...overrides,
 });
 
 const report: VerifyReport = {
   generatedAt: "2026-11-25T22:00:00.000Z",
   machine: { arch: "amd64", cpus: 2, memoryGiB: 23.5, docker: "20.10.24", node: "24.21.0" },
-  options: { arches: ["amd64", "arm64"], instanceType: "standard-1", budget: 50, activeHours: 24, sleepAfterMinutes: 10, cpuUtilisation: 0.1, dockerfile: null, litellm: DEFAULT_LITELLM_CONFIG, reuse: true },
+  options: {
+    arches: ["amd64", "arm64"],
+    instanceType: "standard-1",
+    budget: 50,
+    activeHours: 24,
+    sleepAfterMinutes: 10,
+    cpuUtilisation: 0.1,
+    dockerfile: null,
+    litellm: DEFAULT_LITELLM_CONFIG,
+    reuse: true,
+  },
   evidenceMode: "reused from reports/ (--reuse)",
   items: [
     item({}),
     item({
-      id: "0-3", title: "Docker-in-Docker", verdict: "NG", summary: "dockerd <cannot> start | not at all",
+      id: "0-3",
+      title: "Docker-in-Docker",
+      verdict: "NG",
+      summary: "dockerd <cannot> start | not at all",
       evidence: ["error: <script>alert(1)</script> & more"],
       tables: [{ caption: "outcomes", header: ["mode", "ok"], rows: [["cloudflare-profile", "no | never"]] }],
       sources: [{ path: "reports/dind.json", generatedAt: "2026-11-25T20:00:00.000Z", origin: "reused" }],
     }),
     item({
-      id: "cost", title: "Cost", verdict: "OK with constraints", summary: "$34.65",
-      charts: [{ title: "Monthly cost", unit: "USD", rows: [{ label: "budget", median: 50, min: 50, max: 50 }, { label: "24/7", median: 34.65, min: 34.65, max: 34.65 }] }],
+      id: "cost",
+      title: "Cost",
+      verdict: "OK with constraints",
+      summary: "$34.65",
+      charts: [
+        {
+          title: "Monthly cost",
+          unit: "USD",
+          rows: [
+            { label: "budget", median: 50, min: 50, max: 50 },
+            { label: "24/7", median: 34.65, min: 34.65, max: 34.65 },
+          ],
+        },
+      ],
       code: [{ caption: "config", text: '{ "a": "<b>" }' }],
       stops: [{ criterion: "cost above the budget", detail: "$80 against $50" }],
     }),
-    item({ id: "latency", title: "Latency", verdict: "unverified", summary: "no bench", sources: [{ path: "reports/bench.json", generatedAt: null, origin: "missing" }] }),
+    item({
+      id: "latency",
+      title: "Latency",
+      verdict: "unverified",
+      summary: "no bench",
+      sources: [{ path: "reports/bench.json", generatedAt: null, origin: "missing" }],
+    }),
   ],
   stops: [{ criterion: "cost above the budget", detail: "$80 against $50" }],
   exitCode: 1,
@@ -74,7 +112,12 @@ describe("verify report writers", () => {
   it("JSON: the whole report, versioned, parseable", () => {
     const json = JSON.parse(renderJson(report)) as VerifyReport & { schema: number };
     expect(json.schema).toBe(1);
-    expect(json.items.map((i) => [i.id, i.verdict])).toEqual([["0-1", "OK"], ["0-3", "NG"], ["cost", "OK with constraints"], ["latency", "unverified"]]);
+    expect(json.items.map((i) => [i.id, i.verdict])).toEqual([
+      ["0-1", "OK"],
+      ["0-3", "NG"],
+      ["cost", "OK with constraints"],
+      ["latency", "unverified"],
+    ]);
     expect(json.exitCode).toBe(1);
   });
 
@@ -106,6 +149,9 @@ describe("moltlab verify on the command line", { timeout: 30_000 }, () => {
 
   it("refuses a bad option or a missing file before doing anything, naming the fix", () => {
     expect(cli(["--arch", "sparc"])).toMatchObject({ code: 1, output: expect.stringContaining("fix: use `--arch amd64`") });
-    expect(cli(["--reuse", "--litellm", "/nonexistent/config.yaml"])).toMatchObject({ code: 1, output: expect.stringContaining("the LiteLLM config /nonexistent/config.yaml does not exist") });
+    expect(cli(["--reuse", "--litellm", "/nonexistent/config.yaml"])).toMatchObject({
+      code: 1,
+      output: expect.stringContaining("the LiteLLM config /nonexistent/config.yaml does not exist"),
+    });
   });
 });

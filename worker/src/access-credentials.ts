@@ -42,7 +42,10 @@ function isAccessCookie(pair: string): boolean {
  * while leaving its raw text in place for a laxer parser in the container to read.
  */
 export function withoutAccessCookies(cookie: string): string | null {
-  const kept = cookie.split(";").map((pair) => pair.trim()).filter((pair) => pair !== "" && !isAccessCookie(pair));
+  const kept = cookie
+    .split(";")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair !== "" && !isAccessCookie(pair));
   return kept.length ? kept.join("; ") : null;
 }
 

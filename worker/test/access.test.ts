@@ -6,10 +6,23 @@ import type { AppEnv, Env } from "../src/types.ts";
 import { accessToken, BASE, fetchWithEnv, leakedSecrets } from "./helpers.ts";
 
 const TEAM = "https://moltlab-test.cloudflareaccess.com";
-const BROKEN = ["expired", "not-yet-valid", "wrong-audience", "wrong-issuer", "bad-signature", "unknown-kid", "alg-none", "hs256-confusion", "malformed-parts", "malformed-header", "malformed-payload"];
+const BROKEN = [
+  "expired",
+  "not-yet-valid",
+  "wrong-audience",
+  "wrong-issuer",
+  "bad-signature",
+  "unknown-kid",
+  "alg-none",
+  "hs256-confusion",
+  "malformed-parts",
+  "malformed-header",
+  "malformed-payload",
+];
 
 /** /api/status: authenticated, and it never wakes the container. */
-const status = (headers: Record<string, string>) => exports.default.fetch(new Request(`${BASE}/api/status`, { headers: { accept: "application/json", ...headers } }));
+const status = (headers: Record<string, string>) =>
+  exports.default.fetch(new Request(`${BASE}/api/status`, { headers: { accept: "application/json", ...headers } }));
 
 describe("Cloudflare Access", () => {
   it.each(BROKEN)("rejects a %s token with 401", async (kind) => {
@@ -47,7 +60,9 @@ describe("Cloudflare Access", () => {
   });
 
   it("redirects a browser without a token to the team domain's login, returning here", async () => {
-    const response = await exports.default.fetch(new Request(`${BASE}/some/page?x=1`, { headers: { accept: "text/html,application/xhtml+xml" }, redirect: "manual" }));
+    const response = await exports.default.fetch(
+      new Request(`${BASE}/some/page?x=1`, { headers: { accept: "text/html,application/xhtml+xml" }, redirect: "manual" }),
+    );
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get("location")!);
     expect(location.origin).toBe(TEAM);
@@ -63,7 +78,9 @@ describe("Cloudflare Access", () => {
   });
 
   it("answers 401 (not a redirect loop) to a browser with an invalid token", async () => {
-    const response = await exports.default.fetch(new Request(`${BASE}/`, { headers: { accept: "text/html", cookie: `CF_Authorization=${await accessToken("broken/expired")}` } }));
+    const response = await exports.default.fetch(
+      new Request(`${BASE}/`, { headers: { accept: "text/html", cookie: `CF_Authorization=${await accessToken("broken/expired")}` } }),
+    );
     expect(response.status).toBe(401);
   });
 

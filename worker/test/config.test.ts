@@ -51,7 +51,9 @@ describe("required-config check", () => {
   });
 
   it("names the missing members of a partly configured AI Gateway", () => {
-    const report = checkConfig({ MOLTBOT_GATEWAY_TOKEN: "t", CF_ACCESS_TEAM_DOMAIN: "d", CF_ACCESS_AUD: "a", CLOUDFLARE_AI_GATEWAY_API_KEY: "k" } as Env, { accessRequired: true });
+    const report = checkConfig({ MOLTBOT_GATEWAY_TOKEN: "t", CF_ACCESS_TEAM_DOMAIN: "d", CF_ACCESS_AUD: "a", CLOUDFLARE_AI_GATEWAY_API_KEY: "k" } as Env, {
+      accessRequired: true,
+    });
     expect(report.missing).toEqual(["CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID"]);
   });
 
@@ -76,7 +78,12 @@ describe("required-config check", () => {
   });
 
   it("does not require the Access variables when the dev-mode bypass applies", async () => {
-    const response = await fetchWithEnv(new Request("http://localhost/api/status"), { DEV_MODE: "true", MOLTLAB_DEV_SERVER: "loopback", CF_ACCESS_AUD: undefined, CF_ACCESS_TEAM_DOMAIN: undefined });
+    const response = await fetchWithEnv(new Request("http://localhost/api/status"), {
+      DEV_MODE: "true",
+      MOLTLAB_DEV_SERVER: "loopback",
+      CF_ACCESS_AUD: undefined,
+      CF_ACCESS_TEAM_DOMAIN: undefined,
+    });
     expect(response.status).toBe(200);
   });
 });

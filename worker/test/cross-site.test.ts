@@ -51,7 +51,9 @@ describe("cross-site requests with an Access session", () => {
     expect(response.status).toBe(403);
     expect(response.webSocket).toBeNull();
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
-    expect(await response.text()).toMatch(/^Cross-site request refused: origin https:\/\/evil\.example may not send a WebSocket upgrade to \/ .*ALLOWED_ORIGINS/);
+    expect(await response.text()).toMatch(
+      /^Cross-site request refused: origin https:\/\/evil\.example may not send a WebSocket upgrade to \/ .*ALLOWED_ORIGINS/,
+    );
     expect(await containerCalls()).toMatchObject({ starts: 0, gateway: 0 });
   });
 
@@ -98,7 +100,10 @@ describe("cross-site requests with an Access session", () => {
   });
 
   it("still answers 401 before anything else to a request without Access", async () => {
-    const response = await fetchWithEnv(new Request(`${BASE}/api/admin/gateway/restart`, { method: "POST", headers: { origin: EVIL, accept: "application/json" } }), {});
+    const response = await fetchWithEnv(
+      new Request(`${BASE}/api/admin/gateway/restart`, { method: "POST", headers: { origin: EVIL, accept: "application/json" } }),
+      {},
+    );
     expect(response.status).toBe(401);
   });
 });

@@ -6,7 +6,8 @@ import { fetchWithEnv } from "./helpers.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
-const status = (origin: string, headers: Record<string, string> = {}) => new Request(`${origin}/api/status`, { headers: { accept: "application/json", ...headers } });
+const status = (origin: string, headers: Record<string, string> = {}) =>
+  new Request(`${origin}/api/status`, { headers: { accept: "application/json", ...headers } });
 /** What moltlab's own `wrangler dev` on 127.0.0.1 has in its generated config (stack/sandbox.ts). */
 const KIT_DEV_SERVER = { MOLTLAB_DEV_SERVER: "loopback" };
 
@@ -34,7 +35,9 @@ describe("DEV_MODE / E2E_TEST_MODE guard", () => {
       expect(response.headers.get("x-moltlab-dev-mode")).toBe("refused: not moltlab's loopback dev server");
     }
     expect(error).toHaveBeenCalledTimes(3);
-    expect(error).toHaveBeenCalledWith(expect.stringMatching(/^moltlab: DEV_MODE=true ignored, Cloudflare Access is enforced: .*MOLTLAB_DEV_SERVER.*npm run dev -- --dev-mode/));
+    expect(error).toHaveBeenCalledWith(
+      expect.stringMatching(/^moltlab: DEV_MODE=true ignored, Cloudflare Access is enforced: .*MOLTLAB_DEV_SERVER.*npm run dev -- --dev-mode/),
+    );
   });
 
   it("is refused on a deployed Worker (a public host, no marker): Access is enforced, and the refusal is logged and marked", async () => {
@@ -79,7 +82,10 @@ describe("DEV_MODE / E2E_TEST_MODE guard", () => {
   it("is enabled by the bindings alone; the request can only refuse it", () => {
     const local = new URL("http://127.0.0.1:8787/");
     expect(devModeDecision({ DEV_MODE: "TRUE", ...KIT_DEV_SERVER } as Env, local)).toEqual({ bypass: true, flag: "DEV_MODE" });
-    expect(devModeDecision({ E2E_TEST_MODE: "true" } as Env, local)).toMatchObject({ bypass: false, refused: expect.stringContaining("E2E_TEST_MODE=true ignored") });
+    expect(devModeDecision({ E2E_TEST_MODE: "true" } as Env, local)).toMatchObject({
+      bypass: false,
+      refused: expect.stringContaining("E2E_TEST_MODE=true ignored"),
+    });
     expect(devModeDecision({ ...KIT_DEV_SERVER } as Env, local)).toEqual({ bypass: false });
   });
 });

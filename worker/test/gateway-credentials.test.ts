@@ -67,7 +67,10 @@ describe("withoutAccessCredentials", () => {
   });
 
   it("drops an Access cookie hidden in a comma-joined second Cookie header", () => {
-    const headers = new Headers([["cookie", "a=1"], ["cookie", "CF_Authorization=x"]]);
+    const headers = new Headers([
+      ["cookie", "a=1"],
+      ["cookie", "CF_Authorization=x"],
+    ]);
     expect(withoutAccessCredentials(headers).get("cookie") ?? "").not.toContain("CF_Authorization");
   });
 

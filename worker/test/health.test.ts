@@ -18,21 +18,35 @@ describe("GET /sandbox-health", () => {
   });
 
   it("never touches the Durable Object: it works with a Sandbox binding that throws on any use", async () => {
-    const poisoned = new Proxy({}, { get: () => { throw new Error("the Sandbox binding was used"); } });
+    const poisoned = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("the Sandbox binding was used");
+        },
+      },
+    );
     const response = await fetchWithEnv(new Request("https://moltbot.example.com/sandbox-health"), { Sandbox: poisoned as never });
     expect(response.status).toBe(200);
     // The same poisoned binding does break a route that uses it, so the check above can fail.
     // (Hono logs that error and the dev-mode bypass warns: expected here, so kept off the output.)
     const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const used = await fetchWithEnv(new Request("http://localhost/api/status"), { Sandbox: poisoned as never, DEV_MODE: "true", MOLTLAB_DEV_SERVER: "loopback" });
+    const used = await fetchWithEnv(new Request("http://localhost/api/status"), {
+      Sandbox: poisoned as never,
+      DEV_MODE: "true",
+      MOLTLAB_DEV_SERVER: "loopback",
+    });
     expect(used.status).toBe(500);
     expect(error).toHaveBeenCalledWith(expect.objectContaining({ message: "the Sandbox binding was used" }));
     vi.restoreAllMocks();
   });
 
   it("answers even when every secret is missing (no config check on the probe)", async () => {
-    const response = await fetchWithEnv(new Request("https://moltbot.example.com/sandbox-health"), { MOLTBOT_GATEWAY_TOKEN: undefined, CF_ACCESS_AUD: undefined });
+    const response = await fetchWithEnv(new Request("https://moltbot.example.com/sandbox-health"), {
+      MOLTBOT_GATEWAY_TOKEN: undefined,
+      CF_ACCESS_AUD: undefined,
+    });
     expect(response.status).toBe(200);
   });
 });

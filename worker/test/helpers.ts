@@ -53,7 +53,9 @@ export async function freshSandbox(): Promise<void> {
 
 /** The secret values of the test environment: none may appear in any response. */
 export function secretValues(): string[] {
-  return SECRET_NAMES.map((name) => (env as unknown as Record<string, unknown>)[name]).filter((value): value is string => typeof value === "string" && value !== "");
+  return SECRET_NAMES.map((name) => (env as unknown as Record<string, unknown>)[name]).filter(
+    (value): value is string => typeof value === "string" && value !== "",
+  );
 }
 
 export function leakedSecrets(text: string): string[] {

@@ -23,7 +23,10 @@ describe("the route table (manifest.ts ROUTES)", () => {
 
   it.each(ROUTES.map((route): [string, WorkerRoute] => [label(route), route]))("%s: auth as listed", async (_, route) => {
     // DEBUG_ROUTES on, so /debug/* answers at all; no Access token, so only `none` routes may answer.
-    const request = new Request(`${BASE}${pathFor(route.path)}`, { method: route.method === "ALL" ? "GET" : route.method, headers: { accept: "application/json" } });
+    const request = new Request(`${BASE}${pathFor(route.path)}`, {
+      method: route.method === "ALL" ? "GET" : route.method,
+      headers: { accept: "application/json" },
+    });
     const response = await fetchWithEnv(request, { DEBUG_ROUTES: "true" });
     if (route.auth === "none") expect(response.status).toBe(200);
     else expect(response.status).toBe(401);

@@ -34,7 +34,10 @@ describe("Sandbox Durable Object lifecycle (fake ctx.container through the produ
       sandbox.fake.gatewayRequests.length = 0;
     });
     for (let i = 0; i < 5; i++) expect((await get(`/warm/${i}`)).status).toBe(200);
-    const seen = await inSandbox((sandbox) => ({ control: sandbox.fake.controlRequests.length, gateway: sandbox.fake.gatewayRequests.map((r) => new URL(r.url).pathname) }));
+    const seen = await inSandbox((sandbox) => ({
+      control: sandbox.fake.controlRequests.length,
+      gateway: sandbox.fake.gatewayRequests.map((r) => new URL(r.url).pathname),
+    }));
     expect(seen.control).toBe(0);
     expect(seen.gateway).toEqual(["/warm/0", "/warm/1", "/warm/2", "/warm/3", "/warm/4"]);
   });

@@ -142,7 +142,12 @@ describe("the token in the connect request", () => {
   });
 
   it("goes into auth.password for a device-signed connect (the Control UI's signature covers auth.token)", () => {
-    const signed = { type: "req", id: "c4", method: "connect", params: { client: { id: "openclaw-control-ui" }, device: { id: "d1", signature: "sig" }, auth: { deviceToken: "dt" } } };
+    const signed = {
+      type: "req",
+      id: "c4",
+      method: "connect",
+      params: { client: { id: "openclaw-control-ui" }, device: { id: "d1", signature: "sig" }, auth: { deviceToken: "dt" } },
+    };
     const injected = JSON.parse(withGatewayToken(JSON.stringify(signed), "server-token")!);
     expect(injected.params.auth).toEqual({ deviceToken: "dt", password: "server-token" });
     expect(injected.params.device).toEqual(signed.params.device);

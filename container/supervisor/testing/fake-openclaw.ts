@@ -42,7 +42,7 @@ if (command === "devices") {
   loadConfig();
   if (!env.OPENCLAW_GATEWAY_TOKEN) fail("no gateway token in the environment");
   if (args[0] === "list" && args.includes("--json")) {
-    process.stdout.write(JSON.stringify({ pending: [{ requestId: "req-1", deviceId: "dev-abc", platform: "test" }], paired: [] }) + "\n");
+    process.stdout.write(`${JSON.stringify({ pending: [{ requestId: "req-1", deviceId: "dev-abc", platform: "test" }], paired: [] })}\n`);
   } else if (args[0] === "approve") {
     if (args[1] !== "req-1") fail(`unknown request ${args[1]}`);
     process.stdout.write(`Approved ${args[1]}\n`);
@@ -54,7 +54,9 @@ if (command !== "gateway") fail(`unsupported command ${command}`);
 const port = Number(args[args.indexOf("--port") + 1]);
 const config = loadConfig();
 const stateDir = env.OPENCLAW_STATE_DIR ?? fail("OPENCLAW_STATE_DIR is not set");
-process.stdout.write(`fake-openclaw: starting with token ${env.OPENCLAW_GATEWAY_TOKEN} and mode ${JSON.stringify((config.gateway as { mode?: string }).mode)}\n`);
+process.stdout.write(
+  `fake-openclaw: starting with token ${env.OPENCLAW_GATEWAY_TOKEN} and mode ${JSON.stringify((config.gateway as { mode?: string }).mode)}\n`,
+);
 process.stderr.write("fake-openclaw: a warning on stderr\n");
 
 const agentDir = join(stateDir, "agents", "main", "agent");
@@ -74,7 +76,10 @@ const server = createServer((request, response) => {
     response.writeHead(200).end("ok");
   } else if (url.pathname === "/fake/writer" && request.method === "POST") {
     const script = `process.on("SIGTERM", () => {}); let n = 0; setInterval(() => require("node:fs").appendFileSync(process.argv[1], \`\${n++}\\n\`), 5);`;
-    const child = spawn(process.execPath, ["-e", script, url.searchParams.get("file") ?? fail("writer needs ?file=")], { stdio: "ignore", detached: url.searchParams.get("setsid") === "1" });
+    const child = spawn(process.execPath, ["-e", script, url.searchParams.get("file") ?? fail("writer needs ?file=")], {
+      stdio: "ignore",
+      detached: url.searchParams.get("setsid") === "1",
+    });
     child.unref();
     response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pid: child.pid }));
   } else if (url.pathname === "/fake/exit" && request.method === "POST") {

@@ -66,7 +66,13 @@ export async function supervisorEnv(home: string, r2: StartedR2 | null, prefix: 
     MOLTLAB_R2_ATTEMPTS: "2",
     MOLTLAB_TOOLS_FILE: join(home, "tools.json"),
     ...(r2
-      ? { R2_ACCESS_KEY_ID: r2.accessKeyId, R2_SECRET_ACCESS_KEY: r2.secretAccessKey, R2_ENDPOINT: r2.endpoint, R2_BUCKET_NAME: r2.bucket, MOLTLAB_R2_PREFIX: prefix }
+      ? {
+          R2_ACCESS_KEY_ID: r2.accessKeyId,
+          R2_SECRET_ACCESS_KEY: r2.secretAccessKey,
+          R2_ENDPOINT: r2.endpoint,
+          R2_BUCKET_NAME: r2.bucket,
+          MOLTLAB_R2_PREFIX: prefix,
+        }
       : {}),
     ...extra,
   };

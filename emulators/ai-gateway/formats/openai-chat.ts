@@ -17,7 +17,12 @@ function parse(body: unknown): ChatRequest | Rejection {
 }
 
 function toolCalls(reply: Reply, ctx: RenderContext) {
-  return (reply.toolCalls ?? []).map((call) => ({ id: call.id ?? ctx.id("call_"), type: "function" as const, name: call.name, arguments: JSON.stringify(call.input) }));
+  return (reply.toolCalls ?? []).map((call) => ({
+    id: call.id ?? ctx.id("call_"),
+    type: "function" as const,
+    name: call.name,
+    arguments: JSON.stringify(call.input),
+  }));
 }
 
 function finishReason(reply: Reply): string {
@@ -102,7 +107,16 @@ export const openaiChat: WireFormat = {
     events.push(chunk({}, finishReason(reply)));
     if (includeUsage) {
       events.push(
-        sseEvent({ id, object: "chat.completion.chunk", created, model: ctx.model, service_tier: "default", system_fingerprint: FINGERPRINT, choices: [], usage: usage(reply, ctx) }),
+        sseEvent({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model: ctx.model,
+          service_tier: "default",
+          system_fingerprint: FINGERPRINT,
+          choices: [],
+          usage: usage(reply, ctx),
+        }),
       );
     }
     events.push(sseEvent("[DONE]"));

@@ -7,7 +7,11 @@ import type { Rejection, WireFormat } from "./format.ts";
 
 const DEFAULTS: Record<number, { message: string; type: string; code: string | null }> = {
   400: { message: "Invalid request.", type: "invalid_request_error", code: null },
-  401: { message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", type: "invalid_request_error", code: "invalid_api_key" },
+  401: {
+    message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+    type: "invalid_request_error",
+    code: "invalid_api_key",
+  },
   403: { message: "You are not allowed to sample from this model.", type: "invalid_request_error", code: null },
   404: { message: "The model does not exist or you do not have access to it.", type: "invalid_request_error", code: "model_not_found" },
   429: { message: "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded" },

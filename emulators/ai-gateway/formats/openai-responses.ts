@@ -42,10 +42,23 @@ type OutputItem =
 function outputItems(reply: Reply, ctx: RenderContext): OutputItem[] {
   const items: OutputItem[] = [];
   if (reply.text !== undefined || !reply.toolCalls?.length) {
-    items.push({ id: ctx.id("msg_"), type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", annotations: [], logprobs: [], text: reply.text ?? "" }] });
+    items.push({
+      id: ctx.id("msg_"),
+      type: "message",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", annotations: [], logprobs: [], text: reply.text ?? "" }],
+    });
   }
   for (const call of reply.toolCalls ?? []) {
-    items.push({ id: ctx.id("fc_"), type: "function_call", status: "completed", call_id: call.id ?? ctx.id("call_"), name: call.name, arguments: JSON.stringify(call.input) });
+    items.push({
+      id: ctx.id("fc_"),
+      type: "function_call",
+      status: "completed",
+      call_id: call.id ?? ctx.id("call_"),
+      name: call.name,
+      arguments: JSON.stringify(call.input),
+    });
   }
   return items;
 }
@@ -84,7 +97,13 @@ function responseObject(ctx: RenderContext, createdAt: number, status: "in_progr
 function usage(reply: Reply, ctx: RenderContext) {
   const input = inputTokens(reply, ctx);
   const output = outputTokens(reply);
-  return { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output };
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + output,
+  };
 }
 
 export const openaiResponses: WireFormat = {

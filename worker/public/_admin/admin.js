@@ -50,7 +50,9 @@ async function loadState() {
     dl.append(dt, dd);
   }
   const body = $("phases").querySelector("tbody");
-  body.replaceChildren(...Object.entries(state.phases || {}).map(([name, phase]) => row([name, seconds(phase.durationMs), phase.ok == null ? "…" : phase.ok ? "yes" : "no"])));
+  body.replaceChildren(
+    ...Object.entries(state.phases || {}).map(([name, phase]) => row([name, seconds(phase.durationMs), phase.ok == null ? "…" : phase.ok ? "yes" : "no"])),
+  );
 }
 
 // Files the last backup could not read (the supervisor's lastBackup.skipped): the first few, then a count.
@@ -83,9 +85,13 @@ function deviceItem(device, pending) {
 async function loadDevices() {
   const devices = await api("GET", "devices");
   const pending = devices.pending || [];
-  $("pending").replaceChildren(...(pending.length ? pending.map((d) => deviceItem(d, true)) : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]));
+  $("pending").replaceChildren(
+    ...(pending.length ? pending.map((d) => deviceItem(d, true)) : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]),
+  );
   const paired = devices.paired || [];
-  $("paired").replaceChildren(...(paired.length ? paired.map((d) => deviceItem(d, false)) : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]));
+  $("paired").replaceChildren(
+    ...(paired.length ? paired.map((d) => deviceItem(d, false)) : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]),
+  );
   $("approve-all").disabled = pending.length === 0;
 }
 
@@ -110,7 +116,11 @@ $("approve-all").onclick = () => act(() => api("POST", "devices/approve-all"), "
 
 fetch("/api/status").then((response) => {
   const mode = response.headers.get("x-moltlab-dev-mode");
-  if (mode) Object.assign($("dev-mode"), { hidden: false, textContent: `Development mode: Cloudflare Access is ${mode.startsWith("access-bypassed") ? "NOT checked" : "enforced (dev mode refused)"}.` });
+  if (mode)
+    Object.assign($("dev-mode"), {
+      hidden: false,
+      textContent: `Development mode: Cloudflare Access is ${mode.startsWith("access-bypassed") ? "NOT checked" : "enforced (dev mode refused)"}.`,
+    });
 });
 act(loadStatus, "");
 // GET storage never wakes a sleeping container, so polling it keeps sleepAfter working.

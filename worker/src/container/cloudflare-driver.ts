@@ -3,7 +3,19 @@
  * Exits are observed with `monitor()`, which settles when the container stops (resolves on a
  * clean exit, rejects otherwise), so the DO learns about a crash without polling.
  */
-import { CONTAINER_ORIGIN, type ContainerDriver, type DriverState, type ExitInfo, type PortFetcher, SIGNALS, type SignalName, signalThenKill, type StartSpec, type StopOptions, type StopOutcome } from "./driver.ts";
+import {
+  CONTAINER_ORIGIN,
+  type ContainerDriver,
+  type DriverState,
+  type ExitInfo,
+  type PortFetcher,
+  SIGNALS,
+  type SignalName,
+  signalThenKill,
+  type StartSpec,
+  type StopOptions,
+  type StopOutcome,
+} from "./driver.ts";
 
 /** The part of `ctx.container` this driver uses; the tests' fake implements exactly this. */
 export interface ContainerApi {

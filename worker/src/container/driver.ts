@@ -76,11 +76,7 @@ export interface ContainerDriver {
 }
 
 /** Waits for `exited` up to `timeoutMs`; the shared core of `stop` for drivers that only have signals. */
-export async function signalThenKill(
-  driver: Pick<ContainerDriver, "signal">,
-  exited: Promise<ExitInfo>,
-  options: StopOptions,
-): Promise<StopOutcome> {
+export async function signalThenKill(driver: Pick<ContainerDriver, "signal">, exited: Promise<ExitInfo>, options: StopOptions): Promise<StopOutcome> {
   await driver.signal(options.signal ?? "SIGTERM");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {

@@ -52,8 +52,14 @@ export class PlatformDriver implements ContainerDriver {
     const { image, platform, network, instanceType, ports } = this.#options;
     const env = network === "host" ? { ...spec.env, ...HOST_NETWORK_ENV } : spec.env;
     await this.#platform.start({
-      image, env, entrypoint: spec.entrypoint, ports: [...ports], waitForPorts: false,
-      ...(platform ? { platform } : {}), ...(network ? { network } : {}), ...(instanceType ? { instanceType } : {}),
+      image,
+      env,
+      entrypoint: spec.entrypoint,
+      ports: [...ports],
+      waitForPorts: false,
+      ...(platform ? { platform } : {}),
+      ...(network ? { network } : {}),
+      ...(instanceType ? { instanceType } : {}),
     });
     this.#reported = null;
   }

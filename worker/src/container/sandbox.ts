@@ -31,7 +31,18 @@ export const COLD_HEADER = "x-moltlab-sandbox";
 const STATE_KEY = "state";
 
 function initialState(): SandboxState {
-  return { status: "stopped", starts: 0, crashes: 0, startedAt: null, readyAt: null, bootMs: null, phases: null, lastExit: null, lastStop: null, lastError: null };
+  return {
+    status: "stopped",
+    starts: 0,
+    crashes: 0,
+    startedAt: null,
+    readyAt: null,
+    bootMs: null,
+    phases: null,
+    lastExit: null,
+    lastStop: null,
+    lastError: null,
+  };
 }
 
 /** A browser navigating: it can be given the loading page instead of waiting for the boot. */
@@ -115,7 +126,10 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
       try {
         await this.#boot();
       } catch (error) {
-        return Response.json({ error: "The OpenClaw container is not ready", detail: describe(error), status: this.#state.status }, { status: 503, headers: { "retry-after": "10" } });
+        return Response.json(
+          { error: "The OpenClaw container is not ready", detail: describe(error), status: this.#state.status },
+          { status: 503, headers: { "retry-after": "10" } },
+        );
       }
     }
     try {
@@ -232,7 +246,16 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
     const driver = this.#containers;
     const current = await driver.state();
     if (current.status !== "running") {
-      this.#state = { ...this.#state, status: "starting", starts: this.#state.starts + 1, startedAt: this.now(), readyAt: null, bootMs: null, phases: null, lastError: null };
+      this.#state = {
+        ...this.#state,
+        status: "starting",
+        starts: this.#state.starts + 1,
+        startedAt: this.now(),
+        readyAt: null,
+        bootMs: null,
+        phases: null,
+        lastError: null,
+      };
       await this.#save();
       try {
         await driver.start({ env: containerEnv(this.env), enableInternet: true });
@@ -246,7 +269,13 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
     await this.#waitReady(driver);
     const readyAt = this.now();
     this.#ready = true;
-    this.#state = { ...this.#state, status: "running", readyAt, bootMs: this.#state.startedAt === null ? null : readyAt - this.#state.startedAt, lastError: null };
+    this.#state = {
+      ...this.#state,
+      status: "running",
+      readyAt,
+      bootMs: this.#state.startedAt === null ? null : readyAt - this.#state.startedAt,
+      lastError: null,
+    };
     await this.#save();
     if (this.settings.sleepAfterMs !== null) await this.ctx.storage.setAlarm(this.now() + this.settings.sleepAfterMs);
     // The boot breakdown for the admin page: one control call per boot, off the request path.
@@ -295,9 +324,9 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
 
   #callControl(method: string, path: string): Promise<Response> {
     const driver = this.#containers;
-    return driver.port(CONTROL_PORT).fetch(
-      new Request(`${CONTAINER_ORIGIN}${path}`, { method, headers: { authorization: `Bearer ${this.env.MOLTBOT_GATEWAY_TOKEN ?? ""}` } }),
-    );
+    return driver
+      .port(CONTROL_PORT)
+      .fetch(new Request(`${CONTAINER_ORIGIN}${path}`, { method, headers: { authorization: `Bearer ${this.env.MOLTBOT_GATEWAY_TOKEN ?? ""}` } }));
   }
 
   async #stop(reason: string): Promise<SandboxState> {

@@ -58,7 +58,10 @@ export async function relayWebSocket(request: Request, gateway: PortFetcher, tok
   if (!upstream) {
     const body = redact(await upstreamResponse.text(), [token]);
     // An HTTP refusal of the upgrade carries the same error texts as the socket does.
-    return new Response(actionableMessage(body) ?? body, { status: upstreamResponse.status === 101 ? 502 : upstreamResponse.status, headers: { "content-type": "text/plain; charset=utf-8" } });
+    return new Response(actionableMessage(body) ?? body, {
+      status: upstreamResponse.status === 101 ? 502 : upstreamResponse.status,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
   }
   const pair = new WebSocketPair();
   const client = pair[0];
@@ -131,4 +134,3 @@ export async function relayWebSocket(request: Request, gateway: PortFetcher, tok
 
   return new Response(null, { status: 101, webSocket: client });
 }
-

@@ -10,7 +10,6 @@ import type { AppEnv } from "../types.ts";
 import { wantsHtml } from "../http.ts";
 import { ASSERTION_HEADER, CERTS_PATH, COOKIE_NAME, loginUrl, type AccessClaims } from "../../../contract/access.ts";
 
-
 /**
  * The team domain as a URL origin. Cloudflare's values are bare hostnames
  * (`myteam.cloudflareaccess.com`); a value with a scheme (moltlab's emulator is
@@ -32,7 +31,6 @@ function jwksFor(team: string): ReturnType<typeof createRemoteJWKSet> {
   }
   return jwks;
 }
-
 
 export async function verifyAccessToken(token: string, teamDomain: string, audience: string): Promise<AccessClaims & JWTPayload> {
   const team = teamDomainUrl(teamDomain);
@@ -62,7 +60,10 @@ export const requireAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
   try {
     claims = await verifyAccessToken(token, teamDomain, audience);
   } catch (error) {
-    return c.json({ error: "Unauthorized: invalid Cloudflare Access token", reason: reasonOf(error), login: loginUrl(teamDomainUrl(teamDomain), c.req.url) }, 401);
+    return c.json(
+      { error: "Unauthorized: invalid Cloudflare Access token", reason: reasonOf(error), login: loginUrl(teamDomainUrl(teamDomain), c.req.url) },
+      401,
+    );
   }
   c.set("identity", { email: claims.email, commonName: claims.common_name, sub: claims.sub ?? "" });
   return next();

@@ -33,9 +33,11 @@ export function checkConfig(env: Env, options: { accessRequired: boolean }): Con
   // A model provider: AI Gateway, the legacy gateway pair, or a direct key. A partly set
   // group is reported by its missing members, since that is clearly the one intended.
   const partial = [AI_GATEWAY, LEGACY_GATEWAY].find((group) => group.some((name) => has(env, name)) && !group.every((name) => has(env, name)));
-  const complete = [AI_GATEWAY, LEGACY_GATEWAY].some((group) => group.every((name) => has(env, name))) || has(env, "ANTHROPIC_API_KEY") || has(env, "OPENAI_API_KEY");
+  const complete =
+    [AI_GATEWAY, LEGACY_GATEWAY].some((group) => group.every((name) => has(env, name))) || has(env, "ANTHROPIC_API_KEY") || has(env, "OPENAI_API_KEY");
   if (partial) missing.push(...partial.filter((name) => !has(env, name)));
-  else if (!complete) missing.push("ANTHROPIC_API_KEY or OPENAI_API_KEY or CLOUDFLARE_AI_GATEWAY_API_KEY (+ CF_AI_GATEWAY_ACCOUNT_ID, CF_AI_GATEWAY_GATEWAY_ID)");
+  else if (!complete)
+    missing.push("ANTHROPIC_API_KEY or OPENAI_API_KEY or CLOUDFLARE_AI_GATEWAY_API_KEY (+ CF_AI_GATEWAY_ACCOUNT_ID, CF_AI_GATEWAY_GATEWAY_ID)");
 
   // R2 is optional, but half of it is a mistake that silently loses state.
   if (R2.some((name) => has(env, name)) && !R2.every((name) => has(env, name)) && !has(env, "R2_ENDPOINT")) {

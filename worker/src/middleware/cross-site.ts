@@ -44,7 +44,10 @@ export function allowedOrigins(env: Env, requestUrl: string): AllowedOrigins {
   origins.add(new URL(requestUrl).origin);
   const worker = env.WORKER_URL ? originOf(env.WORKER_URL) : null;
   if (worker) origins.add(worker);
-  for (const entry of (env.ALLOWED_ORIGINS ?? "").split(",").map((item) => item.trim()).filter(Boolean)) {
+  for (const entry of (env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const origin = originOf(entry);
     if (origin) origins.add(origin);
     else invalid.push(entry);
@@ -72,13 +75,19 @@ export function crossSiteRefusal(request: Request, allowed: ReadonlySet<string>)
     const normalized = originOf(origin);
     if (normalized !== null && allowed.has(normalized)) return null;
     if (normalized === null) {
-      return { who: `origin ${JSON.stringify(origin.slice(0, MAX_ECHOED_ORIGIN))}`, fix: "An opaque origin (a sandboxed frame, a file: or data: page) cannot be allowed: make the request from a page served by an allowed origin." };
+      return {
+        who: `origin ${JSON.stringify(origin.slice(0, MAX_ECHOED_ORIGIN))}`,
+        fix: "An opaque origin (a sandboxed frame, a file: or data: page) cannot be allowed: make the request from a page served by an allowed origin.",
+      };
     }
     return { who: `origin ${normalized}`, fix: `If that page is yours, add ${normalized} to ALLOWED_ORIGINS (comma-separated origins) and retry.` };
   }
   const site = request.headers.get("sec-fetch-site")?.trim().toLowerCase();
   if (site === "cross-site" || site === "same-site") {
-    return { who: `a ${site} request without an Origin header`, fix: "Without an Origin it cannot be matched against ALLOWED_ORIGINS: make the request from an allowed origin, or send its Origin header." };
+    return {
+      who: `a ${site} request without an Origin header`,
+      fix: "Without an Origin it cannot be matched against ALLOWED_ORIGINS: make the request from an allowed origin, or send its Origin header.",
+    };
   }
   return null;
 }

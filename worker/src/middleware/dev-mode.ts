@@ -47,7 +47,9 @@ export const devModeGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const decision = devModeDecision(c.env, new URL(c.req.url));
   c.set("devMode", decision);
   if (c.env.DEV_MODE_ALLOWED_HOSTS) {
-    console.error(`moltlab: DEV_MODE_ALLOWED_HOSTS is no longer honoured (it trusted the client-controlled Host header); remove it. The dev-mode bypass now applies only under \`npm run dev -- --dev-mode\`.`);
+    console.error(
+      `moltlab: DEV_MODE_ALLOWED_HOSTS is no longer honoured (it trusted the client-controlled Host header); remove it. The dev-mode bypass now applies only under \`npm run dev -- --dev-mode\`.`,
+    );
   }
   if (decision.bypass) {
     console.warn(`⚠ moltlab ${decision.flag}: Cloudflare Access is NOT checked — ${c.req.method} ${new URL(c.req.url).pathname}`);
@@ -57,5 +59,9 @@ export const devModeGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   // Handlers return responses with mutable headers (see http.ts `mutable`), so this always lands.
   if (decision.bypass) c.res.headers.set(DEV_MODE_HEADER, `access-bypassed (${decision.flag})`);
-  else if (decision.refused) c.res.headers.set(DEV_MODE_HEADER, decision.refused.includes("DNS rebinding") ? "refused: not a loopback host" : "refused: not moltlab's loopback dev server");
+  else if (decision.refused)
+    c.res.headers.set(
+      DEV_MODE_HEADER,
+      decision.refused.includes("DNS rebinding") ? "refused: not a loopback host" : "refused: not moltlab's loopback dev server",
+    );
 };

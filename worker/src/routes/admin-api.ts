@@ -46,9 +46,7 @@ adminApi.post("/devices/approve-all", async (c) => {
   return c.json({ approved, failed }, failed.length ? 207 : 200);
 });
 
-adminApi.post("/devices/:id/approve", async (c) =>
-  send(await sandboxStub(c.env).control("POST", approvePath(c.req.param("id")), { wake: true })),
-);
+adminApi.post("/devices/:id/approve", async (c) => send(await sandboxStub(c.env).control("POST", approvePath(c.req.param("id")), { wake: true })));
 
 adminApi.get("/storage", async (c) => {
   const r2Names = ["R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "CF_ACCOUNT_ID"] as const;

@@ -28,6 +28,4 @@ debugRoutes.get("/env", (c) => c.json({ worker: presence(c.env), container: Obje
 
 debugRoutes.get("/container", async (c) => c.json(await sandboxStub(c.env).status()));
 
-debugRoutes.get("/version", (c) =>
-  c.json({ worker: "moltlab moltworker-compatible Worker", identity: c.get("identity") ?? null, devMode: c.get("devMode") }),
-);
+debugRoutes.get("/version", (c) => c.json({ worker: "moltlab moltworker-compatible Worker", identity: c.get("identity") ?? null, devMode: c.get("devMode") }));
