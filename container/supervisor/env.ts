@@ -7,6 +7,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { resolveGatewayUser, type GatewayUser, type UserLookup } from "./gateway-user.ts";
 import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
 import { DEFAULT_BUCKET } from "../../contract/storage.ts";
+import { z } from "zod";
+import { check } from "../../core/options.ts";
 
 export type EnvVars = Readonly<Record<string, string | undefined>>;
 
@@ -68,22 +70,49 @@ export type SettingsResult = { ok: true; settings: Settings } | { ok: false; pro
 /** The staging folder of a supervisor that runs as root: outside every folder the gateway user can write. */
 export const PRIVATE_STAGING_DIR = "/var/lib/moltlab/staging";
 
+/** An optional numeric variable: unset or blank gives the default; anything else must be a number ≥ min. */
+function numberVar(name: string, fallback: number, options: { scale?: number; min?: number } = {}) {
+  const { scale = 1, min = 0 } = options;
+  return z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() || undefined)
+    .refine((raw) => raw === undefined || (Number.isFinite(Number(raw)) && Number(raw) >= min), {
+      error: (issue) => `${name} must be a number ≥ ${min} (got "${String(issue.input ?? "")}")`,
+    })
+    .transform((raw) => Math.round((raw === undefined ? fallback : Number(raw)) * scale));
+}
+
+/** The supervisor's scalar settings, one schema (core/options.ts): every problem is reported at once. */
+const SCALARS = z.looseObject({
+  MOLTLAB_GATEWAY_PORT: numberVar("MOLTLAB_GATEWAY_PORT", GATEWAY_PORT, { min: 1 }),
+  MOLTLAB_CONTROL_PORT: numberVar("MOLTLAB_CONTROL_PORT", CONTROL_PORT),
+  MOLTLAB_BACKUP_INTERVAL: numberVar("MOLTLAB_BACKUP_INTERVAL", 5, { scale: 1000, min: 0.1 }),
+  MOLTLAB_BACKUP_RESCAN: numberVar("MOLTLAB_BACKUP_RESCAN", 60, { scale: 1000, min: 1 }),
+  MOLTLAB_BACKUP_KEEP: numberVar("MOLTLAB_BACKUP_KEEP", 20, { min: 1 }),
+  MOLTLAB_BACKUP_MAX_FILE_MB: numberVar("MOLTLAB_BACKUP_MAX_FILE_MB", 1024, { scale: 1024 * 1024, min: 1 }),
+  MOLTLAB_R2_ATTEMPTS: numberVar("MOLTLAB_R2_ATTEMPTS", 4, { min: 1 }),
+  MOLTLAB_STOP_TIMEOUT: numberVar("MOLTLAB_STOP_TIMEOUT", 30, { scale: 1000, min: 1 }),
+  MOLTLAB_FINAL_BACKUP_TIMEOUT: numberVar("MOLTLAB_FINAL_BACKUP_TIMEOUT", 25, { scale: 1000, min: 1 }),
+  OPENCLAW_BIND: z
+    .string()
+    .optional()
+    .transform((raw) => raw?.trim() || "lan")
+    .refine((bind) => (GATEWAY_BINDS as readonly string[]).includes(bind), {
+      error: (issue) => `OPENCLAW_BIND must be one of ${GATEWAY_BINDS.join(", ")} (got "${String(issue.input ?? "")}")`,
+    })
+    .transform((bind) => bind as GatewayBind),
+});
+
 export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
   const problems: string[] = [];
   const text = (name: string) => {
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
-  const number = (name: string, fallback: number, scale = 1, min = 0) => {
-    const raw = text(name);
-    if (raw === undefined) return Math.round(fallback * scale);
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min) {
-      problems.push(`${name} must be a number ≥ ${min} (got "${raw}")`);
-      return Math.round(fallback * scale);
-    }
-    return Math.round(value * scale);
-  };
+  const scalars = check(SCALARS, env);
+  if (!scalars.ok) problems.push(...scalars.problems);
+  const number = (name: keyof z.output<typeof SCALARS>) => (scalars.ok ? (scalars.value[name] as number) : 0);
 
   const gatewayToken = text("OPENCLAW_GATEWAY_TOKEN") ?? text("MOLTBOT_GATEWAY_TOKEN");
   if (!gatewayToken) problems.push("OPENCLAW_GATEWAY_TOKEN (or MOLTBOT_GATEWAY_TOKEN) is missing: the gateway and the control endpoint need a token");
@@ -118,9 +147,7 @@ export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
 
   const r2 = loadR2(text, problems);
 
-  const bind = text("OPENCLAW_BIND") ?? "lan";
-  if (!(GATEWAY_BINDS as readonly string[]).includes(bind)) problems.push(`OPENCLAW_BIND must be one of ${GATEWAY_BINDS.join(", ")} (got "${bind}")`);
-  const gatewayBind: GatewayBind = bind === "loopback" ? "loopback" : "lan";
+  const gatewayBind: GatewayBind = scalars.ok ? scalars.value.OPENCLAW_BIND : "lan";
 
   const result: Settings = {
     gatewayToken: gatewayToken ?? "",
@@ -131,20 +158,20 @@ export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
     configPath,
     roots,
     gatewayBin: text("OPENCLAW_BIN") ?? "openclaw",
-    gatewayPort: number("MOLTLAB_GATEWAY_PORT", GATEWAY_PORT, 1, 1),
+    gatewayPort: number("MOLTLAB_GATEWAY_PORT"),
     gatewayBind,
     // The control API follows the gateway's bind unless told otherwise: loopback keeps both off the host's interfaces.
     controlHost: text("MOLTLAB_CONTROL_HOST") ?? (gatewayBind === "loopback" ? "127.0.0.1" : "0.0.0.0"),
-    controlPort: number("MOLTLAB_CONTROL_PORT", CONTROL_PORT),
+    controlPort: number("MOLTLAB_CONTROL_PORT"),
     r2,
-    backupIntervalMs: number("MOLTLAB_BACKUP_INTERVAL", 5, 1000, 0.1),
-    backupRescanMs: number("MOLTLAB_BACKUP_RESCAN", 60, 1000, 1),
-    backupKeep: number("MOLTLAB_BACKUP_KEEP", 20, 1, 1),
-    maxFileBytes: number("MOLTLAB_BACKUP_MAX_FILE_MB", 1024, 1024 * 1024, 1),
-    r2Attempts: number("MOLTLAB_R2_ATTEMPTS", 4, 1, 1),
+    backupIntervalMs: number("MOLTLAB_BACKUP_INTERVAL"),
+    backupRescanMs: number("MOLTLAB_BACKUP_RESCAN"),
+    backupKeep: number("MOLTLAB_BACKUP_KEEP"),
+    maxFileBytes: number("MOLTLAB_BACKUP_MAX_FILE_MB"),
+    r2Attempts: number("MOLTLAB_R2_ATTEMPTS"),
     toolsFile: text("MOLTLAB_TOOLS_FILE") ?? "/opt/moltlab/tools.json",
-    stopTimeoutMs: number("MOLTLAB_STOP_TIMEOUT", 30, 1000, 1),
-    finalBackupTimeoutMs: number("MOLTLAB_FINAL_BACKUP_TIMEOUT", 25, 1000, 1),
+    stopTimeoutMs: number("MOLTLAB_STOP_TIMEOUT"),
+    finalBackupTimeoutMs: number("MOLTLAB_FINAL_BACKUP_TIMEOUT"),
     allowFreshStart: text("MOLTLAB_ALLOW_FRESH_START") === "1" || text("MOLTLAB_ALLOW_FRESH_START") === "true",
     // Restores and large copies are staged where the agent cannot swap files for symlinks.
     stagingDir: absolute(text("MOLTLAB_STAGING_DIR") ?? (gatewayUser ? PRIVATE_STAGING_DIR : join(home, ".cache", "moltlab"))),
