@@ -24,6 +24,7 @@ export interface WranglerDevOptions {
   cwd: string;
   host: string;
   /** Explicit: wrangler's own default (8787) may be taken by anything. */
+  /** 0: any free port, which wrangler chooses and reports in its Ready line (`url`). */
   port: number;
   persistTo: string;
   /** wrangler's dev registry: one per session, so other `wrangler dev` sessions neither see nor bind to this one. */

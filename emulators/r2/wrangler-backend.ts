@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startWranglerDev, type WranglerDev } from "../../core/wrangler-dev.ts";
+import { startWranglerDev, type WranglerDev } from "../../core/wrangler-dev.ts";
 import { urlHost } from "../../core/serve.ts";
 import { MINIFLARE_S3_PREFIX, NOT_THE_S3_API } from "./miniflare-backend.ts";
 import type { BackendServer, BackendSettings } from "./settings.ts";
@@ -108,7 +108,9 @@ export async function startWranglerR2(settings: BackendSettings): Promise<Backen
       config: join(workerDir, "wrangler.json"),
       cwd: workerDir,
       host: settings.host,
-      port: settings.port || (await freePort(settings.host)),
+      // 0 lets wrangler bind any free port itself (it reports the one in its Ready line): a
+      // port picked beforehand can be taken by another process before wrangler binds it.
+      port: settings.port,
       persistTo: settings.persistPath ?? join(dir, "state"),
       registry: join(dir, "registry"),
       secrets: [settings.secretAccessKey],
@@ -118,7 +120,7 @@ export async function startWranglerR2(settings: BackendSettings): Promise<Backen
     removeDir();
     throw error;
   }
-  // The port wrangler itself reports listening on (the one asked for: a taken port makes it exit).
+  // The port wrangler itself reports listening on (the one asked for, or the one it chose for 0).
   const actualPort = Number(wrangler.url.port);
   const url = `http://${urlHost(settings.host)}:${actualPort}`;
   let stopping: Promise<void> | undefined;
