@@ -23,8 +23,7 @@ export interface WranglerDevOptions {
   /** Not the caller's directory: wrangler would read its .env files. */
   cwd: string;
   host: string;
-  /** Explicit: wrangler's own default (8787) may be taken by anything. */
-  /** 0: any free port, which wrangler chooses and reports in its Ready line (`url`). */
+  /** Explicit: wrangler's own default (8787) may be taken by anything. 0: any free port, which wrangler reports in its Ready line (`url`). */
   port: number;
   persistTo: string;
   /** wrangler's dev registry: one per session, so other `wrangler dev` sessions neither see nor bind to this one. */
