@@ -13,61 +13,48 @@ interface Running {
   stop(): Promise<void>;
 }
 
+/** A started emulator with what to tell about it. */
+const running = (server: { url: string; stop(): Promise<void> }, details: string[]): Running => ({ url: server.url, details, stop: () => server.stop() });
+
 const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
   "ai-gateway": async (options) => {
     const gateway = await startAiGateway(options);
     const providers = ["anthropic", "openai", "compat", "workers-ai"] as const;
-    return {
-      url: gateway.url,
-      details: [...providers.map((provider) => `${provider} base URL: ${gateway.baseUrl(provider)}`), `control API: ${gateway.controlUrl}`],
-      stop: () => gateway.stop(),
-    };
+    return running(gateway, [...providers.map((provider) => `${provider} base URL: ${gateway.baseUrl(provider)}`), `control API: ${gateway.controlUrl}`]);
   },
   r2: async (options) => {
     const r2 = await startR2(options);
-    return {
-      url: r2.url,
-      details: [
-        `backend: ${r2.backend}`,
-        `S3 endpoint: ${r2.endpoint}`,
-        `bucket: ${r2.bucket}`,
-        `region: ${r2.region}`,
-        `access key id: ${r2.accessKeyId}`,
-        `secret access key: ${r2.secretAccessKey}`,
-      ],
-      stop: () => r2.stop(),
-    };
+    return running(r2, [
+      `backend: ${r2.backend}`,
+      `S3 endpoint: ${r2.endpoint}`,
+      `bucket: ${r2.bucket}`,
+      `region: ${r2.region}`,
+      `access key id: ${r2.accessKeyId}`,
+      `secret access key: ${r2.secretAccessKey}`,
+    ]);
   },
   access: async (options) => {
     const access = await startAccess(options);
-    return {
-      url: access.url,
-      details: [
-        `team domain (CF_ACCESS_TEAM_DOMAIN): ${access.teamDomain}`,
-        `audience (CF_ACCESS_AUD): ${access.audience}`,
-        `certs: ${access.certsUrl}`,
-        `login: ${access.loginUrl()}`,
-        `service token: CF-Access-Client-Id ${access.serviceToken.clientId}, CF-Access-Client-Secret ${access.serviceToken.clientSecret}`,
-      ],
-      stop: () => access.stop(),
-    };
+    return running(access, [
+      `team domain (CF_ACCESS_TEAM_DOMAIN): ${access.teamDomain}`,
+      `audience (CF_ACCESS_AUD): ${access.audience}`,
+      `certs: ${access.certsUrl}`,
+      `login: ${access.loginUrl()}`,
+      `service token: CF-Access-Client-Id ${access.serviceToken.clientId}, CF-Access-Client-Secret ${access.serviceToken.clientSecret}`,
+    ]);
   },
   containers: async (options) => {
     // Loaded on demand: it brings dockerode, which no other command needs.
     const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../platform/index.ts");
     const platform = await startContainersPlatform(options);
     const { removed, kept } = platform.leftovers;
-    return {
-      url: platform.url,
-      details: [
-        `API: ${platform.url}/v1/containers/:name (PUT starts, GET state, POST …/signal, POST …/stop, DELETE, GET …/events)`,
-        `token: ${platform.token ? `required (${TOKEN_ENV})` : `none (set ${TOKEN_ENV} to require one)`}`,
-        `instance types: ${describeInstanceTypes()}`,
-        ...removed.map((item) => `removed leftover ${item.name} (${item.id.slice(0, 12)}): ${item.reason}`),
-        ...kept.map((item) => `kept ${item.name} (${item.id.slice(0, 12)}): ${item.reason}`),
-      ],
-      stop: () => platform.stop(),
-    };
+    return running(platform, [
+      `API: ${platform.url}/v1/containers/:name (PUT starts, GET state, POST …/signal, POST …/stop, DELETE, GET …/events)`,
+      `token: ${platform.token ? `required (${TOKEN_ENV})` : `none (set ${TOKEN_ENV} to require one)`}`,
+      `instance types: ${describeInstanceTypes()}`,
+      ...removed.map((item) => `removed leftover ${item.name} (${item.id.slice(0, 12)}): ${item.reason}`),
+      ...kept.map((item) => `kept ${item.name} (${item.id.slice(0, 12)}): ${item.reason}`),
+    ]);
   },
 };
 const NAMES = Object.keys(EMULATORS);

@@ -2,8 +2,8 @@
  * The Worker → container environment (moltworker's contract): which of the Worker's variables
  * and secrets reach the container, and under which name. The only way secrets reach it: the
  * image's entrypoint is never overridden, so nothing secret is on a command line. The Worker
- * builds the environment from this table (worker/src/container/container-env.ts); the
- * supervisor reads these names.
+ * builds the environment from this table (worker/src/container/container-env.ts) and lists
+ * its Worker-side names among Env's (worker/src/manifest.ts); the supervisor reads these names.
  */
 
 /** Forwarded under the same name. TELEGRAM_DM_ALLOW_FROM is here on purpose: upstream forgets it. */

@@ -1,7 +1,8 @@
 /**
  * Evidence files in reports/: read one, and say where it came from and when. Verify never
  * passes an old file off as fresh: a file generated before this run started is "reused",
- * with its age in the report.
+ * with its age in the report. And the one-line excerpt of command output that evidence
+ * quotes, here and in the tests that write the files.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -65,4 +66,14 @@ export function formatAge(ms: number): string {
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `${hours} h`;
   return `${Math.round(hours / 24)} days`;
+}
+
+/** One line of command output for evidence: the first non-empty lines, shortened. */
+export function excerpt(text: string, max = 160): string {
+  const flat = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ⏎ ");
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

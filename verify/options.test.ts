@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../core/errors.ts";
-import { DEFAULT_LITELLM_CONFIG, parseVerifyArgs, parseSleepAfterMinutes } from "./options.ts";
+import { parseVerifyArgs, parseSleepAfterMinutes } from "./options.ts";
+import { verifyOptions } from "./testing/context.ts";
 import { plan, refreshEvidence } from "./refresh.ts";
 
 describe("moltlab verify options", () => {
   it("works with no arguments: both architectures, standard-1, $50, 24 h, the sample LiteLLM config, re-running the tests", () => {
-    expect(parseVerifyArgs([], "/home/u")).toEqual({
-      arches: ["amd64", "arm64"],
-      instanceType: "standard-1",
-      budget: 50,
-      activeHours: 24,
-      sleepAfterMinutes: 10,
-      cpuUtilisation: 0.1,
-      dockerfile: null,
-      litellm: DEFAULT_LITELLM_CONFIG,
-      reuse: false,
-    });
+    expect(parseVerifyArgs([], "/home/u")).toEqual(verifyOptions());
   });
 
   it("reads every option, in both --flag value and --flag=value forms, with paths relative to the caller's directory", () => {

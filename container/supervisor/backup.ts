@@ -9,7 +9,7 @@
  */
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupRoot } from "./env.ts";
+import type { BackupRoot, Settings } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
 import { isGone, scanRoot, type LocalEntry } from "./scan.ts";
@@ -69,6 +69,28 @@ export interface BackupOptions {
    * could read itself are backed up, others are skipped with the reason. Absent: no check.
    */
   reader?: Reader;
+}
+
+/**
+ * The backup the supervisor's settings ask for: what main.ts runs, and what the backup bench
+ * times on the same code path. With a gateway user it takes only what that user could read
+ * itself (see local-read.ts).
+ */
+export function backupFromSettings(
+  settings: Pick<Settings, "roots" | "stagingDir" | "maxFileBytes" | "backupKeep" | "gatewayUser">,
+  bucket: Bucket,
+  log: Logger,
+): Backup {
+  const user = settings.gatewayUser;
+  return new Backup({
+    roots: settings.roots,
+    bucket,
+    log,
+    stagingDir: settings.stagingDir,
+    maxFileBytes: settings.maxFileBytes,
+    keep: settings.backupKeep,
+    ...(user ? { reader: { uid: user.uid, gids: [user.gid] } } : {}),
+  });
 }
 
 export class Backup {

@@ -7,34 +7,15 @@
 import { execFile } from "node:child_process";
 import { chown, mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import { killAll, removeDirs, startSupervisor, supervisorEnv, tcpSwitch, tempDir, waitFor, type RunningSupervisor } from "./testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { gatewayReady, gatewayUrl, startSupervisor, supervisorEnv, supervisorSuite, tcpSwitch, waitFor } from "./testing/harness.ts";
 
 const IS_ROOT = process.getuid?.() === 0;
 /** A uid no other process on the machine uses: the supervisor kills every process of it on shutdown. */
 const AGENT = { uid: 54321, gid: 54321 };
 
-let r2: StartedR2;
-const dirs: string[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  r2 = await startR2();
-});
-afterAll(async () => {
-  await r2.stop();
-});
-afterEach(async () => {
-  killAll();
-  await removeDirs(dirs);
-});
-
-async function temp(label: string): Promise<string> {
-  const dir = await tempDir(label);
-  dirs.push(dir);
-  return dir;
-}
+const suite = supervisorSuite("isolation");
+const { temp } = suite;
 
 /** A home whose state folders belong to the agent's user, as the image's /home/node does. */
 async function agentHome(): Promise<string> {
@@ -47,16 +28,13 @@ async function agentHome(): Promise<string> {
 
 async function separatedEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
   const home = await agentHome();
-  return supervisorEnv(home, r2, `isolation${++n}/`, {
+  return supervisorEnv(home, suite.r2, suite.prefix(), {
     MOLTLAB_GATEWAY_USER: `${AGENT.uid}:${AGENT.gid}`,
     MOLTLAB_STAGING_DIR: await temp("staging"),
     MOLTLAB_BACKUP_INTERVAL: "600",
     ...extra,
   });
 }
-
-const ready = (s: RunningSupervisor) => s.waitForLog("gateway ready", (line) => line.msg === "gateway ready");
-const gatewayUrl = (s: RunningSupervisor, path: string) => `http://127.0.0.1:${s.env.MOLTLAB_GATEWAY_PORT}${path}`;
 
 async function uidOf(pid: number): Promise<number> {
   return Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]);
@@ -116,7 +94,7 @@ describe.runIf(IS_ROOT)("the gateway as a user of its own (needs root)", { timeo
   it("runs the gateway and what it spawns as MOLTLAB_GATEWAY_USER, where no R2 credential can be read", async () => {
     const env = await separatedEnv();
     const s = startSupervisor(env);
-    await ready(s);
+    await gatewayReady(s);
     const health = (await (await s.control("/health")).json()) as { gateway: { pid: number } };
     const gateway = health.gateway.pid;
     expect(await uidOf(gateway)).toBe(AGENT.uid);
@@ -147,7 +125,7 @@ describe.runIf(IS_ROOT)("the gateway as a user of its own (needs root)", { timeo
   it("on SIGTERM ends everything the gateway started, in its process group or not, before the final backup", async () => {
     const env = await separatedEnv();
     const s = startSupervisor(env);
-    await ready(s);
+    await gatewayReady(s);
     const workspace = join(env.HOME!, ".openclaw", "workspace");
     const start = async (name: string, setsid: boolean) => {
       const url = gatewayUrl(s, `/fake/writer?file=${encodeURIComponent(join(workspace, name))}${setsid ? "&setsid=1" : ""}`);
@@ -162,8 +140,8 @@ describe.runIf(IS_ROOT)("the gateway as a user of its own (needs root)", { timeo
 
     // What is on disk now is what the final backup saw: nothing was written after it.
     const onDisk = await Promise.all(["in-group.out", "own-session.out"].map((name) => readFile(join(workspace, name), "utf8")));
-    const next = startSupervisor(await supervisorEnv(await temp("restored"), r2, env.MOLTLAB_R2_PREFIX!, { MOLTLAB_BACKUP_INTERVAL: "600" }));
-    await ready(next);
+    const next = startSupervisor(await supervisorEnv(await temp("restored"), suite.r2, env.MOLTLAB_R2_PREFIX!, { MOLTLAB_BACKUP_INTERVAL: "600" }));
+    await gatewayReady(next);
     const restored = await Promise.all(
       ["in-group.out", "own-session.out"].map((name) => readFile(join(next.env.HOME!, ".openclaw", "workspace", name), "utf8")),
     );
@@ -175,9 +153,9 @@ describe.runIf(IS_ROOT)("the gateway as a user of its own (needs root)", { timeo
 describe("shutdown", { timeout: 60_000 }, () => {
   it("ends the gateway's children before the final backup, as the same user too", async () => {
     const home = await temp("same-user");
-    const env = await supervisorEnv(home, r2, `isolation${++n}/`, { MOLTLAB_BACKUP_INTERVAL: "600", MOLTLAB_GATEWAY_USER: "" });
+    const env = await supervisorEnv(home, suite.r2, suite.prefix(), { MOLTLAB_BACKUP_INTERVAL: "600", MOLTLAB_GATEWAY_USER: "" });
     const s = startSupervisor(env);
-    await ready(s);
+    await gatewayReady(s);
     const file = join(home, ".openclaw", "workspace", "job.out");
     const { pid } = (await (await fetch(gatewayUrl(s, `/fake/writer?file=${encodeURIComponent(file)}`), { method: "POST" })).json()) as { pid: number };
     await waitFor("the writer writing", async () => (await readFile(file, "utf8").catch(() => "")).length > 0);
@@ -185,24 +163,24 @@ describe("shutdown", { timeout: 60_000 }, () => {
     expect(await isRunning(pid)).toBe(false);
     const onDisk = await readFile(file, "utf8");
 
-    const next = startSupervisor(await supervisorEnv(await temp("same-user-restored"), r2, env.MOLTLAB_R2_PREFIX!, { MOLTLAB_BACKUP_INTERVAL: "600" }));
-    await ready(next);
+    const next = startSupervisor(await supervisorEnv(await temp("same-user-restored"), suite.r2, env.MOLTLAB_R2_PREFIX!, { MOLTLAB_BACKUP_INTERVAL: "600" }));
+    await gatewayReady(next);
     expect(await readFile(join(next.env.HOME!, ".openclaw", "workspace", "job.out"), "utf8")).toBe(onDisk);
     expect(await next.stop()).toEqual({ code: 0, signal: null });
   });
 
   it("bounds the final backup: with R2 hanging, SIGTERM exits 1 after MOLTLAB_FINAL_BACKUP_TIMEOUT and says what is not in R2", async () => {
-    const line = await tcpSwitch(r2.port);
+    const line = await tcpSwitch(suite.r2.port);
     try {
-      const endpoint = r2.endpoint.replace(`:${r2.port}/`, `:${line.port}/`);
+      const endpoint = suite.r2.endpoint.replace(`:${suite.r2.port}/`, `:${line.port}/`);
       const home = await temp("stalled");
-      const env = await supervisorEnv(home, r2, `isolation${++n}/`, {
+      const env = await supervisorEnv(home, suite.r2, suite.prefix(), {
         R2_ENDPOINT: endpoint,
         MOLTLAB_BACKUP_INTERVAL: "600",
         MOLTLAB_FINAL_BACKUP_TIMEOUT: "1",
       });
       const s = startSupervisor(env);
-      await ready(s);
+      await gatewayReady(s);
       // R2 now accepts connections and never answers: the final backup's uploads hang.
       line.stall();
       expect(await s.stop()).toEqual({ code: 1, signal: null });

@@ -11,7 +11,7 @@
  * Exit codes: 0 clean stop; 1 gateway ended unexpectedly or the final backup failed;
  * 2 missing/invalid environment or config; 3 restore impossible (R2 unreachable, no usable snapshot).
  */
-import { Backup, type BackupResult } from "./backup.ts";
+import { type Backup, backupFromSettings, type BackupResult } from "./backup.ts";
 import { startBackupLoop, type BackupLoop } from "./backup-loop.ts";
 import { buildConfig, readExistingConfig, writeConfig, getPath, type BuiltConfig } from "./config.ts";
 import { startControlServer, type ControlServer } from "./control-server.ts";
@@ -74,19 +74,7 @@ async function main(): Promise<number> {
   };
 
   const bucket = settings.r2 ? new Bucket(settings.r2, log, settings.r2Attempts) : null;
-  // With a gateway user, the backup takes only what that user could read itself (see local-read.ts).
-  const reader = settings.gatewayUser ? { uid: settings.gatewayUser.uid, gids: [settings.gatewayUser.gid] } : undefined;
-  const backup = bucket
-    ? new Backup({
-        roots: settings.roots,
-        bucket,
-        log,
-        stagingDir: settings.stagingDir,
-        maxFileBytes: settings.maxFileBytes,
-        keep: settings.backupKeep,
-        ...(reader ? { reader } : {}),
-      })
-    : null;
+  const backup = bucket ? backupFromSettings(settings, bucket, log) : null;
   let restored = false;
   const childExtra = {
     HOME: settings.home,

@@ -5,33 +5,11 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import { freePort, killAll, removeDirs, secret, startSupervisor, supervisorEnv, tempDir, waitFor, type RunningSupervisor } from "./testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { freePort, gatewayReady, gatewayUrl, secret, startSupervisor, supervisorEnv, supervisorSuite, waitFor } from "./testing/harness.ts";
 
-let r2: StartedR2;
-const dirs: string[] = [];
-let n = 0;
-
-beforeAll(async () => {
-  r2 = await startR2();
-});
-afterAll(async () => {
-  await r2.stop();
-});
-afterEach(async () => {
-  killAll();
-  await removeDirs(dirs);
-});
-
-async function home(): Promise<string> {
-  const dir = await tempDir("e2e");
-  dirs.push(dir);
-  return dir;
-}
-
-const ready = (s: RunningSupervisor) => s.waitForLog("gateway ready", (line) => line.msg === "gateway ready");
-const gatewayUrl = (s: RunningSupervisor, path: string) => `http://127.0.0.1:${s.env.MOLTLAB_GATEWAY_PORT}${path}`;
+const suite = supervisorSuite("e2e");
+const home = () => suite.temp("e2e");
 
 /** Every process command line on the machine. */
 async function allCommandLines(): Promise<string[]> {
@@ -51,7 +29,7 @@ describe("supervisor", { timeout: 60_000 }, () => {
       SLACK_BOT_TOKEN: secret("xoxb"),
       SLACK_APP_TOKEN: secret("xapp"),
     };
-    const env = await supervisorEnv(dir, r2, `e2e${++n}/`, {
+    const env = await supervisorEnv(dir, suite.r2, suite.prefix(), {
       ...secrets,
       CF_AI_GATEWAY_ACCOUNT_ID: "acct",
       CF_AI_GATEWAY_GATEWAY_ID: "gw",
@@ -60,7 +38,7 @@ describe("supervisor", { timeout: 60_000 }, () => {
       TELEGRAM_DM_ALLOW_FROM: "42",
     });
     const s = startSupervisor(env);
-    await ready(s);
+    await gatewayReady(s);
 
     expect((await s.control("/health", { token: null })).status).toBe(401);
     expect((await s.control("/health", { token: "wrong" })).status).toBe(401);
@@ -118,10 +96,10 @@ describe("supervisor", { timeout: 60_000 }, () => {
   });
 
   it("on SIGTERM stops the gateway, backs up the last write, exits 0; the next boot restores it", async () => {
-    const prefix = `e2e${++n}/`;
+    const prefix = suite.prefix();
     // A long interval: only the shutdown backup can have captured the last write.
-    const first = startSupervisor(await supervisorEnv(await home(), r2, prefix, { MOLTLAB_BACKUP_INTERVAL: "600" }));
-    await ready(first);
+    const first = startSupervisor(await supervisorEnv(await home(), suite.r2, prefix, { MOLTLAB_BACKUP_INTERVAL: "600" }));
+    await gatewayReady(first);
     const state = join(first.env.HOME!, ".openclaw");
     await writeFile(join(state, "workspace", "last.md"), "written just before SIGTERM");
     expect((await fetch(gatewayUrl(first, "/fake/sql?text=last-row"), { method: "POST" })).status).toBe(200);
@@ -131,8 +109,8 @@ describe("supervisor", { timeout: 60_000 }, () => {
     expect(order.indexOf("final backup done")).toBeGreaterThan(order.indexOf("gateway stopped"));
     expect(first.logs).toContainEqual(expect.objectContaining({ msg: "backup written", reason: "shutdown" }));
 
-    const second = startSupervisor(await supervisorEnv(await home(), r2, prefix));
-    await ready(second);
+    const second = startSupervisor(await supervisorEnv(await home(), suite.r2, prefix));
+    await gatewayReady(second);
     const restoredState = join(second.env.HOME!, ".openclaw");
     expect(await readFile(join(restoredState, "workspace", "last.md"), "utf8")).toBe("written just before SIGTERM");
     const db = new DatabaseSync(join(restoredState, "agents", "main", "agent", "openclaw-agent.sqlite"), { readOnly: true });
@@ -146,8 +124,8 @@ describe("supervisor", { timeout: 60_000 }, () => {
   });
 
   it("exits 1 after a final backup when the gateway dies on its own", async () => {
-    const s = startSupervisor(await supervisorEnv(await home(), r2, `e2e${++n}/`, { MOLTLAB_BACKUP_INTERVAL: "600" }));
-    await ready(s);
+    const s = startSupervisor(await supervisorEnv(await home(), suite.r2, suite.prefix(), { MOLTLAB_BACKUP_INTERVAL: "600" }));
+    await gatewayReady(s);
     await fetch(gatewayUrl(s, "/fake/exit?code=7"), { method: "POST" });
     expect(await s.exited).toEqual({ code: 1, signal: null });
     expect(s.logs).toContainEqual(expect.objectContaining({ level: "error", msg: expect.stringContaining("the gateway exited unexpectedly"), code: 7 }));
@@ -155,7 +133,7 @@ describe("supervisor", { timeout: 60_000 }, () => {
   });
 
   it("refuses to start, deleting nothing, on missing env, an unreadable config or an invalid one", async () => {
-    const noToken = await supervisorEnv(await home(), r2, `e2e${++n}/`);
+    const noToken = await supervisorEnv(await home(), suite.r2, suite.prefix());
     delete noToken.OPENCLAW_GATEWAY_TOKEN;
     const a = startSupervisor(noToken);
     expect(await a.exited).toEqual({ code: 2, signal: null });
@@ -177,7 +155,7 @@ describe("supervisor", { timeout: 60_000 }, () => {
     expect(await readFile(join(dir, ".openclaw", "notes.md"), "utf8")).toBe("keep me");
 
     const c = startSupervisor(
-      await supervisorEnv(await home(), r2, `e2e${++n}/`, {
+      await supervisorEnv(await home(), suite.r2, suite.prefix(), {
         CF_AI_GATEWAY_MODEL: "anthropic/x",
         DISCORD_BOT_TOKEN: secret("dc"),
         DISCORD_DM_POLICY: "sometimes",
@@ -192,7 +170,7 @@ describe("supervisor", { timeout: 60_000 }, () => {
 
   it("exits 3 with a clear message when R2 is unreachable at boot, without starting the gateway", async () => {
     const port = await freePort();
-    const env = await supervisorEnv(await home(), r2, `e2e${++n}/`, { R2_ENDPOINT: `http://127.0.0.1:${port}` });
+    const env = await supervisorEnv(await home(), suite.r2, suite.prefix(), { R2_ENDPOINT: `http://127.0.0.1:${port}` });
     const s = startSupervisor(env);
     expect(await s.exited).toEqual({ code: 3, signal: null });
     const error = await waitFor("the restore error", () => s.logs.find((line) => line.level === "error" && line.phase === "restore"));

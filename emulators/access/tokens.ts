@@ -10,34 +10,14 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 import { type ClaimContext, nowSeconds, personClaims, serviceTokenClaims } from "./claims.ts";
 import type { KeySet, SigningKey } from "./keys.ts";
 import type { AccessClaims } from "../../contract/access.ts";
+import type { BrokenKind } from "./broken-kinds.ts";
+
+export { BROKEN_KINDS, type BrokenKind } from "./broken-kinds.ts";
 
 export interface ServiceToken {
   clientId: string;
   clientSecret: string;
 }
-
-/** Every way a token can be wrong that a verifier must catch. */
-export const BROKEN_KINDS = [
-  "expired",
-  "not-yet-valid",
-  "wrong-audience",
-  "wrong-issuer",
-  /** Signed by a key that is not in the JWKS, under the current kid. */
-  "bad-signature",
-  /** Signed by the current key, but the header names a kid nobody published. */
-  "unknown-kid",
-  /** `alg: none` and an empty signature. */
-  "alg-none",
-  /** HS256 with the RSA public key (PEM) as the HMAC secret: the classic key-confusion attack. */
-  "hs256-confusion",
-  /** Two dot-separated parts instead of three. */
-  "malformed-parts",
-  /** Three parts, but the header is not JSON. */
-  "malformed-header",
-  /** Correctly signed, but the payload is not JSON. */
-  "malformed-payload",
-] as const;
-export type BrokenKind = (typeof BROKEN_KINDS)[number];
 
 /** Claims for `mint`; giving only `email` also gives the `sub` that email always gets. */
 export type MintClaims = Partial<AccessClaims>;

@@ -16,7 +16,7 @@ import { run, tryRun } from "../../core/exec.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { ROOT } from "../../core/host.ts";
 import { freePort } from "../../core/wrangler-dev.ts";
-import { waitFor } from "../shared/wait.ts";
+import { postAccessLogin, waitForSandboxRunning } from "../shared/through-worker.ts";
 import { GatewaySocket } from "./openclaw-ws.ts";
 import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
 
@@ -138,12 +138,11 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
     expect(page.status).toBe(302);
     expect(page.headers.get("location")).toContain(`${access}/cdn-cgi/access/login/`);
     expect((await fetch(`${worker}/api/status`)).status).toBe(401);
-    const form = new URLSearchParams({ email: "you@example.com", redirect_url: `${worker}/api/status` });
-    const login = await fetch(`${access}/cdn-cgi/access/login`, { method: "POST", body: form, redirect: "manual" });
+    const login = await postAccessLogin(`${access}/cdn-cgi/access/login`, "you@example.com", `${worker}/api/status`);
     expect(login.status).toBe(302);
-    cookie = /CF_Authorization=[^;]+/.exec(login.headers.get("set-cookie") ?? "")?.[0] ?? "";
+    cookie = login.cookie ?? "";
     expect(cookie).not.toBe("");
-    const back = await api(new URL(login.headers.get("location")!).pathname);
+    const back = await api(new URL(login.location!).pathname);
     expect(back.status).toBe(200);
     expect(await back.json()).toMatchObject({ status: "not_running" });
   });
@@ -152,16 +151,7 @@ describe("docker compose up: the whole sandbox from docker-compose.yml (offline 
     const firstRequest = Date.now();
     const cold = await api("/", { headers: { accept: "text/html" } });
     expect(cold.status).toBe(503);
-    await waitFor(
-      "the sandbox running (/api/status)",
-      async () => {
-        const current = await status();
-        if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
-        return current.status === "running";
-      },
-      10 * MINUTES,
-      2000,
-    );
+    await waitForSandboxRunning(status, 10 * MINUTES, 2000);
     const running = Date.now();
 
     // On the compose network only, reached by name: nothing published on the host.

@@ -17,6 +17,7 @@ import { StepRunner } from "../../core/ui.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
 import { limitsFor } from "../../platform/index.ts";
 import type { ContainerState } from "../../platform/client/types.ts";
+import { postAccessLogin, waitForSandboxRunning } from "../shared/through-worker.ts";
 import { waitFor } from "../shared/wait.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
 
@@ -143,12 +144,15 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
   it("logs in through the login page's cookie flow", async () => {
     const login = await fetch(sandbox.access.loginUrl(`${sandbox.url}/api/status`));
     expect(await login.text()).toContain(sandbox.access.identities[0]);
-    const form = new URLSearchParams({ email: sandbox.access.identities[0]!, redirect_url: `${sandbox.url}/api/status` });
-    const posted = await fetch(`${sandbox.access.teamDomain}/cdn-cgi/access/login/127.0.0.1`, { method: "POST", body: form, redirect: "manual" });
+    const posted = await postAccessLogin(
+      `${sandbox.access.teamDomain}/cdn-cgi/access/login/127.0.0.1`,
+      sandbox.access.identities[0]!,
+      `${sandbox.url}/api/status`,
+    );
     expect(posted.status).toBe(302);
-    const cookie = /CF_Authorization=[^;]+/.exec(posted.headers.get("set-cookie") ?? "")?.[0];
+    const cookie = posted.cookie;
     expect(cookie).toBeDefined();
-    const withCookie = await fetch(posted.headers.get("location")!, { headers: { cookie: cookie! } });
+    const withCookie = await fetch(posted.location!, { headers: { cookie: cookie! } });
     expect(withCookie.status).toBe(200);
     expect(await withCookie.json()).toMatchObject({ status: "not_running" });
   });
@@ -160,15 +164,7 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     expect(cold.headers.get("x-moltlab-sandbox")).toBe("starting");
     expect(await cold.text()).toContain("Starting OpenClaw");
 
-    const ready = await waitFor(
-      "the sandbox running (/api/status)",
-      async () => {
-        const current = await status();
-        if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
-        return current.status === "running" ? current : undefined;
-      },
-      8 * MINUTES,
-    );
+    const ready = await waitForSandboxRunning(status, 8 * MINUTES);
     const readyAt = Date.now();
     expect(ready.ok).toBe(true);
     // The instance type went Worker → platform → Docker: standard-2's memory and CPU share.

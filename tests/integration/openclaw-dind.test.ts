@@ -3,7 +3,8 @@ import type { StartedTestContainer } from "testcontainers";
 import { moltlabLabels } from "../../core/labels.ts";
 import { INSTANCE_TYPE, ProfiledContainer } from "./openclaw-harness.ts";
 import { type DindFile, type DindMode, type DindOutcome, EVIDENCE_FILES } from "../../verify/evidence-files.ts";
-import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
+import { excerpt } from "../../verify/evidence.ts";
+import { markdownTable, writeReport } from "./openclaw-reports.ts";
 import { ensureToolImage } from "./tool-image.ts";
 
 /**

@@ -204,28 +204,30 @@ export class OpenclawContainer {
 
   /** Until the supervisor's /health says the restore and config phases are done (the backup loop runs). */
   async waitRestored(timeoutMs = 300_000): Promise<Health> {
-    return waitFor(
-      "restore and config done (/health phases.config.ok)",
-      async () => {
-        await this.#checkAlive();
-        const health = await this.health();
-        return health.phases.config?.ok === true ? health : undefined;
-      },
-      timeoutMs,
-    );
+    return this.#waitHealth("restore and config done (/health phases.config.ok)", (health) => health.phases.config?.ok === true, timeoutMs);
   }
 
   /** Until /health says the gateway is ready; returns that health (with the phase durations). */
   async waitReady(timeoutMs = 420_000): Promise<Health> {
-    return waitFor(
+    return this.#waitHealth(
       "the gateway ready (/health gateway.ready)",
+      (health) => health.gateway.ready && health.phases.gateway?.ok === true,
+      timeoutMs,
+      1000,
+    );
+  }
+
+  /** Polls /health until `done` holds, and returns that health; ends at once when the container exited. */
+  #waitHealth(what: string, done: (health: Health) => boolean, timeoutMs: number, everyMs?: number): Promise<Health> {
+    return waitFor(
+      what,
       async () => {
         await this.#checkAlive();
         const health = await this.health();
-        return health.gateway.ready && health.phases.gateway?.ok ? health : undefined;
+        return done(health) ? health : undefined;
       },
       timeoutMs,
-      1000,
+      everyMs,
     );
   }
 

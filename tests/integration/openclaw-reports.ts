@@ -23,16 +23,6 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [header, header.map(() => "---"), ...rows].map((row) => `| ${row.map(cell).join(" | ")} |`).join("\n");
 }
 
-/** One line of command output for evidence: the first non-empty lines, shortened. */
-export function excerpt(text: string, max = 160): string {
-  const flat = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(" ⏎ ");
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 /** What a recorder holds: the file's shape without the fields it adds when writing. */
 export type Recorded<F> = Omit<F, "generatedAt" | "source">;
 

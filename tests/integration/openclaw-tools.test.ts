@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ToolsFile } from "../../container/tools/manifest.ts";
 import { fingerprint, startAiGateway, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
 import { INSTANCE_TYPE, OpenclawContainer } from "./openclaw-harness.ts";
-import { excerpt, markdownTable, writeReport } from "./openclaw-reports.ts";
+import { excerpt } from "../../verify/evidence.ts";
+import { markdownTable, writeReport } from "./openclaw-reports.ts";
 import { EVIDENCE_FILES, type ToolsMatrixFile, type ToolCell } from "../../verify/evidence-files.ts";
 import { ARCHES, type Arch } from "../../contract/arch.ts";
 

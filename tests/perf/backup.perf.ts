@@ -10,7 +10,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { Backup } from "../../container/supervisor/backup.ts";
+import { backupFromSettings } from "../../container/supervisor/backup.ts";
 import { loadSettings, type Settings } from "../../container/supervisor/env.ts";
 import { createLogger, type Logger } from "../../container/supervisor/log.ts";
 import { restore } from "../../container/supervisor/restore.ts";
@@ -106,14 +106,7 @@ async function timeCase(sizeMb: number, fileBytes: number): Promise<CaseSamples>
       const settings = settingsFor(source, r2, prefix);
       const bucket = new Bucket(settings.r2!, log, settings.r2Attempts);
       try {
-        const backup = new Backup({
-          roots: settings.roots,
-          bucket,
-          log,
-          stagingDir: settings.stagingDir,
-          maxFileBytes: settings.maxFileBytes,
-          keep: settings.backupKeep,
-        });
+        const backup = backupFromSettings(settings, bucket, log);
         let started = performance.now();
         const first = await backup.run("bench");
         samples.backupS.push((performance.now() - started) / 1000);

@@ -11,6 +11,7 @@ import { tryRun } from "../../core/exec.ts";
 import { cacheDir } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
 import { TOOLS } from "../../container/tools/manifest.ts";
+import { excerpt } from "../evidence.ts";
 import type { DockerfileAnalysis } from "./dockerfile-analysis.ts";
 import type { Arch } from "../../contract/arch.ts";
 
@@ -43,15 +44,6 @@ export async function missingBaseImages(images: readonly string[], arch: Arch): 
   return missing;
 }
 
-function firstLines(text: string, max = 200): string {
-  const flat = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(" ⏎ ");
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 export async function buildAndProbe(
   dockerfile: string,
   analysis: DockerfileAnalysis,
@@ -81,7 +73,7 @@ export async function buildAndProbe(
       results.push({
         arch,
         built: false,
-        reason: `the build failed: ${firstLines(error instanceof Error ? error.message : String(error), 400)} (full log: ${logFile})`,
+        reason: `the build failed: ${excerpt(error instanceof Error ? error.message : String(error), 400)} (full log: ${logFile})`,
       });
       continue;
     }
@@ -113,7 +105,7 @@ export async function buildAndProbe(
       probes.push({
         tool: hit.tool,
         ok: result.code === 0 && expect.test(output),
-        evidence: `\`${tool.probe.command}\` → exit ${result.code}: ${firstLines(output)}`,
+        evidence: `\`${tool.probe.command}\` → exit ${result.code}: ${excerpt(output, 200)}`,
       });
     }
     results.push({ arch, built: true, seconds, probes });

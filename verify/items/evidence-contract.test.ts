@@ -9,31 +9,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EvidenceRecorder } from "../../tests/integration/openclaw-reports.ts";
 import { type ChatFile, EVIDENCE_FILES, type PersistenceFile } from "../evidence-files.ts";
-import { ROOT } from "../../core/host.ts";
-import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
-import type { VerifyContext } from "../types.ts";
+import { verifyContext } from "../testing/context.ts";
 import { itemById, judgeItem } from "./registry.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "moltlab-evidence-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ctx: VerifyContext = {
-  options: {
-    arches: ["amd64"],
-    instanceType: "standard-1",
-    budget: 50,
-    activeHours: 24,
-    sleepAfterMinutes: 10,
-    cpuUtilisation: 0.1,
-    dockerfile: null,
-    litellm: DEFAULT_LITELLM_CONFIG,
-    reuse: true,
-  },
-  root: ROOT,
-  reportsDir: dir,
-  runStartedAt: new Date(Date.now() - 60_000),
-  progress: () => {},
-};
+const ctx = verifyContext(dir);
 
 function save<F extends { generatedAt: string; source: string }>(recorder: EvidenceRecorder<F>): void {
   writeFileSync(join(dir, recorder.file.json), JSON.stringify({ generatedAt: new Date().toISOString(), source: recorder.source, ...recorder.data }));

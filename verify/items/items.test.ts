@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
 import { type DindFile, type DindOutcome, EVIDENCE_FILES } from "../evidence-files.ts";
-import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
+import { verifyContext } from "../testing/context.ts";
 import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
 import { forArch } from "./dockerfile-build.ts";
 import { cpuShareAtBudget } from "./cost.ts";
@@ -28,23 +28,7 @@ describe("the item registry", () => {
   });
 
   it("gives each result the header declared in the registry, the cost's from the budget asked about", async () => {
-    const ctx = {
-      options: {
-        arches: ["amd64" as const],
-        instanceType: "standard-1" as const,
-        budget: 40,
-        activeHours: 24,
-        sleepAfterMinutes: 10,
-        cpuUtilisation: 0.1,
-        dockerfile: null,
-        litellm: DEFAULT_LITELLM_CONFIG,
-        reuse: true,
-      },
-      root: ROOT,
-      reportsDir: ROOT,
-      runStartedAt: new Date(),
-      progress: () => {},
-    };
+    const ctx = verifyContext(ROOT, { budget: 40 }, new Date());
     const cost = await judgeItem(itemById("cost"), ctx);
     expect(cost).toMatchObject({
       id: "cost",
@@ -165,23 +149,7 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
   describe("the DinD verdict", () => {
     const dir = mkdtempSync(join(tmpdir(), "moltlab-dind-"));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const ctx = {
-      options: {
-        arches: ["amd64" as const],
-        instanceType: "standard-1" as const,
-        budget: 50,
-        activeHours: 24,
-        sleepAfterMinutes: 10,
-        cpuUtilisation: 0.1,
-        dockerfile: null,
-        litellm: DEFAULT_LITELLM_CONFIG,
-        reuse: true,
-      },
-      root: ROOT,
-      reportsDir: dir,
-      runStartedAt: new Date(Date.now() - 60_000),
-      progress: () => {},
-    };
+    const ctx = verifyContext(dir);
     const judge = (...outcomes: DindOutcome[]) => {
       const file: DindFile = { generatedAt: new Date().toISOString(), instanceType: "standard-1", image: "dind", outcomes };
       writeFileSync(join(dir, EVIDENCE_FILES.dind.json), JSON.stringify(file));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
-import { DEFAULT_LITELLM_CONFIG } from "../options.ts";
+import { verifyOptions } from "../testing/context.ts";
 import type { ItemResult, VerifyReport } from "../types.ts";
 import { renderHtml } from "./html.ts";
 import { writeVerifyReports } from "./index.ts";
@@ -27,17 +27,7 @@ const item = (overrides: Partial<ItemResult>): ItemResult => ({
 const report: VerifyReport = {
   generatedAt: "2026-11-25T22:00:00.000Z",
   machine: { arch: "amd64", cpus: 2, memoryGiB: 23.5, docker: "20.10.24", node: "24.21.0" },
-  options: {
-    arches: ["amd64", "arm64"],
-    instanceType: "standard-1",
-    budget: 50,
-    activeHours: 24,
-    sleepAfterMinutes: 10,
-    cpuUtilisation: 0.1,
-    dockerfile: null,
-    litellm: DEFAULT_LITELLM_CONFIG,
-    reuse: true,
-  },
+  options: verifyOptions({ reuse: true }),
   evidenceMode: "reused from reports/ (--reuse)",
   items: [
     item({}),

@@ -4,6 +4,7 @@
  * of reading the Worker's source. Neither list can drift from the code: worker/test/routes.test.ts
  * compares ROUTES with what app.ts registers, and types.ts checks the names against `Env`.
  */
+import { RENAMED, SAME_NAME } from "../../contract/container-env.ts";
 
 /**
  * `access`: a valid Cloudflare Access token (or the dev-mode bypass, on moltlab's loopback dev
@@ -42,23 +43,15 @@ export const ROUTES: readonly WorkerRoute[] = [
 /** Env's bindings: the Sandbox DO, static assets, R2 and Browser Rendering. */
 export const BINDING_NAMES = ["Sandbox", "ASSETS", "MOLTBOT_BUCKET", "BROWSER"] as const;
 
-/** Env's string variables and secrets, in types.ts's order. */
-export const VARIABLE_NAMES = [
-  // Gateway auth, Cloudflare Access
-  "MOLTBOT_GATEWAY_TOKEN",
+/**
+ * Env's string variables and secrets besides those the container table forwards (below):
+ * read by the Worker itself, or passed to the container by hand (DEV_MODE, R2_BUCKET_NAME:
+ * worker/src/container/container-env.ts).
+ */
+const OWN_VARIABLE_NAMES = [
+  // Cloudflare Access
   "CF_ACCESS_TEAM_DOMAIN",
   "CF_ACCESS_AUD",
-  // AI providers
-  "CLOUDFLARE_AI_GATEWAY_API_KEY",
-  "CF_AI_GATEWAY_ACCOUNT_ID",
-  "CF_AI_GATEWAY_GATEWAY_ID",
-  "CF_AI_GATEWAY_MODEL",
-  "CF_AI_GATEWAY_BASE_URL",
-  "AI_GATEWAY_API_KEY",
-  "AI_GATEWAY_BASE_URL",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_BASE_URL",
-  "OPENAI_API_KEY",
   // Modes
   "DEV_MODE",
   "E2E_TEST_MODE",
@@ -66,23 +59,9 @@ export const VARIABLE_NAMES = [
   "MOLTLAB_DEV_SERVER",
   "DEV_MODE_ALLOWED_HOSTS",
   "SANDBOX_SLEEP_AFTER",
-  // Channels
-  "TELEGRAM_BOT_TOKEN",
-  "TELEGRAM_DM_POLICY",
-  "TELEGRAM_DM_ALLOW_FROM",
-  "DISCORD_BOT_TOKEN",
-  "DISCORD_DM_POLICY",
-  "SLACK_BOT_TOKEN",
-  "SLACK_APP_TOKEN",
   // R2 over S3
-  "R2_ACCESS_KEY_ID",
-  "R2_SECRET_ACCESS_KEY",
-  "CF_ACCOUNT_ID",
   "R2_BUCKET_NAME",
-  "R2_ENDPOINT",
-  // Browser / CDP, origins
-  "CDP_SECRET",
-  "WORKER_URL",
+  // Origins
   "ALLOWED_ORIGINS",
   // moltlab local development
   "MOLTLAB_CONTAINERS_URL",
@@ -93,6 +72,13 @@ export const VARIABLE_NAMES = [
   "MOLTLAB_STOP_TIMEOUT",
   "MOLTLAB_INSTANCE_TYPE",
 ] as const;
+
+/**
+ * Env's string variables and secrets: the Worker's side of the Worker → container table
+ * (contract/container-env.ts: gateway token, AI providers, channels, R2 credentials, CDP,
+ * WORKER_URL), then the Worker's own.
+ */
+export const VARIABLE_NAMES = [...RENAMED.map(([workerName]) => workerName), ...SAME_NAME, ...OWN_VARIABLE_NAMES] as const;
 
 export type VariableName = (typeof VARIABLE_NAMES)[number];
 

@@ -4,28 +4,16 @@ import { describe, expect, it } from "vitest";
 import { requireAccess, teamDomainUrl } from "../src/middleware/access.ts";
 import type { AppEnv, Env } from "../src/types.ts";
 import { accessToken, BASE, fetchWithEnv, leakedSecrets } from "./helpers.ts";
+import { BROKEN_KINDS } from "../../emulators/access/broken-kinds.ts";
 
 const TEAM = "https://moltlab-test.cloudflareaccess.com";
-const BROKEN = [
-  "expired",
-  "not-yet-valid",
-  "wrong-audience",
-  "wrong-issuer",
-  "bad-signature",
-  "unknown-kid",
-  "alg-none",
-  "hs256-confusion",
-  "malformed-parts",
-  "malformed-header",
-  "malformed-payload",
-];
 
 /** /api/status: authenticated, and it never wakes the container. */
 const status = (headers: Record<string, string>) =>
   exports.default.fetch(new Request(`${BASE}/api/status`, { headers: { accept: "application/json", ...headers } }));
 
 describe("Cloudflare Access", () => {
-  it.each(BROKEN)("rejects a %s token with 401", async (kind) => {
+  it.each(BROKEN_KINDS)("rejects a %s token with 401", async (kind) => {
     const token = await accessToken(`broken/${kind}`);
     const response = await status({ "CF-Access-JWT-Assertion": token });
     expect(response.status).toBe(401);

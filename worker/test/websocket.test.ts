@@ -35,6 +35,14 @@ async function connect(path = "/") {
 
 const connectFrame = JSON.stringify({ type: "req", id: "c1", method: "connect", params: { minProtocol: 4, maxProtocol: 4, client: { id: "test" }, auth: {} } });
 
+/** A client past the gateway's challenge with its connect request sent: the gateway's answer is its next frame. */
+async function connectSent(path?: string) {
+  const client = await connect(path);
+  await client.next();
+  client.socket.send(connectFrame);
+  return client;
+}
+
 describe("WebSocket proxy to the gateway", () => {
   it("injects the gateway token upstream only, and relays frames both ways", async () => {
     const client = await connect("/?session=main");
@@ -58,9 +66,7 @@ describe("WebSocket proxy to the gateway", () => {
   });
 
   it("never shows the gateway token to the browser, even if the gateway echoes it", async () => {
-    const client = await connect();
-    await client.next();
-    client.socket.send(connectFrame);
+    const client = await connectSent();
     await client.next();
     client.socket.send("show-token");
     const frame = await client.next();
@@ -70,9 +76,7 @@ describe("WebSocket proxy to the gateway", () => {
   });
 
   it("overrides a token the browser put in the URL with the server's", async () => {
-    const client = await connect("/?token=from-the-browser");
-    await client.next();
-    client.socket.send(connectFrame);
+    const client = await connectSent("/?token=from-the-browser");
     expect(await client.json()).toMatchObject({ ok: true });
     const upstream = await inSandbox((sandbox) => sandbox.fake.gatewayRequests.at(-1)!);
     expect(new URL(upstream.url).searchParams.getAll("token")).toEqual([env.MOLTBOT_GATEWAY_TOKEN]);
@@ -80,9 +84,7 @@ describe("WebSocket proxy to the gateway", () => {
   });
 
   it("relays the gateway closing the socket", async () => {
-    const client = await connect();
-    await client.next();
-    client.socket.send(connectFrame);
+    const client = await connectSent();
     await client.next();
     client.socket.send("close-me");
     expect(await client.closed).toEqual({ code: 4000, reason: "bye from the gateway" });
@@ -92,9 +94,7 @@ describe("WebSocket proxy to the gateway", () => {
     await inSandbox((sandbox) => {
       sandbox.fake.expectedToken = "a-different-token";
     });
-    const client = await connect();
-    await client.next();
-    client.socket.send(connectFrame);
+    const client = await connectSent();
     const error = await client.json();
     expect(error.ok).toBe(false);
     expect(error.error!.message).toMatch(/Gateway token rejected.*\/_admin\//);
@@ -108,9 +108,7 @@ describe("WebSocket proxy to the gateway", () => {
     await inSandbox((sandbox) => {
       sandbox.fake.pairingRequired = true;
     });
-    const client = await connect();
-    await client.next();
-    client.socket.send(connectFrame);
+    const client = await connectSent();
     expect((await client.json()).error!.message).toBe("Pairing required: approve this device at /_admin/ (Devices), then reconnect.");
     expect((await client.closed).reason).toBe("Pairing required: approve this device at /_admin/ (Devices), then reconnect.");
   });

@@ -1,6 +1,7 @@
 /**
- * Test helpers: temp homes, the fake OpenClaw wrapper, free ports, a bounded poll, and the
- * supervisor as a real child process whose JSON log lines are collected.
+ * Test helpers: temp homes, the fake OpenClaw wrapper, free ports, a bounded poll, the
+ * supervisor as a real child process whose JSON log lines are collected, and the hooks of a
+ * test file that runs it against the R2 stand-in.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -9,7 +10,8 @@ import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { StartedR2 } from "../../../emulators/r2/index.ts";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { startR2, type StartedR2 } from "../../../emulators/r2/index.ts";
 import { waitFor as poll } from "../../../tests/shared/wait.ts";
 
 const here = import.meta.dirname;
@@ -215,5 +217,53 @@ export async function tcpSwitch(targetPort: number): Promise<{ port: number; dow
         cut();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** Waits for the supervisor's gateway to answer. */
+export const gatewayReady = (s: RunningSupervisor) => s.waitForLog("gateway ready", (line) => line.msg === "gateway ready");
+
+/** A URL on the supervisor's gateway (its own port, on loopback). */
+export const gatewayUrl = (s: RunningSupervisor, path: string) => `http://127.0.0.1:${s.env.MOLTLAB_GATEWAY_PORT}${path}`;
+
+export interface SupervisorSuite {
+  /** The file's R2 stand-in, started before its first test. */
+  readonly r2: StartedR2;
+  /** A temp dir removed after the test. */
+  temp(label: string): Promise<string>;
+  /** A bucket prefix no other test of the run uses: `<label><n>/`. */
+  prefix(): string;
+}
+
+/**
+ * The hooks of a test file that runs the supervisor as a process against R2: one R2 stand-in
+ * for the file, and after each test whatever it left running killed and its temp dirs removed.
+ * Call it once, at the top of the file.
+ */
+export function supervisorSuite(label: string): SupervisorSuite {
+  let r2: StartedR2 | undefined;
+  const dirs: string[] = [];
+  let n = 0;
+  beforeAll(async () => {
+    r2 = await startR2();
+  });
+  afterAll(async () => {
+    await r2?.stop();
+  });
+  afterEach(async () => {
+    killAll();
+    await removeDirs(dirs);
+  });
+  return {
+    get r2() {
+      if (!r2) throw new Error("supervisorSuite: R2 starts in beforeAll; use it inside a test");
+      return r2;
+    },
+    async temp(dirLabel) {
+      const dir = await tempDir(dirLabel);
+      dirs.push(dir);
+      return dir;
+    },
+    prefix: () => `${label}${++n}/`,
   };
 }

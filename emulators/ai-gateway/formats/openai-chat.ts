@@ -81,14 +81,11 @@ export const openaiChat: WireFormat = {
     const created = unixSeconds();
     const streamOptions = ctx.request.body.stream_options;
     const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
+    /** A chat.completion.chunk event: the fields every chunk shares, then `fields`. */
+    const frame = (fields: Record<string, unknown>) =>
+      sseEvent({ id, object: "chat.completion.chunk", created, model: ctx.model, service_tier: "default", system_fingerprint: FINGERPRINT, ...fields });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      sseEvent({
-        id,
-        object: "chat.completion.chunk",
-        created,
-        model: ctx.model,
-        service_tier: "default",
-        system_fingerprint: FINGERPRINT,
+      frame({
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
         // With include_usage every chunk carries usage: null, and one extra chunk carries the totals.
         ...(includeUsage ? { usage: null } : {}),
@@ -105,20 +102,7 @@ export const openaiChat: WireFormat = {
       for (const fragment of jsonFragments(call.arguments)) events.push(chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }));
     });
     events.push(chunk({}, finishReason(reply)));
-    if (includeUsage) {
-      events.push(
-        sseEvent({
-          id,
-          object: "chat.completion.chunk",
-          created,
-          model: ctx.model,
-          service_tier: "default",
-          system_fingerprint: FINGERPRINT,
-          choices: [],
-          usage: usage(reply, ctx),
-        }),
-      );
-    }
+    if (includeUsage) events.push(frame({ choices: [], usage: usage(reply, ctx) }));
     events.push(sseEvent("[DONE]"));
     return events;
   },

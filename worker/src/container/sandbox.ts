@@ -118,19 +118,13 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   override async fetch(request: Request): Promise<Response> {
     this.#touch();
     if (!this.#ready) {
-      if (isPageLoad(request)) {
-        // A browser gets the loading page at once; the start continues without it.
-        this.#boot().catch(() => undefined);
-        return new Response(null, { status: 503, headers: { [COLD_HEADER]: "starting" } });
-      }
-      try {
-        await this.#boot();
-      } catch (error) {
-        return Response.json(
+      const instead = await this.#bootFor(request, "starting", (error) =>
+        Response.json(
           { error: "The OpenClaw container is not ready", detail: describe(error), status: this.#state.status },
           { status: 503, headers: { "retry-after": "10" } },
-        );
-      }
+        ),
+      );
+      if (instead) return instead;
     }
     try {
       return await this.#proxy(request);
@@ -140,16 +134,28 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
       this.#state.lastError = `proxy failed: ${describe(error)}`;
       const state = await this.#containers.state().catch(() => null);
       if (state?.status === "running") return Response.json({ error: "The gateway did not answer", detail: describe(error) }, { status: 502 });
-      if (isPageLoad(request)) {
-        this.#boot().catch(() => undefined);
-        return new Response(null, { status: 503, headers: { [COLD_HEADER]: "restarting" } });
-      }
-      try {
-        await this.#boot();
-      } catch (restartError) {
-        return Response.json({ error: "The OpenClaw container stopped and did not come back", detail: describe(restartError) }, { status: 503 });
-      }
-      return this.#proxy(request);
+      const instead = await this.#bootFor(request, "restarting", (restartError) =>
+        Response.json({ error: "The OpenClaw container stopped and did not come back", detail: describe(restartError) }, { status: 503 }),
+      );
+      return instead ?? this.#proxy(request);
+    }
+  }
+
+  /**
+   * Boots the container for a request. A browser's page load gets the loading page at once
+   * (503 with COLD_HEADER: `phase`) and the boot continues without it; anything else waits for
+   * the boot, and gets `failed` if it fails. Null: booted, the request can go through.
+   */
+  async #bootFor(request: Request, phase: "starting" | "restarting", failed: (error: unknown) => Response): Promise<Response | null> {
+    if (isPageLoad(request)) {
+      this.#boot().catch(() => undefined);
+      return new Response(null, { status: 503, headers: { [COLD_HEADER]: phase } });
+    }
+    try {
+      await this.#boot();
+      return null;
+    } catch (error) {
+      return failed(error);
     }
   }
 
