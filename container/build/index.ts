@@ -91,10 +91,7 @@ export async function ensureImages(options: ImageOptions, steps: StepRunner = ne
       dockerfile: readFileSync(DOCKERFILE, "utf8"),
       defaultConfig: readFileSync(DEFAULT_CONFIG, "utf8"),
     };
-    const which =
-      supervisor.kind === "supervisor"
-        ? `supervisor from ${supervisor.entry}`
-        : `placeholder supervisor (${supervisor.entry}; container/supervisor/main.ts not there yet)`;
+    const which = `supervisor from ${supervisor.entry}`;
     return {
       status: "ok",
       detail: `engine ${probe.engine.version}, ${go}, npm ${npm.npmVersion} on Node ${process.versions.node}, ${which}`,
@@ -197,7 +194,7 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
       labels: moltlabLabels("image", {
         [LABEL_RECIPE]: recipe,
         "moltlab.openclaw": openclawVersion,
-        "moltlab.supervisor": shared.supervisor.kind,
+        "moltlab.supervisor": "supervisor",
         "org.opencontainers.image.title": tag,
         "org.opencontainers.image.version": openclawVersion,
         "org.opencontainers.image.description": `OpenClaw ${openclawVersion} with the moltlab supervisor and tools (linux/${arch})`,

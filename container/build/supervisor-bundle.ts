@@ -1,15 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
 import { ROOT } from "../../core/host.ts";
 
-/** The real supervisor's entry, owned by container/supervisor/; picked up as soon as it exists. */
+/** The supervisor's entry (container/supervisor/). */
 export const SUPERVISOR_ENTRY = join(ROOT, "container/supervisor/main.ts");
-export const PLACEHOLDER_ENTRY = join(ROOT, "container/placeholder-supervisor.ts");
 
 export interface SupervisorBundle {
-  kind: "supervisor" | "placeholder";
   entry: string;
   /** sha256 of the bundle: part of the image recipe, so any change in it or its imports rebuilds. */
   digest: string;
@@ -22,10 +20,8 @@ export interface SupervisorBundle {
  * `moltlab image`, and the recipe digest sees changes in any imported file.
  */
 export async function bundleSupervisor(outfile: string): Promise<SupervisorBundle> {
-  const real = existsSync(SUPERVISOR_ENTRY);
-  const entry = real ? SUPERVISOR_ENTRY : PLACEHOLDER_ENTRY;
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: [SUPERVISOR_ENTRY],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -40,8 +36,7 @@ export async function bundleSupervisor(outfile: string): Promise<SupervisorBundl
   mkdirSync(dirname(outfile), { recursive: true });
   writeFileSync(outfile, contents);
   return {
-    kind: real ? "supervisor" : "placeholder",
-    entry: relative(ROOT, entry),
+    entry: relative(ROOT, SUPERVISOR_ENTRY),
     digest: createHash("sha256").update(contents).digest("hex"),
     bytes: contents.byteLength,
   };
