@@ -107,9 +107,7 @@ async function layersRow(): Promise<Row> {
   // Its notice about TypeScript 7 (it parses with swc instead) is noise when all is well.
   if (!ok) console.log(output.trim());
   const counted = /(\d+) modules, (\d+) dependencies cruised/.exec(output);
-  const result = ok
-    ? `imports go down${counted ? ` (${counted[1]} modules)` : ""}`
-    : "rule broken (see above; rules in .dependency-cruiser.cjs)";
+  const result = ok ? `imports go down${counted ? ` (${counted[1]} modules)` : ""}` : "rule broken (see above; rules in .dependency-cruiser.cjs)";
   return { name: "layers", seconds: (performance.now() - started) / 1000, result, ok };
 }
 
