@@ -10,13 +10,13 @@
  * start), so we drop keys we know are stale and check what we wrote against a small schema
  * before starting anything.
  */
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lchown, lstat, mkdir, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { lchown, lstat, mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
 import { GATEWAY_BINDS, type GatewayBind, type EnvVars } from "./env.ts";
 import type { GatewayUser } from "./gateway-user.ts";
 import { parseJson5 } from "../../core/json5.ts";
+import { replaceFileSafely } from "./safe-write.ts";
 
 type Json = Record<string, unknown>;
 
@@ -94,8 +94,8 @@ export async function readExistingConfig(path: string): Promise<ReadResult> {
 
 /**
  * Atomic: OpenClaw hot-reloads the file, and a crash mid-write must not leave half a config.
- * Written through a new temp file that cannot be a link (O_EXCL|O_NOFOLLOW), owned by the
- * gateway user, then renamed over the old name (a rename replaces a link, never follows it).
+ * Written as safe-write.ts writes restored files (a fresh temp file that cannot be a link,
+ * owned by the gateway user, renamed over the old name), since the supervisor may be root.
  */
 export async function writeConfig(path: string, config: Json, owner: GatewayUser | null = null): Promise<void> {
   const dir = dirname(path);
@@ -103,18 +103,7 @@ export async function writeConfig(path: string, config: Json, owner: GatewayUser
     await mkdir(dir, { recursive: true });
     if (owner) await lchown(dir, owner.uid, owner.gid);
   }
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.moltlab-tmp`);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    if (owner) await handle.chown(owner.uid, owner.gid);
-    await handle.writeFile(`${JSON.stringify(config, null, 2)}\n`);
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
+  await replaceFileSafely(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, ...(owner ? { owner } : {}) });
 }
 
 export function buildConfig(existing: Json | null, env: EnvVars, options: { gatewayPort: number; gatewayBind?: GatewayBind }): ConfigResult {

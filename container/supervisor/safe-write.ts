@@ -16,6 +16,7 @@ import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
 import { chmod, lchown, lstat, mkdir, open, rename, rm, symlink, type FileHandle } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import type { Readable } from "node:stream";
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
@@ -117,34 +118,43 @@ export async function setFolderMode(path: string, mode: number, owner?: FileOwne
   }
 }
 
-/**
- * Replaces `dest` with a copy of the regular file `source`, through a new temp file next to
- * it. The caller has checked dest's folders (realFolders). Without a mode, the umask decides,
- * as for any new file. A source that is a symlink is refused too: the restore must not copy
- * a file it was pointed at (the legacy clawdbot.json could name /etc/shadow).
- */
 /** setuid and setgid: dropped from every restored file's mode. */
 export const SET_ID_BITS = 0o6000;
 
+/**
+ * Replaces `dest` with `data`, through a new temp file next to it that cannot be a link
+ * (O_CREAT|O_EXCL|O_NOFOLLOW, a random name), renamed into place: a rename replaces a symlink,
+ * never writes through it, and a crash never leaves half a file. The caller has checked dest's
+ * folders (realFolders). Without a mode, the umask decides, as for any new file.
+ */
+export async function replaceFileSafely(dest: string, data: string | Readable, options: { mode?: number; owner?: FileOwner } = {}): Promise<void> {
+  const temp = join(dirname(dest), `.moltlab-${randomBytes(8).toString("hex")}.moltlab-tmp`);
+  const output = await open(temp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, options.mode === undefined ? 0o666 : 0o600);
+  try {
+    try {
+      if (options.owner) await output.chown(options.owner.uid, options.owner.gid);
+      // Never set-id: a bucket must not be able to plant a setuid program (the supervisor may be root).
+      if (options.mode !== undefined) await output.chmod(options.mode & ~SET_ID_BITS);
+      await output.writeFile(data);
+    } finally {
+      await output.close();
+    }
+    await rename(temp, dest);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Replaces `dest` with a copy of the regular file `source` (see replaceFileSafely). A source
+ * that is a symlink is refused too: the restore must not copy a file it was pointed at (the
+ * legacy clawdbot.json could name /etc/shadow).
+ */
 export async function copyFileSafely(source: string, dest: string, options: { mode?: number; owner?: FileOwner } = {}): Promise<void> {
   const input = await openRegularFile(source);
   try {
-    const temp = join(dirname(dest), `.moltlab-${randomBytes(8).toString("hex")}.moltlab-tmp`);
-    const output = await open(temp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, options.mode === undefined ? 0o666 : 0o600);
-    try {
-      try {
-        if (options.owner) await output.chown(options.owner.uid, options.owner.gid);
-        // Never set-id: a bucket must not be able to plant a setuid program (the supervisor may be root).
-        if (options.mode !== undefined) await output.chmod(options.mode & ~SET_ID_BITS);
-        await output.writeFile(input.createReadStream({ autoClose: false, start: 0 }));
-      } finally {
-        await output.close();
-      }
-      await rename(temp, dest);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await replaceFileSafely(dest, input.createReadStream({ autoClose: false, start: 0 }), options);
   } finally {
     await input.close();
   }
