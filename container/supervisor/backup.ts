@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { BackupRoot, Settings } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
-import { isGone, scanRoot, type LocalEntry } from "./scan.ts";
+import { isGone, scanRoot, type LocalEntry, type ScanResult } from "./scan.ts";
 import { fileEntries, MANIFEST_FORMAT, nextSnapshotId, parseManifest, sameRoots, SnapshotKeys, type Entry, type Manifest } from "./snapshot.ts";
 import { readLocalFile, type LocalContent, type Reader } from "./local-read.ts";
 import type { Bucket } from "./storage.ts";
@@ -144,12 +144,10 @@ export class Backup {
    * Stat-based like a backup's scan (a file is unchanged if we hashed it for this entry).
    */
   async unsaved(limit = 20): Promise<{ paths: string[]; count: number }> {
-    const { roots, maxFileBytes, reader } = this.#options;
     const unsaved: string[] = [];
-    for (const root of roots) {
-      const nested = roots.filter((other) => other !== root && other.dir.startsWith(`${root.dir}/`)).map((other) => other.dir);
+    for (const root of this.#options.roots) {
       const saved = new Map((this.#last?.roots[root.name] ?? []).filter((entry) => entry.type === "file").map((entry) => [entry.path, entry.sha256]));
-      const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, ...(reader ? { reader } : {}) });
+      const scan = await this.#scan(root);
       const local = new Set<string>();
       for (const entry of scan.entries) {
         if (entry.type !== "file") continue;
@@ -190,15 +188,21 @@ export class Backup {
     return result;
   }
 
+  /** One root as a backup sees it: other roots nested in it left to themselves, our exclusions, the reader check. */
+  #scan(root: BackupRoot): Promise<ScanResult> {
+    const { roots, maxFileBytes, reader } = this.#options;
+    const nested = roots.filter((other) => other !== root && other.dir.startsWith(`${root.dir}/`)).map((other) => other.dir);
+    return scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, reader });
+  }
+
   async #snapshot(work: string, reason: string): Promise<Omit<BackupResult, "reason" | "at" | "durationMs">> {
-    const { roots, maxFileBytes, bucket, log } = this.#options;
+    const { roots, bucket, log } = this.#options;
     const manifestRoots: Manifest["roots"] = {};
     const skipped: SkippedPath[] = [];
     let uploaded = 0;
     let files = 0;
     for (const root of roots) {
-      const nested = roots.filter((other) => other !== root && other.dir.startsWith(`${root.dir}/`)).map((other) => other.dir);
-      const scan = await scanRoot(root.dir, nested, maxFileBytes, { rootName: root.name, reader: this.#options.reader });
+      const scan = await this.#scan(root);
       for (const abs of scan.tooLarge) {
         if (this.#warnedTooLarge.has(abs)) continue;
         this.#warnedTooLarge.add(abs);
