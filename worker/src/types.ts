@@ -132,7 +132,11 @@ export interface AccessIdentity {
 }
 
 /** What the dev-mode gate decided for this request (middleware/dev-mode.ts). */
-export type DevModeDecision = { bypass: true; flag: "DEV_MODE" | "E2E_TEST_MODE" } | { bypass: false; refused?: string };
+export type DevModeDecision =
+  | { bypass: true; flag: "DEV_MODE" | "E2E_TEST_MODE" }
+  | { bypass: false }
+  /** `refused` is logged; `header` is the X-Moltlab-Dev-Mode value that says why. */
+  | { bypass: false; refused: string; header: string };
 
 /** Hono's view of the Worker: its bindings and the per-request values middleware sets. */
 export interface AppEnv {

@@ -32,6 +32,7 @@ export function devModeDecision(env: Env, url: URL): DevModeDecision {
     return {
       bypass: false,
       refused: `${flag}=true ignored for host ${url.hostname}, Cloudflare Access is enforced: the dev-mode bypass answers only loopback names (127.0.0.1, localhost), never a name that merely resolves there (DNS rebinding). Open http://127.0.0.1:<port>/ instead.`,
+      header: "refused: not a loopback host",
     };
   }
   return {
@@ -40,6 +41,7 @@ export function devModeDecision(env: Env, url: URL): DevModeDecision {
       `${flag}=true ignored, Cloudflare Access is enforced: this Worker is not moltlab's loopback-only dev server ` +
       `(${DEV_SERVER_BINDING}=${LOOPBACK_DEV_SERVER}, which only \`npm run dev\` sets). ` +
       `To skip Access on your machine, run \`npm run dev -- --dev-mode\`; on a deployed Worker, remove ${flag}.`,
+    header: "refused: not moltlab's loopback dev server",
   };
 }
 
@@ -53,15 +55,11 @@ export const devModeGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   if (decision.bypass) {
     console.warn(`⚠ moltlab ${decision.flag}: Cloudflare Access is NOT checked — ${c.req.method} ${new URL(c.req.url).pathname}`);
-  } else if (decision.refused) {
+  } else if ("refused" in decision) {
     console.error(`moltlab: ${decision.refused}`);
   }
   await next();
   // Handlers return responses with mutable headers (see http.ts `mutable`), so this always lands.
   if (decision.bypass) c.res.headers.set(DEV_MODE_HEADER, `access-bypassed (${decision.flag})`);
-  else if (decision.refused)
-    c.res.headers.set(
-      DEV_MODE_HEADER,
-      decision.refused.includes("DNS rebinding") ? "refused: not a loopback host" : "refused: not moltlab's loopback dev server",
-    );
+  else if ("refused" in decision) c.res.headers.set(DEV_MODE_HEADER, decision.header);
 };
