@@ -2,7 +2,6 @@
  * Cloudflare Access emulator: a team domain on 127.0.0.1 (JWKS, login, logout, service tokens),
  * token helpers for tests, and optionally the Access edge in front of an upstream app.
  */
-import { randomBytes } from "node:crypto";
 import { serveFetch, type ServeOptions, type StartedServer } from "../../core/serve.ts";
 import { createAccessApp } from "./app.ts";
 import { DEFAULT_COUNTRY } from "./claims.ts";
@@ -10,6 +9,7 @@ import { type AccessDecision, decideAccess, LOGOUT_PATH } from "./edge.ts";
 import { generateSigningKey, KeySet } from "./keys.ts";
 import { Authority, type BrokenKind, generateServiceToken, type MintClaims, type ServiceToken } from "./tokens.ts";
 import { CERTS_PATH, type AccessClaims, loginUrl } from "../../contract/access.ts";
+import { randomSecret } from "../../core/secret.ts";
 
 export { SESSION_SECONDS, subjectFor } from "./claims.ts";
 export {
@@ -87,7 +87,7 @@ export async function startAccess(options: AccessOptions = {}): Promise<StartedA
   const server = await serveFetch((request) => app?.fetch(request) ?? new Response("starting\n", { status: 503 }), { host: options.host, port: options.port });
   const authority = new Authority({
     issuer: server.url,
-    audience: options.audience ?? randomBytes(32).toString("hex"),
+    audience: options.audience ?? randomSecret(32),
     country: options.country ?? DEFAULT_COUNTRY,
     keys,
     stranger,

@@ -5,12 +5,13 @@
  * kinds need headers and signatures no well-behaved library will produce, and verifying with
  * jose (an independent implementation) is then a real interoperability check.
  */
-import { createHash, createHmac, randomBytes, sign, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, sign, timingSafeEqual } from "node:crypto";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { type ClaimContext, nowSeconds, personClaims, serviceTokenClaims } from "./claims.ts";
 import type { KeySet, SigningKey } from "./keys.ts";
 import type { AccessClaims } from "../../contract/access.ts";
 import type { BrokenKind } from "./broken-kinds.ts";
+import { randomSecret } from "../../core/secret.ts";
 
 export { BROKEN_KINDS, type BrokenKind } from "./broken-kinds.ts";
 
@@ -40,11 +41,9 @@ function signClaims(claims: AccessClaims, key: SigningKey, kid?: string): string
   return compact(header, JSON.stringify(claims), signer);
 }
 
-const randomHex = (bytes: number): string => randomBytes(bytes).toString("hex");
-
 /** A service token shaped like Cloudflare's: `<32 hex>.access` and a 64-hex secret. */
 export function generateServiceToken(): ServiceToken {
-  return { clientId: `${randomHex(16)}.access`, clientSecret: randomHex(32) };
+  return { clientId: `${randomSecret(16)}.access`, clientSecret: randomSecret(32) };
 }
 
 export interface AuthorityOptions {
@@ -101,13 +100,13 @@ export class Authority {
       case "not-yet-valid":
         return signClaims({ ...valid, nbf: now + 3600, exp: now + 3600 + 60 }, current);
       case "wrong-audience":
-        return signClaims({ ...valid, aud: [randomHex(32)] }, current);
+        return signClaims({ ...valid, aud: [randomSecret(32)] }, current);
       case "wrong-issuer":
         return signClaims({ ...valid, iss: "https://another-team.cloudflareaccess.com" }, current);
       case "bad-signature":
         return signClaims(valid, this.#stranger, current.kid);
       case "unknown-kid":
-        return signClaims(valid, current, randomHex(32));
+        return signClaims(valid, current, randomSecret(32));
       case "alg-none":
         return compact({ alg: "none", kid: current.kid, typ: "JWT" }, JSON.stringify(valid), () => Buffer.alloc(0));
       case "hs256-confusion": {

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { UserError } from "../../core/errors.ts";
 import { DEFAULT_BUCKET } from "../../contract/storage.ts";
+import { randomSecret } from "../../core/secret.ts";
 
 export type R2Backend = "miniflare" | "minio" | "wrangler";
 export const R2_BACKENDS: readonly R2Backend[] = ["miniflare", "minio", "wrangler"];
@@ -77,8 +77,8 @@ export function resolveSettings(options: R2Options): BackendSettings {
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
     bucket,
-    accessKeyId: options.accessKeyId ?? randomBytes(16).toString("hex"),
-    secretAccessKey: options.secretAccessKey ?? randomBytes(32).toString("hex"),
+    accessKeyId: options.accessKeyId ?? randomSecret(16),
+    secretAccessKey: options.secretAccessKey ?? randomSecret(32),
     persistPath: options.persistPath,
     hostnames: options.hostnames ?? [],
   };
