@@ -24,6 +24,37 @@ export interface DownloadResult {
   size: number;
 }
 
+/**
+ * Requests sent to R2 by the price class Cloudflare bills them in (developers.cloudflare.com/r2/pricing):
+ * Class A mutates or lists (PutObject, ListObjects), Class B reads (GetObject, HeadObject), deletes
+ * are free. Every attempt counts, a retried one too: R2 bills the requests it receives. Bytes are
+ * object bodies sent and received, not HTTP overhead.
+ */
+export interface R2Operations {
+  classA: number;
+  classB: number;
+  free: number;
+  bytesUp: number;
+  bytesDown: number;
+}
+
+export function noOperations(): R2Operations {
+  return { classA: 0, classB: 0, free: 0, bytesUp: 0, bytesDown: 0 };
+}
+
+/** What happened between two readings of `Bucket.operations`. */
+export function operationsSince(now: R2Operations, before: R2Operations): R2Operations {
+  return {
+    classA: now.classA - before.classA,
+    classB: now.classB - before.classB,
+    free: now.free - before.free,
+    bytesUp: now.bytesUp - before.bytesUp,
+    bytesDown: now.bytesDown - before.bytesDown,
+  };
+}
+
+type PriceClass = "classA" | "classB" | "free";
+
 /** The object is not there (as opposed to R2 not answering). */
 export class NotFoundError extends Error {
   override name = "NotFoundError";
@@ -36,6 +67,7 @@ export class Bucket {
   readonly #client: S3Client;
   readonly #log: Logger;
   readonly #attempts: number;
+  readonly #operations = noOperations();
 
   constructor(settings: R2Settings, log: Logger, attempts: number) {
     this.prefix = settings.prefix;
@@ -55,17 +87,29 @@ export class Bucket {
     });
   }
 
+  /** Requests and bytes so far (a copy): subtract two readings with operationsSince. */
+  get operations(): R2Operations {
+    return { ...this.#operations };
+  }
+
   async getText(key: string): Promise<string> {
+    return (await this.getBytes(key)).toString("utf8");
+  }
+
+  async getBytes(key: string): Promise<Buffer> {
     return this.#retry(`get ${key}`, async () => {
-      const response = await this.#call(() => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
-      return (await response.Body?.transformToString("utf8")) ?? "";
+      const response = await this.#call("classB", () => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
+      const body = Buffer.from((await response.Body?.transformToByteArray()) ?? []);
+      this.#operations.bytesDown += body.length;
+      return body;
     });
   }
 
   /** Streams an object into a file, hashing it on the way. */
   async download(key: string, path: string): Promise<DownloadResult> {
     return this.#retry(`get ${key}`, async () => {
-      const response = await this.#call(() => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
+      const response = await this.#call("classB", () => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
+      const operations = this.#operations;
       const sha = createHash("sha256");
       const md5 = createHash("md5");
       let size = 0;
@@ -74,6 +118,7 @@ export class Bucket {
           sha.update(chunk);
           md5.update(chunk);
           size += chunk.length;
+          operations.bytesDown += chunk.length;
           done(null, chunk);
         },
       });
@@ -87,7 +132,8 @@ export class Bucket {
       // A fresh stream per attempt: a failed attempt has consumed the previous one.
       const Body = Buffer.isBuffer(body) ? body : createReadStream(body.path);
       const ContentLength = Buffer.isBuffer(body) ? body.length : body.size;
-      await this.#call(() => this.#client.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body, ContentLength, ContentType: contentType })));
+      await this.#call("classA", () => this.#client.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body, ContentLength, ContentType: contentType })));
+      this.#operations.bytesUp += ContentLength;
     });
   }
 
@@ -96,7 +142,7 @@ export class Bucket {
     let token: string | undefined;
     do {
       const page = await this.#retry(`list ${prefix}`, () =>
-        this.#call(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token }))),
+        this.#call("classA", () => this.#client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token }))),
       );
       for (const item of page.Contents ?? []) {
         if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0, etag: (item.ETag ?? "").replaceAll('"', "") });
@@ -110,7 +156,9 @@ export class Bucket {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       await this.#retry(`delete ${batch.length} objects`, () =>
-        this.#call(() => this.#client.send(new DeleteObjectsCommand({ Bucket: this.name, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }))),
+        this.#call("free", () =>
+          this.#client.send(new DeleteObjectsCommand({ Bucket: this.name, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
+        ),
       );
     }
   }
@@ -120,7 +168,8 @@ export class Bucket {
   }
 
   /** Runs one request, turning "no such key" into NotFoundError so callers can tell it from an outage. */
-  async #call<T>(request: () => Promise<T>): Promise<T> {
+  async #call<T>(priceClass: PriceClass, request: () => Promise<T>): Promise<T> {
+    this.#operations[priceClass]++;
     try {
       return await request();
     } catch (error) {
