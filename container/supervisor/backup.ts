@@ -1,6 +1,6 @@
 /**
- * One backup = scan every root, upload the contents R2 does not have yet, then write the
- * manifest, then the pointer. Backups run one at a time; a request while one runs is served
+ * One backup = scan every root, upload the contents R2 does not have yet (small files packed
+ * together, see pack.ts), then write the manifest, then the pointer. Backups run one at a time; a request while one runs is served
  * by the next run (so "backup now" always covers writes made before the request).
  * A failed upload leaves no manifest: the previous snapshot stays the newest complete one.
  * A file that cannot be read (a database locked too long, a read error) does not fail the
@@ -13,13 +13,41 @@ import type { BackupRoot, Settings } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
 import { isGone, scanRoot, type LocalEntry, type ScanResult } from "./scan.ts";
-import { fileEntries, MANIFEST_FORMAT, nextSnapshotId, parseManifest, sameRoots, SnapshotKeys, type Entry, type Manifest } from "./snapshot.ts";
+import { PACK_FILE_LIMIT, PACK_TARGET, PackWriter, type PackRef } from "./pack.ts";
+import {
+  fileEntries,
+  locationOf,
+  MANIFEST_FORMAT,
+  nextSnapshotId,
+  parseManifest,
+  sameRoots,
+  SnapshotKeys,
+  type ContentLocation,
+  type Entry,
+  type FileEntry,
+  type Manifest,
+  type PackInfo,
+} from "./snapshot.ts";
 import { readLocalFile, type LocalContent, type Reader } from "./local-read.ts";
 import type { Bucket } from "./storage.ts";
 
 const PARALLEL_FILES = 8;
 /** Old snapshots are pruned every this many new ones, not after each (pruning lists the bucket). */
 const PRUNE_EVERY = 10;
+/**
+ * Pruning never deletes a pack or object younger than this, named or not: another container
+ * on the same bucket (the old one during a redeploy) may be uploading a snapshot whose
+ * manifest is not written yet. Far longer than a backup takes, and than clocks drift apart.
+ */
+export const PRUNE_GRACE_MS = 60 * 60_000;
+/**
+ * When a pack stops paying for itself, its live files are packed again by the next backup:
+ * under half of it still named (a restore would download mostly dead bytes), or one of more
+ * than SMALL_PACKS_ALLOWED small packs (each change makes a small one; left alone, they would
+ * bring back one request per file).
+ */
+const SMALL_PACK = PACK_TARGET / 4;
+const SMALL_PACKS_ALLOWED = 4;
 /** Skipped paths listed in a result (the /health and admin page payload); `skippedCount` has the total. */
 export const MAX_REPORTED_SKIPS = 50;
 
@@ -62,6 +90,8 @@ export interface BackupOptions {
   stagingDir: string;
   maxFileBytes: number;
   keep: number;
+  /** Unnamed packs and objects younger than this are never pruned (default PRUNE_GRACE_MS). */
+  pruneGraceMs?: number;
   /** How long a database copy waits for another connection's lock (default 10 s). */
   sqliteTimeoutMs?: number;
   /**
@@ -98,8 +128,10 @@ export class Backup {
   readonly #keys: SnapshotKeys;
   /** Absolute path → what we hashed for it, so unchanged files are not read again. */
   readonly #known = new Map<string, KnownFile>();
-  /** Contents that are in the bucket already. */
-  #uploaded = new Set<string>();
+  /** Contents that are in the bucket already (by SHA-256), and where. */
+  #located = new Map<string, ContentLocation>();
+  /** Sizes of the packs #located names. */
+  readonly #packSizes = new Map<string, number>();
   #last: Manifest | null = null;
   #sincePrune = 0;
   #tail: Promise<unknown> = Promise.resolve();
@@ -121,7 +153,8 @@ export class Backup {
   /** Starts from what the restore wrote: those files and contents need no new upload. */
   seed(manifest: Manifest | null, files: ReadonlyMap<string, KnownFile>): void {
     this.#last = manifest;
-    this.#uploaded = new Set(manifest ? fileEntries(manifest).map((file) => file.sha256) : []);
+    this.#located = new Map(manifest ? fileEntries(manifest).map((file) => [file.sha256, locationOf(file)]) : []);
+    for (const [id, info] of Object.entries(manifest?.packs ?? {})) this.#packSizes.set(id, info.size);
     for (const [abs, known] of files) this.#known.set(abs, known);
   }
 
@@ -201,8 +234,18 @@ export class Backup {
     const skipped: SkippedPath[] = [];
     let uploaded = 0;
     let files = 0;
-    for (const root of roots) {
-      const scan = await this.#scan(root);
+    const scans: ScanResult[] = [];
+    for (const root of roots) scans.push(await this.#scan(root));
+    const run: RunContext = {
+      work,
+      packs: new PackWriter(bucket, this.#keys),
+      retired: this.#retiredContents(scans),
+      pending: new Map(),
+      refs: new Map(),
+      countUpload: () => uploaded++,
+    };
+    for (const [index, root] of roots.entries()) {
+      const scan = scans[index]!;
       for (const abs of scan.tooLarge) {
         if (this.#warnedTooLarge.has(abs)) continue;
         this.#warnedTooLarge.add(abs);
@@ -212,7 +255,7 @@ export class Backup {
       const entries: (Entry | null)[] = [];
       const rootSkips: SkippedPath[] = [];
       await forEachLimited(scan.entries, PARALLEL_FILES, async (entry, index) => {
-        const outcome = await this.#entryFor(entry, work, () => uploaded++);
+        const outcome = await this.#entryFor(entry, run);
         if (!(outcome instanceof Unreadable)) {
           entries[index] = outcome;
           return;
@@ -232,6 +275,14 @@ export class Backup {
       files += manifestRoots[root.name]!.filter((entry) => entry.type === "file").length;
       skipped.push(...rootSkips.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
     }
+    // Every pack complete in the bucket before the manifest that names it.
+    await run.packs.finish();
+    for (const [entry, ref] of run.refs) {
+      entry.pack = ref.builder.id!;
+      entry.offset = ref.offset;
+    }
+    for (const [sha, ref] of run.pending) this.#located.set(sha, { pack: ref.builder.id!, offset: ref.offset });
+    for (const [id, info] of run.packs.written) this.#packSizes.set(id, info.size);
     this.#logSkips(skipped, manifestRoots);
     const skips = { skipped: skipped.slice(0, MAX_REPORTED_SKIPS), skippedCount: skipped.length };
     if (this.#last && sameRoots(this.#last.roots, manifestRoots)) return { ok: true, id: this.#last.id, changed: false, files, uploaded, ...skips };
@@ -240,6 +291,7 @@ export class Backup {
       format: MANIFEST_FORMAT,
       id: nextSnapshotId(this.#last?.id ?? null),
       createdAt: new Date().toISOString(),
+      packs: this.#packTable(manifestRoots),
       roots: manifestRoots,
     };
     await bucket.put(this.#keys.snapshot(manifest.id), Buffer.from(JSON.stringify(manifest)), "application/json");
@@ -252,7 +304,7 @@ export class Backup {
     });
     if (++this.#sincePrune >= PRUNE_EVERY) {
       this.#sincePrune = 0;
-      await this.prune().catch((error: unknown) => log.warn("backup", "pruning old snapshots failed; will try again later", { error: errorText(error) }));
+      await this.#prune().catch((error: unknown) => log.warn("backup", "pruning old snapshots failed; will try again later", { error: errorText(error) }));
     }
     return { ok: true, id: manifest.id, changed: true, files, uploaded, ...skips };
   }
@@ -281,17 +333,18 @@ export class Backup {
    * it was deleted meanwhile, Unreadable when it could not be read. An upload that fails
    * still fails the whole backup: that is R2's problem, not this file's.
    */
-  async #entryFor(entry: LocalEntry, work: string, countUpload: () => void): Promise<Entry | Unreadable | null> {
+  async #entryFor(entry: LocalEntry, run: RunContext): Promise<Entry | Unreadable | null> {
     if (entry.type === "dir") return { path: entry.path, type: "dir", mode: entry.mode };
     if (entry.type === "symlink") return { path: entry.path, type: "symlink", target: entry.target! };
     const known = this.#known.get(entry.abs);
-    if (known && known.statKey === entry.statKey && this.#uploaded.has(known.sha256)) {
-      return { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode };
+    if (known && known.statKey === entry.statKey) {
+      const reused = this.#reuse(known.sha256, { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode }, run);
+      if (reused) return reused;
     }
     let content: LocalContent;
     try {
       content = await readLocalFile(entry.abs, {
-        work,
+        work: run.work,
         expectedPath: entry.real,
         reader: this.#options.reader,
         sqliteTimeoutMs: this.#options.sqliteTimeoutMs,
@@ -302,42 +355,139 @@ export class Backup {
       // Not remembered in #known: the next run reads it again.
       return new Unreadable(errorText(error));
     }
-    if (!this.#uploaded.has(content.sha256)) {
-      await this.#options.bucket.put(this.#keys.object(content.sha256), content.buffer ?? { path: content.path!, size: content.size });
-      this.#uploaded.add(content.sha256);
-      countUpload();
-    }
     this.#known.set(entry.abs, { statKey: entry.statKey, sha256: content.sha256, size: content.size });
-    return { path: entry.path, type: "file", sha256: content.sha256, size: content.size, mode: entry.mode };
+    const file: FileEntry = { path: entry.path, type: "file", sha256: content.sha256, size: content.size, mode: entry.mode };
+    const reused = this.#reuse(content.sha256, file, run);
+    if (reused) return reused;
+    if (content.buffer && content.size <= PACK_FILE_LIMIT) {
+      const ref = run.packs.add(content.buffer);
+      run.pending.set(content.sha256, ref);
+      run.refs.set(file, ref);
+      run.countUpload();
+      await run.packs.flush();
+      return file;
+    } else {
+      await this.#options.bucket.put(this.#keys.object(content.sha256), content.buffer ?? { path: content.path!, size: content.size });
+      this.#located.set(content.sha256, "object");
+    }
+    run.countUpload();
+    return file;
   }
 
   /**
-   * Keeps the newest `keep` snapshots and deletes objects none of them names. If any kept
-   * manifest cannot be read, nothing is deleted: we cannot tell what it still needs.
+   * The entry for a content already in the bucket (or in a pack of this run), or undefined
+   * when it must be uploaded: never there, or in a pack or object this run retires.
    */
-  async prune(): Promise<void> {
+  #reuse(sha256: string, file: FileEntry, run: RunContext): FileEntry | undefined {
+    const pending = run.pending.get(sha256);
+    if (pending) {
+      run.refs.set(file, pending);
+      return file;
+    }
+    const location = this.#located.get(sha256);
+    if (location === undefined || run.retired.has(sha256)) return undefined;
+    return location === "object" ? file : { ...file, pack: location.pack, offset: location.offset };
+  }
+
+  /**
+   * Contents whose place in the bucket no longer pays (see SMALL_PACK), judged on what this
+   * run will name (the scan's unchanged files): files in a pack mostly dead or one of too many
+   * small ones, and small files stored as their own object (a format-1 snapshot's). This run
+   * packs them again from the local files.
+   */
+  #retiredContents(scans: readonly ScanResult[]): Set<string> {
+    const unchanged = new Map<string, { location: ContentLocation; size: number }>();
+    for (const entry of scans.flatMap((scan) => scan.entries)) {
+      const known = entry.type === "file" ? this.#known.get(entry.abs) : undefined;
+      const location = known?.statKey === entry.statKey ? this.#located.get(known.sha256) : undefined;
+      if (known && location) unchanged.set(known.sha256, { location, size: known.size });
+    }
+    const live = new Map<string, number>();
+    for (const { location, size } of unchanged.values()) if (location !== "object") live.set(location.pack, (live.get(location.pack) ?? 0) + size);
+    const sizeOf = (pack: string) => this.#packSizes.get(pack) ?? 0;
+    const small = [...live.keys()].filter((pack) => sizeOf(pack) < SMALL_PACK);
+    const retiredPacks = new Set(small.length > SMALL_PACKS_ALLOWED ? small : []);
+    for (const [pack, bytes] of live) if (bytes * 2 < sizeOf(pack)) retiredPacks.add(pack);
+    const retired = new Set<string>();
+    for (const [sha, { location, size }] of unchanged) {
+      if (location === "object" ? size <= PACK_FILE_LIMIT : retiredPacks.has(location.pack)) retired.add(sha);
+    }
+    return retired;
+  }
+
+  /** The pack table of a manifest: every pack its files name, with its size. */
+  #packTable(roots: Manifest["roots"]): Record<string, PackInfo> {
+    const table: Record<string, PackInfo> = {};
+    for (const entries of Object.values(roots)) {
+      for (const entry of entries) {
+        if (entry.type !== "file" || entry.pack === undefined || table[entry.pack]) continue;
+        const size = this.#packSizes.get(entry.pack);
+        if (size === undefined) throw new Error(`internal: the size of pack ${entry.pack} is unknown`);
+        table[entry.pack] = { size };
+      }
+    }
+    return table;
+  }
+
+  /**
+   * Keeps the newest `keep` snapshots and deletes the packs and objects none of them names,
+   * unless younger than the grace period (PRUNE_GRACE_MS). If any kept manifest cannot be
+   * read, nothing is deleted: we cannot tell what it still needs. Runs in the backup queue,
+   * so never while this supervisor's own backup is between its uploads and its manifest.
+   */
+  prune(): Promise<void> {
+    const pruned = this.#tail.then(() => this.#prune());
+    this.#tail = pruned.catch(() => undefined);
+    return pruned;
+  }
+
+  async #prune(): Promise<void> {
     const { bucket, keep, log } = this.#options;
+    const grace = this.#options.pruneGraceMs ?? PRUNE_GRACE_MS;
     const ids = (await bucket.list(this.#keys.snapshotsPrefix))
       .map((object) => this.#keys.idOf(object.key))
       .filter((id) => id !== undefined)
       .sort();
     if (ids.length <= keep) return;
     const kept = ids.slice(-keep);
-    const referenced = new Set<string>(this.#last ? fileEntries(this.#last).map((file) => file.sha256) : []);
+    const referenced = new Set<string>(this.#last ? namedContent(this.#last) : []);
     for (const id of kept) {
       const manifest = parseManifest(await bucket.getText(this.#keys.snapshot(id)), id);
-      for (const file of fileEntries(manifest)) referenced.add(file.sha256);
+      for (const name of namedContent(manifest)) referenced.add(name);
     }
     const dropped = ids.slice(0, -keep);
     await bucket.deleteMany(dropped.map((id) => this.#keys.snapshot(id)));
-    const unreferenced = (await bucket.list(this.#keys.objectsPrefix))
-      .map((object) => object.key)
-      .filter((key) => !referenced.has(key.slice(key.lastIndexOf("/") + 1)));
+    const cutoff = Date.now() - grace;
+    const stored = [...(await bucket.list(this.#keys.objectsPrefix)), ...(await bucket.list(this.#keys.packsPrefix))];
+    const unreferenced = stored
+      .filter((object) => !referenced.has(object.key.slice(object.key.lastIndexOf("/") + 1)))
+      .filter((object) => object.lastModified === undefined || object.lastModified.getTime() <= cutoff)
+      .map((object) => object.key);
     await bucket.deleteMany(unreferenced);
     // Contents we uploaded earlier may be gone now: only what the kept snapshots name is known to be there.
-    this.#uploaded = new Set([...this.#uploaded].filter((sha) => referenced.has(sha)));
+    for (const [sha, location] of this.#located) {
+      if (!referenced.has(location === "object" ? sha : location.pack)) this.#located.delete(sha);
+    }
     log.info("backup", "pruned old snapshots", { snapshotsDeleted: dropped.length, objectsDeleted: unreferenced.length, kept: kept.length });
   }
+}
+
+/** What one backup run carries from file to file. */
+interface RunContext {
+  work: string;
+  packs: PackWriter;
+  /** Contents whose place in the bucket this run does not reuse (#retiredContents). */
+  retired: ReadonlySet<string>;
+  /** Contents packed by this run, by SHA-256. */
+  pending: Map<string, PackRef>;
+  /** This run's file entries whose pack id is known once the packs are sealed. */
+  refs: Map<FileEntry, PackRef>;
+  countUpload: () => void;
+}
+
+/** The pack ids and own-object SHA-256s a manifest names: what pruning must keep. */
+function namedContent(manifest: Manifest): string[] {
+  return fileEntries(manifest).map((file) => file.pack ?? file.sha256);
 }
 
 /**

@@ -12,19 +12,22 @@
  * someone else may write: it never writes outside the roots (see safe-write.ts), and a
  * manifest that would need it to is refused before anything is touched.
  */
-import { lstat, mkdir, rm, rmdir } from "node:fs/promises";
+import { lstat, mkdir, open, rm, rmdir, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KnownFile } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
-import { copyFileSafely, createFolder, createSymlink, realFolders, setFolderMode, UnsafePathError, type FileOwner } from "./safe-write.ts";
+import { readSlice, verifyPack, type PackedFile } from "./pack.ts";
+import { copyFileSafely, createFolder, createSymlink, realFolders, replaceFileSafely, setFolderMode, UnsafePathError, type FileOwner } from "./safe-write.ts";
 import { fileStatKey, scanRoot } from "./scan.ts";
-import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type Manifest } from "./snapshot.ts";
+import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type FileEntry, type Manifest } from "./snapshot.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
 import { NotFoundError, type Bucket } from "./storage.ts";
 
 const PARALLEL_DOWNLOADS = 8;
+/** Files written at once: each is a handful of metadata calls, which the thread pool runs side by side. */
+const PARALLEL_WRITES = 8;
 
 export interface RestoreOutcome {
   source: "snapshot" | "moltworker" | "empty";
@@ -110,30 +113,85 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
   const manifest = parseManifest(text, id);
   const overlap = rootOverlapProblem(manifest, options.roots);
   if (overlap) throw new SnapshotProblem(overlap);
-  const objects = join(staging, "objects");
-  await mkdir(objects, { recursive: true });
-  const unique = new Map(fileEntries(manifest).map((file) => [file.sha256, file]));
-  await forEachLimited([...unique.values()], PARALLEL_DOWNLOADS, async (file) => {
-    let got: Awaited<ReturnType<Bucket["download"]>>;
-    try {
-      got = await bucket.download(keys.object(file.sha256), join(objects, file.sha256));
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new SnapshotProblem(`object ${file.sha256} (${file.path}) is missing`);
-      throw error;
-    }
-    if (got.sha256 !== file.sha256 || got.size !== file.size) throw new SnapshotProblem(`object ${file.sha256} (${file.path}) fails its checksum`);
-  });
+  const staged = await stageContents(manifest, keys, staging, bucket);
   const known = new Map<string, KnownFile>();
   let files = 0;
-  for (const root of options.roots) {
-    const entries = manifest.roots[root.name];
-    if (!entries) continue;
-    files += await applyRoot(root, entries, objects, options, known);
+  try {
+    for (const root of options.roots) {
+      const entries = manifest.roots[root.name];
+      if (!entries) continue;
+      files += await applyRoot(root, entries, staged, options, known);
+    }
+  } finally {
+    await staged.close();
   }
   const unknownRoots = Object.keys(manifest.roots).filter((name) => !options.roots.some((root) => root.name === name));
   if (unknownRoots.length) log.warn("restore", "snapshot has roots this container does not back up; they were not restored", { roots: unknownRoots });
   log.info("restore", `restored snapshot ${id}`, { id, files, createdAt: manifest.createdAt });
   return { source: "snapshot", id, files, manifest, known };
+}
+
+/**
+ * Downloads every pack and object the manifest names into staging and checks them (a pack's
+ * size and each file's slice, an object's SHA-256 and size) before anything local is touched.
+ */
+async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: string, bucket: Bucket): Promise<StagedContents> {
+  const staged = new StagedContents(join(staging, "objects"), join(staging, "packs"));
+  await mkdir(staged.objects, { recursive: true });
+  await mkdir(staged.packs, { recursive: true });
+  const packs = new Map<string, Map<number, PackedFile>>();
+  const objects = new Map<string, FileEntry>();
+  for (const file of fileEntries(manifest)) {
+    if (file.pack === undefined) objects.set(file.sha256, file);
+    else {
+      const slices = packs.get(file.pack) ?? new Map<number, PackedFile>();
+      slices.set(file.offset ?? 0, { path: file.path, sha256: file.sha256, size: file.size, offset: file.offset ?? 0 });
+      packs.set(file.pack, slices);
+    }
+  }
+  const missing = (what: string) => (error: unknown) => {
+    throw error instanceof NotFoundError ? new SnapshotProblem(`${what} is missing`) : error;
+  };
+  const downloads: (() => Promise<void>)[] = [
+    ...[...packs].map(([id, slices]) => async () => {
+      const path = join(staged.packs, id);
+      await bucket.download(keys.pack(id), path, { hash: false }).catch(missing(`pack ${id}`));
+      await verifyPack(path, id, manifest.packs![id]!, [...slices.values()]);
+    }),
+    ...[...objects.values()].map((file) => async () => {
+      const got = await bucket.download(keys.object(file.sha256), join(staged.objects, file.sha256)).catch(missing(`object ${file.sha256} (${file.path})`));
+      if (got.sha256 !== file.sha256 || got.size !== file.size) throw new SnapshotProblem(`object ${file.sha256} (${file.path}) fails its checksum`);
+    }),
+  ];
+  await forEachLimited(downloads, PARALLEL_DOWNLOADS, (download) => download());
+  return staged;
+}
+
+/** The checked contents of a snapshot in staging: own objects as files, packs read slice by slice. */
+class StagedContents {
+  readonly objects: string;
+  readonly packs: string;
+  readonly #handles = new Map<string, Promise<FileHandle>>();
+  constructor(objects: string, packs: string) {
+    this.objects = objects;
+    this.packs = packs;
+  }
+
+  async writeTo(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<void> {
+    if (file.pack === undefined) return copyFileSafely(join(this.objects, file.sha256), dest, options);
+    let handle = this.#handles.get(file.pack);
+    if (!handle) {
+      handle = open(join(this.packs, file.pack), "r");
+      this.#handles.set(file.pack, handle);
+    }
+    await replaceFileSafely(dest, await readSlice(await handle, file.offset ?? 0, file.size), options);
+  }
+
+  async close(): Promise<void> {
+    const handles = await Promise.allSettled(this.#handles.values());
+    this.#handles.clear();
+    await Promise.all(handles.map((opened) => (opened.status === "fulfilled" ? opened.value.close() : undefined)));
+  }
 }
 
 /**
@@ -187,9 +245,11 @@ async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[],
  * are written through a new temp file and renamed, stale SQLite sidecars are removed so an old
  * WAL is never replayed onto a restored database, and no write ever follows a symlink: the
  * manifest was checked whole (no entry below a symlink or a file, each path once), and the
- * folders above each entry are checked again right before it is written.
+ * folders above each entry are checked again right before it is written. Folders first, in
+ * order; then the files, several at a time (each touches only its own path); symlinks last,
+ * so none of the snapshot's exists while files are written.
  */
-async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, options: RestoreOptions, known: Map<string, KnownFile>): Promise<number> {
+async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedContents, options: RestoreOptions, known: Map<string, KnownFile>): Promise<number> {
   const { roots, owner } = options;
   await prepareRootFolder(root, roots, owner);
   const nested = roots.filter((other) => isInside(other.dir, root.dir)).map((other) => other.dir);
@@ -203,24 +263,32 @@ async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, op
     else await rm(entry.abs, { force: true });
   }
   try {
-    let files = 0;
     for (const entry of entries) {
+      if (entry.type !== "dir") continue;
       const abs = join(root.dir, entry.path);
       await realFolders(root.dir, dirname(abs), owner);
       const existing = await lstat(abs).catch(() => undefined);
-      if (entry.type === "dir") {
-        if (existing && !existing.isDirectory()) await rm(abs, { force: true });
-        if (!existing?.isDirectory()) await createFolder(abs, owner);
-      } else if (entry.type === "file") {
-        if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
-        for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
-        await copyFileSafely(join(objects, entry.sha256), abs, { mode: entry.mode, owner });
-        known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
-        files++;
-      } else {
-        if (existing) await rm(abs, { recursive: true, force: true });
-        await createSymlink(entry.target, abs, owner);
-      }
+      if (existing?.isDirectory()) continue;
+      if (existing) await rm(abs, { force: true });
+      await createFolder(abs, owner);
+    }
+    const files = entries.filter((entry): entry is FileEntry => entry.type === "file");
+    await forEachLimited(files, PARALLEL_WRITES, async (entry) => {
+      const abs = join(root.dir, entry.path);
+      await realFolders(root.dir, dirname(abs), owner);
+      const existing = await lstat(abs).catch(() => undefined);
+      if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
+      // Only a file that was there can have left a WAL; a sidecar the snapshot names is written as its own entry.
+      if (existing?.isFile()) for (const suffix of SQLITE_SIDECARS) if (!wanted.has(entry.path + suffix)) await rm(abs + suffix, { force: true });
+      await staged.writeTo(entry, abs, { mode: entry.mode, owner });
+      known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
+    });
+    for (const entry of entries) {
+      if (entry.type !== "symlink") continue;
+      const abs = join(root.dir, entry.path);
+      await realFolders(root.dir, dirname(abs), owner);
+      if (await lstat(abs).catch(() => undefined)) await rm(abs, { recursive: true, force: true });
+      await createSymlink(entry.target, abs, owner);
     }
     // Folder modes last, deepest first: a read-only folder must not block writing what it holds.
     for (const entry of [...entries].reverse()) {
@@ -229,7 +297,7 @@ async function applyRoot(root: BackupRoot, entries: Entry[], objects: string, op
       await realFolders(root.dir, dirname(abs), owner);
       await setFolderMode(abs, entry.mode, owner);
     }
-    return files;
+    return files.length;
   } catch (error) {
     if (error instanceof UnsafePathError) throw new SnapshotProblem(`root ${root.name}: ${error.message}`);
     throw error;

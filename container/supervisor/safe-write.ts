@@ -127,7 +127,7 @@ export const SET_ID_BITS = 0o6000;
  * never writes through it, and a crash never leaves half a file. The caller has checked dest's
  * folders (realFolders). Without a mode, the umask decides, as for any new file.
  */
-export async function replaceFileSafely(dest: string, data: string | Readable, options: { mode?: number; owner?: FileOwner } = {}): Promise<void> {
+export async function replaceFileSafely(dest: string, data: string | Buffer | Readable, options: { mode?: number; owner?: FileOwner } = {}): Promise<void> {
   const temp = join(dirname(dest), `.moltlab-${randomBytes(8).toString("hex")}.moltlab-tmp`);
   const output = await open(temp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, options.mode === undefined ? 0o666 : 0o600);
   try {

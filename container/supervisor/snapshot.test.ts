@@ -3,8 +3,8 @@
  * corrupt snapshots, moltworker's layout, outages, hostile snapshots and local symlinks that
  * must never make a restore write outside its roots, ids from a clock that ran ahead.
  */
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { createHash } from "node:crypto";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { createHash, randomBytes } from "node:crypto";
 import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -16,8 +16,9 @@ import type { BackupRoot, R2Settings } from "./env.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { restore, RestoreError, type RestoreOptions } from "./restore.ts";
 import { copySqliteDatabase, isSqliteDatabase } from "./sqlite-copy.ts";
-import { MANIFEST_FORMAT, parseManifest, SnapshotKeys, type DirEntry, type LinkEntry, type Manifest } from "./snapshot.ts";
-import { Bucket } from "./storage.ts";
+import { PACK_FILE_LIMIT } from "./pack.ts";
+import { fileEntries, MANIFEST_FORMAT, MANIFEST_FORMAT_V1, parseManifest, SnapshotKeys, type DirEntry, type LinkEntry, type Manifest } from "./snapshot.ts";
+import { Bucket, operationsSince } from "./storage.ts";
 import { freePort, removeDirs, tcpSwitch, tempDir, type LogLine } from "./testing/harness.ts";
 
 let r2: StartedR2;
@@ -209,7 +210,15 @@ describe("backup → restore", { timeout: 30_000 }, () => {
 
   it("prunes old snapshots and their unreferenced objects, and the newest still restores", async () => {
     const a = await setup();
-    const small = new Backup({ roots: a.roots, bucket: a.bucket, log: a.log, stagingDir: join(a.home, ".cache"), maxFileBytes: 1 << 20, keep: 2 });
+    const small = new Backup({
+      roots: a.roots,
+      bucket: a.bucket,
+      log: a.log,
+      stagingDir: join(a.home, ".cache"),
+      maxFileBytes: 1 << 20,
+      keep: 2,
+      pruneGraceMs: 0,
+    });
     for (let i = 1; i <= 4; i++) {
       await write(join(a.roots[1]!.dir, "note.md"), `version ${i}`);
       expect(await small.run("test")).toMatchObject({ ok: true, changed: true });
@@ -217,7 +226,7 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     await small.prune();
     const keys = new SnapshotKeys(a.prefix);
     expect(await a.bucket.list(keys.snapshotsPrefix)).toHaveLength(2);
-    expect(await a.bucket.list(keys.objectsPrefix)).toHaveLength(2); // versions 3 and 4
+    expect(await a.bucket.list(keys.packsPrefix)).toHaveLength(2); // versions 3 and 4, a pack each
     const { target } = await restoreInto(a);
     expect(await readFile(join(target.roots[1]!.dir, "note.md"), "utf8")).toBe("version 4");
   });
@@ -258,6 +267,140 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     expect((await a.bucket.list(keys.snapshotsPrefix)).map((object) => keys.idOf(object.key))).toEqual([last.id]);
     const afterPrune = await restoreInto(a);
     expect(await readFile(join(afterPrune.target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("and once more");
+  });
+});
+
+describe("packs", { timeout: 60_000 }, () => {
+  /** `count` files of 16 KiB of distinct bytes under `dir`, 100 per folder. */
+  async function smallFiles(dir: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) await write(join(dir, `d${Math.floor(i / 100)}`, `f${i}.bin`), randomBytes(16 * 1024));
+  }
+
+  it("backs up 600 small files in a handful of requests and restores them from as few", async () => {
+    const a = await setup();
+    await smallFiles(join(a.roots[1]!.dir, "data"), 600);
+    const before = a.bucket.operations;
+    const first = await a.backup.run("test");
+    const written = operationsSince(a.bucket.operations, before);
+    expect(first).toMatchObject({ ok: true, changed: true, files: 600, uploaded: 600 });
+    const manifest = await manifestOf(a, first.id!);
+    const packs = Object.keys(manifest.packs ?? {});
+    // 9.4 MiB in 8 MiB packs: two packs, then the manifest and the latest pointer.
+    expect(packs).toHaveLength(2);
+    expect(written).toMatchObject({ classA: 4, classB: 0 });
+    expect(fileEntries(manifest).every((file) => file.pack !== undefined)).toBe(true);
+
+    const target = await setup(a.prefix);
+    const restoring = target.bucket.operations;
+    expect(await restoreHere(target)).toMatchObject({ source: "snapshot", id: first.id, files: 600 });
+    // One list of the snapshots, the manifest, two packs.
+    expect(operationsSince(target.bucket.operations, restoring)).toMatchObject({ classA: 1, classB: 3 });
+    expect(await tree(target.roots[1]!.dir)).toEqual(await tree(a.roots[1]!.dir));
+  });
+
+  it("reads a bucket written in format 1, and the next backup packs its small files", async () => {
+    const a = await setup();
+    const id = "20261101T000000000Z-000001";
+    await putSnapshot(
+      a,
+      id,
+      { workspace: [file("MEMORY.md", "memory"), dir("notes"), file("notes/a.md", "alpha"), file("notes/b.md", "beta")] },
+      MANIFEST_FORMAT_V1,
+    );
+    const target = await setup(a.prefix);
+    const outcome = await restoreHere(target);
+    expect(outcome).toMatchObject({ source: "snapshot", id, files: 3 });
+    expect(await readFile(join(target.roots[1]!.dir, "notes", "b.md"), "utf8")).toBe("beta");
+
+    target.backup.seed(outcome.manifest, outcome.known);
+    const next = await target.backup.run("test");
+    expect(next).toMatchObject({ ok: true, changed: true, uploaded: 3 });
+    const manifest = await manifestOf(target, next.id!);
+    expect(manifest.format).toBe(MANIFEST_FORMAT);
+    expect(fileEntries(manifest).map((entry) => entry.pack !== undefined)).toEqual([true, true, true]);
+    const again = await setup(a.prefix);
+    expect(await restoreHere(again)).toMatchObject({ source: "snapshot", id: next.id, files: 3 });
+    expect(await tree(again.roots[1]!.dir)).toEqual(await tree(target.roots[1]!.dir));
+  });
+
+  it("packs small packs together once there are too many, and a pack mostly deleted again", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    let last = "";
+    const packsOfNewest = async () => Object.keys((await manifestOf(a, last)).packs ?? {});
+    // One change per backup: one small pack each, merged when a sixth would be named.
+    for (let i = 1; i <= 6; i++) {
+      await write(join(ws, `note${i}.md`), `note ${i}`);
+      last = (await a.backup.run("test")).id!;
+      expect(await packsOfNewest()).toHaveLength(i <= 5 ? i : 1);
+    }
+    // Most of a large pack deleted: what is left is packed anew.
+    await smallFiles(join(ws, "bulk"), 40);
+    last = (await a.backup.run("test")).id!;
+    const bulkPack = fileEntries(await manifestOf(a, last)).find((entry) => entry.path === "bulk/d0/f0.bin")!.pack!;
+    for (let i = 0; i < 30; i++) await rm(join(ws, "bulk", "d0", `f${i}.bin`));
+    last = (await a.backup.run("test")).id!;
+    const kept = fileEntries(await manifestOf(a, last)).filter((entry) => entry.path.startsWith("bulk/"));
+    expect(kept).toHaveLength(10);
+    expect(kept.every((entry) => entry.pack !== bulkPack)).toBe(true);
+
+    const target = await setup(a.prefix);
+    expect(await restoreHere(target)).toMatchObject({ id: last, files: 16 });
+    expect(await tree(target.roots[1]!.dir)).toEqual(await tree(ws));
+  });
+
+  it("prunes on the backup queue: a prune asked for during a backup does not take its packs", async () => {
+    const a = await setup(undefined, undefined, { keep: 1, pruneGraceMs: 0 });
+    const ws = a.roots[1]!.dir;
+    for (const version of ["one", "two"]) {
+      await write(join(ws, "old.md"), version);
+      await a.backup.run("test");
+    }
+    // What reaches the bucket, in order: the prune's listing must come after the backup's manifest.
+    const calls: string[] = [];
+    const [list, put] = [a.bucket.list.bind(a.bucket), a.bucket.put.bind(a.bucket)];
+    a.bucket.list = (prefix) => (calls.push(`list ${prefix.slice(a.prefix.length)}`), list(prefix));
+    a.bucket.put = (key, body, type) => (calls.push(`put ${key.slice(a.prefix.length).split("/").slice(0, 2).join("/")}`), put(key, body, type));
+    await write(join(ws, "new.md"), "new");
+    const [written] = await Promise.all([a.backup.run("test"), a.backup.prune()]);
+    expect(calls).toEqual([
+      "put moltlab/packs",
+      "put moltlab/snapshots",
+      "put moltlab/latest.json",
+      "list moltlab/snapshots/",
+      "list moltlab/objects/",
+      "list moltlab/packs/",
+    ]);
+    const target = await setup(a.prefix);
+    expect(await restoreHere(target)).toMatchObject({ source: "snapshot", id: written.id, skipped: [] });
+    expect(await readFile(join(target.roots[1]!.dir, "new.md"), "utf8")).toBe("new");
+  });
+
+  it("another container pruning the bucket while this one uploads leaves its new packs alone (grace period)", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    for (const version of ["one", "two"]) {
+      await write(join(ws, "MEMORY.md"), version);
+      await a.backup.run("test");
+    }
+    // The other container: its own Backup on the same bucket and prefix, keeping one snapshot.
+    const other = new Backup({ roots: a.roots, bucket: a.bucket, log: a.log, stagingDir: join(a.home, ".cache-other"), maxFileBytes: 1 << 20, keep: 1 });
+    // It prunes right after this backup's packs are up and before its manifest is written.
+    const put = a.bucket.put.bind(a.bucket);
+    let pruned = false;
+    a.bucket.put = async (key, body, contentType) => {
+      if (key.includes("/snapshots/") && !pruned) {
+        pruned = true;
+        await other.prune();
+      }
+      return put(key, body, contentType);
+    };
+    await write(join(ws, "MEMORY.md"), "three");
+    const third = await a.backup.run("test");
+    expect(pruned).toBe(true);
+    const target = await setup(a.prefix);
+    expect(await restoreHere(target)).toMatchObject({ source: "snapshot", id: third.id, skipped: [] });
+    expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("three");
   });
 });
 
@@ -509,30 +652,78 @@ describe("SQLite", { timeout: 30_000 }, () => {
 });
 
 describe("restore", { timeout: 30_000 }, () => {
-  /** Two snapshots: "old" then "new" content of one file. */
-  async function twoSnapshots() {
+  /** A file's content: small ones go into packs, large ones are their own objects. */
+  const content = (version: string, large: boolean) => (large ? version + "x".repeat(PACK_FILE_LIMIT) : version);
+
+  /** Two snapshots: "old" then "new" content of one file, and the restored file's expected content. */
+  async function twoSnapshots(large: boolean) {
     const a = await setup();
     const file = join(a.roots[1]!.dir, "MEMORY.md");
-    await write(file, "old");
+    await write(file, content("old", large));
     const older = await a.backup.run("test");
-    await write(file, "new");
+    await write(file, content("new", large));
     const newer = await a.backup.run("test");
     return { a, older: older.id!, newer: newer.id!, keys: new SnapshotKeys(a.prefix) };
   }
 
-  const corruptions: Array<[string, (keys: SnapshotKeys, newest: string) => Promise<void>, RegExp]> = [
-    ["a truncated manifest", (keys, id) => put(keys.snapshot(id), '{"format":"moltlab-snapshot/1","id":'), /manifest is not valid JSON/],
-    ["a missing object", (keys) => deleteObjectOf(keys, "new"), /is missing/],
-    ["a checksum mismatch", (keys) => put(keys.object(sha("new")), "tampered"), /fails its checksum/],
+  /** The pack holding the newest snapshot's one file, and the manifest. */
+  async function packOf(keys: SnapshotKeys, id: string) {
+    const manifest = JSON.parse(await getText(keys.snapshot(id))) as Manifest;
+    const pack = fileEntries(manifest)[0]!.pack!;
+    return { manifest, pack, key: keys.pack(pack), body: await getBytes(keys.pack(pack)) };
+  }
+
+  const corruptions: Array<[string, boolean, (keys: SnapshotKeys, newest: string) => Promise<void>, RegExp]> = [
+    ["a truncated manifest", false, (keys, id) => put(keys.snapshot(id), '{"format":"moltlab-snapshot/2","id":'), /manifest is not valid JSON/],
+    ["a missing pack", false, async (keys, id) => deleteKey((await packOf(keys, id)).key), /^pack [0-9a-f]{64} is missing$/],
+    [
+      "a truncated pack",
+      false,
+      async (keys, id) => {
+        const { key, body } = await packOf(keys, id);
+        await put(key, body.subarray(0, -1));
+      },
+      /^pack [0-9a-f]{64} is 2 bytes, the manifest says 3 \(truncated or replaced\)$/,
+    ],
+    [
+      "a flipped bit in a pack",
+      false,
+      async (keys, id) => {
+        const { key, body } = await packOf(keys, id);
+        body[1]! ^= 0x01;
+        await put(key, body);
+      },
+      /^pack [0-9a-f]{64} fails the checksum of MEMORY.md \(bytes 0–3\)$/,
+    ],
+    [
+      "a manifest naming a pack it does not list",
+      false,
+      async (keys, id) => {
+        const { manifest } = await packOf(keys, id);
+        await put(keys.snapshot(id), JSON.stringify({ ...manifest, packs: {} }));
+      },
+      /MEMORY.md: names pack [0-9a-f]{64}, which the manifest does not list/,
+    ],
+    [
+      "a manifest naming bytes beyond its pack",
+      false,
+      async (keys, id) => {
+        const { manifest, pack } = await packOf(keys, id);
+        await put(keys.snapshot(id), JSON.stringify({ ...manifest, packs: { [pack]: { size: 2 } } }));
+      },
+      /MEMORY.md: lies beyond the end of pack [0-9a-f]{64}/,
+    ],
+    ["a missing object", true, (keys) => deleteObjectOf(keys, content("new", true)), /^object [0-9a-f]{64} \(MEMORY.md\) is missing$/],
+    ["a checksum mismatch", true, (keys) => put(keys.object(sha(content("new", true))), "tampered"), /fails its checksum/],
   ];
 
-  for (const [what, corrupt, problem] of corruptions) {
+  for (const [what, large, corrupt, problem] of corruptions) {
     it(`falls back to the previous snapshot past ${what}, and says so`, async () => {
-      const { a, older, newer, keys } = await twoSnapshots();
+      const { a, older, newer, keys } = await twoSnapshots(large);
       await corrupt(keys, newer);
       const { target, outcome } = await restoreInto(a);
       expect(outcome).toMatchObject({ source: "snapshot", id: older, skipped: [{ id: newer, problem: expect.stringMatching(problem) }] });
-      expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("old");
+      expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe(content("old", large));
       expect(target.logs).toContainEqual(
         expect.objectContaining({ level: "warn", msg: expect.stringMatching(new RegExp(`snapshot ${newer} is unusable .*falling back to the previous one`)) }),
       );
@@ -540,7 +731,7 @@ describe("restore", { timeout: 30_000 }, () => {
   }
 
   it("refuses when no snapshot is usable, leaving local files alone", async () => {
-    const { a, older, newer, keys } = await twoSnapshots();
+    const { a, older, newer, keys } = await twoSnapshots(false);
     await put(keys.snapshot(older), "not json");
     await put(keys.snapshot(newer), "not json");
     const target = await setup(a.prefix);
@@ -585,7 +776,7 @@ describe("restore", { timeout: 30_000 }, () => {
   });
 
   it("prefers our snapshot over moltworker's folders when both exist", async () => {
-    const { a } = await twoSnapshots();
+    const { a } = await twoSnapshots(false);
     await put(`${a.prefix}workspace/MEMORY.md`, "stale moltworker copy");
     const { target, outcome } = await restoreInto(a);
     expect(outcome.source).toBe("snapshot");
@@ -804,7 +995,7 @@ const dir = (path: string, mode = 0o755): EntrySpec => ({ path, type: "dir", mod
 const link = (path: string, target: string): EntrySpec => ({ path, type: "symlink", target });
 
 /** Writes a snapshot by hand, objects first, as anyone able to write the bucket could. */
-async function putSnapshot(s: Setup, id: string, roots: Record<string, EntrySpec[]>): Promise<void> {
+async function putSnapshot(s: Setup, id: string, roots: Record<string, EntrySpec[]>, format: string = MANIFEST_FORMAT): Promise<void> {
   const keys = new SnapshotKeys(s.prefix);
   const manifestRoots: Record<string, unknown[]> = {};
   for (const [name, specs] of Object.entries(roots)) {
@@ -818,7 +1009,7 @@ async function putSnapshot(s: Setup, id: string, roots: Record<string, EntrySpec
       manifestRoots[name].push({ path: spec.path, type: "file", sha256: sha(spec.content), size: Buffer.byteLength(spec.content), mode: spec.mode });
     }
   }
-  await put(keys.snapshot(id), JSON.stringify({ format: MANIFEST_FORMAT, id, createdAt: new Date().toISOString(), roots: manifestRoots }));
+  await put(keys.snapshot(id), JSON.stringify({ format, id, createdAt: new Date().toISOString(), roots: manifestRoots }));
 }
 
 /** A folder outside every root (a file, a subfolder, tight modes): what hostile symlinks point at. */
@@ -849,5 +1040,18 @@ function sha(text: string): string {
 }
 
 async function deleteObjectOf(keys: SnapshotKeys, content: string): Promise<void> {
-  await s3.send(new DeleteObjectCommand({ Bucket: r2.bucket, Key: keys.object(sha(content)) }));
+  await deleteKey(keys.object(sha(content)));
+}
+
+async function deleteKey(key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: r2.bucket, Key: key }));
+}
+
+async function getBytes(key: string): Promise<Buffer> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: r2.bucket, Key: key }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+async function getText(key: string): Promise<string> {
+  return (await getBytes(key)).toString("utf8");
 }

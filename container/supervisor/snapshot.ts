@@ -1,18 +1,22 @@
 /**
  * Snapshot layout in the bucket (all under the optional MOLTLAB_R2_PREFIX):
  *
- *   moltlab/objects/<sha256[0:2]>/<sha256>   file contents, content-addressed (uploaded first)
- *   moltlab/snapshots/<id>.json              one manifest per snapshot (written after its objects)
+ *   moltlab/packs/<sha256[0:2]>/<sha256>     small files' contents, concatenated (see pack.ts)
+ *   moltlab/objects/<sha256[0:2]>/<sha256>   a large file's content, content-addressed
+ *   moltlab/snapshots/<id>.json              one manifest per snapshot (written after its packs and objects)
  *   moltlab/latest.json                      pointer to the newest manifest, for status readers
  *
- * A manifest exists only once every object it names was uploaded, so a manifest is a
- * complete snapshot; ids sort by time, and each new one after the one it follows whatever the
+ * A manifest exists only once every pack and object it names was uploaded, so a manifest is a
+ * complete snapshot. Format 2 names, for a packed file, its pack and offset; format 1 (every
+ * file its own object) is still read, so a bucket written before packs restores as it was; ids sort by time, and each new one after the one it follows whatever the
  * clock says (nextSnapshotId), so the newest is the last in key order. moltworker's plain
  * folders (openclaw/, workspace/, skills/, clawdbot/) are only read, never written.
  */
 import { randomBytes } from "node:crypto";
 
-export const MANIFEST_FORMAT = "moltlab-snapshot/1";
+export const MANIFEST_FORMAT = "moltlab-snapshot/2";
+/** Every file its own object: read, never written. */
+export const MANIFEST_FORMAT_V1 = "moltlab-snapshot/1";
 
 export interface FileEntry {
   path: string;
@@ -20,6 +24,9 @@ export interface FileEntry {
   sha256: string;
   size: number;
   mode: number;
+  /** The pack holding the content at `offset`; absent: the content is its own object. */
+  pack?: string;
+  offset?: number;
 }
 export interface DirEntry {
   path: string;
@@ -33,10 +40,16 @@ export interface LinkEntry {
 }
 export type Entry = FileEntry | DirEntry | LinkEntry;
 
+export interface PackInfo {
+  size: number;
+}
+
 export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+  format: typeof MANIFEST_FORMAT | typeof MANIFEST_FORMAT_V1;
   id: string;
   createdAt: string;
+  /** Every pack a file entry names, with its size (format 2; absent in format 1). */
+  packs?: Record<string, PackInfo>;
   /** Root name (openclaw, workspace, …) → its entries, in the scan's order (comparePaths), each path once; paths are relative, with "/". */
   roots: Record<string, Entry[]>;
 }
@@ -51,6 +64,12 @@ export class SnapshotKeys {
   }
   get objectsPrefix(): string {
     return `${this.base}objects/`;
+  }
+  pack(sha256: string): string {
+    return `${this.packsPrefix}${sha256.slice(0, 2)}/${sha256}`;
+  }
+  get packsPrefix(): string {
+    return `${this.base}packs/`;
   }
   snapshot(id: string): string {
     return `${this.snapshotsPrefix}${id}.json`;
@@ -109,13 +128,15 @@ export function parseManifest(text: string, expectedId: string): Manifest {
   }
   const manifest = value as Partial<Manifest>;
   if (typeof value !== "object" || value === null) throw new SnapshotProblem("manifest is not an object");
-  if (manifest.format !== MANIFEST_FORMAT) throw new SnapshotProblem(`unknown manifest format ${JSON.stringify(manifest.format)}`);
+  if (manifest.format !== MANIFEST_FORMAT && manifest.format !== MANIFEST_FORMAT_V1)
+    throw new SnapshotProblem(`unknown manifest format ${JSON.stringify(manifest.format)}`);
   if (manifest.id !== expectedId) throw new SnapshotProblem(`manifest id ${JSON.stringify(manifest.id)} does not match its key`);
   if (typeof manifest.roots !== "object" || manifest.roots === null) throw new SnapshotProblem("manifest has no roots");
+  const packs = packsOf(manifest);
   for (const [root, entries] of Object.entries(manifest.roots)) {
     if (!Array.isArray(entries)) throw new SnapshotProblem(`root ${root} is not a list`);
     for (const entry of entries as unknown[]) {
-      const problem = entryProblem(entry);
+      const problem = entryProblem(entry) ?? packRefProblem(entry as Entry, packs);
       if (problem) throw new SnapshotProblem(`root ${root}: ${problem}`);
     }
     const problem = treeProblem(entries as Entry[]);
@@ -123,6 +144,33 @@ export function parseManifest(text: string, expectedId: string): Manifest {
   }
   return manifest as Manifest;
 }
+
+/** The manifest's pack table, checked: format 1 has none, so a pack reference there is refused below. */
+function packsOf(manifest: Partial<Manifest>): ReadonlyMap<string, PackInfo> {
+  if (manifest.format === MANIFEST_FORMAT_V1 || manifest.packs === undefined) return new Map();
+  if (typeof manifest.packs !== "object" || manifest.packs === null || Array.isArray(manifest.packs))
+    throw new SnapshotProblem("manifest packs is not an object");
+  const packs = new Map<string, PackInfo>();
+  for (const [id, info] of Object.entries(manifest.packs)) {
+    if (!SHA256.test(id)) throw new SnapshotProblem(`pack id ${JSON.stringify(id)} is not a SHA-256`);
+    const size = (info as Partial<PackInfo> | null)?.size;
+    if (!Number.isSafeInteger(size) || (size as number) <= 0) throw new SnapshotProblem(`pack ${id}: bad size`);
+    packs.set(id, { size: size as number });
+  }
+  return packs;
+}
+
+/** A packed file must name a pack of the table and lie inside it. */
+function packRefProblem(entry: Entry, packs: ReadonlyMap<string, PackInfo>): string | undefined {
+  if (entry.type !== "file" || (entry.pack === undefined && entry.offset === undefined)) return undefined;
+  if (typeof entry.pack !== "string" || !Number.isSafeInteger(entry.offset) || (entry.offset as number) < 0) return `${entry.path}: bad pack reference`;
+  const pack = packs.get(entry.pack);
+  if (!pack) return `${entry.path}: names pack ${entry.pack}, which the manifest does not list`;
+  if ((entry.offset as number) + entry.size > pack.size) return `${entry.path}: lies beyond the end of pack ${entry.pack}`;
+  return undefined;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * The restore writes a root's entries in order and relies on each path being there once and
@@ -169,7 +217,7 @@ function entryProblem(value: unknown): string | undefined {
   if (!isSafeRelativePath(entry.path)) return `unsafe path ${JSON.stringify(entry.path)}`;
   const path = entry.path;
   if (entry.type === "file") {
-    if (typeof entry.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(entry.sha256)) return `${path}: bad sha256`;
+    if (typeof entry.sha256 !== "string" || !SHA256.test(entry.sha256)) return `${path}: bad sha256`;
     if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0) return `${path}: bad size`;
     if (!Number.isInteger(entry.mode)) return `${path}: bad mode`;
   } else if (entry.type === "dir") {
@@ -192,6 +240,13 @@ export function sameRoots(a: Manifest["roots"], b: Manifest["roots"]): boolean {
 
 function sortedRoots(roots: Manifest["roots"]): [string, Entry[]][] {
   return Object.entries(roots).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+/** Where a file's content is: a pack and offset, or its own object. */
+export type ContentLocation = { pack: string; offset: number } | "object";
+
+export function locationOf(file: FileEntry): ContentLocation {
+  return file.pack === undefined ? "object" : { pack: file.pack, offset: file.offset ?? 0 };
 }
 
 export function fileEntries(manifest: Manifest): FileEntry[] {

@@ -16,6 +16,7 @@ export interface ListedObject {
   key: string;
   size: number;
   etag: string;
+  lastModified?: Date;
 }
 
 export interface DownloadResult {
@@ -105,8 +106,11 @@ export class Bucket {
     });
   }
 
-  /** Streams an object into a file, hashing it on the way. */
-  async download(key: string, path: string): Promise<DownloadResult> {
+  /**
+   * Streams an object into a file, hashing it on the way (a pack is checked slice by slice
+   * afterwards instead: `hash: false` spares hashing its bytes twice).
+   */
+  async download(key: string, path: string, { hash = true }: { hash?: boolean } = {}): Promise<DownloadResult> {
     return this.#retry(`get ${key}`, async () => {
       const response = await this.#call("classB", () => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
       const operations = this.#operations;
@@ -115,8 +119,10 @@ export class Bucket {
       let size = 0;
       const hasher = new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          sha.update(chunk);
-          md5.update(chunk);
+          if (hash) {
+            sha.update(chunk);
+            md5.update(chunk);
+          }
           size += chunk.length;
           operations.bytesDown += chunk.length;
           done(null, chunk);
@@ -145,7 +151,13 @@ export class Bucket {
         this.#call("classA", () => this.#client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token }))),
       );
       for (const item of page.Contents ?? []) {
-        if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0, etag: (item.ETag ?? "").replaceAll('"', "") });
+        if (item.Key)
+          objects.push({
+            key: item.Key,
+            size: item.Size ?? 0,
+            etag: (item.ETag ?? "").replaceAll('"', ""),
+            ...(item.LastModified ? { lastModified: item.LastModified } : {}),
+          });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
