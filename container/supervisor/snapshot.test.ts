@@ -359,8 +359,14 @@ describe("packs", { timeout: 60_000 }, () => {
     // What reaches the bucket, in order: the prune's listing must come after the backup's manifest.
     const calls: string[] = [];
     const [list, put] = [a.bucket.list.bind(a.bucket), a.bucket.put.bind(a.bucket)];
-    a.bucket.list = (prefix) => (calls.push(`list ${prefix.slice(a.prefix.length)}`), list(prefix));
-    a.bucket.put = (key, body, type) => (calls.push(`put ${key.slice(a.prefix.length).split("/").slice(0, 2).join("/")}`), put(key, body, type));
+    a.bucket.list = (prefix) => {
+      calls.push(`list ${prefix.slice(a.prefix.length)}`);
+      return list(prefix);
+    };
+    a.bucket.put = (key, body, type) => {
+      calls.push(`put ${key.slice(a.prefix.length).split("/").slice(0, 2).join("/")}`);
+      return put(key, body, type);
+    };
     await write(join(ws, "new.md"), "new");
     const [written] = await Promise.all([a.backup.run("test"), a.backup.prune()]);
     expect(calls).toEqual([
