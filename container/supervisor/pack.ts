@@ -52,21 +52,22 @@ export class PackWriter {
 
   /** Seals and uploads the pack once full, waiting for an upload slot: the backpressure that bounds memory. */
   async flush(): Promise<void> {
-    if (this.#size >= PACK_TARGET) await this.#seal();
+    if (this.#size >= PACK_TARGET) await this.#seal(false);
   }
 
   /** Seals the last pack and waits for every upload: after this, every PackRef has its pack id. */
   async finish(): Promise<void> {
-    if (this.#size > 0) await this.#seal();
+    await this.#seal(true);
     await Promise.all(this.#inFlight);
     this.#throwIfFailed();
   }
 
-  async #seal(): Promise<void> {
+  /** Uploads the pack being filled: when full, or (`last`) whatever it holds. */
+  async #seal(last: boolean): Promise<void> {
     while (this.#inFlight.size >= PARALLEL_PACK_UPLOADS) await Promise.race(this.#inFlight);
     this.#throwIfFailed();
-    // Another flush waiting for the same slot may have sealed this pack meanwhile.
-    if (this.#size === 0) return;
+    // Another flush waiting for a slot may have sealed the pack meanwhile: this one may be new and not full yet.
+    if (this.#size === 0 || (!last && this.#size < PACK_TARGET)) return;
     const body = Buffer.concat(this.#parts, this.#size);
     const id = createHash("sha256").update(body).digest("hex");
     this.#builder.id = id;

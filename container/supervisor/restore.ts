@@ -12,6 +12,7 @@
  * someone else may write: it never writes outside the roots (see safe-write.ts), and a
  * manifest that would need it to is refused before anything is touched.
  */
+import type { Stats } from "node:fs";
 import { lstat, mkdir, open, rm, rmdir, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KnownFile } from "./backup.ts";
@@ -19,8 +20,18 @@ import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
 import { readSlice, verifyPack, type PackedFile } from "./pack.ts";
-import { copyFileSafely, createFolder, createSymlink, realFolders, replaceFileSafely, setFolderMode, UnsafePathError, type FileOwner } from "./safe-write.ts";
-import { fileStatKey, scanRoot } from "./scan.ts";
+import {
+  copyFileSafely,
+  createFileSafely,
+  createFolder,
+  createSymlink,
+  realFolders,
+  replaceFileSafely,
+  setFolderMode,
+  UnsafePathError,
+  type FileOwner,
+} from "./safe-write.ts";
+import { fileStatKey, scanRoot, statKeyOf } from "./scan.ts";
 import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type FileEntry, type Manifest } from "./snapshot.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
 import { NotFoundError, type Bucket } from "./storage.ts";
@@ -177,14 +188,34 @@ class StagedContents {
     this.packs = packs;
   }
 
+  /** Replaces `dest` with the file's content. */
   async writeTo(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<void> {
     if (file.pack === undefined) return copyFileSafely(join(this.objects, file.sha256), dest, options);
-    let handle = this.#handles.get(file.pack);
-    if (!handle) {
-      handle = open(join(this.packs, file.pack), "r");
-      this.#handles.set(file.pack, handle);
+    await replaceFileSafely(dest, await this.#slice(file), options);
+  }
+
+  /**
+   * Creates `dest` with a packed file's content when nothing is there (most files of a restore
+   * into a fresh container): its stats, or undefined when something is there or the file is
+   * its own object, and writeTo must replace it.
+   */
+  async createAt(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<Stats | undefined> {
+    if (file.pack === undefined) return undefined;
+    try {
+      return await createFileSafely(dest, await this.#slice(file), options);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      throw error;
     }
-    await replaceFileSafely(dest, await readSlice(await handle, file.offset ?? 0, file.size), options);
+  }
+
+  async #slice(file: FileEntry): Promise<Buffer> {
+    let handle = this.#handles.get(file.pack!);
+    if (!handle) {
+      handle = open(join(this.packs, file.pack!), "r");
+      this.#handles.set(file.pack!, handle);
+    }
+    return readSlice(await handle, file.offset ?? 0, file.size);
   }
 
   async close(): Promise<void> {
@@ -276,6 +307,16 @@ async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedConte
     await forEachLimited(files, PARALLEL_WRITES, async (entry) => {
       const abs = join(root.dir, entry.path);
       await realFolders(root.dir, dirname(abs), owner);
+      const created = await staged.createAt(entry, abs, { mode: entry.mode, owner });
+      // A new file has no WAL unless the snapshot names one (then the full stat key, as the scan computes it).
+      if (created && !wanted.has(`${entry.path}-wal`)) {
+        known.set(abs, { statKey: statKeyOf(created), sha256: entry.sha256, size: entry.size });
+        return;
+      }
+      if (created) {
+        known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
+        return;
+      }
       const existing = await lstat(abs).catch(() => undefined);
       if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
       // Only a file that was there can have left a WAL; a sidecar the snapshot names is written as its own entry.

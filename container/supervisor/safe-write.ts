@@ -147,6 +147,27 @@ export async function replaceFileSafely(dest: string, data: string | Buffer | Re
 }
 
 /**
+ * Creates `dest`, which must not exist, with `data`: O_CREAT|O_EXCL|O_NOFOLLOW fails on
+ * anything already there, a symlink included, so nothing is followed or replaced. For a
+ * restore into an empty place it spares the temp file and the rename; EEXIST tells the caller
+ * to replace instead. Returns the new file's stats (taken before closing: nothing renames it after).
+ */
+export async function createFileSafely(dest: string, data: Buffer, options: { mode: number; owner?: FileOwner }): Promise<Stats> {
+  const output = await open(dest, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, 0o600);
+  try {
+    if (options.owner) await output.chown(options.owner.uid, options.owner.gid);
+    await output.chmod(options.mode & ~SET_ID_BITS);
+    await output.write(data, 0, data.length, 0);
+    return await output.stat();
+  } catch (error) {
+    await rm(dest, { force: true });
+    throw error;
+  } finally {
+    await output.close();
+  }
+}
+
+/**
  * Replaces `dest` with a copy of the regular file `source` (see replaceFileSafely). A source
  * that is a symlink is refused too: the restore must not copy a file it was pointed at (the
  * legacy clawdbot.json could name /etc/shadow).

@@ -214,8 +214,12 @@ async function listFolder(dir: string, reader: Reader | undefined): Promise<stri
 export async function fileStatKey(abs: string, stats?: Stats): Promise<string> {
   const own = stats ?? (await lstat(abs));
   const wal = await lstat(`${abs}-wal`).catch(() => undefined);
-  const key = (s: Stats) => `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
-  return wal ? `${key(own)}|${key(wal)}` : key(own);
+  return wal ? `${statKeyOf(own)}|${statKeyOf(wal)}` : statKeyOf(own);
+}
+
+/** One file's part of a stat key: what changes when its content may have. */
+export function statKeyOf(stats: Stats): string {
+  return `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}`;
 }
 
 export function isGone(error: unknown): boolean {

@@ -289,6 +289,10 @@ describe("packs", { timeout: 60_000 }, () => {
     expect(packs).toHaveLength(2);
     expect(written).toMatchObject({ classA: 4, classB: 0 });
     expect(fileEntries(manifest).every((file) => file.pack !== undefined)).toBe(true);
+    // Nothing changed: no read, no request but the scan's stats.
+    const rescanning = a.bucket.operations;
+    expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: false, id: first.id, uploaded: 0 });
+    expect(operationsSince(a.bucket.operations, rescanning)).toMatchObject({ classA: 0, classB: 0 });
 
     const target = await setup(a.prefix);
     const restoring = target.bucket.operations;
