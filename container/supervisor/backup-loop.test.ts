@@ -10,7 +10,7 @@
  * queue, in order, so once the marker is reported every earlier event has been delivered.
  */
 import { watch } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BackupResult } from "./backup.ts";
@@ -195,6 +195,29 @@ describe("change-triggered backups", () => {
     // From now on its own events count.
     await change(later, "more.json");
     await advance(INTERVAL);
+    expect(runs).toHaveLength(2);
+  });
+
+  it("ignores an event on a SQLite sidecar that changed neither its size nor its time, as the backup's own read causes", async () => {
+    const { dir, runs } = await start();
+    const wal = join(dir, "agent.sqlite-wal");
+    await advance(INTERVAL + 100);
+    await writeFile(wal, "");
+    await settle(dir);
+    // Watched on its own now: this write's event comes after it, with its size and time.
+    await appendFile(wal, "frame 1");
+    await settle(dir);
+    await advance(QUIET);
+    expect(runs).toHaveLength(1);
+    // What SQLite's fchown to the same owner does (as root, on every open): the ctime changes, nothing else.
+    await chmod(wal, 0o644);
+    await settle(dir);
+    await advance(10 * INTERVAL);
+    expect(runs).toHaveLength(1);
+    // The gateway's next write changes it: that is a change.
+    await appendFile(wal, ", frame 2");
+    await settle(dir);
+    await advance(QUIET);
     expect(runs).toHaveLength(2);
   });
 

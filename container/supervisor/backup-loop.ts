@@ -18,11 +18,13 @@
  * and, while a folder does not exist, the look for it (a few stat calls), so an idle container
  * costs almost no CPU.
  */
-import { existsSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
+import { join } from "node:path";
 import type { BackupResult } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { isExcludedPath } from "./scan.ts";
+import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
 
 export interface BackupLoopOptions {
   dirs: readonly string[];
@@ -51,6 +53,7 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
   const watchers = new Map<string, FSWatcher>();
   /** Folders that did not exist at the last look: when one appears, its contents are a change. */
   const missing = new Set(options.dirs.filter((dir) => !existsSync(dir)));
+  const sidecars = new SidecarStats();
   let stopped = false;
   let running = false;
   /** When the first change not yet in a backup was seen; null: nothing unsaved that the watchers know of. */
@@ -90,7 +93,7 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
       try {
         const root = options.roots?.find((root) => root.dir === dir) ?? { name: undefined, dir };
         const watcher = watch(dir, { recursive: true }, (_event, filename) => {
-          if (filename && isIgnoredEvent(root, filename.toString())) return;
+          if (filename && (isIgnoredEvent(root, filename.toString()) || sidecars.unchanged(join(dir, filename.toString())))) return;
           changed();
         });
         watcher.on("error", (error) => {
@@ -168,6 +171,36 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
       watchers.clear();
     },
   };
+}
+
+/**
+ * The size and modification time of the SQLite sidecars (`-wal`, `-shm`, `-journal`) seen in
+ * events, to ignore events that changed neither. The backup's own read of a WAL database
+ * causes such an event: SQLite running as root (the supervisor does) fchowns the -wal and
+ * -shm it opens to the database's owner, even read-only, which changes their ctime only.
+ * Counted as a change, every backup would trigger the next one, forever, on an idle state.
+ * A write by the gateway changes the -wal's size or modification time and still counts; a
+ * metadata-only change of a file that merely ends like a sidecar waits for the rescan.
+ */
+class SidecarStats {
+  readonly #seen = new Map<string, string>();
+
+  /** Whether `path` is a sidecar whose size and modification time are those of its last event. */
+  unchanged(path: string): boolean {
+    if (!SQLITE_SIDECARS.some((suffix) => path.endsWith(suffix))) return false;
+    let key: string;
+    try {
+      const stat = statSync(path);
+      key = `${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      // Gone (a checkpoint ended the WAL): a change, and nothing to remember.
+      this.#seen.delete(path);
+      return false;
+    }
+    if (this.#seen.get(path) === key) return true;
+    this.#seen.set(path, key);
+    return false;
+  }
 }
 
 /**
