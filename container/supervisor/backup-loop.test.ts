@@ -10,7 +10,7 @@
  * queue, in order, so once the marker is reported every earlier event has been delivered.
  */
 import { watch } from "node:fs";
-import { appendFile, chmod, mkdir, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BackupResult } from "./backup.ts";
@@ -196,6 +196,44 @@ describe("change-triggered backups", () => {
     await change(later, "more.json");
     await advance(INTERVAL);
     expect(runs).toHaveLength(2);
+  });
+
+  it("sees writes in place to a file an atomic replace put there, and in folders made after the start", async () => {
+    const handles = () => process.getActiveResourcesInfo().filter((name) => name === "FSEventWrap").length;
+    const { dir, runs } = await start();
+    const watchesAtStart = handles();
+    await advance(INTERVAL + 100);
+    const session = join(dir, "session.jsonl");
+    await writeFile(session, "line 1\n");
+    await settle(dir);
+    await advance(INTERVAL);
+    expect(runs).toHaveLength(1);
+    // Replaced atomically, as careful writers do: a temp file renamed over it.
+    await writeFile(`${session}.tmp`, "line 1, edited\n");
+    await rename(`${session}.tmp`, session);
+    await settle(dir);
+    await advance(INTERVAL);
+    expect(runs).toHaveLength(2);
+    // Then appended to in place: Node's recursive fs.watch still watches the replaced inode and misses this.
+    await appendFile(session, "line 2\n");
+    await settle(dir);
+    await advance(INTERVAL);
+    expect(runs).toHaveLength(3);
+    // Folders made after the start, and a file in one of them written later.
+    await mkdir(join(dir, "memory", "2026"), { recursive: true });
+    await settle(dir);
+    await advance(INTERVAL);
+    expect(runs).toHaveLength(4);
+    await appendFile(join(dir, "memory", "2026", "notes.md"), "later\n");
+    await settle(dir);
+    await advance(INTERVAL);
+    expect(runs).toHaveLength(5);
+    // Removed: a change, and their watches go with them.
+    await rm(join(dir, "memory"), { recursive: true });
+    await settle(dir);
+    await advance(INTERVAL);
+    expect(runs).toHaveLength(6);
+    expect(handles()).toBe(watchesAtStart);
   });
 
   it("ignores an event on a SQLite sidecar that changed neither its size nor its time, as the backup's own read causes", async () => {

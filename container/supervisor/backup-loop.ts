@@ -1,6 +1,6 @@
 /**
- * When to back up. A backup is triggered by the changes themselves: fs.watch (recursive;
- * inotify on Linux) reports them, and the first change not yet in a backup starts a countdown.
+ * When to back up. A backup is triggered by the changes themselves: a watch on every folder
+ * (tree-watch.ts; inotify on Linux) reports them, and the first change not yet in a backup starts a countdown.
  * The backup starts once the state has been quiet for `quietMs` (a burst of writes makes one
  * backup), at the latest `maxWaitMs` after that first change (a file written without pause
  * is still saved), and never sooner than `intervalMs` after the previous backup ended. The
@@ -18,13 +18,14 @@
  * and, while a folder does not exist, the look for it (a few stat calls), so an idle container
  * costs almost no CPU.
  */
-import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { BackupResult } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { isExcludedPath } from "./scan.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
+import { type TreeWatcher, watchTree } from "./tree-watch.ts";
 
 export interface BackupLoopOptions {
   dirs: readonly string[];
@@ -50,7 +51,9 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
   const { log } = options;
   // Monotonic: a wall clock stepped back (NTP) would otherwise hold backups until it caught up.
   const now = () => performance.now();
-  const watchers = new Map<string, FSWatcher>();
+  const watchers = new Map<string, TreeWatcher>();
+  /** Folders that exist but could not be watched, already warned about. */
+  const unwatchable = new Set<string>();
   /** Folders that did not exist at the last look: when one appears, its contents are a change. */
   const missing = new Set(options.dirs.filter((dir) => !existsSync(dir)));
   const sidecars = new SidecarStats();
@@ -90,25 +93,31 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
         missing.add(dir);
         continue;
       }
+      const root = options.roots?.find((root) => root.dir === dir) ?? { name: undefined, dir };
+      // Other roots inside this one (the workspace in ~/.openclaw) have watches of their own.
+      const nested = options.dirs.filter((other) => other.startsWith(`${dir}/`)).map((other) => relative(dir, other));
       try {
-        const root = options.roots?.find((root) => root.dir === dir) ?? { name: undefined, dir };
-        const watcher = watch(dir, { recursive: true }, (_event, filename) => {
-          if (filename && (isIgnoredEvent(root, filename.toString()) || sidecars.unchanged(join(dir, filename.toString())))) return;
-          changed();
-        });
-        watcher.on("error", (error) => {
-          log.warn("backup", "file watcher failed; relying on periodic scans for this folder", { dir, error: errorText(error) });
-          watcher.close();
-          watchers.delete(dir);
-          // What happened since the last event is unknown.
-          changed();
+        const watcher = watchTree(dir, {
+          ignore: (path) => isIgnoredEvent(root, path) || nested.includes(path),
+          onChange: (path) => {
+            if (!sidecars.unchanged(join(dir, path))) changed();
+          },
+          onError: (error) => {
+            log.warn("backup", "file watcher failed; relying on periodic scans for this folder", { dir, error: errorText(error) });
+            watchers.delete(dir);
+            // What happened since the last event is unknown.
+            changed();
+          },
         });
         watchers.set(dir, watcher);
+        unwatchable.delete(dir);
         // Files written before the watcher existed have no event.
         if (missing.delete(dir)) changed();
       } catch (error) {
         blind = true;
-        log.warn("backup", "cannot watch folder; relying on periodic scans", { dir, error: errorText(error) });
+        // Tried again at every wake-up (each interval): said once, not every half second.
+        if (!unwatchable.has(dir)) log.warn("backup", "cannot watch folder; relying on periodic scans", { dir, error: errorText(error) });
+        unwatchable.add(dir);
       }
     }
     return blind;
