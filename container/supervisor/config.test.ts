@@ -185,7 +185,7 @@ describe("openclaw.json from the environment", () => {
         backupQuietMs: 500,
         backupMaxWaitMs: 1000,
         backupIntervalMs: 500,
-        backupRescanMs: 60_000,
+        backupRescanMs: 300_000,
         r2: { endpoint: "https://abc.r2.cloudflarestorage.com", bucket: "moltbot-data", prefix: "" },
       },
     });

@@ -93,7 +93,13 @@ const SCALARS = z.looseObject({
   MOLTLAB_BACKUP_QUIET: numberVar("MOLTLAB_BACKUP_QUIET", 0.5, { scale: 1000 }),
   MOLTLAB_BACKUP_MAX_WAIT: numberVar("MOLTLAB_BACKUP_MAX_WAIT", 1, { scale: 1000 }),
   MOLTLAB_BACKUP_INTERVAL: numberVar("MOLTLAB_BACKUP_INTERVAL", 0.5, { scale: 1000, min: 0.1 }),
-  MOLTLAB_BACKUP_RESCAN: numberVar("MOLTLAB_BACKUP_RESCAN", 60, { scale: 1000, min: 1 }),
+  // Only while every folder is watched (without a watch, a scan runs every interval). A rescan
+  // costs 0.15–0.2 s of CPU for OpenClaw's ~1,600 files (npm run bench: backup.idle-cpu):
+  // every 60 s that alone was ~0.6 % of standard-1's share, over half of the 1 % an idle supervisor
+  // may use; with one watch per folder it only catches what the watches do not report (an
+  // inotify queue overflow, a metadata-only change of a file named like a SQLite sidecar),
+  // which can wait 5 minutes.
+  MOLTLAB_BACKUP_RESCAN: numberVar("MOLTLAB_BACKUP_RESCAN", 300, { scale: 1000, min: 1 }),
   MOLTLAB_BACKUP_KEEP: numberVar("MOLTLAB_BACKUP_KEEP", 20, { min: 1 }),
   MOLTLAB_BACKUP_MAX_FILE_MB: numberVar("MOLTLAB_BACKUP_MAX_FILE_MB", 1024, { scale: 1024 * 1024, min: 1 }),
   MOLTLAB_R2_ATTEMPTS: numberVar("MOLTLAB_R2_ATTEMPTS", 4, { min: 1 }),
