@@ -22,6 +22,16 @@ export interface TreeWatchOptions {
   onError(error: Error): void;
 }
 
+/** A real folder (not a symlink to one); false for anything else, including paths that cannot be looked at. */
+function isFolder(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    // ENOENT, or ENOTDIR when a folder on the way was replaced by a file: not a folder now.
+    return false;
+  }
+}
+
 export interface TreeWatcher {
   close(): void;
 }
@@ -102,11 +112,10 @@ export function watchTree(root: string, options: TreeWatchOptions): TreeWatcher 
     if (options.ignore(path)) return;
     if (event === "rename") {
       // Created, removed or renamed: watch a new folder, forget one that is gone.
-      const stat = lstatSync(join(root, path), { throwIfNoEntry: false });
-      if (stat?.isDirectory()) add(path);
+      if (isFolder(join(root, path))) add(path);
       else forget(path);
       // The root itself removed (its watch reports its own name): nothing left to watch.
-      if (!rel && !lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+      if (!rel && !isFolder(root)) {
         options.onChange("");
         fail(new Error(`${root} was removed`));
         return;
