@@ -48,14 +48,15 @@ interface Started {
 }
 
 /** A loop over a fresh temp folder (and `extraDirs`); with `hold`, each run lasts until `release()`. */
-async function start(options: { hold?: boolean; extraDirs?: string[] } = {}): Promise<Started> {
+async function start(options: { hold?: boolean; extraDirs?: string[]; failFirst?: number } = {}): Promise<Started> {
   const dir = await tempDir("loop");
   dirs.push(dir);
   const runs: Started["runs"] = [];
   const pending: (() => void)[] = [];
   const run: BackupLoopOptions["run"] = (reason) => {
     runs.push({ reason, at: Date.now() });
-    const result: BackupResult = { ok: true, id: null, changed: true, reason, at: new Date().toISOString(), durationMs: 0 };
+    const ok = runs.length > (options.failFirst ?? 0);
+    const result: BackupResult = { ok, id: null, changed: ok, reason, at: new Date().toISOString(), durationMs: 0, ...(ok ? {} : { error: "R2 unreachable" }) };
     return options.hold ? new Promise((resolve) => pending.push(() => resolve(result))) : Promise.resolve(result);
   };
   const loop = startBackupLoop({
@@ -196,6 +197,20 @@ describe("change-triggered backups", () => {
     await change(later, "more.json");
     await advance(INTERVAL);
     expect(runs).toHaveLength(2);
+  });
+
+  it("tries a failed backup again after a gap that doubles with each failure, without a new change", async () => {
+    const { dir, runs } = await start({ failFirst: 3 });
+    const t0 = Date.now();
+    await advance(INTERVAL + 100);
+    await change(dir, "note.md");
+    await advance(10 * INTERVAL);
+    const first = t0 + INTERVAL + 100 + QUIET;
+    // Failed at `first`, tried again 2 and then 4 intervals later, failed both times.
+    expect(times(runs)).toEqual([first, first + 2 * INTERVAL, first + 6 * INTERVAL]);
+    // 8 intervals after that it succeeds: nothing more to do.
+    await advance(20 * INTERVAL);
+    expect(times(runs)).toEqual([first, first + 2 * INTERVAL, first + 6 * INTERVAL, first + 14 * INTERVAL]);
   });
 
   it("sees writes in place to a file an atomic replace put there, and in folders made after the start", async () => {

@@ -64,15 +64,18 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
   let lastChange = 0;
   /** When the last backup ended. The state has just been restored (it matches a snapshot): the loop's start counts as one. */
   let lastEnd = now();
+  /** Backups in a row that failed (R2 unreachable after its retries): each doubles the gap before the next try. */
+  let failures = 0;
   let timer: NodeJS.Timeout | undefined;
   /** When `timer` fires; Infinity without one. */
   let timerAt = Number.POSITIVE_INFINITY;
 
+  /** The pause after a backup: the interval, doubled for each failed backup in a row, at most the rescan's period. */
+  const gap = () => Math.min(options.intervalMs * 2 ** failures, Math.max(options.intervalMs, options.rescanMs));
+
   /** When the unsaved changes are due: quiet after the last, at most maxWait after the first, not before the gap since the last backup. */
   const changeDue = () =>
-    firstChange === null
-      ? Number.POSITIVE_INFINITY
-      : Math.max(lastEnd + options.intervalMs, Math.min(lastChange + options.quietMs, firstChange + options.maxWaitMs));
+    firstChange === null ? Number.POSITIVE_INFINITY : Math.max(lastEnd + gap(), Math.min(lastChange + options.quietMs, firstChange + options.maxWaitMs));
 
   const changed = () => {
     const at = now();
@@ -135,7 +138,7 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
       changeDue(),
       lastEnd + options.rescanMs,
       // Without a watcher, a scan every interval is the only way to notice a change.
-      blind ? lastEnd + options.intervalMs : Number.POSITIVE_INFINITY,
+      blind ? lastEnd + gap() : Number.POSITIVE_INFINITY,
       missing.size ? now() + options.intervalMs : Number.POSITIVE_INFINITY,
     );
     timerAt = at;
@@ -151,20 +154,34 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
     const at = now();
     let reason: string | null = null;
     if (changeDue() <= at) reason = "change";
-    else if (at - lastEnd >= options.rescanMs || (blind && at - lastEnd >= options.intervalMs)) reason = "scan";
+    else if (at - lastEnd >= options.rescanMs || (blind && at - lastEnd >= gap())) reason = "scan";
     if (reason === null) {
       schedule(blind);
       return;
     }
     running = true;
     // Cleared before the run: a change during it is a new unsaved change, backed up after it.
+    const unsavedSince = firstChange;
     firstChange = null;
     options
       .run(reason)
-      .catch((error: unknown) => log.error("backup", "backup run failed", { reason, error: errorText(error) }))
-      .finally(() => {
+      .then(
+        (result) => result.ok,
+        (error: unknown) => {
+          log.error("backup", "backup run failed", { reason, error: errorText(error) });
+          return false;
+        },
+      )
+      .then((ok) => {
         running = false;
         lastEnd = now();
+        failures = ok ? 0 : failures + 1;
+        // A failed backup saved nothing: what it was for is still unsaved, and is tried again
+        // after the (growing) gap even if nothing else changes, not only at the next rescan.
+        if (!ok) {
+          firstChange = Math.min(firstChange ?? lastEnd, unsavedSince ?? lastEnd);
+          lastChange = Math.max(lastChange, firstChange);
+        }
         wake();
       });
   };
