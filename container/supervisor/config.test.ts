@@ -181,7 +181,13 @@ describe("openclaw.json from the environment", () => {
     const ok = loadSettings({ HOME: "/home/x", OPENCLAW_GATEWAY_TOKEN: "tok-1", R2_ACCESS_KEY_ID: "id", R2_SECRET_ACCESS_KEY: "s3cr3t", CF_ACCOUNT_ID: "abc" });
     expect(ok).toMatchObject({
       ok: true,
-      settings: { backupIntervalMs: 5000, r2: { endpoint: "https://abc.r2.cloudflarestorage.com", bucket: "moltbot-data", prefix: "" } },
+      settings: {
+        backupQuietMs: 500,
+        backupMaxWaitMs: 1000,
+        backupIntervalMs: 500,
+        backupRescanMs: 300_000,
+        r2: { endpoint: "https://abc.r2.cloudflarestorage.com", bucket: "moltbot-data", prefix: "" },
+      },
     });
   });
 });

@@ -52,6 +52,9 @@ export interface Settings {
   controlHost: string;
   controlPort: number;
   r2: R2Settings | null;
+  /** Change-triggered backups (backup-loop.ts): quiet period, longest wait, gap between backups. */
+  backupQuietMs: number;
+  backupMaxWaitMs: number;
   backupIntervalMs: number;
   backupRescanMs: number;
   backupKeep: number;
@@ -87,8 +90,16 @@ function numberVar(name: string, fallback: number, options: { scale?: number; mi
 const SCALARS = z.looseObject({
   MOLTLAB_GATEWAY_PORT: numberVar("MOLTLAB_GATEWAY_PORT", GATEWAY_PORT, { min: 1 }),
   MOLTLAB_CONTROL_PORT: numberVar("MOLTLAB_CONTROL_PORT", CONTROL_PORT),
-  MOLTLAB_BACKUP_INTERVAL: numberVar("MOLTLAB_BACKUP_INTERVAL", 5, { scale: 1000, min: 0.1 }),
-  MOLTLAB_BACKUP_RESCAN: numberVar("MOLTLAB_BACKUP_RESCAN", 60, { scale: 1000, min: 1 }),
+  MOLTLAB_BACKUP_QUIET: numberVar("MOLTLAB_BACKUP_QUIET", 0.5, { scale: 1000 }),
+  MOLTLAB_BACKUP_MAX_WAIT: numberVar("MOLTLAB_BACKUP_MAX_WAIT", 1, { scale: 1000 }),
+  MOLTLAB_BACKUP_INTERVAL: numberVar("MOLTLAB_BACKUP_INTERVAL", 0.5, { scale: 1000, min: 0.1 }),
+  // Only while every folder is watched (without a watch, a scan runs every interval). A rescan
+  // costs 0.15–0.2 s of CPU for OpenClaw's ~1,600 files (npm run bench: backup.idle-cpu):
+  // every 60 s that alone was ~0.6 % of standard-1's share, over half of the 1 % an idle supervisor
+  // may use; with one watch per folder it only catches what the watches do not report (an
+  // inotify queue overflow, a metadata-only change of a file named like a SQLite sidecar),
+  // which can wait 5 minutes.
+  MOLTLAB_BACKUP_RESCAN: numberVar("MOLTLAB_BACKUP_RESCAN", 300, { scale: 1000, min: 1 }),
   MOLTLAB_BACKUP_KEEP: numberVar("MOLTLAB_BACKUP_KEEP", 20, { min: 1 }),
   MOLTLAB_BACKUP_MAX_FILE_MB: numberVar("MOLTLAB_BACKUP_MAX_FILE_MB", 1024, { scale: 1024 * 1024, min: 1 }),
   MOLTLAB_R2_ATTEMPTS: numberVar("MOLTLAB_R2_ATTEMPTS", 4, { min: 1 }),
@@ -164,6 +175,8 @@ export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
     controlHost: text("MOLTLAB_CONTROL_HOST") ?? (gatewayBind === "loopback" ? "127.0.0.1" : "0.0.0.0"),
     controlPort: number("MOLTLAB_CONTROL_PORT"),
     r2,
+    backupQuietMs: number("MOLTLAB_BACKUP_QUIET"),
+    backupMaxWaitMs: number("MOLTLAB_BACKUP_MAX_WAIT"),
     backupIntervalMs: number("MOLTLAB_BACKUP_INTERVAL"),
     backupRescanMs: number("MOLTLAB_BACKUP_RESCAN"),
     backupKeep: number("MOLTLAB_BACKUP_KEEP"),

@@ -188,6 +188,8 @@ async function main(): Promise<number> {
     loop = startBackupLoop({
       dirs: settings.roots.map((root) => root.dir),
       roots: settings.roots,
+      quietMs: settings.backupQuietMs,
+      maxWaitMs: settings.backupMaxWaitMs,
       intervalMs: settings.backupIntervalMs,
       rescanMs: settings.backupRescanMs,
       run: (reason) => backup.run(reason),
