@@ -4,6 +4,7 @@
  * samples measured side by side in one run; consumers show the median with min/max and
  * compare rows as ratios.
  */
+import type { R2Operations } from "../container/supervisor/storage.ts";
 import type { MachineFacts } from "../core/machine.ts";
 
 export interface BenchRow {
@@ -13,6 +14,12 @@ export interface BenchRow {
   median: number;
   min: number;
   max: number;
+  /**
+   * Rows of figures that talk to R2 (backup, restore): the requests by price class and the
+   * body bytes of one sample, as the supervisor's Bucket counts them; each count is its
+   * median over the samples (they agree unless a request was retried).
+   */
+  r2?: R2Operations;
 }
 
 export interface BenchFigure {
