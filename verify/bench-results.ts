@@ -32,6 +32,22 @@ export interface BenchFigure {
   notes?: string[];
 }
 
+/**
+ * The ids of the backup figures of one workspace shape ("many-small", "few-large"): written
+ * by tests/perf/backup.perf.ts, read by verify (the cost item prices R2 from their rows' `r2`).
+ */
+export function backupFigureIds(shape: string) {
+  return {
+    /** Every file into a fresh snapshot. */
+    full: `backup.${shape}`,
+    /** Nothing changed: the periodic rescan. */
+    rescan: `backup.rescan.${shape}`,
+    /** One file rewritten, then a backup: what the loop runs per change. */
+    oneChange: `backup.one-change.${shape}`,
+    restore: `restore.${shape}`,
+  } as const;
+}
+
 export interface BenchReport {
   generatedAt: string;
   /** node: absent in reports written before it was recorded. */

@@ -18,7 +18,7 @@ import { restore } from "../../container/supervisor/restore.ts";
 import { Bucket, operationsSince, type R2Operations } from "../../container/supervisor/storage.ts";
 import { killAll, startSupervisor, supervisorEnv, tempDir } from "../../container/supervisor/testing/harness.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import type { BenchRow } from "../../verify/bench-results.ts";
+import { backupFigureIds, type BenchRow } from "../../verify/bench-results.ts";
 import { formatBytes } from "../../verify/bench.ts";
 import { median, recordFigure, row } from "./report.ts";
 import { benchBackupSizes, benchRuns } from "./settings.ts";
@@ -224,8 +224,9 @@ describe("backup and restore against workspace size", () => {
         for (const sizeMb of SIZES_MB) cases.push(await timeCase(sizeMb, shape.fileBytes(sizeMb * MB)));
         const largest = cases.at(-1)!;
         const rate = (seconds: number[]) => `${(largest.workload.bytes / MB / median(seconds)).toFixed(1)} MB/s`;
+        const ids = backupFigureIds(shape.id);
         recordFigure({
-          id: `backup.${shape.id}`,
+          id: ids.full,
           title: `Full backup to R2, ${shape.label}`,
           unit: "s",
           rows: cases.map((item) => r2Row(item, item.backupS, item.r2.backup)),
@@ -237,7 +238,7 @@ describe("backup and restore against workspace size", () => {
           ],
         });
         recordFigure({
-          id: `restore.${shape.id}`,
+          id: ids.restore,
           title: `Restore from R2 into an empty home, ${shape.label}`,
           unit: "s",
           rows: cases.map((item) => r2Row(item, item.restoreS, item.r2.restore)),
@@ -248,7 +249,7 @@ describe("backup and restore against workspace size", () => {
           ],
         });
         recordFigure({
-          id: `backup.rescan.${shape.id}`,
+          id: ids.rescan,
           title: `Backup with nothing changed (the periodic rescan), ${shape.label}`,
           unit: "ms",
           rows: cases.map((item) => r2Row(item, item.rescanMs, item.r2.rescan)),
@@ -259,7 +260,7 @@ describe("backup and restore against workspace size", () => {
           ],
         });
         recordFigure({
-          id: `backup.one-change.${shape.id}`,
+          id: ids.oneChange,
           title: `Backup after one file changed, ${shape.label}`,
           unit: "ms",
           rows: cases.map((item) => r2Row(item, item.changeMs, item.r2.change)),
