@@ -90,8 +90,8 @@ export function judgeCostItem(ctx: VerifyContext, { bench }: { bench: Evidence<B
   const referenceDiff = reference.totalUsd - MOLTWORKER_ESTIMATE.totalUsd;
   const breakEvenCpu = cpuShareAtBudget((cpuUtilisation) => monthlyCost({ ...asked.input, cpuUtilisation }, PRICES).totalUsd, options.budget);
   const r2Part = r2.ok
-    ? ` (R2 ${usd(r2Usd(asked))} of it, assuming a backup every ${r2.input.backupIntervalS} s while in use: an upper bound)`
-    : " (R2 not included: no measured requests)";
+    ? `; R2 ${usd(r2Usd(asked))} of it, assuming a backup every ${r2.input.backupIntervalS} s while in use (an upper bound)`
+    : "; R2 not included (no measured requests)";
   return {
     verdict: judgement.verdict,
     summary: `computed from published prices: ${judgement.why}${r2Part}${partTime ? `; ${REALISTIC_ACTIVE_HOURS} h/day: ${usd(partTime.totalUsd)}` : ""}`,

@@ -231,7 +231,7 @@ describe("cost: R2 from the bench's measured requests", () => {
   it("adds R2 storage and requests to each line, saying what is measured and what assumed", async () => {
     const item = await judge(bench(true));
     expect(item.summary).toBe(
-      "computed from published prices: standard-1 24/7: $39.15/month ≤ budget $50.00 (R2 $4.50 of it, assuming a backup every 5 s while in use: an upper bound); 8 h/day: $14.61",
+      "computed from published prices: standard-1 24/7: $39.15/month ≤ budget $50.00; R2 $4.50 of it, assuming a backup every 5 s while in use (an upper bound); 8 h/day: $14.61",
     );
     const evidence = item.evidence.join("\n");
     expect(evidence).toContain('row "10 MB, 640 files"): a backup after one file changed 3 Class A, 0 Class B, 0 free; 111.3 KiB up, 0 B down');
@@ -250,7 +250,7 @@ describe("cost: R2 from the bench's measured requests", () => {
   it("leaves R2 out of the total, and says so, when the bench has not measured it", async () => {
     for (const report of [null, bench(false)]) {
       const item = await judge(report);
-      expect(item.summary).toContain("$34.65/month ≤ budget $50.00 (R2 not included: no measured requests)");
+      expect(item.summary).toContain("$34.65/month ≤ budget $50.00; R2 not included (no measured requests)");
       expect(item.evidence.join("\n")).toContain("R2 is not in the total:");
       expect(item.tables?.[0]?.rows.at(-1)).toEqual([
         "R2 storage and requests",
