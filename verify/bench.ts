@@ -21,6 +21,24 @@ export function chartOf(figure: BenchFigure): RangeChart {
   };
 }
 
+/** Bytes in binary units, as the bench sizes its workspaces: "512 B", "16.0 KiB", "200.3 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A row's R2 requests and bytes: "12,802 Class A, 0 Class B, 0 free; 200.3 MiB up, 0 B down". */
+export function describeR2(r2: NonNullable<BenchFigure["rows"][number]["r2"]>): string {
+  const count = (value: number) => value.toLocaleString("en-US");
+  return `${count(r2.classA)} Class A, ${count(r2.classB)} Class B, ${count(r2.free)} free; ${formatBytes(r2.bytesUp)} up, ${formatBytes(r2.bytesDown)} down`;
+}
+
 /** A value in a figure's unit; milliseconds from a second up are given in seconds. */
 export function formatMeasure(value: number, unit: string): string {
   if (unit === "ms" && value >= 1000) return `${(value / 1000).toFixed(1)} s`;

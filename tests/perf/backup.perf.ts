@@ -1,7 +1,8 @@
 /**
  * The supervisor's persistence, timed on its real code path against Cloudflare's local R2
  * simulator (Miniflare, the one `wrangler dev` serves): backup and restore time against
- * workspace size and file count, and how much work a SIGKILL loses.
+ * workspace size and file count, with the R2 requests and bytes each one costs (what
+ * `npm run verify` prices), and how much work a SIGKILL loses.
  *
  * Backup and restore run in this process through the supervisor's own modules (settings from
  * the same environment variables, Backup, restore, Bucket); the loss window and the idle CPU
@@ -15,14 +16,15 @@ import { backupFromSettings } from "../../container/supervisor/backup.ts";
 import { loadSettings, type Settings } from "../../container/supervisor/env.ts";
 import { createLogger, type Logger } from "../../container/supervisor/log.ts";
 import { restore } from "../../container/supervisor/restore.ts";
-import { Bucket } from "../../container/supervisor/storage.ts";
+import { Bucket, operationsSince, type R2Operations } from "../../container/supervisor/storage.ts";
 import { killAll, startSupervisor, supervisorEnv, tempDir, type LogLine } from "../../container/supervisor/testing/harness.ts";
 import { INSTANCE_TYPES } from "../../contract/instance-types.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import type { BenchRow } from "../../verify/bench-results.ts";
+import { backupFigureIds, type BenchRow } from "../../verify/bench-results.ts";
+import { formatBytes } from "../../verify/bench.ts";
 import { median, printRatio, recordFigure, row } from "./report.ts";
 import { benchBackupSizes, benchRuns } from "./settings.ts";
-import { MB, SHAPES, writeWorkload, type Workload } from "./workload.ts";
+import { MB, rewriteOneFile, SHAPES, writeWorkload, type Workload } from "./workload.ts";
 
 const RUNS = benchRuns(2);
 const LOSS_RUNS = benchRuns(6);
@@ -91,6 +93,14 @@ interface CaseSamples {
   backupS: number[];
   rescanMs: number[];
   restoreS: number[];
+  /** A backup after one file was rewritten. */
+  changeMs: number[];
+  /** Size of that file. */
+  changedBytes: number;
+  /** R2 requests and bytes of each run's full backup, rescan, restore and one-change backup. */
+  r2: { backup: R2Operations[]; rescan: R2Operations[]; restore: R2Operations[]; change: R2Operations[] };
+  /** Objects under the run's (fresh) prefix after its full backup: what the full backup wrote. */
+  objects: number[];
 }
 
 /** One workspace (shape × size) backed up and restored RUNS times, each under its own bucket prefix. */
@@ -99,8 +109,19 @@ async function timeCase(sizeMb: number, fileBytes: number): Promise<CaseSamples>
   const r2 = await startR2();
   try {
     const source = await home("source");
-    const workload = await writeWorkload(join(workspaceOf(settingsFor(source, r2, "")), PAYLOAD), sizeMb * MB, fileBytes);
-    const samples: CaseSamples = { sizeMb, workload, backupS: [], rescanMs: [], restoreS: [] };
+    const payload = join(workspaceOf(settingsFor(source, r2, "")), PAYLOAD);
+    const workload = await writeWorkload(payload, sizeMb * MB, fileBytes);
+    const samples: CaseSamples = {
+      sizeMb,
+      workload,
+      backupS: [],
+      rescanMs: [],
+      restoreS: [],
+      changeMs: [],
+      changedBytes: 0,
+      r2: { backup: [], rescan: [], restore: [], change: [] },
+      objects: [],
+    };
     for (let run = 0; run < RUNS; run++) {
       const prefix = `run${run}/`;
       const { log, lines } = quietLogger(r2);
@@ -108,15 +129,20 @@ async function timeCase(sizeMb: number, fileBytes: number): Promise<CaseSamples>
       const bucket = new Bucket(settings.r2!, log, settings.r2Attempts);
       try {
         const backup = backupFromSettings(settings, bucket, log);
+        let r2Before = bucket.operations;
         let started = performance.now();
         const first = await backup.run("bench");
         samples.backupS.push((performance.now() - started) / 1000);
+        samples.r2.backup.push(operationsSince(bucket.operations, r2Before));
         expect(first, lines.join("\n")).toMatchObject({ ok: true, changed: true, files: workload.files, uploaded: workload.files });
+        samples.objects.push((await bucket.list(prefix)).length);
 
         // What the backup loop pays every rescan when nothing changed: a stat of every file.
+        r2Before = bucket.operations;
         started = performance.now();
         const again = await backup.run("bench");
         samples.rescanMs.push(performance.now() - started);
+        samples.r2.rescan.push(operationsSince(bucket.operations, r2Before));
         expect(again, lines.join("\n")).toMatchObject({ ok: true, changed: false, id: first.id });
 
         const target = await home("target");
@@ -132,12 +158,24 @@ async function timeCase(sizeMb: number, fileBytes: number): Promise<CaseSamples>
             allowFreshStart: false,
           });
           samples.restoreS.push((performance.now() - started) / 1000);
+          samples.r2.restore.push(targetBucket.operations);
           expect(outcome, lines.join("\n")).toMatchObject({ source: "snapshot", id: first.id, files: workload.files });
           expect(await measureTree(join(workspaceOf(targetSettings), PAYLOAD))).toEqual(workload);
         } finally {
           targetBucket.destroy();
           await rm(target, { recursive: true, force: true });
         }
+
+        // What the backup loop pays for a change (a backup after each quiet spell, bounded in rate):
+        // one file rewritten, same size, so the next run's workload is unchanged.
+        samples.changedBytes = await rewriteOneFile(payload);
+        r2Before = bucket.operations;
+        started = performance.now();
+        const changed = await backup.run("bench");
+        samples.changeMs.push(performance.now() - started);
+        samples.r2.change.push(operationsSince(bucket.operations, r2Before));
+        expect(changed, lines.join("\n")).toMatchObject({ ok: true, changed: true, files: workload.files });
+        expect(changed.id).not.toBe(first.id);
       } finally {
         bucket.destroy();
       }
@@ -153,55 +191,30 @@ function sizeLabel(item: CaseSamples): string {
   return `${item.sizeMb} MB, ${item.workload.files.toLocaleString("en-US")} file${item.workload.files === 1 ? "" : "s"}`;
 }
 
+/** Each count's median over the runs (they agree unless a request was retried). */
+function medianOperations(runs: readonly R2Operations[]): R2Operations {
+  const of = (key: keyof R2Operations) => median(runs.map((run) => run[key]));
+  return { classA: of("classA"), classB: of("classB"), free: of("free"), bytesUp: of("bytesUp"), bytesDown: of("bytesDown") };
+}
+
+/** A row of timings with the R2 requests and bytes of the same samples. */
+function r2Row(item: CaseSamples, samples: number[], operations: readonly R2Operations[]): BenchRow {
+  return { ...row(sizeLabel(item), samples), r2: medianOperations(operations) };
+}
+
+/** "1 MB: 66 for 64 files (103.1 %)": objects a full backup wrote against the files it saved (issue 13's goal: ≤ 1 % once small files are packed). */
+function objectsPerFile(item: CaseSamples): string {
+  const objects = median(item.objects);
+  return `${item.sizeMb} MB: ${objects.toLocaleString("en-US")} for ${item.workload.files.toLocaleString("en-US")} files (${((100 * objects) / item.workload.files).toFixed(1)} %)`;
+}
+
+const R2_NOTE =
+  "R2 per sample: requests by the class R2 bills them in (PutObject and ListObjects Class A, GetObject Class B, DeleteObjects free), every attempt counted, and object bodies up and down, as the supervisor's Bucket counts them (each row's `r2` in bench.json).";
+
 const COMMON_NOTES = [
   "In this process, through the supervisor's own modules (settings from its environment variables, Backup, restore, Bucket over the AWS SDK) against Miniflare's R2 simulator on 127.0.0.1: the container's code path, without the container's CPU cap (standard-1 gives 1/2 vCPU; hashing and the SDK are CPU-bound, so expect slower in the container).",
   "Random bytes per file (snapshots are content-addressed: repeated content would be uploaded once). Files just written, so the page cache is warm on both sides.",
 ];
-
-describe("backup and restore against workspace size", () => {
-  for (const shape of SHAPES) {
-    it(
-      `${shape.label}: ${SIZES_MB.join(", ")} MB`,
-      async () => {
-        const cases: CaseSamples[] = [];
-        for (const sizeMb of SIZES_MB) cases.push(await timeCase(sizeMb, shape.fileBytes(sizeMb * MB)));
-        const largest = cases.at(-1)!;
-        const rate = (seconds: number[]) => `${(largest.workload.bytes / MB / median(seconds)).toFixed(1)} MB/s`;
-        recordFigure({
-          id: `backup.${shape.id}`,
-          title: `Full backup to R2, ${shape.label}`,
-          unit: "s",
-          rows: cases.map((item) => row(sizeLabel(item), item.backupS)),
-          notes: [
-            `Scan, hash and upload of every file into a fresh snapshot (what the first backup after a restore into an empty bucket does); ${rate(largest.backupS)} at ${largest.sizeMb} MB.`,
-            ...COMMON_NOTES,
-          ],
-        });
-        recordFigure({
-          id: `restore.${shape.id}`,
-          title: `Restore from R2 into an empty home, ${shape.label}`,
-          unit: "s",
-          rows: cases.map((item) => row(sizeLabel(item), item.restoreS)),
-          notes: [
-            `List, download with SHA-256 verification into staging, then move into place (the boot's restore phase); ${rate(largest.restoreS)} at ${largest.sizeMb} MB.`,
-            ...COMMON_NOTES,
-          ],
-        });
-        recordFigure({
-          id: `backup.rescan.${shape.id}`,
-          title: `Backup with nothing changed (the periodic rescan), ${shape.label}`,
-          unit: "ms",
-          rows: cases.map((item) => row(sizeLabel(item), item.rescanMs)),
-          notes: [
-            "A stat of every file, no read, no upload, no new snapshot: the cost the backup loop pays every MOLTLAB_BACKUP_RESCAN (60 s) and on every change.",
-            COMMON_NOTES[0]!,
-          ],
-        });
-      },
-      60 * 60_000,
-    );
-  }
-});
 
 /** The backup loop's defaults (MOLTLAB_BACKUP_QUIET, _MAX_WAIT, _INTERVAL, _RESCAN), what a container runs with. */
 function loopDefaults(): Pick<Settings, "backupQuietMs" | "backupMaxWaitMs" | "backupIntervalMs" | "backupRescanMs"> {
@@ -212,6 +225,68 @@ function loopDefaults(): Pick<Settings, "backupQuietMs" | "backupMaxWaitMs" | "b
 }
 
 const seconds = (ms: number) => `${ms / 1000} s`;
+
+describe("backup and restore against workspace size", () => {
+  const defaults = loopDefaults();
+  for (const shape of SHAPES) {
+    it(
+      `${shape.label}: ${SIZES_MB.join(", ")} MB`,
+      async () => {
+        const cases: CaseSamples[] = [];
+        for (const sizeMb of SIZES_MB) cases.push(await timeCase(sizeMb, shape.fileBytes(sizeMb * MB)));
+        const largest = cases.at(-1)!;
+        const rate = (seconds: number[]) => `${(largest.workload.bytes / MB / median(seconds)).toFixed(1)} MB/s`;
+        const ids = backupFigureIds(shape.id);
+        recordFigure({
+          id: ids.full,
+          title: `Full backup to R2, ${shape.label}`,
+          unit: "s",
+          rows: cases.map((item) => r2Row(item, item.backupS, item.r2.backup)),
+          notes: [
+            `Scan, hash and upload of every file into a fresh snapshot (what the first backup after a restore into an empty bucket does); ${rate(largest.backupS)} at ${largest.sizeMb} MB.`,
+            `Objects in R2 after a full backup against the files it holds: ${cases.map(objectsPerFile).join("; ")}. Issue 13's goal: at most 1 % of the file count once small files are packed.`,
+            R2_NOTE,
+            ...COMMON_NOTES,
+          ],
+        });
+        recordFigure({
+          id: ids.restore,
+          title: `Restore from R2 into an empty home, ${shape.label}`,
+          unit: "s",
+          rows: cases.map((item) => r2Row(item, item.restoreS, item.r2.restore)),
+          notes: [
+            `List, download with SHA-256 verification into staging, then move into place (the boot's restore phase); ${rate(largest.restoreS)} at ${largest.sizeMb} MB.`,
+            R2_NOTE,
+            ...COMMON_NOTES,
+          ],
+        });
+        recordFigure({
+          id: ids.rescan,
+          title: `Backup with nothing changed (the periodic rescan), ${shape.label}`,
+          unit: "ms",
+          rows: cases.map((item) => r2Row(item, item.rescanMs, item.r2.rescan)),
+          notes: [
+            `A stat of every file, no read, no upload, no new snapshot: the cost the backup loop pays every MOLTLAB_BACKUP_RESCAN (${seconds(defaults.backupRescanMs)} by default) and with every change it backs up.`,
+            R2_NOTE,
+            COMMON_NOTES[0]!,
+          ],
+        });
+        recordFigure({
+          id: ids.oneChange,
+          title: `Backup after one file changed, ${shape.label}`,
+          unit: "ms",
+          rows: cases.map((item) => r2Row(item, item.changeMs, item.r2.change)),
+          notes: [
+            `One file rewritten with fresh random bytes (${cases.map((item) => `${formatBytes(item.changedBytes)} at ${item.sizeMb} MB`).join(", ")}), then a backup: a stat of every file, a read and hash of the changed one, its upload, the new manifest and the latest-snapshot pointer. While files change the backup loop runs one at most every ${seconds(defaults.backupMaxWaitMs)} plus the MOLTLAB_BACKUP_INTERVAL gap (${seconds(defaults.backupIntervalMs)}) by default; \`npm run verify\` prices its R2 requests per month.`,
+            R2_NOTE,
+            COMMON_NOTES[0]!,
+          ],
+        });
+      },
+      60 * 60_000,
+    );
+  }
+});
 
 /** The supervisor's environment in a bench: the harness's, but with the backup loop at its defaults. */
 async function defaultLoopEnv(dir: string, r2: StartedR2, prefix: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {

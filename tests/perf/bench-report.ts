@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { dirname, join } from "node:path";
 import type { BenchFigure, BenchReport } from "../../verify/bench-results.ts";
 import { EVIDENCE_FILES, evidencePath } from "../../verify/evidence-files.ts";
+import { describeR2 } from "../../verify/bench.ts";
 import { formatValue, rangeChartSvg } from "../../verify/writers/charts.ts";
 import { machineFacts } from "../../core/machine.ts";
 import { formatSeconds } from "../../core/ui.ts";
@@ -71,10 +72,12 @@ export function renderMarkdown(report: BenchReport, runSeconds: number | null): 
   ];
   for (const figure of report.figures) {
     lines.push(`## ${figure.title}`, "", `\`${figure.id}\` · unit: ${figure.unit}`, "", `![${figure.title}](bench/${chartFile(figure)})`, "");
-    lines.push("| row | median | min | max | ratio | n |", "|---|---:|---:|---:|---:|---:|");
+    // Figures that talk to R2 get a column with each row's requests and bytes.
+    const r2 = figure.rows.some((item) => item.r2);
+    lines.push(`| row | median | min | max | ratio | n |${r2 ? " R2 per sample |" : ""}`, `|---|---:|---:|---:|---:|---:|${r2 ? "---|" : ""}`);
     figure.rows.forEach((item, index) => {
       lines.push(
-        `| ${escapeCell(item.label)} | ${formatValue(item.median)} | ${formatValue(item.min)} | ${formatValue(item.max)} | ${ratioText(figure, index) || "—"} | ${item.samples.length} |`,
+        `| ${escapeCell(item.label)} | ${formatValue(item.median)} | ${formatValue(item.min)} | ${formatValue(item.max)} | ${ratioText(figure, index) || "—"} | ${item.samples.length} |${r2 ? ` ${item.r2 ? describeR2(item.r2) : "—"} |` : ""}`,
       );
     });
     if (figure.notes?.length) lines.push("", ...figure.notes.map((note) => `- ${note}`));

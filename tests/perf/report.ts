@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
 import type { BenchFigure, BenchRow } from "../../verify/bench-results.ts";
+import { describeR2 } from "../../verify/bench.ts";
 import { formatRatio, formatValue } from "../../verify/writers/charts.ts";
 
 declare module "vitest" {
@@ -59,7 +60,7 @@ export function formatFigure(figure: BenchFigure): string {
   const width = Math.max(...figure.rows.map((item) => item.label.length));
   const lines = figure.rows.map(
     (item, index) =>
-      `  ${item.label.padEnd(width)}  median ${formatValue(item.median).padStart(8)} ${figure.unit}   min ${formatValue(item.min).padStart(8)}   max ${formatValue(item.max).padStart(8)}   ${ratioText(figure, index).padEnd(7)} (n=${item.samples.length})`,
+      `  ${item.label.padEnd(width)}  median ${formatValue(item.median).padStart(8)} ${figure.unit}   min ${formatValue(item.min).padStart(8)}   max ${formatValue(item.max).padStart(8)}   ${ratioText(figure, index).padEnd(7)} (n=${item.samples.length})${item.r2 ? `   R2: ${describeR2(item.r2)}` : ""}`,
   );
   const notes = (figure.notes ?? []).map((note) => `  · ${note}`);
   return [`${figure.title} [${figure.id}]`, ...lines, ...notes].join("\n");

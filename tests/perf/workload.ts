@@ -4,7 +4,7 @@
  * would be uploaded once and flatter the numbers), at most 256 files per folder.
  */
 import { randomFillSync } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export const MB = 1024 * 1024;
@@ -27,6 +27,21 @@ export interface Workload {
   bytes: number;
 }
 
+/** Where writeWorkload puts its n-th file, relative to the workload's folder: at most 256 files per subfolder. */
+const folderOf = (n: number) => `d${String(Math.floor(n / 256)).padStart(3, "0")}`;
+const fileOf = (n: number) => join(folderOf(n), `f${String(n).padStart(5, "0")}.bin`);
+
+/**
+ * Rewrites the first file of a workload with fresh random bytes of the same size (the file
+ * count and bytes stay what writeWorkload returned); returns its size.
+ */
+export async function rewriteOneFile(dir: string): Promise<number> {
+  const path = join(dir, fileOf(0));
+  const size = (await stat(path)).size;
+  await writeFile(path, randomFillSync(Buffer.alloc(size)));
+  return size;
+}
+
 /** Writes `totalBytes` of random files under `dir`; returns the file count and bytes written. */
 export async function writeWorkload(dir: string, totalBytes: number, fileBytes: number): Promise<Workload> {
   const buffer = Buffer.allocUnsafe(Math.min(fileBytes, 8 * MB));
@@ -34,15 +49,14 @@ export async function writeWorkload(dir: string, totalBytes: number, fileBytes: 
   let files = 0;
   while (written < totalBytes) {
     const size = Math.min(fileBytes, totalBytes - written);
-    const folder = join(dir, `d${String(Math.floor(files / 256)).padStart(3, "0")}`);
-    if (files % 256 === 0) await mkdir(folder, { recursive: true });
+    if (files % 256 === 0) await mkdir(join(dir, folderOf(files)), { recursive: true });
     // Large files are written in chunks of fresh random bytes, so no two chunks repeat either.
     const chunks: Buffer[] = [];
     for (let left = size; left > 0; left -= buffer.length) {
       const chunk = Buffer.from(randomFillSync(buffer).subarray(0, Math.min(buffer.length, left)));
       chunks.push(chunk);
     }
-    await writeFile(join(folder, `f${String(files).padStart(5, "0")}.bin`), Buffer.concat(chunks));
+    await writeFile(join(dir, fileOf(files)), Buffer.concat(chunks));
     written += size;
     files++;
   }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
+import type { BenchReport, BenchRow } from "../bench-results.ts";
 import { type DindFile, type DindOutcome, EVIDENCE_FILES } from "../evidence-files.ts";
 import { verifyContext } from "../testing/context.ts";
 import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
@@ -23,6 +24,7 @@ describe("the item registry", () => {
       "0-4": ["tools-matrix.json"],
       "0-6": ["persistence.json", "bench.json"],
       "0-7": ["chat.json", "tools-matrix.json", "bench.json", "persistence.json"],
+      cost: ["bench.json"],
       latency: ["bench.json"],
     });
   });
@@ -202,5 +204,61 @@ describe("DinD (0-3) and Terraform (0-8)", () => {
     expect(TERRAFORM_ROWS.filter((row) => row.managed === "no").map((row) => row.piece)).toEqual([
       "Containers application (image, instance type, max instances, DO link)",
     ]);
+  });
+});
+
+describe("cost: R2 from the bench's measured requests", () => {
+  const dir = mkdtempSync(join(tmpdir(), "moltlab-cost-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const ctx = verifyContext(dir);
+  const none = { classA: 0, classB: 0, free: 0, bytesUp: 0, bytesDown: 0 };
+  const row = (r2?: BenchRow["r2"]): BenchRow => ({ label: "10 MB, 640 files", samples: [1], median: 1, min: 1, max: 1, ...(r2 ? { r2 } : {}) });
+  const bench = (counted: boolean): BenchReport => ({
+    generatedAt: new Date().toISOString(),
+    machine: { arch: "amd64", cpus: 2, memoryGiB: 8, docker: "27" } as BenchReport["machine"],
+    figures: [
+      { id: "backup.many-small", title: "full", unit: "s", rows: [row(counted ? { ...none, classA: 642, bytesUp: 10_600_000 } : undefined)] },
+      { id: "backup.one-change.many-small", title: "one change", unit: "ms", rows: [row(counted ? { ...none, classA: 3, bytesUp: 114_000 } : undefined)] },
+      { id: "restore.many-small", title: "restore", unit: "s", rows: [row(counted ? { ...none, classA: 1, classB: 641, bytesDown: 10_600_000 } : undefined)] },
+    ],
+  });
+  const judge = async (report: BenchReport | null) => {
+    rmSync(join(dir, EVIDENCE_FILES.bench.json), { force: true });
+    if (report) writeFileSync(join(dir, EVIDENCE_FILES.bench.json), JSON.stringify(report));
+    return judgeItem(itemById("cost"), ctx);
+  };
+
+  it("adds R2 storage and requests to each line, saying what is measured and what assumed", async () => {
+    const item = await judge(bench(true));
+    expect(item.summary).toBe(
+      "computed from published prices: standard-1 24/7: $39.15/month ≤ budget $50.00; R2 $4.50 of it, assuming a backup every 5 s while in use (an upper bound); 8 h/day: $14.61",
+    );
+    const evidence = item.evidence.join("\n");
+    expect(evidence).toContain('row "10 MB, 640 files"): a backup after one file changed 3 Class A, 0 Class B, 0 free; 111.3 KiB up, 0 B down');
+    expect(evidence).toContain("Assumed: the state is that workspace; it changes in every 5 s backup interval");
+    expect(evidence).toContain("525,600 backups and 1.0 restores a month → 1,576,801 Class A, 641 Class B");
+    expect(evidence).toContain("covers 333,333 backups, one every 7.9 s of use");
+    expect(evidence).not.toContain("Not in the total: R2");
+    expect(item.sources.map((source) => source.path)).toContainEqual(expect.stringMatching(/bench\.json$/));
+    expect(item.tables?.[0]?.rows.filter((cells) => cells[0]!.startsWith("R2"))).toEqual([
+      ["R2 storage", "0.0129 GB-month", "10 GB-month", "$0.00", expect.stringContaining("measured")],
+      ["R2 Class A requests", "1,576,801 requests", "1,000,000 requests", "$4.50", expect.stringContaining("assumed")],
+      ["R2 Class B requests", "641 requests", "10,000,000 requests", "$0.00", expect.stringContaining("as measured")],
+    ]);
+  });
+
+  it("leaves R2 out of the total, and says so, when the bench has not measured it", async () => {
+    for (const report of [null, bench(false)]) {
+      const item = await judge(report);
+      expect(item.summary).toContain("$34.65/month ≤ budget $50.00; R2 not included (no measured requests)");
+      expect(item.evidence.join("\n")).toContain("R2 is not in the total:");
+      expect(item.tables?.[0]?.rows.at(-1)).toEqual([
+        "R2 storage and requests",
+        "—",
+        "—",
+        "not in the total",
+        expect.stringMatching(/^not measured: .*run `npm run bench`$/),
+      ]);
+    }
   });
 });

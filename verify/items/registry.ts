@@ -136,7 +136,7 @@ export const ITEMS: readonly Item[] = [
     title: "Cost",
     question: (options) => `Phase 2: does it stay within the budget of ${usd(options.budget)}/month (stop above)?`,
     criterion: (options) => `At most ${usd(options.budget)}/month`,
-    reads: {},
+    reads: { bench: EVIDENCE_FILES.bench },
     judge: judgeCostItem,
   }),
   defineItem({
