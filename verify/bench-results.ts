@@ -48,6 +48,9 @@ export function backupFigureIds(shape: string) {
   } as const;
 }
 
+/** Seconds between backups while a file keeps changing (the supervisor at its defaults): how often a busy agent backs up. */
+export const BACKUP_CADENCE_FIGURE = "backup.cadence";
+
 export interface BenchReport {
   generatedAt: string;
   /** node: absent in reports written before it was recorded. */

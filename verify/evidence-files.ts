@@ -141,7 +141,8 @@ export interface PersistenceFile {
     /** Time between the last restored tick and the kill (null: every tick lost). */
     lossWindowMs: number | null;
     writtenSpanMs: number;
-    backupIntervalS: number;
+    /** The supervisor's MOLTLAB_BACKUP_MAX_WAIT in that run: the longest a change waits for its backup while writes keep coming. */
+    backupMaxWaitS: number;
   };
   /** Each test that ran to its end: "A", "B", "B→C", "D". */
   passed?: Record<string, true>;

@@ -90,7 +90,7 @@ describe("persistence (0-6)", () => {
       generatedAt: "",
       source: "",
       passed: all,
-      sigkill: { ticksWritten: 40, ticksRestored: 31, lost: 9, lossWindowMs: 2400, writtenSpanMs: 9800, backupIntervalS: 5 },
+      sigkill: { ticksWritten: 40, ticksRestored: 31, lost: 9, lossWindowMs: 2400, writtenSpanMs: 9800, backupMaxWaitS: 1 },
     };
     expect(judgePersistence(file)).toMatchObject({
       verdict: "OK with constraints",

@@ -115,6 +115,18 @@ const SCALARS = z.looseObject({
     .transform((bind) => bind as GatewayBind),
 });
 
+/** The backup loop's and retention's defaults as settings hold them (ms), for figures and prices that describe a container run at its defaults. */
+export function backupDefaults(): Pick<Settings, "backupQuietMs" | "backupMaxWaitMs" | "backupIntervalMs" | "backupRescanMs" | "backupKeep"> {
+  const scalars = SCALARS.parse({});
+  return {
+    backupQuietMs: scalars.MOLTLAB_BACKUP_QUIET,
+    backupMaxWaitMs: scalars.MOLTLAB_BACKUP_MAX_WAIT,
+    backupIntervalMs: scalars.MOLTLAB_BACKUP_INTERVAL,
+    backupRescanMs: scalars.MOLTLAB_BACKUP_RESCAN,
+    backupKeep: scalars.MOLTLAB_BACKUP_KEEP,
+  };
+}
+
 export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
   const problems: string[] = [];
   const text = (name: string) => {

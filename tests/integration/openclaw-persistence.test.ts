@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootTimings, chatCompletion, type Emulators, newGatewayToken, OpenclawContainer, openclawEnv, startEmulators } from "./openclaw-harness.ts";
 import { EvidenceRecorder } from "./openclaw-reports.ts";
+import { backupDefaults } from "../../container/supervisor/env.ts";
 import { EVIDENCE_FILES, type PersistenceBoot, type PersistenceFile } from "../../verify/evidence-files.ts";
 
 /**
@@ -21,6 +22,8 @@ const WORKSPACE = `${STATE}/workspace`;
 const GHQ_REPO = `${HOME}/ghq/github.com/moltlab/demo`;
 const SEAM_COLOR = "#12ab34";
 const CHAT_USER = "moltlab-persistence";
+/** The container runs the backup loop at its defaults: a change waits at most this long for its backup while writes keep coming. */
+const backupMaxWaitS = backupDefaults().backupMaxWaitMs / 1000;
 /** What the tests measure, for `moltlab verify` (phase 0-6): reports/persistence.{json,md}. */
 const evidence = new EvidenceRecorder<PersistenceFile>(EVIDENCE_FILES.persistence, "OpenClaw persistence evidence (phase 0-6)", {});
 
@@ -170,7 +173,7 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
         (lastKept
           ? `writes lost: the last ${killedAt - lastKept} ms before the kill (${killTicks.at(-1)! - lastKept} ms of written ticks); `
           : "every tick lost; ") +
-        `last backup before the kill: ${lastBackupBeforeKill?.at} (${lastBackupBeforeKill?.reason}); backup interval ${process.env.MOLTLAB_BACKUP_INTERVAL ?? "5"} s (default)`,
+        `last backup before the kill: ${lastBackupBeforeKill?.at} (${lastBackupBeforeKill?.reason}); backups at most ${backupMaxWaitS} s after a change (the default)`,
     );
     evidence.set("sigkill", {
       ticksWritten: killTicks.length,
@@ -178,7 +181,7 @@ describe(`OpenClaw state through R2, linux/${ARCH}`, () => {
       lost,
       lossWindowMs: lastKept ? killedAt - lastKept : null,
       writtenSpanMs: killTicks.at(-1)! - killTicks[0]!,
-      backupIntervalS: Number(process.env.MOLTLAB_BACKUP_INTERVAL ?? "5"),
+      backupMaxWaitS,
     });
     evidence.passed("B→C");
   });

@@ -13,14 +13,14 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { backupFromSettings } from "../../container/supervisor/backup.ts";
-import { loadSettings, type Settings } from "../../container/supervisor/env.ts";
+import { backupDefaults, loadSettings, type Settings } from "../../container/supervisor/env.ts";
 import { createLogger, type Logger } from "../../container/supervisor/log.ts";
 import { restore } from "../../container/supervisor/restore.ts";
 import { Bucket, operationsSince, type R2Operations } from "../../container/supervisor/storage.ts";
 import { killAll, startSupervisor, supervisorEnv, tempDir, type LogLine } from "../../container/supervisor/testing/harness.ts";
 import { INSTANCE_TYPES } from "../../contract/instance-types.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import { backupFigureIds, type BenchRow } from "../../verify/bench-results.ts";
+import { BACKUP_CADENCE_FIGURE, backupFigureIds, type BenchRow } from "../../verify/bench-results.ts";
 import { formatBytes } from "../../verify/bench.ts";
 import { median, printRatio, recordFigure, row } from "./report.ts";
 import { benchBackupSizes, benchRuns } from "./settings.ts";
@@ -216,18 +216,10 @@ const COMMON_NOTES = [
   "Random bytes per file (snapshots are content-addressed: repeated content would be uploaded once). Files just written, so the page cache is warm on both sides.",
 ];
 
-/** The backup loop's defaults (MOLTLAB_BACKUP_QUIET, _MAX_WAIT, _INTERVAL, _RESCAN), what a container runs with. */
-function loopDefaults(): Pick<Settings, "backupQuietMs" | "backupMaxWaitMs" | "backupIntervalMs" | "backupRescanMs"> {
-  const loaded = loadSettings({ HOME: "/nonexistent", OPENCLAW_GATEWAY_TOKEN: "bench-not-a-secret" });
-  if (!loaded.ok) throw new Error(`supervisor settings refused: ${loaded.problems.join("; ")}`);
-  const { backupQuietMs, backupMaxWaitMs, backupIntervalMs, backupRescanMs } = loaded.settings;
-  return { backupQuietMs, backupMaxWaitMs, backupIntervalMs, backupRescanMs };
-}
-
 const seconds = (ms: number) => `${ms / 1000} s`;
 
 describe("backup and restore against workspace size", () => {
-  const defaults = loopDefaults();
+  const defaults = backupDefaults();
   for (const shape of SHAPES) {
     it(
       `${shape.label}: ${SIZES_MB.join(", ")} MB`,
@@ -301,7 +293,7 @@ describe("data-loss window on SIGKILL", () => {
   afterAll(async () => {
     await r2?.stop();
   });
-  const defaults = loopDefaults();
+  const defaults = backupDefaults();
 
   /**
    * The supervisor (real process, the backup loop at its defaults) runs while a probe file is
@@ -313,7 +305,7 @@ describe("data-loss window on SIGKILL", () => {
   async function lossSample(
     prefix: string,
     preloadMb: number,
-  ): Promise<{ lossS: number; restoredSeq: number; lastSeq: number; backups: number; why?: string }> {
+  ): Promise<{ lossS: number; restoredSeq: number; lastSeq: number; backups: number; writingS: number; why?: string }> {
     const dir = await home("loss");
     const env = await defaultLoopEnv(dir, r2, prefix);
     const workspace = join(dir, ".openclaw", "workspace");
@@ -353,6 +345,7 @@ describe("data-loss window on SIGKILL", () => {
     expect(await supervisor.exited).toMatchObject({ signal: "SIGKILL" });
     // Snapshots written while the probe was being written: explains a sample far from the rest.
     const backups = supervisor.logs.filter((line) => line.msg === "backup written" && Date.parse(line.time) >= first).length;
+    const writingS = (lastBeforeKill.at - first) / 1000;
 
     const target = await home("loss-restore");
     const settings = settingsFor(target, r2, prefix);
@@ -372,11 +365,11 @@ describe("data-loss window on SIGKILL", () => {
       const written = supervisor.logs.filter((line) => line.msg === "backup written").map((line) => `${line.id} (${line.files} files, ${line.time})`);
       const warnings = supervisor.logs.filter((line) => line.phase === "backup" && line.level !== "info" && line.level !== "debug").map((line) => line.msg);
       const why = `first write ${new Date(first).toISOString()}, restored ${restoredId}; snapshots: ${written.join(", ")}; backup warnings: ${warnings.join(" | ") || "none"}; restore: ${lines.join(" | ") || "no warnings"}`;
-      return { lossS: (lastBeforeKill.at - first) / 1000, restoredSeq: 0, lastSeq: lastBeforeKill.seq, backups, why };
+      return { lossS: writingS, restoredSeq: 0, lastSeq: lastBeforeKill.seq, backups, writingS, why };
     }
     const [seq, at] = restored.trim().split(" ").map(Number) as [number, number];
     expect(seq).toBeLessThanOrEqual(lastBeforeKill.seq);
-    return { lossS: (lastBeforeKill.at - at) / 1000, restoredSeq: seq, lastSeq: lastBeforeKill.seq, backups };
+    return { lossS: (lastBeforeKill.at - at) / 1000, restoredSeq: seq, lastSeq: lastBeforeKill.seq, backups, writingS };
   }
 
   it(
@@ -384,6 +377,7 @@ describe("data-loss window on SIGKILL", () => {
     async () => {
       r2 = await startR2();
       const rows: BenchRow[] = [];
+      const cadenceRows: BenchRow[] = [];
       const notes: string[] = [];
       for (const [label, preloadMb] of [
         ["probe file only", 0],
@@ -392,15 +386,18 @@ describe("data-loss window on SIGKILL", () => {
         const losses: number[] = [];
         const lost: number[] = [];
         const backups: number[] = [];
+        const every: number[] = [];
         for (let run = 0; run < LOSS_RUNS; run++) {
           const result = await lossSample(`loss-${preloadMb}-${run}/`, preloadMb);
           losses.push(result.lossS);
           lost.push(result.lastSeq - result.restoredSeq);
           backups.push(result.backups);
+          if (result.backups) every.push(result.writingS / result.backups);
           if (result.why) notes.push(`${label}, kill ${run + 1}: no write restored: ${result.why}.`);
           await removeHomes();
         }
         rows.push(row(label, losses));
+        if (every.length) cadenceRows.push(row(label, every));
         notes.push(
           `${label}: writes lost per kill ${lost.join(", ")} (one write every ${WRITE_EVERY_MS} ms); snapshots written while writing ${backups.join(", ")}.`,
         );
@@ -414,6 +411,16 @@ describe("data-loss window on SIGKILL", () => {
           `The supervisor as a real process with its defaults (a change is backed up after ${seconds(defaults.backupQuietMs)} without changes, at most ${seconds(defaults.backupMaxWaitMs)} after the first unsaved one, at least ${seconds(defaults.backupIntervalMs)} after the previous backup ended), killed after a random 2–5 s of writing; a fresh home then restores from R2. SIGTERM loses nothing (the final backup, see container/supervisor/README.md); this is the crash case.`,
           ...notes,
           `Expected: with a write every ${WRITE_EVERY_MS} ms the state is never quiet for ${seconds(defaults.backupQuietMs)}, so a backup starts about every ${seconds(defaults.backupMaxWaitMs)} (the longest wait; longer only if a backup plus the ${seconds(defaults.backupIntervalMs)} gap takes more): the median about half of that plus one backup (scan + upload), the worst about all of it plus one backup.`,
+        ],
+      });
+      recordFigure({
+        id: BACKUP_CADENCE_FIGURE,
+        title: `Time between backups while a file is written every ${WRITE_EVERY_MS} ms`,
+        unit: "s",
+        rows: cadenceRows,
+        notes: [
+          "From the same kills: the time spent writing divided by the snapshots written meanwhile (the supervisor's \"backup written\" log lines). How often a busy agent makes the supervisor back up at its defaults; `npm run verify` prices R2's requests with the fastest row.",
+          `Bound: at most one backup per ${seconds(Math.max(defaults.backupMaxWaitMs, defaults.backupIntervalMs))} (MOLTLAB_BACKUP_MAX_WAIT, and MOLTLAB_BACKUP_INTERVAL after the previous one ended); a longer backup spaces them further.`,
         ],
       });
     },
@@ -443,7 +450,7 @@ describe("supervisor CPU when nothing changes", () => {
   afterAll(async () => {
     await r2?.stop();
   });
-  const defaults = loopDefaults();
+  const defaults = backupDefaults();
   /** OpenClaw's real state after a few chats: ~1,600 files (reports/persistence.json restored 1,619). */
   const FILES = 1600;
   const FILE_BYTES = 16 * 1024;

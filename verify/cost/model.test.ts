@@ -52,7 +52,9 @@ describe("R2 in the cost model", () => {
     perBackup: { ...none, classA: 3, bytesUp: 114_176 },
     perRestore: { ...none, classA: 1, classB: 641, bytesDown: 10_600_000 },
     stateBytes: 10_600_000,
-    backupIntervalS: 5,
+    backupEveryS: 5,
+    backupCadence: "one every 5 s",
+    changingShare: 1,
     keptSnapshots: 20,
     restoresPerMonthAlwaysOn: 1,
   };
@@ -85,6 +87,16 @@ describe("R2 in the cost model", () => {
     expect(r2Line(cost, "R2 storage").usd).toBe(0);
   });
 
+  it("backs up only while the state changes: a quarter of the hours in use is a quarter of the backups", () => {
+    const always = monthlyCost({ ...base, activeHoursPerDay: 24, sleepAfterMinutes: null, r2: measured }, PRICES);
+    const quarter = monthlyCost({ ...base, activeHoursPerDay: 24, sleepAfterMinutes: null, r2: { ...measured, changingShare: 0.25 } }, PRICES);
+    expect(quarter.r2!.backups).toBeCloseTo(always.r2!.backups / 4, 6);
+    expect(quarter.r2!.restores).toBe(always.r2!.restores);
+    // 131,400 × 3 + 1 Class A: inside the free million
+    expect(r2Line(quarter, "R2 Class A requests")).toMatchObject({ usd: 0 });
+    expect(r2Line(quarter, "R2 Class A requests").formula).toContain("assumed 25 % of the 24 h/day in use");
+  });
+
   it("8 h a day with a sleepAfter: a third of the backups and a restore per wake-up, all inside the free tier", () => {
     const cost = monthlyCost({ ...base, activeHoursPerDay: 8, sleepAfterMinutes: 10, r2: measured }, PRICES);
     expect(cost.r2!.backups).toBeCloseTo(175_200, 6);
@@ -109,7 +121,7 @@ describe("R2 in the cost model", () => {
             perRestore: { ...none, classA: 1, classB: 1 },
             stateBytes: stateGB * 1e9,
             keptSnapshots: 0,
-            backupIntervalS: 2.628,
+            backupEveryS: 2.628,
             restoresPerMonthAlwaysOn: restores,
           },
         },
@@ -134,7 +146,7 @@ describe("R2 in the cost model", () => {
   it("says in each R2 line which inputs are measured and which assumed", () => {
     const cost = monthlyCost({ ...base, activeHoursPerDay: 8, sleepAfterMinutes: 10, r2: measured }, PRICES);
     expect(r2Line(cost, "R2 Class A requests").formula).toMatch(
-      /175,200 backups \(one per 5 s through 8 h\/day in use, state assumed .* an upper bound\) × 3 .* restores \(one per wake-up.*\) × 1, per backup and restore as measured; 1,000,000 free, then \$4\.50 per started million/,
+      /175,200 backups \(one every 5 s, while the state changes: assumed 100 % of the 8 h\/day in use\) × 3 .* restores \(one per wake-up.*\) × 1, per backup and restore as measured; 1,000,000 free, then \$4\.50 per started million/,
     );
     expect(r2Line(cost, "R2 storage").formula).toMatch(
       /^10\.1 MiB of state \(a full backup's upload, measured\) \+ 20 kept snapshots × 111\.5 KiB \(one change's upload, measured\)/,

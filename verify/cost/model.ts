@@ -30,8 +30,12 @@ export interface R2Input {
   perRestore: R2Operations;
   /** The state in R2: what a full backup of it uploads (measured, for the bench's workspace). */
   stateBytes: number;
-  /** One backup at most this often while state changes (the supervisor's MOLTLAB_BACKUP_INTERVAL). */
-  backupIntervalS: number;
+  /** One backup this often while state keeps changing (measured, or the backup loop's bound). */
+  backupEveryS: number;
+  /** Where backupEveryS comes from, in words. */
+  backupCadence: string;
+  /** Share of the hours in use during which the state changes (assumed; 1 is the upper bound). */
+  changingShare: number;
   /** Snapshots kept (MOLTLAB_BACKUP_KEEP): each keeps its manifest and the old contents it names. */
   keptSnapshots: number;
   /** Restores a month of a container that never sleeps: restarts and deploys (assumed). */
@@ -97,13 +101,13 @@ function billedInWholeUnits(name: string, usage: number, included: number, unit:
 }
 
 /**
- * A month of R2: a backup every interval through the hours in use (state assumed to change in
- * every one: an upper bound; unchanged rescans send no request), a restore at every start
+ * A month of R2: a backup every backupEveryS while the state changes, changingShare of the hours
+ * in use (unchanged rescans send no request), a restore at every start
  * (one a day when the container sleeps, else restoresPerMonthAlwaysOn), and in storage the
  * state plus, per kept snapshot, what one change uploads (its manifest and changed contents).
  */
 export function r2MonthlyUse(r2: R2Input, activeHoursPerDay: number, sleeps: boolean): R2MonthlyUse {
-  const backups = (activeHoursPerDay * DAYS_PER_MONTH * 3600) / r2.backupIntervalS;
+  const backups = (activeHoursPerDay * r2.changingShare * DAYS_PER_MONTH * 3600) / r2.backupEveryS;
   const restores = sleeps ? DAYS_PER_MONTH : r2.restoresPerMonthAlwaysOn;
   return {
     backups,
@@ -116,7 +120,7 @@ export function r2MonthlyUse(r2: R2Input, activeHoursPerDay: number, sleeps: boo
 
 function r2Lines(r2: R2Input, use: R2MonthlyUse, activeHoursPerDay: number, sleeps: boolean, prices: PriceSheet["r2"]): CostLine[] {
   const count = (value: number) => Math.round(value).toLocaleString("en-US");
-  const often = `${count(use.backups)} backups (one per ${r2.backupIntervalS} s through ${activeHoursPerDay} h/day in use, state assumed to change every interval: an upper bound)`;
+  const often = `${count(use.backups)} backups (${r2.backupCadence}, while the state changes: assumed ${Math.round(r2.changingShare * 100)} % of the ${activeHoursPerDay} h/day in use)`;
   const starts = `${use.restores.toFixed(1)} restores (${sleeps ? "one per wake-up, a day's use assumed in one block" : "restarts and deploys, assumed"})`;
   const requests = (perBackup: number, perRestore: number, included: number, usd: number) =>
     `${often} × ${perBackup} + ${starts} × ${count(perRestore)}, per backup and restore as measured; ${count(included)} free, then $${usd.toFixed(2)} per started million`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../../container/supervisor/env.ts";
-import type { BenchFigure, BenchReport, BenchRow } from "../bench-results.ts";
-import { PRICED_SHAPE, r2InputFromBench, RESTORES_PER_MONTH_ALWAYS_ON, SUPERVISOR_DEFAULTS } from "./r2-inputs.ts";
+import { BACKUP_CADENCE_FIGURE, type BenchFigure, type BenchReport, type BenchRow } from "../bench-results.ts";
+import { backupCadence, CHANGING_SHARE_OF_USE, PRICED_SHAPE, r2InputFromBench, RESTORES_PER_MONTH_ALWAYS_ON } from "./r2-inputs.ts";
 
 const none = { classA: 0, classB: 0, free: 0, bytesUp: 0, bytesDown: 0 };
 const row = (label: string, r2?: BenchRow["r2"]): BenchRow => ({ label, samples: [1], median: 1, min: 1, max: 1, ...(r2 ? { r2 } : {}) });
@@ -33,8 +33,12 @@ function measuredRun(withCounts = true): BenchFigure[] {
 }
 
 describe("R2 inputs from the bench", () => {
-  it("takes the largest many-small workspace measured in all three figures, with the supervisor's cadence", () => {
-    expect(r2InputFromBench(report(measuredRun()))).toEqual({
+  it("takes the largest many-small workspace measured in all three figures, with the measured cadence", () => {
+    const cadence = figure(BACKUP_CADENCE_FIGURE, [
+      { ...row("probe file only"), median: 1.6 },
+      { ...row("probe + 50 MB (3,200 files)"), median: 1.3 },
+    ]);
+    expect(r2InputFromBench(report([...measuredRun(), cadence]))).toEqual({
       ok: true,
       row: "10 MB, 640 files",
       fullBackup: { ...none, classA: 642, bytesUp: 10_600_000 },
@@ -42,8 +46,11 @@ describe("R2 inputs from the bench", () => {
         perBackup: { ...none, classA: 3, bytesUp: 114_000 },
         perRestore: { ...none, classA: 1, classB: 641, bytesDown: 10_600_000 },
         stateBytes: 10_600_000,
-        backupIntervalS: 5,
+        // The fastest row: the most backups a month.
+        backupEveryS: 1.3,
+        backupCadence: 'one every 1.30 s, measured by the bench with a file written every 250 ms (backup.cadence, "probe + 50 MB (3,200 files)")',
         keptSnapshots: 20,
+        changingShare: CHANGING_SHARE_OF_USE,
         restoresPerMonthAlwaysOn: RESTORES_PER_MONTH_ALWAYS_ON,
       },
     });
@@ -64,10 +71,14 @@ describe("R2 inputs from the bench", () => {
     expect(r2InputFromBench(report(measuredRun(false)))).toMatchObject({ ok: false, why: expect.stringContaining("carry no R2 counts") });
   });
 
-  it("uses the supervisor's own defaults for the backup interval and the snapshots kept", () => {
+  it("without a measured cadence, takes the backup loop's bound at the supervisor's own defaults, and says so", () => {
     const loaded = loadSettings({ HOME: "/home/someone", OPENCLAW_GATEWAY_TOKEN: "not-a-secret" });
     if (!loaded.ok) throw new Error(loaded.problems.join("; "));
-    expect(loaded.settings.backupIntervalMs).toBe(SUPERVISOR_DEFAULTS.backupIntervalS * 1000);
-    expect(loaded.settings.backupKeep).toBe(SUPERVISOR_DEFAULTS.backupKeep);
+    const { backupMaxWaitMs, backupIntervalMs, backupKeep } = loaded.settings;
+    const bound = backupCadence(report(measuredRun()));
+    expect(bound.backupEveryS).toBe(Math.max(backupMaxWaitMs, backupIntervalMs) / 1000);
+    expect(bound.backupCadence).toContain("bound at its defaults");
+    expect(bound.backupCadence).toContain("not measured");
+    expect(r2InputFromBench(report(measuredRun()))).toMatchObject({ ok: true, input: { keptSnapshots: backupKeep } });
   });
 });

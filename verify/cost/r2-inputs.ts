@@ -3,15 +3,21 @@
  * and restore (the `r2` of the backup figures' rows in reports/bench.json), and what turns
  * them into a month, each said to be measured or assumed.
  */
+import { backupDefaults } from "../../container/supervisor/env.ts";
 import type { R2Operations } from "../../container/supervisor/storage.ts";
-import { backupFigureIds, type BenchReport, type BenchRow } from "../bench-results.ts";
+import { BACKUP_CADENCE_FIGURE, backupFigureIds, type BenchReport, type BenchRow } from "../bench-results.ts";
 import type { R2Input } from "./model.ts";
-
-/** The supervisor's MOLTLAB_BACKUP_INTERVAL and MOLTLAB_BACKUP_KEEP defaults (r2-inputs.test.ts holds them to env.ts). */
-export const SUPERVISOR_DEFAULTS = { backupIntervalS: 5, backupKeep: 20 } as const;
 
 /** Assumed: a container that never sleeps still starts, and restores, about once a month (a deploy, an update). */
 export const RESTORES_PER_MONTH_ALWAYS_ON = 1;
+
+/**
+ * Assumed: the share of the hours in use during which the state changes (a reply streaming, a
+ * tool writing files); backups run back to back at the measured cadence meanwhile, and not at
+ * all while nothing changes. An agent waiting for its next message writes nothing, so 1 (every
+ * hour in use spent writing) is the upper bound the evidence also prices.
+ */
+export const CHANGING_SHARE_OF_USE = 0.25;
 
 /** The bench's shape with the most requests per byte (one object per 16 KiB file): the costlier one to price. */
 export const PRICED_SHAPE = "many-small";
@@ -55,9 +61,33 @@ export function r2InputFromBench(report: BenchReport | undefined): R2Evidence {
       perBackup: counted(oneChange.rows, largest.label)!,
       perRestore: counted(restore.rows, largest.label)!,
       stateBytes: largest.r2!.bytesUp,
-      backupIntervalS: SUPERVISOR_DEFAULTS.backupIntervalS,
-      keptSnapshots: SUPERVISOR_DEFAULTS.backupKeep,
+      ...backupCadence(report),
+      keptSnapshots: backupDefaults().backupKeep,
+      changingShare: CHANGING_SHARE_OF_USE,
       restoresPerMonthAlwaysOn: RESTORES_PER_MONTH_ALWAYS_ON,
     },
+  };
+}
+
+/**
+ * How often a busy agent backs up: the fastest row of the bench's backup.cadence (a file
+ * written every 250 ms, the supervisor at its defaults), else the loop's bound at its
+ * defaults: one backup per MOLTLAB_BACKUP_MAX_WAIT, never sooner than MOLTLAB_BACKUP_INTERVAL
+ * after the previous one.
+ */
+export function backupCadence(report: BenchReport): Pick<R2Input, "backupEveryS" | "backupCadence"> {
+  const rows = report.figures.find((figure) => figure.id === BACKUP_CADENCE_FIGURE)?.rows ?? [];
+  const fastest = [...rows].sort((a, b) => a.median - b.median)[0];
+  if (fastest) {
+    return {
+      backupEveryS: fastest.median,
+      backupCadence: `one every ${fastest.median.toFixed(2)} s, measured by the bench with a file written every 250 ms (${BACKUP_CADENCE_FIGURE}, "${fastest.label}")`,
+    };
+  }
+  const defaults = backupDefaults();
+  const everyS = Math.max(defaults.backupMaxWaitMs, defaults.backupIntervalMs) / 1000;
+  return {
+    backupEveryS: everyS,
+    backupCadence: `one every ${everyS} s, the backup loop's bound at its defaults (MOLTLAB_BACKUP_MAX_WAIT ${defaults.backupMaxWaitMs / 1000} s, MOLTLAB_BACKUP_INTERVAL ${defaults.backupIntervalMs / 1000} s; the bench's ${BACKUP_CADENCE_FIGURE} not measured)`,
   };
 }

@@ -8,7 +8,7 @@ import type { BenchReport } from "../bench-results.ts";
 import { BENCH_COMMAND, describeR2 } from "../bench.ts";
 import { costWithoutAllowances, monthlyCost, type CostBreakdown } from "../cost/model.ts";
 import { BYTES_PER_GB, HOURS_PER_MONTH, MOLTWORKER_ESTIMATE, PRICES } from "../cost/prices.ts";
-import { PRICED_SHAPE, r2InputFromBench, type R2Evidence } from "../cost/r2-inputs.ts";
+import { CHANGING_SHARE_OF_USE, PRICED_SHAPE, r2InputFromBench, type R2Evidence } from "../cost/r2-inputs.ts";
 import type { Evidence } from "../evidence.ts";
 import { REALISTIC_ACTIVE_HOURS } from "../options.ts";
 import type { Judgement, VerifyContext } from "../types.ts";
@@ -58,8 +58,9 @@ function r2Evidence(r2: R2Evidence, asked: CostBreakdown, bench: Evidence<BenchR
   // Backups a month the Class A free tier covers, after the restores.
   const freeBackups = Math.max(0, (PRICES.r2.included.classA - use.restores * input.perRestore.classA) / input.perBackup.classA);
   const freeEveryS = (hoursInUse * (HOURS_PER_MONTH / 24) * 3600) / freeBackups;
+  const nonstop = monthlyCost({ ...asked.input, r2: { ...input, changingShare: 1 } }, PRICES);
   return [
-    `R2, measured by the bench through the supervisor's own Bucket against the R2 simulator (${bench.source.path}, shape ${PRICED_SHAPE}, row "${r2.row}"): a backup after one file changed ${describeR2(input.perBackup)}; a restore ${describeR2(input.perRestore)}; the unchanged rescan sends no request. Assumed: the state is that workspace; it changes in every ${input.backupIntervalS} s backup interval (the supervisor's default) through the ${hoursInUse} h/day in use, so a backup runs every interval (an upper bound); a restore at each start; ${input.keptSnapshots} snapshots kept.`,
+    `R2, measured by the bench through the supervisor's own Bucket against the R2 simulator (${bench.source.path}, shape ${PRICED_SHAPE}, row "${r2.row}"): a backup after one file changed ${describeR2(input.perBackup)}; a restore ${describeR2(input.perRestore)}; the unchanged rescan sends no request. Backups while the state changes: ${input.backupCadence}. Assumed: the state is that workspace; it changes during ${Math.round(input.changingShare * 100)} % of the ${hoursInUse} h/day in use (a reply streaming, a tool writing; an agent waiting for a message writes nothing) and backups run back to back meanwhile; a restore at each start; ${input.keptSnapshots} snapshots kept. If it changed through every hour in use (the upper bound): R2 ${usd(r2Usd(nonstop))}, ${usage(nonstop.r2!.backups)} backups a month.`,
     `R2 for ${label(asked)}: ${usage(use.backups)} backups and ${use.restores.toFixed(1)} restores a month → ${usage(use.classA)} Class A, ${usage(use.classB)} Class B, ${usage(use.storedBytes / BYTES_PER_GB)} GB stored: ${usd(r2Usd(asked))}. The Class A free tier (${PRICES.r2.included.classA.toLocaleString("en-US")}/month) covers ${usage(freeBackups)} backups, one every ${freeEveryS.toFixed(1)} s of use; storage stays free up to ${PRICES.r2.included.storageGBMonths} GB-month. Not counted: pruning (every 10th backup lists the snapshots and objects and reads the kept manifests) and the first full backup into an empty bucket (${describeR2(r2.fullBackup)}, once).`,
   ];
 }
@@ -90,7 +91,7 @@ export function judgeCostItem(ctx: VerifyContext, { bench }: { bench: Evidence<B
   const referenceDiff = reference.totalUsd - MOLTWORKER_ESTIMATE.totalUsd;
   const breakEvenCpu = cpuShareAtBudget((cpuUtilisation) => monthlyCost({ ...asked.input, cpuUtilisation }, PRICES).totalUsd, options.budget);
   const r2Part = r2.ok
-    ? `; R2 ${usd(r2Usd(asked))} of it, assuming a backup every ${r2.input.backupIntervalS} s while in use (an upper bound)`
+    ? `; R2 ${usd(r2Usd(asked))} of it, assuming backups every ${r2.input.backupEveryS.toFixed(1)} s during the ${Math.round(r2.input.changingShare * 100)} % of use the state changes`
     : "; R2 not included (no measured requests)";
   return {
     verdict: judgement.verdict,
@@ -112,7 +113,7 @@ export function judgeCostItem(ctx: VerifyContext, { bench }: { bench: Evidence<B
       "Cloudflare changing its Containers or R2 prices (update verify/cost/prices.ts with the date and source)",
       `the CPU share measured on Cloudflare instead of assumed: ${breakEvenCpu === null ? "no CPU share keeps it under budget" : breakEvenCpu >= 1 ? "even a fully busy vCPU stays within the budget" : `above ${Math.round(breakEvenCpu * 100)}% average CPU the ${label(asked)} line exceeds ${usd(options.budget)}`}`,
       r2.ok
-        ? "R2 measured on your own state instead of the bench's workspace, and how often that state really changes (the R2 lines assume a backup every interval while in use); packing small files into fewer objects (issue 13) cuts a restore's and a full backup's requests"
+        ? `R2 measured on your own state instead of the bench's workspace, and how long that state really changes each day (the R2 lines assume ${Math.round(CHANGING_SHARE_OF_USE * 100)} % of the hours in use)`
         : `R2 priced from measured requests: run \`${BENCH_COMMAND}\` (its backup figures count the requests per backup and restore)`,
     ],
     sources: [

@@ -70,7 +70,7 @@ describe("evidence written by the OpenClaw tests, read by verify", () => {
       restore: { source: "snapshot", files: 41, ok: true, skipped: 0 },
     });
     evidence.set("sigtermExitMs", 3900);
-    evidence.set("sigkill", { ticksWritten: 40, ticksRestored: 33, lost: 7, lossWindowMs: 1900, writtenSpanMs: 9900, backupIntervalS: 5 });
+    evidence.set("sigkill", { ticksWritten: 40, ticksRestored: 33, lost: 7, lossWindowMs: 1900, writtenSpanMs: 9900, backupMaxWaitS: 1 });
     for (const step of ["A", "B", "B→C", "D"]) evidence.passed(step);
     save(evidence);
     const item = await judgeItem(itemById("0-6"), ctx);

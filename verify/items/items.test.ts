@@ -220,6 +220,7 @@ describe("cost: R2 from the bench's measured requests", () => {
       { id: "backup.many-small", title: "full", unit: "s", rows: [row(counted ? { ...none, classA: 642, bytesUp: 10_600_000 } : undefined)] },
       { id: "backup.one-change.many-small", title: "one change", unit: "ms", rows: [row(counted ? { ...none, classA: 3, bytesUp: 114_000 } : undefined)] },
       { id: "restore.many-small", title: "restore", unit: "s", rows: [row(counted ? { ...none, classA: 1, classB: 641, bytesDown: 10_600_000 } : undefined)] },
+      { id: "backup.cadence", title: "cadence", unit: "s", rows: [{ label: "probe file only", samples: [1.2], median: 1.2, min: 1.2, max: 1.2 }] },
     ],
   });
   const judge = async (report: BenchReport | null) => {
@@ -231,18 +232,24 @@ describe("cost: R2 from the bench's measured requests", () => {
   it("adds R2 storage and requests to each line, saying what is measured and what assumed", async () => {
     const item = await judge(bench(true));
     expect(item.summary).toBe(
-      "computed from published prices: standard-1 24/7: $39.15/month ≤ budget $50.00; R2 $4.50 of it, assuming a backup every 5 s while in use (an upper bound); 8 h/day: $14.61",
+      "computed from published prices: standard-1 24/7: $39.15/month ≤ budget $50.00; R2 $4.50 of it, assuming backups every 1.2 s during the 25 % of use the state changes; 8 h/day: $14.61",
     );
     const evidence = item.evidence.join("\n");
     expect(evidence).toContain('row "10 MB, 640 files"): a backup after one file changed 3 Class A, 0 Class B, 0 free; 111.3 KiB up, 0 B down');
-    expect(evidence).toContain("Assumed: the state is that workspace; it changes in every 5 s backup interval");
-    expect(evidence).toContain("525,600 backups and 1.0 restores a month → 1,576,801 Class A, 641 Class B");
+    expect(evidence).toContain(
+      'Backups while the state changes: one every 1.20 s, measured by the bench with a file written every 250 ms (backup.cadence, "probe file only")',
+    );
+    expect(evidence).toContain("Assumed: the state is that workspace; it changes during 25 % of the 24 h/day in use");
+    // 730 h × 3600 s × 25 % / 1.2 s
+    expect(evidence).toContain("547,500 backups and 1.0 restores a month → 1,642,501 Class A, 641 Class B");
+    // Four times the backups: 6,570,001 Class A, 5.57 million over the free one, six started millions.
+    expect(evidence).toContain("If it changed through every hour in use (the upper bound): R2 $27.00, 2,190,000 backups a month.");
     expect(evidence).toContain("covers 333,333 backups, one every 7.9 s of use");
     expect(evidence).not.toContain("Not in the total: R2");
     expect(item.sources.map((source) => source.path)).toContainEqual(expect.stringMatching(/bench\.json$/));
     expect(item.tables?.[0]?.rows.filter((cells) => cells[0]!.startsWith("R2"))).toEqual([
       ["R2 storage", "0.0129 GB-month", "10 GB-month", "$0.00", expect.stringContaining("measured")],
-      ["R2 Class A requests", "1,576,801 requests", "1,000,000 requests", "$4.50", expect.stringContaining("assumed")],
+      ["R2 Class A requests", "1,642,501 requests", "1,000,000 requests", "$4.50", expect.stringContaining("assumed")],
       ["R2 Class B requests", "641 requests", "10,000,000 requests", "$0.00", expect.stringContaining("as measured")],
     ]);
   });

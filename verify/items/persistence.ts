@@ -29,7 +29,7 @@ export function judgePersistence(file: PersistenceFile): { verdict: Verdict; why
   if (lost > 0)
     return {
       verdict: "OK with constraints",
-      why: `all steps passed; a SIGKILL loses the writes since the last backup: here the last ${file.sigkill?.lossWindowMs ?? "?"} ms of a write about every 250 ms (${lost} writes); at most about one backup interval (${file.sigkill?.backupIntervalS} s) plus one backup's duration`,
+      why: `all steps passed; a SIGKILL loses the writes since the last backup: here the last ${file.sigkill?.lossWindowMs ?? "?"} ms of a write about every 250 ms (${lost} writes); at most about the longest wait for a backup (MOLTLAB_BACKUP_MAX_WAIT, ${file.sigkill?.backupMaxWaitS ?? "?"} s) plus one backup's duration`,
     };
   return { verdict: "OK", why: "all steps passed, nothing lost on SIGKILL" };
 }
@@ -62,7 +62,7 @@ export function judgePersistenceItem(
     ),
     ...(data.sigkill
       ? [
-          `SIGKILL loss window: ${data.sigkill.ticksWritten} ticks written over ${data.sigkill.writtenSpanMs} ms, ${data.sigkill.ticksRestored} restored, ${data.sigkill.lost} lost; the writes of the last ${data.sigkill.lossWindowMs ?? "all"} ms before the kill were lost (backup interval ${data.sigkill.backupIntervalS} s; upstream moltworker syncs every 30 s).`,
+          `SIGKILL loss window: ${data.sigkill.ticksWritten} ticks written over ${data.sigkill.writtenSpanMs} ms, ${data.sigkill.ticksRestored} restored, ${data.sigkill.lost} lost; the writes of the last ${data.sigkill.lossWindowMs ?? "all"} ms before the kill were lost (backups follow changes, at most ${data.sigkill.backupMaxWaitS ?? "?"} s after the first unsaved one; upstream moltworker syncs every 30 s).`,
         ]
       : []),
     ...(data.sigtermExitMs !== undefined ? [`SIGTERM → exit 0 with a final backup in ${data.sigtermExitMs} ms.`] : []),
@@ -78,7 +78,7 @@ export function judgePersistenceItem(
     evidence,
     wouldChange: [
       ...(judgement.verdict === "NG" || judgement.verdict === "unverified" ? [`a complete run of \`${PERSISTENCE_TEST}\``] : []),
-      "a shorter backup interval (MOLTLAB_BACKUP_INTERVAL) narrows the SIGKILL window; Cloudflare stops containers with SIGTERM first, where the final backup runs",
+      "a shorter MOLTLAB_BACKUP_MAX_WAIT narrows the SIGKILL window while writes keep coming (more backups, more R2 requests); Cloudflare stops containers with SIGTERM first, where the final backup runs",
       "the same chain against real R2 (the stand-in is Cloudflare's own local simulator)",
     ],
     sources,
