@@ -71,6 +71,12 @@ const OPENCLAW_RUNTIME_PATHS = [
   "npm/node_modules",
   "npm/projects/*/node_modules",
   "extensions/*/node_modules",
+  // The Control UI's files unpacked from the installed package (a folder per content hash, built
+  // in .staging-* first), rebuilt in the background after every start when missing. About 1,560
+  // files: restoring them cost 5 s (12.9 s before packs) of a restart, before the gateway starts,
+  // to save a task it runs after it is ready. OpenClaw's own backup leaves them out too
+  // (backup-shared isVolatileBackupPath, 2026.9.6).
+  "cache/control-ui-assets",
 ];
 
 /** Runtime files by root name; other roots (workspace, skills, extra dirs) are all data. */

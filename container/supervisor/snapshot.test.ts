@@ -440,6 +440,8 @@ describe("what is backed up", { timeout: 30_000 }, () => {
     "npm/projects/openclaw-plugin-x/node_modules/openclaw-plugin-x/index.js",
     "extensions/my-plugin/node_modules/dep/index.js",
     "agents/main/agent/tmp/upload.bin",
+    "cache/control-ui-assets/c2efe869e786/assets/index-CkvqX.js.br",
+    "cache/control-ui-assets/.staging-19-0e748512/index.html",
   ];
   /** Next to those, in the state dir, and kept. */
   const openclawData = [
@@ -450,6 +452,7 @@ describe("what is backed up", { timeout: 30_000 }, () => {
     "agents/main/agent/models.json",
     "workspace-coding/Cargo.lock",
     "workspace-coding/tmp/keep.txt",
+    "cache/other-cache/kept.bin",
   ];
 
   it("keeps user files named like lock files, logs and temp files; leaves out only OpenClaw's own runtime files", async () => {
