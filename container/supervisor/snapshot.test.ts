@@ -868,6 +868,33 @@ describe("restore never writes outside its roots", { timeout: 30_000 }, () => {
     expect((await lstat(join(target.roots[1]!.dir, "MEMORY.md"))).isFile()).toBe(true);
   });
 
+  it("replaces what is at a file's path (a planted symlink, dangling or not, a file, a folder), following nothing", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    for (const name of ["MEMORY.md", "dangling.md", "notes/a.md", "data.md"]) await write(join(ws, name), `good ${name}`);
+    const good = (await a.backup.run("test")).id!;
+    const outside = await outsideFolder();
+    const before = await fingerprint(outside);
+    const target = await setup(a.prefix);
+    const local = target.roots[1]!.dir;
+    await mkdir(join(local, "notes"), { recursive: true });
+    // The new files are created exclusively and without following links: each of these makes that fail, and the file is replaced instead.
+    await symlink(join(outside, "victim"), join(local, "MEMORY.md"));
+    await symlink(join(outside, "created-through-link"), join(local, "dangling.md"));
+    await write(join(local, "notes", "a.md"), "local version");
+    await write(join(local, "data.md", "inside"), "a folder where the snapshot has a file");
+    const outcome = await restoreHere(target);
+    expect(outcome).toMatchObject({ source: "snapshot", id: good, files: 4 });
+    expect(await fingerprint(outside)).toEqual(before);
+    for (const name of ["MEMORY.md", "dangling.md", "notes/a.md", "data.md"]) {
+      expect((await lstat(join(local, name))).isFile()).toBe(true);
+      expect(await readFile(join(local, name), "utf8")).toBe(`good ${name}`);
+    }
+    // What the restore wrote needs no new upload: the first backup finds every file as it left it.
+    target.backup.seed(outcome.manifest, outcome.known);
+    expect(await target.backup.run("test")).toMatchObject({ ok: true, changed: false, uploaded: 0 });
+  });
+
   it("refuses to restore into a root whose folder is a local symlink", async () => {
     const a = await setup();
     const outside = await outsideFolder();
