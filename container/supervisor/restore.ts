@@ -12,14 +12,14 @@
  * someone else may write: it never writes outside the roots (see safe-write.ts), and a
  * manifest that would need it to is refused before anything is touched.
  */
-import { closeSync, openSync, readSync, type Stats } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync, type Stats } from "node:fs";
 import { lstat, mkdir, rm, rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KnownFile } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
 import { forEachLimited } from "./parallel.ts";
-import { verifyPack, type PackedFile } from "./pack.ts";
+import { PackVerifier, type PackedFile } from "./pack.ts";
 import {
   copyFileSafely,
   createFileSafely,
@@ -34,9 +34,15 @@ import {
 import { fileStatKey, scanRoot, statKeyOf } from "./scan.ts";
 import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type FileEntry, type Manifest } from "./snapshot.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
-import { NotFoundError, type Bucket } from "./storage.ts";
+import { NotFoundError, WrongSizeError, type Bucket } from "./storage.ts";
 
 const PARALLEL_DOWNLOADS = 8;
+/**
+ * Verified packs kept in memory for the apply, at most this many bytes (reserved before each
+ * download, so also the most a restore buffers at once); the others are streamed to staging
+ * and read back. A lite instance has 256 MiB; the gateway does not run during a restore.
+ */
+export const PACK_MEMORY_BYTES = 64 * 1024 * 1024;
 /**
  * Packed files are written with synchronous calls (see safe-write.ts) in slices of about this
  * long, each followed by a turn of the event loop: the control server and R2 sockets keep
@@ -72,6 +78,8 @@ export interface RestoreOptions {
   allowFreshStart: boolean;
   /** FileOwner of every file, folder and symlink the restore creates (the gateway's user, when the supervisor runs as root). */
   owner?: FileOwner;
+  /** Packs held in memory, in bytes (default PACK_MEMORY_BYTES). */
+  packMemoryBytes?: number;
 }
 
 export async function restore(options: RestoreOptions): Promise<RestoreOutcome> {
@@ -130,7 +138,7 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
   const manifest = parseManifest(text, id);
   const overlap = rootOverlapProblem(manifest, options.roots);
   if (overlap) throw new SnapshotProblem(overlap);
-  const staged = await stageContents(manifest, keys, staging, bucket);
+  const staged = await stageContents(manifest, keys, staging, bucket, options.packMemoryBytes ?? PACK_MEMORY_BYTES);
   const known = new Map<string, KnownFile>();
   let files = 0;
   try {
@@ -149,31 +157,50 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
 }
 
 /**
- * Downloads every pack and object the manifest names into staging and checks them (a pack's
- * size and each file's slice, an object's SHA-256 and size) before anything local is touched.
+ * Downloads every pack and object the manifest names and checks them (a pack's size and each
+ * file's slice, an object's SHA-256 and size) before anything local is touched. Packs are kept
+ * in memory up to `memoryBytes`, the rest and the own objects in staging.
  */
-async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: string, bucket: Bucket): Promise<StagedContents> {
+async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: string, bucket: Bucket, memoryBytes: number): Promise<StagedContents> {
   const staged = new StagedContents(join(staging, "objects"), join(staging, "packs"));
   await mkdir(staged.objects, { recursive: true });
   await mkdir(staged.packs, { recursive: true });
-  const packs = new Map<string, Map<number, PackedFile>>();
+  const packs = new Map<string, Map<string, PackedFile>>();
   const objects = new Map<string, FileEntry>();
   for (const file of fileEntries(manifest)) {
     if (file.pack === undefined) objects.set(file.sha256, file);
     else {
-      const slices = packs.get(file.pack) ?? new Map<number, PackedFile>();
-      slices.set(file.offset ?? 0, { path: file.path, sha256: file.sha256, size: file.size, offset: file.offset ?? 0 });
+      // The same bytes named twice are checked once; anything else at the same offset is checked too.
+      const slice = { path: file.path, sha256: file.sha256, size: file.size, offset: file.offset ?? 0 };
+      const slices = packs.get(file.pack) ?? new Map<string, PackedFile>();
+      slices.set(`${slice.offset} ${slice.size} ${slice.sha256}`, slice);
       packs.set(file.pack, slices);
     }
   }
   const missing = (what: string) => (error: unknown) => {
     throw error instanceof NotFoundError ? new SnapshotProblem(`${what} is missing`) : error;
   };
+  let memoryLeft = memoryBytes;
   const downloads: (() => Promise<void>)[] = [
     ...[...packs].map(([id, slices]) => async () => {
+      const info = manifest.packs![id]!;
+      const verifier = new PackVerifier(id, info, [...slices.values()]);
+      if (info.size <= memoryLeft) {
+        memoryLeft -= info.size;
+        const bytes = await bucket.getExactly(keys.pack(id), info.size).catch((error: unknown) => {
+          if (!(error instanceof WrongSizeError)) return missing(`pack ${id}`)(error);
+          const size = `${error.atLeast ? "at least " : ""}${error.size}`;
+          throw new SnapshotProblem(`pack ${id} is ${size} bytes, the manifest says ${info.size} (truncated or replaced)`);
+        });
+        verifier.update(bytes);
+        verifier.finish();
+        staged.held.set(id, bytes);
+        return;
+      }
       const path = join(staged.packs, id);
       await bucket.download(keys.pack(id), path, { hash: false }).catch(missing(`pack ${id}`));
-      await verifyPack(path, id, manifest.packs![id]!, [...slices.values()]);
+      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) verifier.update(chunk as Buffer);
+      verifier.finish();
     }),
     ...[...objects.values()].map((file) => async () => {
       const got = await bucket.download(keys.object(file.sha256), join(staged.objects, file.sha256)).catch(missing(`object ${file.sha256} (${file.path})`));
@@ -184,12 +211,16 @@ async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: st
   return staged;
 }
 
-/** The checked contents of a snapshot in staging: own objects as files, packs read slice by slice. */
+/** The checked contents of a snapshot: packs in memory or in staging, own objects in staging. */
 class StagedContents {
   readonly objects: string;
   readonly packs: string;
-  /** Descriptors of the staged packs, opened on first use. */
+  /** Packs kept in memory, by id. */
+  readonly held = new Map<string, Buffer>();
+  /** Descriptors of the packs in staging, opened on first use. */
   readonly #fds = new Map<string, number>();
+  /** Where a slice read from staging goes when it is written right away (createAt): no buffer per file. */
+  #scratch = Buffer.alloc(0);
   constructor(objects: string, packs: string) {
     this.objects = objects;
     this.packs = packs;
@@ -198,7 +229,7 @@ class StagedContents {
   /** Replaces `dest` with the file's content. */
   async writeTo(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<void> {
     if (file.pack === undefined) return copyFileSafely(join(this.objects, file.sha256), dest, options);
-    await replaceFileSafely(dest, this.#slice(file), options);
+    await replaceFileSafely(dest, this.#slice(file, false), options);
   }
 
   /**
@@ -209,22 +240,25 @@ class StagedContents {
   createAt(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Stats | undefined {
     if (file.pack === undefined) return undefined;
     try {
-      return createFileSafely(dest, this.#slice(file), options);
+      return createFileSafely(dest, this.#slice(file, true), options);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
       throw error;
     }
   }
 
-  /** A packed file's bytes, read from its staged pack (verified whole before the first write). */
-  #slice(file: FileEntry): Buffer {
+  /** A packed file's bytes (its pack was verified whole before the first write); `scratch`: valid until the next call. */
+  #slice(file: FileEntry, scratch: boolean): Buffer {
+    const offset = file.offset ?? 0;
+    const held = this.held.get(file.pack!);
+    if (held) return held.subarray(offset, offset + file.size);
     let fd = this.#fds.get(file.pack!);
     if (fd === undefined) {
       fd = openSync(join(this.packs, file.pack!), "r");
       this.#fds.set(file.pack!, fd);
     }
-    const buffer = Buffer.allocUnsafe(file.size);
-    const offset = file.offset ?? 0;
+    if (scratch && this.#scratch.length < file.size) this.#scratch = Buffer.allocUnsafe(Math.max(file.size, 64 * 1024));
+    const buffer = scratch ? this.#scratch.subarray(0, file.size) : Buffer.allocUnsafe(file.size);
     for (let done = 0; done < file.size; ) {
       const read = readSync(fd, buffer, done, file.size - done, offset + done);
       if (read === 0) throw new SnapshotProblem(`pack ${file.pack} ends before byte ${offset + file.size}`);
@@ -236,6 +270,7 @@ class StagedContents {
   close(): void {
     for (const fd of this.#fds.values()) closeSync(fd);
     this.#fds.clear();
+    this.held.clear();
   }
 }
 

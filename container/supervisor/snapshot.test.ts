@@ -79,7 +79,7 @@ async function restoreInto(from: Setup, options: { allowFreshStart?: boolean } =
 }
 
 /** A restore into this setup's home (which may hold local files planted by the test). */
-function restoreHere(target: Setup, options: Partial<Pick<RestoreOptions, "allowFreshStart" | "owner">> = {}) {
+function restoreHere(target: Setup, options: Partial<Pick<RestoreOptions, "allowFreshStart" | "owner" | "packMemoryBytes">> = {}) {
   return restore({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), allowFreshStart: false, ...options });
 }
 
@@ -739,6 +739,44 @@ describe("restore", { timeout: 30_000 }, () => {
       );
     });
   }
+
+  for (const [where, memory] of [
+    ["held in memory", {}],
+    ["streamed to staging", { packMemoryBytes: 0 }],
+  ] as const) {
+    it(`touches nothing local when one pack ${where} fails its check, the other packs being good`, async () => {
+      const a = await setup();
+      for (let i = 0; i < 600; i++) await write(join(a.roots[1]!.dir, "data", `f${i}.bin`), randomBytes(16 * 1024));
+      const id = (await a.backup.run("test")).id!;
+      const keys = new SnapshotKeys(a.prefix);
+      const packs = Object.keys((await manifestOf(a, id)).packs!);
+      expect(packs).toHaveLength(2);
+      // The last byte of a pack belongs to its last file.
+      const damaged = await getBytes(keys.pack(packs[1]!));
+      damaged[damaged.length - 1]! ^= 0x01;
+      await put(keys.pack(packs[1]!), damaged);
+      const target = await setup(a.prefix);
+      // A restore applied would delete the first and replace the second.
+      await write(join(target.roots[1]!.dir, "local.md"), "mine");
+      await write(join(target.roots[1]!.dir, "data", "f0.bin"), "local f0");
+      const local = await tree(target.roots[1]!.dir);
+      await expect(restoreHere(target, memory)).rejects.toThrow(/none of the 1 snapshot\(s\) in the bucket can be restored/);
+      expect(await tree(target.roots[1]!.dir)).toEqual(local);
+      expect(Object.keys(local).sort()).toEqual(["data/f0.bin", "local.md"]);
+      expect(target.logs).toContainEqual(
+        expect.objectContaining({ level: "warn", problem: expect.stringMatching(/^pack [0-9a-f]{64} fails the checksum of data\/f\d+\.bin/) }),
+      );
+    });
+  }
+
+  it("restores from packs streamed to staging as from packs held in memory", async () => {
+    const a = await setup();
+    for (let i = 0; i < 600; i++) await write(join(a.roots[1]!.dir, "data", `f${i}.bin`), randomBytes(16 * 1024));
+    const id = (await a.backup.run("test")).id!;
+    const target = await setup(a.prefix);
+    expect(await restoreHere(target, { packMemoryBytes: 9 * 1024 * 1024 })).toMatchObject({ source: "snapshot", id, files: 600 });
+    expect(await tree(target.roots[1]!.dir)).toEqual(await tree(a.roots[1]!.dir));
+  });
 
   it("refuses when no snapshot is usable, leaving local files alone", async () => {
     const { a, older, newer, keys } = await twoSnapshots(false);
