@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import type { KnownFile } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
-import { forEachLimited } from "./parallel.ts";
+import { eventLoopTurns, forEachLimited } from "./parallel.ts";
 import { PackVerifier, type PackedFile } from "./pack.ts";
 import {
   copyFileSafely,
@@ -43,12 +43,6 @@ const PARALLEL_DOWNLOADS = 8;
  * and read back. A lite instance has 256 MiB; the gateway does not run during a restore.
  */
 export const PACK_MEMORY_BYTES = 64 * 1024 * 1024;
-/**
- * Packed files are written with synchronous calls (see safe-write.ts) in slices of about this
- * long, each followed by a turn of the event loop: the control server and R2 sockets keep
- * being served during a restore of many files.
- */
-const SYNC_SLICE_MS = 8;
 /** Files replaced at once: each is a handful of metadata calls, which the thread pool runs side by side. */
 const PARALLEL_REPLACES = 8;
 
@@ -327,7 +321,7 @@ async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[],
  * and no write ever follows a symlink: the manifest was checked whole (no entry below a
  * symlink or a file, each path once), and the folders above each entry are checked again
  * right before it is written. Folders first, in order; then the files (new ones created one
- * after the other with synchronous calls, see SYNC_SLICE_MS; those replacing something several
+ * after the other with synchronous calls, see eventLoopTurns; those replacing something several
  * at a time); symlinks last, so none of the snapshot's exists while files are written.
  */
 async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedContents, options: RestoreOptions, known: Map<string, KnownFile>): Promise<number> {
@@ -356,12 +350,9 @@ async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedConte
     const files = entries.filter((entry): entry is FileEntry => entry.type === "file");
     // Packed files are created where nothing is there, synchronously (most of a restore into a fresh container).
     const toReplace: FileEntry[] = [];
-    let sliceStart = performance.now();
+    const turn = eventLoopTurns();
     for (const entry of files) {
-      if (performance.now() - sliceStart >= SYNC_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await turn();
       const abs = join(root.dir, entry.path);
       realFolders(root.dir, dirname(abs), owner);
       const created = staged.createAt(entry, abs, { mode: entry.mode, owner });

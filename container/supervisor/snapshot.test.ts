@@ -634,6 +634,24 @@ describe("SQLite", { timeout: 30_000 }, () => {
     expect(rowCount(join(target.roots[0]!.dir, "browser", "openclaw", "user-data", "Default", "History"))).toBe(30);
   });
 
+  it("backs a database up again when only its WAL changed (the main file untouched)", async () => {
+    const a = await setup();
+    const path = join(a.roots[1]!.dir, "agent.sqlite");
+    await mkdir(a.roots[1]!.dir, { recursive: true });
+    const db = createDatabase(path, 5, "wal");
+    try {
+      expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
+      const main = await stat(path);
+      db.prepare("INSERT INTO t (x) VALUES (6)").run();
+      expect(await stat(path)).toMatchObject({ size: main.size, mtimeMs: main.mtimeMs });
+      expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
+    } finally {
+      db.close();
+    }
+    const { target } = await restoreInto(a);
+    expect(rowCount(join(target.roots[1]!.dir, "agent.sqlite"))).toBe(6);
+  });
+
   it("keeps -journal/-wal/-shm files whose base file is not a database: `notes` and `notes-journal` both round-trip", async () => {
     const a = await setup();
     const ws = a.roots[1]!.dir;
