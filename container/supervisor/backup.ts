@@ -11,7 +11,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupRoot, Settings } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
-import { forEachLimited } from "./parallel.ts";
+import { eventLoopTurns, forEachLimited } from "./parallel.ts";
 import { isGone, scanRoot, type LocalEntry, type ScanResult } from "./scan.ts";
 import { PACK_FILE_LIMIT, PACK_TARGET, PackWriter, type PackRef } from "./pack.ts";
 import {
@@ -254,7 +254,10 @@ export class Backup {
       const previous = new Map((this.#last?.roots[root.name] ?? []).map((entry) => [entry.path, entry]));
       const entries: (Entry | null)[] = [];
       const rootSkips: SkippedPath[] = [];
+      // Small files are read with synchronous calls (local-read.ts): the event loop gets its turns here.
+      const turn = eventLoopTurns();
       await forEachLimited(scan.entries, PARALLEL_FILES, async (entry, index) => {
+        await turn();
         const outcome = await this.#entryFor(entry, run);
         if (!(outcome instanceof Unreadable)) {
           entries[index] = outcome;

@@ -14,15 +14,19 @@
  * - readable by the gateway's user by owner, group and mode (when a reader is given), so we
  *   never upload more than the agent could read itself.
  * Hash and upload come from what was read through that descriptor.
+ *
+ * Opening, checking and reading a small file are synchronous calls: each takes microseconds
+ * and a backup makes thousands, where a thread-pool round trip per call costs more than the
+ * call (the backup awaits eventLoopTurns between files).
  */
 import { createHash } from "node:crypto";
-import { constants, existsSync, type Stats } from "node:fs";
-import { lstat, open, readFile, readlink, type FileHandle } from "node:fs/promises";
+import { closeSync, constants, createReadStream, existsSync, fstatSync, openSync, readlinkSync, readSync, type Stats } from "node:fs";
+import { lstat, open, readFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { createWriteStream } from "node:fs";
 import { Transform } from "node:stream";
 import { join } from "node:path";
-import { copySqliteDatabase, DEFAULT_SQLITE_TIMEOUT_MS, hasSqliteHeader } from "./sqlite-copy.ts";
+import { copySqliteDatabase, DEFAULT_SQLITE_TIMEOUT_MS, SQLITE_HEADER_SIZE, startsWithSqliteHeader } from "./sqlite-copy.ts";
 
 /** Files up to this size are read into memory, hashed and uploaded from that one buffer. */
 export const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
@@ -59,24 +63,38 @@ export interface LocalContent {
  * see isGone, when it was deleted meanwhile).
  */
 export async function readLocalFile(abs: string, options: ReadOptions): Promise<LocalContent> {
-  const handle = await openNoFollow(abs);
+  const fd = openNoFollow(abs);
   try {
-    const stats = await handle.stat();
+    const stats = fstatSync(fd);
     if (!stats.isFile()) throw new Error(`not a regular file any more (${kindOf(stats)}): replaced after the scan; not read`);
     const unreadable = options.reader && unreadableReason(stats, options.reader, 0o4);
     if (unreadable) throw new Error(unreadable);
-    await checkOpenedPath(handle, options.expectedPath ?? abs);
-    if (await hasSqliteHeader(handle)) return await copyDatabase(abs, stats, options);
-    if (stats.size <= IN_MEMORY_LIMIT) return inMemory(await handle.readFile());
-    return await copyAside(handle, join(options.work, randomName()));
+    checkOpenedPath(fd, options.expectedPath ?? abs);
+    // A small file is read whole at once, and its first bytes tell whether it is a database; a large one is streamed after its header.
+    const small = stats.size <= IN_MEMORY_LIMIT;
+    const bytes = readAt(fd, small ? stats.size : SQLITE_HEADER_SIZE);
+    if (startsWithSqliteHeader(bytes)) return await copyDatabase(abs, stats, options);
+    return small ? inMemory(bytes) : await copyAside(fd, join(options.work, randomName()));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function openNoFollow(abs: string): Promise<FileHandle> {
+/** Up to `size` bytes from the start of the file (fewer if it shrank since its fstat). */
+function readAt(fd: number, size: number): Buffer {
+  const buffer = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const read = readSync(fd, buffer, done, size - done, done);
+    if (read === 0) break;
+    done += read;
+  }
+  return done < size ? buffer.subarray(0, done) : buffer;
+}
+
+function openNoFollow(abs: string): number {
   try {
-    return await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    return openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOOP") throw new Error("is a symbolic link now (replaced after the scan); not followed", { cause: error });
@@ -101,9 +119,9 @@ export function unreadableReason(stats: Stats, reader: Reader, need: 0o4 | 0o5):
 }
 
 /** The opened file is the one at `expected`, not something reached through a swapped folder. */
-async function checkOpenedPath(handle: FileHandle, expected: string): Promise<void> {
+function checkOpenedPath(fd: number, expected: string): void {
   if (!HAS_PROC_FD) return;
-  const opened = await readlink(`${PROC_FD}/${handle.fd}`);
+  const opened = readlinkSync(`${PROC_FD}/${fd}`);
   if (opened === expected) return;
   if (opened === `${expected} (deleted)`) throw Object.assign(new Error(`${expected} was deleted while being read`), { code: "ENOENT" });
   throw new Error(`opening it reached ${opened}: a folder on its path was replaced after the scan, probably by a symbolic link; not read`);
@@ -132,7 +150,7 @@ async function copyDatabase(abs: string, checked: Stats, options: ReadOptions): 
 }
 
 /** A large file copied through the descriptor into the staging folder, hashed on the way. */
-async function copyAside(handle: FileHandle, aside: string): Promise<LocalContent> {
+async function copyAside(fd: number, aside: string): Promise<LocalContent> {
   const hash = createHash("sha256");
   let size = 0;
   const hasher = new Transform({
@@ -142,7 +160,7 @@ async function copyAside(handle: FileHandle, aside: string): Promise<LocalConten
       done(null, chunk);
     },
   });
-  await pipeline(handle.createReadStream({ start: 0, autoClose: false }), hasher, createWriteStream(aside, { mode: 0o600 }));
+  await pipeline(createReadStream("", { fd, start: 0, autoClose: false }), hasher, createWriteStream(aside, { mode: 0o600 }));
   return { path: aside, size, sha256: hash.digest("hex") };
 }
 

@@ -5,8 +5,7 @@
  * which file lies at which offset and checks each slice by the file's own SHA-256. A pack is
  * complete in the bucket before any manifest names it (PackWriter.finish before the manifest).
  */
-import { createHash } from "node:crypto";
-import { open, type FileHandle } from "node:fs/promises";
+import { createHash, type Hash } from "node:crypto";
 import type { PackInfo, SnapshotKeys } from "./snapshot.ts";
 import { SnapshotProblem } from "./snapshot.ts";
 import type { Bucket } from "./storage.ts";
@@ -100,33 +99,52 @@ export interface PackedFile {
 }
 
 /**
- * Checks a downloaded pack against the manifest before anything local is touched: its size,
- * and every slice a file names against that file's SHA-256 (a flipped bit anywhere a file
- * reads from is caught; bytes no file names are never used).
+ * Checks a downloaded pack against the manifest before anything local is touched, as its
+ * bytes go by (from memory or read back from staging, each byte hashed once): its size, and
+ * every slice a file names against that file's SHA-256 (a flipped bit anywhere a file reads
+ * from is caught; bytes no file names are never used). Slices may overlap or repeat.
  */
-export async function verifyPack(path: string, id: string, info: PackInfo, files: readonly PackedFile[]): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    const { size } = await handle.stat();
-    if (size !== info.size) throw new SnapshotProblem(`pack ${id} is ${size} bytes, the manifest says ${info.size} (truncated or replaced)`);
-    for (const file of files) {
-      const slice = await readSlice(handle, file.offset, file.size);
-      if (createHash("sha256").update(slice).digest("hex") !== file.sha256)
-        throw new SnapshotProblem(`pack ${id} fails the checksum of ${file.path} (bytes ${file.offset}–${file.offset + file.size})`);
-    }
-  } finally {
-    await handle.close();
-  }
-}
+export class PackVerifier {
+  readonly #id: string;
+  readonly #size: number;
+  /** By offset: a slice is hashed from the chunk it starts in to the one it ends in. */
+  readonly #files: readonly PackedFile[];
+  #next = 0;
+  #open: { file: PackedFile; hash: Hash }[] = [];
+  #position = 0;
 
-/** `size` bytes at `offset` of an open pack. */
-export async function readSlice(handle: FileHandle, offset: number, size: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(size);
-  let done = 0;
-  while (done < size) {
-    const { bytesRead } = await handle.read(buffer, done, size - done, offset + done);
-    if (bytesRead === 0) throw new SnapshotProblem(`pack ends before byte ${offset + size}`);
-    done += bytesRead;
+  constructor(id: string, info: PackInfo, files: readonly PackedFile[]) {
+    this.#id = id;
+    this.#size = info.size;
+    this.#files = [...files].sort((a, b) => a.offset - b.offset);
   }
-  return buffer;
+
+  /** The pack's next bytes; throws the first slice that fails its checksum. */
+  update(chunk: Buffer): void {
+    const start = this.#position;
+    const end = start + chunk.length;
+    this.#position = end;
+    // `<=`: an empty file at the chunk's end is complete (and checked) right away.
+    while (this.#next < this.#files.length && this.#files[this.#next]!.offset <= end) {
+      this.#open.push({ file: this.#files[this.#next]!, hash: createHash("sha256") });
+      this.#next++;
+    }
+    this.#open = this.#open.filter(({ file, hash }) => {
+      const from = Math.max(file.offset, start);
+      const to = Math.min(file.offset + file.size, end);
+      if (to > from) hash.update(chunk.subarray(from - start, to - start));
+      if (file.offset + file.size > end) return true;
+      if (hash.digest("hex") !== file.sha256)
+        throw new SnapshotProblem(`pack ${this.#id} fails the checksum of ${file.path} (bytes ${file.offset}–${file.offset + file.size})`);
+      return false;
+    });
+  }
+
+  /** After the last bytes: the pack must be the size the manifest says, every slice checked. */
+  finish(): void {
+    if (this.#position !== this.#size)
+      throw new SnapshotProblem(`pack ${this.#id} is ${this.#position} bytes, the manifest says ${this.#size} (truncated or replaced)`);
+    const unchecked = this.#open[0]?.file ?? this.#files[this.#next];
+    if (unchecked) throw new SnapshotProblem(`${unchecked.path}: lies beyond the end of pack ${this.#id}`);
+  }
 }

@@ -12,14 +12,14 @@
  * someone else may write: it never writes outside the roots (see safe-write.ts), and a
  * manifest that would need it to is refused before anything is touched.
  */
-import type { Stats } from "node:fs";
-import { lstat, mkdir, open, rm, rmdir, type FileHandle } from "node:fs/promises";
+import { closeSync, createReadStream, openSync, readSync, type Stats } from "node:fs";
+import { lstat, mkdir, rm, rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KnownFile } from "./backup.ts";
 import type { BackupRoot } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
-import { forEachLimited } from "./parallel.ts";
-import { readSlice, verifyPack, type PackedFile } from "./pack.ts";
+import { eventLoopTurns, forEachLimited } from "./parallel.ts";
+import { PackVerifier, type PackedFile } from "./pack.ts";
 import {
   copyFileSafely,
   createFileSafely,
@@ -34,11 +34,17 @@ import {
 import { fileStatKey, scanRoot, statKeyOf } from "./scan.ts";
 import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type FileEntry, type Manifest } from "./snapshot.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
-import { NotFoundError, type Bucket } from "./storage.ts";
+import { NotFoundError, WrongSizeError, type Bucket } from "./storage.ts";
 
 const PARALLEL_DOWNLOADS = 8;
-/** Files written at once: each is a handful of metadata calls, which the thread pool runs side by side. */
-const PARALLEL_WRITES = 8;
+/**
+ * Verified packs kept in memory for the apply, at most this many bytes (reserved before each
+ * download, so also the most a restore buffers at once); the others are streamed to staging
+ * and read back. A lite instance has 256 MiB; the gateway does not run during a restore.
+ */
+export const PACK_MEMORY_BYTES = 64 * 1024 * 1024;
+/** Files replaced at once: each is a handful of metadata calls, which the thread pool runs side by side. */
+const PARALLEL_REPLACES = 8;
 
 export interface RestoreOutcome {
   source: "snapshot" | "moltworker" | "empty";
@@ -66,6 +72,8 @@ export interface RestoreOptions {
   allowFreshStart: boolean;
   /** FileOwner of every file, folder and symlink the restore creates (the gateway's user, when the supervisor runs as root). */
   owner?: FileOwner;
+  /** Packs held in memory, in bytes (default PACK_MEMORY_BYTES). */
+  packMemoryBytes?: number;
 }
 
 export async function restore(options: RestoreOptions): Promise<RestoreOutcome> {
@@ -124,7 +132,7 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
   const manifest = parseManifest(text, id);
   const overlap = rootOverlapProblem(manifest, options.roots);
   if (overlap) throw new SnapshotProblem(overlap);
-  const staged = await stageContents(manifest, keys, staging, bucket);
+  const staged = await stageContents(manifest, keys, staging, bucket, options.packMemoryBytes ?? PACK_MEMORY_BYTES);
   const known = new Map<string, KnownFile>();
   let files = 0;
   try {
@@ -134,7 +142,7 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
       files += await applyRoot(root, entries, staged, options, known);
     }
   } finally {
-    await staged.close();
+    staged.close();
   }
   const unknownRoots = Object.keys(manifest.roots).filter((name) => !options.roots.some((root) => root.name === name));
   if (unknownRoots.length) log.warn("restore", "snapshot has roots this container does not back up; they were not restored", { roots: unknownRoots });
@@ -143,31 +151,50 @@ async function restoreSnapshot(id: string, keys: SnapshotKeys, staging: string, 
 }
 
 /**
- * Downloads every pack and object the manifest names into staging and checks them (a pack's
- * size and each file's slice, an object's SHA-256 and size) before anything local is touched.
+ * Downloads every pack and object the manifest names and checks them (a pack's size and each
+ * file's slice, an object's SHA-256 and size) before anything local is touched. Packs are kept
+ * in memory up to `memoryBytes`, the rest and the own objects in staging.
  */
-async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: string, bucket: Bucket): Promise<StagedContents> {
+async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: string, bucket: Bucket, memoryBytes: number): Promise<StagedContents> {
   const staged = new StagedContents(join(staging, "objects"), join(staging, "packs"));
   await mkdir(staged.objects, { recursive: true });
   await mkdir(staged.packs, { recursive: true });
-  const packs = new Map<string, Map<number, PackedFile>>();
+  const packs = new Map<string, Map<string, PackedFile>>();
   const objects = new Map<string, FileEntry>();
   for (const file of fileEntries(manifest)) {
     if (file.pack === undefined) objects.set(file.sha256, file);
     else {
-      const slices = packs.get(file.pack) ?? new Map<number, PackedFile>();
-      slices.set(file.offset ?? 0, { path: file.path, sha256: file.sha256, size: file.size, offset: file.offset ?? 0 });
+      // The same bytes named twice are checked once; anything else at the same offset is checked too.
+      const slice = { path: file.path, sha256: file.sha256, size: file.size, offset: file.offset ?? 0 };
+      const slices = packs.get(file.pack) ?? new Map<string, PackedFile>();
+      slices.set(`${slice.offset} ${slice.size} ${slice.sha256}`, slice);
       packs.set(file.pack, slices);
     }
   }
   const missing = (what: string) => (error: unknown) => {
     throw error instanceof NotFoundError ? new SnapshotProblem(`${what} is missing`) : error;
   };
+  let memoryLeft = memoryBytes;
   const downloads: (() => Promise<void>)[] = [
     ...[...packs].map(([id, slices]) => async () => {
+      const info = manifest.packs![id]!;
+      const verifier = new PackVerifier(id, info, [...slices.values()]);
+      if (info.size <= memoryLeft) {
+        memoryLeft -= info.size;
+        const bytes = await bucket.getExactly(keys.pack(id), info.size).catch((error: unknown) => {
+          if (!(error instanceof WrongSizeError)) return missing(`pack ${id}`)(error);
+          const size = `${error.atLeast ? "at least " : ""}${error.size}`;
+          throw new SnapshotProblem(`pack ${id} is ${size} bytes, the manifest says ${info.size} (truncated or replaced)`);
+        });
+        verifier.update(bytes);
+        verifier.finish();
+        staged.held.set(id, bytes);
+        return;
+      }
       const path = join(staged.packs, id);
       await bucket.download(keys.pack(id), path, { hash: false }).catch(missing(`pack ${id}`));
-      await verifyPack(path, id, manifest.packs![id]!, [...slices.values()]);
+      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) verifier.update(chunk as Buffer);
+      verifier.finish();
     }),
     ...[...objects.values()].map((file) => async () => {
       const got = await bucket.download(keys.object(file.sha256), join(staged.objects, file.sha256)).catch(missing(`object ${file.sha256} (${file.path})`));
@@ -178,11 +205,16 @@ async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: st
   return staged;
 }
 
-/** The checked contents of a snapshot in staging: own objects as files, packs read slice by slice. */
+/** The checked contents of a snapshot: packs in memory or in staging, own objects in staging. */
 class StagedContents {
   readonly objects: string;
   readonly packs: string;
-  readonly #handles = new Map<string, Promise<FileHandle>>();
+  /** Packs kept in memory, by id. */
+  readonly held = new Map<string, Buffer>();
+  /** Descriptors of the packs in staging, opened on first use. */
+  readonly #fds = new Map<string, number>();
+  /** Where a slice read from staging goes when it is written right away (createAt): no buffer per file. */
+  #scratch = Buffer.alloc(0);
   constructor(objects: string, packs: string) {
     this.objects = objects;
     this.packs = packs;
@@ -191,37 +223,48 @@ class StagedContents {
   /** Replaces `dest` with the file's content. */
   async writeTo(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<void> {
     if (file.pack === undefined) return copyFileSafely(join(this.objects, file.sha256), dest, options);
-    await replaceFileSafely(dest, await this.#slice(file), options);
+    await replaceFileSafely(dest, this.#slice(file, false), options);
   }
 
   /**
    * Creates `dest` with a packed file's content when nothing is there (most files of a restore
-   * into a fresh container): its stats, or undefined when something is there or the file is
-   * its own object, and writeTo must replace it.
+   * into a fresh container), synchronously: its stats, or undefined when something is there or
+   * the file is its own object, and writeTo must replace it.
    */
-  async createAt(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<Stats | undefined> {
+  createAt(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Stats | undefined {
     if (file.pack === undefined) return undefined;
     try {
-      return await createFileSafely(dest, await this.#slice(file), options);
+      return createFileSafely(dest, this.#slice(file, true), options);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
       throw error;
     }
   }
 
-  async #slice(file: FileEntry): Promise<Buffer> {
-    let handle = this.#handles.get(file.pack!);
-    if (!handle) {
-      handle = open(join(this.packs, file.pack!), "r");
-      this.#handles.set(file.pack!, handle);
+  /** A packed file's bytes (its pack was verified whole before the first write); `scratch`: valid until the next call. */
+  #slice(file: FileEntry, scratch: boolean): Buffer {
+    const offset = file.offset ?? 0;
+    const held = this.held.get(file.pack!);
+    if (held) return held.subarray(offset, offset + file.size);
+    let fd = this.#fds.get(file.pack!);
+    if (fd === undefined) {
+      fd = openSync(join(this.packs, file.pack!), "r");
+      this.#fds.set(file.pack!, fd);
     }
-    return readSlice(await handle, file.offset ?? 0, file.size);
+    if (scratch && this.#scratch.length < file.size) this.#scratch = Buffer.allocUnsafe(Math.max(file.size, 64 * 1024));
+    const buffer = scratch ? this.#scratch.subarray(0, file.size) : Buffer.allocUnsafe(file.size);
+    for (let done = 0; done < file.size; ) {
+      const read = readSync(fd, buffer, done, file.size - done, offset + done);
+      if (read === 0) throw new SnapshotProblem(`pack ${file.pack} ends before byte ${offset + file.size}`);
+      done += read;
+    }
+    return buffer;
   }
 
-  async close(): Promise<void> {
-    const handles = await Promise.allSettled(this.#handles.values());
-    this.#handles.clear();
-    await Promise.all(handles.map((opened) => (opened.status === "fulfilled" ? opened.value.close() : undefined)));
+  close(): void {
+    for (const fd of this.#fds.values()) closeSync(fd);
+    this.#fds.clear();
+    this.held.clear();
   }
 }
 
@@ -261,7 +304,7 @@ async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[],
   const base = dirname(outermost.dir);
   await mkdir(base, { recursive: true });
   try {
-    await realFolders(base, root.dir, owner);
+    realFolders(base, root.dir, owner);
   } catch (error) {
     if (!(error instanceof UnsafePathError)) throw error;
     const found = error.found === "symlink" ? "a symlink" : "not a folder";
@@ -273,12 +316,13 @@ async function prepareRootFolder(root: BackupRoot, roots: readonly BackupRoot[],
 
 /**
  * Makes a root match its snapshot entries: extra local files go (deletions propagate), files
- * are written through a new temp file and renamed, stale SQLite sidecars are removed so an old
- * WAL is never replayed onto a restored database, and no write ever follows a symlink: the
- * manifest was checked whole (no entry below a symlink or a file, each path once), and the
- * folders above each entry are checked again right before it is written. Folders first, in
- * order; then the files, several at a time (each touches only its own path); symlinks last,
- * so none of the snapshot's exists while files are written.
+ * are created where nothing is, or written through a new temp file renamed over what is there,
+ * stale SQLite sidecars are removed so an old WAL is never replayed onto a restored database,
+ * and no write ever follows a symlink: the manifest was checked whole (no entry below a
+ * symlink or a file, each path once), and the folders above each entry are checked again
+ * right before it is written. Folders first, in order; then the files (new ones created one
+ * after the other with synchronous calls, see eventLoopTurns; those replacing something several
+ * at a time); symlinks last, so none of the snapshot's exists while files are written.
  */
 async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedContents, options: RestoreOptions, known: Map<string, KnownFile>): Promise<number> {
   const { roots, owner } = options;
@@ -297,26 +341,28 @@ async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedConte
     for (const entry of entries) {
       if (entry.type !== "dir") continue;
       const abs = join(root.dir, entry.path);
-      await realFolders(root.dir, dirname(abs), owner);
+      realFolders(root.dir, dirname(abs), owner);
       const existing = await lstat(abs).catch(() => undefined);
       if (existing?.isDirectory()) continue;
       if (existing) await rm(abs, { force: true });
-      await createFolder(abs, owner);
+      createFolder(abs, owner);
     }
     const files = entries.filter((entry): entry is FileEntry => entry.type === "file");
-    await forEachLimited(files, PARALLEL_WRITES, async (entry) => {
+    // Packed files are created where nothing is there, synchronously (most of a restore into a fresh container).
+    const toReplace: FileEntry[] = [];
+    const turn = eventLoopTurns();
+    for (const entry of files) {
+      await turn();
       const abs = join(root.dir, entry.path);
-      await realFolders(root.dir, dirname(abs), owner);
-      const created = await staged.createAt(entry, abs, { mode: entry.mode, owner });
-      // A new file has no WAL unless the snapshot names one (then the full stat key, as the scan computes it).
-      if (created && !wanted.has(`${entry.path}-wal`)) {
-        known.set(abs, { statKey: statKeyOf(created), sha256: entry.sha256, size: entry.size });
-        return;
-      }
-      if (created) {
-        known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
-        return;
-      }
+      realFolders(root.dir, dirname(abs), owner);
+      const created = staged.createAt(entry, abs, { mode: entry.mode, owner });
+      if (created) known.set(abs, { statKey: statKeyOf(created), sha256: entry.sha256, size: entry.size });
+      else toReplace.push(entry);
+    }
+    // The rest (something is there, or the file is its own object) is replaced through temp files, several at a time.
+    await forEachLimited(toReplace, PARALLEL_REPLACES, async (entry) => {
+      const abs = join(root.dir, entry.path);
+      realFolders(root.dir, dirname(abs), owner);
       const existing = await lstat(abs).catch(() => undefined);
       if (existing?.isDirectory()) await rm(abs, { recursive: true, force: true });
       // Only a file that was there can have left a WAL; a sidecar the snapshot names is written as its own entry.
@@ -324,10 +370,16 @@ async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedConte
       await staged.writeTo(entry, abs, { mode: entry.mode, owner });
       known.set(abs, { statKey: await fileStatKey(abs), sha256: entry.sha256, size: entry.size });
     });
+    // A file whose -wal the snapshot names: its stat key covers that -wal, as the scan computes it, once every file is written.
+    for (const entry of files) {
+      if (!wanted.has(`${entry.path}-wal`)) continue;
+      const abs = join(root.dir, entry.path);
+      known.get(abs)!.statKey = await fileStatKey(abs);
+    }
     for (const entry of entries) {
       if (entry.type !== "symlink") continue;
       const abs = join(root.dir, entry.path);
-      await realFolders(root.dir, dirname(abs), owner);
+      realFolders(root.dir, dirname(abs), owner);
       if (await lstat(abs).catch(() => undefined)) await rm(abs, { recursive: true, force: true });
       await createSymlink(entry.target, abs, owner);
     }
@@ -335,7 +387,7 @@ async function applyRoot(root: BackupRoot, entries: Entry[], staged: StagedConte
     for (const entry of [...entries].reverse()) {
       if (entry.type !== "dir") continue;
       const abs = join(root.dir, entry.path);
-      await realFolders(root.dir, dirname(abs), owner);
+      realFolders(root.dir, dirname(abs), owner);
       await setFolderMode(abs, entry.mode, owner);
     }
     return files.length;
@@ -381,7 +433,7 @@ async function restoreMoltworkerLayout(staging: string, options: RestoreOptions)
         throw new RestoreError(`${object.key} fails its checksum (ETag ${object.etag}, got ${got.md5})`);
       const abs = join(root.dir, rel);
       try {
-        await realFolders(root.dir, dirname(abs), options.owner);
+        realFolders(root.dir, dirname(abs), options.owner);
         for (const suffix of SQLITE_SIDECARS) await rm(abs + suffix, { force: true });
         await copyFileSafely(temp, abs, { owner: options.owner });
         await rm(temp); // staged copies of a whole layout add up

@@ -4,17 +4,35 @@
  * would make such a restore a root-level write anywhere, so nothing here ever follows one:
  * - folders on the way are checked with lstat, component by component, right before each
  *   write: no cache that a later write could make stale;
- * - a file is written to a new, randomly named temp file opened O_CREAT|O_EXCL|O_NOFOLLOW,
- *   then renamed into place (a rename replaces a symlink, never writes through it); its owner
- *   and mode are set on the open descriptor;
+ * - a new file is created at its path with O_CREAT|O_EXCL|O_NOFOLLOW (fails on anything there,
+ *   a symlink included); anything else is replaced through a new, randomly named temp file
+ *   opened the same way, then renamed into place (a rename replaces a symlink, never writes
+ *   through it); owner and mode are set on the open descriptor;
  * - a folder's owner and mode are set on a descriptor opened O_DIRECTORY|O_NOFOLLOW (Linux has
  *   no lchmod: chmod on a path follows a symlink);
  * - symlinks are created and lchown'd, never followed.
  * Nothing is fsync'd: a restore cut short by a crash is redone from R2 at the next boot.
+ *
+ * The folder checks and the creation of a new file are synchronous: each is a few metadata
+ * calls that take microseconds, and a restore makes thousands of them; through the thread
+ * pool each call costs a promise and a hand-off that outweigh the call itself.
  */
 import { randomBytes } from "node:crypto";
-import { constants, type Stats } from "node:fs";
-import { chmod, lchown, lstat, mkdir, open, rename, rm, symlink, type FileHandle } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
+import { chmod, lchown, lstat, open, rename, rm, symlink, type FileHandle } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 
@@ -50,27 +68,27 @@ function belowNonFolder(path: string): UnsafePathError {
  * Makes every folder from `base` (excluded: the caller vouches for it) down to `dir` a real
  * folder, creating the missing ones; a symlink or a file on the way is refused, not replaced.
  */
-export async function realFolders(base: string, dir: string, owner?: FileOwner): Promise<void> {
+export function realFolders(base: string, dir: string, owner?: FileOwner): void {
   const rel = relative(base, dir);
   if (!rel) return;
   if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`${dir} is not inside ${base}`);
   let path = base;
   for (const part of rel.split(sep)) {
     path = join(path, part);
-    await realFolder(path, owner);
+    realFolder(path, owner);
   }
 }
 
-async function realFolder(path: string, owner?: FileOwner): Promise<void> {
-  let stats = await lstatIfAny(path);
+function realFolder(path: string, owner?: FileOwner): void {
+  let stats = lstatSync(path, { throwIfNoEntry: false });
   if (!stats) {
     try {
-      await createFolder(path, owner);
+      createFolder(path, owner);
       return;
     } catch (error) {
       // Another write running in parallel (moltworker's layout) created it first.
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      stats = await lstat(path);
+      stats = lstatSync(path);
     }
   }
   if (stats.isSymbolicLink()) throw throughSymlink(path);
@@ -78,9 +96,9 @@ async function realFolder(path: string, owner?: FileOwner): Promise<void> {
 }
 
 /** A new folder (mkdir never follows a symlink in its last component: it fails with EEXIST). */
-export async function createFolder(path: string, owner?: FileOwner): Promise<void> {
-  await mkdir(path);
-  if (owner) await lchown(path, owner.uid, owner.gid);
+export function createFolder(path: string, owner?: FileOwner): void {
+  mkdirSync(path);
+  if (owner) lchownSync(path, owner.uid, owner.gid);
 }
 
 export async function createSymlink(target: string, path: string, owner?: FileOwner): Promise<void> {
@@ -152,18 +170,21 @@ export async function replaceFileSafely(dest: string, data: string | Buffer | Re
  * restore into an empty place it spares the temp file and the rename; EEXIST tells the caller
  * to replace instead. Returns the new file's stats (taken before closing: nothing renames it after).
  */
-export async function createFileSafely(dest: string, data: Buffer, options: { mode: number; owner?: FileOwner }): Promise<Stats> {
-  const output = await open(dest, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, 0o600);
+export function createFileSafely(dest: string, data: Buffer, options: { mode: number; owner?: FileOwner }): Stats {
+  const fd = openSync(dest, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, 0o600);
   try {
-    if (options.owner) await output.chown(options.owner.uid, options.owner.gid);
-    await output.chmod(options.mode & ~SET_ID_BITS);
-    await output.write(data, 0, data.length, 0);
-    return await output.stat();
+    if (options.owner) fchownSync(fd, options.owner.uid, options.owner.gid);
+    fchmodSync(fd, options.mode & ~SET_ID_BITS);
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done, done);
+    return fstatSync(fd);
   } catch (error) {
-    await rm(dest, { force: true });
+    // Ours: created exclusively just above. A failure to remove it must not hide why the write failed.
+    try {
+      unlinkSync(dest);
+    } catch {}
     throw error;
   } finally {
-    await output.close();
+    closeSync(fd);
   }
 }
 
@@ -196,13 +217,4 @@ async function openRegularFile(path: string): Promise<FileHandle> {
     throw notRegular();
   }
   return handle;
-}
-
-async function lstatIfAny(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }

@@ -13,11 +13,12 @@
  * with their branches and unpushed commits, and a partly copied .git is a broken repository.
  * Files above MOLTLAB_BACKUP_MAX_FILE_MB are skipped with a warning naming them.
  */
-import { type FileHandle, lstat, open, readdir, readlink, realpath } from "node:fs/promises";
+import { type FileHandle, lstat, open, readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
-import { constants, type Stats } from "node:fs";
+import { constants, lstatSync, readlinkSync, type Stats } from "node:fs";
 import { errorText } from "./log.ts";
 import { HAS_PROC_FD, unreadableReason, type Reader } from "./local-read.ts";
+import { eventLoopTurns } from "./parallel.ts";
 import { isSqliteDatabase, SQLITE_SIDECARS } from "./sqlite-copy.ts";
 
 export interface LocalEntry {
@@ -140,6 +141,8 @@ export async function scanRoot(root: string, skipDirs: readonly string[], maxFil
   const tooLarge: string[] = [];
   const unreadable: ScanResult["unreadable"] = [];
   const skip = new Set(skipDirs);
+  // An lstat per entry, synchronous (see eventLoopTurns): the unchanged rescan is nothing else.
+  const turn = eventLoopTurns();
   // `abs` keeps the root as configured (the restore's known files use it); `real` is what the
   // kernel will report for an opened file, for the read's check that nothing was swapped.
   const walk = async (dir: string, realDir: string, rel: string): Promise<void> => {
@@ -156,9 +159,10 @@ export async function scanRoot(root: string, skipDirs: readonly string[], maxFil
       const abs = join(dir, name);
       const real = join(realDir, name);
       const path = rel ? `${rel}/${name}` : name;
+      await turn();
       let stats: Stats;
       try {
-        stats = await lstat(abs);
+        stats = lstatSync(abs);
       } catch (error) {
         if (!isGone(error)) unreadable.push({ path, reason: errorText(error) });
         continue;
@@ -169,7 +173,7 @@ export async function scanRoot(root: string, skipDirs: readonly string[], maxFil
         await walk(abs, real, path);
       } else if (stats.isSymbolicLink()) {
         if (isExcludedPath(options.rootName, path)) continue;
-        const target = await readlink(abs).catch(() => undefined);
+        const target = readlinkOrUndefined(abs);
         if (target !== undefined) entries.push({ path, abs, real, type: "symlink", mode: 0, size: 0, target, statKey: target });
       } else if (stats.isFile()) {
         if (isExcludedPath(options.rootName, path) || (await isSidecar(dir, name, siblings))) continue;
@@ -177,7 +181,9 @@ export async function scanRoot(root: string, skipDirs: readonly string[], maxFil
           tooLarge.push(abs);
           continue;
         }
-        entries.push({ path, abs, real, type: "file", mode: stats.mode & 0o7777, size: stats.size, statKey: await fileStatKey(abs, stats) });
+        // The -wal is looked for only if the listing has one: one lstat per file instead of two.
+        const wal = siblings.has(`${name}-wal`) ? lstatOrUndefined(`${abs}-wal`) : undefined;
+        entries.push({ path, abs, real, type: "file", mode: stats.mode & 0o7777, size: stats.size, statKey: combinedStatKey(stats, wal) });
       }
       // Sockets (OpenClaw's exec-approvals.sock), FIFOs and devices are not data.
     }
@@ -217,10 +223,29 @@ async function listFolder(dir: string, reader: Reader | undefined): Promise<stri
 }
 
 /** Size, times and inode of a file and, when present, of its -wal (a database changes there first). */
-export async function fileStatKey(abs: string, stats?: Stats): Promise<string> {
-  const own = stats ?? (await lstat(abs));
-  const wal = await lstat(`${abs}-wal`).catch(() => undefined);
+export async function fileStatKey(abs: string): Promise<string> {
+  const own = await lstat(abs);
+  return combinedStatKey(own, await lstat(`${abs}-wal`).catch(() => undefined));
+}
+
+function combinedStatKey(own: Stats, wal: Stats | undefined): string {
   return wal ? `${statKeyOf(own)}|${statKeyOf(wal)}` : statKeyOf(own);
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** One file's part of a stat key: what changes when its content may have. */

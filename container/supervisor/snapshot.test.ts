@@ -79,7 +79,7 @@ async function restoreInto(from: Setup, options: { allowFreshStart?: boolean } =
 }
 
 /** A restore into this setup's home (which may hold local files planted by the test). */
-function restoreHere(target: Setup, options: Partial<Pick<RestoreOptions, "allowFreshStart" | "owner">> = {}) {
+function restoreHere(target: Setup, options: Partial<Pick<RestoreOptions, "allowFreshStart" | "owner" | "packMemoryBytes">> = {}) {
   return restore({ roots: target.roots, bucket: target.bucket, log: target.log, stagingDir: join(target.home, ".cache"), allowFreshStart: false, ...options });
 }
 
@@ -637,6 +637,24 @@ describe("SQLite", { timeout: 30_000 }, () => {
     expect(rowCount(join(target.roots[0]!.dir, "browser", "openclaw", "user-data", "Default", "History"))).toBe(30);
   });
 
+  it("backs a database up again when only its WAL changed (the main file untouched)", async () => {
+    const a = await setup();
+    const path = join(a.roots[1]!.dir, "agent.sqlite");
+    await mkdir(a.roots[1]!.dir, { recursive: true });
+    const db = createDatabase(path, 5, "wal");
+    try {
+      expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
+      const main = await stat(path);
+      db.prepare("INSERT INTO t (x) VALUES (6)").run();
+      expect(await stat(path)).toMatchObject({ size: main.size, mtimeMs: main.mtimeMs });
+      expect(await a.backup.run("test")).toMatchObject({ ok: true, changed: true });
+    } finally {
+      db.close();
+    }
+    const { target } = await restoreInto(a);
+    expect(rowCount(join(target.roots[1]!.dir, "agent.sqlite"))).toBe(6);
+  });
+
   it("keeps -journal/-wal/-shm files whose base file is not a database: `notes` and `notes-journal` both round-trip", async () => {
     const a = await setup();
     const ws = a.roots[1]!.dir;
@@ -742,6 +760,44 @@ describe("restore", { timeout: 30_000 }, () => {
       );
     });
   }
+
+  for (const [where, memory] of [
+    ["held in memory", {}],
+    ["streamed to staging", { packMemoryBytes: 0 }],
+  ] as const) {
+    it(`touches nothing local when one pack ${where} fails its check, the other packs being good`, async () => {
+      const a = await setup();
+      for (let i = 0; i < 600; i++) await write(join(a.roots[1]!.dir, "data", `f${i}.bin`), randomBytes(16 * 1024));
+      const id = (await a.backup.run("test")).id!;
+      const keys = new SnapshotKeys(a.prefix);
+      const packs = Object.keys((await manifestOf(a, id)).packs!);
+      expect(packs).toHaveLength(2);
+      // The last byte of a pack belongs to its last file.
+      const damaged = await getBytes(keys.pack(packs[1]!));
+      damaged[damaged.length - 1]! ^= 0x01;
+      await put(keys.pack(packs[1]!), damaged);
+      const target = await setup(a.prefix);
+      // A restore applied would delete the first and replace the second.
+      await write(join(target.roots[1]!.dir, "local.md"), "mine");
+      await write(join(target.roots[1]!.dir, "data", "f0.bin"), "local f0");
+      const local = await tree(target.roots[1]!.dir);
+      await expect(restoreHere(target, memory)).rejects.toThrow(/none of the 1 snapshot\(s\) in the bucket can be restored/);
+      expect(await tree(target.roots[1]!.dir)).toEqual(local);
+      expect(Object.keys(local).sort()).toEqual(["data/f0.bin", "local.md"]);
+      expect(target.logs).toContainEqual(
+        expect.objectContaining({ level: "warn", problem: expect.stringMatching(/^pack [0-9a-f]{64} fails the checksum of data\/f\d+\.bin/) }),
+      );
+    });
+  }
+
+  it("restores from packs streamed to staging as from packs held in memory", async () => {
+    const a = await setup();
+    for (let i = 0; i < 600; i++) await write(join(a.roots[1]!.dir, "data", `f${i}.bin`), randomBytes(16 * 1024));
+    const id = (await a.backup.run("test")).id!;
+    const target = await setup(a.prefix);
+    expect(await restoreHere(target, { packMemoryBytes: 9 * 1024 * 1024 })).toMatchObject({ source: "snapshot", id, files: 600 });
+    expect(await tree(target.roots[1]!.dir)).toEqual(await tree(a.roots[1]!.dir));
+  });
 
   it("refuses when no snapshot is usable, leaving local files alone", async () => {
     const { a, older, newer, keys } = await twoSnapshots(false);
@@ -869,6 +925,33 @@ describe("restore never writes outside its roots", { timeout: 30_000 }, () => {
     expect(outcome).toMatchObject({ source: "snapshot", id: good });
     expect(await readFile(join(target.roots[1]!.dir, "MEMORY.md"), "utf8")).toBe("good");
     expect((await lstat(join(target.roots[1]!.dir, "MEMORY.md"))).isFile()).toBe(true);
+  });
+
+  it("replaces what is at a file's path (a planted symlink, dangling or not, a file, a folder), following nothing", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    for (const name of ["MEMORY.md", "dangling.md", "notes/a.md", "data.md"]) await write(join(ws, name), `good ${name}`);
+    const good = (await a.backup.run("test")).id!;
+    const outside = await outsideFolder();
+    const before = await fingerprint(outside);
+    const target = await setup(a.prefix);
+    const local = target.roots[1]!.dir;
+    await mkdir(join(local, "notes"), { recursive: true });
+    // The new files are created exclusively and without following links: each of these makes that fail, and the file is replaced instead.
+    await symlink(join(outside, "victim"), join(local, "MEMORY.md"));
+    await symlink(join(outside, "created-through-link"), join(local, "dangling.md"));
+    await write(join(local, "notes", "a.md"), "local version");
+    await write(join(local, "data.md", "inside"), "a folder where the snapshot has a file");
+    const outcome = await restoreHere(target);
+    expect(outcome).toMatchObject({ source: "snapshot", id: good, files: 4 });
+    expect(await fingerprint(outside)).toEqual(before);
+    for (const name of ["MEMORY.md", "dangling.md", "notes/a.md", "data.md"]) {
+      expect((await lstat(join(local, name))).isFile()).toBe(true);
+      expect(await readFile(join(local, name), "utf8")).toBe(`good ${name}`);
+    }
+    // What the restore wrote needs no new upload: the first backup finds every file as it left it.
+    target.backup.seed(outcome.manifest, outcome.known);
+    expect(await target.backup.run("test")).toMatchObject({ ok: true, changed: false, uploaded: 0 });
   });
 
   it("refuses to restore into a root whose folder is a local symlink", async () => {

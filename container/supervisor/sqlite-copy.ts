@@ -20,11 +20,18 @@ export const DEFAULT_SQLITE_TIMEOUT_MS = 10_000;
 /** SQLITE_CANTOPEN: what opening a database that is not there (any more) fails with. */
 const SQLITE_CANTOPEN = 14;
 
+export const SQLITE_HEADER_SIZE = SQLITE_HEADER.length;
+
+/** Whether a file's first bytes (at least SQLITE_HEADER_SIZE of them, if it has as many) are SQLite's header. */
+export function startsWithSqliteHeader(bytes: Buffer): boolean {
+  return bytes.length >= SQLITE_HEADER.length && bytes.subarray(0, SQLITE_HEADER.length).equals(SQLITE_HEADER);
+}
+
 /** Whether the first bytes of a file are SQLite's header. */
 export async function hasSqliteHeader(handle: FileHandle): Promise<boolean> {
   const header = Buffer.alloc(SQLITE_HEADER.length);
   const { bytesRead } = await handle.read(header, 0, header.length, 0);
-  return bytesRead === header.length && header.equals(SQLITE_HEADER);
+  return startsWithSqliteHeader(header.subarray(0, bytesRead));
 }
 
 /**

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
 import type { R2Settings } from "./env.ts";
 import { createLogger } from "./log.ts";
-import { Bucket, noOperations, NotFoundError, operationsSince, type R2Operations } from "./storage.ts";
+import { Bucket, noOperations, NotFoundError, operationsSince, WrongSizeError, type R2Operations } from "./storage.ts";
 import { removeDirs, tcpSwitch, tempDir, type LogLine } from "./testing/harness.ts";
 
 let r2: StartedR2;
@@ -97,6 +97,19 @@ describe("R2 operations counted by price class", { timeout: 30_000 }, () => {
     const { bucket, prefix, logs } = bucketFor();
     await expect(bucket.getBytes(`${prefix}missing`)).rejects.toBeInstanceOf(NotFoundError);
     expect(bucket.operations).toEqual(counts({ classB: 1 }));
+    expect(logs.filter((line) => line.level === "warn")).toEqual([]);
+  });
+
+  it("reads an object of a known size into one buffer, and refuses one of another size at once (no retry, nothing buffered)", async () => {
+    const { bucket, prefix, logs } = bucketFor();
+    await bucket.put(`${prefix}pack`, Buffer.from("0123456789"));
+    expect((await bucket.getExactly(`${prefix}pack`, 10)).toString()).toBe("0123456789");
+    for (const expected of [9, 11]) {
+      const attempt = bucket.getExactly(`${prefix}pack`, expected);
+      await expect(attempt).rejects.toBeInstanceOf(WrongSizeError);
+      await expect(attempt).rejects.toMatchObject({ size: 10, atLeast: false });
+    }
+    expect(operationsSince(bucket.operations, counts({ classA: 1, bytesUp: 10 }))).toEqual(counts({ classB: 3, bytesDown: 10 }));
     expect(logs.filter((line) => line.level === "warn")).toEqual([]);
   });
 

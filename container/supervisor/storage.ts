@@ -61,6 +61,19 @@ export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
 
+/** The object is not the size the caller knows it must be (getExactly). */
+export class WrongSizeError extends Error {
+  override name = "WrongSizeError";
+  /** Its size, or (`atLeast`) how much arrived before reading stopped. */
+  readonly size: number;
+  readonly atLeast: boolean;
+  constructor(key: string, size: number, atLeast: boolean) {
+    super(`${key} is ${atLeast ? "at least " : ""}${size} bytes`);
+    this.size = size;
+    this.atLeast = atLeast;
+  }
+}
+
 export class Bucket {
   readonly prefix: string;
   readonly name: string;
@@ -103,6 +116,33 @@ export class Bucket {
       const body = Buffer.from((await response.Body?.transformToByteArray()) ?? []);
       this.#operations.bytesDown += body.length;
       return body;
+    });
+  }
+
+  /**
+   * An object that must be `size` bytes (a pack, by its manifest), read into one buffer of
+   * that size: anything else fails with WrongSizeError before more than `size` bytes are held,
+   * so a bucket cannot make the restore buffer more than the manifest announced.
+   */
+  async getExactly(key: string, size: number): Promise<Buffer> {
+    return this.#retry(`get ${key}`, async () => {
+      const response = await this.#call("classB", () => this.#client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
+      const body = response.Body as Readable;
+      if (response.ContentLength !== undefined && response.ContentLength !== size) {
+        body.destroy();
+        throw new WrongSizeError(key, response.ContentLength, false);
+      }
+      const buffer = Buffer.allocUnsafe(size);
+      let received = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        this.#operations.bytesDown += chunk.length;
+        if (received + chunk.length > size) throw new WrongSizeError(key, received + chunk.length, true);
+        chunk.copy(buffer, received);
+        received += chunk.length;
+      }
+      // The announced length did not arrive: a cut connection, tried again.
+      if (received !== size) throw new Error(`the body of ${key} ended after ${received} of ${size} bytes`);
+      return buffer;
     });
   }
 
@@ -196,7 +236,7 @@ export class Bucket {
       try {
         return await operation();
       } catch (error) {
-        if (error instanceof NotFoundError || !isRetryable(error) || attempt >= this.#attempts) throw error;
+        if (error instanceof NotFoundError || error instanceof WrongSizeError || !isRetryable(error) || attempt >= this.#attempts) throw error;
         const delayMs = Math.min(200 * 2 ** (attempt - 1), 5000);
         this.#log.warn("r2", `R2 ${what} failed, retrying`, { attempt, of: this.#attempts, delayMs, error: errorText(error) });
         await new Promise((resolve) => setTimeout(resolve, delayMs));

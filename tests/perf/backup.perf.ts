@@ -162,8 +162,11 @@ async function timeCase(sizeMb: number, fileBytes: number): Promise<CaseSamples>
           expect(outcome, lines.join("\n")).toMatchObject({ source: "snapshot", id: first.id, files: workload.files });
           expect(await measureTree(join(workspaceOf(targetSettings), PAYLOAD))).toEqual(workload);
         } finally {
+          // The restored tree stays until the case ends (removeHomes): deleted here, its thousands
+          // of inodes would slow the next run's restore, which creates as many (ext4 without a
+          // journal, as on this bench's VMs, skips each recently freed inode for a minute or more:
+          // 1.6 s became 4+ s). A boot restores into a fresh disk; that is what this row measures.
           targetBucket.destroy();
-          await rm(target, { recursive: true, force: true });
         }
 
         // What the backup loop pays for a change (a backup after each quiet spell, bounded in rate):
