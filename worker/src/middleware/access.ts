@@ -131,6 +131,10 @@ export const requireAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
     // Answered to anyone (nobody can be authenticated), so it names Access's own two variables and nothing else.
     return c.json({ error: "Cloudflare Access is not configured: set CF_ACCESS_TEAM_DOMAIN and CF_ACCESS_AUD (wrangler secret put NAME)" }, 500);
   }
+  if (!URL.canParse(teamDomainUrl(teamDomain))) {
+    // A misconfiguration, not the visitor's token: without this it would surface as a 401 or a crash.
+    return c.json({ error: "Cloudflare Access is misconfigured: CF_ACCESS_TEAM_DOMAIN must be a host name like myteam.cloudflareaccess.com" }, 500);
+  }
   const token = c.req.header(ASSERTION_HEADER) ?? getCookie(c, COOKIE_NAME);
   if (!token) {
     if (wantsHtml(c.req.raw)) return c.redirect(loginUrl(teamDomainUrl(teamDomain), c.req.url), 302);
