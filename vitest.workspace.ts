@@ -50,7 +50,9 @@ function workerOutboundService(): (request: Request) => Promise<Response> {
   const aiGateway = aiGatewayFetchHandler(createAiGatewayState());
   const text = (body: string) => new Response(body, { headers: { "content-type": "text/plain" } });
   const mintFor = async (url: URL): Promise<Response> => {
-    const { authority } = await teams.team(url.searchParams.get("team") ?? new URL(WORKER_ACCESS_TEAM).hostname);
+    const team = url.searchParams.get("team") ?? new URL(WORKER_ACCESS_TEAM).hostname;
+    if (!team.endsWith(TEAM_DOMAIN_SUFFIX)) return new Response(`team=${team}: name a *${TEAM_DOMAIN_SUFFIX} host, the ones routed to Access`, { status: 400 });
+    const { authority } = await teams.team(team);
     if (url.pathname === "/valid") return text(authority.mint());
     if (url.pathname === "/service") return text(authority.mintServiceToken(serviceToken.clientId));
     const kind = url.pathname.replace(/^\/broken\//, "");
