@@ -26,10 +26,12 @@ export function teamDomainUrl(raw: string): string {
  * How the Worker holds the team's keys (Cloudflare's guidance: fetch the certs and cache them).
  * A fetched key set is trusted for JWKS_CACHE_MS: during an outage of the team domain, tokens
  * signed by a cached key keep verifying that long, and no longer (then every request gets the
- * 503 below until the certs answer again). Access publishes a new key before the old one leaves
- * and keeps a retired key published for days, so this delay never refuses a good token; a key
- * that has left the JWKS is still accepted by a warm isolate until its cache expires or a token
- * with an unknown kid makes it refetch.
+ * 503 below until the certs answer again). Access signs new tokens with a new key from the
+ * moment it rotates (every 6 weeks by default, or on demand) and keeps the previous key published
+ * for 7 days (developers.cloudflare.com/cloudflare-one/access-controls/applications/http-apps/
+ * authorization-cookie/validating-json/), so the cache never refuses a good token; a key that has
+ * left the JWKS is still accepted by a warm isolate until its cache expires or a token with an
+ * unknown kid makes it refetch.
  */
 export const JWKS_CACHE_MS = 10 * 60_000;
 /** A certs fetch slower than this fails: the request gets a 503, it never hangs on the team domain. */
