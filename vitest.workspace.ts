@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineProject, type TestProjectInlineConfiguration } from "vitest/config";
 import { aiGatewayFetchHandler, createAiGatewayState } from "./emulators/ai-gateway/index.ts";
-import { createAccessApp } from "./emulators/access/app.ts";
-import { Authority, BROKEN_KINDS, type BrokenKind, generateSigningKey, KeySet } from "./emulators/access/index.ts";
+import { AccessTeams, BROKEN_KINDS, type BrokenKind } from "./emulators/access/index.ts";
 
 /** Run by `npm test`, in this order. */
 export const TEST_PROJECTS = ["worker", "node", "integration"] as const;
@@ -30,38 +29,44 @@ function testcontainersEnv(): Record<string, string> {
 
 /**
  * The `worker` project's outside world. Every outbound fetch of the Worker (and of its tests)
- * lands here, routed by hostname: the Access team domain → the Access emulator (JWKS at
- * /cdn-cgi/access/certs); WORKER_TOKENS_HOST → tokens minted by the same authority for tests
- * (GET /valid, /service, /broken/<kind>; plain text); anything else → the AI Gateway emulator.
+ * lands here, routed by hostname:
+ * - `<team>.cloudflareaccess.com` → an Access team domain (emulators/access/teams.ts), created on
+ *   first use with its own keys: JWKS at /cdn-cgi/access/certs, and the emulator's controls
+ *   `POST /__moltlab/access/{rotate, retire/<kid>, certs/<fault|ok>}`. A test that rotates or breaks
+ *   keys uses a team of its own, so no other test sees it. `certs/unreachable` makes the fetch throw.
+ *   WORKER_ACCESS_TEAM is the team the Worker's bindings name.
+ * - WORKER_TOKENS_HOST → tokens minted by a team's authority (GET /valid, /service,
+ *   /broken/<kind>; `?team=<hostname>`, default WORKER_ACCESS_TEAM's; plain text).
+ * - anything else → the AI Gateway emulator.
  */
 export const WORKER_ACCESS_TEAM = "https://moltlab-test.cloudflareaccess.com";
 const WORKER_ACCESS_AUD = "6d6f6c746c61622d776f726b65722d74657374732d61756469656e63652d3031";
 const WORKER_TOKENS_HOST = "access-tokens.moltlab.test";
+const TEAM_DOMAIN_SUFFIX = ".cloudflareaccess.com";
 
-async function workerOutboundService(): Promise<(request: Request) => Promise<Response>> {
-  const [keys, stranger] = await Promise.all([KeySet.create("moltlab worker tests"), generateSigningKey()]);
+function workerOutboundService(): (request: Request) => Promise<Response> {
   const serviceToken = { clientId: "0123456789abcdef0123456789abcdef.access", clientSecret: "worker-tests-service-secret" };
-  const authority = new Authority({
-    issuer: WORKER_ACCESS_TEAM,
-    audience: WORKER_ACCESS_AUD,
-    country: "XX",
-    keys,
-    stranger,
-    serviceTokens: [serviceToken],
-    defaultEmail: "you@example.com",
-  });
-  const access = createAccessApp({ authority, identities: ["you@example.com"] });
+  const teams = new AccessTeams({ audience: WORKER_ACCESS_AUD, serviceTokens: [serviceToken], identities: ["you@example.com"] });
   const aiGateway = aiGatewayFetchHandler(createAiGatewayState());
   const text = (body: string) => new Response(body, { headers: { "content-type": "text/plain" } });
-  return async (request) => {
-    const { hostname, pathname } = new URL(request.url);
-    if (hostname === new URL(WORKER_ACCESS_TEAM).hostname) return access.fetch(request);
-    if (hostname !== WORKER_TOKENS_HOST) return aiGateway(request);
-    if (pathname === "/valid") return text(authority.mint());
-    if (pathname === "/service") return text(authority.mintServiceToken(serviceToken.clientId));
-    const kind = pathname.replace(/^\/broken\//, "");
+  const mintFor = async (url: URL): Promise<Response> => {
+    const team = url.searchParams.get("team") ?? new URL(WORKER_ACCESS_TEAM).hostname;
+    if (!team.endsWith(TEAM_DOMAIN_SUFFIX)) return new Response(`team=${team}: name a *${TEAM_DOMAIN_SUFFIX} host, the ones routed to Access`, { status: 400 });
+    const { authority } = await teams.team(team);
+    if (url.pathname === "/valid") return text(authority.mint());
+    if (url.pathname === "/service") return text(authority.mintServiceToken(serviceToken.clientId));
+    const kind = url.pathname.replace(/^\/broken\//, "");
     if ((BROKEN_KINDS as readonly string[]).includes(kind)) return text(authority.broken(kind as BrokenKind));
-    return new Response(`no token kind ${pathname}`, { status: 404 });
+    return new Response(`no token kind ${url.pathname}`, { status: 404 });
+  };
+  return async (request) => {
+    const url = new URL(request.url);
+    if (url.hostname === WORKER_TOKENS_HOST) return mintFor(url);
+    if (!url.hostname.endsWith(TEAM_DOMAIN_SUFFIX)) return aiGateway(request);
+    const response = await teams.fetch(request);
+    // How an unreachable host looks to a fetch in the Worker: the fetch itself fails.
+    if (response.type === "error") throw new TypeError(`moltlab: ${url.hostname} is unreachable (certs fault)`);
+    return response;
   };
 }
 
@@ -77,7 +82,7 @@ const projects: TestProjectInlineConfiguration[] = [
         // The real Worker, with a Sandbox subclass whose ctx.container is the tests' fake.
         main: join(root, "worker/test/entry.ts"),
         miniflare: {
-          outboundService: await workerOutboundService(),
+          outboundService: workerOutboundService(),
           // Test secrets: fake values, each distinct so a leak names its source.
           bindings: {
             MOLTBOT_GATEWAY_TOKEN: "gw-token-worker-tests-7f3a9c",

@@ -4,6 +4,7 @@ import { SESSION_SECONDS } from "./claims.ts";
 import { clearedSessionCookie, decideAccess, LOGOUT_PATH, originRequest, sessionCookie } from "./edge.ts";
 import { loginPage, messagePage } from "./login-page.ts";
 import type { Authority } from "./tokens.ts";
+import { CERTS_FAULTS, CERTS_OK, type CertsFault } from "./certs-faults.ts";
 import { CERTS_PATH, LOGIN_PATH } from "../../contract/access.ts";
 
 /** Not a Cloudflare route: lets another process (`npm run dev`, a script) rotate keys. */
@@ -41,11 +42,48 @@ const html = (body: string, status = 200, headers: Record<string, string> = {}):
 
 const badRequest = (message: string): Response => html(messagePage("Bad request", message), 400);
 
+/**
+ * The certs endpoint's answer under a fault. A hung request ends when its client gives up
+ * (`signal`) or when the fault changes (`release`), so nothing waits forever.
+ */
+function faultyCerts(fault: CertsFault, signal: AbortSignal, release: Promise<void>): Promise<Response> | Response {
+  switch (fault) {
+    case "unreachable":
+      return Response.error();
+    case "server-error":
+      return html(messagePage("Service unavailable", "The team domain could not answer (moltlab certs fault)."), 503);
+    case "garbage":
+      return html("<!doctype html><title>Welcome</title><p>Sign in to the Wi-Fi to continue.</p>");
+    case "not-a-key-set":
+      return Response.json({ error: "no keys here (moltlab certs fault)" });
+    case "hang":
+      return new Promise((resolve) => {
+        const end = () => resolve(new Response("moltlab certs fault: hung request released\n", { status: 503 }));
+        signal.addEventListener("abort", end, { once: true });
+        void release.then(end);
+      });
+  }
+}
+
 export function createAccessApp(options: AccessAppOptions): Hono {
   const { authority, identities } = options;
   const app = new Hono();
 
-  app.get(CERTS_PATH, (c) => c.json(authority.keys.certs()));
+  // Not Cloudflare: `POST ${ADMIN_PATH}/certs/<fault>` breaks the certs endpoint, `/certs/ok` mends it.
+  let certsFault: CertsFault | undefined;
+  let releaseHung = (): void => {};
+  let hungReleased = new Promise<void>((resolve) => (releaseHung = resolve));
+  app.get(CERTS_PATH, (c) => (certsFault ? faultyCerts(certsFault, c.req.raw.signal, hungReleased) : c.json(authority.keys.certs())));
+  app.post(`${ADMIN_PATH}/certs/:fault`, (c) => {
+    const name = c.req.param("fault");
+    if (name !== CERTS_OK && !(CERTS_FAULTS as readonly string[]).includes(name)) {
+      return c.json({ error: `no certs fault "${name}": use one of ${[CERTS_OK, ...CERTS_FAULTS].join(", ")}` }, 400);
+    }
+    certsFault = name === CERTS_OK ? undefined : (name as CertsFault);
+    releaseHung();
+    hungReleased = new Promise<void>((resolve) => (releaseHung = resolve));
+    return c.json({ certs: certsFault ?? CERTS_OK });
+  });
 
   const showLogin = (request: Request): Response => {
     const redirect = parseRedirect(new URL(request.url).searchParams.get("redirect_url"), request.url);

@@ -24,6 +24,8 @@ export {
 } from "./edge.ts";
 export { Authority, BROKEN_KINDS, type BrokenKind, type MintClaims, type ServiceToken } from "./tokens.ts";
 export { ADMIN_PATH } from "./app.ts";
+export { CERTS_FAULTS, CERTS_OK, type CertsFault } from "./certs-faults.ts";
+export { AccessTeams, type AccessTeam, type AccessTeamsOptions } from "./teams.ts";
 export { generateSigningKey, KeySet, type CertsResponse, type SigningKey } from "./keys.ts";
 
 export const DEFAULT_IDENTITIES = ["you@example.com", "teammate@example.com"] as const;

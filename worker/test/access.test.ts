@@ -78,6 +78,15 @@ describe("Cloudflare Access", () => {
     expect(response.status).toBe(200);
   });
 
+  it.each([
+    ["with a token", { "CF-Access-JWT-Assertion": "x.y.z" }],
+    ["without one (no login redirect to build)", { accept: "text/html" }],
+  ])("answers 500 naming CF_ACCESS_TEAM_DOMAIN when it is not a host name, %s", async (_, headers) => {
+    const response = await fetchWithEnv(new Request(`${BASE}/api/status`, { headers }), { CF_ACCESS_TEAM_DOMAIN: "my team" });
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: string }).error).toMatch(/CF_ACCESS_TEAM_DOMAIN must be a host name/);
+  });
+
   it("uses a team domain with a scheme as it is", () => {
     expect(teamDomainUrl("http://127.0.0.1:41234")).toBe("http://127.0.0.1:41234");
     expect(teamDomainUrl("http://127.0.0.1:41234/")).toBe("http://127.0.0.1:41234");

@@ -10,11 +10,21 @@ import type { Sandbox as TestSandbox } from "./entry.ts";
 /** The tests' Worker URL. No test env has MOLTLAB_DEV_SERVER, so DEV_MODE never skips Access unless a test sets both. */
 export const BASE = "https://moltbot.example.com";
 
-/** Tokens minted by the Access authority behind the test team domain (see vitest.workspace.ts). */
-export async function accessToken(kind: "valid" | "service" | `broken/${string}` = "valid"): Promise<string> {
-  const response = await fetch(`http://access-tokens.moltlab.test/${kind}`);
+/**
+ * Tokens minted by the Access authority behind a team domain (see vitest.workspace.ts): the
+ * Worker's own (CF_ACCESS_TEAM_DOMAIN) unless `team` names another `*.cloudflareaccess.com` host.
+ */
+export async function accessToken(kind: "valid" | "service" | `broken/${string}` = "valid", team?: string): Promise<string> {
+  const url = new URL(`http://access-tokens.moltlab.test/${kind}`);
+  if (team) url.searchParams.set("team", team);
+  const response = await fetch(url);
   if (!response.ok) throw new Error(`no token for ${kind}: ${response.status}`);
   return response.text();
+}
+
+/** A concrete URL path a Hono route pattern matches (`:id` → `x`, a trailing `*` → `anything`). */
+export function pathFor(pattern: string): string {
+  return pattern.replace(/:\w+/g, "x").replace(/\*$/, "anything");
 }
 
 /** A request through the real Worker entry, as a signed-in user. */

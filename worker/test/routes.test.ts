@@ -6,14 +6,9 @@ import { inspectRoutes } from "hono/dev";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { ROUTES, type WorkerRoute } from "../src/manifest.ts";
-import { BASE, fetchWithEnv } from "./helpers.ts";
+import { BASE, fetchWithEnv, pathFor } from "./helpers.ts";
 
 const label = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
-
-/** A concrete URL path the pattern matches. */
-function pathFor(pattern: string): string {
-  return pattern.replace(/:\w+/g, "x").replace(/\*$/, "anything");
-}
 
 describe("the route table (manifest.ts ROUTES)", () => {
   it("lists the routes the app registers, in its order", () => {
