@@ -6,7 +6,7 @@ import { bodyStream, isStreamFault, jsonChunks, wait } from "./delivery.ts";
 import { faultFromHeader } from "./faults.ts";
 import { isRejection, type ChatRequest, type Rejection, type RenderContext, type WireFormat } from "./formats/format.ts";
 import { gatewayRateLimited, gatewayUnauthorized, insufficientCredits, invalidProvider, missingProviderKey, namedGatewayError } from "./gateway-errors.ts";
-import { exhaustedWindows, rateLimitFamily, rateLimitHeaders } from "./rate-limits.ts";
+import { exhaustedWindows, openaiRateLimitMessage, rateLimitFamily, rateLimitHeaders } from "./rate-limits.ts";
 import { maskHeaders } from "./request-log.ts";
 import { defaultReply } from "./scenarios.ts";
 import { scopeOf } from "./scope.ts";
@@ -201,9 +201,12 @@ export async function handleModelCall(state: AiGatewayState, route: Route, reque
   const family = rateLimitFamily(route.provider, chat.model);
   if (fault?.kind === "gateway-error") return reject(call, namedGatewayError(fault.error, route.provider, chat.model));
   if (fault?.kind === "status") {
-    const error = format.error(fault.status, fault.message);
     const retryAfter = fault.retryAfter ?? (fault.status === 429 ? 1 : undefined);
-    const limits = fault.status === 429 ? rateLimitHeaders(family, fault.rateLimit ?? exhaustedWindows(retryAfter ?? 1, settings.rateLimit)) : {};
+    const windows = fault.status === 429 ? (fault.rateLimit ?? exhaustedWindows(retryAfter ?? 1, settings.rateLimit)) : undefined;
+    const openaiText =
+      route.provider === "openai" && windows && !fault.message ? openaiRateLimitMessage(chat.model, windows.requests?.limit ?? 50, retryAfter ?? 1) : undefined;
+    const error = format.error(fault.status, fault.message ?? openaiText);
+    const limits = windows ? rateLimitHeaders(family, windows) : {};
     return reject(call, { ...error, headers: { ...limits, ...(retryAfter === undefined ? {} : { "retry-after": String(retryAfter) }) } });
   }
 

@@ -102,6 +102,11 @@ describe("429 and overload as each provider sends them", () => {
     const error = (await client.chat.completions.create(chat).catch((e: unknown) => e)) as OpenAIAPIError;
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.code).toBe("rate_limit_exceeded");
+    expect(error.error).toMatchObject({
+      type: "requests",
+      message:
+        "Rate limit reached for gpt-test in organization org-moltlab on requests per min (RPM): Limit 5000, Used 5000, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+    });
     expect(error.headers?.get("x-ratelimit-remaining-requests")).toBe("0");
     expect(error.headers?.get("x-ratelimit-reset-requests")).toBe("20s");
     expect(error.headers?.get("retry-after")).toBe("20");

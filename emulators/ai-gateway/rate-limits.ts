@@ -83,3 +83,14 @@ export function goDuration(seconds: number): string {
   if (minutes) return `${minutes}m${secs}`;
   return secs;
 }
+
+/**
+ * OpenAI's 429 text, as its API words it: which model, which window, the numbers, when to retry.
+ * e.g. "Rate limit reached for gpt-4o in organization org-… on requests per min (RPM): Limit 3, Used 3, Requested 1. …"
+ */
+export function openaiRateLimitMessage(model: string, limit: number, retryAfterSeconds: number): string {
+  return (
+    `Rate limit reached for ${model} in organization org-moltlab on requests per min (RPM): Limit ${limit}, Used ${limit}, Requested 1. ` +
+    `Please try again in ${goDuration(retryAfterSeconds)}. Visit https://platform.openai.com/account/rate-limits to learn more.`
+  );
+}
