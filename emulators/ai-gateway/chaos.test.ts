@@ -106,7 +106,10 @@ describe("probabilistic faults with a seed", () => {
     expect(error).toContain("settings.latencyMs: must be ≥ 0");
     expect(error).toContain("settings.seed: must be an integer");
     expect(error).toContain('Unrecognized key: "latency"');
-    expect((await post("faults", { kind: "slow" })).status).toBe(400);
+    expect(await (await post("faults", { kind: "slow" })).json()).toEqual({ error: "fault (slow) needs latencyMs, chunkIntervalMs or both" });
+    expect(await (await post("faults", { kind: "cut", latencyMs: 5 })).json()).toEqual({
+      error: 'fault.latencyMs belongs to a "slow" fault (or to a scenario, or the settings), not to a cut fault',
+    });
   });
 });
 

@@ -26,7 +26,9 @@ export function checkFault(value: unknown, where = "fault"): asserts value is Fa
   }
   if (fault.kind === "slow-first-byte" && !(typeof fault.delayMs === "number" && fault.delayMs >= 0)) throw new Error(`${where}.delayMs must be a number ≥ 0`);
   for (const field of ["latencyMs", "chunkIntervalMs"]) {
-    if (fault[field] !== undefined && !isMs(fault[field])) throw new Error(`${where}.${field} must be a number of milliseconds from 0 to 600000`);
+    if (fault[field] === undefined) continue;
+    if (fault.kind !== "slow") throw new Error(`${where}.${field} belongs to a "slow" fault (or to a scenario, or the settings), not to a ${fault.kind} fault`);
+    if (!isMs(fault[field])) throw new Error(`${where}.${field} must be a number of milliseconds from 0 to 600000`);
   }
   if (fault.kind === "slow" && fault.latencyMs === undefined && fault.chunkIntervalMs === undefined) {
     throw new Error(`${where} (slow) needs latencyMs, chunkIntervalMs or both`);
