@@ -49,8 +49,15 @@ export function isStreamFault(fault: Fault | undefined): fault is StreamFault {
   return fault?.kind === "stall" || fault?.kind === "cut" || fault?.kind === "malformed";
 }
 
-/** `signal` ends a stall (client gone, emulator reset or stopped). */
-export function bodyStream(chunks: string[], fault: StreamFault | undefined, signal: AbortSignal): ReadableStream<Uint8Array> {
+export interface BodyOptions {
+  /** Ends a stall and any wait (client gone, emulator or scope reset, emulator stopped). */
+  signal: AbortSignal;
+  fault?: StreamFault;
+  /** Pause before every chunk after the first: a model's token cadence. */
+  intervalMs?: number;
+}
+
+export function bodyStream(chunks: string[], { signal, fault, intervalMs }: BodyOptions): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const at = fault ? Math.min(fault.afterChunks ?? 1, chunks.length) : -1;
   let index = 0;
@@ -69,6 +76,13 @@ export function bodyStream(chunks: string[], fault: StreamFault | undefined, sig
       if (index >= chunks.length) {
         controller.close();
         return;
+      }
+      if (index > 0 && intervalMs) {
+        await wait(intervalMs, signal);
+        if (signal.aborted) {
+          controller.error(new Error("moltlab: stream abandoned"));
+          return;
+        }
       }
       const chunk = chunks[index]!;
       controller.enqueue(encoder.encode(index === at && fault?.kind === "malformed" ? malform(chunk) : chunk));

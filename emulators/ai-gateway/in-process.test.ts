@@ -45,6 +45,22 @@ describe("in-process with msw/node", () => {
     expect(state.log.count()).toBe(0);
   });
 
+  it("scopes work in-process too: a fault injected under a scope only hits requests carrying it", async () => {
+    state.inject({ kind: "status", status: 529 }, "in-process-a");
+    const scoped = (scope: string) =>
+      fetch(`${anthropicBase}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": "sk-in-process", "anthropic-version": "2023-06-01", "x-moltlab-scope": scope },
+        body: JSON.stringify({ model: "claude-test", max_tokens: 10, messages: [{ role: "user", content: "capital" }] }),
+      });
+    expect((await scoped("in-process-b")).status).toBe(200);
+    expect((await request("capital")).status).toBe(200);
+    const overloaded = await scoped("in-process-a");
+    expect(overloaded.status).toBe(529);
+    expect(await overloaded.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
+    expect(state.log.all({ scope: "in-process-a" }).map((entry) => entry.status)).toEqual([529]);
+  });
+
   it("plays a connection reset in-process as a failed fetch", async () => {
     state.inject({ kind: "reset" });
     await expect(request("capital")).rejects.toThrow(TypeError);

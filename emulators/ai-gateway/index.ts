@@ -3,7 +3,22 @@ export { aiGatewayHandlers, gatewayBaseUrl, AI_GATEWAY_ORIGIN, DEFAULT_ACCOUNT, 
 export { controlHandlers, CONTROL_PREFIX } from "./control.ts";
 export { aiGatewayFetchHandler, startAiGateway, type StartAiGatewayOptions, type StartedAiGateway } from "./server.ts";
 export { AiGatewayState, createAiGatewayState, type AiGatewayOptions } from "./state.ts";
-export { RequestLog, fingerprint, maskSecret, type LogQuery } from "./request-log.ts";
+export { RequestLog, fingerprint, maskSecret, ALL_SCOPES, type LogQuery } from "./request-log.ts";
+export { SCOPE_HEADER } from "./scope.ts";
+export { DEFAULT_SEED, mulberry32 } from "./random.ts";
 export { FAULT_HEADER } from "./faults.ts";
 export { defaultReply } from "./scenarios.ts";
-export type { Fault, FaultRule, LoggedRequest, Provider, Reply, RequestMatch, Scenario, ToolCall } from "./types.ts";
+export type {
+  Fault,
+  FaultRule,
+  GatewayErrorName,
+  GatewaySettings,
+  LoggedRequest,
+  Provider,
+  RateLimitWindow,
+  RateLimitWindows,
+  Reply,
+  RequestMatch,
+  Scenario,
+  ToolCall,
+} from "./types.ts";

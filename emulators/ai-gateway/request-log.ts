@@ -31,7 +31,15 @@ export interface LogQuery {
   model?: string;
   /** Substring of the request path. */
   path?: string;
+  /**
+   * Whose entries: a scope id sees only the requests that carried it; without one, only unscoped
+   * requests (so parallel scoped tests never show up in an unscoped test's log); `"*"` sees all.
+   */
+  scope?: string;
 }
+
+/** `scope: ALL_SCOPES` in a log query: every entry, scoped or not. */
+export const ALL_SCOPES = "*";
 
 /** The requests the gateway received, oldest first. */
 export class RequestLog {
@@ -51,7 +59,8 @@ export class RequestLog {
         (entry) =>
           (query.provider === undefined || entry.provider === query.provider) &&
           (query.model === undefined || entry.model === query.model) &&
-          (query.path === undefined || entry.path.includes(query.path)),
+          (query.path === undefined || entry.path.includes(query.path)) &&
+          (query.scope === ALL_SCOPES || entry.scope === query.scope),
       )
       .map((entry) => structuredClone(entry));
   }
@@ -64,7 +73,8 @@ export class RequestLog {
     return this.all(query).at(-1);
   }
 
-  clear(): void {
-    this.#entries = [];
+  /** Forgets every entry, or only a scope's. */
+  clear(scope?: string): void {
+    this.#entries = scope === undefined ? [] : this.#entries.filter((entry) => entry.scope !== scope);
   }
 }

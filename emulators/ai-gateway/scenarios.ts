@@ -8,6 +8,8 @@ export interface Decision {
   reply: Reply;
   fault?: Fault;
   scenario?: string;
+  latencyMs?: number;
+  chunkIntervalMs?: number;
 }
 
 /** Obviously fake, so a fake answer can never be mistaken for a model's. */
@@ -30,12 +32,23 @@ export class ScenarioBook {
     return structuredClone(this.#scenarios);
   }
 
-  decide(target: MatchTarget & { assistantTurns: number }): Decision {
+  /** The first matching scenario's decision; undefined when none matches. */
+  find(target: MatchTarget & { assistantTurns: number }): Decision | undefined {
     const scenario = this.#scenarios.find((candidate) => matches(candidate.match, target));
-    if (!scenario) return { reply: defaultReply(target) };
+    if (!scenario) return undefined;
     const turns = scenario.turns ?? [];
     const reply = turns.length ? turns[Math.min(target.assistantTurns, turns.length - 1)]! : (scenario.reply ?? defaultReply(target));
-    return { reply, ...(scenario.fault ? { fault: scenario.fault } : {}), ...(scenario.name ? { scenario: scenario.name } : {}) };
+    return {
+      reply,
+      ...(scenario.fault ? { fault: scenario.fault } : {}),
+      ...(scenario.name ? { scenario: scenario.name } : {}),
+      ...(scenario.latencyMs !== undefined ? { latencyMs: scenario.latencyMs } : {}),
+      ...(scenario.chunkIntervalMs !== undefined ? { chunkIntervalMs: scenario.chunkIntervalMs } : {}),
+    };
+  }
+
+  decide(target: MatchTarget & { assistantTurns: number }): Decision {
+    return this.find(target) ?? { reply: defaultReply(target) };
   }
 }
 
@@ -58,6 +71,12 @@ export function checkScenario(scenario: unknown, where = "scenario"): void {
   if (typeof scenario !== "object" || scenario === null || Array.isArray(scenario)) throw new Error(`${where} must be an object`);
   const { match, reply, turns, fault } = scenario as Scenario;
   checkMatch(match, where);
+  for (const field of ["latencyMs", "chunkIntervalMs"] as const) {
+    const value = (scenario as Scenario)[field];
+    if (value !== undefined && !(typeof value === "number" && value >= 0 && value <= 600_000)) {
+      throw new Error(`${where}.${field} must be a number of milliseconds from 0 to 600000`);
+    }
+  }
   if (reply !== undefined) checkReply(reply, `${where}.reply`);
   if (turns !== undefined) {
     if (!Array.isArray(turns) || turns.length === 0) throw new Error(`${where}.turns must be a non-empty array`);

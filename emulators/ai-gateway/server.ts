@@ -4,7 +4,7 @@ import { CONTROL_PREFIX, controlHandlers } from "./control.ts";
 import { aiGatewayHandlers, gatewayBaseUrl } from "./handlers.ts";
 import type { RequestLog } from "./request-log.ts";
 import { AiGatewayState, type AiGatewayOptions } from "./state.ts";
-import type { FaultRule, Provider, Scenario } from "./types.ts";
+import type { FaultRule, GatewaySettings, Provider, Scenario } from "./types.ts";
 
 export interface StartAiGatewayOptions extends ServeOptions, AiGatewayOptions {}
 
@@ -16,9 +16,11 @@ export interface StartedAiGateway extends StartedServer {
   /** What a client is configured with, e.g. http://127.0.0.1:PORT/v1/moltlab-account/moltlab-gateway/anthropic */
   baseUrl(provider: Provider, account?: string, gateway?: string): string;
   readonly log: RequestLog;
-  load(scenarios: Scenario[]): void;
-  inject(fault: FaultRule): void;
-  reset(): void;
+  /** Each takes an optional scope id (see scope.ts); without one it acts on the gateway itself. */
+  load(scenarios: Scenario[], scope?: string): void;
+  inject(fault: FaultRule, scope?: string): void;
+  configure(settings: GatewaySettings, scope?: string): void;
+  reset(scope?: string): void;
 }
 
 /** Outside /v1/… and /__moltlab/…: Cloudflare's API-style 404. */
@@ -37,10 +39,11 @@ export function aiGatewayFetchHandler(state: AiGatewayState): (request: Request)
 }
 
 export async function startAiGateway(options: StartAiGatewayOptions = {}): Promise<StartedAiGateway> {
-  const state = new AiGatewayState(options);
+  const { host, port, ...gatewayOptions } = options;
+  const state = new AiGatewayState(gatewayOptions);
   const server = await serveFetch(aiGatewayFetchHandler(state), {
-    ...(options.host !== undefined ? { host: options.host } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(host !== undefined ? { host } : {}),
+    ...(port !== undefined ? { port } : {}),
   });
   return {
     url: server.url,
@@ -50,9 +53,10 @@ export async function startAiGateway(options: StartAiGatewayOptions = {}): Promi
     controlUrl: `${server.url}${CONTROL_PREFIX}`,
     log: state.log,
     baseUrl: (provider, account, gateway) => gatewayBaseUrl(server.url, provider, account, gateway),
-    load: (scenarios) => state.load(scenarios),
-    inject: (fault) => state.inject(fault),
-    reset: () => state.reset(),
+    load: (scenarios, scope) => state.load(scenarios, scope),
+    inject: (fault, scope) => state.inject(fault, scope),
+    configure: (settings, scope) => state.configure(settings, scope),
+    reset: (scope) => state.reset(scope),
     stop: async () => {
       state.close();
       await server.stop();

@@ -7,18 +7,27 @@ import { inputTokens, outputTokens, sseEvent, type ChatRequest, type Rejection, 
  * The model comes from the path, so the pipeline fills it in (see handlers.ts).
  */
 
-/** Cloudflare API v4 error envelope. Codes: 10000 is the API's authentication error; the others are best guesses. */
+/**
+ * Cloudflare API v4 error envelope. Codes from developers.cloudflare.com/workers-ai/platform/errors/
+ * (3006 too large, 3007 timeout, 3023 account blocked, 3040 out of capacity, 3042 invalid model id);
+ * 10000 is the API's authentication error; 5006 (bad input) is observed; the 500's code is a guess.
+ * A 429 is Workers AI's "Out of capacity"; `message` can name "Account limited" (3036) instead.
+ */
 function workersAiError(status: number, message?: string): Rejection {
   const known: Record<number, [number, string]> = {
     400: [5006, "Bad input"],
     401: [10000, "Authentication error"],
-    404: [5007, "No such model"],
-    429: [3040, "Capacity temporarily exceeded, please try again."],
+    403: [3023, "Service unavailable for account"],
+    404: [3042, "The model name is invalid"],
+    408: [3007, "Request timeout"],
+    413: [3006, "Request is too large"],
+    429: [3040, "No more data centers to forward the request to"],
     500: [5000, "Internal server error"],
-    503: [3040, "Service unavailable"],
+    503: [3040, "No more data centers to forward the request to"],
   };
   const [code, fallback] = known[status] ?? [status >= 500 ? 5000 : 5006, "Error"];
-  return { status, body: { success: false, errors: [{ code, message: message ?? fallback }], messages: [], result: null } };
+  const limited = status === 429 && message !== undefined && /daily free allocation|neurons/i.test(message);
+  return { status, body: { success: false, errors: [{ code: limited ? 3036 : code, message: message ?? fallback }], messages: [], result: null } };
 }
 
 function parse(body: unknown): ChatRequest | Rejection {
