@@ -101,7 +101,12 @@ const projects: TestProjectInlineConfiguration[] = [
     test: { name: "worker", root, include: ["worker/test/**/*.test.ts"] },
   }),
   defineProject({
-    test: { name: "node", root, include: ["{core,contract,setup,platform,emulators,container,stack,verify,cli}/**/*.test.ts"], environment: "node" },
+    test: {
+      name: "node",
+      root,
+      include: ["{core,contract,setup,platform,emulators,container,stack,verify,cli}/**/*.test.ts", "tests/torture/**/*.test.ts"],
+      environment: "node",
+    },
   }),
   defineProject({
     test: {

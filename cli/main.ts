@@ -17,6 +17,9 @@ commands:
                (runs setup first unless MOLTLAB_AUTO_SETUP=0); --project NAME limits it,
                other options go to vitest
   bench        the perf project: timings printed as medians and ratios
+  torture      restarts and faults against the real supervisor and R2 stand-in, each cycle
+               drawn from a seed [--cycles N] [--seed S] [--kinds a,b]; about 20 min;
+               writes reports/torture.{json,md}; exits 1 on a corrupt or lossy restore
   typecheck    tsc over the Node-side and the Worker-side code
   image        build the OpenClaw image per platform: [--platform amd64|arm64|all]
                [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
@@ -39,6 +42,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | 
   test,
   bench,
   typecheck,
+  // Loaded on demand: it starts R2 and bundles the supervisor, which no other command needs at load.
+  torture: async (args) => (await import("../tests/torture/run.ts")).torture(args),
   emulate,
   image,
   dev,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ROOT } from "../core/host.ts";
 import type { Arch } from "../contract/arch.ts";
 import type { BenchReport } from "./bench-results.ts";
+import type { TortureReport } from "./torture-results.ts";
 
 /** Where the tests write their evidence and verify its report. */
 export const REPORTS_DIR = join(ROOT, "reports");
@@ -33,6 +34,7 @@ export const EVIDENCE_FILES = {
   chat: evidenceFile<ChatFile>("chat", "tests/integration/openclaw-chat.test.ts"),
   persistence: evidenceFile<PersistenceFile>("persistence", "tests/integration/openclaw-persistence.test.ts"),
   bench: evidenceFile<BenchReport>("bench", "npm run bench"),
+  torture: evidenceFile<TortureReport>("torture", "npm run torture"),
 } as const;
 
 /** reports/<name>.json, absolute. */

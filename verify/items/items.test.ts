@@ -22,7 +22,7 @@ describe("the item registry", () => {
       "0-2": ["tools-matrix.json"],
       "0-3": ["dind.json", "tools-matrix.json"],
       "0-4": ["tools-matrix.json"],
-      "0-6": ["persistence.json", "bench.json"],
+      "0-6": ["persistence.json", "bench.json", "torture.json"],
       "0-7": ["chat.json", "tools-matrix.json", "bench.json", "persistence.json"],
       cost: ["bench.json"],
       latency: ["bench.json"],

@@ -112,7 +112,7 @@ export const ITEMS: readonly Item[] = [
     title: "Persistence through R2",
     question: "Does state persist through R2 across container restarts?",
     criterion: "Repo caches (ghq), OpenClaw config/sessions/memory and tool configs survive container restarts",
-    reads: { persistence: EVIDENCE_FILES.persistence, bench: EVIDENCE_FILES.bench },
+    reads: { persistence: EVIDENCE_FILES.persistence, bench: EVIDENCE_FILES.bench, torture: EVIDENCE_FILES.torture },
     judge: judgePersistenceItem,
   }),
   defineItem({

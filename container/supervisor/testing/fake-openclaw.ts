@@ -11,11 +11,14 @@
  * POST /fake/writer?file=…[&setsid=1] starts a child that ignores SIGTERM and appends a line to
  * the file every few ms (an agent's job left running; with setsid=1 it leaves the process group)
  * and answers its pid.
+ * POST /fake/workload?cycle=N[&fill=1] starts the script FAKE_OPENCLAW_WORKLOAD names (the torture
+ * run's workload) as a child in its process group, like an agent's tool: on SIGTERM the fake
+ * passes the signal on and exits when the child has.
  * It prints its token on stdout once, so tests can check the supervisor masks it.
  * `devices list --json` and `devices approve <id>` answer from a fixed list when the
  * gateway token is in the environment.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -67,6 +70,8 @@ const workspace = join(stateDir, "workspace");
 mkdirSync(workspace, { recursive: true });
 if (!existsSync(join(workspace, "AGENTS.md"))) writeFileSync(join(workspace, "AGENTS.md"), "# Agents\n");
 
+let workload: ChildProcess | undefined;
+
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? "/", "http://fake");
   if (url.pathname === "/healthz" || url.pathname === "/readyz") {
@@ -82,6 +87,13 @@ const server = createServer((request, response) => {
     });
     child.unref();
     response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pid: child.pid }));
+  } else if (url.pathname === "/fake/workload" && request.method === "POST") {
+    const script = env.FAKE_OPENCLAW_WORKLOAD ?? fail("/fake/workload needs FAKE_OPENCLAW_WORKLOAD");
+    workload = spawn(process.execPath, [script], {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...env, TORTURE_CYCLE: url.searchParams.get("cycle") ?? "0", TORTURE_FILL: url.searchParams.get("fill") ?? "0" },
+    });
+    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pid: workload.pid }));
   } else if (url.pathname === "/fake/exit" && request.method === "POST") {
     response.writeHead(200).end("bye", () => process.exit(Number(url.searchParams.get("code") ?? 0)));
   } else response.writeHead(404).end();
@@ -91,5 +103,7 @@ server.listen(port, "127.0.0.1", () => process.stdout.write(`fake-openclaw: list
 process.on("SIGTERM", () => {
   process.stdout.write("fake-openclaw: SIGTERM, exiting\n");
   server.close();
-  process.exit(0);
+  if (!workload || workload.exitCode !== null || workload.signalCode !== null) process.exit(0);
+  workload.once("exit", () => process.exit(0));
+  workload.kill("SIGTERM");
 });
