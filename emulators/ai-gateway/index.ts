@@ -5,7 +5,7 @@ export { aiGatewayFetchHandler, startAiGateway, type StartAiGatewayOptions, type
 export { AiGatewayState, createAiGatewayState, type AiGatewayOptions } from "./state.ts";
 export { RequestLog, fingerprint, maskSecret, ALL_SCOPES, type LogQuery } from "./request-log.ts";
 export { SCOPE_HEADER } from "./scope.ts";
-export { DEFAULT_SEED, mulberry32 } from "./random.ts";
+export { DEFAULT_SEED } from "./scope.ts";
 export { FAULT_HEADER } from "./faults.ts";
 export { defaultReply } from "./scenarios.ts";
 export type {

@@ -1,7 +1,10 @@
 import { ResponseCache } from "./cache.ts";
 import type { Turn } from "./conversation.ts";
 import { FaultQueue } from "./faults.ts";
-import { DEFAULT_SEED, mulberry32 } from "./random.ts";
+import { seededRandom } from "../../core/seeded-random.ts";
+
+/** Seed used when none is given, so an unseeded run is still reproducible. */
+export const DEFAULT_SEED = 1;
 import { ScenarioBook } from "./scenarios.ts";
 import type { GatewaySettings } from "./types.ts";
 
@@ -47,7 +50,7 @@ export class ScopeState {
 
   /** The scope's generator, seeded on first use from `seed` (the scope's, else the gateway's). */
   random(fallbackSeed: number | undefined): () => number {
-    this.#random ??= mulberry32(this.settings.seed ?? fallbackSeed ?? DEFAULT_SEED);
+    this.#random ??= seededRandom(this.settings.seed ?? fallbackSeed ?? DEFAULT_SEED).next;
     return this.#random;
   }
 
