@@ -55,7 +55,12 @@ function transcript(): { seqs: number[]; badLines: number; tornTail: boolean } {
     try {
       seqs.push((JSON.parse(line) as { seq: number }).seq);
     } catch {
+      // An append cut short by a full disk leaves a fragment the next append continues: the
+      // whole line after the fragment is still there, so its seq is read from the last record start.
       badLines++;
+      const start = line.lastIndexOf('{"seq":');
+      const seq = start < 0 ? Number.NaN : Number(/^\{"seq":(\d+)/.exec(line.slice(start))?.[1]);
+      if (Number.isInteger(seq)) seqs.push(seq);
     }
   }
   return { seqs, badLines, tornTail };

@@ -76,6 +76,21 @@ describe("torture ledger", () => {
     expect(ledger.check(state({ files: { "workspace/memory/7.md": { seq: 7, whole: false, sha: "x" } } })).corrupt).toEqual([]);
   });
 
+  it("does not blame the backup for a transcript line a full disk cut short, and still counts the line after it", () => {
+    const ledger = new Ledger();
+    ledger.addCycle(
+      [
+        { op: "write-failed", t: 1, path: "agents/main/sessions/torture.jsonl", code: "ENOSPC" },
+        { op: "append", seq: 34, t: 2, path: "agents/main/sessions/torture.jsonl" },
+      ],
+      10,
+      10,
+    );
+    const check = ledger.check(state({ transcript: { seqs: [34], badLines: 1, tornTail: false } }));
+    expect(check.corrupt).toEqual([]);
+    expect(check.owedMissing).toEqual([]);
+  });
+
   it("skips the journal line a kill cut in half", () => {
     expect(parseJournal('{"op":"sql","seq":1,"t":1}\n{"op":"sql","se')).toEqual([{ op: "sql", seq: 1, t: 1 }]);
   });

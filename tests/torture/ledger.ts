@@ -50,6 +50,8 @@ export function parseJournal(text: string): JournalEntry[] {
 export const isWrite = (entry: JournalEntry): entry is WriteEntry =>
   entry.op === "sql" || entry.op === "append" || entry.op === "rewrite" || entry.op === "create";
 
+const TRANSCRIPT = "agents/main/sessions/torture.jsonl";
+
 export class Ledger {
   readonly #sql = new Set<number>();
   readonly #appends = new Set<number>();
@@ -90,7 +92,8 @@ export class Ledger {
     if (state.database.integrity !== "ok" && !(state.database.integrity === "absent" && this.#sql.size === 0)) {
       corrupt.push(`memory/main.sqlite: integrity_check says ${state.database.integrity}`);
     }
-    if (state.transcript.badLines) corrupt.push(`agents/main/sessions/torture.jsonl: ${state.transcript.badLines} unparsable line(s)`);
+    if (state.transcript.badLines && !this.#tornOnDisk.has(TRANSCRIPT))
+      corrupt.push(`agents/main/sessions/torture.jsonl: ${state.transcript.badLines} unparsable line(s)`);
     for (const [path, file] of Object.entries(state.files)) {
       if (!file.whole && !this.#tornOnDisk.has(path)) corrupt.push(`${path}: its checksum line does not match its content (torn)`);
       const known = this.#versions.get(`${path}#${file.seq}`);

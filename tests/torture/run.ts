@@ -8,6 +8,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { parseCommandArgs } from "../../core/args.ts";
 import { removeLabelled } from "../../core/docker.ts";
@@ -135,7 +136,14 @@ export async function torture(args: readonly string[]): Promise<number> {
     });
   let interrupted = false;
   const onInterrupt = () => {
-    if (interrupted) process.exit(130);
+    if (interrupted) {
+      // Leaving at once: still take the cycle's container with us.
+      const ids = spawnSync("docker", ["ps", "-aq", "--filter", `name=^${runId}-`], { encoding: "utf8" })
+        .stdout.split("\n")
+        .filter(Boolean);
+      if (ids.length) spawnSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
+      process.exit(130);
+    }
     interrupted = true;
     console.log("\ntorture: interrupted; finishing this cycle, then writing the report (Ctrl-C again to leave at once)");
   };

@@ -84,6 +84,7 @@ function writeOne(): void {
     insert.run(n, cycle, body);
     record({ op: "sql", seq: n });
   } else if (roll < 7) {
+    touching = "agents/main/sessions/torture.jsonl";
     appendFileSync(join(sessions, "torture.jsonl"), `${JSON.stringify({ seq: n, type: "message", body })}\n`);
     record({ op: "append", seq: n, path: "agents/main/sessions/torture.jsonl" });
   } else if (roll < 9) {
