@@ -21,6 +21,7 @@ export interface KindSummary {
   corrupt: number;
   /** Proof the fault happened: R2 requests failed, boots refused, OOM kills seen, final backups done. */
   r2Disturbed: number;
+  backupsFailed: number;
   refusedBoots: number;
   oomKilled: number;
   finalBackupsDone: number;

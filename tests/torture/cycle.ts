@@ -31,6 +31,8 @@ export interface CycleResult {
   backups: number;
   /** R2 requests the fault proxy failed during this cycle: proof the fault happened. */
   r2Disturbed: number;
+  /** Backups the supervisor logged as failed (R2 down, disk full): they were retried. */
+  backupsFailed: number;
   finalBackup?: "done" | "failed" | "none";
   problems: string[];
   seconds: number;
@@ -59,6 +61,7 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
     ending: { signal: "none", afterMs: 0 },
     backups: 0,
     r2Disturbed: 0,
+    backupsFailed: 0,
     problems: [],
     seconds: 0,
   };
@@ -215,6 +218,7 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
     const lines = await sandbox.supervisorLines();
     const backups = lines.filter((line) => line.msg === "backup written" && line.receivedAt < endedAt);
     result.backups = backups.length;
+    result.backupsFailed = lines.filter((line) => line.level === "error" && line.phase === "backup").length;
     const final = lines.find((line) => line.msg === "final backup done" || line.msg.startsWith("final backup failed"));
     result.finalBackup = final ? (final.msg === "final backup done" ? "done" : "failed") : "none";
     const owedBefore = endingOf(kind) === "sigterm" ? endedAt : lastBackupStart(backups);

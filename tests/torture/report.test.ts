@@ -16,6 +16,7 @@ function cycle(n: number, kind: CycleKind, check: RestoreCheck | undefined, writ
     ending: { signal: "SIGKILL", afterMs: 2000 },
     backups: 3,
     r2Disturbed: 0,
+    backupsFailed: 0,
     problems: [],
     seconds: 5,
   };

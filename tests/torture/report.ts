@@ -35,6 +35,7 @@ export function summarise(
         owedMissing: 0,
         corrupt: 0,
         r2Disturbed: 0,
+        backupsFailed: 0,
         refusedBoots: 0,
         oomKilled: 0,
         finalBackupsDone: 0,
@@ -53,6 +54,7 @@ export function summarise(
     summary.cycles++;
     summary.writes += result.writes;
     summary.r2Disturbed += result.r2Disturbed;
+    summary.backupsFailed += result.backupsFailed;
     summary.refusedBoots += result.restore.boots - (result.restore.outcome === "refused" ? 0 : 1);
     summary.oomKilled += result.ending.exit?.oomKilled ? 1 : 0;
     summary.finalBackupsDone += result.finalBackup === "done" ? 1 : 0;
@@ -138,6 +140,7 @@ export function renderMarkdown(report: TortureReport): string {
 function faultSeen(kind: KindSummary): string {
   const seen = [
     kind.r2Disturbed ? `${kind.r2Disturbed} R2 requests failed` : "",
+    kind.backupsFailed ? `${kind.backupsFailed} backups failed and were retried` : "",
     kind.refusedBoots ? `${kind.refusedBoots} boots refused` : "",
     kind.oomKilled ? `${kind.oomKilled} OOMKilled` : "",
     kind.ending === "sigterm" ? `${kind.finalBackupsDone}/${kind.cycles} final backups` : "",

@@ -19,6 +19,7 @@ function kind(overrides: Partial<KindSummary>): KindSummary {
     owedMissing: 0,
     corrupt: 0,
     r2Disturbed: 0,
+    backupsFailed: 0,
     refusedBoots: 0,
     oomKilled: 0,
     finalBackupsDone: 0,
