@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { SeededRandom } from "../../core/seeded-random.ts";
 import { endingOf, type CycleKind } from "./kinds.ts";
 import { type Ledger, parseJournal, type RestoreCheck, type RestoredState } from "./ledger.ts";
-import type { StartedR2FaultProxy } from "./r2-fault-proxy.ts";
+import type { R2Faults } from "../../emulators/r2/index.ts";
 import { type Exit, type SandboxSpec, type SupervisorLine, TortureSandbox } from "./sandbox.ts";
 
 /**
@@ -29,7 +29,7 @@ export interface CycleResult {
   owed: number;
   ending: { signal: string; afterMs: number; exit?: Exit; trigger?: string };
   backups: number;
-  /** R2 requests the fault proxy failed during this cycle: proof the fault happened. */
+  /** R2 requests the stand-in's faults failed during this cycle: proof the fault happened. */
   r2Disturbed: number;
   /** Backups the supervisor logged as failed (R2 down, disk full): they were retried. */
   backupsFailed: number;
@@ -40,7 +40,8 @@ export interface CycleResult {
 
 export interface CycleRig {
   spec: Omit<SandboxSpec, "name" | "homeMiB">;
-  proxy: StartedR2FaultProxy;
+  /** The R2 stand-in's faults (emulators/r2/front.ts). */
+  r2: R2Faults;
   ledger: Ledger;
   namePrefix: string;
 }
@@ -65,7 +66,7 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
     problems: [],
     seconds: 0,
   };
-  const disturbedBefore = rig.proxy.disturbed;
+  const disturbedBefore = rig.r2.disturbed;
   const spec = { ...rig.spec, homeMiB: kind === "disk-full" ? FULL_DISK_HOME_MIB : HOME_MIB };
   const sandboxes: TortureSandbox[] = [];
   let sandbox: TortureSandbox | undefined;
@@ -85,18 +86,18 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
       if (kind === "r2-reset-restore" && boot === 1) {
         let reads = 0;
         const breaks = Math.floor(random.between(1, 4));
-        await rig.proxy.fault({ kind: "reset-download", afterBytes: 512 });
-        rig.proxy.onRequest(({ method, key }) => {
+        await rig.r2.fault({ kind: "reset-download", afterBytes: 512 });
+        rig.r2.onRequest(({ method, key }) => {
           if (method === "GET" && /moltlab\/(packs|objects|snapshots)\//.test(key) && ++reads >= breaks) {
-            rig.proxy.onRequest(undefined);
-            void rig.proxy.fault({ kind: "none" });
+            rig.r2.onRequest(undefined);
+            void rig.r2.fault({ kind: "none" });
           }
         });
       }
       if (kind === "sigkill-during-restore") {
-        rig.proxy.onRequest(({ method, key }) => {
+        rig.r2.onRequest(({ method, key }) => {
           if (method === "GET" && /moltlab\/(packs|objects)\//.test(key)) {
-            rig.proxy.onRequest(undefined);
+            rig.r2.onRequest(undefined);
             void kill("SIGKILL", "first pack read of the restore");
           }
         });
@@ -106,8 +107,8 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
       sandbox = candidate;
       const bootStarted = Date.now();
       const state = await candidate.waitReady();
-      rig.proxy.onRequest(undefined);
-      await rig.proxy.fault({ kind: "none" });
+      rig.r2.onRequest(undefined);
+      await rig.r2.fault({ kind: "none" });
       if (endedAt) {
         result.restore.outcome = "not-checked";
         break;
@@ -154,15 +155,15 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
       case "sigkill-during-backup": {
         await at(0.5);
         const fired = new Promise<void>((resolve) => {
-          rig.proxy.onRequest(({ method, key }) => {
+          rig.r2.onRequest(({ method, key }) => {
             if (method === "PUT" && /moltlab\/packs\//.test(key)) {
-              rig.proxy.onRequest(undefined);
+              rig.r2.onRequest(undefined);
               void kill("SIGKILL", "first pack upload of a backup").then(resolve);
             }
           });
         });
         await Promise.race([fired, sleep(8_000)]);
-        rig.proxy.onRequest(undefined);
+        rig.r2.onRequest(undefined);
         await kill("SIGKILL", "no backup started within 8 s: killed anyway");
         break;
       }
@@ -182,16 +183,16 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
             : kind === "r2-5xx"
               ? { kind: "5xx" as const, status: 503 as const }
               : { kind: "reset-upload" as const, afterBytes: 1024 };
-        await rig.proxy.fault(fault);
+        await rig.r2.fault(fault);
         await sleep(random.between(1000, 3000));
-        await rig.proxy.fault({ kind: "none" });
+        await rig.r2.fault({ kind: "none" });
         await sleep(random.between(0, 1000));
         await kill("SIGTERM");
         break;
       }
       case "r2-slow":
         await at(0.5);
-        await rig.proxy.fault({ kind: "slow", delayMs: 1000 });
+        await rig.r2.fault({ kind: "slow", delayMs: 1000 });
         await at(1);
         await kill("SIGTERM");
         break;
@@ -213,7 +214,7 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
     }
     result.ending.afterMs = endedAt - workStarted;
     result.ending.exit = await sandbox.waitExit();
-    await rig.proxy.fault({ kind: "none" });
+    await rig.r2.fault({ kind: "none" });
 
     const lines = await sandbox.supervisorLines();
     const backups = lines.filter((line) => line.msg === "backup written" && line.receivedAt < endedAt);
@@ -232,10 +233,10 @@ export async function runCycle(rig: CycleRig, cycle: number, kind: CycleKind, ra
     if (endingOf(kind) === "sigterm" && result.finalBackup !== "done") result.problems.push(`final backup ${result.finalBackup} after SIGTERM`);
     return result;
   } finally {
-    rig.proxy.onRequest(undefined);
-    await rig.proxy.fault({ kind: "none" });
+    rig.r2.onRequest(undefined);
+    await rig.r2.fault({ kind: "none" });
     await Promise.all(sandboxes.map((each) => each.remove()));
-    result.r2Disturbed = rig.proxy.disturbed - disturbedBefore;
+    result.r2Disturbed = rig.r2.disturbed - disturbedBefore;
     result.seconds = (Date.now() - started) / 1000;
   }
 }

@@ -25,7 +25,6 @@ import { freePort } from "../../core/wrangler-dev.ts";
 import { type CycleResult, runCycle } from "./cycle.ts";
 import { CYCLE_KINDS, type CycleKind } from "./kinds.ts";
 import { Ledger } from "./ledger.ts";
-import { startR2FaultProxy } from "./r2-fault-proxy.ts";
 import { summarise, writeReport } from "./report.ts";
 
 /** About 20 minutes on a 2-core machine at ~6 s a cycle. */
@@ -85,7 +84,6 @@ export async function torture(args: readonly string[]): Promise<number> {
   writeFileSync(join(toolsDir, "openclaw"), '#!/bin/sh\nexec node /torture/fake-openclaw.ts "$@"\n', { mode: 0o755 });
 
   const r2 = await startR2();
-  const proxy = await startR2FaultProxy(r2.endpoint, r2.bucket);
   const gatewayPort = await freePort("127.0.0.1");
   const envFile = join(work, "sandbox.env");
   writeFileSync(
@@ -100,7 +98,7 @@ export async function torture(args: readonly string[]): Promise<number> {
       MOLTLAB_CONTROL_PORT: String(await freePort("127.0.0.1")),
       MOLTLAB_TOOLS_FILE: "/root/tools.json",
       MOLTLAB_R2_ATTEMPTS: String(R2_ATTEMPTS),
-      R2_ENDPOINT: proxy.endpoint,
+      R2_ENDPOINT: r2.endpoint,
       R2_BUCKET_NAME: r2.bucket,
       R2_ACCESS_KEY_ID: r2.accessKeyId,
       R2_SECRET_ACCESS_KEY: r2.secretAccessKey,
@@ -153,7 +151,7 @@ export async function torture(args: readonly string[]): Promise<number> {
       const cycleRandom = random.fork(`cycle-${cycle}`);
       const kind = cycleRandom.pick(kinds);
       const result = await runCycle(
-        { spec: { image: baseImageTag("node", hostArch()), toolsDir, journalDir, envFile, gatewayPort, memoryMiB: 512 }, proxy, ledger, namePrefix: runId },
+        { spec: { image: baseImageTag("node", hostArch()), toolsDir, journalDir, envFile, gatewayPort, memoryMiB: 512 }, r2, ledger, namePrefix: runId },
         cycle,
         kind,
         cycleRandom,
@@ -164,7 +162,6 @@ export async function torture(args: readonly string[]): Promise<number> {
     }
   } finally {
     process.off("SIGINT", onInterrupt);
-    await proxy.stop();
     await r2.stop();
     rmSync(work, { recursive: true, force: true });
   }

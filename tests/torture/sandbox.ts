@@ -3,7 +3,7 @@
  * main process under an init, the fake gateway with the workload as its child, OpenClaw's
  * state on a tmpfs home (every boot starts empty and restores from R2, as on Cloudflare), and
  * a memory limit for the OOM kill. On the host's network (loopback only), so it reaches the
- * R2 fault proxy on 127.0.0.1; secrets go in through an env file, never the command line.
+ * R2 stand-in on 127.0.0.1; secrets go in through an env file, never the command line.
  */
 import { tryRun } from "../../core/exec.ts";
 import { docker } from "../../core/docker.ts";

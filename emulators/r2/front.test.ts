@@ -1,20 +1,17 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
-import { type R2Request, startR2FaultProxy, type StartedR2FaultProxy } from "./r2-fault-proxy.ts";
+import { type R2Request, startR2, type StartedR2 } from "./index.ts";
 
-describe("R2 fault proxy (AWS SDK through it to the R2 stand-in)", () => {
+describe("the R2 stand-in's front door: R2's Date header and faults (AWS SDK)", () => {
   let r2: StartedR2;
-  let proxy: StartedR2FaultProxy;
   let s3: S3Client;
   const seen: R2Request[] = [];
 
   beforeAll(async () => {
     r2 = await startR2();
-    proxy = await startR2FaultProxy(r2.endpoint, r2.bucket);
-    proxy.onRequest((request) => seen.push(request));
+    r2.onRequest((request) => seen.push(request));
     s3 = new S3Client({
-      endpoint: proxy.endpoint,
+      endpoint: r2.endpoint,
       region: "auto",
       forcePathStyle: true,
       maxAttempts: 1,
@@ -23,7 +20,6 @@ describe("R2 fault proxy (AWS SDK through it to the R2 stand-in)", () => {
   });
   afterAll(async () => {
     s3?.destroy();
-    await proxy?.stop();
     await r2?.stop();
   });
 
@@ -39,30 +35,41 @@ describe("R2 fault proxy (AWS SDK through it to the R2 stand-in)", () => {
     ]);
   });
 
+  it("sends a Date header, as R2 does: the SDK corrects a skewed clock from it and the retry succeeds", async () => {
+    const response = await fetch(`${r2.endpoint}/${r2.bucket}?list-type=2`);
+    expect(Date.parse(response.headers.get("date") ?? "")).toBeGreaterThan(0);
+    const skewed = new S3Client({ ...r2.s3ClientConfig(), maxAttempts: 1, systemClockOffset: 3_600_000 });
+    await expect(skewed.send(new PutObjectCommand({ Bucket: r2.bucket, Key: "skew", Body: "x" }))).rejects.toMatchObject({ name: "RequestTimeTooSkewed" });
+    // The refusal's Date header moved the client's clock offset back: the next request is signed in time.
+    expect(Math.abs(skewed.config.systemClockOffset ?? 0)).toBeLessThan(60_000);
+    await skewed.send(new PutObjectCommand({ Bucket: r2.bucket, Key: "skew", Body: "x" }));
+    skewed.destroy();
+  });
+
   it("answers R2's XML error for 5xx, and recovers", async () => {
-    const before = proxy.disturbed;
-    await proxy.fault({ kind: "5xx", status: 503 });
+    const before = r2.disturbed;
+    await r2.fault({ kind: "5xx", status: 503 });
     await expect(put("k")).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 }, name: "ServiceUnavailable" });
-    expect(proxy.disturbed).toBe(before + 1);
-    await proxy.fault({ kind: "none" });
+    expect(r2.disturbed).toBe(before + 1);
+    await r2.fault({ kind: "none" });
     await put("k");
   });
 
   it("refuses connections while unreachable, and listens again after", async () => {
-    await proxy.fault({ kind: "unreachable" });
+    await r2.fault({ kind: "unreachable" });
     // A kept-alive connection is cut ("socket hang up"); a new one is refused.
     await expect(get("k")).rejects.toThrow();
     await expect(get("k")).rejects.toMatchObject({ code: "ECONNREFUSED" });
-    await proxy.fault({ kind: "none" });
+    await r2.fault({ kind: "none" });
     expect(await get("k")).toHaveLength(4096);
   });
 
   it("resets an upload mid-body and a download mid-body", async () => {
-    await proxy.fault({ kind: "reset-upload", afterBytes: 1024 });
+    await r2.fault({ kind: "reset-upload", afterBytes: 1024 });
     await expect(put("cut")).rejects.toThrow();
-    await proxy.fault({ kind: "reset-download", afterBytes: 1024 });
+    await r2.fault({ kind: "reset-download", afterBytes: 1024 });
     await expect(get("k")).rejects.toThrow();
-    await proxy.fault({ kind: "none" });
+    await r2.fault({ kind: "none" });
     await expect(get("cut")).rejects.toMatchObject({ name: "NoSuchKey" });
   });
 });
