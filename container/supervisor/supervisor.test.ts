@@ -132,6 +132,23 @@ describe("supervisor", { timeout: 60_000 }, () => {
     expect(s.logs).toContainEqual(expect.objectContaining({ msg: "final backup done" }));
   });
 
+  it("logs each value of a restored openclaw.json that the keys it owns replace, never a literal secret", async () => {
+    const dir = await home();
+    await mkdir(join(dir, ".openclaw"));
+    const literal = secret("literal-in-config");
+    await writeFile(
+      join(dir, ".openclaw", "openclaw.json"),
+      JSON.stringify({ gateway: { port: 3000, auth: { mode: "token", token: literal } }, tools: { exec: {} } }),
+    );
+    const s = startSupervisor(await supervisorEnv(dir, null, ""));
+    await s.waitForLog("openclaw.json written", (line) => line.msg === "openclaw.json written");
+    const warnings = s.logs.filter((line) => line.phase === "config" && line.level === "warn").map((line) => line.msg);
+    expect(warnings).toContainEqual(expect.stringMatching(/^your openclaw\.json's gateway\.port was 3000, now \d+: the supervisor owns it/));
+    expect(warnings).toContainEqual(expect.stringContaining('gateway.auth.token was "(a literal secret, not shown)", now "${OPENCLAW_GATEWAY_TOKEN}"'));
+    expect(s.output.join("\n")).not.toContain(literal);
+    await s.stop();
+  });
+
   it("refuses to start, deleting nothing, on missing env, an unreadable config or an invalid one", async () => {
     const noToken = await supervisorEnv(await home(), suite.r2, suite.prefix());
     delete noToken.OPENCLAW_GATEWAY_TOKEN;
