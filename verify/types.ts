@@ -77,6 +77,12 @@ export interface VerifyOptions {
   cpuUtilisation: number;
   dockerfile: string | null;
   litellm: string;
+  /** A moltworker checkout (its wrangler config, Dockerfile), null: the sample in verify/samples/moltworker. */
+  moltworker: string | null;
+  /** A secrets inventory (names), null: the sample. */
+  secrets: string | null;
+  /** The user's openclaw.json, null: the sample. */
+  openclawConfig: string | null;
   /** Read the evidence in reports/ instead of re-running the slow tests. */
   reuse: boolean;
 }

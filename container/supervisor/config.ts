@@ -78,9 +78,9 @@ export const OWNED_KEYS: readonly OwnedKey[] = [
   {
     path: "channels.telegram",
     when: "while TELEGRAM_BOT_TOKEN is set",
-    why: "replaced wholesale from TELEGRAM_*: OpenClaw rejects unknown keys, so nothing stale is merged",
+    why: "replaced wholesale from TELEGRAM_* (OpenClaw rejects unknown keys, so nothing stale is merged): keep your policy with TELEGRAM_DM_POLICY and TELEGRAM_DM_ALLOW_FROM",
   },
-  { path: "channels.discord", when: "while DISCORD_BOT_TOKEN is set", why: "replaced wholesale from DISCORD_*" },
+  { path: "channels.discord", when: "while DISCORD_BOT_TOKEN is set", why: "replaced wholesale from DISCORD_* (keep your policy with DISCORD_DM_POLICY)" },
   { path: "channels.slack", when: "while SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set", why: "replaced wholesale from SLACK_*" },
 ];
 
@@ -531,13 +531,16 @@ const PROVIDER_KEY_CHECKS: Record<string, Check> = {
   models: (v) => (Array.isArray(v) ? undefined : "must be a list"),
 };
 
+/** How each problem of validateUserKeys starts: the user's own file is at fault, not the environment. */
+export const USER_KEY_PROBLEM = "your openclaw.json's ";
+
 /** Problems in the user's file at keys not replaced this boot (replaced ones are Conflicts, not errors). */
 export function validateUserKeys(existing: Json, claimed: ReadonlySet<string> = new Set()): string[] {
   const replaced = (path: string) => [...claimed].some((owned) => owned === path || path.startsWith(`${owned}.`) || owned.startsWith(`${path}.`));
   const problems: string[] = [];
   const report = (path: string, value: unknown, problem: string | undefined) => {
     if (problem && !replaced(path))
-      problems.push(`your openclaw.json's ${path} ${problem}, found ${describe(value)} — OpenClaw would refuse to start; fix it in the file`);
+      problems.push(`${USER_KEY_PROBLEM}${path} ${problem}, found ${describe(value)} — OpenClaw would refuse to start; fix it in the file`);
   };
   for (const { path, check } of USER_KEY_CHECKS) {
     const value = getPath(existing, path);
