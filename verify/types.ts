@@ -56,7 +56,7 @@ export interface ItemResult {
   stops?: StopHit[];
   notes?: string[];
   /** Verbatim blocks (configuration the user can copy). */
-  code?: { caption: string; text: string }[];
+  code?: { caption: string; text: string /** The Markdown fence's language (default json). */; language?: string }[];
 }
 
 /** The plan's header of an item, which the registry (items/registry.ts) gives it. */

@@ -39,11 +39,13 @@ export async function judgeMigrationItem(ctx: VerifyContext): Promise<Judgement>
 
   return {
     verdict,
-    summary: `${anySample ? "sample inputs: " : ""}${count("carries over")} parts carry over, ${count("needs a change")} need a change, ${count("no counterpart")} have no counterpart; secrets: ${byKind}; openclaw.json: ${openclaw.conflicts.length} values replaced by owned keys${openclaw.problems.length ? `, ${openclaw.problems.length} problems` : ""}`,
+    summary: `${anySample ? "sample inputs: " : ""}${count("carries over")} parts carry over, ${count("needs a change")} need a change, ${count("no counterpart")} have no counterpart; secrets: ${byKind}; openclaw.json: ${openclaw.built ? `${openclaw.conflicts.length} values replaced by owned keys` : "not built"}${openclaw.problems.length ? `, ${openclaw.problems.length} problems` : ""}`,
     evidence: [
       `Read ${shown(inputs.deployment.configPath)}${inputs.deployment.dockerfile ? ` and ${shown(inputs.deployment.dockerfile.path)}` : " (its container image is not a Dockerfile here)"} against worker/wrangler.jsonc: ${rows.length} parts (table below).`,
       `Mapped ${secrets.mappings.length} secret names from ${source} (values, if the file had any, were ignored): ${byKind}.${samples.secrets ? "" : ` Wrote ${shown(join(outputDir, DEV_VARS_TEMPLATE))} and ${shown(join(outputDir, SECRET_PUT_SCRIPT))} (names only).`}`,
-      `Built ${shown(openclaw.path)} as the supervisor does at boot, with those names set (placeholder values): ${openclaw.conflicts.length} of its values are replaced by the ${OWNED_KEYS.length} keys the supervisor owns; the boot log names the same ones.`,
+      openclaw.built
+        ? `Built ${shown(openclaw.path)} as the supervisor does at boot, with those names set (placeholder values): ${openclaw.conflicts.length} of its values are replaced by the ${OWNED_KEYS.length} keys the supervisor owns (table below when any); the boot log names the same ones.`
+        : `Could not build ${shown(openclaw.path)} as the supervisor does with this inventory (the problems below), so its conflicts with the ${OWNED_KEYS.length} owned keys are not listed.`,
       ...openclaw.problems.map((problem) => `With this inventory the supervisor would refuse to start: ${problem}.`),
       exposed.length
         ? `The kit's Worker passes ${exposed.join(", ")} to the container without treating them as secret (worker/src/manifest.ts SECRET_NAMES).`
@@ -79,11 +81,15 @@ export async function judgeMigrationItem(ctx: VerifyContext): Promise<Judgement>
         header: ["name", "where it goes", "put as", "why"],
         rows: secrets.mappings.map((mapping) => [mapping.name, mapping.kind, mapping.workerName ?? "—", mapping.why]),
       },
-      {
-        caption: "Your openclaw.json values the supervisor replaces (literal secrets not shown)",
-        header: ["key", "yours", "the supervisor's", "why"],
-        rows: openclaw.conflicts.map((conflict) => [conflict.path, conflict.theirs, conflict.ours, conflict.why]),
-      },
+      ...(openclaw.conflicts.length
+        ? [
+            {
+              caption: "Your openclaw.json values the supervisor replaces (literal secrets not shown)",
+              header: ["key", "yours", "the supervisor's", "why"],
+              rows: openclaw.conflicts.map((conflict) => [conflict.path, conflict.theirs, conflict.ours, conflict.why]),
+            },
+          ]
+        : []),
       {
         caption: "Keys the supervisor owns in openclaw.json",
         header: ["key", "when", "why"],
@@ -91,8 +97,8 @@ export async function judgeMigrationItem(ctx: VerifyContext): Promise<Judgement>
       },
     ],
     code: [
-      { caption: `worker/.dev.vars template (${DEV_VARS_TEMPLATE})`, text: devVars },
-      { caption: `wrangler secret put list (${SECRET_PUT_SCRIPT})`, text: putList },
+      { caption: `worker/.dev.vars template (${DEV_VARS_TEMPLATE})`, text: devVars, language: "sh" },
+      { caption: `wrangler secret put list (${SECRET_PUT_SCRIPT})`, text: putList, language: "sh" },
     ],
   };
 }

@@ -308,6 +308,10 @@ describe("the user's openclaw.json", () => {
       "TELEGRAM_BOT_TOKEN",
     ]);
     expect(telegram.conflicts).toEqual([expect.objectContaining({ path: "channels.telegram.streamMode", ours: "(removed)" })]);
+    expect(telegram.built).toBe(true);
+    // Half an AI Gateway in the inventory: the supervisor would refuse, so no conflicts can be known.
+    const partial = readOpenclawConfig(file("{}"), ["CF_AI_GATEWAY_MODEL"]);
+    expect(partial).toMatchObject({ built: false, conflicts: [], problems: [expect.stringContaining("AI Gateway is partly configured")] });
   });
 
   it("refuses a file OpenClaw would reject: not JSON5, not an object, a wrong type at a key it keeps", () => {

@@ -14,6 +14,8 @@ import { GATEWAY_PORT } from "../../contract/ports.ts";
 export interface OpenclawConfigReading {
   path: string;
   conflicts: Conflict[];
+  /** Whether the config could be built at all (conflicts are only known then). */
+  built: boolean;
   /** What the supervisor would refuse with this environment (e.g. a ${VAR} the inventory lacks). */
   problems: string[];
   notes: string[];
@@ -62,12 +64,12 @@ export function readOpenclawConfig(path: string, workerNames: readonly string[])
   const env = containerEnvFor(workerNames);
   const build = (extra: Record<string, string>) => buildConfig(value, { ...env, ...extra }, { gatewayPort: GATEWAY_PORT });
   const first = build({});
-  if (first.ok) return { path, conflicts: first.conflicts, problems: [], notes: first.notes };
+  if (first.ok) return { path, conflicts: first.conflicts, built: true, problems: [], notes: first.notes };
   // The file's own mistakes are refused; what depends on the inventory (an unset ${VAR}) is listed.
   const own = first.problems.filter((problem) => problem.startsWith(USER_KEY_PROBLEM));
   if (own.length) throw new UserError(`${path}: ${own.join("; ")}`, "fix those keys in the file, then run again");
   // Conflicts do not depend on which ${VAR}s are set: built again with the file's references set.
   const references = Object.fromEntries([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((match) => [match[1]!, "placeholder"]));
   const again = build(references);
-  return { path, conflicts: again.ok ? again.conflicts : [], problems: first.problems, notes: again.ok ? again.notes : [] };
+  return { path, conflicts: again.ok ? again.conflicts : [], built: again.ok, problems: first.problems, notes: again.ok ? again.notes : [] };
 }
