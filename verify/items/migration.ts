@@ -55,8 +55,8 @@ export async function judgeMigrationItem(ctx: VerifyContext): Promise<Judgement>
       ...(samples.moltworker ? ["your own deployment (`--moltworker DIR`): this run read verify/samples/moltworker/wrangler.jsonc"] : []),
       ...(samples.secrets ? ["your own secret names (`--secrets FILE`): this run read the sample inventory and wrote no template"] : []),
       ...(samples.openclawConfig ? ["your own openclaw.json (`--openclaw-config FILE`): this run read the sample"] : []),
-      ...(secrets.mappings.some((mapping) => mapping.kind === "container-only secret")
-        ? ["a way for container-only secrets to reach the container: the kit's Worker passes only the names in contract/container-env.ts"]
+      ...(secrets.mappings.some((mapping) => mapping.kind === "container-only secret" && !mapping.workerName)
+        ? ["container-only names that do not read as secrets renamed (only …_TOKEN, …_KEY, …_SECRET, …_PASSWORD pass as CONTAINER_SECRET_<NAME>)"]
         : []),
       "a deploy of the kit over the real Worker (`npx wrangler deploy --dry-run --config worker/wrangler.jsonc` checks the config; migrations are only checked by Cloudflare)",
     ],

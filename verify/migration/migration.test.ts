@@ -125,8 +125,13 @@ describe("a secrets inventory: names only", () => {
       expect(classifySecret(name), name).toMatchObject({ kind: "not needed on Cloudflare", workerName: null, why: expect.stringContaining(why) });
     expect(classifySecret("GH_TOKEN")).toMatchObject({
       kind: "container-only secret",
+      workerName: "CONTAINER_SECRET_GH_TOKEN",
+      why: expect.stringContaining("passes it to the container as GH_TOKEN"),
+    });
+    expect(classifySecret("GRAFANA_URL")).toMatchObject({
+      kind: "container-only secret",
       workerName: null,
-      why: expect.stringContaining("does not reach the container yet"),
+      why: expect.stringContaining("only names ending in _TOKEN"),
     });
     // Every Worker secret the kit knows (but the local-only one) goes to `wrangler secret put` under its own name.
     for (const name of SECRET_NAMES.filter((name) => name !== "MOLTLAB_PLATFORM_TOKEN")) expect(classifySecret(name).workerName, name).toBe(name);
@@ -151,17 +156,18 @@ describe("a secrets inventory: names only", () => {
 
   it("writes a .dev.vars template and a `wrangler secret put` list with names only, the kit's required ones added", () => {
     const mappings = parseInventory(
-      "OPENCLAW_GATEWAY_TOKEN=tok-value-1\nANTHROPIC_API_KEY=sk-value-2\nGH_TOKEN=ghp-value-3\nGEMINI_API_KEY=g-value-4\n",
+      "OPENCLAW_GATEWAY_TOKEN=tok-value-1\nANTHROPIC_API_KEY=sk-value-2\nGH_TOKEN=ghp-value-3\nGEMINI_API_KEY=g-value-4\nGRAFANA_URL=https://g\n",
       "f",
     ).map(classifySecret);
     const devVars = devVarsTemplate(mappings, "names.env");
     const script = secretPutScript(mappings, "names.env");
     for (const text of [devVars, script]) for (const value of ["tok-value-1", "sk-value-2", "ghp-value-3", "g-value-4"]) expect(text).not.toContain(value);
     const assignments = devVars.split("\n").filter((line) => /^[A-Z_]+=/.test(line));
-    expect(assignments).toEqual(["MOLTBOT_GATEWAY_TOKEN=", "ANTHROPIC_API_KEY=", "CF_ACCESS_TEAM_DOMAIN=", "CF_ACCESS_AUD="]);
-    expect(devVars).toContain("# GH_TOKEN: read by tools in the container");
+    expect(assignments).toEqual(["MOLTBOT_GATEWAY_TOKEN=", "ANTHROPIC_API_KEY=", "CONTAINER_SECRET_GH_TOKEN=", "CF_ACCESS_TEAM_DOMAIN=", "CF_ACCESS_AUD="]);
+    expect(devVars).toContain("# GRAFANA_URL: no way in under this name");
+    expect(devVars).toContain("# from GH_TOKEN\nCONTAINER_SECRET_GH_TOKEN=\n");
     expect(script.split("\n").filter((line) => line.startsWith("npx"))).toEqual(
-      ["MOLTBOT_GATEWAY_TOKEN", "ANTHROPIC_API_KEY", "CF_ACCESS_TEAM_DOMAIN", "CF_ACCESS_AUD"].map(
+      ["MOLTBOT_GATEWAY_TOKEN", "ANTHROPIC_API_KEY", "CONTAINER_SECRET_GH_TOKEN", "CF_ACCESS_TEAM_DOMAIN", "CF_ACCESS_AUD"].map(
         (name) => `npx wrangler secret put ${name} --config worker/wrangler.jsonc`,
       ),
     );

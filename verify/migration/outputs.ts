@@ -40,7 +40,7 @@ export function devVarsTemplate(mappings: readonly SecretMapping[], source: stri
     for (const mapping of listed) lines.push(`# ${mapping.name}: ${mapping.why}`);
   };
   rest("AI Gateway setting", "Provider keys for AI Gateway (stored in the gateway, not here)");
-  rest("container-only secret", "Container-only: the kit's Worker does not pass these to the container");
+  rest("container-only secret", "Container-only secrets with no way in under their name");
   rest("not needed on Cloudflare", "Not needed on Cloudflare");
   return `${lines.join("\n")}\n`;
 }

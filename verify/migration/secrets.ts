@@ -7,7 +7,7 @@
  * paths (/prod/openclaw/ANTHROPIC_API_KEY) count by their last segment.
  */
 import { UserError } from "../../core/errors.ts";
-import { RENAMED, SAME_NAME } from "../../contract/container-env.ts";
+import { CONTAINER_SECRET_PREFIX, containerSecretRefusal, RENAMED, SAME_NAME } from "../../contract/container-env.ts";
 import { SECRET_NAMES, VARIABLE_NAMES } from "../../worker/src/manifest.ts";
 
 export const SECRET_KINDS = ["Worker secret", "AI Gateway setting", "container-only secret", "not needed on Cloudflare"] as const;
@@ -165,11 +165,20 @@ export function classifySecret(name: string): SecretMapping {
       why: "a provider key the kit does not forward: store it in AI Gateway (provider keys / BYOK) and route that provider through the gateway",
     };
   }
+  const refusal = containerSecretRefusal(name);
+  if (refusal === null) {
+    return {
+      name,
+      kind: "container-only secret",
+      workerName: CONTAINER_SECRET_PREFIX + name,
+      why: `read by tools in the container, not by OpenClaw's config or the Worker: put it as ${CONTAINER_SECRET_PREFIX}${name} and the Worker passes it to the container as ${name}`,
+    };
+  }
   return {
     name,
     kind: "container-only secret",
     workerName: null,
-    why: "read by tools in the container (not by OpenClaw's config or the Worker); the Worker passes only contract/container-env.ts's names, so it does not reach the container yet",
+    why: `no way in under this name: ${refusal}. A secret: give it such a name and put it as ${CONTAINER_SECRET_PREFIX}<NAME>; not a secret: ENV in your --dockerfile`,
   };
 }
 
