@@ -31,7 +31,7 @@ export async function judgeMigrationItem(ctx: VerifyContext): Promise<Judgement>
   if (!samples.secrets) writeFilesAtomically(outputDir, { [DEV_VARS_TEMPLATE]: devVars, [SECRET_PUT_SCRIPT]: putList });
 
   const byKind = SECRET_KINDS.map((kind) => `${secrets.mappings.filter((mapping) => mapping.kind === kind).length} ${kind}`).join(", ");
-  const anySample = samples.moltworker || samples.secrets || samples.openclawConfig;
+  const sampled = [samples.moltworker && "deployment", samples.secrets && "secrets", samples.openclawConfig && "openclaw.json"].filter(Boolean);
   let verdict: Verdict;
   if (exposed.length) verdict = "NG";
   else if (count("needs a change") || count("no counterpart") || openclaw.conflicts.length || openclaw.problems.length) verdict = "OK with constraints";
@@ -39,7 +39,7 @@ export async function judgeMigrationItem(ctx: VerifyContext): Promise<Judgement>
 
   return {
     verdict,
-    summary: `${anySample ? "sample inputs: " : ""}${count("carries over")} parts carry over, ${count("needs a change")} need a change, ${count("no counterpart")} have no counterpart; secrets: ${byKind}; openclaw.json: ${openclaw.built ? `${openclaw.conflicts.length} values replaced by owned keys` : "not built"}${openclaw.problems.length ? `, ${openclaw.problems.length} problems` : ""}`,
+    summary: `${sampled.length ? `sample ${sampled.join(", ")}: ` : ""}${count("carries over")} parts carry over, ${count("needs a change")} need a change, ${count("no counterpart")} have no counterpart; secrets: ${byKind}; openclaw.json: ${openclaw.built ? `${openclaw.conflicts.length} values replaced by owned keys` : "not built"}${openclaw.problems.length ? `, ${openclaw.problems.length} problems` : ""}`,
     evidence: [
       `Read ${shown(inputs.deployment.configPath)}${inputs.deployment.dockerfile ? ` and ${shown(inputs.deployment.dockerfile.path)}` : " (its container image is not a Dockerfile here)"} against worker/wrangler.jsonc: ${rows.length} parts (table below).`,
       `Mapped ${secrets.mappings.length} secret names from ${source} (values, if the file had any, were ignored): ${byKind}.${samples.secrets ? "" : ` Wrote ${shown(join(outputDir, DEV_VARS_TEMPLATE))} and ${shown(join(outputDir, SECRET_PUT_SCRIPT))} (names only).`}`,

@@ -6,6 +6,7 @@ import { UserError } from "../../core/errors.ts";
 import { parseJson5 } from "../../core/json5.ts";
 import { ROOT } from "../../core/host.ts";
 import { SECRET_NAMES } from "../../worker/src/manifest.ts";
+import { verify } from "../index.ts";
 import { judgeMigrationItem, MIGRATION_OUTPUT_DIR } from "../items/migration.ts";
 import { verifyContext } from "../testing/context.ts";
 import { compareDeployment, type DeploymentRow } from "./deployment.ts";
@@ -345,7 +346,7 @@ describe("the migration item", () => {
     const reports = temp();
     const result = await judgeMigrationItem(verifyContext(reports));
     expect(result.verdict).toBe("OK with constraints");
-    expect(result.summary).toMatch(/^sample inputs: \d+ parts carry over/);
+    expect(result.summary).toMatch(/^sample deployment, secrets, openclaw.json: \d+ parts carry over/);
     expect(result.tables?.map((table) => table.caption)).toHaveLength(4);
     expect(existsSync(join(reports, MIGRATION_OUTPUT_DIR))).toBe(false);
   });
@@ -379,6 +380,19 @@ describe("the migration item", () => {
     const dir = userInputs();
     writeFileSync(join(dir.moltworker, "wrangler.jsonc"), JSON.stringify({ ...stock(), env: { staging: { vars: { OPENCLAW_GATEWAY_TOKEN: "x" } } } }));
     expect((await asyncRefusal(() => readMigrationInputs(dir))).message).toMatch(/\(env\.staging\) lists OPENCLAW_GATEWAY_TOKEN under vars/);
+  });
+
+  it("is refused by `moltlab verify` before any evidence test runs", async () => {
+    const bad = join(temp(), "names.txt");
+    writeFileSync(bad, "GOOD_TOKEN\nnot a name\n");
+    const ran: string[] = [];
+    const record = (what: string) => async () => {
+      ran.push(what);
+      return 0;
+    };
+    const runner = { test: record("test"), bench: record("bench") };
+    await expect(verify(["--secrets", bad], runner)).rejects.toThrow(/line 2 is not a secret name/);
+    expect(ran).toEqual([]);
   });
 
   it("writes all files or none: a failed write leaves the earlier folder and no temporary one", () => {
