@@ -147,6 +147,18 @@ describe("supervisor", { timeout: 60_000 }, () => {
     expect(warnings).toContainEqual(expect.stringContaining('gateway.auth.token was "(a literal secret, not shown)", now "${OPENCLAW_GATEWAY_TOKEN}"'));
     expect(s.output.join("\n")).not.toContain(literal);
     await s.stop();
+
+    // A type OpenClaw would reject at a key the supervisor keeps: refused with the key named, the file left as it was.
+    const bad = await home();
+    await mkdir(join(bad, ".openclaw"));
+    const text = JSON.stringify({ cron: { enabled: "yes" } });
+    await writeFile(join(bad, ".openclaw", "openclaw.json"), text);
+    const refused = startSupervisor(await supervisorEnv(bad, null, ""));
+    expect(await refused.exited).toEqual({ code: 2, signal: null });
+    expect(refused.logs).toContainEqual(
+      expect.objectContaining({ level: "error", phase: "config", msg: expect.stringContaining("your openclaw.json's cron.enabled must be a boolean") }),
+    );
+    expect(await readFile(join(bad, ".openclaw", "openclaw.json"), "utf8")).toBe(text);
   });
 
   it("refuses to start, deleting nothing, on missing env, an unreadable config or an invalid one", async () => {
