@@ -13,6 +13,7 @@ import { formatSeconds } from "../core/ui.ts";
 import { formatTime } from "./evidence.ts";
 import { REPORTS_DIR } from "./evidence-files.ts";
 import { parseVerifyArgs, VERIFY_USAGE } from "./options.ts";
+import { readMigrationInputs } from "./migration/inputs.ts";
 import { type EvidenceRunner, refreshEvidence } from "./refresh.ts";
 import { type Item, ITEMS, judgeItem } from "./items/registry.ts";
 import type { ItemResult, VerifyContext, VerifyReport } from "./types.ts";
@@ -49,6 +50,10 @@ export async function verify(args: string[], runner: EvidenceRunner): Promise<nu
     );
   if (options.dockerfile && !existsSync(options.dockerfile))
     throw new UserError(`the Dockerfile ${options.dockerfile} does not exist`, "pass the path of your Dockerfile with `--dockerfile PATH`");
+
+  // The migration item's inputs (--moltworker, --secrets, --openclaw-config): bad input is refused
+  // here, before any test runs or any file is written.
+  await readMigrationInputs(options);
 
   const runStartedAt = new Date();
   const reportsDir = REPORTS_DIR;

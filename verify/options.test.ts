@@ -27,6 +27,11 @@ describe("moltlab verify options", () => {
         "img/Dockerfile",
         "--litellm",
         "/etc/litellm.yaml",
+        "--moltworker",
+        "../moltworker",
+        "--secrets=names.txt",
+        "--openclaw-config",
+        "/srv/openclaw.json",
       ],
       "/home/u",
     );
@@ -39,6 +44,9 @@ describe("moltlab verify options", () => {
       cpuUtilisation: 0.25,
       dockerfile: "/home/u/img/Dockerfile",
       litellm: "/etc/litellm.yaml",
+      moltworker: "/home/moltworker",
+      secrets: "/home/u/names.txt",
+      openclawConfig: "/srv/openclaw.json",
       reuse: true,
     });
   });
@@ -57,6 +65,8 @@ describe("moltlab verify options", () => {
     expect(attempt(["--budget", "cheap"]).message).toBe("--budget cheap is not a number from 0 to 100000");
     expect(attempt(["--active-hours", "25"]).message).toContain("from 1 to 24");
     expect(attempt(["--dockerfile"]).message).toBe("--dockerfile needs a path");
+    expect(attempt(["--secrets"]).message).toBe("--secrets needs a path");
+    expect(attempt(["--moltworker"]).fix).toContain("--moltworker ../moltworker");
     expect(attempt(["--frobnicate"]).message).toBe("unknown option --frobnicate");
     expect(attempt(["--budget", "-5"]).message).toBe("--budget -5 is not a number from 0 to 100000");
     expect(attempt(["--sleep-after"]).message).toBe("--sleep-after (missing) is not a duration");

@@ -34,6 +34,12 @@ Exits 1 when a stop criterion is hit, 0 otherwise (unverified items do not fail 
   --cpu-percent P         average CPU use while running, % of the instance's vCPU (default: ${DEFAULT_CPU_UTILISATION * 100})
   --dockerfile PATH       your own OpenClaw Dockerfile: which tools it installs, built and probed here if its base images exist
   --litellm PATH          your LiteLLM config.yaml (default: verify/samples/litellm.config.yaml)
+  --moltworker PATH       your moltworker checkout (wrangler.jsonc/.json/.toml, its Dockerfile) or its
+                          wrangler file: what carries over to the kit's Worker (default: a sample)
+  --secrets PATH          your secrets' names (plain lines, KEY= env file — values ignored —, a JSON
+                          array or \`wrangler secret list\` JSON): each mapped; writes
+                          reports/migration/{dev.vars.template,wrangler-secret-put.sh}, names only
+  --openclaw-config PATH  your openclaw.json: the keys the supervisor owns that replace yours
 `;
 
 const SEE_HELP = "(see `npm run verify -- --help`)";
@@ -94,6 +100,12 @@ function verifySpec(cwd: string) {
       parse: pathOption("--dockerfile", "pass the path of your Dockerfile, e.g. `--dockerfile ../openclaw-image/Dockerfile`", cwd),
     },
     litellm: { type: "string", parse: pathOption("--litellm", "pass the path of your LiteLLM config, e.g. `--litellm ~/litellm/config.yaml`", cwd) },
+    moltworker: { type: "string", parse: pathOption("--moltworker", "pass your moltworker checkout, e.g. `--moltworker ../moltworker`", cwd) },
+    secrets: { type: "string", parse: pathOption("--secrets", "pass a file of your secrets' names, e.g. `--secrets ./secret-names.txt`", cwd) },
+    "openclaw-config": {
+      type: "string",
+      parse: pathOption("--openclaw-config", "pass your openclaw.json, e.g. `--openclaw-config ~/.openclaw/openclaw.json`", cwd),
+    },
   } satisfies Record<string, OptionSpec<unknown>>;
 }
 
@@ -112,6 +124,9 @@ export function parseVerifyArgs(args: readonly string[], cwd: string = process.e
     cpuUtilisation: values["cpu-percent"] ?? DEFAULT_CPU_UTILISATION,
     dockerfile: values.dockerfile ?? null,
     litellm: values.litellm ?? DEFAULT_LITELLM_CONFIG,
+    moltworker: values.moltworker ?? null,
+    secrets: values.secrets ?? null,
+    openclawConfig: values["openclaw-config"] ?? null,
     reuse: values.reuse ?? false,
   };
 }

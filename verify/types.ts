@@ -56,7 +56,7 @@ export interface ItemResult {
   stops?: StopHit[];
   notes?: string[];
   /** Verbatim blocks (configuration the user can copy). */
-  code?: { caption: string; text: string }[];
+  code?: { caption: string; text: string /** The Markdown fence's language (default json). */; language?: string }[];
 }
 
 /** The plan's header of an item, which the registry (items/registry.ts) gives it. */
@@ -77,6 +77,12 @@ export interface VerifyOptions {
   cpuUtilisation: number;
   dockerfile: string | null;
   litellm: string;
+  /** A moltworker checkout (its wrangler config, Dockerfile), null: the sample in verify/samples/moltworker. */
+  moltworker: string | null;
+  /** A secrets inventory (names), null: the sample. */
+  secrets: string | null;
+  /** The user's openclaw.json, null: the sample. */
+  openclawConfig: string | null;
   /** Read the evidence in reports/ instead of re-running the slow tests. */
   reuse: boolean;
 }

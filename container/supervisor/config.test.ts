@@ -2,7 +2,7 @@ import { lstat, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildConfig, readExistingConfig, writeConfig } from "./config.ts";
+import { buildConfig, OWNED_KEYS, readExistingConfig, validateUserKeys, writeConfig, getPath } from "./config.ts";
 import { loadSettings } from "./env.ts";
 import { gatewayEnv } from "./gateway-process.ts";
 import { createLogger, MASK, secretValues } from "./log.ts";
@@ -189,6 +189,103 @@ describe("openclaw.json from the environment", () => {
         r2: { endpoint: "https://abc.r2.cloudflarestorage.com", bucket: "moltbot-data", prefix: "" },
       },
     });
+  });
+});
+
+describe("the user's openclaw.json against the keys the supervisor owns", () => {
+  const everything = {
+    ...aiGateway,
+    ANTHROPIC_BASE_URL: "https://gateway.example/anthropic",
+    TELEGRAM_BOT_TOKEN: "tg-secret",
+    DISCORD_BOT_TOKEN: "dc-secret",
+    SLACK_BOT_TOKEN: "xoxb-secret",
+    SLACK_APP_TOKEN: "xapp-secret",
+  };
+
+  it("lists every key it writes: each owned key is in the config built from a full environment", () => {
+    const { config } = built(null, everything);
+    for (const { path } of OWNED_KEYS) expect(getPath(config, path.replace("<provider>", "anthropic")), path).toBeDefined();
+    expect(new Set(OWNED_KEYS.map((key) => key.path)).size).toBe(OWNED_KEYS.length);
+  });
+
+  it("reports each value of the user's it replaces, literal secrets hidden, and keeps what it does not own", () => {
+    const existing = {
+      gateway: {
+        port: 3000,
+        bind: "loopback",
+        auth: { mode: "password", password: "hunter2-literal" },
+        token: "old-literal-token",
+        trustedProxies: ["10.0.0.1"],
+      },
+      update: { checkOnStart: true },
+      cron: { enabled: true },
+      agents: { defaults: { heartbeat: { every: "30m" }, model: { primary: "openai/gpt-5", fallbacks: ["anthropic/claude"] } } },
+      channels: { telegram: { botToken: "123:literal-bot-token", dmPolicy: "open", groups: { "*": { requireMention: true } } } },
+    };
+    const result = built(existing, { ...aiGateway, TELEGRAM_BOT_TOKEN: "tg-secret" });
+    const byPath = Object.fromEntries(result.conflicts.map((c) => [c.path, c]));
+    expect(Object.keys(byPath).sort()).toEqual(
+      [
+        "agents.defaults.model.primary",
+        "channels.telegram.botToken",
+        "channels.telegram.dmPolicy",
+        "channels.telegram.groups",
+        "gateway.auth.mode",
+        "gateway.auth.password",
+        "gateway.bind",
+        "gateway.port",
+        "gateway.token",
+        "update.checkOnStart",
+      ].sort(),
+    );
+    expect(byPath["gateway.port"]).toMatchObject({ theirs: "3000", ours: "18789" });
+    expect(byPath["gateway.auth.password"]).toMatchObject({ theirs: '"(a literal secret, not shown)"', ours: "(removed)" });
+    expect(byPath["channels.telegram.groups"]).toMatchObject({ ours: "(removed)", why: expect.stringContaining("wholesale") });
+    expect(byPath["agents.defaults.model.primary"]).toMatchObject({ theirs: '"openai/gpt-5"', ours: '"cf-ai-gw-anthropic/claude-sonnet-4-5"' });
+    const text = JSON.stringify(result.conflicts);
+    for (const literal of ["hunter2-literal", "old-literal-token", "123:literal-bot-token"]) expect(text).not.toContain(literal);
+    // Not owned, or owned only when absent: kept, no conflict.
+    expect(result.config.cron).toEqual({ enabled: true });
+    expect(getPath(result.config, "agents.defaults.heartbeat")).toEqual({ every: "30m" });
+    expect(getPath(result.config, "agents.defaults.model.fallbacks")).toEqual(["anthropic/claude"]);
+    expect(getPath(result.config, "gateway.trustedProxies")).toEqual(["10.0.0.1"]);
+  });
+
+  it("reports nothing on a second boot with the same environment, and a non-object where its keys go", () => {
+    const first = built({ gateway: "legacy" }, everything);
+    expect(first.conflicts).toEqual([expect.objectContaining({ path: "gateway", theirs: '"legacy"', ours: "an object" })]);
+    expect(built(first.config, everything).conflicts).toEqual([]);
+    expect(built(null, everything).conflicts).toEqual([]);
+  });
+
+  it("refuses a config OpenClaw would reject at keys it keeps, naming each; wrong types at owned keys are replaced instead", () => {
+    const existing = {
+      cron: { enabled: "yes" },
+      channels: { whatsapp: "on", telegram: { enabled: "true" } },
+      models: { providers: { mine: { baseUrl: 42, models: {} } } },
+      agents: { defaults: { model: { fallbacks: "anthropic/claude" } } },
+      gateway: { port: "eighteen" },
+    };
+    const result = buildConfig(existing, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value" }, port);
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    for (const path of [
+      "cron.enabled",
+      "channels.whatsapp",
+      "channels.telegram.enabled",
+      "models.providers.mine.baseUrl",
+      "models.providers.mine.models",
+      "agents.defaults.model.fallbacks",
+    ]) {
+      expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^your openclaw.json's ${path.replaceAll(".", "\\.")} must be .*fix it in the file$`)));
+    }
+    expect(problems.join("\n")).not.toContain("gateway.port");
+    // With TELEGRAM_BOT_TOKEN set the channel is the supervisor's: replaced, so not an error.
+    expect(validateUserKeys(existing, new Set(["channels.telegram"]))).not.toContainEqual(expect.stringContaining("channels.telegram"));
+    expect(validateUserKeys({ channels: "x", agents: { defaults: { workspace: 3 } } })).toEqual([
+      expect.stringContaining("channels must be an object, found a string"),
+      expect.stringContaining("agents.defaults.workspace must be a string, found number 3"),
+    ]);
   });
 });
 

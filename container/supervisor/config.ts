@@ -13,6 +13,7 @@
 import { constants } from "node:fs";
 import { lchown, lstat, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { GATEWAY_BINDS, type GatewayBind, type EnvVars } from "./env.ts";
 import type { GatewayUser } from "./gateway-user.ts";
 import { parseJson5 } from "../../core/json5.ts";
@@ -48,10 +49,62 @@ const STALE_KEYS: ReadonlyArray<{ path: string; why: string }> = [
   { path: "heartbeat", why: "heartbeat is configured under agents.defaults.heartbeat" },
 ];
 
+/**
+ * The keys the supervisor writes into openclaw.json: the one list (the log, verify's migration
+ * item and the README name these). `<provider>` stands for the provider part of
+ * CF_AI_GATEWAY_MODEL. "every boot" keys replace the user's value; "when absent" keys keep it;
+ * the others replace the user's value while their variables are set. A value the user had that
+ * is replaced becomes a Conflict, logged at boot; nothing is overwritten silently.
+ */
+export interface OwnedKey {
+  path: string;
+  when: string;
+  why: string;
+}
+export const OWNED_KEYS: readonly OwnedKey[] = [
+  { path: "gateway.mode", when: "every boot", why: "the gateway runs as a local gateway behind the Worker" },
+  { path: "gateway.port", when: "every boot", why: "the Worker proxies to this port (contract/ports.ts)" },
+  { path: "gateway.bind", when: "every boot", why: "OPENCLAW_BIND (lan by default) so the Worker reaches it" },
+  { path: "gateway.auth", when: "every boot", why: "token auth with ${OPENCLAW_GATEWAY_TOKEN} (the Worker's MOLTBOT_GATEWAY_TOKEN), which the Worker injects" },
+  { path: "gateway.controlUi.allowInsecureAuth", when: "every boot", why: "on only in moltlab's dev mode, so a restored config cannot leave it on" },
+  { path: "gateway.http.endpoints.chatCompletions.enabled", when: "every boot", why: "chat through the Worker's OpenAI-compatible route" },
+  { path: "models.catalogRefresh.enabled", when: "every boot", why: "no catalog lookup at boot (cold start, offline runs)" },
+  { path: "update.checkOnStart", when: "every boot", why: "no update check at boot; the image pins OpenClaw's version" },
+  { path: "agents.defaults.heartbeat", when: "when absent", why: "no periodic model calls unless you configured them" },
+  { path: "cron", when: "when absent", why: "no scheduled model calls unless you configured them" },
+  { path: "models.providers.cf-ai-gw-<provider>", when: "while CF_AI_GATEWAY_* are set", why: "the AI Gateway provider built from CF_AI_GATEWAY_*" },
+  { path: "agents.defaults.model.primary", when: "while CF_AI_GATEWAY_* are set", why: "the AI Gateway model is the primary model" },
+  { path: "models.providers.anthropic", when: "while ANTHROPIC_BASE_URL is set", why: "moltworker's legacy gateway route (AI_GATEWAY_BASE_URL)" },
+  {
+    path: "channels.telegram",
+    when: "while TELEGRAM_BOT_TOKEN is set",
+    why: "replaced wholesale from TELEGRAM_* (OpenClaw rejects unknown keys, so nothing stale is merged): keep your policy with TELEGRAM_DM_POLICY and TELEGRAM_DM_ALLOW_FROM",
+  },
+  { path: "channels.discord", when: "while DISCORD_BOT_TOKEN is set", why: "replaced wholesale from DISCORD_* (keep your policy with DISCORD_DM_POLICY)" },
+  { path: "channels.slack", when: "while SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set", why: "replaced wholesale from SLACK_*" },
+];
+
+/** The owned key a concrete path falls under (cf-ai-gw-anthropic → cf-ai-gw-<provider>). */
+export function ownedKeyOf(path: string): OwnedKey | undefined {
+  return OWNED_KEYS.find((key) => (key.path.endsWith("<provider>") ? path.startsWith(key.path.slice(0, -"<provider>".length)) : key.path === path));
+}
+
+/** A value of the user's that the supervisor replaced or removed. Secret-looking values are never shown. */
+export interface Conflict {
+  path: string;
+  /** Theirs, shown (a literal secret as a placeholder). */
+  theirs: string;
+  /** What the supervisor wrote, or "(removed)". */
+  ours: string;
+  why: string;
+}
+
 export interface BuiltConfig {
   config: Json;
   /** What was changed in a restored config, for the log. */
   notes: string[];
+  /** The user's values that owned keys (or stale-key removal) replaced: logged at boot, listed by verify. */
+  conflicts: Conflict[];
   /** EnvVars names the config references as ${VAR}; the gateway's environment must have them. */
   references: string[];
   /** Whether the gateway sees CLOUDFLARE_AI_GATEWAY_API_KEY as AI_GATEWAY_KEY_ALIAS (see there). */
@@ -109,13 +162,28 @@ export async function writeConfig(path: string, config: Json, owner: GatewayUser
 export function buildConfig(existing: Json | null, env: EnvVars, options: { gatewayPort: number; gatewayBind?: GatewayBind }): ConfigResult {
   const problems: string[] = [];
   const notes: string[] = [];
+  const conflicts: Conflict[] = [];
   const config: Json = existing ? structuredClone(existing) : {};
   const set = (name: string) => Boolean(env[name]?.trim());
   const value = (name: string) => env[name]?.trim() ?? "";
+  // Every owned path this boot writes; compared with the user's file once the config is built.
+  const claimed = new Set<string>();
+  const claim = (path: string) => {
+    if (!ownedKeyOf(path)) throw new Error(`config.ts writes ${path}, which OWNED_KEYS does not list`);
+    claimed.add(path);
+  };
 
   for (const { path, why } of STALE_KEYS) {
-    if (deletePath(config, path)) notes.push(`dropped stale key ${path} (${why})`);
+    const old = getPath(config, path);
+    if (deletePath(config, path)) {
+      notes.push(`dropped stale key ${path} (${why})`);
+      conflicts.push({ path, theirs: shown(old, path), ours: "(removed)", why: `current OpenClaw rejects it: ${why}` });
+    }
   }
+  for (const path of ["gateway.mode", "gateway.port", "gateway.bind", "gateway.auth", "gateway.controlUi.allowInsecureAuth"]) claim(path);
+  for (const path of ["gateway.http.endpoints.chatCompletions.enabled", "models.catalogRefresh.enabled", "update.checkOnStart"]) claim(path);
+  // Owned only when absent: the user's own value is kept (and checked as theirs).
+  for (const path of ["agents.defaults.heartbeat", "cron"]) if (getPath(existing ?? {}, path) === undefined) claim(path);
 
   // Gateway: ours, every boot.
   const gateway = objectAt(config, "gateway");
@@ -134,9 +202,9 @@ export function buildConfig(existing: Json | null, env: EnvVars, options: { gate
   if (defaults.heartbeat === undefined) defaults.heartbeat = { every: "0m" };
   if (config.cron === undefined) config.cron = { enabled: false };
 
-  applyAiGateway(config, env, problems, notes);
-  applyDirectAnthropic(config, env, notes);
-  applyChannels(config, env, problems, notes, set, value);
+  applyAiGateway(config, env, problems, notes, claim);
+  applyDirectAnthropic(config, env, notes, claim);
+  applyChannels(config, env, problems, notes, set, value, claim);
   const aliasAiGatewayKey = !usesOfficialAiGatewayProvider(config);
   if (aliasAiGatewayKey) aliasReferences(config, AI_GATEWAY_KEY, AI_GATEWAY_KEY_ALIAS, notes);
 
@@ -149,7 +217,14 @@ export function buildConfig(existing: Json | null, env: EnvVars, options: { gate
     problems.push(`openclaw.json references \${${name}} but ${shown} is not set`);
   }
   problems.push(...validateOurKeys(config));
-  return problems.length ? { ok: false, problems } : { ok: true, config, notes, references, aliasAiGatewayKey };
+  if (existing) problems.push(...validateUserKeys(existing, claimed));
+  if (existing) {
+    for (const conflict of [...claimed].flatMap((path) => conflictsAt(existing, config, path))) {
+      // A non-object parent (gateway: "x") is found once per owned key below it: reported once.
+      if (!conflicts.some((known) => known.path === conflict.path)) conflicts.push(conflict);
+    }
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, config, notes, conflicts, references, aliasAiGatewayKey };
 }
 
 /** Does the config select OpenClaw's own Cloudflare AI Gateway provider (the plugin's)? */
@@ -186,7 +261,7 @@ function aliasReferences(config: Json, from: string, to: string, notes: string[]
 }
 
 /** CF_AI_GATEWAY_* → models.providers["cf-ai-gw-<provider>"] and the primary model. */
-function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: string[]): void {
+function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: string[], claim: (path: string) => void): void {
   const names = ["CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "CF_AI_GATEWAY_MODEL", "CLOUDFLARE_AI_GATEWAY_API_KEY"];
   const given = names.filter((name) => env[name]?.trim());
   let keep: string | undefined;
@@ -206,6 +281,8 @@ function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: s
     // Workers AI's OpenAI-compatible routes sit under …/workers-ai/v1 (unverified against OpenClaw).
     const suffix = provider === "workers-ai" ? "/v1" : "";
     keep = AI_GATEWAY_PROVIDER_PREFIX + provider;
+    claim(`models.providers.${keep}`);
+    claim("agents.defaults.model.primary");
     objectAt(objectAt(config, "models"), "providers")[keep] = {
       baseUrl: `${base}/v1/${account}/${gatewayId}/${provider}${suffix}`,
       api: anthropic ? "anthropic-messages" : "openai-completions",
@@ -241,9 +318,10 @@ function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: s
 }
 
 /** ANTHROPIC_BASE_URL (moltworker's legacy gateway route) → the anthropic provider's base URL. */
-function applyDirectAnthropic(config: Json, env: EnvVars, notes: string[]): void {
+function applyDirectAnthropic(config: Json, env: EnvVars, notes: string[], claim: (path: string) => void): void {
   const providers = getPath(config, "models.providers");
   if (env.ANTHROPIC_BASE_URL?.trim()) {
+    claim("models.providers.anthropic");
     objectAt(objectAt(config, "models"), "providers").anthropic = {
       baseUrl: "${ANTHROPIC_BASE_URL}",
       api: "anthropic-messages",
@@ -268,6 +346,7 @@ function applyChannels(
   notes: string[],
   set: (name: string) => boolean,
   value: (name: string) => string,
+  claim: (path: string) => void,
 ): void {
   const channels = objectAt(config, "channels");
   const dm = (prefix: string) => {
@@ -284,6 +363,7 @@ function applyChannels(
   const wroteEarlier = (name: string, key: string, variable: string) => isObject(channels[name]) && channels[name][key] === `\${${variable}}`;
 
   if (set("TELEGRAM_BOT_TOKEN")) {
+    claim("channels.telegram");
     const { policy, allowFrom } = dm("TELEGRAM");
     channels.telegram = {
       enabled: true,
@@ -298,6 +378,7 @@ function applyChannels(
   }
 
   if (set("DISCORD_BOT_TOKEN")) {
+    claim("channels.discord");
     const { policy, allowFrom } = dm("DISCORD");
     channels.discord = { enabled: true, token: "${DISCORD_BOT_TOKEN}", dm: { policy, ...(allowFrom ? { allowFrom } : {}) } };
   } else if (wroteEarlier("discord", "token", "DISCORD_BOT_TOKEN")) {
@@ -309,6 +390,7 @@ function applyChannels(
     if (!set("SLACK_BOT_TOKEN") || !set("SLACK_APP_TOKEN")) {
       problems.push(`Slack needs both SLACK_BOT_TOKEN and SLACK_APP_TOKEN: missing ${set("SLACK_BOT_TOKEN") ? "SLACK_APP_TOKEN" : "SLACK_BOT_TOKEN"}`);
     } else {
+      claim("channels.slack");
       channels.slack = { enabled: true, botToken: "${SLACK_BOT_TOKEN}", appToken: "${SLACK_APP_TOKEN}" };
     }
   } else if (wroteEarlier("slack", "botToken", "SLACK_BOT_TOKEN")) {
@@ -419,6 +501,119 @@ function checkShape(value: unknown, shape: Record<string, { check: Check; option
 
 function prefixed(prefix: string, problem: string | undefined): string | undefined {
   return problem === undefined ? undefined : `${prefix}${problem.startsWith(".") ? "" : " "}${problem}`;
+}
+
+// --- the user's own keys -----------------------------------------------------------------
+
+/**
+ * Types of the keys the supervisor keeps from the user's file and OpenClaw checks strictly: a
+ * wrong type there would make the gateway refuse to start, so it is refused here, with the key
+ * named. Types only: OpenClaw's own schema has many more values than this kit should second-guess.
+ */
+const anObject: Check = (v) => (isObject(v) ? undefined : "must be an object");
+const aString: Check = (v) => (typeof v === "string" ? undefined : "must be a string");
+const USER_KEY_CHECKS: ReadonlyArray<{ path: string; check: Check }> = [
+  ...["gateway", "models", "agents", "agents.defaults", "channels", "tools", "browser", "plugins", "update", "cron"].map((path) => ({ path, check: anObject })),
+  { path: "cron.enabled", check: bool },
+  { path: "agents.defaults.workspace", check: aString },
+  { path: "agents.defaults.heartbeat", check: anObject },
+  { path: "agents.defaults.heartbeat.every", check: aString },
+  { path: "agents.defaults.model", check: (v) => (typeof v === "string" || isObject(v) ? undefined : "must be a string or an object") },
+  { path: "agents.defaults.model.primary", check: aString },
+  { path: "agents.defaults.model.fallbacks", check: strings },
+  { path: "models.providers", check: anObject },
+];
+/** Per provider / channel in the user's file. */
+const PROVIDER_KEY_CHECKS: Record<string, Check> = {
+  baseUrl: aString,
+  apiKey: aString,
+  api: aString,
+  models: (v) => (Array.isArray(v) ? undefined : "must be a list"),
+};
+
+/** How each problem of validateUserKeys starts: the user's own file is at fault, not the environment. */
+export const USER_KEY_PROBLEM = "your openclaw.json's ";
+
+/** Problems in the user's file at keys not replaced this boot (replaced ones are Conflicts, not errors). */
+export function validateUserKeys(existing: Json, claimed: ReadonlySet<string> = new Set()): string[] {
+  const replaced = (path: string) => [...claimed].some((owned) => owned === path || path.startsWith(`${owned}.`) || owned.startsWith(`${path}.`));
+  const problems: string[] = [];
+  const report = (path: string, value: unknown, problem: string | undefined) => {
+    if (problem && !replaced(path))
+      problems.push(`${USER_KEY_PROBLEM}${path} ${problem}, found ${describe(value)} — OpenClaw would refuse to start; fix it in the file`);
+  };
+  for (const { path, check } of USER_KEY_CHECKS) {
+    const value = getPath(existing, path);
+    if (value !== undefined && parentsAreObjects(existing, path)) report(path, value, check(value));
+  }
+  for (const group of ["models.providers", "channels"]) {
+    const entries = getPath(existing, group);
+    if (!isObject(entries)) continue;
+    for (const [id, entry] of Object.entries(entries)) {
+      const path = `${group}.${id}`;
+      if (!isObject(entry)) {
+        report(path, entry, "must be an object");
+        continue;
+      }
+      const checks: Record<string, Check> = group === "channels" ? { enabled: bool } : PROVIDER_KEY_CHECKS;
+      for (const [key, check] of Object.entries(checks)) if (entry[key] !== undefined) report(`${path}.${key}`, entry[key], check(entry[key]));
+    }
+  }
+  return problems;
+}
+
+function parentsAreObjects(root: Json, path: string): boolean {
+  const parts = path.split(".");
+  return parts.slice(0, -1).every((_, index) => isObject(getPath(root, parts.slice(0, index + 1).join("."))));
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  if (typeof value === "string") return `a string`;
+  return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+}
+
+// --- conflicts ---------------------------------------------------------------------------
+
+/** Key names whose literal values are secrets: shown as a placeholder, never printed. */
+const SECRET_KEY = /(token|key|secret|password)$/i;
+const REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+/** A value for the log and the report: JSON, ≤80 characters, literal secrets (by key name) hidden. */
+export function shown(value: unknown, path: string): string {
+  const hide = (node: unknown, key: string): unknown => {
+    if (typeof node === "string") return SECRET_KEY.test(key) && !REFERENCE.test(node) ? "(a literal secret, not shown)" : node;
+    if (Array.isArray(node)) return node.map((item) => hide(item, key));
+    if (isObject(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, hide(v, k)]));
+    return node;
+  };
+  const text = JSON.stringify(hide(value, path.split(".").at(-1) ?? "")) ?? "undefined";
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** The user's values under (or above) an owned path that the built config no longer has. */
+function conflictsAt(existing: Json, config: Json, path: string): Conflict[] {
+  const why = ownedKeyOf(path)!.why;
+  const parts = path.split(".");
+  // A non-object where the owned key's parents should be (gateway: "x") was replaced by an object.
+  for (let index = 1; index < parts.length; index++) {
+    const prefix = parts.slice(0, index).join(".");
+    const theirs = getPath(existing, prefix);
+    if (theirs === undefined) return [];
+    if (!isObject(theirs)) return [{ path: prefix, theirs: shown(theirs, prefix), ours: "an object", why }];
+  }
+  const found: Conflict[] = [];
+  const walk = (theirs: unknown, ours: unknown, at: string) => {
+    if (theirs === undefined || isDeepStrictEqual(theirs, ours)) return;
+    if (isObject(theirs) && isObject(ours)) {
+      for (const key of Object.keys(theirs)) walk(theirs[key], ours[key], `${at}.${key}`);
+      return;
+    }
+    found.push({ path: at, theirs: shown(theirs, at), ours: ours === undefined ? "(removed)" : shown(ours, at), why });
+  };
+  walk(getPath(existing, path), getPath(config, path), path);
+  return found;
 }
 
 // --- helpers -----------------------------------------------------------------------------

@@ -278,6 +278,12 @@ async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger
     return null;
   }
   for (const note of built.notes) log.info("config", note);
+  // Never silently: each value of the user's that an owned key replaced, with why (values by key name redacted).
+  for (const conflict of built.conflicts) {
+    log.warn("config", `your openclaw.json's ${conflict.path} was ${conflict.theirs}, now ${conflict.ours}: the supervisor owns it (${conflict.why})`, {
+      path: conflict.path,
+    });
+  }
   const workspace = getPath(built.config, "agents.defaults.workspace");
   const ours = settings.roots.find((root) => root.name === "workspace")!.dir;
   if (typeof workspace === "string" && workspace !== ours) {

@@ -132,6 +132,35 @@ describe("supervisor", { timeout: 60_000 }, () => {
     expect(s.logs).toContainEqual(expect.objectContaining({ msg: "final backup done" }));
   });
 
+  it("logs each value of a restored openclaw.json that the keys it owns replace, never a literal secret", async () => {
+    const dir = await home();
+    await mkdir(join(dir, ".openclaw"));
+    const literal = secret("literal-in-config");
+    await writeFile(
+      join(dir, ".openclaw", "openclaw.json"),
+      JSON.stringify({ gateway: { port: 3000, auth: { mode: "token", token: literal } }, tools: { exec: {} } }),
+    );
+    const s = startSupervisor(await supervisorEnv(dir, null, ""));
+    await s.waitForLog("openclaw.json written", (line) => line.msg === "openclaw.json written");
+    const warnings = s.logs.filter((line) => line.phase === "config" && line.level === "warn").map((line) => line.msg);
+    expect(warnings).toContainEqual(expect.stringMatching(/^your openclaw\.json's gateway\.port was 3000, now \d+: the supervisor owns it/));
+    expect(warnings).toContainEqual(expect.stringContaining('gateway.auth.token was "(a literal secret, not shown)", now "${OPENCLAW_GATEWAY_TOKEN}"'));
+    expect(s.output.join("\n")).not.toContain(literal);
+    await s.stop();
+
+    // A type OpenClaw would reject at a key the supervisor keeps: refused with the key named, the file left as it was.
+    const bad = await home();
+    await mkdir(join(bad, ".openclaw"));
+    const text = JSON.stringify({ cron: { enabled: "yes" } });
+    await writeFile(join(bad, ".openclaw", "openclaw.json"), text);
+    const refused = startSupervisor(await supervisorEnv(bad, null, ""));
+    expect(await refused.exited).toEqual({ code: 2, signal: null });
+    expect(refused.logs).toContainEqual(
+      expect.objectContaining({ level: "error", phase: "config", msg: expect.stringContaining("your openclaw.json's cron.enabled must be a boolean") }),
+    );
+    expect(await readFile(join(bad, ".openclaw", "openclaw.json"), "utf8")).toBe(text);
+  });
+
   it("refuses to start, deleting nothing, on missing env, an unreadable config or an invalid one", async () => {
     const noToken = await supervisorEnv(await home(), suite.r2, suite.prefix());
     delete noToken.OPENCLAW_GATEWAY_TOKEN;

@@ -15,6 +15,7 @@ import { judgeCostItem, usd } from "./cost.ts";
 import { judgeDindItem } from "./dind.ts";
 import { judgeLatencyItem } from "./latency.ts";
 import { judgeLitellmItem } from "./litellm.ts";
+import { judgeMigrationItem } from "./migration.ts";
 import { judgePersistenceItem } from "./persistence.ts";
 import { structureItem } from "./structure.ts";
 import { judgeTerraformItem } from "./terraform.ts";
@@ -130,6 +131,15 @@ export const ITEMS: readonly Item[] = [
     criterion: "DNS, Access, R2 bucket, AI Gateway: yes/no each; Worker script yes; container binding unverified",
     reads: {},
     judge: judgeTerraformItem,
+  }),
+  defineItem({
+    id: "migration",
+    title: "Your config and deployment",
+    question: "Does an existing moltworker deployment, its secrets and its openclaw.json carry over to the kit?",
+    criterion:
+      "Each part of the deployment carries over or has a stated change; each secret name mapped (Worker secret, AI Gateway setting, container-only, not needed); every openclaw.json value the supervisor replaces reported",
+    reads: {},
+    judge: judgeMigrationItem,
   }),
   defineItem({
     id: "cost",

@@ -18,6 +18,9 @@ export function verifyOptions(overrides: Partial<VerifyOptions> = {}): VerifyOpt
     cpuUtilisation: 0.1,
     dockerfile: null,
     litellm: DEFAULT_LITELLM_CONFIG,
+    moltworker: null,
+    secrets: null,
+    openclawConfig: null,
     reuse: false,
     ...overrides,
   };

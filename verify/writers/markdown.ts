@@ -70,7 +70,7 @@ function section(item: ItemResult, now: Date): string[] {
       }),
     );
   }
-  for (const block of item.code ?? []) out.push(`**${block.caption}**`, "", "```json", block.text, "```", "");
+  for (const block of item.code ?? []) out.push(`**${block.caption}**`, "", `\`\`\`${block.language ?? "json"}`, block.text, "```", "");
   if (item.notes?.length) out.push(...item.notes.map((note) => `> ${note}`), "");
   out.push("**Sources**", "", ...item.sources.map((source) => `- ${describeSource(source, now)}`), "");
   return out;

@@ -6,7 +6,7 @@
 import { devModeAllowed } from "../flags.ts";
 import type { Env } from "../types.ts";
 import { DEFAULT_BUCKET } from "../../../contract/storage.ts";
-import { RENAMED, SAME_NAME } from "../../../contract/container-env.ts";
+import { containerSecretName, RENAMED, SAME_NAME } from "../../../contract/container-env.ts";
 
 // The table is the contract's; the Worker checks that it names only its own variables.
 SAME_NAME satisfies readonly (keyof Env)[];
@@ -25,6 +25,11 @@ export function containerEnv(env: Env): Record<string, string> {
   for (const [from, to] of RENAMED) {
     const v = value(from);
     if (v !== undefined) result[to] = v;
+  }
+  // Secrets for tools in the container: CONTAINER_SECRET_<NAME> → <NAME>, never a name the table sets.
+  for (const [workerName, raw] of Object.entries(env)) {
+    const name = containerSecretName(workerName);
+    if (name !== null && typeof raw === "string" && raw !== "" && !(name in result)) result[name] = raw;
   }
   // moltworker's DEV_MODE also turns on OpenClaw's insecure Control UI login: only where the
   // Worker itself honours the flag (moltlab's loopback dev server), never on a deployed Worker.
