@@ -63,6 +63,7 @@ describe("0-6 reads the torture run", () => {
     expect(judged.evidence[1]).toMatch(/at most 740 ms old.*sigkill: 12/);
     expect(judged.table?.rows).toHaveLength(2);
     expect(judged.wouldChange).toEqual([]);
+    expect(judged.why).toBe("torture run: 200 cycles, 0 corrupt restores, 0 writes lost after SIGTERM");
   });
 
   it("is NG with the figure and the replay command when a restore was corrupt or a SIGTERM lost writes", () => {

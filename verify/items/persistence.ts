@@ -81,6 +81,7 @@ export function judgeTorture(torture: Evidence<TortureReport>): { verdict?: Verd
   }
   const short = data.cyclesRun < TORTURE_TARGET_CYCLES;
   return {
+    why: `torture run: ${data.cyclesRun} cycles, ${data.corruptRestores} corrupt restores, ${data.lostAfterSigterm} writes lost after SIGTERM`,
     evidence,
     wouldChange: short ? [`a run of at least ${TORTURE_TARGET_CYCLES} cycles (\`${TORTURE_COMMAND}\`): this one ran ${data.cyclesRun}`] : [],
     table,
@@ -112,7 +113,11 @@ export function judgePersistenceItem(
     };
   }
   const data = file.data;
-  const judgement = tortured.verdict === "NG" ? { verdict: tortured.verdict, why: tortured.why! } : judgePersistence(data);
+  const judged = judgePersistence(data);
+  const judgement =
+    tortured.verdict === "NG"
+      ? { verdict: tortured.verdict, why: tortured.why! }
+      : { ...judged, why: tortured.why ? `${judged.why}; ${tortured.why}` : judged.why };
   const boots = Object.entries(data.boots ?? {});
   const evidence = [
     `The persistence test ran a chain of ${data.arch ?? "amd64"} containers on one R2 bucket (the R2 stand-in).`,
