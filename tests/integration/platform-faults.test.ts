@@ -49,8 +49,11 @@ const docker = new Docker();
 /** The throwaway probe image the Worker runs (and fault 2 removes): only this run uses it. */
 const PROBE_TAG = `moltlab-test/fault-probe:${run}`;
 const INSTANCE_TYPE = "lite";
-/** Other people's Docker work may hold the lock for a whole test run. */
-const LOCK_WAIT_MS = 10 * 60_000;
+/**
+ * Other people's Docker work may hold the lock shared for a whole test run, and a waiting
+ * exclusive lock does not hold new shared ones back: wait as long as the test's 15 minutes allow.
+ */
+const LOCK_WAIT_MS = 13 * 60_000;
 const BOOT_MS = 120_000;
 
 let sharedLock: HeldLock | undefined;
