@@ -58,7 +58,8 @@ export async function ensureEngine(context: StepContext, logFile: string): Promi
   return { status: "done", detail: `${actions.join(" and ")}: ${describeEngine(after.engine)} (daemon log: ${DOCKERD_LOG})` };
 }
 
-function runningPid(): number | undefined {
+/** The pid of the running dockerd (from its pidfile), undefined when none runs. */
+export function dockerdPid(): number | undefined {
   if (!existsSync(DOCKERD_PIDFILE)) return undefined;
   const pid = Number(readFileSync(DOCKERD_PIDFILE, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
@@ -73,12 +74,13 @@ function runningPid(): number | undefined {
 /**
  * Starts dockerd in the background (there is no systemd here), detached so it
  * outlives this command like a system service. Never starts a second one: two
- * daemons on one host fight over the docker0 bridge.
+ * daemons on one host fight over the docker0 bridge. Resolves once it answers
+ * (true: this call started it); the engine-restart fault test starts it again with this.
  */
-async function startDockerd(context: StepContext): Promise<boolean> {
+export async function startDockerd(context: StepContext): Promise<boolean> {
   let started = false;
   let exited: number | null | undefined;
-  if (runningPid() === undefined) {
+  if (dockerdPid() === undefined) {
     context.progress(`starting dockerd (log: ${DOCKERD_LOG})`);
     const log = openSync(DOCKERD_LOG, "a");
     const child = spawn("dockerd", [], { cwd: "/", detached: true, stdio: ["ignore", log, log] });

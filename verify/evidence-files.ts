@@ -33,6 +33,7 @@ export const EVIDENCE_FILES = {
   dind: evidenceFile<DindFile>("dind", "tests/integration/openclaw-dind.test.ts"),
   chat: evidenceFile<ChatFile>("chat", "tests/integration/openclaw-chat.test.ts"),
   persistence: evidenceFile<PersistenceFile>("persistence", "tests/integration/openclaw-persistence.test.ts"),
+  platformFaults: evidenceFile<PlatformFaultsFile>("platform-faults", "tests/integration/platform-faults.test.ts"),
   bench: evidenceFile<BenchReport>("bench", "npm run bench"),
   torture: evidenceFile<TortureReport>("torture", "npm run torture"),
 } as const;
@@ -148,4 +149,28 @@ export interface PersistenceFile {
   };
   /** Each test that ran to its end: "A", "B", "B→C", "D". */
   passed?: Record<string, true>;
+}
+
+/** The Containers platform's faults, each shown through the Worker (tests/integration/platform-faults.test.ts). */
+export const PLATFORM_FAULTS = ["oom-kill", "image-missing", "engine-restart"] as const;
+export type PlatformFault = (typeof PLATFORM_FAULTS)[number];
+
+/** One fault: what the platform recorded, what the Worker answered while it was broken, and whether it recovered. */
+export interface PlatformFaultRow {
+  /** The platform's own record of it: the exit event, the error code. */
+  platform: string;
+  /** The Worker's answer to a request while broken, and its /api/status. */
+  userSaw: string;
+  /** The next request (after the fix, where one is needed) was served by a fresh container. */
+  recovered: boolean;
+  /** Set instead of the above when the fault could not be staged here, with why. */
+  notRun?: string;
+}
+
+/** reports/platform-faults.json. */
+export interface PlatformFaultsFile {
+  generatedAt: string;
+  source: string;
+  instanceType: string;
+  faults: Partial<Record<PlatformFault, PlatformFaultRow>>;
 }

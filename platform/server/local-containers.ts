@@ -187,9 +187,13 @@ export class LocalContainers {
       instance.error = { code: failure.code, message: failure.message };
       this.record(instance, "start-failed", { error: instance.error });
       if (!instance.exited) {
-        // It never ran (no image, a create or start refused): leave the name as it was before.
+        // It never ran (no image, no engine, a create or start refused): leave the name as it
+        // was before — an earlier run's exit stays readable — with the reason this start failed.
         await instance.container?.remove({ force: true, v: true }).catch(() => undefined);
-        if (this.instances.get(name) === instance) this.instances.delete(name);
+        if (this.instances.get(name) === instance) {
+          if (previous) this.instances.set(name, Object.assign(previous, { error: instance.error }));
+          else this.instances.delete(name);
+        }
       }
       throw failure;
     }

@@ -3,6 +3,7 @@
 //   GET /info        machine, cgroup memory limit, /dev/fuse, effective capabilities, SIGTERMs seen
 //   GET /env/NAME    the value of an environment variable
 //   PUT /file, GET /file   write / read a file on the container's own disk
+//   GET /allocate    answers, then allocates memory until the memory cgroup's OOM killer ends it
 //   any upgrade      WebSocket: each text message comes back as "echo: <text>"
 // SIGTERM: exit 42, or with IGNORE_SIGTERM=1 count it and keep running.
 const http = require("node:http");
@@ -41,6 +42,17 @@ const server = http.createServer((req, res) => {
       capEff: /CapEff:\s*(\w+)/.exec(read("/proc/self/status") ?? "")?.[1] ?? null,
       sigterms,
     });
+  }
+  if (url.pathname === "/allocate") {
+    // Answered first (allocation starts once the answer is handed to the OS), so that the
+    // request that asks for it completes; the process dies after.
+    const held = [];
+    res.once("finish", () =>
+      setImmediate(() => {
+        for (;;) held.push(Buffer.alloc(16 << 20, 1));
+      }),
+    );
+    return json(202, { allocating: true });
   }
   if (url.pathname.startsWith("/env/")) return json(200, { value: process.env[url.pathname.slice(5)] ?? null });
   if (url.pathname === "/file" && req.method === "PUT") {
