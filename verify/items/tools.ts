@@ -1,7 +1,7 @@
 /**
  * 0-2 / 2-1 custom tools: do the user's tools work in the container? Evidence is the tools
  * matrix (each tool doing its job in the OpenClaw image under Cloudflare's profile), and with
- * `--dockerfile` the user's own Dockerfile: which tools it installs, and — when its base
+ * `--dockerfile` the user's own Dockerfile: what it installs (commands counted, libraries listed), what it patches of OpenClaw, and — when its base
  * images exist here — the tools probed in a build of it.
  */
 import { readFileSync } from "node:fs";
