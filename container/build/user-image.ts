@@ -20,9 +20,13 @@ import { parseDockerfile } from "./dockerfile-parse.ts";
 import { DEFAULT_CONFIG } from "./index.ts";
 import { bundleSupervisor } from "./supervisor-bundle.ts";
 
-/** Tags of the two images per arch: the user's as built, and it with the supervisor on top. */
-export const userImageTag = (arch: Arch) => `moltlab/user-image:${arch}`;
-export const layeredImageTag = (arch: Arch) => `moltlab/user-openclaw:${arch}`;
+/**
+ * Tags of the two images per arch: the user's as built, and it with the supervisor on top.
+ * `purpose` keeps verify's and the tests' builds from replacing the one `npm run dev` runs.
+ */
+export type ImagePurpose = "dev" | "verify" | "test";
+export const userImageTag = (arch: Arch, purpose: ImagePurpose = "dev") => `moltlab/user-image${purpose === "dev" ? "" : `-${purpose}`}:${arch}`;
+export const layeredImageTag = (arch: Arch, purpose: ImagePurpose = "dev") => `moltlab/user-openclaw${purpose === "dev" ? "" : `-${purpose}`}:${arch}`;
 
 /** Where the layer's tini comes from when the user's image has none: Debian's static build. */
 export const TINI_STATIC: DebTool = {
@@ -87,6 +91,7 @@ const FACTS_SCRIPT = [
   'u="${1:-root}"',
   'home=$(getent passwd "$u" 2>/dev/null | cut -d: -f6); [ -n "$home" ] || home=$(awk -F: -v u="$u" \'$1==u{print $6}\' /etc/passwd)',
   'echo "home=$home"',
+  'echo "name=$(getent passwd "$u" 2>/dev/null | cut -d: -f1)"',
   'bin="${OPENCLAW_BIN:-openclaw}"; echo "openclawBin=$(command -v "$bin" || true)"',
   'echo "openclawVersion=$("$bin" --version 2>/dev/null | grep -oE "[0-9]{4}\\.[0-9]+\\.[0-9]+[^ ]*" | head -n1)"',
   'echo "init=$(command -v tini || command -v tini-static || command -v dumb-init || true)"',
@@ -101,8 +106,10 @@ export function parseFacts(user: string, output: string): UserImageFacts {
       .filter((match): match is RegExpExecArray => match !== null)
       .map((match) => [match[1]!, match[2]!]),
   );
+  // A numeric USER (`USER 1000`) is named from /etc/passwd: MOLTLAB_GATEWAY_USER takes a name.
+  const name = values.name || user;
   return {
-    user: user === "root" || user === "0" ? "" : user,
+    user: name === "root" || name === "0" ? "" : name,
     home: values.home || "/root",
     openclawBin: values.openclawBin ?? "",
     openclawVersion: values.openclawVersion ?? "",
@@ -190,6 +197,8 @@ export interface UserImageOptions {
   cache: string;
   logFile: string;
   kind: Kind;
+  /** Which tags it builds (default: dev's). */
+  purpose?: ImagePurpose;
   progress?: (text: string) => void;
 }
 
@@ -211,7 +220,7 @@ export async function buildLayeredImage(options: UserImageOptions): Promise<Laye
   const { baseImages } = parseDockerfile(readFileSync(dockerfile, "utf8"), dockerfile);
   const missing = await missingBaseImages(baseImages, arch);
   if (missing.length) throw missingBasesError(dockerfile, missing, arch);
-  const userTag = userImageTag(arch);
+  const userTag = userImageTag(arch, options.purpose);
   progress(`building ${dockerfile} for linux/${arch} (log: ${logFile})`);
   try {
     await buildxBuild({
@@ -232,7 +241,7 @@ export async function buildLayeredImage(options: UserImageOptions): Promise<Laye
   if (problems.length)
     throw new UserError(`your image cannot run the sandbox supervisor: ${problems.join("; ")}`, "change your Dockerfile as said and run again");
 
-  const contextDir = join(options.cache, "user-image", `layer-${arch}`);
+  const contextDir = join(options.cache, "user-image", `layer-${options.purpose ?? "dev"}-${arch}`);
   rmSync(contextDir, { recursive: true, force: true });
   mkdirSync(join(contextDir, "opt"), { recursive: true });
   await bundleSupervisor(join(contextDir, "opt", "supervisor.mjs"));
@@ -252,7 +261,7 @@ export async function buildLayeredImage(options: UserImageOptions): Promise<Laye
   }
   const layer = layerDockerfile(userTag, facts);
   writeFileSync(join(contextDir, "Dockerfile"), layer);
-  const tag = layeredImageTag(arch);
+  const tag = layeredImageTag(arch, options.purpose);
   progress(`layering the supervisor on ${userTag} → ${tag}`);
   await buildxBuild({
     arch,

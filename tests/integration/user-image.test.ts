@@ -23,11 +23,18 @@ describe("a user's Dockerfile with the supervisor layered on top (linux/amd64)",
 
   afterAll(async () => {
     rmSync(temp, { recursive: true, force: true });
-    await tryRun("docker", ["image", "rm", "-f", layeredImageTag(arch), userImageTag(arch)]);
+    await tryRun("docker", ["image", "rm", "-f", layeredImageTag(arch, "test"), userImageTag(arch, "test")]);
   });
 
   it("builds the user's image, adds tini, the supervisor and the entrypoint, and runs the supervisor as root with the image's user for the gateway", async () => {
-    const built = await buildLayeredImage({ dockerfile: join(ROOT, "verify/samples/Dockerfile.local"), arch, cache: cacheDir(), logFile, kind: "test" });
+    const built = await buildLayeredImage({
+      dockerfile: join(ROOT, "verify/samples/Dockerfile.local"),
+      arch,
+      cache: cacheDir(),
+      logFile,
+      kind: "test",
+      purpose: "test",
+    });
     expect(built.facts).toEqual({
       user: "node",
       home: "/home/node",
@@ -70,15 +77,15 @@ describe("a user's Dockerfile with the supervisor layered on top (linux/amd64)",
   });
 
   it("refuses a Dockerfile whose base image is not on this engine, naming it and the fix, and builds nothing", async () => {
-    await tryRun("docker", ["image", "rm", "-f", userImageTag(arch)]);
+    await tryRun("docker", ["image", "rm", "-f", userImageTag(arch, "test")]);
     const dockerfile = join(temp, "Dockerfile");
     writeFileSync(dockerfile, "FROM ghcr.io/openclaw/openclaw:2026.9.6\nRUN npm install -g @openai/codex\n");
-    const error = await buildLayeredImage({ dockerfile, arch, cache: cacheDir(), logFile, kind: "test" }).catch((caught: unknown) => caught);
+    const error = await buildLayeredImage({ dockerfile, arch, cache: cacheDir(), logFile, kind: "test", purpose: "test" }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toContain(
       "not on this Docker engine, and moltlab never pulls (there may be no registry here): ghcr.io/openclaw/openclaw:2026.9.6",
     );
     expect((error as UserError).fix).toContain("docker load");
-    expect(await inspectImage(userImageTag(arch))).toBeUndefined();
+    expect(await inspectImage(userImageTag(arch, "test"))).toBeUndefined();
   });
 });

@@ -430,7 +430,9 @@ export function analyseDockerfile(text: string, path = "Dockerfile"): Dockerfile
   for (const stage of stages) {
     if (!finalChain.has(stage.index) || stages.some((other) => other.name && other.name === stage.from)) continue;
     if (/openclaw/i.test(stage.from)) {
-      const version = stage.from.includes(":") ? stage.from.split(":").at(-1)! : "latest";
+      // `openclaw:2026.9.6`, `…:2026.9.6-amd64`: the version is the tag's leading number.
+      const tag = stage.from.includes(":") ? stage.from.split(":").at(-1)! : "latest";
+      const version = /^v?(\d+(?:\.\d+)*)/.exec(tag)?.[1] ?? tag;
       ctx.installs.push({
         line: stage.line,
         name: "openclaw",

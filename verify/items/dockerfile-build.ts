@@ -42,7 +42,7 @@ export async function buildAndProbe(
     const started = performance.now();
     let built: Awaited<ReturnType<typeof buildLayeredImage>>;
     try {
-      built = await buildLayeredImage({ dockerfile, arch, cache, logFile, kind: "test", progress });
+      built = await buildLayeredImage({ dockerfile, arch, cache, logFile, kind: "test", purpose: "verify", progress });
     } catch (error) {
       const text = error instanceof UserError ? `${error.message} (fix: ${error.fix})` : error instanceof Error ? error.message : String(error);
       results.push({ arch, built: false, reason: `${excerpt(text, 600)} (full log: ${logFile})` });
