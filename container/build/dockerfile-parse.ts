@@ -57,8 +57,10 @@ export interface ParsedDockerfile {
   stages: Stage[];
   /** ARG defaults declared before the first FROM (the ones FROM lines may use). */
   globalArgs: Record<string, string>;
-  /** Images the build needs from the engine: FROM and `COPY --from=<image>` references that are not stages or scratch. */
+  /** Images the build needs from the engine: FROM and `COPY --from=<image>` references that are not stages or scratch, and a `# syntax=` frontend. */
   baseImages: string[];
+  /** The `# syntax=` directive's frontend image, if any: BuildKit pulls it before reading the file. */
+  syntax?: string;
 }
 
 export class DockerfileError extends UserError {
@@ -91,6 +93,7 @@ export function splitFlags(args: string): { flags: Record<string, string>; rest:
 export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDockerfile {
   const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
   let escapeChar = "\\";
+  let syntax: string | undefined;
   // Parser directives: `# key=value` lines at the very top, before any comment, blank line or instruction.
   for (const line of lines) {
     const directive = /^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$/.exec(line);
@@ -105,6 +108,7 @@ export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDocker
         );
       escapeChar = directive[2]!;
     }
+    if (directive[1]!.toLowerCase() === "syntax") syntax = directive[2]!;
   }
   const continues = (line: string) => line.trimEnd().endsWith(escapeChar);
   const dropEscape = (line: string) => line.trimEnd().slice(0, -escapeChar.length).trimEnd();
@@ -186,11 +190,12 @@ export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDocker
   const need = (image: string) => {
     if (image && image !== "scratch" && !isStage(image) && !baseImages.includes(image)) baseImages.push(image);
   };
+  if (syntax) need(syntax);
   for (const stage of stages) need(stage.from);
   for (const instruction of instructions) {
     if (instruction.keyword !== "COPY" && instruction.keyword !== "ADD") continue;
     const from = splitFlags(instruction.args).flags.from;
     if (from) need(substitute(from, globalArgs));
   }
-  return { instructions, stages, globalArgs, baseImages };
+  return { instructions, stages, globalArgs, baseImages, ...(syntax ? { syntax } : {}) };
 }

@@ -123,6 +123,41 @@ describe("the user's Dockerfile, read statically (0-2 with --dockerfile)", () =>
     ]);
   });
 
+  it("reads the other common shapes: heredoc and JSON-form RUN, ADD <url> --checksum, npm-installed OpenClaw, a syntax frontend", () => {
+    const text = [
+      "# syntax=docker/dockerfile:1.7",
+      "FROM node:24-bookworm",
+      "RUN --mount=type=cache,target=/root/.npm npm install -g openclaw@2026.8.1 pnpm@9",
+      "RUN <<EOF",
+      "apt-get update",
+      "apt-get install -y --no-install-recommends ffmpeg libsqlite3-dev",
+      "EOF",
+      'RUN ["sh", "-c", "pipx install poetry==1.8.3 && uv tool install ruff"]',
+      "ADD --checksum=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef https://github.com/owner/sometool/releases/download/v1.2.3/sometool-linux-amd64 /usr/local/bin/sometool",
+      "COPY --from=ghcr.io/astral-sh/uv:0.5.1 /uv /uvx /bin/",
+      "RUN perl -pi -e 's/a/b/' /usr/local/lib/node_modules/openclaw/dist/index.js",
+      "USER agent",
+      "",
+    ].join("\n");
+    const analysis = analyseDockerfile(text, join(temp, "Dockerfile"));
+    expect(analysis.baseImages).toEqual(["docker/dockerfile:1.7", "node:24-bookworm", "ghcr.io/astral-sh/uv:0.5.1"]);
+    expect(analysis.notes[0]).toMatch(/^the `# syntax=docker\/dockerfile:1.7` line makes BuildKit fetch that frontend image/);
+    expect(analysis.installs.map((install) => [install.line, install.name, install.version, install.form, install.counted])).toEqual([
+      [3, "openclaw", "2026.8.1", "npm -g", false],
+      [3, "pnpm", "9", "npm -g", true],
+      [4, "ffmpeg", undefined, "apt", true],
+      [4, "libsqlite3-dev", undefined, "apt", false],
+      [8, "poetry", "1.8.3", "pip", true],
+      [8, "ruff", undefined, "pip", true],
+      [9, "sometool", "1.2.3", "release download", true],
+      [10, "uv", "0.5.1", "COPY --from image", true],
+      [10, "uvx", "0.5.1", "COPY --from image", true],
+    ]);
+    expect(analysis.installs.find((install) => install.name === "sometool")!.note).toBe("sha256 checked (ADD --checksum)");
+    expect(analysis.versionDiffs).toEqual([{ tool: "openclaw", line: 3, yours: "2026.8.1", bundled: expect.any(String) }]);
+    expect(analysis.patches.map((patch) => patch.line)).toEqual([11]);
+  });
+
   it("refuses a Dockerfile that does not parse, naming the line and the fix", () => {
     expect(() => analyseDockerfile("FROM debian\nRUN apt-get install -y jq \\\n", "bad/Dockerfile")).toThrow(DockerfileError);
     expect(() => analyseDockerfile("FROM debian\nINSTAL jq\n", "bad/Dockerfile")).toThrow("bad/Dockerfile:2: unknown instruction INSTAL");

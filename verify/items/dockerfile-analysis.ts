@@ -363,26 +363,31 @@ function readCommand(
     ) {
       // A keyring for an apt repository: part of the apt install.
     } else if (!/\.(sh|list)$/.test(url)) {
-      const release = /github\.com\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\//.exec(url);
-      const name =
-        release?.[2] ??
-        basename(url)
-          .replace(/[-_]v?\d.*$/, "")
-          .replace(/\.(tar\.gz|tgz|zip|tar\.xz)$/, "");
-      const known = knownTool("binary", name) ?? TOOLS.find((candidate) => candidate.source === "static-release" && url.includes(`/${candidate.name}/`))?.name;
       const checked = all.some((other) => /^sha(256|512)sum$/.test(other.words[0] ?? "") || other.words.some((word) => /^[a-f0-9]{64}\b/.test(word)));
-      push({
-        line,
-        name: known ?? name,
-        ...(release ? { version: cleanVersion(release[3]!) } : {}),
-        form: "release download",
-        how: `${tool} ${url}`,
-        counted: true,
-        note: checked ? "sha256 checked" : "not checked by a checksum",
-        ...(known ? { known } : {}),
-      });
+      push(releaseDownload(line, `${tool} ${url}`, url, checked ? "sha256 checked" : "not checked by a checksum"));
     }
   }
+}
+
+/** A release file fetched by URL (curl, wget, ADD): named by its GitHub repository or file name. */
+function releaseDownload(line: number, how: string, url: string, note: string): Install {
+  const release = /github\.com\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\//.exec(url);
+  const name =
+    release?.[2] ??
+    basename(url)
+      .replace(/[-_]v?\d.*$/, "")
+      .replace(/\.(tar\.gz|tgz|zip|tar\.xz)$/, "");
+  const known = knownTool("binary", name) ?? TOOLS.find((candidate) => candidate.source === "static-release" && url.includes(`/${candidate.name}/`))?.name;
+  return {
+    line,
+    name: known ?? name,
+    ...(release ? { version: cleanVersion(release[3]!) } : {}),
+    form: "release download",
+    how,
+    counted: true,
+    note,
+    ...(known ? { known } : {}),
+  };
 }
 
 function readScript(ctx: Context, source: string, line: number, inFinal: boolean, stage: Stage): void {
@@ -425,6 +430,10 @@ export function analyseDockerfile(text: string, path = "Dockerfile"): Dockerfile
     stageBuilds: new Map(),
     home: homeEnv || (user === "" ? "/home/node" : user === "root" || user === "0" ? "/root" : `/home/${user}`),
   };
+  if (parsed.syntax)
+    ctx.notes.push(
+      `the \`# syntax=${parsed.syntax}\` line makes BuildKit fetch that frontend image before reading the file: where there is no registry, remove the line (the built-in frontend reads the same instructions) or load the image`,
+    );
   if (!user) ctx.notes.push("no USER in the final stage: the base image's user runs OpenClaw; `~` is read as /home/node (the official image's)");
 
   for (const stage of stages) {
@@ -464,6 +473,14 @@ export function analyseDockerfile(text: string, path = "Dockerfile"): Dockerfile
       const sources = rest.slice(0, -1).filter((source) => !source.startsWith("<<"));
       for (const source of sources) {
         const target = dest.endsWith("/") ? posix.join(dest, basename(source)) : dest;
+        if (instruction.keyword === "ADD" && /^https?:\/\//.test(source)) {
+          // ADD <url>: a download BuildKit checks only with --checksum.
+          if (inFinal)
+            ctx.installs.push(
+              releaseDownload(instruction.line, `ADD ${source}`, source, flags.checksum ? "sha256 checked (ADD --checksum)" : "not checked by a checksum"),
+            );
+          continue;
+        }
         if (inFinal) addHomeFile(ctx, instruction.line, target);
         if (!flags.from) {
           ctx.copied.set(target, source);
