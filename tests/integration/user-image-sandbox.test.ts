@@ -74,7 +74,7 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
     const container = docker.getContainer(state!.containerId!);
     expect((await container.inspect()).Config.Image).toBe(layeredImageTag("amd64"));
     const exec = await container.exec({
-      Cmd: ["sh", "-c", `cat ${BAKED}; ps -o user= -C openclaw-gateway,openclaw,node | sort -u`],
+      Cmd: ["sh", "-c", `cat ${BAKED}; for p in /proc/[0-9]*; do stat -c %U "$p"; done 2>/dev/null | sort -u`],
       User: "root",
       AttachStdout: true,
       AttachStderr: true,
@@ -86,7 +86,7 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
     const { demuxLogs } = await import("../../platform/index.ts");
     const output = demuxLogs(Buffer.concat(chunks));
     expect(output).toContain("baked-by-your-image");
-    // The supervisor (root) and the gateway (your image's USER, node).
+    // The supervisor (root) and the gateway (your image's USER, node): the owners of the container's processes (no ps in the image).
     expect(output.split("\n").map((line) => line.trim())).toEqual(expect.arrayContaining(["root", "node"]));
 
     sandbox.aiGateway!.load([{ name: "byo", match: { provider: "anthropic" }, reply: { text: REPLY } }]);
