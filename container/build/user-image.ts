@@ -155,7 +155,7 @@ export async function readUserImageFacts(tag: string, arch: Arch): Promise<UserI
 export function layerProblems(facts: UserImageFacts): string[] {
   const problems: string[] = [];
   if (!facts.node)
-    problems.push("`node` is not on PATH in your image: the supervisor is a Node program (OpenClaw needs Node too): install Node 22.12 or later");
+    problems.push("`node` is not on PATH in your image: the supervisor is a Node program: install Node 24, which current OpenClaw releases need too");
   if (!facts.openclawBin)
     problems.push(
       "`openclaw` is not on PATH in your image: link it there (e.g. `RUN ln -s /app/openclaw.mjs /usr/local/bin/openclaw`) or set `ENV OPENCLAW_BIN=/path/to/openclaw`",
