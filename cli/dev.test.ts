@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseDevArgs } from "./dev.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkDockerfile, parseDevArgs } from "./dev.ts";
 import { UserError } from "../core/errors.ts";
 
 function fixOf(args: string[]): string {
@@ -24,7 +27,7 @@ describe("moltlab dev settings", () => {
   });
 
   it("names the fix: the option's own for a bad value, the usage line for anything else", () => {
-    const usage = "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]";
+    const usage = "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH]";
     expect(fixOf(["--platform", "riscv64"])).toBe("use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
     expect(fixOf(["--port=x"])).toBe("use e.g. `npm run dev -- --port 8787` (0 picks a free port)");
     expect(fixOf(["--instance-type="])).toMatch(/^use one of /);
@@ -33,5 +36,26 @@ describe("moltlab dev settings", () => {
     expect(() => parseDevArgs(["--port"])).toThrow("--port needs a value");
     expect(fixOf(["--port"])).toBe(usage);
     expect(() => parseDevArgs(["extra"])).toThrow('unexpected argument "extra"');
+  });
+
+  it("takes --dockerfile relative to the caller's directory and refuses a missing or unparsable one before starting anything", () => {
+    expect(parseDevArgs(["--dockerfile", "/abs/Dockerfile"])).toMatchObject({ dockerfile: "/abs/Dockerfile" });
+    const saved = process.env.INIT_CWD;
+    process.env.INIT_CWD = "/home/me/img";
+    try {
+      expect(parseDevArgs(["--dockerfile", "Dockerfile"]).dockerfile).toBe("/home/me/img/Dockerfile");
+    } finally {
+      if (saved === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = saved;
+    }
+    expect(fixOf(["--dockerfile="])).toMatch(/^pass your Dockerfile/);
+    const dir = mkdtempSync(join(tmpdir(), "moltlab-dev-"));
+    try {
+      expect(() => checkDockerfile(join(dir, "none"))).toThrow(/does not exist/);
+      writeFileSync(join(dir, "Dockerfile"), "FROM debian\nRUN apt-get install -y jq\nCOPPY a b\n");
+      expect(() => checkDockerfile(join(dir, "Dockerfile"))).toThrow(`${join(dir, "Dockerfile")}:3: unknown instruction COPPY`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,17 @@
 /**
- * `moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]`: the
- * local sandbox in the foreground (see sandbox.ts) until Ctrl-C or SIGTERM, which stop it in
- * order and leave nothing running. State (the R2 bucket, the Durable Object) is kept across
- * runs in the cache dir; `--reset` starts from an empty one. `--dev-mode` sets the Worker's
- * DEV_MODE: no Access login (the Worker listens on 127.0.0.1 only).
+ * `moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]
+ * [--dockerfile PATH]`: the local sandbox in the foreground (see sandbox.ts) until Ctrl-C or
+ * SIGTERM, which stop it in order and leave nothing running. State (the R2 bucket, the Durable
+ * Object) is kept across runs in the cache dir; `--reset` starts from an empty one. `--dev-mode`
+ * sets the Worker's DEV_MODE: no Access login (the Worker listens on 127.0.0.1 only).
+ * `--dockerfile` runs the user's own image with the supervisor layered on top
+ * (container/build/user-image.ts) instead of the bundled one.
  */
 import os from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
+import { parseDockerfile } from "../container/build/dockerfile-parse.ts";
 import { parseCommandArgs, type OptionSpec } from "../core/args.ts";
 import { cacheDir } from "../core/host.ts";
 import { describeInstanceTypes, isInstanceType, type InstanceType } from "../contract/instance-types.ts";
@@ -28,9 +32,11 @@ export interface DevArgs {
   reset: boolean;
   /** DEV_MODE=true for the Worker: Access skipped. */
   devMode: boolean;
+  /** The user's own Dockerfile (absolute): run their image with the supervisor on top. */
+  dockerfile?: string;
 }
 
-const DEV_USAGE = "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode]";
+const DEV_USAGE = "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH]";
 
 const DEV_OPTIONS = {
   platform: {
@@ -65,6 +71,14 @@ const DEV_OPTIONS = {
   },
   reset: { type: "boolean" },
   "dev-mode": { type: "boolean" },
+  dockerfile: {
+    type: "string",
+    parse: (path: string): string => {
+      if (!path) throw new UserError("--dockerfile needs a path", "pass your Dockerfile, e.g. `npm run dev -- --dockerfile ../my-openclaw/Dockerfile`");
+      // npm runs scripts in the package root; the caller's directory is INIT_CWD.
+      return isAbsolute(path) ? path : join(process.env.INIT_CWD ?? process.cwd(), path);
+    },
+  },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 export function parseDevArgs(args: readonly string[]): DevArgs {
@@ -75,7 +89,14 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     port: values.port ?? DEFAULT_DEV_PORT,
     reset: values.reset ?? false,
     devMode: values["dev-mode"] ?? false,
+    ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
   };
+}
+
+/** A missing or unparsable Dockerfile stops `dev` before anything starts (the error names the line and the fix). */
+export function checkDockerfile(path: string): void {
+  if (!existsSync(path)) throw new UserError(`the Dockerfile ${path} does not exist`, "pass the path of your Dockerfile with `--dockerfile PATH`");
+  parseDockerfile(readFileSync(path, "utf8"), path);
 }
 
 /** Where `moltlab dev` keeps wrangler's state (the R2 bucket, the Sandbox Durable Object). */
@@ -90,6 +111,7 @@ function describeProvider(provider: Provider, sandbox: StartedSandbox): string {
 
 export async function dev(args: readonly string[]): Promise<number> {
   const options = parseDevArgs(args);
+  if (options.dockerfile) checkDockerfile(options.dockerfile);
   const provider = providerFromEnv();
   // Installed first: a Ctrl-C during startup stops what has started instead of leaving it behind.
   const abort = new AbortController();
@@ -130,6 +152,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       port: options.port,
       ...(options.instanceType ? { instanceType: options.instanceType } : {}),
       devMode: options.devMode,
+      ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
       persistTo: stateDir,
       provider,
       steps,

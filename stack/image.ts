@@ -4,7 +4,9 @@
  * compose containers service cannot build (it runs in a container) and checks it is there for
  * the right platform, naming the host command that makes it (checkOpenClawImage).
  */
+import { join } from "node:path";
 import type Docker from "dockerode";
+import { cacheDir } from "../core/host.ts";
 import { UserError } from "../core/errors.ts";
 import type { StepRunner } from "../core/ui.ts";
 import type { Arch } from "../contract/arch.ts";
@@ -32,6 +34,38 @@ export async function ensureOpenClawImage(arch: Arch, steps: StepRunner): Promis
   const image = openclawImageFor(arch);
   const [built] = await ensureImages({ arches: [arch], openclawVersion: image.version }, steps);
   return built ? { ...image, tag: built.tag } : image;
+}
+
+/**
+ * The user's own Dockerfile, built with the supervisor layered on top (container/build/user-image.ts):
+ * rebuilt on every start (BuildKit's cache keeps an unchanged one quick). Its base images must be
+ * on this engine; the error names the missing ones and how to get them.
+ */
+export async function ensureUserImage(dockerfile: string, arch: Arch, steps: StepRunner): Promise<OpenClawImage> {
+  const { buildLayeredImage } = await import("../container/build/user-image.ts");
+  let built: Awaited<ReturnType<typeof buildLayeredImage>> | undefined;
+  await steps.step(`${arch}: your image`, async (context) => {
+    built = await buildLayeredImage({
+      dockerfile,
+      arch,
+      cache: cacheDir(),
+      logFile: join(cacheDir(), "user-image.log"),
+      kind: "image",
+      progress: (text) => context.progress(text),
+    });
+    const { facts } = built;
+    return {
+      status: "done",
+      detail: `${built.tag}: OpenClaw ${facts.openclawVersion || "(version unknown)"}, gateway as ${facts.user || "root"}, init ${facts.init || "tini (added)"}`,
+    };
+  });
+  return {
+    tag: built!.tag,
+    version: built!.facts.openclawVersion || "unknown",
+    arch,
+    platform: `linux/${arch}`,
+    buildCommand: `npm run dev -- --dockerfile ${dockerfile}`,
+  };
 }
 
 /** The platform needs the image on the host's engine; a missing one fails `docker compose up` with the fix. */

@@ -16,7 +16,7 @@ import { freePort, type WranglerDev } from "../core/wrangler-dev.ts";
 import type { Arch } from "../contract/arch.ts";
 import type { InstanceType } from "../contract/instance-types.ts";
 import { Cleanup } from "./cleanup.ts";
-import { ensureOpenClawImage, type OpenClawImage } from "./image.ts";
+import { ensureOpenClawImage, ensureUserImage, type OpenClawImage } from "./image.ts";
 import { containerView, defaultNetwork, LOOPBACK } from "./network.ts";
 import { startPlatform, stopOpenClaw } from "./platform.ts";
 import type { Provider } from "./provider.ts";
@@ -38,6 +38,8 @@ export interface SandboxOptions {
   instanceType?: InstanceType;
   /** The Worker's port; 0 = a free one. */
   port?: number;
+  /** The user's own Dockerfile: their image with the supervisor layered on top runs instead of the bundled one. */
+  dockerfile?: string;
   /** wrangler's state (R2 bucket, Durable Object storage): kept across runs unless it is a temp dir. */
   persistTo: string;
   provider?: Provider;
@@ -115,7 +117,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
   };
   try {
     for (const line of await reapSession(options.persistTo)) console.log(`  ${line}`);
-    const image = await ensureOpenClawImage(run.arch, run.steps);
+    const image = options.dockerfile ? await ensureUserImage(options.dockerfile, run.arch, run.steps) : await ensureOpenClawImage(run.arch, run.steps);
     checkAborted();
     const aiGateway = run.provider.kind === "emulator" ? await startAiGatewayEmulator(run) : null;
     checkAborted();

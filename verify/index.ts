@@ -4,7 +4,7 @@
  * judged by a small module in items/); the verdict rules are in verdicts.ts; the writers in
  * writers/. Exits 1 when a stop criterion of the plan is hit.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { machineFacts } from "../core/machine.ts";
 import { UserError } from "../core/errors.ts";
@@ -15,6 +15,7 @@ import { REPORTS_DIR } from "./evidence-files.ts";
 import { parseVerifyArgs, VERIFY_USAGE } from "./options.ts";
 import { readMigrationInputs } from "./migration/inputs.ts";
 import { type EvidenceRunner, refreshEvidence } from "./refresh.ts";
+import { analyseDockerfile } from "./items/dockerfile-analysis.ts";
 import { type Item, ITEMS, judgeItem } from "./items/registry.ts";
 import type { ItemResult, VerifyContext, VerifyReport } from "./types.ts";
 import { exitCodeFor } from "./verdicts.ts";
@@ -50,6 +51,8 @@ export async function verify(args: string[], runner: EvidenceRunner): Promise<nu
     );
   if (options.dockerfile && !existsSync(options.dockerfile))
     throw new UserError(`the Dockerfile ${options.dockerfile} does not exist`, "pass the path of your Dockerfile with `--dockerfile PATH`");
+  // A Dockerfile that does not parse stops the run here, naming its line: before any test runs or report is written.
+  if (options.dockerfile) analyseDockerfile(readFileSync(options.dockerfile, "utf8"), options.dockerfile);
 
   // The migration item's inputs (--moltworker, --secrets, --openclaw-config): bad input is refused
   // here, before any test runs or any file is written.

@@ -32,7 +32,8 @@ Exits 1 when a stop criterion is hit, 0 otherwise (unverified items do not fail 
   --active-hours H        hours a day in use, 1–24 (default: 24; a second line uses ${REALISTIC_ACTIVE_HOURS})
   --sleep-after DURATION  sleepAfter for the part-time line: 10m, 1h, never (default: ${DEFAULT_SLEEP_AFTER_MINUTES}m)
   --cpu-percent P         average CPU use while running, % of the instance's vCPU (default: ${DEFAULT_CPU_UTILISATION * 100})
-  --dockerfile PATH       your own OpenClaw Dockerfile: which tools it installs, built and probed here if its base images exist
+  --dockerfile PATH       your own OpenClaw Dockerfile: what it installs and patches, read statically; built
+                          with the supervisor on top and its tools probed here if its base images exist
   --litellm PATH          your LiteLLM config.yaml (default: verify/samples/litellm.config.yaml)
   --moltworker PATH       your moltworker checkout (wrangler.jsonc/.json/.toml, its Dockerfile) or its
                           wrangler file: what carries over to the kit's Worker (default: a sample)

@@ -127,6 +127,23 @@ export function backupDefaults(): Pick<Settings, "backupQuietMs" | "backupMaxWai
   };
 }
 
+/**
+ * The folders every container backs up and restores, for a gateway user's home (before
+ * MOLTLAB_BACKUP_EXTRA_DIRS): also what `verify --dockerfile` tells files baked into a home by.
+ */
+export function standardRoots(home: string, text: (name: string) => string | undefined = () => undefined): BackupRoot[] {
+  const stateDir = absolute(text("OPENCLAW_STATE_DIR") ?? join(home, ".openclaw"));
+  const workspaceDir = absolute(text("MOLTLAB_WORKSPACE_DIR") ?? join(stateDir, "workspace"));
+  const skillsDir = absolute(text("MOLTLAB_SKILLS_DIR") ?? join(workspaceDir, "skills"));
+  return [
+    { name: "openclaw", dir: stateDir, legacyPrefix: "openclaw/" },
+    { name: "workspace", dir: workspaceDir, legacyPrefix: "workspace/" },
+    { name: "skills", dir: skillsDir, legacyPrefix: "skills/" },
+    // The auth-profile encryption key lives here: without it the restored profiles are unreadable.
+    { name: "openclaw-config", dir: absolute(text("MOLTLAB_OPENCLAW_CONFIG_DIR") ?? join(home, ".config", "openclaw")) },
+  ];
+}
+
 export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
   const problems: string[] = [];
   const text = (name: string) => {
@@ -145,17 +162,9 @@ export function loadSettings(env: EnvVars, users?: UserLookup): SettingsResult {
   const gatewayUser = user.ok ? user.user : null;
   // The state belongs to the gateway user: a named user's home, else ours.
   const home = gatewayUser?.home ?? text("HOME") ?? homedir();
-  const stateDir = absolute(text("OPENCLAW_STATE_DIR") ?? join(home, ".openclaw"));
+  const roots = standardRoots(home, text);
+  const stateDir = roots[0]!.dir;
   const configPath = absolute(text("OPENCLAW_CONFIG_PATH") ?? join(stateDir, "openclaw.json"));
-  const workspaceDir = absolute(text("MOLTLAB_WORKSPACE_DIR") ?? join(stateDir, "workspace"));
-  const skillsDir = absolute(text("MOLTLAB_SKILLS_DIR") ?? join(workspaceDir, "skills"));
-  const roots: BackupRoot[] = [
-    { name: "openclaw", dir: stateDir, legacyPrefix: "openclaw/" },
-    { name: "workspace", dir: workspaceDir, legacyPrefix: "workspace/" },
-    { name: "skills", dir: skillsDir, legacyPrefix: "skills/" },
-    // The auth-profile encryption key lives here: without it the restored profiles are unreadable.
-    { name: "openclaw-config", dir: absolute(text("MOLTLAB_OPENCLAW_CONFIG_DIR") ?? join(home, ".config", "openclaw")) },
-  ];
   for (const extra of (text("MOLTLAB_BACKUP_EXTRA_DIRS") ?? "")
     .split(/[;,]/)
     .map((s) => s.trim())

@@ -1,15 +1,17 @@
 /**
  * A user's own Dockerfile, built here when it can be: every base image it names must
  * already be on this engine (there may be no registry to pull from). Built per requested
- * architecture with buildx, each detected tool is probed with its manifest probe
- * (`--version` and the like), then the image is removed.
+ * architecture the way `npm run dev -- --dockerfile` builds it (container/build/user-image.ts:
+ * their image, then the supervisor layered on top), each detected tool is probed with its
+ * manifest probe (`--version` and the like) as the image's user, then both images are removed.
  */
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { buildxBuild } from "../../core/buildx.ts";
+import { join } from "node:path";
+import { UserError } from "../../core/errors.ts";
 import { tryRun } from "../../core/exec.ts";
 import { cacheDir } from "../../core/host.ts";
 import { moltlabLabels } from "../../core/labels.ts";
+import { buildLayeredImage, type UserImageFacts } from "../../container/build/user-image.ts";
 import { TOOLS } from "../../container/tools/manifest.ts";
 import { excerpt } from "../evidence.ts";
 import type { DockerfileAnalysis } from "./dockerfile-analysis.ts";
@@ -21,28 +23,9 @@ export interface ToolProbe {
   evidence: string;
 }
 
-export type ArchBuild = { arch: Arch; built: true; seconds: number; probes: ToolProbe[] } | { arch: Arch; built: false; reason: string };
-
-/** A FROM reference for one platform: the build arguments BuildKit sets per target filled in. */
-export function forArch(image: string, arch: Arch): string {
-  const values: Record<string, string> = { TARGETARCH: arch, TARGETOS: "linux", TARGETPLATFORM: `linux/${arch}`, BUILDARCH: arch };
-  return image.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced, bare) => values[braced ?? bare] ?? whole);
-}
-
-/** Base images this engine does not have for that platform: the build cannot start without them. */
-export async function missingBaseImages(images: readonly string[], arch: Arch): Promise<string[]> {
-  const missing: string[] = [];
-  for (const raw of images) {
-    const image = forArch(raw, arch);
-    if (image.includes("$")) {
-      missing.push(`${image} (an unresolved build argument)`);
-      continue;
-    }
-    const result = await tryRun("docker", ["image", "inspect", "--format", "{{.Id}}", image], { timeoutMs: 30_000 });
-    if (result.code !== 0) missing.push(image);
-  }
-  return missing;
-}
+export type ArchBuild =
+  | { arch: Arch; built: true; seconds: number; probes: ToolProbe[]; facts: UserImageFacts; layer: string }
+  | { arch: Arch; built: false; reason: string };
 
 export async function buildAndProbe(
   dockerfile: string,
@@ -50,31 +33,19 @@ export async function buildAndProbe(
   arches: readonly Arch[],
   progress: (text: string) => void,
 ): Promise<ArchBuild[]> {
-  const logDir = join(cacheDir(), "verify");
+  const cache = cacheDir();
+  const logDir = join(cache, "verify");
   mkdirSync(logDir, { recursive: true });
   const results: ArchBuild[] = [];
   for (const arch of arches) {
-    const tag = `moltlab/verify-dockerfile:${arch}`;
     const logFile = join(logDir, `dockerfile-${arch}.log`);
-    progress(`building ${dockerfile} for linux/${arch} (log: ${logFile})`);
     const started = performance.now();
+    let built: Awaited<ReturnType<typeof buildLayeredImage>>;
     try {
-      await buildxBuild({
-        arch,
-        dockerfile,
-        context: dirname(dockerfile),
-        tag,
-        buildArgs: {},
-        labels: moltlabLabels("test", { "moltlab.verify": "dockerfile" }),
-        logFile,
-        timeoutMs: 45 * 60_000,
-      });
+      built = await buildLayeredImage({ dockerfile, arch, cache, logFile, kind: "test", purpose: "verify", progress });
     } catch (error) {
-      results.push({
-        arch,
-        built: false,
-        reason: `the build failed: ${excerpt(error instanceof Error ? error.message : String(error), 400)} (full log: ${logFile})`,
-      });
+      const text = error instanceof UserError ? `${error.message} (fix: ${error.fix})` : error instanceof Error ? error.message : String(error);
+      results.push({ arch, built: false, reason: `${excerpt(text, 600)} (full log: ${logFile})` });
       continue;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -92,10 +63,12 @@ export async function buildAndProbe(
           `linux/${arch}`,
           "--network",
           "none",
+          "--user",
+          built.facts.user || "root",
           ...Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
           "--entrypoint",
           "sh",
-          tag,
+          built.tag,
           "-c",
           `${tool.probe.command} 2>&1`,
         ],
@@ -108,8 +81,8 @@ export async function buildAndProbe(
         evidence: `\`${tool.probe.command}\` → exit ${result.code}: ${excerpt(output, 200)}`,
       });
     }
-    results.push({ arch, built: true, seconds, probes });
-    await tryRun("docker", ["image", "rm", "-f", tag], { timeoutMs: 60_000 });
+    results.push({ arch, built: true, seconds, probes, facts: built.facts, layer: built.layer });
+    await tryRun("docker", ["image", "rm", "-f", built.tag, built.userTag], { timeoutMs: 60_000 });
   }
   return results;
 }

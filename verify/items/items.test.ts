@@ -6,8 +6,6 @@ import { ROOT } from "../../core/host.ts";
 import type { BenchReport, BenchRow } from "../bench-results.ts";
 import { type DindFile, type DindOutcome, EVIDENCE_FILES } from "../evidence-files.ts";
 import { verifyContext } from "../testing/context.ts";
-import { analyseDockerfile, parseDockerfile } from "./dockerfile-analysis.ts";
-import { forArch } from "./dockerfile-build.ts";
 import { cpuShareAtBudget } from "./cost.ts";
 import { dindCauses } from "./dind.ts";
 import { itemById, ITEMS, judgeItem } from "./registry.ts";
@@ -44,50 +42,6 @@ describe("the item registry", () => {
       title: "Terraform",
       question: "What can Terraform manage? (Cloudflare Terraform provider v5)",
     });
-  });
-});
-
-describe("Dockerfile analysis (0-2 with --dockerfile)", () => {
-  it("joins continuation lines and keeps where each instruction starts", () => {
-    const instructions = parseDockerfile("# c\nFROM a AS b\n\nRUN one \\\n  && two \\\n  # note\n  && three\nUSER node\n");
-    expect(instructions).toEqual([
-      { keyword: "FROM", text: "FROM a AS b", line: 2 },
-      { keyword: "RUN", text: "RUN one && two && three", line: 4 },
-      { keyword: "USER", text: "USER node", line: 8 },
-    ]);
-  });
-
-  it("finds every tool of the sample user image, its base images and the installs the manifest lacks", () => {
-    const analysis = analyseDockerfile(readFileSync(join(ROOT, "verify/samples/Dockerfile.user"), "utf8"));
-    expect(analysis.baseImages).toEqual(["golang:1.24-bookworm", "ghcr.io/openclaw/openclaw:2026.9.6"]);
-    expect(Object.fromEntries(analysis.tools.map((hit) => [hit.tool, hit.line]))).toEqual({
-      ghq: 10,
-      gwq: 10,
-      "mcp-grafana": 10,
-      openclaw: 14,
-      gh: 17,
-      jq: 17,
-      docker: 17,
-      babashka: 20,
-      codex: 24,
-      claude: 24,
-    });
-    expect(analysis.tools.find((hit) => hit.tool === "mcp-grafana")!.how).toBe("github.com/grafana/mcp-grafana/cmd/mcp-grafana@v0.10.0");
-    expect(analysis.tools.find((hit) => hit.tool === "gh")!.how).toBe("apt-get install gh");
-    expect(analysis.tools.find((hit) => hit.tool === "docker")!.how).toBe("apt-get install docker.io");
-    expect(analysis.others).toEqual([{ line: 17, what: "apt package ripgrep" }]);
-  });
-
-  it("keeps per-platform build arguments in FROM and fills them in per architecture", () => {
-    const analysis = analyseDockerfile("ARG TARGETARCH\nARG BASE=moltlab/node\nFROM ${BASE}:24-bookworm-slim-${TARGETARCH}\n");
-    expect(analysis.baseImages).toEqual(["moltlab/node:24-bookworm-slim-${TARGETARCH}"]);
-    expect(forArch(analysis.baseImages[0]!, "arm64")).toBe("moltlab/node:24-bookworm-slim-arm64");
-  });
-
-  it("reports installs it does not know without inventing tools", () => {
-    const analysis = analyseDockerfile("FROM debian\nRUN pip install --no-cache-dir httpie && npm i -g typescript@5 && go install example.com/tool@v1\n");
-    expect(analysis.tools).toEqual([]);
-    expect(analysis.others.map((other) => other.what)).toEqual(["go module example.com/tool@v1", "npm package typescript@5", "Python package httpie"]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -143,5 +143,21 @@ describe("moltlab verify on the command line", { timeout: 30_000 }, () => {
       code: 1,
       output: expect.stringContaining("the LiteLLM config /nonexistent/config.yaml does not exist"),
     });
+  });
+
+  it("refuses a Dockerfile that does not parse, naming its line and the fix, and writes no report", () => {
+    const dir = mkdtempSync(join(tmpdir(), "moltlab-verify-dockerfile-"));
+    const report = join(ROOT, "reports/verify.json");
+    const before = existsSync(report) ? statSync(report).mtimeMs : null;
+    try {
+      writeFileSync(join(dir, "Dockerfile"), "FROM debian\nRUN apt-get install -y jq\nINSTALL gh\n");
+      const { code, output } = cli(["--reuse", "--dockerfile", join(dir, "Dockerfile")]);
+      expect(code).toBe(1);
+      expect(output).toContain(`${join(dir, "Dockerfile")}:3: unknown instruction INSTALL`);
+      expect(output).toContain("fix: use one of ADD, ARG");
+      expect(existsSync(report) ? statSync(report).mtimeMs : null).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
