@@ -79,6 +79,11 @@ async function makeState(dir: string): Promise<void> {
   await writeFile(join(dir, "workspace/skills/weather/SKILL.md"), "# weather\n");
   await writeFile(join(dir, "credentials/telegram-allowFrom.json"), "[]");
   await writeFile(join(dir, "logs/commands.log"), "runtime, not imported\n");
+  // 2026.9's agent database: transcripts as events by session.
+  await mkdir(join(dir, "agents/work/agent"), { recursive: true });
+  const agentDb = new DatabaseSync(join(dir, "agents/work/agent/openclaw-agent.sqlite"));
+  agentDb.exec("CREATE TABLE transcript_events (session_id TEXT, seq INTEGER); INSERT INTO transcript_events VALUES ('a', 1), ('a', 2), ('b', 1);");
+  agentDb.close();
   const db = new DatabaseSync(join(dir, "state/openclaw.sqlite"));
   db.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept in the WAL');");
   db.close();
@@ -113,13 +118,13 @@ describe("moltlab import", () => {
     const plan = await planImport(opened.source, target);
     expect(plan.existingSnapshots).toEqual([]);
     expect(plan.roots.map((root) => [root.name, root.files, root.linksOut])).toEqual([
-      ["openclaw", 9, []],
+      ["openclaw", 10, []],
       ["workspace", 3, ["docs → /usr/share/doc"]],
       ["skills", 1, []],
     ]);
     expect(plan.summary.agents).toEqual([
       { id: "main", sessions: 2, transcripts: 2, authProfiles: ["anthropic:default"], database: false },
-      { id: "work", sessions: 1, transcripts: 0, authProfiles: [], database: false },
+      { id: "work", sessions: 2, transcripts: 0, authProfiles: [], database: true },
     ]);
     expect(plan.summary.memoryFiles).toEqual(["workspace/MEMORY.md", "workspace/memory/2026-07-01.md"]);
     expect(plan.summary.skills).toEqual(["weather"]);

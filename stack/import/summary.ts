@@ -53,15 +53,17 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** Rows of the first table named like sessions in an agent database, read-only; 0 if there is none. */
+/**
+ * Sessions in an agent database, read-only: 2026.9 keeps every session's transcript in
+ * `transcript_events` (one row per event, by session_id); 0 when the table is not there.
+ */
 function databaseSessions(path: string): number {
   let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(path, { readOnly: true });
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name);
-    const table = ["sessions", "session_entries", "conversations"].find((name) => tables.includes(name));
-    if (!table) return 0;
-    return Number((db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n);
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name));
+    if (!tables.has("transcript_events")) return 0;
+    return Number((db.prepare("SELECT count(DISTINCT session_id) AS n FROM transcript_events").get() as { n: number }).n);
   } catch {
     return 0;
   } finally {
