@@ -304,6 +304,19 @@ describe("bad input", () => {
     expect((await readdir(tmpdir())).filter((name) => name.startsWith("moltlab-import-tar-")).length).toBe(before);
   });
 
+  it("leaves out OpenClaw's own links into its install (plugin-skills/), which it recreates, and refuses any other absolute link", async () => {
+    const installLink = {
+      name: "plugin-skills/canvas",
+      type: "symlink" as const,
+      linkname: "/usr/lib/node_modules/openclaw/dist/extensions/canvas/skills/canvas",
+    };
+    const opened = await openSource(await archive([...good, { name: "plugin-skills/", type: "directory" }, installLink]));
+    expect(opened.source.notes.join("\n")).toMatch(/not unpacked: plugin-skills\/canvas \(OpenClaw's link into its own install, recreated at start\)/);
+    expect(await readdir(join(opened.source.stateDir, "plugin-skills"))).toEqual([]);
+    await opened.close();
+    await expect(openSource(await archive([...good, { ...installLink, name: "workspace/canvas" }]))).rejects.toThrow(/symbolic link to the absolute path/);
+  });
+
   it("accepts links that stay inside the archive", async () => {
     const path = await archive([
       ...good,

@@ -186,7 +186,7 @@ export async function openSource(
     source.path = path;
     source.notes = [
       ...(inside ? [`the state folder is ${inside}/ in the archive`] : []),
-      ...(listing.skipped.length ? [`not unpacked (not data): ${listing.skipped.slice(0, 5).join(", ")}${listing.skipped.length > 5 ? ", …" : ""}`] : []),
+      ...(listing.skipped.length ? [`not unpacked: ${listing.skipped.slice(0, 5).join(", ")}${listing.skipped.length > 5 ? ", …" : ""}`] : []),
       ...source.notes.filter((note) => !note.startsWith("the state folder is")),
     ];
     return { source, close };

@@ -100,8 +100,12 @@ export async function listTar(path: string, progress?: TarProgress): Promise<Tar
       }
       const name = normalise(header.name);
       if (name === "") return; // the archive's own "./"
+      if (isInstallLink(header)) {
+        skipped.push(`${name} (OpenClaw's link into its own install, recreated at start)`);
+        return;
+      }
       if (!isData(header.type)) {
-        skipped.push(`${name} (${header.type})`);
+        skipped.push(`${name} (a ${header.type}, not data)`);
         return;
       }
       const type = header.type === "contiguous-file" ? "file" : (header.type as TarEntry["type"]);
@@ -131,6 +135,23 @@ export async function listTar(path: string, progress?: TarProgress): Promise<Tar
   return { entries, skipped, gzip };
 }
 
+/**
+ * OpenClaw links each bundled plugin's skills into `plugin-skills/` with an absolute path into
+ * its own install (…/node_modules/openclaw/dist/extensions/…), and points them at the running
+ * install on every start (measured: 2026.7.35's links, re-pointed by 2026.9.6). Every state a
+ * volume backup holds has them, and they lead outside the archive: they are left out rather than
+ * refusing the archive, since the OpenClaw that boots on the import makes its own.
+ */
+function isInstallLink(header: Header): boolean {
+  const parts = normalise(header.name).split("/");
+  return (
+    header.type === "symlink" &&
+    parts.length >= 2 &&
+    parts[parts.length - 2] === "plugin-skills" &&
+    /^\/.*\/node_modules\/openclaw\/dist\/extensions\//.test(header.linkname ?? "")
+  );
+}
+
 function isData(type: Header["type"]): boolean {
   return type === "file" || type === "contiguous-file" || type === "directory" || type === "symlink" || type === "link";
 }
@@ -144,6 +165,7 @@ function normalise(name: string): string {
 
 function headerProblem(header: Header, leaves: ReadonlyMap<string, string>, files: ReadonlySet<string>): string | undefined {
   const raw = header.name;
+  if (isInstallLink(header)) return undefined;
   if (raw.startsWith("/")) return `${raw}: absolute path`;
   const name = normalise(raw);
   if (name === "") return undefined;
