@@ -133,6 +133,15 @@ export function supersedes(plan: ImportPlan): string | undefined {
   return parts.length ? parts.join("; ") : undefined;
 }
 
+/** moltlab/imports/<id>.json: what was imported, and the snapshot as it was written. */
+export interface ImportRecord {
+  id: string;
+  importedAt: string;
+  source: { kind: string; path: string };
+  summary: StateSummary;
+  manifest: Manifest;
+}
+
 export interface ApplyOptions {
   log: Logger;
   force: boolean;
@@ -174,7 +183,15 @@ export async function applyImport(plan: ImportPlan, bucket: Bucket, options: App
         `the bucket's newest snapshot ${result.id} already holds exactly this state; nothing was written`,
         "nothing to do: `npm run dev` restores it",
       );
-    const record = { id: result.id, importedAt: new Date().toISOString(), source: { kind: plan.source.kind, path: plan.source.path }, summary: plan.summary };
+    // The manifest travels in the record: the booted container backs up often and prunes, so the import's own snapshot may be gone by the time --changes asks.
+    const manifest = parseManifest(await bucket.getText(keys.snapshot(result.id)), result.id);
+    const record: ImportRecord = {
+      id: result.id,
+      importedAt: new Date().toISOString(),
+      source: { kind: plan.source.kind, path: plan.source.path },
+      summary: plan.summary,
+      manifest,
+    };
     await bucket.put(importRecordKey(keys, result.id), Buffer.from(JSON.stringify(record, null, 2)), "application/json");
     return { id: result.id, backup: result };
   } finally {
@@ -219,8 +236,9 @@ export interface SnapshotChanges {
 }
 
 /**
- * What changed between the import's snapshot and the newest one (after the sandbox booted on
- * it and backed up): OpenClaw's own migration of the state, file by file ("root/path").
+ * What changed between the import's snapshot (as its record keeps it: a booted container backs up
+ * often and prunes, so the snapshot itself may be gone) and the newest one, after the sandbox
+ * booted on it and backed up: OpenClaw's own migration of the state, file by file ("root/path").
  */
 export async function changesSinceImport(bucket: Bucket, importId?: string): Promise<SnapshotChanges> {
   const keys = new SnapshotKeys(bucket.prefix);
@@ -230,11 +248,12 @@ export async function changesSinceImport(bucket: Bucket, importId?: string): Pro
     .sort();
   const imports = (await bucket.list(`${keys.base}imports/`)).map((object) => object.key.slice(`${keys.base}imports/`.length, -".json".length)).sort();
   const from = importId ?? imports.at(-1);
-  if (!from) throw new UserError(`bucket ${bucket.name} holds no import`, "run `moltlab import <path> --apply` first");
+  if (!from) throw new UserError(`bucket ${bucket.name} holds no import`, "run `moltlab import <path>` first");
   const to = ids.at(-1);
-  if (!to || !ids.includes(from))
-    throw new UserError(`snapshot ${from} of the import is no longer in bucket ${bucket.name}`, "it was pruned: compare against a newer import");
-  const before = flatten(parseManifest(await bucket.getText(keys.snapshot(from)), from));
+  if (!to) throw new UserError(`bucket ${bucket.name} holds no snapshot`, "run `moltlab import <path>` first");
+  const record = JSON.parse(await bucket.getText(importRecordKey(keys, from))) as Partial<ImportRecord>;
+  if (!record.manifest) throw new UserError(`the import record ${from} holds no manifest`, "import again with this version of moltlab");
+  const before = flatten(parseManifest(JSON.stringify(record.manifest), from));
   const after = flatten(parseManifest(await bucket.getText(keys.snapshot(to)), to));
   const added = [...after.keys()].filter((path) => !before.has(path));
   const removed = [...before.keys()].filter((path) => !after.has(path));
