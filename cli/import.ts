@@ -122,6 +122,7 @@ export function describeChanges(changes: SnapshotChanges): string[] {
   ];
   return [
     `what OpenClaw changed after booting on the import (snapshot ${changes.from} → ${changes.to}):`,
+    `  the bucket holds ${changes.snapshots} snapshot(s)${changes.importKept ? "" : "; the import's own was pruned since (compared with the copy in its record)"}`,
     ...(changes.from === changes.to ? ["  nothing yet: no snapshot after the import (boot the sandbox on it, e.g. `npm run dev`, then stop it)"] : []),
     ...list("added", changes.added),
     ...list("changed", changes.changed),

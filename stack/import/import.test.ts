@@ -247,6 +247,8 @@ describe("moltlab import", () => {
       added: ["openclaw/agents/main/agent/openclaw-agent.sqlite"],
       changed: ["openclaw/agents/main/sessions/sessions.json"],
       removed: ["openclaw/agents/main/sessions/s2.jsonl"],
+      snapshots: 1,
+      importKept: false,
     });
   });
 });

@@ -233,6 +233,9 @@ export interface SnapshotChanges {
   added: string[];
   changed: string[];
   removed: string[];
+  /** Snapshots in the bucket now, and whether the import's own is still one of them (pruning removes the oldest). */
+  snapshots: number;
+  importKept: boolean;
 }
 
 /**
@@ -258,7 +261,7 @@ export async function changesSinceImport(bucket: Bucket, importId?: string): Pro
   const added = [...after.keys()].filter((path) => !before.has(path));
   const removed = [...before.keys()].filter((path) => !after.has(path));
   const changed = [...after.keys()].filter((path) => before.has(path) && before.get(path) !== after.get(path));
-  return { from, to, added, changed, removed };
+  return { from, to, added, changed, removed, snapshots: ids.length, importKept: ids.includes(from) };
 }
 
 /** "root/path" → what identifies its content (files: SHA-256; folders: "dir"; links: their target). */
