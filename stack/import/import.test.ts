@@ -159,6 +159,17 @@ describe("moltlab import", () => {
     await opened.close();
   });
 
+  it("adds ~/.config/openclaw (the auth-profile key) as the root openclaw-config with --config-dir", async () => {
+    const source = await temp("imp-src");
+    await makeState(source);
+    const config = await temp("imp-cfg");
+    await writeFile(join(config, "auth-profile.key"), "key material");
+    const opened = await openSource(source, { configDir: config });
+    const plan = await planImport(opened.source, bucket());
+    expect(plan.roots.find((root) => root.name === "openclaw-config")).toMatchObject({ dir: config, files: 1 });
+    await expect(openSource(source, { configDir: join(config, "missing") })).rejects.toThrow(/--config-dir .* is not a folder/);
+  });
+
   it("writes nothing in a dry run (the plan), and refuses a bucket with snapshots unless forced", async () => {
     const source = await temp("imp-src");
     await makeState(source);
