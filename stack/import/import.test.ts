@@ -23,7 +23,7 @@ import { removeDirs, tempDir } from "../../container/supervisor/testing/harness.
 import { UserError } from "../../core/errors.ts";
 import { startR2, type StartedR2 } from "../../emulators/r2/index.ts";
 import { applyImport, changesSinceImport, importRecordKey, planImport } from "./import.ts";
-import { openSource } from "./source.ts";
+import { openSource as openSourceUntracked, type OpenedSource } from "./source.ts";
 
 let r2: StartedR2;
 const dirs: string[] = [];
@@ -34,7 +34,19 @@ beforeAll(async () => {
   r2 = await startR2();
 });
 afterAll(() => r2.stop());
-afterEach(() => removeDirs(dirs));
+const openedSources: OpenedSource[] = [];
+afterEach(async () => {
+  // A tar's unpacked copy is removed even when a test fails before its own close().
+  for (const source of openedSources.splice(0)) await source.close();
+  await removeDirs(dirs);
+});
+
+/** openSource, closed after the test whatever happens. */
+async function openSource(...args: Parameters<typeof openSourceUntracked>): Promise<OpenedSource> {
+  const source = await openSourceUntracked(...args);
+  openedSources.push(source);
+  return source;
+}
 
 function bucket(): Bucket {
   return new Bucket(
