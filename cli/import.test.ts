@@ -93,6 +93,11 @@ describe("moltlab import into a real bucket (the R2 stand-in over S3)", () => {
     for (const output of [dry.out, applied.out, dryAgain.out]) expect(output).not.toContain(r2.secretAccessKey);
   });
 
+  it("prints its usage with --help", async () => {
+    const help = await run(["--help"]);
+    expect(help).toEqual({ code: 0, out: expect.stringMatching(/^usage: moltlab import <path> \[--config-dir DIR\]/) });
+  });
+
   it("says which credentials a real bucket needs", async () => {
     delete process.env.R2_ACCESS_KEY_ID;
     delete process.env.R2_SECRET_ACCESS_KEY;

@@ -131,6 +131,10 @@ export function describeChanges(changes: SnapshotChanges): string[] {
 }
 
 export async function importCommand(args: readonly string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(IMPORT_USAGE);
+    return 0;
+  }
   const options = parseImportArgs(args);
   const secrets = [process.env.R2_SECRET_ACCESS_KEY ?? ""].filter((secret) => secret.length >= 4);
   const log = cliLogger(secrets);
