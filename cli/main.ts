@@ -28,6 +28,10 @@ commands:
   dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
                under wrangler dev [--platform amd64|arm64] [--port N] [--reset] [--dev-mode];
                Ctrl-C stops
+  import       an OpenClaw state folder, a .tar/.tar.gz of one, or a moltworker bucket copy
+               → a snapshot in the bucket dev restores from; a real R2 bucket with
+               --endpoint/--bucket (dry run unless --apply); --changes: what OpenClaw's
+               migration changed after a boot (--help for its options)
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
   verify       judge every evaluation item of the plan and write reports/verify.{md,json,html};
                --reuse reads the evidence in reports/ instead of re-running the slow tests;
@@ -47,6 +51,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | 
   emulate,
   image,
   dev,
+  // Loaded on demand: it brings the supervisor's backup and the AWS SDK.
+  import: async (args) => (await import("./import.ts")).importCommand(args),
   clean,
   // Loaded on demand: verify brings yaml and the model SDKs (devDependencies), which no other command needs.
   // It re-runs the evidence tests through this CLI's own test runner (verify never imports cli/).

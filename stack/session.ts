@@ -27,6 +27,16 @@ export async function forgetSession(persistTo: string): Promise<void> {
   await rm(sessionFile(persistTo), { force: true });
 }
 
+/** Whether an `npm run dev` on this state is running now (its wrangler still alive): its bucket must not be written from outside then. */
+export async function sessionRunning(persistTo: string): Promise<boolean> {
+  try {
+    const session = JSON.parse(await readFile(sessionFile(persistTo), "utf8")) as Session;
+    return readFileSync(`/proc/${session.wranglerGroup}/cmdline`, "utf8").includes("wrangler");
+  } catch {
+    return false;
+  }
+}
+
 /** Ends a previous run's wrangler group (only if it still is wrangler) and removes its temp dir; says what it did. */
 export async function reapSession(persistTo: string): Promise<string[]> {
   const file = sessionFile(persistTo);
