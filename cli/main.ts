@@ -6,6 +6,7 @@ import { emulate } from "./emulate.ts";
 import { formatError } from "../core/errors.ts";
 import { setup } from "../setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
+import { soak } from "./soak.ts";
 import { StepFailed } from "../core/ui.ts";
 
 const USAGE = `usage: moltlab <command> [options]
@@ -25,6 +26,10 @@ commands:
   dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
                under wrangler dev [--platform amd64|arm64] [--port N] [--reset] [--dev-mode];
                Ctrl-C stops
+  soak         the plan's stability run: the local sandbox under a steady load through the Worker
+               (chats with tool calls, WebSocket reconnects, sleepAfter → wake, backups) for
+               [--duration 1h] [--interval …] [--sleep-after 1m] [--sleep-every …]; samples memory,
+               latency and backups into reports/soak.{json,md}; Ctrl-C stops and writes the report
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
   verify       judge every evaluation item of the plan and write reports/verify.{md,json,html};
                --reuse reads the evidence in reports/ instead of re-running the slow tests;
@@ -42,6 +47,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | 
   emulate,
   image,
   dev,
+  soak,
   clean,
   // Loaded on demand: verify brings yaml and the model SDKs (devDependencies), which no other command needs.
   // It re-runs the evidence tests through this CLI's own test runner (verify never imports cli/).

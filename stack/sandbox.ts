@@ -51,6 +51,8 @@ export interface SandboxOptions {
    * 127.0.0.1; OpenClaw also gets its insecure control-UI auth, as with moltworker's DEV_MODE.
    */
   devMode?: boolean;
+  /** The Worker's SANDBOX_SLEEP_AFTER (`never`, `30s`, `10m`…); default: the Worker's (never). */
+  sleepAfter?: string;
   steps?: StepRunner;
   /** wrangler's output once it is ready (the Worker's logs), secrets masked. */
   onWorkerLine?: (line: string) => void;
@@ -237,6 +239,7 @@ async function startTheWorker(
       const env = workerEnv({
         listenOn,
         devMode: options.devMode,
+        ...(options.sleepAfter ? { sleepAfter: options.sleepAfter } : {}),
         network,
         instanceType: run.instanceType,
         image: parts.image,

@@ -1,0 +1,129 @@
+/**
+ * What a soak run (reports/soak.json) says about stability, computed one way for the
+ * `npm run soak` report and for verify's stability item: the least-squares slope of memory
+ * and of turn latency over the run, and the limits they are held to.
+ *
+ * Memory restarts with every container start (a wake after sleepAfter boots a fresh gateway), so
+ * a slope across starts would measure the restarts, not a leak: RSS is fitted per container
+ * start (samples of one `starts` value while running) and the per-start slopes are averaged,
+ * weighted by the time each one spans. Latency has no such reset: it is fitted over the whole
+ * run (turns that woke the container are cold starts and left out) and given as a share of the
+ * median turn per hour.
+ */
+import { leastSquaresSlope, median, percentile } from "../core/stats.ts";
+import type { SoakFile, SoakSample } from "./evidence-files.ts";
+
+/** Memory may grow at most this much per hour of running (24 h → under 0.5 GiB of standard-1's 4 GiB). */
+export const RSS_SLOPE_LIMIT_MIB_PER_HOUR = 20;
+/** The median turn may get at most this much slower per hour (relative to the run's median). */
+export const LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR = 10;
+/** The plan's stability item: a 24-hour run. */
+export const PLAN_SOAK_HOURS = 24;
+
+const HOUR_MS = 3_600_000;
+
+export interface RssTrend {
+  /** MiB per hour, null when no start had three samples. */
+  slope: number | null;
+  /** Container starts that had enough samples to fit. */
+  starts: number;
+  points: number;
+  first: number | null;
+  last: number | null;
+  max: number | null;
+}
+
+export interface LatencyTrend {
+  /** Percent of the median turn per hour, null with fewer than three turns. */
+  slopePercentPerHour: number | null;
+  p50: number | null;
+  p95: number | null;
+  turns: number;
+}
+
+export interface SoakTrends {
+  gatewayRss: RssTrend;
+  supervisorRss: RssTrend;
+  latency: LatencyTrend;
+}
+
+/** Per-start least-squares slopes of one RSS series, averaged weighted by each start's span. */
+export function rssTrend(samples: readonly SoakSample[], key: "gatewayRssMiB" | "supervisorRssMiB"): RssTrend {
+  const byStart = new Map<number, { x: number; y: number }[]>();
+  const values: number[] = [];
+  for (const sample of samples) {
+    const value = sample[key];
+    if (value === null || sample.status !== "running") continue;
+    values.push(value);
+    const points = byStart.get(sample.starts) ?? [];
+    points.push({ x: sample.t / HOUR_MS, y: value });
+    byStart.set(sample.starts, points);
+  }
+  let weighted = 0;
+  let span = 0;
+  let starts = 0;
+  for (const points of byStart.values()) {
+    if (points.length < 3) continue;
+    const slope = leastSquaresSlope(points);
+    const width = points.at(-1)!.x - points[0]!.x;
+    if (slope === null || width <= 0) continue;
+    weighted += slope * width;
+    span += width;
+    starts++;
+  }
+  return {
+    slope: span > 0 ? weighted / span : null,
+    starts,
+    points: values.length,
+    first: values[0] ?? null,
+    last: values.at(-1) ?? null,
+    max: values.length ? Math.max(...values) : null,
+  };
+}
+
+/** The slope of warm turn latency over the run, relative to its median. */
+export function latencyTrend(soak: Pick<SoakFile, "turns">): LatencyTrend {
+  const warm = soak.turns.filter((turn) => turn.ok && turn.kind !== "wake");
+  const ms = warm.map((turn) => turn.ms);
+  if (!ms.length) return { slopePercentPerHour: null, p50: null, p95: null, turns: 0 };
+  const p50 = median(ms);
+  const slope = warm.length >= 3 ? leastSquaresSlope(warm.map((turn) => ({ x: turn.t / HOUR_MS, y: turn.ms }))) : null;
+  return { slopePercentPerHour: slope === null || p50 <= 0 ? null : (slope / p50) * 100, p50, p95: percentile(ms, 95), turns: warm.length };
+}
+
+export function soakTrends(soak: Pick<SoakFile, "samples" | "turns">): SoakTrends {
+  return { gatewayRss: rssTrend(soak.samples, "gatewayRssMiB"), supervisorRss: rssTrend(soak.samples, "supervisorRssMiB"), latency: latencyTrend(soak) };
+}
+
+/** What broke stability, one figure each; empty when nothing did. */
+export function stabilityProblems(soak: SoakFile, trends: SoakTrends = soakTrends(soak)): string[] {
+  const problems: string[] = [];
+  if (soak.crashes > 0) problems.push(`${soak.crashes} container crash(es)`);
+  const unexpected = soak.starts - 1 - soak.wakes.length;
+  if (unexpected > 0) problems.push(`${unexpected} container start(s) besides the first boot and the ${soak.wakes.length} wake(s)`);
+  const failed = soak.turns.filter((turn) => !turn.ok);
+  if (failed.length) problems.push(`${failed.length} of ${soak.turns.length} turns failed (first: ${failed[0]!.error ?? "no detail"})`);
+  const lost = soak.wakes.filter((wake) => !wake.restored);
+  if (lost.length)
+    problems.push(`${lost.length} of ${soak.wakes.length} wakes did not restore the state (${lost[0]!.markersFound}/${lost[0]!.markersExpected} marker files)`);
+  for (const [name, trend] of [
+    ["gateway", trends.gatewayRss],
+    ["supervisor", trends.supervisorRss],
+  ] as const) {
+    if (trend.slope !== null && trend.slope > RSS_SLOPE_LIMIT_MIB_PER_HOUR)
+      problems.push(`${name} RSS grew ${trend.slope.toFixed(1)} MiB/h (limit ${RSS_SLOPE_LIMIT_MIB_PER_HOUR} MiB/h)`);
+  }
+  const latency = trends.latency.slopePercentPerHour;
+  if (latency !== null && latency > LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR)
+    problems.push(`turn latency grew ${latency.toFixed(1)} %/h of its median (limit ${LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR} %/h)`);
+  return problems;
+}
+
+/** "1 h 12 min", "10 min", "45 s". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 90) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ""}`;
+}
