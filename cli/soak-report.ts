@@ -62,7 +62,7 @@ export function soakMarkdown(soak: SoakFile): string {
   const backups = new Map(
     running.flatMap((sample) => (sample.lastBackup ? [[sample.lastBackup.at, { t: sample.t, v: sample.lastBackup.durationMs }] as const] : [])),
   );
-  const warm = soak.turns.filter((turn) => turn.ok && turn.kind !== "wake");
+  const warm = soak.turns.filter((turn) => turn.ok && !turn.cold);
   const failed = soak.turns.filter((turn) => !turn.ok);
   const toolRan = soak.turns.filter((turn) => turn.toolRan).length;
   const summary: string[][] = [
@@ -153,10 +153,10 @@ export function soakMarkdown(soak: SoakFile): string {
     "## Turns",
     "",
     markdownTable(
-      ["at", "kind", "result", "seconds", "tool ran"],
+      ["at", "transport", "result", "seconds", "tool ran"],
       soak.turns.map((turn) => [
         formatDuration(turn.t),
-        turn.kind,
+        `${turn.transport}${turn.cold ? " (first of a container start)" : ""}`,
         turn.ok ? "ok" : `failed: ${turn.error ?? ""}`,
         (turn.ms / 1000).toFixed(1),
         turn.toolRan ? "yes" : "no",

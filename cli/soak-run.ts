@@ -28,6 +28,11 @@ const MINUTE = 60_000;
 const MARKER_DIR = "/home/node/.openclaw/workspace/soak";
 /** The backup roots (container/supervisor/env.ts): the state a backup covers. */
 const STATE_DIRS = ["/home/node/.openclaw", "/home/node/.config/openclaw"];
+/**
+ * Left out of the size: the Control UI's files unpacked from the package (~54 MiB, rebuilt after
+ * every start), which backups leave out (OPENCLAW_RUNTIME_PATHS in container/supervisor/scan.ts).
+ */
+const NOT_BACKED_UP = "control-ui-assets";
 const TURN_TIMEOUT_MS = 4 * MINUTE;
 const BOOT_TIMEOUT_MS = 10 * MINUTE;
 
@@ -201,7 +206,7 @@ export class SoakRun {
       const script = [
         `rss() { awk '/^VmRSS:/ { print $2 }' /proc/$1/status 2>/dev/null; }`,
         `sup=$(awk '$4 == 1 { print $1; exit }' /proc/[0-9]*/stat 2>/dev/null)`,
-        `echo "$(rss "$sup") $(rss ${health.gateway.pid ?? 0}) $(du -sbc ${STATE_DIRS.join(" ")} 2>/dev/null | tail -1 | cut -f1)"`,
+        `echo "$(rss "$sup") $(rss ${health.gateway.pid ?? 0}) $(du -sbc --exclude=${NOT_BACKED_UP} ${STATE_DIRS.join(" ")} 2>/dev/null | tail -1 | cut -f1)"`,
       ].join("\n");
       const [supervisor, gateway, bytes] = (await this.#exec(container, script).catch(() => "")).trim().split(/\s+/).map(Number);
       sample.supervisorRssMiB = supervisor ? round(supervisor / 1024) : null;
@@ -239,7 +244,7 @@ export class SoakRun {
   }
 
   /** One chat turn through the Worker: HTTP, or a new WebSocket (a reconnect). */
-  async turn(kind: SoakTurn["kind"], transport: "http" | "ws"): Promise<SoakTurn> {
+  async turn(transport: SoakTurn["transport"], cold: boolean): Promise<SoakTurn> {
     const n = this.turns.length + 1;
     const marker = `turn-${this.#runId}-${n}.md`;
     this.#sandbox.aiGateway!.load(this.#scenario(n, marker));
@@ -253,16 +258,16 @@ export class SoakRun {
       if (!text.includes(expected)) throw new Error(`the reply did not contain "${expected}": ${text.slice(0, 200)}`);
       const toolRan = (await this.#markersPresent()).has(marker);
       if (toolRan) this.#markers.push(marker);
-      record = { t, kind, ok: true, ms, toolRan };
+      record = { t, transport, cold, ok: true, ms, toolRan };
     } catch (error) {
       if (error instanceof Interrupted || this.#options.signal.aborted) throw new Interrupted("interrupted");
       const message = error instanceof Error ? error.message : String(error);
-      record = { t, kind, ok: false, ms: Date.now() - started, toolRan: false, error: message.slice(0, 300) };
-      this.errors.push(`turn ${n} (${kind}/${transport}): ${message.slice(0, 300)}`);
+      record = { t, transport, cold, ok: false, ms: Date.now() - started, toolRan: false, error: message.slice(0, 300) };
+      this.errors.push(`turn ${n} (${transport}): ${message.slice(0, 300)}`);
     }
     this.turns.push(record);
     this.#log(
-      `turn ${n} ${kind}${kind === "wake" ? `/${transport}` : ""}: ${record.ok ? "ok" : "FAILED"} ${(record.ms / 1000).toFixed(1)} s${record.ok ? (record.toolRan ? ", tool ran" : ", tool did NOT run") : `: ${record.error}`}`,
+      `turn ${n} ${transport}${cold ? " (first of this container)" : ""}: ${record.ok ? "ok" : "FAILED"} ${(record.ms / 1000).toFixed(1)} s${record.ok ? (record.toolRan ? ", tool ran" : ", tool did NOT run") : `: ${record.error}`}`,
     );
     // A backup through the Worker's admin API after every turn (the supervisor also backs up changes on its own).
     if (record.ok)
@@ -328,7 +333,7 @@ export class SoakRun {
       if (error instanceof Interrupted) throw error;
       this.errors.push(`wake: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const turn = await this.turn("wake", this.turns.length % 2 ? "ws" : "http");
+    const turn = await this.turn(this.turns.length % 2 ? "ws" : "http", true);
     const present = await this.#markersPresent();
     const found = expected.filter((marker) => present.has(marker)).length;
     const storage = (await (await this.#api("/api/admin/storage", {}, 30_000)).json().catch(() => null)) as { lastRestore?: { source?: string } | null } | null;
@@ -366,7 +371,7 @@ export class SoakRun {
           nextSleep = this.#elapsed() + args.sleepEveryMs;
           nextTurn = this.#elapsed() + args.intervalMs;
         } else {
-          await this.turn(this.turns.length % 2 ? "ws" : "http", this.turns.length % 2 ? "ws" : "http");
+          await this.turn(this.turns.length % 2 ? "ws" : "http", this.turns.length === 0);
           nextTurn += args.intervalMs;
         }
         const wait = Math.min(nextTurn, args.durationMs) - this.#elapsed();

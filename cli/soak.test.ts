@@ -73,7 +73,7 @@ describe("the soak report", () => {
         stateBytes: 50 * 1024 * 1024,
         lastBackup: null,
       })),
-      turns: [{ t: MINUTE, kind: "http", ok: false, ms: 1000, toolRan: false, error: "HTTP 502: no" }],
+      turns: [{ t: MINUTE, transport: "http", cold: false, ok: false, ms: 1000, toolRan: false, error: "HTTP 502: no" }],
       wakes: [],
       starts: 1,
       crashes: 0,

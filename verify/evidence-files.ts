@@ -171,8 +171,14 @@ export interface SoakSample {
 /** One chat turn of a soak run. */
 export interface SoakTurn {
   t: number;
-  /** http: POST /v1/chat/completions; ws: a new WebSocket (a reconnect) and chat.send; wake: the turn that woke a slept container. */
-  kind: "http" | "ws" | "wake";
+  /** http: POST /v1/chat/completions; ws: a new WebSocket (a reconnect) and chat.send. */
+  transport: "http" | "ws";
+  /**
+   * The first turn of a container start (after the first boot, or the one that woke a slept
+   * container: its time includes the cold start): OpenClaw loads lazily, so it is left out of the
+   * latency trend.
+   */
+  cold: boolean;
   ok: boolean;
   ms: number;
   /** The fake model's tool call ran: its marker file exists in the container. */

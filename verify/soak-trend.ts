@@ -7,7 +7,7 @@
  * a slope across starts would measure the restarts, not a leak: RSS is fitted per container
  * start (samples of one `starts` value while running) and the per-start slopes are averaged,
  * weighted by the time each one spans. Latency has no such reset: it is fitted over the whole
- * run (turns that woke the container are cold starts and left out) and given as a share of the
+ * run (the first turn of each container start — after the first boot or a wake — is a cold one and left out) and given as a share of the
  * median turn per hour.
  */
 import { leastSquaresSlope, median, percentile } from "../core/stats.ts";
@@ -83,7 +83,7 @@ export function rssTrend(samples: readonly SoakSample[], key: "gatewayRssMiB" | 
 
 /** The slope of warm turn latency over the run, relative to its median. */
 export function latencyTrend(soak: Pick<SoakFile, "turns">): LatencyTrend {
-  const warm = soak.turns.filter((turn) => turn.ok && turn.kind !== "wake");
+  const warm = soak.turns.filter((turn) => turn.ok && !turn.cold);
   const ms = warm.map((turn) => turn.ms);
   if (!ms.length) return { slopePercentPerHour: null, p50: null, p95: null, turns: 0 };
   const p50 = median(ms);

@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function sample(t: number, starts: number, gateway: number, supervisor = 100): SoakSample {
   return { t, status: "running", starts, crashes: 0, gatewayRssMiB: gateway, supervisorRssMiB: supervisor, stateBytes: 1e6, lastBackup: null };
 }
-const turn = (t: number, ms: number, ok = true): SoakTurn => ({ t, kind: "http", ok, ms, toolRan: ok });
+const turn = (t: number, ms: number, ok = true): SoakTurn => ({ t, transport: "http", cold: false, ok, ms, toolRan: ok });
 
 /** A clean run of `hours`, a sample every 10 min, a turn every 30 min, one wake after the first half. */
 function run(hours: number, overrides: Partial<SoakFile> = {}): SoakFile {
@@ -58,8 +58,8 @@ describe("soak trends", () => {
     expect(rssTrend(samples, "gatewayRssMiB").slope).toBeNull();
   });
 
-  it("gives the latency trend as a share of the median per hour, without the waking turns", () => {
-    const turns = [turn(0, 1000), turn(HOUR, 1100), turn(2 * HOUR, 1200), { ...turn(3 * HOUR, 90_000), kind: "wake" as const }];
+  it("gives the latency trend as a share of the median per hour, without the first turn of each container start", () => {
+    const turns = [turn(0, 1000), turn(HOUR, 1100), turn(2 * HOUR, 1200), { ...turn(3 * HOUR, 90_000), cold: true }];
     expect(soakTrends({ samples: [], turns }).latency).toMatchObject({ slopePercentPerHour: expect.closeTo((100 / 1100) * 100, 6), p50: 1100, turns: 3 });
   });
 });
