@@ -43,6 +43,7 @@ export async function soak(args: readonly string[]): Promise<number> {
   process.on("SIGTERM", onSignal);
 
   if (process.env.MOLTLAB_AUTO_SETUP !== "0") await setup(new StepRunner());
+  if (received) return 128 + os.constants.signals[received];
   console.log(
     `\nmoltlab soak: ${formatDuration(options.durationMs)}, a chat turn every ${formatDuration(options.intervalMs)}, ` +
       `sleepAfter ${options.sleepAfter} with a sleep → wake cycle every ${formatDuration(options.sleepEveryMs)}, a sample every ${formatDuration(options.sampleEveryMs)}`,

@@ -27,3 +27,22 @@ export function leastSquaresSlope(points: readonly { x: number; y: number }[]): 
   }
   return variance === 0 ? null : covariance / variance;
 }
+
+/** A least-squares line's slope and the standard error of that slope (null below three points). */
+export interface SlopeFit {
+  slope: number;
+  standardError: number | null;
+}
+
+/** The least-squares slope with its standard error; null with fewer than two distinct x. */
+export function leastSquaresFit(points: readonly { x: number; y: number }[]): SlopeFit | null {
+  const slope = leastSquaresSlope(points);
+  if (slope === null) return null;
+  if (points.length < 3) return { slope, standardError: null };
+  const meanX = points.reduce((sum, point) => sum + point.x, 0) / points.length;
+  const meanY = points.reduce((sum, point) => sum + point.y, 0) / points.length;
+  const intercept = meanY - slope * meanX;
+  const residuals = points.reduce((sum, point) => sum + (point.y - (intercept + slope * point.x)) ** 2, 0);
+  const spread = points.reduce((sum, point) => sum + (point.x - meanX) ** 2, 0);
+  return { slope, standardError: Math.sqrt(residuals / (points.length - 2) / spread) };
+}

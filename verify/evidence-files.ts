@@ -226,6 +226,8 @@ export interface AiFaultRow {
   kind: string;
   /** The fault rule as injected. */
   fault: string;
+  /** What the kind should give: a clear error, the reply, or (a known gap) no answer within its bound. */
+  expected: "error" | "reply" | "no answer";
   /** What the person chatting got: status and the text, shortened. */
   userSaw: string;
   /** The answer came (error or not) within the test's bound, rather than hanging. */

@@ -9,8 +9,13 @@
  * weighted by the time each one spans. Latency has no such reset: it is fitted over the whole
  * run (the first turn of each container start — after the first boot or a wake — is a cold one and left out) and given as a share of the
  * median turn per hour.
+ *
+ * A slope counts as growth beyond its limit only when it is above the limit by more than twice its
+ * standard error (about 95 % confidence): on a shared 2-core host a 10-minute run's turn times
+ * scatter by half their median, and the slope of that scatter says nothing about drift. A slope
+ * above its limit within that margin is reported as not yet decided: a longer run decides it.
  */
-import { leastSquaresSlope, median, percentile } from "../core/stats.ts";
+import { leastSquaresFit, median, percentile } from "../core/stats.ts";
 import type { SoakFile, SoakSample } from "./evidence-files.ts";
 
 /** Memory may grow at most this much per hour of running (24 h → under 0.5 GiB of standard-1's 4 GiB). */
@@ -25,6 +30,8 @@ const HOUR_MS = 3_600_000;
 export interface RssTrend {
   /** MiB per hour, null when no start had three samples. */
   slope: number | null;
+  /** Its standard error (MiB per hour), null when unknown. */
+  standardError: number | null;
   /** Container starts that had enough samples to fit. */
   starts: number;
   points: number;
@@ -36,6 +43,8 @@ export interface RssTrend {
 export interface LatencyTrend {
   /** Percent of the median turn per hour, null with fewer than three turns. */
   slopePercentPerHour: number | null;
+  /** Its standard error (percent per hour), null when unknown. */
+  standardError: number | null;
   p50: number | null;
   p95: number | null;
   turns: number;
@@ -60,19 +69,22 @@ export function rssTrend(samples: readonly SoakSample[], key: "gatewayRssMiB" | 
     byStart.set(sample.starts, points);
   }
   let weighted = 0;
+  let variance = 0;
   let span = 0;
   let starts = 0;
   for (const points of byStart.values()) {
     if (points.length < 3) continue;
-    const slope = leastSquaresSlope(points);
+    const fit = leastSquaresFit(points);
     const width = points.at(-1)!.x - points[0]!.x;
-    if (slope === null || width <= 0) continue;
-    weighted += slope * width;
+    if (fit === null || width <= 0) continue;
+    weighted += fit.slope * width;
+    variance += (width * (fit.standardError ?? 0)) ** 2;
     span += width;
     starts++;
   }
   return {
     slope: span > 0 ? weighted / span : null,
+    standardError: span > 0 ? Math.sqrt(variance) / span : null,
     starts,
     points: values.length,
     first: values[0] ?? null,
@@ -85,14 +97,49 @@ export function rssTrend(samples: readonly SoakSample[], key: "gatewayRssMiB" | 
 export function latencyTrend(soak: Pick<SoakFile, "turns">): LatencyTrend {
   const warm = soak.turns.filter((turn) => turn.ok && !turn.cold);
   const ms = warm.map((turn) => turn.ms);
-  if (!ms.length) return { slopePercentPerHour: null, p50: null, p95: null, turns: 0 };
+  if (!ms.length) return { slopePercentPerHour: null, standardError: null, p50: null, p95: null, turns: 0 };
   const p50 = median(ms);
-  const slope = warm.length >= 3 ? leastSquaresSlope(warm.map((turn) => ({ x: turn.t / HOUR_MS, y: turn.ms }))) : null;
-  return { slopePercentPerHour: slope === null || p50 <= 0 ? null : (slope / p50) * 100, p50, p95: percentile(ms, 95), turns: warm.length };
+  const fit = warm.length >= 3 ? leastSquaresFit(warm.map((turn) => ({ x: turn.t / HOUR_MS, y: turn.ms }))) : null;
+  const percent = (value: number | null) => (value === null || fit === null || p50 <= 0 ? null : (value / p50) * 100);
+  return {
+    slopePercentPerHour: percent(fit?.slope ?? null),
+    standardError: percent(fit?.standardError ?? null),
+    p50,
+    p95: percentile(ms, 95),
+    turns: warm.length,
+  };
 }
 
 export function soakTrends(soak: Pick<SoakFile, "samples" | "turns">): SoakTrends {
   return { gatewayRss: rssTrend(soak.samples, "gatewayRssMiB"), supervisorRss: rssTrend(soak.samples, "supervisorRssMiB"), latency: latencyTrend(soak) };
+}
+
+/** How a slope stands against its limit: beyond it (by more than twice its standard error), above it within the noise, or within it. */
+export function againstLimit(slope: number | null, standardError: number | null, limit: number): "beyond" | "undecided" | "within" {
+  if (slope === null || slope <= limit) return "within";
+  return standardError !== null && slope - 2 * standardError > limit ? "beyond" : "undecided";
+}
+
+/** "56.2 ± 9.8" (± twice the standard error), or "56.2" when it is unknown. */
+export function formatSlope(slope: number | null, standardError: number | null, unit: string): string {
+  if (slope === null) return "not enough samples";
+  return `${slope.toFixed(1)}${standardError === null ? "" : ` ± ${(2 * standardError).toFixed(1)}`} ${unit}`;
+}
+
+/** Slopes above their limit but within twice their standard error: a longer run decides them. */
+export function undecidedTrends(trends: SoakTrends): string[] {
+  const found: string[] = [];
+  for (const [name, trend] of [
+    ["gateway RSS", trends.gatewayRss],
+    ["supervisor RSS", trends.supervisorRss],
+  ] as const) {
+    if (againstLimit(trend.slope, trend.standardError, RSS_SLOPE_LIMIT_MIB_PER_HOUR) === "undecided")
+      found.push(`${name} ${formatSlope(trend.slope, trend.standardError, "MiB/h")}`);
+  }
+  const latency = trends.latency;
+  if (againstLimit(latency.slopePercentPerHour, latency.standardError, LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR) === "undecided")
+    found.push(`turn latency ${formatSlope(latency.slopePercentPerHour, latency.standardError, "%/h")}`);
+  return found;
 }
 
 /** What broke stability, one figure each; empty when nothing did. */
@@ -110,12 +157,14 @@ export function stabilityProblems(soak: SoakFile, trends: SoakTrends = soakTrend
     ["gateway", trends.gatewayRss],
     ["supervisor", trends.supervisorRss],
   ] as const) {
-    if (trend.slope !== null && trend.slope > RSS_SLOPE_LIMIT_MIB_PER_HOUR)
-      problems.push(`${name} RSS grew ${trend.slope.toFixed(1)} MiB/h (limit ${RSS_SLOPE_LIMIT_MIB_PER_HOUR} MiB/h)`);
+    if (againstLimit(trend.slope, trend.standardError, RSS_SLOPE_LIMIT_MIB_PER_HOUR) === "beyond")
+      problems.push(`${name} RSS grew ${formatSlope(trend.slope, trend.standardError, "MiB/h")} (limit ${RSS_SLOPE_LIMIT_MIB_PER_HOUR} MiB/h)`);
   }
-  const latency = trends.latency.slopePercentPerHour;
-  if (latency !== null && latency > LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR)
-    problems.push(`turn latency grew ${latency.toFixed(1)} %/h of its median (limit ${LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR} %/h)`);
+  const latency = trends.latency;
+  if (againstLimit(latency.slopePercentPerHour, latency.standardError, LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR) === "beyond")
+    problems.push(
+      `turn latency grew ${formatSlope(latency.slopePercentPerHour, latency.standardError, "%/h")} of its median (limit ${LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR} %/h)`,
+    );
   return problems;
 }
 
