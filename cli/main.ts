@@ -6,6 +6,7 @@ import { emulate } from "./emulate.ts";
 import { formatError } from "../core/errors.ts";
 import { setup } from "../setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
+import { soak } from "./soak.ts";
 import { StepFailed } from "../core/ui.ts";
 
 const USAGE = `usage: moltlab <command> [options]
@@ -32,6 +33,10 @@ commands:
                → a snapshot in the bucket dev restores from; a real R2 bucket with
                --endpoint/--bucket (dry run unless --apply); --changes: what OpenClaw's
                migration changed after a boot (--help for its options)
+  soak         the plan's stability run: the local sandbox under a steady load through the Worker
+               (chats with tool calls, WebSocket reconnects, sleepAfter → wake, backups) for
+               [--duration 1h] [--interval …] [--sleep-after 1m] [--sleep-every …]; samples memory,
+               latency and backups into reports/soak.{json,md}; Ctrl-C stops and writes the report
   clean        remove moltlab's labelled containers, networks and volumes (--images: images too)
   verify       judge every evaluation item of the plan and write reports/verify.{md,json,html};
                --reuse reads the evidence in reports/ instead of re-running the slow tests;
@@ -53,6 +58,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | 
   dev,
   // Loaded on demand: it brings the supervisor's backup and the AWS SDK.
   import: async (args) => (await import("./import.ts")).importCommand(args),
+  soak,
   clean,
   // Loaded on demand: verify brings yaml and the model SDKs (devDependencies), which no other command needs.
   // It re-runs the evidence tests through this CLI's own test runner (verify never imports cli/).

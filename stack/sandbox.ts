@@ -53,6 +53,8 @@ export interface SandboxOptions {
    * 127.0.0.1; OpenClaw also gets its insecure control-UI auth, as with moltworker's DEV_MODE.
    */
   devMode?: boolean;
+  /** The Worker's SANDBOX_SLEEP_AFTER (`never`, `30s`, `10m`…); default: the Worker's (never). */
+  sleepAfter?: string;
   steps?: StepRunner;
   /** wrangler's output once it is ready (the Worker's logs), secrets masked. */
   onWorkerLine?: (line: string) => void;
@@ -239,6 +241,7 @@ async function startTheWorker(
       const env = workerEnv({
         listenOn,
         devMode: options.devMode,
+        ...(options.sleepAfter ? { sleepAfter: options.sleepAfter } : {}),
         network,
         instanceType: run.instanceType,
         image: parts.image,

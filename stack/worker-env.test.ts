@@ -55,6 +55,11 @@ describe("the Worker's vars and secrets", () => {
     expect(workerEnv(DEV).vars).not.toHaveProperty("DEV_MODE");
   });
 
+  it("set SANDBOX_SLEEP_AFTER only when asked (the soak's short sleepAfter), leaving the Worker's default otherwise", () => {
+    expect(workerEnv({ ...DEV, sleepAfter: "1m" }).vars).toMatchObject({ SANDBOX_SLEEP_AFTER: "1m" });
+    expect(workerEnv(DEV).vars).not.toHaveProperty("SANDBOX_SLEEP_AFTER");
+  });
+
   it("pass a real provider's settings through instead of the emulator's", () => {
     const gateway = workerEnv({
       ...DEV,

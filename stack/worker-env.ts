@@ -20,6 +20,8 @@ export interface WorkerWiring {
   listenOn: string;
   /** DEV_MODE=true: Cloudflare Access skipped (honoured only with the loopback marker). */
   devMode?: boolean;
+  /** SANDBOX_SLEEP_AFTER: stop the container after this much inactivity (the Worker parses it). */
+  sleepAfter?: string;
   access: { teamDomain: string; audience: string };
   platform: { url: string; token: string };
   image: { tag: string; platform: string };
@@ -47,6 +49,7 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
   const vars: Record<string, string> = {
     ...devServerVars(wiring.listenOn),
     ...(wiring.devMode ? { DEV_MODE: "true" } : {}),
+    ...(wiring.sleepAfter ? { SANDBOX_SLEEP_AFTER: wiring.sleepAfter } : {}),
     CF_ACCESS_TEAM_DOMAIN: wiring.access.teamDomain,
     MOLTLAB_CONTAINERS_URL: wiring.platform.url,
     MOLTLAB_CONTAINER_IMAGE: wiring.image.tag,

@@ -36,6 +36,8 @@ export const EVIDENCE_FILES = {
   platformFaults: evidenceFile<PlatformFaultsFile>("platform-faults", "tests/integration/platform-faults.test.ts"),
   bench: evidenceFile<BenchReport>("bench", "npm run bench"),
   torture: evidenceFile<TortureReport>("torture", "npm run torture"),
+  soak: evidenceFile<SoakFile>("soak", "npm run soak"),
+  aiFaults: evidenceFile<AiFaultsFile>("ai-faults", "tests/integration/ai-faults.test.ts"),
 } as const;
 
 /** reports/<name>.json, absolute. */
@@ -173,4 +175,102 @@ export interface PlatformFaultsFile {
   source: string;
   instanceType: string;
   faults: Partial<Record<PlatformFault, PlatformFaultRow>>;
+}
+
+/** One sample of a soak run (`npm run soak`): the container seen from inside, and the Worker's state. */
+export interface SoakSample {
+  /** ms since the run's load started. */
+  t: number;
+  /** The Worker's /api/admin/state: running, stopped (slept), starting… */
+  status: string;
+  /** Container starts and crashes the Durable Object counted so far. */
+  starts: number;
+  crashes: number;
+  /** VmRSS of the gateway and of the supervisor, MiB (null: not running). */
+  gatewayRssMiB: number | null;
+  supervisorRssMiB: number | null;
+  /** Bytes under the backup roots (what a backup covers), null when not running. */
+  stateBytes: number | null;
+  /** The supervisor's last backup (its /health), null when none yet or not running. */
+  lastBackup: { at: string; durationMs: number; files: number | null; uploaded: number | null; ok: boolean } | null;
+}
+
+/** One chat turn of a soak run. */
+export interface SoakTurn {
+  t: number;
+  /** http: POST /v1/chat/completions; ws: a new WebSocket (a reconnect) and chat.send. */
+  transport: "http" | "ws";
+  /**
+   * The first turn of a container start (after the first boot, or the one that woke a slept
+   * container: its time includes the cold start): OpenClaw loads lazily, so it is left out of the
+   * latency trend.
+   */
+  cold: boolean;
+  ok: boolean;
+  ms: number;
+  /** The fake model's tool call ran: its marker file exists in the container. */
+  toolRan: boolean;
+  error?: string;
+}
+
+/** A sleepAfter → wake cycle. */
+export interface SoakWake {
+  t: number;
+  /** ms from the last request until the Worker reported the container stopped. */
+  sleptAfterMs: number;
+  /** ms of the waking turn (cold start included). */
+  wakeMs: number;
+  /** Every marker file the tool calls wrote before the sleep was there after the wake. */
+  restored: boolean;
+  markersExpected: number;
+  markersFound: number;
+  restoreSource: string | null;
+}
+
+/** reports/soak.json. */
+export interface SoakFile {
+  generatedAt: string;
+  source: string;
+  /** What was asked and what ran (ms). */
+  requestedMs: number;
+  ranMs: number;
+  /** Ended early by Ctrl-C, or by an error (quoted). */
+  interrupted: string | null;
+  intervalMs: number;
+  sleepAfter: string;
+  instanceType: string;
+  samples: SoakSample[];
+  turns: SoakTurn[];
+  wakes: SoakWake[];
+  /** Container starts the Durable Object made: 1 + one per wake when nothing crashed. */
+  starts: number;
+  crashes: number;
+  errors: string[];
+}
+
+/** One AI Gateway fault kind sent through OpenClaw behind the Worker (tests/integration/ai-faults.test.ts). */
+export interface AiFaultRow {
+  kind: string;
+  /** The fault rule as injected. */
+  fault: string;
+  /** What the kind should give: a clear error, the reply, or (a known gap) no answer within its bound. */
+  expected: "error" | "reply" | "no answer";
+  /** What the person chatting got: status and the text, shortened. */
+  userSaw: string;
+  /** The answer came (error or not) within the test's bound, rather than hanging. */
+  answered: boolean;
+  /** The answer reads as an error, not as a reply. */
+  clearError: boolean;
+  ms: number;
+  /** /api/status answered while the fault was active. */
+  workerServed: boolean;
+  /** The next chat, with the fault gone, got the scripted reply. */
+  recovered: boolean;
+}
+
+/** reports/ai-faults.json. */
+export interface AiFaultsFile {
+  generatedAt: string;
+  source: string;
+  rows: AiFaultRow[];
 }

@@ -37,7 +37,7 @@ export interface StopHit {
 }
 
 export interface ItemResult {
-  /** The plan's numbering: "0-1" … "0-8", "cost", "latency". */
+  /** The plan's numbering: "0-1" … "0-8", "cost", "latency", "stability". */
   id: string;
   title: string;
   question: string;

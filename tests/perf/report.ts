@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
+import { median } from "../../core/stats.ts";
 import type { BenchFigure, BenchRow } from "../../verify/bench-results.ts";
 import { describeR2 } from "../../verify/bench.ts";
 import { formatRatio, formatValue } from "../../verify/writers/charts.ts";
@@ -19,19 +20,7 @@ declare module "vitest" {
   }
 }
 
-export function median(samples: readonly number[]): number {
-  if (samples.length === 0) throw new Error("median of no samples");
-  const sorted = [...samples].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/** Nearest-rank percentile (p in 0…100): a value that was actually measured. */
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) throw new Error(`p${p} of no samples`);
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
+export { median, percentile } from "../../core/stats.ts";
 
 /** Times `body` `runs` times, one after another, and returns the samples in milliseconds. */
 export async function sample(runs: number, body: (run: number) => Promise<void> | void): Promise<number[]> {

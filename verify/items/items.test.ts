@@ -15,7 +15,7 @@ import { ROUTES, SECRET_NAMES } from "../../worker/src/manifest.ts";
 
 describe("the item registry", () => {
   it("declares the plan's items once each, in its order, with the evidence files each one reads", () => {
-    expect(ITEMS.map((item) => item.id)).toEqual(["0-1", "0-2", "0-3", "0-4", "0-5", "0-6", "0-7", "0-8", "migration", "cost", "latency"]);
+    expect(ITEMS.map((item) => item.id)).toEqual(["0-1", "0-2", "0-3", "0-4", "0-5", "0-6", "0-7", "0-8", "migration", "cost", "latency", "stability"]);
     expect(Object.fromEntries(ITEMS.filter((item) => item.reads.length).map((item) => [item.id, item.reads]))).toEqual({
       "0-2": ["tools-matrix.json"],
       "0-3": ["dind.json", "tools-matrix.json"],
@@ -24,6 +24,7 @@ describe("the item registry", () => {
       "0-7": ["chat.json", "tools-matrix.json", "bench.json", "persistence.json"],
       cost: ["bench.json"],
       latency: ["bench.json"],
+      stability: ["soak.json"],
     });
   });
 

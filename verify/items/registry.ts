@@ -9,6 +9,7 @@
 import { readEvidence, type Evidence } from "../evidence.ts";
 import { EVIDENCE_FILES, type EvidenceFile } from "../evidence-files.ts";
 import type { ItemResult, Judgement, VerifyContext, VerifyOptions } from "../types.ts";
+import { LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR, PLAN_SOAK_HOURS, RSS_SLOPE_LIMIT_MIB_PER_HOUR } from "../soak-trend.ts";
 import { judgeArchitectureItem } from "./architecture.ts";
 import { judgeColdStartItem } from "./cold-start.ts";
 import { judgeCostItem, usd } from "./cost.ts";
@@ -17,6 +18,7 @@ import { judgeLatencyItem } from "./latency.ts";
 import { judgeLitellmItem } from "./litellm.ts";
 import { judgeMigrationItem } from "./migration.ts";
 import { judgePersistenceItem } from "./persistence.ts";
+import { judgeStabilityItem } from "./stability.ts";
 import { structureItem } from "./structure.ts";
 import { judgeTerraformItem } from "./terraform.ts";
 import { judgeToolsItem } from "./tools.ts";
@@ -156,6 +158,14 @@ export const ITEMS: readonly Item[] = [
     criterion: "Worker-proxied latency ≤ 2x direct (stop above 3x); locally: Worker → container vs container directly",
     reads: { bench: EVIDENCE_FILES.bench },
     judge: judgeLatencyItem,
+  }),
+  defineItem({
+    id: "stability",
+    title: "Stability",
+    question: "Phase 2: does it run 24 h continuously? (locally: a soak with bounded request loops)",
+    criterion: `No crash, every wake after sleepAfter restores the state, memory and latency do not trend upward (RSS ≤ ${RSS_SLOPE_LIMIT_MIB_PER_HOUR} MiB/h, p50 latency ≤ ${LATENCY_SLOPE_LIMIT_PERCENT_PER_HOUR} %/h), over ${PLAN_SOAK_HOURS} h`,
+    reads: { soak: EVIDENCE_FILES.soak },
+    judge: judgeStabilityItem,
   }),
 ];
 
