@@ -104,7 +104,7 @@ const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: "node",
       root,
-      include: ["{core,contract,setup,platform,emulators,container,stack,verify,cli}/**/*.test.ts", "tests/torture/**/*.test.ts"],
+      include: ["{core,contract,setup,platform,emulators,container,stack,verify,cli}/**/*.test.ts", "tests/torture/**/*.test.ts", "tests/soak/**/*.test.ts"],
       environment: "node",
     },
   }),

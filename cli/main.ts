@@ -6,7 +6,6 @@ import { emulate } from "./emulate.ts";
 import { formatError } from "../core/errors.ts";
 import { setup } from "../setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
-import { soak } from "./soak.ts";
 import { StepFailed } from "../core/ui.ts";
 
 const USAGE = `usage: moltlab <command> [options]
@@ -58,7 +57,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | 
   dev,
   // Loaded on demand: it brings the supervisor's backup and the AWS SDK.
   import: async (args) => (await import("./import.ts")).importCommand(args),
-  soak,
+  // Loaded on demand, like torture: the runner lives with the tests it borrows from (tests/soak/).
+  soak: async (args) => (await import("../tests/soak/run.ts")).soak(args),
   clean,
   // Loaded on demand: verify brings yaml and the model SDKs (devDependencies), which no other command needs.
   // It re-runs the evidence tests through this CLI's own test runner (verify never imports cli/).

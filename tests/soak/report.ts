@@ -3,7 +3,7 @@
  * their limits, crashes, wakes), then each series over time as a text chart (it reads the same
  * in a terminal, an editor and a rendered page), then the turns and wakes.
  */
-import type { SoakFile } from "../verify/evidence-files.ts";
+import type { SoakFile } from "../../verify/evidence-files.ts";
 import {
   formatDuration,
   formatSlope,
@@ -13,8 +13,8 @@ import {
   soakTrends,
   stabilityProblems,
   undecidedTrends,
-} from "../verify/soak-trend.ts";
-import { markdownTable } from "../tests/integration/openclaw-reports.ts";
+} from "../../verify/soak-trend.ts";
+import { markdownTable } from "../integration/openclaw-reports.ts";
 
 const WIDTH = 60;
 const HEIGHT = 8;

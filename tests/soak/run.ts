@@ -2,22 +2,22 @@
  * `moltlab soak [--duration 1h] [--interval …] [--sleep-after 1m] [--sleep-every …]`: the plan's
  * stability item, measurable. Starts the local sandbox as `npm run dev` does (its own temp state,
  * a free port, a short sleepAfter), keeps it under a steady bounded load through the Worker
- * (soak-run.ts) and writes reports/soak.{json,md} as it goes. Ctrl-C (or SIGTERM) stops the load,
+ * (load.ts) and writes reports/soak.{json,md} as it goes. Ctrl-C (or SIGTERM) stops the load,
  * writes the report for what ran and stops everything; a second Ctrl-C exits at once.
  */
 import os from "node:os";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { StepRunner } from "../core/ui.ts";
-import { setup } from "../setup/index.ts";
-import { startSandbox, type StartedSandbox } from "../stack/sandbox.ts";
-import { EVIDENCE_FILES, type SoakFile } from "../verify/evidence-files.ts";
-import { formatDuration, stabilityProblems } from "../verify/soak-trend.ts";
-import { writeReport } from "../tests/integration/openclaw-reports.ts";
-import { parseSoakArgs } from "./soak-args.ts";
-import { soakMarkdown } from "./soak-report.ts";
-import { SoakRun } from "./soak-run.ts";
+import { StepRunner } from "../../core/ui.ts";
+import { setup } from "../../setup/index.ts";
+import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
+import { EVIDENCE_FILES, type SoakFile } from "../../verify/evidence-files.ts";
+import { formatDuration, stabilityProblems } from "../../verify/soak-trend.ts";
+import { writeReport } from "../integration/openclaw-reports.ts";
+import { parseSoakArgs } from "./args.ts";
+import { soakMarkdown } from "./report.ts";
+import { SoakRun } from "./load.ts";
 
 async function writeSoakReport(report: SoakFile): Promise<string[]> {
   return writeReport(EVIDENCE_FILES.soak, report, soakMarkdown(report));

@@ -12,16 +12,16 @@
  */
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
-import { CONTROL_PATHS } from "../contract/control-api.ts";
-import { CONTROL_PORT } from "../contract/ports.ts";
-import type { Scenario } from "../emulators/ai-gateway/index.ts";
-import { demuxLogs } from "../platform/index.ts";
-import type { StartedSandbox } from "../stack/sandbox.ts";
-import type { SoakFile, SoakSample, SoakTurn, SoakWake } from "../verify/evidence-files.ts";
-import { formatDuration } from "../verify/soak-trend.ts";
+import { CONTROL_PATHS } from "../../contract/control-api.ts";
+import { CONTROL_PORT } from "../../contract/ports.ts";
+import type { Scenario } from "../../emulators/ai-gateway/index.ts";
+import { demuxLogs } from "../../platform/index.ts";
+import type { StartedSandbox } from "../../stack/sandbox.ts";
+import type { SoakFile, SoakSample, SoakTurn, SoakWake } from "../../verify/evidence-files.ts";
+import { formatDuration } from "../../verify/soak-trend.ts";
 // The tests' WebSocket client of OpenClaw's gateway protocol: the soak speaks it the same way.
-import { chatTurn, GatewaySocket } from "../tests/integration/openclaw-ws.ts";
-import type { SoakArgs } from "./soak-args.ts";
+import { chatTurn, GatewaySocket } from "../integration/openclaw-ws.ts";
+import type { SoakArgs } from "./args.ts";
 
 const MINUTE = 60_000;
 /** Where the fake model's tool calls write: inside the workspace, so backups carry it. */

@@ -3,8 +3,8 @@
  * with the duration when not given, so a 10-minute run still has several turns and a sleep
  * cycle, and a 24-hour run stays a light, steady load (a turn every few minutes).
  */
-import { parseCommandArgs, type OptionSpec } from "../core/args.ts";
-import { UserError } from "../core/errors.ts";
+import { parseCommandArgs, type OptionSpec } from "../../core/args.ts";
+import { UserError } from "../../core/errors.ts";
 
 export const SOAK_USAGE = "usage: moltlab soak [--duration 1h] [--interval 90s] [--sleep-after 1m] [--sleep-every 20m]  (durations: 500ms, 30s, 10m, 1h, 24h)";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { UserError } from "../core/errors.ts";
-import type { SoakFile } from "../verify/evidence-files.ts";
-import { parseSoakArgs } from "./soak-args.ts";
-import { soakMarkdown, textChart } from "./soak-report.ts";
+import { UserError } from "../../core/errors.ts";
+import type { SoakFile } from "../../verify/evidence-files.ts";
+import { parseSoakArgs } from "./args.ts";
+import { soakMarkdown, textChart } from "./report.ts";
 
 const MINUTE = 60_000;
 
