@@ -46,6 +46,11 @@ describe("parseDockerfile", () => {
     expect(parsed.instructions[5]).toMatchObject({ keyword: "ADD", args: "<<-EOT /y", heredocs: ["\thello"], line: 8 });
   });
 
+  it("keeps the arguments as written: escapes for the shell, spaces inside quotes", () => {
+    const { instructions } = parseDockerfile("FROM a\nRUN printf '%s\\t' \"a  b\" d\\ e \\\n  # note\n  && ls\n");
+    expect(instructions[1]!.args).toBe("printf '%s\\t' \"a  b\" d\\ e && ls");
+  });
+
   it.each([
     ["FROM a\nRUNN echo\n", 2, "unknown instruction RUNN"],
     ["FROM a\nRUN echo \\\n", 2, "the instruction ends in a line continuation"],

@@ -6,14 +6,14 @@
  * half-written file), so the checks below refuse what BuildKit would refuse, naming the line and
  * the fix, before anything is built or written. The shell inside RUN is split by shell-words.ts.
  */
-import { Add, type Arg, Copy, DockerfileParser, type Env, From, type Heredoc, Keyword, ModifiableInstruction, Run } from "dockerfile-ast";
+import { Add, type Arg, type Argument, Copy, DockerfileParser, type Env, From, type Heredoc, Keyword, ModifiableInstruction, Run } from "dockerfile-ast";
 import { UserError } from "../../core/errors.ts";
 
 export interface Instruction {
   keyword: string;
   /**
-   * The arguments after the keyword and its flags, as dockerfile-ast splits them into words, joined
-   * by one space: continuation lines joined, comments inside them dropped, heredoc bodies excluded.
+   * The arguments after the keyword and its flags, as written: continuation lines joined with a
+   * space, comments inside them dropped, heredoc bodies excluded.
    */
   args: string;
   /** Its `--name=value` flags (`--from`, `--platform`, `--mount`, `--chmod` …); a bare `--link` is "true". */
@@ -59,23 +59,21 @@ export class DockerfileError extends UserError {
   }
 }
 
-/** Instructions BuildKit refuses without an argument (its errAtLeastOneArgument / errExactlyOneArgument), and COPY/ADD without a destination. */
-const NEEDS_ARGUMENTS: Record<string, number> = {
-  ARG: 1,
-  ENV: 1,
-  EXPOSE: 1,
-  HEALTHCHECK: 1,
-  LABEL: 1,
-  MAINTAINER: 1,
-  ONBUILD: 1,
-  SHELL: 1,
-  STOPSIGNAL: 1,
-  USER: 1,
-  VOLUME: 1,
-  WORKDIR: 1,
-  ADD: 2,
-  COPY: 2,
-};
+/** Instructions BuildKit refuses without an argument (its errAtLeastOneArgument / errExactlyOneArgument); COPY and ADD need two. */
+const NEEDS_AN_ARGUMENT = new Set([
+  "ARG",
+  "ENV",
+  "EXPOSE",
+  "HEALTHCHECK",
+  "LABEL",
+  "MAINTAINER",
+  "ONBUILD",
+  "SHELL",
+  "STOPSIGNAL",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
+]);
 
 /** `${NAME}`, `${NAME:-default}` and `$NAME` from `args`; unknown ones left as they are. */
 export function substitute(text: string, args: Record<string, string>): string {
@@ -104,6 +102,18 @@ export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDocker
     start.line === end.line
       ? lines[start.line]!.slice(start.character, end.character)
       : [lines[start.line]!.slice(start.character), ...lines.slice(start.line + 1, end.line), lines[end.line]!.slice(0, end.character)].join("\n");
+
+  // The arguments as written (escapes are the shell's to read, `"a  b"` keeps its spaces): the source
+  // between two words on one line, one space where a continuation joins two lines.
+  const sourceOf = (words: Argument[]) =>
+    words
+      .map((word, index) => {
+        const previous = words[index - 1]?.getRange().end;
+        const { start } = word.getRange();
+        const gap = !previous ? "" : previous.line === start.line ? lines[start.line]!.slice(previous.character, start.character) : " ";
+        return gap + textOf(word.getRange());
+      })
+      .join("");
 
   const instructions: Instruction[] = [];
   const stages: Stage[] = [];
@@ -143,15 +153,14 @@ export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDocker
       );
     // Heredoc bodies are not arguments: keep the words before the first body.
     const bodyStart = heredocs[0]?.getContentRange()?.start ?? heredocs[0]?.getDelimiterRange()?.start;
-    const words = node
-      .getArguments()
-      .filter((word) => !bodyStart || word.getRange().start.line < bodyStart.line)
-      .map((word) => word.getValue());
-    if (words.length < (NEEDS_ARGUMENTS[keyword] ?? 0))
+    const argumentsBeforeBodies = node.getArguments().filter((word) => !bodyStart || word.getRange().start.line < bodyStart.line);
+    const words = argumentsBeforeBodies.map((word) => word.getValue());
+    const needsTwo = keyword === "COPY" || keyword === "ADD";
+    if (words.length < (needsTwo ? 2 : NEEDS_AN_ARGUMENT.has(keyword) ? 1 : 0))
       throw new DockerfileError(
         file,
         line,
-        `${keyword} needs ${NEEDS_ARGUMENTS[keyword] === 2 ? "a source and a destination" : "an argument"}`,
+        `${keyword} needs ${needsTwo ? "a source and a destination" : "an argument"}`,
         `see https://docs.docker.com/reference/dockerfile/#${keyword.toLowerCase()} for its form`,
       );
     const flags: Record<string, string> = {};
@@ -176,7 +185,7 @@ export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDocker
     if (keyword === "ARG" && !stages.length) for (const { name, value } of properties) if (value !== null) globalArgs[name] = value;
     instructions.push({
       keyword,
-      args: words.join(" "),
+      args: sourceOf(argumentsBeforeBodies),
       flags,
       properties,
       heredocs: heredocs.map((heredoc) => {

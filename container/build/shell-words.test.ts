@@ -37,6 +37,7 @@ describe("splitCommands", () => {
         "  jq",
         "rm -rf /var/lib/apt/lists/* &>/dev/null",
         "wget https://x/tool-$(uname -m).tar.gz -O $HOME/t.tgz",
+        "echo 2 `date +%s` 2>/dev/null > /stamp",
       ].join("\n"),
     );
     expect(commands.map((command) => command.words)).toEqual([
@@ -45,11 +46,13 @@ describe("splitCommands", () => {
       ["echo", "one\ntwo"],
       ["apt-get", "install", "-y", "jq"],
       ["rm", "-rf", "/var/lib/apt/lists/*"],
-      ["wget", "https://x/tool-$(uname -m).tar.gz", "-O", "${HOME}/t.tgz"],
+      ["wget", "https://x/tool-$(uname -m).tar.gz", "-O", "$HOME/t.tgz"],
+      ["echo", "2", "`date +%s`"],
     ]);
     expect(commands[1]!.pipedFrom).toBe(commands[0]);
     expect(commands[2]!.writes).toEqual(["/root/notes"]);
     expect(commands[4]!.writes).toEqual(["/dev/null"]);
+    expect(commands[6]!.writes).toEqual(["/dev/null", "/stamp"]);
   });
 
   it("reads JSON-form RUN as the script it runs", () => {

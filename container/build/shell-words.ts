@@ -5,8 +5,9 @@
  * (no expansion beyond what the caller substituted, no control-flow semantics).
  *
  * The words and operators come from shell-quote. Around it: newlines (shell-quote reads them as
- * spaces, and a comment as running to the end of the text), command substitutions (it would
- * split `$(…)` into parentheses) and variables (it would expand them; they are kept as written).
+ * spaces, and a comment as running to the end of the text), command substitutions and variables
+ * (it would split `$(…)` into parentheses and expand `$HOME`; they are kept as written), and the
+ * descriptor of `2>` (it loses whether the digit touched the `>`).
  */
 import { type ParseEntry, parse } from "shell-quote";
 
@@ -33,9 +34,17 @@ export function runText(args: string): string {
   return args;
 }
 
-/** `$(…)` (one level of nested parentheses, so `$((1+2))` too) and `` `…` ``: each stays inside its word. */
-const SUBSTITUTION = /\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`/g;
+/**
+ * Kept out of shell-quote's reach and put back in the word they are in: `$(…)` (one level of nested
+ * parentheses, so `$((1+2))` too) and `` `…` ``, which it would split, and variables (`$HOME`,
+ * `${X:-y}`), which it would expand.
+ */
+const KEPT = /\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\$\{[^}]*\}|\$(?:\w+|[?@#*!$-])/g;
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
+/** A redirection's descriptor (`2>`): marked, since shell-quote hands it over as a word like any other. */
+const DESCRIPTOR = /(^|[\s;&|()])(\d)(?=[<>])/g;
+const DESCRIPTOR_MARK = "\uE002";
+const MARKED_DESCRIPTOR = /^\uE002\d$/;
 /** Operators after which a command goes on past the end of the line. */
 const CONTINUES = new Set(["&&", "||", "|", "|&"]);
 /** Redirections whose operand is a file the command writes. */
@@ -43,13 +52,10 @@ const WRITES = new Set([">", ">>", ">|", "&>", "&>>"]);
 /** Redirections whose operand is read or is a descriptor (`2>&1`, `<file`, `<<EOF`). */
 const READS = new Set(["<", "<<", "<<-", "<<<", "<>", "<&", ">&"]);
 
-/** Variables stay as written (`${HOME}`); shell-quote would expand an unknown one to "". */
-const keepVariable = (name: string) => (name ? `\${${name}}` : undefined);
-
 /** One line's words and operators; a line shell-quote refuses (`${` never closed) as its blank-separated words. */
 function words(line: string): ParseEntry[] {
   try {
-    return parse(line, keepVariable);
+    return parse(line);
   } catch {
     return line.split(/\s+/).filter(Boolean);
   }
@@ -62,9 +68,11 @@ function quoteOpen(text: string): boolean {
 }
 
 export function splitCommands(script: string): SimpleCommand[] {
-  const substitutions: string[] = [];
-  const masked = script.replace(SUBSTITUTION, (text) => `\uE000${substitutions.push(text) - 1}\uE001`);
-  const unmask = (word: string) => word.replace(PLACEHOLDER, (_, index: string) => substitutions[Number(index)]!);
+  const kept: string[] = [];
+  const masked = script
+    .replace(KEPT, (text) => `\uE000${kept.push(text) - 1}\uE001`)
+    .replace(DESCRIPTOR, (_, before: string, digit: string) => `${before}${DESCRIPTOR_MARK}${digit}`);
+  const unmask = (word: string) => word.replace(PLACEHOLDER, (_, index: string) => kept[Number(index)]!).replaceAll(DESCRIPTOR_MARK, "");
 
   // Lines into commands: a backslash before the newline or an open quote carries one on.
   const tokens: ParseEntry[] = [];
@@ -95,7 +103,7 @@ export function splitCommands(script: string): SimpleCommand[] {
   const endCommand = (piped: boolean) => {
     let command: SimpleCommand | undefined;
     if (current.length) {
-      command = { words: current, writes, ...(pipeFrom ? { pipedFrom: pipeFrom } : {}) };
+      command = { words: current.map(unmask), writes, ...(pipeFrom ? { pipedFrom: pipeFrom } : {}) };
       commands.push(command);
     }
     pipeFrom = piped ? command : undefined;
@@ -106,13 +114,12 @@ export function splitCommands(script: string): SimpleCommand[] {
   for (const token of tokens) {
     if (typeof token === "object" && "comment" in token) continue;
     if (typeof token === "string" || token.op === "glob") {
-      const word = unmask(typeof token === "string" ? token : token.pattern);
-      if (redirect === "write") writes.push(word);
+      const word = typeof token === "string" ? token : token.pattern;
+      if (redirect === "write") writes.push(unmask(word));
       else if (redirect !== "read") current.push(word);
       redirect = undefined;
     } else if (WRITES.has(token.op) || READS.has(token.op)) {
-      // `2>`: shell-quote hands the descriptor over as a word of its own.
-      if (/^\d$/.test(current.at(-1) ?? "")) current.pop();
+      if (MARKED_DESCRIPTOR.test(current.at(-1) ?? "")) current.pop();
       redirect = WRITES.has(token.op) ? "write" : "read";
     } else {
       endCommand(token.op === "|" || token.op === "|&");
