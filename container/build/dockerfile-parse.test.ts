@@ -32,6 +32,25 @@ describe("parseDockerfile", () => {
     expect(forArch(parsed.baseImages[1]!, "arm64")).toBe("moltlab/node:24-arm64");
   });
 
+  it("reads flags, ARG/ENV pairs and ADD/COPY heredocs, and keeps a heredoc body out of the arguments", () => {
+    const parsed = parseDockerfile(
+      'FROM a\nRUN --mount=type=cache,target=/root/.npm npm i -g x\nENV HOME=/root B="two words"\nENV LEGACY a value\nCOPY --chmod=755 <<EOF /usr/local/bin/x\n#!/bin/sh\nEOF\nADD <<-EOT /y\n\thello\n\tEOT\n',
+    );
+    expect(parsed.instructions[1]).toMatchObject({ args: "npm i -g x", flags: { mount: "type=cache,target=/root/.npm" } });
+    expect(parsed.instructions[2]!.properties).toEqual([
+      { name: "HOME", value: "/root" },
+      { name: "B", value: "two words" },
+    ]);
+    expect(parsed.instructions[3]!.properties).toEqual([{ name: "LEGACY", value: "a value" }]);
+    expect(parsed.instructions[4]).toMatchObject({ args: "<<EOF /usr/local/bin/x", flags: { chmod: "755" }, heredocs: ["#!/bin/sh"], line: 5 });
+    expect(parsed.instructions[5]).toMatchObject({ keyword: "ADD", args: "<<-EOT /y", heredocs: ["\thello"], line: 8 });
+  });
+
+  it("keeps the arguments as written: escapes for the shell, spaces inside quotes", () => {
+    const { instructions } = parseDockerfile("FROM a\nRUN printf '%s\\t' \"a  b\" d\\ e \\\n  # note\n  && ls\n");
+    expect(instructions[1]!.args).toBe("printf '%s\\t' \"a  b\" d\\ e && ls");
+  });
+
   it.each([
     ["FROM a\nRUNN echo\n", 2, "unknown instruction RUNN"],
     ["FROM a\nRUN echo \\\n", 2, "the instruction ends in a line continuation"],
@@ -39,6 +58,12 @@ describe("parseDockerfile", () => {
     ["ARG X=1\n", 1, "there is no FROM instruction"],
     ["FROM a\nRUN <<EOF\necho\n", 2, "the heredoc <<EOF is never closed"],
     ["FROM\n", 1, "FROM names no image"],
+    ["FROM a AS\n", 1, "FROM … AS has no stage name"],
+    ["FROM a b\n", 1, "FROM a b is not an image with an optional stage name"],
+    ["FROM a\nRUN echo \\\n# trailing comment\n\n", 2, "the instruction ends in a line continuation"],
+    ["# escape=x\nFROM a\n", 1, "escape=x is not a valid escape character"],
+    ["FROM a\nUSER\n", 2, "USER needs an argument"],
+    ["FROM a\nCOPY only-a-source\n", 2, "COPY needs a source and a destination"],
   ])("refuses %j at line %i, naming the fix", (text, line, problem) => {
     let error: unknown;
     try {

@@ -1,40 +1,25 @@
 /**
- * The instruction structure of a Dockerfile, as BuildKit's parser sees it: the `escape`
- * parser directive, continuation lines (comments inside them dropped), heredocs (`RUN <<EOF`),
- * stages and their base images with ARG defaults substituted. A file BuildKit would refuse is
- * refused here too, naming the line and the fix, before anything is built or written.
- *
- * Hand-written: the only maintained parser (dockerfile-ast, MIT) is not a dependency of the
- * project yet, and the grammar at this level is small; the shell inside RUN is split by
- * shell-words.ts.
+ * The instruction structure of a Dockerfile, read with dockerfile-ast (the parser behind VS Code's
+ * Dockerfile language server): the `escape` and `syntax` parser directives, continuation lines
+ * (comments inside them dropped), flags, ARG/ENV pairs, heredocs (`RUN <<EOF`), stages and their
+ * base images with ARG defaults substituted. dockerfile-ast is tolerant (an editor must read a
+ * half-written file), so the checks below refuse what BuildKit would refuse, naming the line and
+ * the fix, before anything is built or written. The shell inside RUN is split by shell-words.ts.
  */
+import { Add, type Arg, type Argument, Copy, DockerfileParser, type Env, From, type Heredoc, Keyword, ModifiableInstruction, Run } from "dockerfile-ast";
 import { UserError } from "../../core/errors.ts";
-
-export const INSTRUCTIONS = [
-  "ADD",
-  "ARG",
-  "CMD",
-  "COPY",
-  "ENTRYPOINT",
-  "ENV",
-  "EXPOSE",
-  "FROM",
-  "HEALTHCHECK",
-  "LABEL",
-  "MAINTAINER",
-  "ONBUILD",
-  "RUN",
-  "SHELL",
-  "STOPSIGNAL",
-  "USER",
-  "VOLUME",
-  "WORKDIR",
-] as const;
 
 export interface Instruction {
   keyword: string;
-  /** Everything after the keyword, continuation lines joined with a space (heredoc bodies excluded). */
+  /**
+   * The arguments after the keyword and its flags, as written: continuation lines joined with a
+   * space, comments inside them dropped, heredoc bodies excluded.
+   */
   args: string;
+  /** Its `--name=value` flags (`--from`, `--platform`, `--mount`, `--chmod` …); a bare `--link` is "true". */
+  flags: Record<string, string>;
+  /** ARG and ENV: the pairs it declares, quotes removed (value null: an ARG without a default). */
+  properties: { name: string; value: string | null }[];
   /** Heredoc bodies in order (`RUN <<EOF` … `EOF`): the shell script they hold. */
   heredocs: string[];
   /** 1-based line where it starts. */
@@ -74,113 +59,142 @@ export class DockerfileError extends UserError {
   }
 }
 
+/** Instructions BuildKit refuses without an argument (its errAtLeastOneArgument / errExactlyOneArgument); COPY and ADD need two. */
+const NEEDS_AN_ARGUMENT = new Set([
+  "ARG",
+  "ENV",
+  "EXPOSE",
+  "HEALTHCHECK",
+  "LABEL",
+  "MAINTAINER",
+  "ONBUILD",
+  "SHELL",
+  "STOPSIGNAL",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
+]);
+
 /** `${NAME}`, `${NAME:-default}` and `$NAME` from `args`; unknown ones left as they are. */
 export function substitute(text: string, args: Record<string, string>): string {
   return text.replace(/\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)/g, (whole, braced, fallback, bare) => args[braced ?? bare] ?? fallback ?? whole);
 }
 
-/** Flags like `--from=x`, `--platform=y` at the start of COPY/ADD/FROM/RUN args. */
-export function splitFlags(args: string): { flags: Record<string, string>; rest: string[] } {
-  const words = args.split(/\s+/).filter(Boolean);
-  const flags: Record<string, string> = {};
-  while (words[0]?.startsWith("--")) {
-    const [key, value = "true"] = words.shift()!.slice(2).split(/=(.*)/s);
-    flags[key!] = value;
-  }
-  return { flags, rest: words };
-}
-
 export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDockerfile {
-  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
-  let escapeChar = "\\";
+  const dockerfile = DockerfileParser.parse(text);
+  const lines = text.split(/\r?\n/);
+  const escapeChar = dockerfile.getEscapeCharacter();
   let syntax: string | undefined;
-  // Parser directives: `# key=value` lines at the very top, before any comment, blank line or instruction.
-  for (const line of lines) {
-    const directive = /^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$/.exec(line);
-    if (!directive) break;
-    if (directive[1]!.toLowerCase() === "escape") {
-      if (directive[2] !== "\\" && directive[2] !== "`")
-        throw new DockerfileError(
-          file,
-          lines.indexOf(line) + 1,
-          `escape=${directive[2]} is not a valid escape character`,
-          "use `# escape=\\` or `# escape=`` ` (backtick)",
-        );
-      escapeChar = directive[2]!;
-    }
-    if (directive[1]!.toLowerCase() === "syntax") syntax = directive[2]!;
+  for (const directive of dockerfile.getDirectives()) {
+    const name = directive.getName().toLowerCase();
+    // dockerfile-ast falls back to `\` for any other escape value; BuildKit refuses the file.
+    if (name === "escape" && directive.getValue() !== "\\" && directive.getValue() !== "`")
+      throw new DockerfileError(
+        file,
+        directive.getRange().start.line + 1,
+        `escape=${directive.getValue()} is not a valid escape character`,
+        "use `# escape=\\` or `# escape=`` ` (backtick)",
+      );
+    if (name === "syntax") syntax = directive.getValue();
   }
-  const continues = (line: string) => line.trimEnd().endsWith(escapeChar);
-  const dropEscape = (line: string) => line.trimEnd().slice(0, -escapeChar.length).trimEnd();
+  // dockerfile-ast reports positions; the text between two of them is the source's.
+  const textOf = ({ start, end }: { start: { line: number; character: number }; end: { line: number; character: number } }) =>
+    start.line === end.line
+      ? lines[start.line]!.slice(start.character, end.character)
+      : [lines[start.line]!.slice(start.character), ...lines.slice(start.line + 1, end.line), lines[end.line]!.slice(0, end.character)].join("\n");
+
+  // The arguments as written (escapes are the shell's to read, `"a  b"` keeps its spaces): the source
+  // between two words on one line, one space where a continuation joins two lines.
+  const sourceOf = (words: Argument[]) =>
+    words
+      .map((word, index) => {
+        const previous = words[index - 1]?.getRange().end;
+        const { start } = word.getRange();
+        const gap = !previous ? "" : previous.line === start.line ? lines[start.line]!.slice(previous.character, start.character) : " ";
+        return gap + textOf(word.getRange());
+      })
+      .join("");
 
   const instructions: Instruction[] = [];
   const stages: Stage[] = [];
   const globalArgs: Record<string, string> = {};
-  let i = 0;
-  while (i < lines.length) {
-    const start = i;
-    const first = lines[i]!;
-    i++;
-    if (first.trim() === "" || /^\s*#/.test(first)) continue;
-    let joined = first;
-    while (continues(joined)) {
-      joined = dropEscape(joined);
-      // Comment lines inside a continuation are dropped; blank ones too (BuildKit warns, still builds).
-      while (i < lines.length && (/^\s*#/.test(lines[i]!) || lines[i]!.trim() === "")) i++;
-      if (i >= lines.length)
+  for (const node of dockerfile.getInstructions()) {
+    const line = node.getRange().start.line + 1;
+    const keyword = node.getKeyword();
+    if (!(Object.values(Keyword) as string[]).includes(keyword))
+      throw new DockerfileError(
+        file,
+        line,
+        `unknown instruction ${node.getInstruction()}`,
+        `use one of ${Object.values(Keyword).join(", ")} (a line that continues the one before needs \`${escapeChar}\` at the end of that line)`,
+      );
+    // ADD reads heredocs as COPY does; dockerfile-ast 0.7.1 just leaves its accessor protected.
+    const heredocs: Heredoc[] = node instanceof Run || node instanceof Copy || node instanceof Add ? (node as Run).getHeredocs() : [];
+    for (const heredoc of heredocs)
+      if (!heredoc.getDelimiterRange())
         throw new DockerfileError(
           file,
-          start + 1,
-          "the instruction ends in a line continuation but the file ends",
-          `remove the trailing \`${escapeChar}\` or finish the instruction`,
+          line,
+          `the heredoc <<${heredoc.getName()} is never closed`,
+          `end it with a line that is exactly \`${heredoc.getName()}\``,
         );
-      joined += ` ${lines[i]!.trim()}`;
-      i++;
-    }
-    const match = /^\s*(\S+)\s*(.*)$/.exec(joined)!;
-    const keyword = match[1]!.toUpperCase();
-    const args = match[2]!.trim();
-    if (!(INSTRUCTIONS as readonly string[]).includes(keyword))
+    // The last line that is not a comment or blank: dockerfile-ast ends the instruction at the end of the file.
+    const lastLine = node
+      .getTextContent()
+      .split(/\r?\n/)
+      .filter((text, index) => index === 0 || !/^\s*(#|$)/.test(text))
+      .at(-1)!;
+    if (!heredocs.length && lastLine.trimEnd().endsWith(escapeChar))
       throw new DockerfileError(
         file,
-        start + 1,
-        `unknown instruction ${match[1]}`,
-        `use one of ${INSTRUCTIONS.join(", ")} (a line that continues the one before needs \`${escapeChar}\` at the end of that line)`,
+        line,
+        "the instruction ends in a line continuation but the file ends",
+        `remove the trailing \`${escapeChar}\` or finish the instruction`,
       );
-    // Heredocs: each `<<[-]WORD` (quoted or not) opens a body that ends at a line that is WORD.
-    const heredocs: string[] = [];
-    if (["RUN", "COPY", "ADD"].includes(keyword)) {
-      for (const doc of args.matchAll(/<<(-?)(["']?)([A-Za-z_][\w-]*)\2/g)) {
-        const strip = doc[1] === "-";
-        const word = doc[3]!;
-        const body: string[] = [];
-        while (i < lines.length && (strip ? lines[i]!.replace(/^\t+/, "") : lines[i]!) !== word) body.push(lines[i++]!);
-        if (i >= lines.length)
-          throw new DockerfileError(file, start + 1, `the heredoc <<${word} is never closed`, `end it with a line that is exactly \`${word}\``);
-        i++;
-        heredocs.push(body.join("\n"));
-      }
-    }
-    if (keyword === "FROM") {
-      const { rest } = splitFlags(args);
-      if (!rest[0]) throw new DockerfileError(file, start + 1, "FROM names no image", "write `FROM <image>[:tag] [AS name]`");
-      const as = rest.findIndex((word) => word.toUpperCase() === "AS");
-      if (as >= 0 && !rest[as + 1]) throw new DockerfileError(file, start + 1, "FROM … AS has no stage name", "write `FROM <image> AS <name>`");
-      stages.push({ index: stages.length, name: as >= 0 ? rest[as + 1]! : "", from: substitute(rest[0], globalArgs), line: start + 1 });
+    // Heredoc bodies are not arguments: keep the words before the first body.
+    const bodyStart = heredocs[0]?.getContentRange()?.start ?? heredocs[0]?.getDelimiterRange()?.start;
+    const argumentsBeforeBodies = node.getArguments().filter((word) => !bodyStart || word.getRange().start.line < bodyStart.line);
+    const words = argumentsBeforeBodies.map((word) => word.getValue());
+    const needsTwo = keyword === "COPY" || keyword === "ADD";
+    if (words.length < (needsTwo ? 2 : NEEDS_AN_ARGUMENT.has(keyword) ? 1 : 0))
+      throw new DockerfileError(
+        file,
+        line,
+        `${keyword} needs ${needsTwo ? "a source and a destination" : "an argument"}`,
+        `see https://docs.docker.com/reference/dockerfile/#${keyword.toLowerCase()} for its form`,
+      );
+    const flags: Record<string, string> = {};
+    if (node instanceof ModifiableInstruction) for (const flag of node.getFlags()) flags[flag.getName()] = flag.getValue() ?? "true";
+    const properties =
+      keyword === "ARG" || keyword === "ENV"
+        ? (node as Arg | Env).getProperties().map((property) => ({ name: property.getName(), value: property.getValue() }))
+        : [];
+
+    if (node instanceof From) {
+      const image = node.getImage();
+      if (!image) throw new DockerfileError(file, line, "FROM names no image", "write `FROM <image>[:tag] [AS name]`");
+      if (words.length === 2 && words[1]!.toUpperCase() === "AS")
+        throw new DockerfileError(file, line, "FROM … AS has no stage name", "write `FROM <image> AS <name>`");
+      if (words.length !== 1 && !(words.length === 3 && words[1]!.toUpperCase() === "AS"))
+        throw new DockerfileError(file, line, `FROM ${words.join(" ")} is not an image with an optional stage name`, "write `FROM <image>[:tag] [AS name]`");
+      stages.push({ index: stages.length, name: node.getBuildStage() ?? "", from: substitute(image, globalArgs), line });
     } else if (!stages.length && keyword !== "ARG") {
-      throw new DockerfileError(
-        file,
-        start + 1,
-        `${keyword} comes before the first FROM`,
-        "start the Dockerfile with `FROM <image>` (only ARG may come before it)",
-      );
+      throw new DockerfileError(file, line, `${keyword} comes before the first FROM`, "start the Dockerfile with `FROM <image>` (only ARG may come before it)");
     }
-    if (keyword === "ARG" && !stages.length) {
-      // An ARG without a default stays a reference (BuildKit fills TARGETARCH and the like per platform).
-      for (const [, name, value] of args.matchAll(/(\w+)(?:=("[^"]*"|'[^']*'|\S*))?/g))
-        if (value !== undefined) globalArgs[name!] = value.replace(/^(["'])(.*)\1$/, "$2");
-    }
-    instructions.push({ keyword, args, heredocs, line: start + 1, stage: stages.length - 1 });
+    // An ARG without a default stays a reference (BuildKit fills TARGETARCH and the like per platform).
+    if (keyword === "ARG" && !stages.length) for (const { name, value } of properties) if (value !== null) globalArgs[name] = value;
+    instructions.push({
+      keyword,
+      args: sourceOf(argumentsBeforeBodies),
+      flags,
+      properties,
+      heredocs: heredocs.map((heredoc) => {
+        const body = heredoc.getContentRange();
+        return body ? textOf(body) : "";
+      }),
+      line,
+      stage: stages.length - 1,
+    });
   }
   if (!stages.length) throw new DockerfileError(file, 1, "there is no FROM instruction", "start the Dockerfile with `FROM <image>`");
 
@@ -192,10 +206,7 @@ export function parseDockerfile(text: string, file = "Dockerfile"): ParsedDocker
   };
   if (syntax) need(syntax);
   for (const stage of stages) need(stage.from);
-  for (const instruction of instructions) {
-    if (instruction.keyword !== "COPY" && instruction.keyword !== "ADD") continue;
-    const from = splitFlags(instruction.args).flags.from;
-    if (from) need(substitute(from, globalArgs));
-  }
+  for (const instruction of instructions)
+    if ((instruction.keyword === "COPY" || instruction.keyword === "ADD") && instruction.flags.from) need(substitute(instruction.flags.from, globalArgs));
   return { instructions, stages, globalArgs, baseImages, ...(syntax ? { syntax } : {}) };
 }

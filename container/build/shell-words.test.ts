@@ -25,6 +25,36 @@ describe("splitCommands", () => {
     expect(commands[1]!.writes).toEqual([]);
   });
 
+  it("reads a script line by line: comments end at the newline, quotes, backslashes and trailing operators carry a command on", () => {
+    const commands = splitCommands(
+      [
+        "# don't stop here",
+        "curl -fsSL https://x/get.sh |",
+        "  sh",
+        'echo "one',
+        "two\" > /root/notes # it's a note",
+        "apt-get install -y \\",
+        "  jq",
+        "rm -rf /var/lib/apt/lists/* &>/dev/null",
+        "wget https://x/tool-$(uname -m).tar.gz -O $HOME/t.tgz",
+        "echo 2 `date +%s` 2>/dev/null > /stamp",
+      ].join("\n"),
+    );
+    expect(commands.map((command) => command.words)).toEqual([
+      ["curl", "-fsSL", "https://x/get.sh"],
+      ["sh"],
+      ["echo", "one\ntwo"],
+      ["apt-get", "install", "-y", "jq"],
+      ["rm", "-rf", "/var/lib/apt/lists/*"],
+      ["wget", "https://x/tool-$(uname -m).tar.gz", "-O", "$HOME/t.tgz"],
+      ["echo", "2", "`date +%s`"],
+    ]);
+    expect(commands[1]!.pipedFrom).toBe(commands[0]);
+    expect(commands[2]!.writes).toEqual(["/root/notes"]);
+    expect(commands[4]!.writes).toEqual(["/dev/null"]);
+    expect(commands[6]!.writes).toEqual(["/dev/null", "/stamp"]);
+  });
+
   it("reads JSON-form RUN as the script it runs", () => {
     expect(runText('["sh", "-c", "npm i -g x"]')).toBe("npm i -g x");
     expect(runText('["go", "install", "example.com/t@v1"]')).toBe("go install example.com/t@v1");

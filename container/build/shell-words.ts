@@ -3,7 +3,13 @@
  * `&&`, `||`, `;`, `|`, `&` and newlines between commands, output redirections kept apart,
  * subshells and groups flattened. Enough to see what a Dockerfile runs; not an interpreter
  * (no expansion beyond what the caller substituted, no control-flow semantics).
+ *
+ * The words and operators come from shell-quote. Around it: newlines (shell-quote reads them as
+ * spaces, and a comment as running to the end of the text), command substitutions and variables
+ * (it would split `$(…)` into parentheses and expand `$HOME`; they are kept as written), and the
+ * descriptor of `2>` (it loses whether the digit touched the `>`).
  */
+import { type ParseEntry, parse } from "shell-quote";
 
 export interface SimpleCommand {
   words: string[];
@@ -19,7 +25,7 @@ export function runText(args: string): string {
   try {
     const parsed = JSON.parse(args) as unknown;
     if (Array.isArray(parsed) && parsed.every((part) => typeof part === "string")) {
-      const shell = parsed.findIndex((part) => part === "-c");
+      const shell = parsed.indexOf("-c");
       return shell >= 0 && parsed[shell + 1] ? parsed[shell + 1]! : parsed.map((part) => (/\s/.test(part) ? `'${part}'` : part)).join(" ");
     }
   } catch {
@@ -28,92 +34,95 @@ export function runText(args: string): string {
   return args;
 }
 
+/**
+ * Kept out of shell-quote's reach and put back in the word they are in: `$(…)` (one level of nested
+ * parentheses, so `$((1+2))` too) and `` `…` ``, which it would split, and variables (`$HOME`,
+ * `${X:-y}`), which it would expand.
+ */
+const KEPT = /\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\$\{[^}]*\}|\$(?:\w+|[?@#*!$-])/g;
+const PLACEHOLDER = /\uE000(\d+)\uE001/g;
+/** A redirection's descriptor (`2>`): marked, since shell-quote hands it over as a word like any other. */
+const DESCRIPTOR = /(^|[\s;&|()])(\d)(?=[<>])/g;
+const DESCRIPTOR_MARK = "\uE002";
+const MARKED_DESCRIPTOR = /^\uE002\d$/;
+/** Operators after which a command goes on past the end of the line. */
+const CONTINUES = new Set(["&&", "||", "|", "|&"]);
+/** Redirections whose operand is a file the command writes. */
+const WRITES = new Set([">", ">>", ">|", "&>", "&>>"]);
+/** Redirections whose operand is read or is a descriptor (`2>&1`, `<file`, `<<EOF`). */
+const READS = new Set(["<", "<<", "<<-", "<<<", "<>", "<&", ">&"]);
+
+/** One line's words and operators; a line shell-quote refuses (`${` never closed) as its blank-separated words. */
+function words(line: string): ParseEntry[] {
+  try {
+    return parse(line);
+  } catch {
+    return line.split(/\s+/).filter(Boolean);
+  }
+}
+
+/** Whether a quote is still open at the end of `text`, as shell-quote reads it: then `"'` after a `#` close it into a word instead of staying in a comment. */
+function quoteOpen(text: string): boolean {
+  const last = words(`${text} #"'`).at(-1);
+  return !(typeof last === "object" && "comment" in last);
+}
+
 export function splitCommands(script: string): SimpleCommand[] {
+  const kept: string[] = [];
+  const masked = script
+    .replace(KEPT, (text) => `\uE000${kept.push(text) - 1}\uE001`)
+    .replace(DESCRIPTOR, (_, before: string, digit: string) => `${before}${DESCRIPTOR_MARK}${digit}`);
+  const unmask = (word: string) => word.replace(PLACEHOLDER, (_, index: string) => kept[Number(index)]!).replaceAll(DESCRIPTOR_MARK, "");
+
+  // Lines into commands: a backslash before the newline or an open quote carries one on.
+  const tokens: ParseEntry[] = [];
+  let pending = "";
+  for (const line of masked.split("\n")) {
+    pending += line;
+    if (/(^|[^\\])(\\\\)*\\$/.test(pending)) {
+      pending = pending.slice(0, -1);
+      continue;
+    }
+    if (quoteOpen(pending)) {
+      pending += "\n";
+      continue;
+    }
+    const parsed = words(pending);
+    pending = "";
+    tokens.push(...parsed);
+    const last = parsed.at(-1);
+    if (!(typeof last === "object" && "op" in last && CONTINUES.has(last.op))) tokens.push({ op: ";" });
+  }
+  tokens.push(...words(pending));
+
   const commands: SimpleCommand[] = [];
-  let words: string[] = [];
+  let current: string[] = [];
   let writes: string[] = [];
-  let word: string | null = null;
-  let redirectNext = false;
+  let redirect: "write" | "read" | undefined;
   let pipeFrom: SimpleCommand | undefined;
-  const endWord = () => {
-    if (word === null) return;
-    if (redirectNext) writes.push(word);
-    else words.push(word);
-    redirectNext = false;
-    word = null;
-  };
   const endCommand = (piped: boolean) => {
-    endWord();
     let command: SimpleCommand | undefined;
-    if (words.length) {
-      command = { words, writes, ...(pipeFrom ? { pipedFrom: pipeFrom } : {}) };
+    if (current.length) {
+      command = { words: current.map(unmask), writes, ...(pipeFrom ? { pipedFrom: pipeFrom } : {}) };
       commands.push(command);
     }
     pipeFrom = piped ? command : undefined;
-    words = [];
+    current = [];
     writes = [];
+    redirect = undefined;
   };
-  for (let i = 0; i < script.length; i++) {
-    const c = script[i]!;
-    if (c === "'") {
-      const end = script.indexOf("'", i + 1);
-      word = (word ?? "") + script.slice(i + 1, end < 0 ? undefined : end);
-      i = end < 0 ? script.length : end;
-    } else if (c === '"') {
-      let text = "";
-      let j = i + 1;
-      for (; j < script.length && script[j] !== '"'; j++) {
-        if (script[j] === "\\" && j + 1 < script.length && '"\\$`'.includes(script[j + 1]!)) j++;
-        text += script[j];
-      }
-      word = (word ?? "") + text;
-      i = j;
-    } else if (c === "$" && script[i + 1] === "(") {
-      // A command substitution stays inside its word (`arch=$(dpkg --print-architecture)`).
-      let depth = 0;
-      let j = i + 1;
-      for (; j < script.length; j++) {
-        if (script[j] === "(") depth++;
-        else if (script[j] === ")" && --depth === 0) break;
-      }
-      word = (word ?? "") + script.slice(i, j + 1);
-      i = j;
-    } else if (c === "\\" && i + 1 < script.length) {
-      if (script[i + 1] !== "\n") word = (word ?? "") + script[i + 1];
-      i++;
-    } else if (c === "#" && word === null) {
-      while (i + 1 < script.length && script[i + 1] !== "\n") i++;
-    } else if (c === "|" && script[i + 1] === "|") {
-      endCommand(false);
-      i++;
-    } else if (c === "|") {
-      endCommand(true);
-    } else if (c === "&" && script[i + 1] === "&") {
-      endCommand(false);
-      i++;
-    } else if (c === ";" || c === "\n" || c === "&" || c === "(" || c === ")") {
-      endCommand(false);
-    } else if (c === ">" || c === "<") {
-      // `2>&1`, `>/dev/null`, `<<EOF`: only `>` targets are kept.
-      const descriptor = word !== null && /^\d$/.test(word);
-      if (descriptor) word = null;
-      endWord();
-      if (script[i + 1] === c) i++;
-      if (script[i + 1] === "&") {
-        i++;
-        while (i + 1 < script.length && /[\d-]/.test(script[i + 1]!)) i++;
-        continue;
-      }
-      redirectNext = c === ">";
-      if (c === "<") {
-        // Input redirection: skip its operand.
-        while (i + 1 < script.length && /\s/.test(script[i + 1]!)) i++;
-        while (i + 1 < script.length && !/[\s;&|]/.test(script[i + 1]!)) i++;
-      }
-    } else if (/\s/.test(c)) {
-      endWord();
+  for (const token of tokens) {
+    if (typeof token === "object" && "comment" in token) continue;
+    if (typeof token === "string" || token.op === "glob") {
+      const word = typeof token === "string" ? token : token.pattern;
+      if (redirect === "write") writes.push(unmask(word));
+      else if (redirect !== "read") current.push(word);
+      redirect = undefined;
+    } else if (WRITES.has(token.op) || READS.has(token.op)) {
+      if (MARKED_DESCRIPTOR.test(current.at(-1) ?? "")) current.pop();
+      redirect = WRITES.has(token.op) ? "write" : "read";
     } else {
-      word = (word ?? "") + c;
+      endCommand(token.op === "|" || token.op === "|&");
     }
   }
   endCommand(false);

@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, posix } from "node:path";
-import { parseDockerfile, splitFlags, substitute, type Instruction, type Stage } from "../../container/build/dockerfile-parse.ts";
+import { parseDockerfile, substitute, type Instruction, type Stage } from "../../container/build/dockerfile-parse.ts";
 import { runText, splitCommands, type SimpleCommand } from "../../container/build/shell-words.ts";
 import { standardRoots } from "../../container/supervisor/env.ts";
 import { TOOLS, toolsFor } from "../../container/tools/manifest.ts";
@@ -417,7 +417,7 @@ export function analyseDockerfile(text: string, path = "Dockerfile"): Dockerfile
   for (const instruction of instructions) {
     if (!finalChain.has(instruction.stage)) continue;
     if (instruction.keyword === "USER") user = instruction.args.split(":")[0]!.trim();
-    if (instruction.keyword === "ENV") homeEnv = /\bHOME[= ](\S+)/.exec(instruction.args)?.[1] ?? homeEnv;
+    if (instruction.keyword === "ENV") homeEnv = instruction.properties.find((property) => property.name === "HOME")?.value ?? homeEnv;
   }
   const ctx: Context = {
     dir: dirname(path),
@@ -462,12 +462,12 @@ export function analyseDockerfile(text: string, path = "Dockerfile"): Dockerfile
     const inFinal = finalChain.has(instruction.stage);
     if (instruction.keyword === "FROM") continue;
     if (instruction.keyword === "ARG" || instruction.keyword === "ENV") {
-      for (const [, name, value] of instruction.args.matchAll(/(\w+)(?:[= ]("[^"]*"|'[^']*'|\S*))?/g))
-        if (value !== undefined && value !== "") args[name!] = substitute(value.replace(/^(["'])(.*)\1$/, "$2"), args);
+      for (const { name, value } of instruction.properties) if (value) args[name] = substitute(value, args);
       continue;
     }
     if (instruction.keyword === "COPY" || instruction.keyword === "ADD") {
-      const { flags, rest } = splitFlags(substitute(instruction.args, args));
+      const flags = Object.fromEntries(Object.entries(instruction.flags).map(([name, value]) => [name, substitute(value, args)]));
+      const rest = substitute(instruction.args, args).split(" ");
       if (rest[0]?.startsWith("[")) continue;
       const dest = rest.at(-1) ?? "";
       const sources = rest.slice(0, -1).filter((source) => !source.startsWith("<<"));
@@ -519,8 +519,7 @@ export function analyseDockerfile(text: string, path = "Dockerfile"): Dockerfile
       continue;
     }
     if (instruction.keyword !== "RUN") continue;
-    const { rest } = splitFlags(instruction.args);
-    const script = [runText(substitute(rest.join(" "), args)), ...instruction.heredocs.map((doc) => substitute(doc, args))].join("\n");
+    const script = [runText(substitute(instruction.args, args)), ...instruction.heredocs.map((doc) => substitute(doc, args))].join("\n");
     const commands = splitCommands(script);
     for (const command of commands) readCommand(ctx, command, commands, instruction.line, inFinal, stage);
   }
