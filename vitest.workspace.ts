@@ -13,6 +13,12 @@ import { AccessTeams, BROKEN_KINDS, type BrokenKind } from "./emulators/access/i
 export const TEST_PROJECTS = ["worker", "node", "integration"] as const;
 /** Run by `npm run bench` only: timings, never pass/fail thresholds. */
 export const BENCH_PROJECTS = ["perf"] as const;
+/**
+ * Run only when named (`npm test -- --project faults`): evidence too slow for every run. The AI
+ * Gateway fault table waits out OpenClaw's own retries for every fault kind (about 15 minutes).
+ */
+export const OPT_IN_PROJECTS = ["faults"] as const;
+const FAULT_TABLE = "tests/integration/ai-faults.test.ts";
 
 const root = import.meta.dirname;
 const DOCKER_MINUTES = 15 * 60_000;
@@ -113,11 +119,24 @@ const projects: TestProjectInlineConfiguration[] = [
       name: "integration",
       root,
       include: ["tests/integration/**/*.test.ts"],
+      exclude: [FAULT_TABLE],
       globalSetup: ["tests/integration/global-setup.ts"],
       env: testcontainersEnv(),
       testTimeout: DOCKER_MINUTES,
       hookTimeout: DOCKER_MINUTES,
       // Two cores: builds and emulated containers in parallel only slow each other down.
+      fileParallelism: false,
+    },
+  }),
+  defineProject({
+    test: {
+      name: "faults",
+      root,
+      include: [FAULT_TABLE],
+      globalSetup: ["tests/integration/global-setup.ts"],
+      env: testcontainersEnv(),
+      testTimeout: DOCKER_MINUTES,
+      hookTimeout: DOCKER_MINUTES,
       fileParallelism: false,
     },
   }),

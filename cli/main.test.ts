@@ -33,7 +33,7 @@ describe("moltlab CLI", () => {
   it("rejects an unknown test project by name", () => {
     const { code, output } = moltlab(["test", "--project", "nope"]);
     expect(code).toBe(2);
-    expect(output).toContain("unknown project nope; projects: worker, node, integration, perf");
+    expect(output).toContain("unknown project nope; projects: worker, node, integration, faults, perf");
   });
 
   it.runIf(systemNodeIsOld)("tells someone who runs it with an old system Node what to do", () => {

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BENCH_PROJECTS, TEST_PROJECTS } from "../vitest.workspace.ts";
+import { BENCH_PROJECTS, OPT_IN_PROJECTS, TEST_PROJECTS } from "../vitest.workspace.ts";
 import { ROOT } from "../core/host.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepFailed, StepRunner } from "../core/ui.ts";
@@ -187,9 +187,10 @@ function printSummary(rows: readonly Row[]): boolean {
 
 export async function test(args: readonly string[]): Promise<number> {
   const { projects, rest } = splitArgs(args);
-  const unknown = projects.filter((name) => !(TEST_PROJECTS as readonly string[]).includes(name) && !(BENCH_PROJECTS as readonly string[]).includes(name));
+  const known: readonly string[] = [...TEST_PROJECTS, ...OPT_IN_PROJECTS, ...BENCH_PROJECTS];
+  const unknown = projects.filter((name) => !known.includes(name));
   if (unknown.length) {
-    console.error(`moltlab test: unknown project ${unknown.join(", ")}; projects: ${[...TEST_PROJECTS, ...BENCH_PROJECTS].join(", ")}`);
+    console.error(`moltlab test: unknown project ${unknown.join(", ")}; projects: ${known.join(", ")}`);
     return 2;
   }
   const selected = projects.length ? projects : [...TEST_PROJECTS];
@@ -198,7 +199,7 @@ export async function test(args: readonly string[]): Promise<number> {
   for (const name of selected) {
     // Setup comes right before the first project that needs Docker, so the fast
     // projects report first.
-    if (name === "integration" || name === "perf") {
+    if (name === "integration" || name === "faults" || name === "perf") {
       if (process.env.MOLTLAB_AUTO_SETUP !== "0") {
         const row = await setupRow();
         rows.push(row);
