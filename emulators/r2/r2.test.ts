@@ -139,14 +139,17 @@ describe("startR2 (Miniflare backend)", () => {
 
   it("keeps data in a temp dir that stop() removes", async () => {
     const before = r2TempDirs();
-    const r2 = await start();
-    const created = r2TempDirs().filter((name) => !before.includes(name));
-    expect(created).toHaveLength(1);
+    // A bucket name of its own: other test files start stand-ins (and temp dirs) at the same time.
+    const bucket = `temp-dir-${process.pid}-${Date.now()}`;
+    const r2 = await start({ bucket });
     await client(r2.s3ClientConfig()).send(new PutObjectCommand({ Bucket: r2.bucket, Key: "k", Body: "v" }));
-    expect(readdirSync(join(tmpdir(), created[0]!, "r2"))).toContain(r2.bucket);
+    const ours = r2TempDirs()
+      .filter((name) => !before.includes(name))
+      .filter((name) => existsSync(join(tmpdir(), name, "r2")) && readdirSync(join(tmpdir(), name, "r2")).includes(bucket));
+    expect(ours).toHaveLength(1);
     await r2.stop();
     started.splice(started.indexOf(r2), 1);
-    expect(existsSync(join(tmpdir(), created[0]!))).toBe(false);
+    expect(existsSync(join(tmpdir(), ours[0]!))).toBe(false);
   });
 
   it("keeps data in persistPath across restarts and leaves the directory in place", async () => {
