@@ -24,7 +24,18 @@ commands:
   image        build the OpenClaw image per platform: [--platform amd64|arm64|all]
                [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
   emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
-               [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops
+               [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops;
+               ai-gateway --cassette FILE answers from a recording, offline
+               [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL]
+  image        build the OpenClaw image per platform: [--platform amd64|arm64|all]
+               [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
+  emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
+               [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops;
+               ai-gateway --cassette FILE answers from a recording, offline
+               [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL]
+  record       record model traffic into a cassette: --to FILE [--upstream URL] [--port N];
+               the AI Gateway's URLs, forwarded to the real one (or URL) and taped;
+               --check FILE [--upstream URL] reports answers that changed shape
   dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
                under wrangler dev [--platform amd64|arm64] [--port N] [--reset] [--dev-mode];
                Ctrl-C stops

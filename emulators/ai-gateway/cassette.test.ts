@@ -71,7 +71,7 @@ describe("cassette format", () => {
 
   it("names the exchange and its line for a bad entry or another provider's path", () => {
     const text = formatCassette(cassette(exchange(), exchange({ path: "google-ai-studio/v1/models", provider: "anthropic" })));
-    const line = text.split("\n").findLastIndex((l) => l === "    {") + 1;
+    const line = text.split("\n").lastIndexOf("    {") + 1;
     expect(() => parseCassette(text, "c.json")).toThrow(
       new RegExp(`cassette c\\.json, exchange 1 \\(line ${line}\\): provider path "google-ai-studio/v1/models" is not one the AI Gateway emulator serves`),
     );

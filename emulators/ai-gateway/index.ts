@@ -22,3 +22,6 @@ export type {
   Scenario,
   ToolCall,
 } from "./types.ts";
+export { CASSETTE_VERSION, CassetteError, readCassette, parseCassette, writeCassette, type Cassette, type Exchange } from "./cassette.ts";
+export type { RecordOptions } from "./cassette-record.ts";
+export type { ReplayOptions, Timing } from "./cassette-replay.ts";
