@@ -3,6 +3,7 @@ import { clean } from "./clean.ts";
 import { composeService } from "../stack/compose-service.ts";
 import { dev } from "./dev.ts";
 import { emulate } from "./emulate.ts";
+import { record } from "./record.ts";
 import { formatError } from "../core/errors.ts";
 import { setup } from "../setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
@@ -21,12 +22,6 @@ commands:
                drawn from a seed [--cycles N] [--seed S] [--kinds a,b]; about 20 min;
                writes reports/torture.{json,md}; exits 1 on a corrupt or lossy restore
   typecheck    tsc over the Node-side and the Worker-side code
-  image        build the OpenClaw image per platform: [--platform amd64|arm64|all]
-               [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
-  emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
-               [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops;
-               ai-gateway --cassette FILE answers from a recording, offline
-               [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL]
   image        build the OpenClaw image per platform: [--platform amd64|arm64|all]
                [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
   emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
@@ -56,6 +51,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | 
   // Loaded on demand: it starts R2 and bundles the supervisor, which no other command needs at load.
   torture: async (args) => (await import("../tests/torture/run.ts")).torture(args),
   emulate,
+  record,
   image,
   dev,
   clean,

@@ -5,6 +5,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { readCassette } from "./cassette.ts";
+import { checkCassette } from "./cassette-check.ts";
 import { gatewayBaseUrl } from "./handlers.ts";
 import { startAiGateway, type StartedAiGateway } from "./index.ts";
 
@@ -281,5 +282,36 @@ describe("cassettes: record through a stand-in upstream, replay offline", { time
     });
     expect(response.status).toBe(502);
     expect(((await response.json()) as { message: string }).message).toMatch(/moltlab record: the upstream http:\/\/127\.0\.0\.1:\d+ did not answer/);
+  });
+});
+
+describe("record --check: answers that changed shape, not wording", { timeout: 30_000 }, () => {
+  it("reports the same shape for new wording, and names a changed status, event types and fields", async () => {
+    const file = path.join(dir, "drift.json");
+    const upstream = await upstreamGateway();
+    const recorder = await start({ record: { to: file, upstream: upstream.url } });
+    await runAll(recorder.url);
+    await recorder.flushed();
+    const total = Object.keys(CALLS).length;
+
+    upstream.load([
+      { match: { userText: "weather" }, turns: [{ text: "Let me look that up.", toolCalls: [{ name: "get_weather", input: { city: "Bergen" } }] }] },
+      { reply: { text: "Entirely different words this time around." } },
+    ]);
+    const reworded = await checkCassette(file, { upstream: upstream.url, credentials: { anthropic: "k", openai: "k", workersAi: "k" } });
+    expect(reworded.results.map((result) => result.changes)).toEqual(Array.from({ length: total }, () => []));
+    expect(reworded.changed).toBe(0);
+
+    // Now the tool-calling prompts get plain text (other event types), and Anthropic is overloaded.
+    upstream.load([{ reply: { text: "No tools today." } }]);
+    upstream.inject({ kind: "status", status: 529, match: { provider: "anthropic" }, times: 1 });
+    const drifted = await checkCassette(file, { upstream: upstream.url, credentials: { anthropic: "k", openai: "k", workersAi: "k" } });
+    const byName = Object.fromEntries(Object.keys(CALLS).map((name, index) => [name, drifted.results[index]!.changes.join("\n")]));
+    expect(byName["anthropic json"]).toContain("status 200 → 529");
+    expect(byName["anthropic json"]).toContain("field body.content is gone");
+    expect(byName["anthropic stream with a tool call"]).toMatch(/field content_block_delta\.delta\.partial_json is gone/);
+    expect(byName["openai chat stream with usage"]).toMatch(/field chat\.completion\.chunk\.choices\[\]\.delta\.tool_calls is gone/);
+    expect(byName["openai responses json"]).toBe("");
+    expect(drifted.changed).toBe(3);
   });
 });

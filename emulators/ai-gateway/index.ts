@@ -25,3 +25,4 @@ export type {
 export { CASSETTE_VERSION, CassetteError, readCassette, parseCassette, writeCassette, type Cassette, type Exchange } from "./cassette.ts";
 export type { RecordOptions } from "./cassette-record.ts";
 export type { ReplayOptions, Timing } from "./cassette-replay.ts";
+export { checkCassette, type CheckReport } from "./cassette-check.ts";
