@@ -1,6 +1,7 @@
 import { getResponse, HttpResponse, type HttpHandler } from "msw";
 import { normalizeRequest, providerOfPath, readCassette } from "./cassette.ts";
-import { CassetteWriter, forward, rejection, upstreamOrigin, type RecordOptions } from "./cassette-record.ts";
+import { CASSETTE_ERROR_CODE, CassetteWriter, forward, rejection, upstreamOrigin, type RecordOptions } from "./cassette-record.ts";
+import { aiGatewayError } from "./gateway-errors.ts";
 import { CassettePlayer, playResponse, type ReplayOptions } from "./cassette-replay.ts";
 import { controlHandlers } from "./control.ts";
 import { beginCall, checkGatewayAuth, reject } from "./gateway.ts";
@@ -65,7 +66,15 @@ export async function tapeHandler(state: AiGatewayState, mode: TapeMode): Promis
         }
         if (!writer) return rejection(found.miss);
       }
-      if (!origin || !writer) return rejection({ status: 400, body: { error: "moltlab cassette: the request body is not a JSON object" } });
+      if (!origin || !writer) {
+        return rejection(
+          aiGatewayError(
+            400,
+            CASSETTE_ERROR_CODE,
+            `moltlab cassette ${file}: the request body is not a JSON object, so no recording can match it; send the JSON body the provider expects`,
+          ),
+        );
+      }
       return forward(request, call.raw, origin, normalized, (exchange) => writer.append(exchange));
     };
     const response = await answer();

@@ -6,8 +6,10 @@ import OpenAI from "openai";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { readCassette } from "./cassette.ts";
 import { checkCassette } from "./cassette-check.ts";
-import { gatewayBaseUrl } from "./handlers.ts";
-import { startAiGateway, type StartedAiGateway } from "./index.ts";
+import { http } from "msw";
+import { setupServer } from "msw/node";
+import { AI_GATEWAY_ORIGIN, gatewayBaseUrl } from "./handlers.ts";
+import { createAiGatewayState, startAiGateway, tapeHandler, type StartedAiGateway } from "./index.ts";
 
 /**
  * Record and replay without the internet: the upstream is a second emulator standing in for AI
@@ -219,6 +221,9 @@ describe("cassettes: record through a stand-in upstream, replay offline", { time
       anthropic(replay.url, fetch).messages.create({ model: "claude-x", max_tokens: 8, messages: [{ role: "user", content: "new" }] }),
     ).rejects.toThrow(/no recorded exchange matches/);
     expect(upstream.log.count()).toBe(2);
+    const notJson = await fetch(`${replay.baseUrl("anthropic")}/v1/messages`, { method: "POST", headers: { "x-api-key": "k" }, body: "{oops" });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { name: string; message: string }).message).toMatch(/the request body is not a JSON object/);
     // Parameters are not compared: another max_tokens still matches.
     expect((await post({ model: "claude-x", max_tokens: 99, messages: [{ role: "user", content: "first question" }] })).status).toBe(200);
   });
@@ -260,6 +265,27 @@ describe("cassettes: record through a stand-in upstream, replay offline", { time
     expect(await anthropic(offline.url, fetch).messages.create({ model: "claude-x", max_tokens: 8, messages: [{ role: "user", content: "unknown" }] })).toEqual(
       fresh,
     );
+  });
+
+  it("replays in-process too: tapeHandler behind msw answers at the real gateway hostname", async () => {
+    const file = path.join(dir, "in-process.json");
+    const upstream = await upstreamGateway();
+    const recorder = await start({ record: { to: file, upstream: upstream.url } });
+    const live = await anthropic(recorder.url, fetch).messages.create({ model: "claude-x", max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
+    await recorder.flushed();
+    const tape = await tapeHandler(createAiGatewayState(), { replay: { file, timing: "fast" } });
+    const server = setupServer(http.all("*", ({ request }) => tape.handle(request)));
+    server.listen({ onUnhandledFrame: "error" });
+    try {
+      const replayed = await anthropic(AI_GATEWAY_ORIGIN, fetch).messages.create({
+        model: "claude-x",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      expect(replayed).toEqual(live);
+    } finally {
+      server.close();
+    }
   });
 
   it("refuses a cassette that is not there or broken at start, naming the file", async () => {
