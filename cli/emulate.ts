@@ -117,7 +117,13 @@ export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
         },
       },
       "record-on-miss": { type: "boolean" },
-      upstream: { type: "string", parse: (raw) => raw },
+      upstream: {
+        type: "string",
+        parse: (raw) => {
+          if (/^https?:\/\/[^/]/.test(raw)) return raw;
+          throw new UserError(`--upstream ${raw} is not an http(s) URL`, "give e.g. --upstream https://gateway.ai.cloudflare.com");
+        },
+      },
     },
     { usage: USAGE, positionals: 1 },
   );

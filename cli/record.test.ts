@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -52,6 +52,9 @@ describe("moltlab record and emulate --cassette arguments", () => {
     expect(() => parseRecordArgs([])).toThrow(/record needs either --to FILE or --check FILE/);
     expect(() => parseRecordArgs(["--to", "a", "--check", "b"])).toThrow(/either --to FILE or --check FILE/);
     expect(() => parseRecordArgs(["--check", "a", "--port", "1"])).toThrow(/--check serves nothing/);
+    expect(() => parseRecordArgs(["--to", "a", "--upstream", "gateway.ai.cloudflare.com"])).toThrow(
+      /--upstream gateway\.ai\.cloudflare\.com is not an http\(s\) URL/,
+    );
   });
 
   it("emulate ai-gateway takes a cassette with its replay options, and refuses them elsewhere", () => {
@@ -68,6 +71,20 @@ describe("moltlab record and emulate --cassette arguments", () => {
 });
 
 describe("moltlab record, then emulate --cassette, then record --check", { timeout: 30_000 }, () => {
+  it("says what is wrong with a cassette and how to fix it, without a stack trace", async () => {
+    const file = path.join(dir, "future.json");
+    await writeFile(file, JSON.stringify({ version: 9, exchanges: [] }));
+    const child = spawn(process.execPath, ["bin/moltlab.mjs", "emulate", "ai-gateway", "--cassette", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    expect(await exitOf(child)).toBe(1);
+    expect(output).toBe(
+      `moltlab emulate: cassette ${file} has format version 9; this moltlab reads version 1 only; re-record it with \`moltlab record --to ${file}\`\n`,
+    );
+  });
+
   it("records through the CLI, replays through the CLI, and checks the cassette against the upstream", async () => {
     const upstream = await startAiGateway({ scenarios: [{ reply: { text: "recorded through the CLI" } }] });
     gateways.push(upstream);

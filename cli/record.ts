@@ -31,7 +31,13 @@ export function parseRecordArgs(args: readonly string[]): RecordArgs {
     {
       to: { type: "string", parse: (raw) => raw },
       check: { type: "string", parse: (raw) => raw },
-      upstream: { type: "string", parse: (raw) => raw },
+      upstream: {
+        type: "string",
+        parse: (raw) => {
+          if (/^https?:\/\/[^/]/.test(raw)) return raw;
+          throw new UserError(`--upstream ${raw} is not an http(s) URL`, "give e.g. --upstream https://gateway.ai.cloudflare.com");
+        },
+      },
       port: {
         type: "string",
         parse: (raw) => {
