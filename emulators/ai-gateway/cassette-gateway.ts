@@ -75,7 +75,7 @@ export async function tapeHandler(state: AiGatewayState, mode: TapeMode): Promis
           ),
         );
       }
-      return forward(request, call.raw, origin, normalized, (exchange) => writer.append(exchange));
+      return forward(request, call.raw, origin, normalized, writer);
     };
     const response = await answer();
     call.entry.status = response.status;

@@ -28,6 +28,8 @@ export class CassetteWriter {
   readonly file: string;
   readonly cassette: Cassette;
   #writing: Promise<void> = Promise.resolve();
+  /** Answers still streaming: their exchange is not appended yet, but flushed() must wait for it. */
+  #taping = new Set<Promise<unknown>>();
 
   private constructor(file: string, cassette: Cassette) {
     this.file = file;
@@ -44,9 +46,20 @@ export class CassetteWriter {
     return this.#writing;
   }
 
-  /** Resolves when every exchange appended so far is on disk. */
-  flushed(): Promise<void> {
-    return this.#writing;
+  /** Tapes an answer whose body is still arriving; `flushed()` waits for it. */
+  track(taping: Promise<unknown>): void {
+    this.#taping.add(taping);
+    void taping.finally(() => this.#taping.delete(taping));
+  }
+
+  /**
+   * Resolves when every answer taped so far has ended and is on disk. A client can finish
+   * reading before the tape's branch of the same body has, so waiting for the writes alone
+   * could miss the last exchange.
+   */
+  async flushed(): Promise<void> {
+    await Promise.allSettled([...this.#taping]);
+    await this.#writing;
   }
 }
 
@@ -58,8 +71,8 @@ export function upstreamOrigin(upstream: string | undefined): string {
 
 /**
  * Sends the request on to `upstream` with the client's own headers (keys included: they go to the
- * upstream, never to the cassette), returns the upstream's answer as it streams, and calls
- * `store` with the whole exchange once the body has ended. An unreachable upstream is a 502 in
+ * upstream, never to the cassette), returns the upstream's answer as it streams, and appends
+ * the whole exchange to the cassette once the body has ended. An unreachable upstream is a 502 in
  * the gateway's error shape.
  */
 export async function forward(
@@ -67,7 +80,7 @@ export async function forward(
   raw: string,
   upstream: string,
   recorded: CassetteRequest | undefined,
-  store: (exchange: Exchange) => Promise<void>,
+  writer: Pick<CassetteWriter, "append" | "track">,
 ): Promise<Response> {
   const url = new URL(request.url);
   const headers = new Headers();
@@ -93,16 +106,21 @@ export async function forward(
   toClient.delete("content-encoding");
   toClient.delete("content-length");
   if (!answer.body) {
-    if (recorded) void store({ request: recorded, response: { status: answer.status, headersAt, headers: keptResponseHeaders(answer.headers), text: "" } });
+    if (recorded)
+      writer.track(
+        writer.append({ request: recorded, response: { status: answer.status, headersAt, headers: keptResponseHeaders(answer.headers), text: "" } }),
+      );
     return new Response(null, { status: answer.status, statusText: answer.statusText, headers: toClient });
   }
   const [client, tape] = answer.body.tee();
   if (recorded) {
     const streamed = (answer.headers.get("content-type") ?? "").includes("text/event-stream");
-    void readForTape(tape, streamed, started).then(
-      (body) => store({ request: recorded, response: { status: answer.status, headersAt, headers: keptResponseHeaders(answer.headers), ...body } }),
-      // A body that broke off (the upstream died mid-answer) is not a recording worth replaying.
-      () => undefined,
+    writer.track(
+      readForTape(tape, streamed, started).then(
+        (body) => writer.append({ request: recorded, response: { status: answer.status, headersAt, headers: keptResponseHeaders(answer.headers), ...body } }),
+        // A body that broke off (the upstream died mid-answer) is not a recording worth replaying.
+        () => undefined,
+      ),
     );
   } else {
     void tape.cancel();

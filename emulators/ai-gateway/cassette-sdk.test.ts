@@ -228,6 +228,21 @@ describe("cassettes: record through a stand-in upstream, replay offline", { time
     expect((await post({ model: "claude-x", max_tokens: 99, messages: [{ role: "user", content: "first question" }] })).status).toBe(200);
   });
 
+  it("flushed() waits for answers still streaming, so a stop never loses the last exchange", async () => {
+    const file = path.join(dir, "flush.json");
+    const upstream = await start({ scenarios, chunkIntervalMs: 20 });
+    const recorder = await start({ record: { to: file, upstream: upstream.url } });
+    // Headers only: the body is still on its way when flushed() is asked.
+    const response = await fetch(`${recorder.baseUrl("openai")}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k" },
+      body: JSON.stringify({ model: "gpt-x", stream: true, messages: [{ role: "user", content: "hi" }] }),
+    });
+    await recorder.flushed();
+    const [exchange] = (await readCassette(file)).exchanges;
+    expect(exchange!.response.events!.map((event) => event.sse).join("")).toBe(await response.text());
+  });
+
   it("identical requests recorded twice answer in the order recorded, then the last repeats", async () => {
     const file = path.join(dir, "repeats.json");
     const upstream = await start({ scenarios: [{ turns: [{ text: "one" }] }] });
