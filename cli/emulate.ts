@@ -1,6 +1,6 @@
 import os from "node:os";
 import { startAccess } from "../emulators/access/index.ts";
-import { startAiGateway } from "../emulators/ai-gateway/index.ts";
+import { startAiGateway, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
 import { startR2 } from "../emulators/r2/index.ts";
 import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
@@ -16,13 +16,29 @@ interface Running {
 /** A started emulator with what to tell about it. */
 const running = (server: { url: string; stop(): Promise<void> }, details: string[]): Running => ({ url: server.url, details, stop: () => server.stop() });
 
-const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
+/** What `emulate` passes on: where to listen and, for ai-gateway, a cassette to answer from. */
+export interface EmulateOptions extends ServeOptions {
+  cassette?: ReplayOptions;
+}
+
+/** The lines that tell a person where the AI Gateway's providers are (shared with `record`). */
+export function aiGatewayDetails(gateway: { baseUrl(provider: "anthropic" | "openai" | "compat" | "workers-ai"): string; controlUrl: string }): string[] {
+  const providers = ["anthropic", "openai", "compat", "workers-ai"] as const;
+  return [...providers.map((provider) => `${provider} base URL: ${gateway.baseUrl(provider)}`), `control API: ${gateway.controlUrl}`];
+}
+
+const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> = {
   "ai-gateway": async (options) => {
     const gateway = await startAiGateway(options);
-    const providers = ["anthropic", "openai", "compat", "workers-ai"] as const;
-    return running(gateway, [...providers.map((provider) => `${provider} base URL: ${gateway.baseUrl(provider)}`), `control API: ${gateway.controlUrl}`]);
+    const replay = options.cassette;
+    const tape = replay
+      ? [
+          `cassette: ${replay.file} (${replay.timing ?? "as-recorded"}${replay.timingScale ? ` ×${replay.timingScale}` : ""}, strict${replay.recordOnMiss ? `; a miss is recorded from ${replay.upstream}` : ""})`,
+        ]
+      : [];
+    return running(gateway, [...aiGatewayDetails(gateway), ...tape]);
   },
-  r2: async (options) => {
+  r2: async ({ cassette: _, ...options }) => {
     const r2 = await startR2(options);
     return running(r2, [
       `backend: ${r2.backend}`,
@@ -33,7 +49,7 @@ const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
       `secret access key: ${r2.secretAccessKey}`,
     ]);
   },
-  access: async (options) => {
+  access: async ({ cassette: _, ...options }) => {
     const access = await startAccess(options);
     return running(access, [
       `team domain (CF_ACCESS_TEAM_DOMAIN): ${access.teamDomain}`,
@@ -43,7 +59,7 @@ const EMULATORS: Record<string, (options: ServeOptions) => Promise<Running>> = {
       `service token: CF-Access-Client-Id ${access.serviceToken.clientId}, CF-Access-Client-Secret ${access.serviceToken.clientSecret}`,
     ]);
   },
-  containers: async (options) => {
+  containers: async ({ cassette: _, ...options }) => {
     // Loaded on demand: it brings dockerode, which no other command needs.
     const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../platform/index.ts");
     const platform = await startContainersPlatform(options);
@@ -66,10 +82,12 @@ const ALL = ["ai-gateway", "r2", "access"];
 
 export interface EmulateArgs {
   names: string[];
-  options: ServeOptions;
+  options: EmulateOptions;
 }
 
-const USAGE = "emulate takes a name, --port N (0 = any free port) and --host H (default 127.0.0.1), e.g. `npm run emulate -- r2 --port 9000`";
+const USAGE =
+  "emulate takes a name, --port N (0 = any free port) and --host H (default 127.0.0.1), e.g. `npm run emulate -- r2 --port 9000`; " +
+  "ai-gateway also takes --cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL]";
 
 export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
   const { values, positionals } = parseCommandArgs(
@@ -83,6 +101,29 @@ export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
         },
       },
       host: { type: "string", parse: (raw) => raw },
+      cassette: { type: "string", parse: (raw) => raw },
+      timing: {
+        type: "string",
+        parse: (raw) => {
+          if (raw === "as-recorded" || raw === "fast") return raw;
+          throw new UserError(`--timing ${raw} is not as-recorded or fast`, USAGE);
+        },
+      },
+      "timing-scale": {
+        type: "string",
+        parse: (raw) => {
+          if (/^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 && Number(raw) <= 100) return Number(raw);
+          throw new UserError(`--timing-scale ${raw} is not a number above 0 and up to 100 (0.5 plays twice as fast)`, USAGE);
+        },
+      },
+      "record-on-miss": { type: "boolean" },
+      upstream: {
+        type: "string",
+        parse: (raw) => {
+          if (/^https?:\/\/[^/]/.test(raw)) return raw;
+          throw new UserError(`--upstream ${raw} is not an http(s) URL`, "give e.g. --upstream https://gateway.ai.cloudflare.com");
+        },
+      },
     },
     { usage: USAGE, positionals: 1 },
   );
@@ -93,9 +134,32 @@ export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
       "run e.g. `npm run emulate -- r2 --port 9000`",
     );
   }
-  const options: ServeOptions = {};
+  const options: EmulateOptions = {};
   if (values.port !== undefined) options.port = values.port;
   if (values.host !== undefined) options.host = values.host;
+  const replayFlags = ["timing", "timing-scale", "record-on-miss", "upstream"] as const;
+  const given = replayFlags.filter((flag) => values[flag] !== undefined);
+  if (values.cassette === undefined && given.length) throw new UserError(`--${given[0]} only goes with --cassette FILE`, USAGE);
+  if (values.cassette !== undefined) {
+    if (target !== "ai-gateway")
+      throw new UserError(`--cassette is an ai-gateway option, not one of ${target}`, "run `npm run emulate -- ai-gateway --cassette FILE`");
+    if (values["record-on-miss"] && values.upstream === undefined) {
+      throw new UserError("--record-on-miss needs --upstream URL to record from", "add e.g. --upstream https://gateway.ai.cloudflare.com");
+    }
+    if (values.upstream !== undefined && !values["record-on-miss"]) {
+      throw new UserError(
+        "--upstream in replay is only used with --record-on-miss (replay never reaches the network otherwise)",
+        "add --record-on-miss, or drop --upstream",
+      );
+    }
+    options.cassette = {
+      file: values.cassette,
+      ...(values.timing !== undefined ? { timing: values.timing } : {}),
+      ...(values["timing-scale"] !== undefined ? { timingScale: values["timing-scale"] } : {}),
+      ...(values["record-on-miss"] ? { recordOnMiss: true } : {}),
+      ...(values.upstream !== undefined ? { upstream: values.upstream } : {}),
+    };
+  }
   return { names: target === "all" ? ALL : [target], options };
 }
 

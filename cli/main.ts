@@ -3,6 +3,7 @@ import { clean } from "./clean.ts";
 import { composeService } from "../stack/compose-service.ts";
 import { dev } from "./dev.ts";
 import { emulate } from "./emulate.ts";
+import { record } from "./record.ts";
 import { formatError } from "../core/errors.ts";
 import { setup } from "../setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
@@ -24,7 +25,12 @@ commands:
   image        build the OpenClaw image per platform: [--platform amd64|arm64|all]
                [--openclaw VERSION]; npm and Go prepared on the host, a no-op when current
   emulate      run Cloudflare emulators in the foreground: ai-gateway, r2, access or all
-               [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops
+               [--port N] [--host H]; prints "listening on <url>" first, Ctrl-C stops;
+               ai-gateway --cassette FILE answers from a recording, offline
+               [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL]
+  record       record model traffic into a cassette: --to FILE [--upstream URL] [--port N];
+               the AI Gateway's URLs, forwarded to the real one (or URL) and taped;
+               --check FILE [--upstream URL] reports answers that changed shape
   dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
                under wrangler dev [--platform amd64|arm64] [--port N] [--reset] [--dev-mode];
                Ctrl-C stops
@@ -53,6 +59,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | 
   // Loaded on demand: it starts R2 and bundles the supervisor, which no other command needs at load.
   torture: async (args) => (await import("../tests/torture/run.ts")).torture(args),
   emulate,
+  record,
   image,
   dev,
   // Loaded on demand: it brings the supervisor's backup and the AWS SDK.

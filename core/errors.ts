@@ -14,7 +14,8 @@ export class UserError extends Error {
 }
 
 /** Errors whose message says it all: a stack trace would only point into moltlab. */
-const EXPECTED_ERRORS = new Set(["CommandError"]);
+// CassetteError: a cassette file that cannot be used (emulators/ai-gateway/cassette.ts); its message names the file, line and fix.
+const EXPECTED_ERRORS = new Set(["CommandError", "CassetteError"]);
 
 export function formatError(error: unknown): string {
   if (error instanceof UserError) return `${error.message}\n  fix: ${error.fix.replaceAll("\n", "\n       ")}`;

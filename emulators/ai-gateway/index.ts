@@ -22,3 +22,8 @@ export type {
   Scenario,
   ToolCall,
 } from "./types.ts";
+export { CASSETTE_VERSION, CassetteError, readCassette, parseCassette, writeCassette, type Cassette, type Exchange } from "./cassette.ts";
+export type { RecordOptions } from "./cassette-record.ts";
+export { tapeHandler, type TapeHandler, type TapeMode } from "./cassette-gateway.ts";
+export type { ReplayOptions, Timing } from "./cassette-replay.ts";
+export { checkCassette, type CheckReport } from "./cassette-check.ts";

@@ -2,11 +2,19 @@ import { getResponse, HttpResponse } from "msw";
 import { serveFetch, type ServeOptions, type StartedServer } from "../../core/serve.ts";
 import { CONTROL_PREFIX, controlHandlers } from "./control.ts";
 import { aiGatewayHandlers, gatewayBaseUrl } from "./handlers.ts";
+import { tapeHandler, type TapeMode } from "./cassette-gateway.ts";
+import type { RecordOptions } from "./cassette-record.ts";
+import type { ReplayOptions } from "./cassette-replay.ts";
 import type { RequestLog } from "./request-log.ts";
 import { AiGatewayState, type AiGatewayOptions } from "./state.ts";
 import type { FaultRule, GatewaySettings, Provider, Scenario } from "./types.ts";
 
-export interface StartAiGatewayOptions extends ServeOptions, AiGatewayOptions {}
+export interface StartAiGatewayOptions extends ServeOptions, AiGatewayOptions {
+  /** Record mode: forward every model request to `upstream` (default the real AI Gateway) and tape it into `to`. */
+  record?: RecordOptions;
+  /** Replay mode: answer model requests from this cassette (a file, or the file with replay options), offline. */
+  cassette?: string | ReplayOptions;
+}
 
 /** A running AI Gateway emulator on real HTTP. */
 export interface StartedAiGateway extends StartedServer {
@@ -16,6 +24,8 @@ export interface StartedAiGateway extends StartedServer {
   /** What a client is configured with, e.g. http://127.0.0.1:PORT/v1/moltlab-account/moltlab-gateway/anthropic */
   baseUrl(provider: Provider, account?: string, gateway?: string): string;
   readonly log: RequestLog;
+  /** Record (and record-on-miss): resolves when every exchange taped so far is written. Otherwise resolves at once. */
+  flushed(): Promise<void>;
   /** Each takes an optional scope id (see scope.ts); without one it acts on the gateway itself. */
   load(scenarios: Scenario[], scope?: string): void;
   inject(fault: FaultRule, scope?: string): void;
@@ -39,9 +49,15 @@ export function aiGatewayFetchHandler(state: AiGatewayState): (request: Request)
 }
 
 export async function startAiGateway(options: StartAiGatewayOptions = {}): Promise<StartedAiGateway> {
-  const { host, port, ...gatewayOptions } = options;
+  const { host, port, record, cassette, ...gatewayOptions } = options;
+  if (record && cassette)
+    throw new Error(
+      "startAiGateway takes record or cassette, not both; to extend a cassette while replaying it use cassette: {file, recordOnMiss: true, upstream}",
+    );
   const state = new AiGatewayState(gatewayOptions);
-  const server = await serveFetch(aiGatewayFetchHandler(state), {
+  const mode: TapeMode | undefined = record ? { record } : cassette ? { replay: typeof cassette === "string" ? { file: cassette } : cassette } : undefined;
+  const tape = mode ? await tapeHandler(state, mode) : undefined;
+  const server = await serveFetch(tape ? tape.handle : aiGatewayFetchHandler(state), {
     ...(host !== undefined ? { host } : {}),
     ...(port !== undefined ? { port } : {}),
   });
@@ -56,10 +72,15 @@ export async function startAiGateway(options: StartAiGatewayOptions = {}): Promi
     load: (scenarios, scope) => state.load(scenarios, scope),
     inject: (fault, scope) => state.inject(fault, scope),
     configure: (settings, scope) => state.configure(settings, scope),
-    reset: (scope) => state.reset(scope),
+    reset: (scope) => {
+      state.reset(scope);
+      if (scope === undefined) tape?.rewind();
+    },
+    flushed: () => tape?.flushed() ?? Promise.resolve(),
     stop: async () => {
       state.close();
       await server.stop();
+      await tape?.flushed();
     },
   };
 }
