@@ -6,7 +6,7 @@
  * faults and rotations touch no other test, and the Worker's JWKS client for it starts empty:
  * a fresh isolate as far as that team is concerned.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { JWKS_CACHE_MS } from "../src/middleware/access.ts";
 import { CERTS_FAULTS, type CertsFault } from "../../emulators/access/certs-faults.ts";
 import { accessToken, BASE, fetchWithEnv } from "./helpers.ts";
@@ -67,8 +67,15 @@ async function expectUnavailable(response: Response, transport: Transport, token
   }
 }
 
+/** The Worker's log line for an outage: asserted where it matters, kept off the test output. */
+let logged: MockInstance<typeof console.error>;
+beforeEach(() => {
+  logged = vi.spyOn(console, "error").mockImplementation(() => {});
+});
+
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 /** Moves the clock jose reads (Date) past the key cache's lifetime; timers stay real. */
@@ -86,6 +93,10 @@ describe("the team's keys cannot be fetched", () => {
     await team.certs(fault);
     await expectUnavailable(await team.request(token, "header"), "header", token);
     await expectUnavailable(await team.request(token, "cookie"), "cookie", token);
+    // The operator's log names the certs URL it could not fetch, and never the token.
+    const lines = logged.mock.calls.map((call) => String(call[0]));
+    expect(lines.some((line) => line.includes(`https://${team.host}/cdn-cgi/access/certs`))).toBe(true);
+    expect(lines.join("\n")).not.toContain(token);
     // A browser is not sent round the login loop: its token is not what failed.
     expect((await team.request(token, "cookie")).headers.get("location")).toBeNull();
 
