@@ -23,7 +23,7 @@ import { startSandbox, type StartedSandbox } from "../stack/sandbox.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepRunner } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
-import type { RecordOptions, ReplayOptions } from "../emulators/ai-gateway/index.ts";
+import { readCassette, type RecordOptions, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
 import { CASSETTE_USAGE, cassetteOptions, replayOptions, type CassetteValues } from "./cassette-args.ts";
 
 export const DEFAULT_DEV_PORT = 8787;
@@ -155,6 +155,8 @@ function describeProvider(provider: Provider, sandbox: StartedSandbox, options: 
 export async function dev(args: readonly string[]): Promise<number> {
   const options = parseDevArgs(args);
   if (options.dockerfile) checkDockerfile(options.dockerfile);
+  // A cassette that is missing or unreadable stops dev before the image build and the rest (file, line, fix).
+  if (options.cassette) await readCassette(options.cassette.file);
   const provider = providerFromEnv();
   // Installed first: a Ctrl-C during startup stops what has started instead of leaving it behind.
   const abort = new AbortController();
