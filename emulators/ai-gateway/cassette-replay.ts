@@ -56,9 +56,11 @@ const CLOCK_READING = new RegExp(
 
 /**
  * Messages as matching sees them: every clock reading in every string replaced by `<time>`.
- * An agent stamps the time into the conversation it sends (OpenClaw: the envelope and the
- * "Conversation info" block of each user message, `Current time:` lines), so a conversation
- * replayed a minute or a day later differs from its recording only there.
+ * An agent may stamp the time into the conversation it sends (OpenClaw, from its source: a user
+ * message's envelope when envelope timestamps are on, the "Conversation info" block of channels
+ * other than webchat, cron `Current time:` lines), so such a conversation replayed a minute or a
+ * day later differs from its recording only there. (A webchat turn through the Worker was
+ * observed to send identical messages: see tests/integration/cassette-openclaw.test.ts.)
  */
 export function maskClockReadings(value: unknown): unknown {
   if (typeof value === "string") return value.replace(CLOCK_READING, TIME_MASK);
