@@ -27,7 +27,9 @@ describe("moltlab dev settings", () => {
   });
 
   it("names the fix: the option's own for a bad value, the usage line for anything else", () => {
-    const usage = "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH]";
+    const usage =
+      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] " +
+      "[--cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL] | --record-to FILE [--upstream URL]]";
     expect(fixOf(["--platform", "riscv64"])).toBe("use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
     expect(fixOf(["--port=x"])).toBe("use e.g. `npm run dev -- --port 8787` (0 picks a free port)");
     expect(fixOf(["--instance-type="])).toMatch(/^use one of /);
@@ -57,5 +59,38 @@ describe("moltlab dev settings", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("takes --cassette with emulate's timing options, or --record-to with --upstream, files relative to the caller's directory", () => {
+    const saved = process.env.INIT_CWD;
+    process.env.INIT_CWD = "/home/me/project";
+    try {
+      expect(parseDevArgs(["--cassette", "tapes/chat.json"]).cassette).toEqual({ file: "/home/me/project/tapes/chat.json" });
+      expect(parseDevArgs(["--cassette", "/t.json", "--timing", "fast"]).cassette).toEqual({ file: "/t.json", timing: "fast" });
+      expect(parseDevArgs(["--cassette", "/t.json", "--timing-scale", "0.5", "--record-on-miss", "--upstream", "http://127.0.0.1:9"]).cassette).toEqual({
+        file: "/t.json",
+        timingScale: 0.5,
+        recordOnMiss: true,
+        upstream: "http://127.0.0.1:9",
+      });
+      expect(parseDevArgs(["--record-to", "tapes/new.json"]).record).toEqual({ to: "/home/me/project/tapes/new.json" });
+      expect(parseDevArgs(["--record-to", "/n.json", "--upstream", "http://127.0.0.1:9"]).record).toEqual({ to: "/n.json", upstream: "http://127.0.0.1:9" });
+      expect(parseDevArgs([])).not.toHaveProperty("cassette");
+    } finally {
+      if (saved === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = saved;
+    }
+  });
+
+  it("refuses cassette options that contradict each other, naming the fix", () => {
+    expect(() => parseDevArgs(["--cassette", "/a.json", "--record-to", "/b.json"])).toThrow(/give one of them/);
+    expect(fixOf(["--cassette", "/a.json", "--record-to", "/b.json"])).toMatch(/--record-on-miss --upstream URL/);
+    expect(() => parseDevArgs(["--timing", "fast"])).toThrow("--timing only goes with --cassette FILE");
+    expect(() => parseDevArgs(["--record-to", "/b.json", "--timing", "fast"])).toThrow("--timing only goes with --cassette FILE");
+    expect(() => parseDevArgs(["--upstream", "http://127.0.0.1:9"])).toThrow(/--upstream only goes with --record-to FILE/);
+    expect(() => parseDevArgs(["--cassette", "/a.json", "--upstream", "http://127.0.0.1:9"])).toThrow(/only used with --record-on-miss/);
+    expect(() => parseDevArgs(["--cassette", "/a.json", "--record-on-miss"])).toThrow(/needs --upstream URL/);
+    expect(() => parseDevArgs(["--record-to", "/b.json", "--upstream", "ftp://x"])).toThrow(/not an http\(s\) URL/);
+    expect(() => parseDevArgs(["--cassette", "/a.json", "--timing", "slow"])).toThrow(/not as-recorded or fast/);
   });
 });

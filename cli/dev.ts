@@ -5,7 +5,9 @@
  * Object) is kept across runs in the cache dir; `--reset` starts from an empty one. `--dev-mode`
  * sets the Worker's DEV_MODE: no Access login (the Worker listens on 127.0.0.1 only).
  * `--dockerfile` runs the user's own image with the supervisor layered on top
- * (container/build/user-image.ts) instead of the bundled one.
+ * (container/build/user-image.ts) instead of the bundled one. `--cassette FILE` (with
+ * emulate's timing options): the AI Gateway answers from a cassette, offline and strict;
+ * `--record-to FILE [--upstream URL]`: it records the session's model traffic instead.
  */
 import os from "node:os";
 import { existsSync, readFileSync } from "node:fs";
@@ -21,6 +23,8 @@ import { startSandbox, type StartedSandbox } from "../stack/sandbox.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepRunner } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
+import { readCassette, type RecordOptions, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
+import { CASSETTE_USAGE, cassetteOptions, replayOptions, type CassetteValues } from "./cassette-args.ts";
 
 export const DEFAULT_DEV_PORT = 8787;
 
@@ -34,9 +38,20 @@ export interface DevArgs {
   devMode: boolean;
   /** The user's own Dockerfile (absolute): run their image with the supervisor on top. */
   dockerfile?: string;
+  /** The AI Gateway answers from this cassette (file absolute). */
+  cassette?: ReplayOptions;
+  /** The AI Gateway records the session into this cassette (file absolute). */
+  record?: RecordOptions;
 }
 
-const DEV_USAGE = "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH]";
+const DEV_USAGE =
+  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] " +
+  `[${CASSETTE_USAGE} | --record-to FILE [--upstream URL]]`;
+
+/** npm runs scripts in the package root; the caller's directory is INIT_CWD. */
+function callerPath(path: string): string {
+  return isAbsolute(path) ? path : join(process.env.INIT_CWD ?? process.cwd(), path);
+}
 
 const DEV_OPTIONS = {
   platform: {
@@ -75,8 +90,15 @@ const DEV_OPTIONS = {
     type: "string",
     parse: (path: string): string => {
       if (!path) throw new UserError("--dockerfile needs a path", "pass your Dockerfile, e.g. `npm run dev -- --dockerfile ../my-openclaw/Dockerfile`");
-      // npm runs scripts in the package root; the caller's directory is INIT_CWD.
-      return isAbsolute(path) ? path : join(process.env.INIT_CWD ?? process.cwd(), path);
+      return callerPath(path);
+    },
+  },
+  ...cassetteOptions(DEV_USAGE),
+  "record-to": {
+    type: "string",
+    parse: (path: string): string => {
+      if (!path) throw new UserError("--record-to needs a file", "e.g. `npm run dev -- --record-to tapes/session.json`");
+      return callerPath(path);
     },
   },
 } satisfies Record<string, OptionSpec<unknown>>;
@@ -90,7 +112,24 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     reset: values.reset ?? false,
     devMode: values["dev-mode"] ?? false,
     ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
+    ...tapeArgs(values),
   };
+}
+
+/** --cassette (replay) or --record-to (record): one or neither; --upstream belongs to recording, or to --record-on-miss. */
+function tapeArgs(values: CassetteValues & { "record-to"?: string }): Pick<DevArgs, "cassette" | "record"> {
+  const recordTo = values["record-to"];
+  if (recordTo !== undefined && values.cassette !== undefined) {
+    throw new UserError(
+      "--cassette replays a cassette and --record-to records one: give one of them",
+      "to extend a cassette while replaying it, use --cassette FILE --record-on-miss --upstream URL",
+    );
+  }
+  const cassette = replayOptions(values, DEV_USAGE, { upstreamElsewhere: true });
+  if (cassette) return { cassette: { ...cassette, file: callerPath(cassette.file) } };
+  if (recordTo !== undefined) return { record: { to: recordTo, ...(values.upstream !== undefined ? { upstream: values.upstream } : {}) } };
+  if (values.upstream !== undefined) throw new UserError("--upstream only goes with --record-to FILE or --cassette FILE --record-on-miss", DEV_USAGE);
+  return {};
 }
 
 /** A missing or unparsable Dockerfile stops `dev` before anything starts (the error names the line and the fix). */
@@ -104,7 +143,11 @@ export function devStateDir(): string {
   return join(cacheDir(), "dev", "state");
 }
 
-function describeProvider(provider: Provider, sandbox: StartedSandbox): string {
+function describeProvider(provider: Provider, sandbox: StartedSandbox, options: DevArgs): string {
+  const via = provider.kind === "ai-gateway" ? ` (your AI Gateway's account, gateway, model${options.record ? " and key" : ""})` : "";
+  if (options.cassette) return `the cassette ${options.cassette.file}${via}, strict: a request it does not hold is refused (404 naming the first difference)`;
+  if (options.record)
+    return `recording to ${options.record.to}${via} from ${options.record.upstream ?? "https://gateway.ai.cloudflare.com"}; each exchange is written when its answer ends`;
   if (provider.kind !== "emulator") return describeRealProvider(provider);
   return `the AI Gateway emulator (fake replies; scenarios: POST ${sandbox.aiGateway!.controlUrl}/scenarios)`;
 }
@@ -112,6 +155,8 @@ function describeProvider(provider: Provider, sandbox: StartedSandbox): string {
 export async function dev(args: readonly string[]): Promise<number> {
   const options = parseDevArgs(args);
   if (options.dockerfile) checkDockerfile(options.dockerfile);
+  // A cassette that is missing or unreadable stops dev before the image build and the rest (file, line, fix).
+  if (options.cassette) await readCassette(options.cassette.file);
   const provider = providerFromEnv();
   // Installed first: a Ctrl-C during startup stops what has started instead of leaving it behind.
   const abort = new AbortController();
@@ -153,6 +198,8 @@ export async function dev(args: readonly string[]): Promise<number> {
       ...(options.instanceType ? { instanceType: options.instanceType } : {}),
       devMode: options.devMode,
       ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
+      ...(options.cassette ? { cassette: options.cassette } : {}),
+      ...(options.record ? { record: options.record } : {}),
       persistTo: stateDir,
       provider,
       steps,
@@ -176,7 +223,7 @@ export async function dev(args: readonly string[]): Promise<number> {
         ? "  log in       not needed: --dev-mode skips Cloudflare Access (anyone on this machine can use it; responses say X-Moltlab-Dev-Mode)"
         : `  log in as    ${identity} (the Access login page lets you pick it, or type another email)`,
       `  admin        ${sandbox.url}/_admin/`,
-      `  model        ${describeProvider(provider, sandbox)}`,
+      `  model        ${describeProvider(provider, sandbox, options)}`,
       `  gateway      ${hostOnly}; image ${sandbox.image}`,
       `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
       `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,

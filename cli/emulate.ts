@@ -5,6 +5,7 @@ import { startR2 } from "../emulators/r2/index.ts";
 import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
 import { parseCommandArgs } from "../core/args.ts";
+import { CASSETTE_USAGE, cassetteOptions, replayOptions } from "./cassette-args.ts";
 
 interface Running {
   url: string;
@@ -87,7 +88,7 @@ export interface EmulateArgs {
 
 const USAGE =
   "emulate takes a name, --port N (0 = any free port) and --host H (default 127.0.0.1), e.g. `npm run emulate -- r2 --port 9000`; " +
-  "ai-gateway also takes --cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL]";
+  `ai-gateway also takes ${CASSETTE_USAGE}`;
 
 export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
   const { values, positionals } = parseCommandArgs(
@@ -101,29 +102,7 @@ export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
         },
       },
       host: { type: "string", parse: (raw) => raw },
-      cassette: { type: "string", parse: (raw) => raw },
-      timing: {
-        type: "string",
-        parse: (raw) => {
-          if (raw === "as-recorded" || raw === "fast") return raw;
-          throw new UserError(`--timing ${raw} is not as-recorded or fast`, USAGE);
-        },
-      },
-      "timing-scale": {
-        type: "string",
-        parse: (raw) => {
-          if (/^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 && Number(raw) <= 100) return Number(raw);
-          throw new UserError(`--timing-scale ${raw} is not a number above 0 and up to 100 (0.5 plays twice as fast)`, USAGE);
-        },
-      },
-      "record-on-miss": { type: "boolean" },
-      upstream: {
-        type: "string",
-        parse: (raw) => {
-          if (/^https?:\/\/[^/]/.test(raw)) return raw;
-          throw new UserError(`--upstream ${raw} is not an http(s) URL`, "give e.g. --upstream https://gateway.ai.cloudflare.com");
-        },
-      },
+      ...cassetteOptions(USAGE),
     },
     { usage: USAGE, positionals: 1 },
   );
@@ -137,28 +116,11 @@ export function parseEmulateArgs(args: readonly string[]): EmulateArgs {
   const options: EmulateOptions = {};
   if (values.port !== undefined) options.port = values.port;
   if (values.host !== undefined) options.host = values.host;
-  const replayFlags = ["timing", "timing-scale", "record-on-miss", "upstream"] as const;
-  const given = replayFlags.filter((flag) => values[flag] !== undefined);
-  if (values.cassette === undefined && given.length) throw new UserError(`--${given[0]} only goes with --cassette FILE`, USAGE);
-  if (values.cassette !== undefined) {
+  const cassette = replayOptions(values, USAGE);
+  if (cassette) {
     if (target !== "ai-gateway")
       throw new UserError(`--cassette is an ai-gateway option, not one of ${target}`, "run `npm run emulate -- ai-gateway --cassette FILE`");
-    if (values["record-on-miss"] && values.upstream === undefined) {
-      throw new UserError("--record-on-miss needs --upstream URL to record from", "add e.g. --upstream https://gateway.ai.cloudflare.com");
-    }
-    if (values.upstream !== undefined && !values["record-on-miss"]) {
-      throw new UserError(
-        "--upstream in replay is only used with --record-on-miss (replay never reaches the network otherwise)",
-        "add --record-on-miss, or drop --upstream",
-      );
-    }
-    options.cassette = {
-      file: values.cassette,
-      ...(values.timing !== undefined ? { timing: values.timing } : {}),
-      ...(values["timing-scale"] !== undefined ? { timingScale: values["timing-scale"] } : {}),
-      ...(values["record-on-miss"] ? { recordOnMiss: true } : {}),
-      ...(values.upstream !== undefined ? { upstream: values.upstream } : {}),
-    };
+    options.cassette = cassette;
   }
   return { names: target === "all" ? ALL : [target], options };
 }

@@ -33,7 +33,8 @@ commands:
                --check FILE [--upstream URL] reports answers that changed shape
   dev          the local sandbox: emulators, the Containers platform, OpenClaw and the Worker
                under wrangler dev [--platform amd64|arm64] [--port N] [--reset] [--dev-mode];
-               Ctrl-C stops
+               --cassette FILE (emulate's timing options): the model answers from a recording;
+               --record-to FILE [--upstream URL]: the session's model traffic is taped; Ctrl-C stops
   import       an OpenClaw state folder, a .tar/.tar.gz of one, or a moltworker bucket copy
                → a snapshot in the bucket dev restores from; a real R2 bucket with
                --endpoint/--bucket (dry run unless --apply); --changes: what OpenClaw's

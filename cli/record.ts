@@ -4,6 +4,7 @@ import { formatCheckReport } from "../emulators/ai-gateway/cassette-check.ts";
 import { parseCommandArgs } from "../core/args.ts";
 import { UserError } from "../core/errors.ts";
 import { aiGatewayDetails } from "./emulate.ts";
+import { parseUpstream } from "./cassette-args.ts";
 
 const USAGE =
   "usage: moltlab record --to FILE [--upstream URL] [--port N] [--host H]   (record model traffic into a cassette)\n" +
@@ -31,13 +32,7 @@ export function parseRecordArgs(args: readonly string[]): RecordArgs {
     {
       to: { type: "string", parse: (raw) => raw },
       check: { type: "string", parse: (raw) => raw },
-      upstream: {
-        type: "string",
-        parse: (raw) => {
-          if (/^https?:\/\/[^/]/.test(raw)) return raw;
-          throw new UserError(`--upstream ${raw} is not an http(s) URL`, "give e.g. --upstream https://gateway.ai.cloudflare.com");
-        },
-      },
+      upstream: { type: "string", parse: parseUpstream },
       port: {
         type: "string",
         parse: (raw) => {

@@ -147,9 +147,13 @@ const SERVICES: Record<string, Service> = {
 function workerReadyLines(settings: WorkerSettings, env: NodeJS.ProcessEnv): string[] {
   const team = settings.vars.CF_ACCESS_TEAM_DOMAIN!;
   const model =
-    settings.provider.kind === "emulator"
-      ? `the AI Gateway emulator (fake replies; scenarios: POST http://127.0.0.1:${env.MOLTLAB_AI_GATEWAY_PORT ?? SERVICE_PORTS.aiGateway}/__moltlab/scenarios)`
-      : describeRealProvider(settings.provider);
+    settings.tape === "replay"
+      ? "the ai-gateway service's cassette (compose/cassette.yml), strict: a request it does not hold is refused"
+      : settings.tape === "record"
+        ? "the ai-gateway service, recording into MOLTLAB_RECORD_DIR (compose/record.yml)"
+        : settings.provider.kind === "emulator"
+          ? `the AI Gateway emulator (fake replies; scenarios: POST http://127.0.0.1:${env.MOLTLAB_AI_GATEWAY_PORT ?? SERVICE_PORTS.aiGateway}/__moltlab/scenarios)`
+          : describeRealProvider(settings.provider);
   return [
     `ready on ${settings.url}/ (OpenClaw starts on the first request: a minute or two)`,
     `  log in: open ${settings.url}/ in a browser (Access login page at ${team}), or with curl:`,

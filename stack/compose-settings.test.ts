@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { accessSettings, openclawImageFromEnv, platformSettings, r2ServerSettings, workerSettings } from "./compose-settings.ts";
 import { UserError } from "../core/errors.ts";
 import { ROOT } from "../core/host.ts";
+import { interpolate, serviceEnv } from "../tests/shared/compose-file.ts";
 import { OPENCLAW_VERSION } from "../contract/openclaw.ts";
 
 const counter = () => {
@@ -127,17 +128,6 @@ describe("the OpenClaw image the sandbox runs", () => {
 });
 
 /** `${NAME:-default}` and `${NAME}` as compose resolves them, for an environment without overrides. */
-function interpolate(value: unknown, env: Record<string, string>): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return String(value).replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => env[name] ?? fallback ?? "");
-}
-
-function serviceEnv(file: string, service: string, env: Record<string, string>): Record<string, string> {
-  const compose = parse(readFileSync(join(ROOT, file), "utf8"), { merge: true }) as { services: Record<string, { environment?: Record<string, unknown> }> };
-  const entries = Object.entries(compose.services[service]?.environment ?? {}).map(([name, value]) => [name, interpolate(value, env)] as const);
-  return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
-}
-
 describe("docker-compose.yml and compose/r2-offline.yml, as shipped", () => {
   const env = { COMPOSE_PROJECT_NAME: "moltlab" };
   const worker = serviceEnv("docker-compose.yml", "worker", env);

@@ -18,7 +18,8 @@ import { openclawImageFor, type OpenClawImage } from "./image.ts";
 import { ANY_HOST } from "./network.ts";
 import { providerFromEnv, type Provider } from "./provider.ts";
 import { serviceR2, type R2StandIn } from "./r2.ts";
-import { emulatorKey, workerEnv, type WorkerModel } from "./worker-env.ts";
+import { localGatewayModel, workerEnv, type WorkerModel } from "./worker-env.ts";
+import { UserError } from "../core/errors.ts";
 
 /** Ports inside the services' containers; the host ports are the compose file's business. */
 export const SERVICE_PORTS = { aiGateway: 8789, r2: 9000, platform: 8790 } as const;
@@ -149,6 +150,8 @@ export interface WorkerSettings {
   /** The Worker as the user's browser reaches it (its port is published on the host's loopback). */
   url: string;
   provider: Provider;
+  /** The ai-gateway service replays a cassette or records (it serves the model even with a real provider's settings). */
+  tape?: "replay" | "record";
   image: OpenClawImage;
   network: NetworkMode;
   /** OpenClaw's bucket: the r2 service. */
@@ -172,8 +175,10 @@ export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) =
   const image = toImage(values);
   const network = values.MOLTLAB_CONTAINERS_NETWORK;
   const gatewayToken = secret(24);
+  const tape = gatewayTape(env);
+  // The ai-gateway service serves the model when it emulates, replays or records (compose/cassette.yml, compose/record.yml).
   const model: WorkerModel =
-    provider.kind === "emulator" ? { kind: "emulator", baseUrl: fromEnv(AI_GATEWAY, env).MOLTLAB_AI_GATEWAY_URL, apiKey: emulatorKey(secret) } : provider;
+    provider.kind === "emulator" || tape ? localGatewayModel(provider, fromEnv(AI_GATEWAY, env).MOLTLAB_AI_GATEWAY_URL, secret) : provider;
   // The binding's own bucket is wrangler's (unused by moltworker); OpenClaw's is the r2 service.
   const r2 = serviceR2({ ...toR2(values), endpoint: values.R2_ENDPOINT }, { accessKeyId: secret(16), secretAccessKey: secret(32) });
   const { vars, secrets } = workerEnv({
@@ -187,5 +192,27 @@ export function workerSettings(env: NodeJS.ProcessEnv, secret: (bytes: number) =
     model,
     gatewayToken,
   });
-  return { port: values.MOLTLAB_WORKER_PORT, url: `http://127.0.0.1:${values.MOLTLAB_WORKER_PORT}`, provider, image, network, r2, vars, secrets, gatewayToken };
+  return {
+    port: values.MOLTLAB_WORKER_PORT,
+    url: `http://127.0.0.1:${values.MOLTLAB_WORKER_PORT}`,
+    provider,
+    ...(tape ? { tape } : {}),
+    image,
+    network,
+    r2,
+    vars,
+    secrets,
+    gatewayToken,
+  };
+}
+
+/** MOLTLAB_AI_GATEWAY_TAPE, set by compose/cassette.yml (replay) or compose/record.yml (record). */
+function gatewayTape(env: NodeJS.ProcessEnv): "replay" | "record" | undefined {
+  const tape = env.MOLTLAB_AI_GATEWAY_TAPE;
+  if (!tape) return undefined;
+  if (tape === "replay" || tape === "record") return tape;
+  throw new UserError(
+    `MOLTLAB_AI_GATEWAY_TAPE=${tape} is not replay or record`,
+    "layer compose/cassette.yml (replay) or compose/record.yml (record) over docker-compose.yml, which set it",
+  );
 }

@@ -6,7 +6,7 @@
  * all this, on Linux and on Docker Desktop: network.ts.
  */
 import { startAccess, type StartedAccess } from "../emulators/access/index.ts";
-import { startAiGateway, type Scenario, type StartedAiGateway } from "../emulators/ai-gateway/index.ts";
+import { startAiGateway, type RecordOptions, type ReplayOptions, type Scenario, type StartedAiGateway } from "../emulators/ai-gateway/index.ts";
 import type { StartedContainersPlatform } from "../platform/index.ts";
 import type { NetworkMode } from "../platform/client/types.ts";
 import { UserError } from "../core/errors.ts";
@@ -24,7 +24,7 @@ import { wranglerR2 } from "./r2.ts";
 import { bucketOf, instanceTypeOf, readWorkerConfig, type R2Credentials, type WranglerConfig } from "./sandbox-config.ts";
 import { forgetSession, reapSession, recordSession, SANDBOX_TEMP_PREFIX } from "./session.ts";
 import { startWorker, workerConfigDir, type WorkerConfigDir } from "./worker.ts";
-import { emulatorKey, workerEnv } from "./worker-env.ts";
+import { anthropicDirectNotTaped, localGatewayModel, workerEnv } from "./worker-env.ts";
 
 /** For the bench (tests/perf/floors.ts), which configures OpenClaw as this sandbox does. */
 export { EMULATED_MODEL } from "./provider.ts";
@@ -45,6 +45,18 @@ export interface SandboxOptions {
   provider?: Provider;
   /** Scenarios for the AI Gateway emulator. */
   scenarios?: Scenario[];
+  /**
+   * The AI Gateway answers from this cassette, offline and strict (a request it does not hold is
+   * refused): the file, or the file with timing options. With the user's AI Gateway settings in
+   * `provider`, the Worker keeps their account, gateway and model (what the cassette recorded).
+   */
+  cassette?: string | ReplayOptions;
+  /**
+   * The AI Gateway records: the Worker's model requests go to it, it forwards each to
+   * `upstream` (default the real AI Gateway) and tapes it into `to`. With the user's AI Gateway
+   * settings in `provider`, their account, gateway and key are what is forwarded.
+   */
+  record?: RecordOptions;
   /** Emails on the Access login page; the first is the default identity. */
   identities?: string[];
   /**
@@ -65,7 +77,7 @@ export interface StartedSandbox {
   /** The Worker: http://127.0.0.1:PORT. */
   readonly url: string;
   readonly access: StartedAccess;
-  /** null when a real provider serves the model. */
+  /** null when a real provider serves the model (no cassette, no recording). */
   readonly aiGateway: StartedAiGateway | null;
   readonly platform: StartedContainersPlatform;
   readonly wrangler: WranglerDev;
@@ -117,11 +129,20 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
   const checkAborted = () => {
     if (options.signal?.aborted) throw new UserError("interrupted while starting", "nothing to do: what had started was stopped");
   };
+  // Before anything starts: a cassette or a recording needs the AI Gateway's URLs.
+  if ((options.cassette !== undefined || options.record) && run.provider.kind === "anthropic") throw anthropicDirectNotTaped();
+  if (options.cassette !== undefined && options.record) {
+    throw new UserError(
+      "a sandbox replays a cassette or records one, not both",
+      "drop --record-to or --cassette (to extend a cassette while replaying it: --record-on-miss)",
+    );
+  }
   try {
     for (const line of await reapSession(options.persistTo)) console.log(`  ${line}`);
     const image = options.dockerfile ? await ensureUserImage(options.dockerfile, run.arch, run.steps) : await ensureOpenClawImage(run.arch, run.steps);
     checkAborted();
-    const aiGateway = run.provider.kind === "emulator" ? await startAiGatewayEmulator(run) : null;
+    const localGateway = run.provider.kind === "emulator" || options.cassette !== undefined || options.record !== undefined;
+    const aiGateway = localGateway ? await startAiGatewayEmulator(run) : null;
     checkAborted();
     const access = await startAccessEmulator(run);
     checkAborted();
@@ -170,19 +191,34 @@ async function startStep<T>(steps: StepRunner, label: string, start: () => Promi
   return started;
 }
 
+/** What the sandbox's AI Gateway does: scripted replies, a cassette, or recording. */
+function gatewayMode(options: SandboxOptions): string {
+  if (options.cassette !== undefined) {
+    const replay = typeof options.cassette === "string" ? { file: options.cassette } : options.cassette;
+    return `replaying ${replay.file} (${replay.timing ?? "as-recorded"}${replay.timingScale ? ` ×${replay.timingScale}` : ""}, strict)`;
+  }
+  if (options.record) return `recording to ${options.record.to} from ${options.record.upstream ?? "https://gateway.ai.cloudflare.com"}`;
+  return "scripted";
+}
+
 function startAiGatewayEmulator({ options, steps, cleanup }: Run): Promise<StartedAiGateway> {
   return startStep(
     steps,
     "AI Gateway emulator",
     async () => {
-      const aiGateway = await startAiGateway({ host: LOOPBACK, scenarios: options.scenarios ?? [] });
+      const aiGateway = await startAiGateway({
+        host: LOOPBACK,
+        scenarios: options.scenarios ?? [],
+        ...(options.cassette !== undefined ? { cassette: options.cassette } : {}),
+        ...(options.record ? { record: options.record } : {}),
+      });
       cleanup.add("stop the AI Gateway emulator", async () => {
         await aiGateway.stop();
         return aiGateway.url;
       });
       return aiGateway;
     },
-    (aiGateway) => aiGateway.baseUrl("anthropic"),
+    (aiGateway) => `${aiGateway.baseUrl("anthropic")}; ${gatewayMode(options)}`,
   );
 }
 
@@ -248,10 +284,9 @@ async function startTheWorker(
         r2,
         access: { teamDomain: parts.access.teamDomain, audience: parts.access.audience },
         platform: { url: parts.platform.url, token: run.secrets.platformToken },
-        model:
-          provider.kind === "emulator"
-            ? { kind: "emulator", baseUrl: containerView(parts.aiGateway!.url, network), apiKey: emulatorKey(randomSecret) }
-            : provider,
+        model: parts.aiGateway
+          ? localGatewayModel(provider, containerView(parts.aiGateway.url, network), randomSecret)
+          : (provider as Exclude<Provider, { kind: "emulator" }>),
         gatewayToken: run.secrets.gatewayToken,
       });
       let wrangler: WranglerDev;

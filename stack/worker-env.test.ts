@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { serviceR2, wranglerR2 } from "./r2.ts";
-import { emulatorKey, workerEnv, type WorkerWiring } from "./worker-env.ts";
+import { emulatorKey, localGatewayModel, workerEnv, type WorkerWiring } from "./worker-env.ts";
+import { providerFromEnv } from "./provider.ts";
 import { openclawImageFor } from "./image.ts";
 import { OPENCLAW_VERSION } from "../contract/openclaw.ts";
 
@@ -94,5 +95,41 @@ describe("the R2 stand-in", () => {
     const service = { endpoint: "http://r2:9000", bucket: "moltbot-data", accessKeyId: "key", secretAccessKey: "secret" };
     expect(serviceR2(service, credentials)).toEqual({ backend: "minio", ...service, binding: credentials });
     expect(serviceR2({ ...service, endpoint: "http://r2:9000/cdn-cgi/local/r2/s3" }, credentials).backend).toBe("miniflare");
+  });
+});
+
+describe("the Worker's model behind a cassette or a recording (the local gateway)", () => {
+  const secret = (bytes: number) => "x".repeat(bytes);
+
+  it("is the emulator's route with a fresh key by default", () => {
+    expect(localGatewayModel({ kind: "emulator" }, "http://127.0.0.1:4003", secret)).toEqual({
+      kind: "emulator",
+      baseUrl: "http://127.0.0.1:4003",
+      apiKey: `sk-moltlab-${"x".repeat(16)}`,
+    });
+  });
+
+  it("keeps the user's AI Gateway account, gateway, model and key, sent to the local gateway (what a recording forwards, what a cassette matches)", () => {
+    const provider = providerFromEnv({
+      CLOUDFLARE_AI_GATEWAY_API_KEY: "real-key",
+      CF_AI_GATEWAY_ACCOUNT_ID: "acct-1",
+      CF_AI_GATEWAY_GATEWAY_ID: "gw-1",
+      CF_AI_GATEWAY_MODEL: "anthropic/claude-opus-4",
+    });
+    const model = localGatewayModel(provider, "http://127.0.0.1:4003", secret);
+    const env = workerEnv({ ...DEV, model });
+    expect(env.vars).toMatchObject({
+      CF_AI_GATEWAY_ACCOUNT_ID: "acct-1",
+      CF_AI_GATEWAY_GATEWAY_ID: "gw-1",
+      CF_AI_GATEWAY_MODEL: "anthropic/claude-opus-4",
+      CF_AI_GATEWAY_BASE_URL: "http://127.0.0.1:4003",
+    });
+    expect(env.secrets.CLOUDFLARE_AI_GATEWAY_API_KEY).toBe("real-key");
+  });
+
+  it("refuses Anthropic directly: it has no AI Gateway URL to stand in front of", () => {
+    expect(() => localGatewayModel({ kind: "anthropic", secrets: { ANTHROPIC_API_KEY: "k" } }, "http://127.0.0.1:4003", secret)).toThrow(
+      /ANTHROPIC_API_KEY sends the model to Anthropic directly/,
+    );
   });
 });

@@ -6,14 +6,22 @@
  * Pure: every value, secrets included, comes from the caller.
  */
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../emulators/ai-gateway/handlers.ts";
+import { UserError } from "../core/errors.ts";
 import type { NetworkMode } from "../platform/client/types.ts";
 import type { InstanceType } from "../contract/instance-types.ts";
 import { EMULATED_MODEL, type Provider } from "./provider.ts";
 import type { R2StandIn } from "./r2.ts";
 import { devServerVars } from "./sandbox-config.ts";
 
-/** The model as the Worker gets it: the AI Gateway emulator (at its URL as the container sees it), or a real provider. */
-export type WorkerModel = { kind: "emulator"; baseUrl: string; apiKey: string } | Exclude<Provider, { kind: "emulator" }>;
+/**
+ * The model as the Worker gets it: the local AI Gateway (the emulator, or its recorder or cassette
+ * player, at its URL as the container sees it), or a real provider. `route`: the account, gateway
+ * and model of the user's real AI Gateway, kept when the local gateway records or replays that
+ * gateway's traffic (the recorder forwards the path as it is; the cassette matches on the model).
+ */
+export type WorkerModel =
+  | { kind: "emulator"; baseUrl: string; apiKey: string; route?: { account: string; gateway: string; model: string } }
+  | Exclude<Provider, { kind: "emulator" }>;
 
 export interface WorkerWiring {
   /** Where wrangler dev listens: the loopback marker only for a loopback address (devServerVars). */
@@ -44,6 +52,35 @@ export function emulatorKey(secret: (bytes: number) => string): string {
   return `sk-moltlab-${secret(16)}`;
 }
 
+/** Why a cassette or a recording cannot serve a sandbox whose model is Anthropic directly. */
+export function anthropicDirectNotTaped(): UserError {
+  return new UserError(
+    "a cassette or a recording goes through the AI Gateway's URLs, and ANTHROPIC_API_KEY sends the model to Anthropic directly",
+    "unset ANTHROPIC_API_KEY; to record your real models, set CLOUDFLARE_AI_GATEWAY_API_KEY, CF_AI_GATEWAY_ACCOUNT_ID and CF_AI_GATEWAY_GATEWAY_ID (your AI Gateway) instead",
+  );
+}
+
+/**
+ * The Worker's model when the local gateway at `baseUrl` serves it: the emulator's route and a
+ * fresh key, or, with the user's AI Gateway settings, their account, gateway, model and key sent
+ * to the local gateway instead (a recorder passes them on upstream; a cassette player ignores the
+ * key and matches the model). Anthropic directly has no AI Gateway URL to stand in front of.
+ */
+export function localGatewayModel(provider: Provider, baseUrl: string, secret: (bytes: number) => string): WorkerModel {
+  if (provider.kind === "emulator") return { kind: "emulator", baseUrl, apiKey: emulatorKey(secret) };
+  if (provider.kind === "anthropic") throw anthropicDirectNotTaped();
+  return {
+    kind: "emulator",
+    baseUrl,
+    apiKey: provider.secrets.CLOUDFLARE_AI_GATEWAY_API_KEY!,
+    route: {
+      account: provider.vars.CF_AI_GATEWAY_ACCOUNT_ID!,
+      gateway: provider.vars.CF_AI_GATEWAY_GATEWAY_ID!,
+      model: provider.vars.CF_AI_GATEWAY_MODEL ?? EMULATED_MODEL,
+    },
+  };
+}
+
 export function workerEnv(wiring: WorkerWiring): WorkerEnv {
   const { model } = wiring;
   const vars: Record<string, string> = {
@@ -60,9 +97,9 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     R2_BUCKET_NAME: wiring.r2.bucket,
     ...(model.kind === "emulator"
       ? {
-          CF_AI_GATEWAY_ACCOUNT_ID: DEFAULT_ACCOUNT,
-          CF_AI_GATEWAY_GATEWAY_ID: DEFAULT_GATEWAY,
-          CF_AI_GATEWAY_MODEL: EMULATED_MODEL,
+          CF_AI_GATEWAY_ACCOUNT_ID: model.route?.account ?? DEFAULT_ACCOUNT,
+          CF_AI_GATEWAY_GATEWAY_ID: model.route?.gateway ?? DEFAULT_GATEWAY,
+          CF_AI_GATEWAY_MODEL: model.route?.model ?? EMULATED_MODEL,
           CF_AI_GATEWAY_BASE_URL: model.baseUrl,
         }
       : model.kind === "ai-gateway"

@@ -8,7 +8,7 @@ import type { Cassette, CassetteRequest, CassetteResponse } from "./cassette.ts"
 /**
  * Replay: answers from a cassette, offline. A request matches a recorded exchange when, in this
  * order, its provider path, model, `stream`, messages and tools are equal (deep JSON equality,
- * after the same redaction recording applies). Parameters (max_tokens, temperature, system, …),
+ * after the same redaction recording applies, clock readings in messages masked). Parameters (max_tokens, temperature, system, …),
  * headers, account and gateway are not compared. Several recordings of the same request answer
  * in the order they were recorded; past the last, the last repeats.
  */
@@ -35,10 +35,49 @@ export interface Difference {
   got: unknown;
 }
 
+/** What a clock reading in a message becomes before matching. */
+export const TIME_MASK = "<time>";
+const WEEKDAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ";
+const MONTH = "(?:January|February|March|April|May|June|July|August|September|October|November|December)";
+/**
+ * Clock readings as agents write them into messages, longest form first: ISO 8601 and
+ * `Sun 2026-12-06 03:38:12 UTC` (with seconds, fraction, `T`, `Z`, an offset or a zone
+ * abbreviation, an optional weekday), `Sunday, December 6th, 2026 - 3:38 AM`, and a bare
+ * `2026-12-06`.
+ */
+const CLOCK_READING = new RegExp(
+  [
+    `(?:${WEEKDAY})?\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:Z|[+-]\\d{2}:?\\d{2}| ?(?:UTC|GMT)(?:[+-]\\d{1,2}(?::?\\d{2})?)?| [A-Z]{3,5}\\b)?`,
+    `${WEEKDAY}${MONTH} \\d{1,2}(?:st|nd|rd|th)?, \\d{4}(?: (?:-|at) \\d{1,2}:\\d{2}(?: ?[AP]M)?)?`,
+    "\\b\\d{4}-\\d{2}-\\d{2}\\b",
+  ].join("|"),
+  "g",
+);
+
+/**
+ * Messages as matching sees them: every clock reading in every string replaced by `<time>`.
+ * An agent may stamp the time into the conversation it sends (OpenClaw, from its source: a user
+ * message's envelope when envelope timestamps are on, the "Conversation info" block of channels
+ * other than webchat, cron `Current time:` lines), so such a conversation replayed a minute or a
+ * day later differs from its recording only there. (A webchat turn through the Worker was
+ * observed to send identical messages: see tests/integration/cassette-openclaw.test.ts.)
+ */
+export function maskClockReadings(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(CLOCK_READING, TIME_MASK);
+  if (Array.isArray(value)) return value.map(maskClockReadings);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, maskClockReadings(field)]));
+  return value;
+}
+
+/** The compared fields of a request as matching sees them (messages with their clock readings masked). */
+function compared(request: CassetteRequest, field: (typeof COMPARED)[number]): unknown {
+  return field === "messages" ? maskClockReadings(request.messages) : request[field];
+}
+
 /** The first difference between a recorded request and an incoming one, in matching order; undefined when they match. */
 export function firstDifference(recorded: CassetteRequest, got: CassetteRequest): Difference | undefined {
   for (const field of COMPARED) {
-    const difference = diff(recorded[field], got[field], field);
+    const difference = diff(compared(recorded, field), compared(got, field), field);
     if (difference) return difference;
   }
   return undefined;
@@ -70,11 +109,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * equal, then more leading messages equal, then a longer common start of the first differing value.
  */
 function closeness(recorded: CassetteRequest, got: CassetteRequest): number[] {
-  const index = COMPARED.findIndex((field) => !isDeepStrictEqual(recorded[field], got[field]));
+  const index = COMPARED.findIndex((field) => !isDeepStrictEqual(compared(recorded, field), compared(got, field)));
   if (index < 0) return [COMPARED.length, 0, 0];
   const field = COMPARED[index]!;
-  const mine = recorded[field];
-  const theirs = got[field];
+  const mine = compared(recorded, field);
+  const theirs = compared(got, field);
   let leading = 0;
   if (Array.isArray(mine) && Array.isArray(theirs)) while (leading < mine.length && isDeepStrictEqual(mine[leading], theirs[leading])) leading++;
   const a = JSON.stringify(Array.isArray(mine) ? mine[leading] : mine) ?? "";
