@@ -1,5 +1,6 @@
 import { docker } from "./docker.ts";
 import type { Arch } from "../contract/arch.ts";
+import { labelFlags } from "./labels.ts";
 
 export interface BuildxOptions {
   arch: Arch;
@@ -36,7 +37,7 @@ export async function buildxBuild(options: BuildxOptions): Promise<void> {
       "--tag",
       options.tag,
       ...Object.entries(buildArgs).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
-      ...Object.entries(options.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
+      ...labelFlags(options.labels),
       options.context,
     ],
     { logFile: options.logFile, timeoutMs: options.timeoutMs ?? 3_600_000 },

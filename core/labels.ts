@@ -24,6 +24,11 @@ export function moltlabLabels(kind: Kind, extra: Record<string, string> = {}): R
   return { [LABEL_MANAGED]: "true", [LABEL_KIND]: kind, ...(kind === "test" ? { [LABEL_RUN]: testRun() } : {}), ...extra };
 }
 
+/** Labels as `docker run`/`docker build` flags: `--label key=value` for each. */
+export function labelFlags(labels: Record<string, string>): string[] {
+  return Object.entries(labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+}
+
 /**
  * "<host>:<pid>" of the test run (its runner process, whose workers inherit RUN_PID_ENV): a
  * run's sweep leaves the objects of another run that is still alive, as the Containers

@@ -8,7 +8,7 @@ import { docker, inspectImage, type ImageFacts } from "../core/docker.ts";
 import { UserError } from "../core/errors.ts";
 import { lastLines, run, tryRun } from "../core/exec.ts";
 import { canManageMachine, hostArch, ROOT, unameMachine } from "../core/host.ts";
-import { LABEL_RECIPE, LABEL_SOURCE, moltlabLabels } from "../core/labels.ts";
+import { LABEL_RECIPE, LABEL_SOURCE, labelFlags, moltlabLabels } from "../core/labels.ts";
 import type { StepContext, StepOutcome } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 
@@ -319,5 +319,5 @@ export async function verifyPlatforms(context: StepContext, cache: string): Prom
 }
 
 function labelArgs(): string[] {
-  return Object.entries(moltlabLabels("setup")).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+  return labelFlags(moltlabLabels("setup"));
 }

@@ -11,8 +11,8 @@ import { dirname, join } from "node:path";
 import { buildxBuild } from "../../core/buildx.ts";
 import { inspectImage } from "../../core/docker.ts";
 import { UserError } from "../../core/errors.ts";
-import { tryRun } from "../../core/exec.ts";
-import { moltlabLabels, type Kind } from "../../core/labels.ts";
+import { type RunResult, tryRun } from "../../core/exec.ts";
+import { labelFlags, moltlabLabels, type Kind } from "../../core/labels.ts";
 import type { Arch } from "../../contract/arch.ts";
 import type { DebTool, ToolsFile } from "../tools/manifest.ts";
 import { fetchDebFile } from "./debian-package.ts";
@@ -118,31 +118,38 @@ export function parseFacts(user: string, output: string): UserImageFacts {
   };
 }
 
-export async function readUserImageFacts(tag: string, arch: Arch): Promise<UserImageFacts> {
-  const inspect = await tryRun("docker", ["image", "inspect", "--format", "{{.Config.User}}", tag]);
-  const user = (inspect.stdout.trim().split(":")[0] ?? "").trim();
-  const result = await tryRun(
+/**
+ * `sh -c <script> [args…]` in a throwaway container of `tag` as `user`: no network, labelled as a
+ * test object, removed when it ends. How the kit looks inside a user's image (its facts, its tools).
+ */
+export function runShellInImage(options: { tag: string; arch: Arch; user: string; script: string; args?: readonly string[] }): Promise<RunResult> {
+  return tryRun(
     "docker",
     [
       "run",
       "--rm",
       "--platform",
-      `linux/${arch}`,
+      `linux/${options.arch}`,
       "--network",
       "none",
       "--user",
-      "root",
-      ...Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
+      options.user,
+      ...labelFlags(moltlabLabels("test")),
       "--entrypoint",
       "sh",
-      tag,
+      options.tag,
       "-c",
-      FACTS_SCRIPT,
-      "facts",
-      user || "root",
+      options.script,
+      ...(options.args ?? []),
     ],
     { timeoutMs: 180_000 },
   );
+}
+
+export async function readUserImageFacts(tag: string, arch: Arch): Promise<UserImageFacts> {
+  const inspect = await tryRun("docker", ["image", "inspect", "--format", "{{.Config.User}}", tag]);
+  const user = (inspect.stdout.trim().split(":")[0] ?? "").trim();
+  const result = await runShellInImage({ tag, arch, user: "root", script: FACTS_SCRIPT, args: ["facts", user || "root"] });
   if (result.code !== 0)
     throw new UserError(
       `cannot look inside ${tag}: \`sh\` exited ${result.code}: ${result.stderr.trim().slice(0, 300)}`,

@@ -7,7 +7,7 @@ import { inspectImage } from "../../core/docker.ts";
 import { UserError } from "../../core/errors.ts";
 import { tryRun } from "../../core/exec.ts";
 import { cacheDir, ROOT } from "../../core/host.ts";
-import { LABEL_KIND, moltlabLabels } from "../../core/labels.ts";
+import { LABEL_KIND, labelFlags, moltlabLabels } from "../../core/labels.ts";
 
 /**
  * `npm run dev -- --dockerfile` / `verify --dockerfile`: a user's Dockerfile whose base is on
@@ -50,7 +50,7 @@ describe("a user's Dockerfile with the supervisor layered on top (linux/amd64)",
     const config = await tryRun("docker", ["image", "inspect", "--format", "{{json .Config.Entrypoint}} {{.Config.User}}", built.tag]);
     expect(config.stdout.trim()).toBe('["/opt/moltlab/tini","--","node","/opt/moltlab/supervisor.mjs"] root');
 
-    const labels = Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+    const labels = labelFlags(moltlabLabels("test"));
     const inside = await tryRun("docker", [
       "run",
       "--rm",

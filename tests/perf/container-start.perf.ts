@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
 import { hostArch } from "../../core/host.ts";
-import { moltlabLabels } from "../../core/labels.ts";
+import { labelFlags, moltlabLabels } from "../../core/labels.ts";
 import { baseImageTag } from "../../setup/base-images.ts";
 import { recordFigure, row, sample } from "./report.ts";
 import { benchRuns } from "./settings.ts";
 import { ARCHES } from "../../contract/arch.ts";
 
 const RUNS = benchRuns(5);
-const labels = Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+const labels = labelFlags(moltlabLabels("test"));
 
 // How much a container start plus a Node start costs per platform; the ratio is the
 // price of emulation on this host (Cloudflare runs amd64 natively, the user's boards arm64).

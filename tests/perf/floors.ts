@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, tryRun } from "../../core/exec.ts";
-import { moltlabLabels } from "../../core/labels.ts";
+import { labelFlags, moltlabLabels } from "../../core/labels.ts";
 import { EMULATED_MODEL } from "../../stack/sandbox.ts";
 import { freePort } from "../../core/wrangler-dev.ts";
 import { AI_GATEWAY_KEY_ALIAS, buildConfig } from "../../container/supervisor/config.ts";
@@ -19,7 +19,7 @@ import { PollAborted, waitFor } from "../shared/wait.ts";
 import { containerLog, failedPluginInstall, type PluginInstallAttempt } from "./openclaw-logs.ts";
 import type { Arch } from "../../contract/arch.ts";
 
-const TEST_LABELS = Object.entries(moltlabLabels("test", { "moltlab.bench": "cold-start" })).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+const TEST_LABELS = labelFlags(moltlabLabels("test", { "moltlab.bench": "cold-start" }));
 
 /** `docker run` options for an instance type's profile, as the platform applies it. */
 function profileFlags(instanceType: InstanceType): string[] {

@@ -7,7 +7,7 @@
  */
 import { tryRun } from "../../core/exec.ts";
 import { docker } from "../../core/docker.ts";
-import { moltlabLabels } from "../../core/labels.ts";
+import { labelFlags, moltlabLabels } from "../../core/labels.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 
 export interface SandboxSpec {
@@ -43,7 +43,7 @@ export class TortureSandbox {
   }
 
   static async start(spec: SandboxSpec): Promise<TortureSandbox> {
-    const labels = Object.entries(moltlabLabels("test", { "moltlab.torture": "1" })).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+    const labels = labelFlags(moltlabLabels("test", { "moltlab.torture": "1" }));
     await docker([
       "run",
       "--detach",

@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { UserError } from "../../core/errors.ts";
 import { tryRun } from "../../core/exec.ts";
 import { cacheDir } from "../../core/host.ts";
-import { moltlabLabels } from "../../core/labels.ts";
-import { buildLayeredImage, type UserImageFacts } from "../../container/build/user-image.ts";
+import { buildLayeredImage, runShellInImage, type UserImageFacts } from "../../container/build/user-image.ts";
 import { TOOLS } from "../../container/tools/manifest.ts";
 import { excerpt } from "../evidence.ts";
 import type { DockerfileAnalysis } from "./dockerfile-analysis.ts";
@@ -54,26 +53,7 @@ export async function buildAndProbe(
       const tool = TOOLS.find((known) => known.name === hit.tool);
       if (!tool) continue;
       const expect = new RegExp(tool.probe.expect.replaceAll("{version}", "\\S+"));
-      const result = await tryRun(
-        "docker",
-        [
-          "run",
-          "--rm",
-          "--platform",
-          `linux/${arch}`,
-          "--network",
-          "none",
-          "--user",
-          built.facts.user || "root",
-          ...Object.entries(moltlabLabels("test")).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
-          "--entrypoint",
-          "sh",
-          built.tag,
-          "-c",
-          `${tool.probe.command} 2>&1`,
-        ],
-        { timeoutMs: 180_000 },
-      );
+      const result = await runShellInImage({ tag: built.tag, arch, user: built.facts.user || "root", script: `${tool.probe.command} 2>&1` });
       const output = result.stdout + result.stderr;
       probes.push({
         tool: hit.tool,
