@@ -26,12 +26,12 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCassette, startAiGateway, type Scenario, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
 import { maskClockReadings } from "../../emulators/ai-gateway/cassette-replay.ts";
-import { demuxLogs } from "../../platform/index.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { LOOPBACK } from "../../stack/network.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
+import { execInContainer } from "../shared/container-exec.ts";
 
 const MINUTES = 60_000;
 const RUN = randomBytes(4).toString("hex");
@@ -106,12 +106,7 @@ describe("a cassette of an OpenClaw conversation through the Worker, tool call i
   async function inContainer(command: string[]): Promise<{ exitCode: number; output: string }> {
     const state = sandbox.platform.containers.states().find((item) => item.status === "running");
     if (!state?.containerId) throw new Error("no running OpenClaw container on the platform");
-    const exec = await docker.getContainer(state.containerId).exec({ Cmd: command, User: "node", AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({});
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    await new Promise((resolve) => stream.on("end", resolve));
-    return { exitCode: (await exec.inspect()).ExitCode ?? -1, output: demuxLogs(Buffer.concat(chunks)) };
+    return execInContainer(docker.getContainer(state.containerId), command, "node");
   }
 
   beforeAll(async () => {

@@ -20,6 +20,7 @@ import type { ContainerState } from "../../platform/client/types.ts";
 import { postAccessLogin, waitForSandboxRunning } from "../shared/through-worker.ts";
 import { waitFor } from "../shared/wait.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
+import { execInContainer } from "../shared/container-exec.ts";
 
 const MINUTES = 60_000;
 const HTTP_REPLY = "Pong over HTTP through the Worker, from the scripted gateway.";
@@ -104,13 +105,7 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
   }
 
   async function execOutput(command: string[]): Promise<string> {
-    const exec = await container().exec({ Cmd: command, User: "node", AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({});
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    await new Promise((resolve) => stream.on("end", resolve));
-    const { demuxLogs } = await import("../../platform/index.ts");
-    return demuxLogs(Buffer.concat(chunks));
+    return (await execInContainer(container(), command, "node")).output;
   }
 
   beforeAll(async () => {

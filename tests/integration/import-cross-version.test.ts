@@ -18,7 +18,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demuxLogs } from "../../platform/index.ts";
 import { cacheDir, ROOT } from "../../core/host.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { startAiGateway, type Scenario, type StartedAiGateway } from "../../emulators/ai-gateway/index.ts";
@@ -27,6 +26,7 @@ import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
 import { GatewaySocket, messageText } from "./openclaw-ws.ts";
 import { installOpenclaw, oldChat, startOldGateway } from "./old-openclaw.ts";
+import { execInContainer } from "../shared/container-exec.ts";
 
 const MINUTES = 60_000;
 /** Two months before the image's OpenClaw: sessions as JSONL files then, in SQLite now. */
@@ -144,17 +144,12 @@ describe(`import: state made by OpenClaw ${OLD_VERSION}, booted under ${OPENCLAW
       // OpenClaw's own read-only health checks on the migrated state, for the report (printed, not judged).
       const running = sandbox.platform.containers.states().find((state) => state.status === "running");
       if (running?.containerId) {
-        const exec = await new Docker().getContainer(running.containerId).exec({
-          Cmd: ["timeout", "120", "openclaw", "doctor", "--lint", "--json"],
-          User: "node",
-          AttachStdout: true,
-          AttachStderr: true,
-        });
-        const stream = await exec.start({});
-        const chunks: Buffer[] = [];
-        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-        await new Promise((resolve) => stream.on("end", resolve));
-        console.log(`openclaw doctor --lint --json on the imported state:\n${demuxLogs(Buffer.concat(chunks)).slice(0, 4000)}`);
+        const { output } = await execInContainer(
+          new Docker().getContainer(running.containerId),
+          ["timeout", "120", "openclaw", "doctor", "--lint", "--json"],
+          "node",
+        );
+        console.log(`openclaw doctor --lint --json on the imported state:\n${output.slice(0, 4000)}`);
       }
     },
     15 * MINUTES,

@@ -16,6 +16,7 @@ import { tryRun } from "../../core/exec.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
+import { execInContainer } from "../shared/container-exec.ts";
 
 const MINUTES = 60_000;
 const REPLY = "Pong from your own image, through the Worker.";
@@ -73,18 +74,11 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
     const state = sandbox.platform.containers.states().find((item) => item.status === "running");
     const container = docker.getContainer(state!.containerId!);
     expect((await container.inspect()).Config.Image).toBe(layeredImageTag("amd64"));
-    const exec = await container.exec({
-      Cmd: ["sh", "-c", `cat ${BAKED}; for p in /proc/[0-9]*; do stat -c %U "$p"; done 2>/dev/null | sort -u`],
-      User: "root",
-      AttachStdout: true,
-      AttachStderr: true,
-    });
-    const stream = await exec.start({});
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    await new Promise((resolve) => stream.on("end", resolve));
-    const { demuxLogs } = await import("../../platform/index.ts");
-    const output = demuxLogs(Buffer.concat(chunks));
+    const { output } = await execInContainer(
+      container,
+      ["sh", "-c", `cat ${BAKED}; for p in /proc/[0-9]*; do stat -c %U "$p"; done 2>/dev/null | sort -u`],
+      "root",
+    );
     expect(output).toContain("baked-by-your-image");
     // The supervisor (root) and the gateway (your image's USER, node): the owners of the container's processes (no ps in the image).
     expect(output.split("\n").map((line) => line.trim())).toEqual(expect.arrayContaining(["root", "node"]));

@@ -15,13 +15,13 @@ import Docker from "dockerode";
 import { CONTROL_PATHS } from "../../contract/control-api.ts";
 import { CONTROL_PORT } from "../../contract/ports.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
-import { demuxLogs } from "../../platform/index.ts";
 import type { StartedSandbox } from "../../stack/sandbox.ts";
 import type { SoakFile, SoakSample, SoakTurn, SoakWake } from "../../verify/evidence-files.ts";
 import { formatDuration } from "../../verify/soak-trend.ts";
 // The tests' WebSocket client of OpenClaw's gateway protocol: the soak speaks it the same way.
 import { chatTurn, GatewaySocket } from "../integration/openclaw-ws.ts";
 import type { SoakArgs } from "./args.ts";
+import { execInContainer } from "../shared/container-exec.ts";
 
 const MINUTE = 60_000;
 /** Where the fake model's tool calls write: inside the workspace, so backups carry it. */
@@ -149,15 +149,7 @@ export class SoakRun {
   }
 
   async #exec(container: Docker.Container, script: string): Promise<string> {
-    const exec = await container.exec({ Cmd: ["sh", "-c", script], User: "root", AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({});
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    await new Promise((resolve, reject) => {
-      stream.on("end", resolve);
-      stream.on("error", reject);
-    });
-    return demuxLogs(Buffer.concat(chunks));
+    return (await execInContainer(container, ["sh", "-c", script], "root")).output;
   }
 
   /** The marker files the tool calls wrote, as the running container has them. */
