@@ -34,7 +34,8 @@ const CHROMIUM_FLAGS = [
 const VIEWPORT = { width: 1280, height: 800 };
 const MESSAGE = "moltlab-browser-probe: say hello";
 const REPLY = "Hello from the AI Gateway emulator's script, through the Worker and OpenClaw.";
-const CONTROL_UI_TITLE = "OpenClaw Control";
+/** The Control UI's root element in OpenClaw's index.html (dist/control-ui, 2026.9.6). */
+const CONTROL_UI_ELEMENT = "openclaw-app";
 const LOADING_TITLE = "Starting OpenClaw…";
 
 describe("browser: Access login → loading page → OpenClaw Control UI → chat → restart from /_admin → restored", () => {
@@ -86,8 +87,10 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     await waitFor(
       "the loading page to become the OpenClaw Control UI",
       async () => {
+        // The app's own element, not the title: OpenClaw renames the tab as soon as it renders
+        // ("Chat — OpenClaw", "(Disconnected) …"), so the HTML's title is there only for a moment.
+        if ((await target.locator(CONTROL_UI_ELEMENT).count()) > 0) return true;
         const title = await target.title();
-        if (title === CONTROL_UI_TITLE) return true;
         const status = await target
           .locator("#status")
           .textContent({ timeout: 1000 })
