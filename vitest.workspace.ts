@@ -110,7 +110,12 @@ const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: "node",
       root,
-      include: ["{core,contract,setup,platform,emulators,container,stack,verify,cli}/**/*.test.ts", "tests/torture/**/*.test.ts", "tests/soak/**/*.test.ts"],
+      include: [
+        "{core,contract,setup,platform,emulators,container,stack,verify,cli}/**/*.test.ts",
+        "tests/torture/**/*.test.ts",
+        "tests/soak/**/*.test.ts",
+        "tests/perf/**/*.test.ts",
+      ],
       environment: "node",
     },
   }),

@@ -21,6 +21,13 @@ describe("serveFetch", () => {
     expect(await response.json()).toEqual({ method: "POST", path: "/v1/thing", auth: "k", body: "hello" });
   });
 
+  it("counts the requests it received, whatever they were answered", async () => {
+    server = await serveFetch((request) => new Response(null, { status: new URL(request.url).pathname === "/bad" ? 500 : 204 }));
+    expect(server.requestsServed()).toBe(0);
+    for (const path of ["/a", "/bad", "/b"]) await (await fetch(`${server.url}${path}`)).arrayBuffer();
+    expect(server.requestsServed()).toBe(3);
+  });
+
   it("keeps several Set-Cookie headers apart", async () => {
     server = await serveFetch(() => {
       const headers = new Headers();

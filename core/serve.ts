@@ -17,6 +17,8 @@ export interface StartedServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** Requests received so far: lets a bench count the calls a path makes to this server. */
+  requestsServed(): number;
   stop(): Promise<void>;
 }
 
@@ -32,7 +34,9 @@ export interface StartedServer {
 export async function serveFetch(handler: FetchHandler, options: ServeOptions = {}): Promise<StartedServer> {
   const host = options.host ?? "127.0.0.1";
   const sockets = new Set<Socket>();
+  let served = 0;
   const server = createServer((incoming, outgoing) => {
+    served++;
     void respond(handler, incoming, outgoing, baseUrl());
   });
   server.on("connection", (socket) => {
@@ -51,6 +55,7 @@ export async function serveFetch(handler: FetchHandler, options: ServeOptions = 
     url: baseUrl(),
     host,
     port,
+    requestsServed: () => served,
     stop: () =>
       new Promise<void>((resolve) => {
         // Streams that never end (a stalled SSE response) must not keep stop() waiting.

@@ -60,8 +60,12 @@ export function describeFigure(figure: BenchFigure): string {
  * The Worker-proxied and the direct row of a latency figure: rows whose labels name the
  * Worker and direct access ("straight to the container"). Undefined when the figure does not have both.
  */
-export function latencyPair(figure: BenchFigure): { direct: BenchFigure["rows"][number]; worker: BenchFigure["rows"][number] } | undefined {
-  const direct = figure.rows.find((row) => /direct|straight to the container/i.test(row.label) && !/worker/i.test(row.label));
-  const worker = figure.rows.find((row) => /worker/i.test(row.label) && row !== direct);
-  return direct && worker ? { direct, worker } : undefined;
+export function latencyPair(
+  figure: BenchFigure,
+): { direct: BenchFigure["rows"][number]; worker: BenchFigure["rows"][number]; floor?: BenchFigure["rows"][number] } | undefined {
+  const isFloor = (row: BenchFigure["rows"][number]) => /^floor\b/i.test(row.label);
+  const direct = figure.rows.find((row) => /direct|straight to the container/i.test(row.label) && !/worker/i.test(row.label) && !isFloor(row));
+  const worker = figure.rows.find((row) => /worker/i.test(row.label) && row !== direct && !isFloor(row));
+  const floor = figure.rows.find(isFloor);
+  return direct && worker ? { direct, worker, ...(floor ? { floor } : {}) } : undefined;
 }

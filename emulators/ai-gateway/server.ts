@@ -65,6 +65,7 @@ export async function startAiGateway(options: StartAiGatewayOptions = {}): Promi
     url: server.url,
     host: server.host,
     port: server.port,
+    requestsServed: server.requestsServed,
     state,
     controlUrl: `${server.url}${CONTROL_PREFIX}`,
     log: state.log,

@@ -44,14 +44,49 @@ export function failedPluginInstall(log: string): PluginInstallAttempt | null {
  * code and signal) and Docker's OOM flag: "the gateway was killed by the out-of-memory killer".
  */
 export function gatewayDeath(log: string, oomKilled: boolean): string | null {
-  const line = log.split("\n").find((text) => text.includes("the gateway exited unexpectedly"));
-  if (!line) return oomKilled ? "the container hit its memory limit (Docker: OOMKilled)" : null;
+  const lines = log.split("\n");
+  const index = lines.findIndex((text) => text.includes("the gateway exited unexpectedly"));
+  if (index === -1) return oomKilled ? "the container hit its memory limit (Docker: OOMKilled)" : null;
+  const line = lines[index]!;
   const signal = /"signal":"(\w+)"/.exec(line)?.[1];
   const code = /"code":(-?\d+)/.exec(line)?.[1];
   const how = signal ? `with ${signal}` : `with exit code ${code ?? "?"}`;
-  return oomKilled || signal === "SIGKILL"
-    ? `the OpenClaw gateway was killed ${how}${oomKilled ? " by the out-of-memory killer (Docker: OOMKilled): the instance type's memory is too small" : " (the kernel's out-of-memory killer, most likely: see dmesg)"}`
-    : `the OpenClaw gateway exited ${how}`;
+  if (oomKilled || signal === "SIGKILL") {
+    return `the OpenClaw gateway was killed ${how}${oomKilled ? " by the out-of-memory killer (Docker: OOMKilled): the instance type's memory is too small" : " (the kernel's out-of-memory killer, most likely: see dmesg)"}`;
+  }
+  const said = lastGatewayError(lines.slice(0, index));
+  return `the OpenClaw gateway exited ${how}${said ? `, saying: ${said}` : ""}`;
+}
+
+/** The longest a quoted gateway error gets in a figure's note. */
+const QUOTE_LIMIT = 400;
+
+/**
+ * The gateway's own last words before it exited: its "Gateway failed to start" line if it
+ * printed one, else its last error (the supervisor wraps each gateway line as JSON with
+ * phase "gateway" and the original text in msg).
+ */
+export function lastGatewayError(lines: readonly string[]): string | null {
+  const messages = lines.flatMap((line) => {
+    const json = line.slice(line.indexOf("{"));
+    try {
+      const entry = JSON.parse(json) as { phase?: string; level?: string; msg?: string; stream?: string };
+      return entry.phase === "gateway" && typeof entry.msg === "string" ? [entry] : [];
+    } catch {
+      return [];
+    }
+  });
+  const failedAt = messages.findLastIndex((entry) => entry.msg!.includes("Gateway failed to start"));
+  const lastAt = failedAt !== -1 ? failedAt : messages.findLastIndex((entry) => entry.level === "error" || /\berror\b/i.test(entry.msg!));
+  if (lastAt === -1) return null;
+  // A multi-line message arrives a line at a time: its "- cause" lines follow it.
+  const causes: string[] = [];
+  for (const entry of messages.slice(lastAt + 1)) {
+    if (!entry.msg!.startsWith("- ")) break;
+    causes.push(entry.msg!);
+  }
+  const text = [messages[lastAt]!.msg!.replace(/^\d{4}-\d\d-\d\dT\S+ /, ""), ...causes].join(" ");
+  return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
 }
 
 export function describeAttempts(where: string, attempts: readonly (PluginInstallAttempt | null)[]): string | null {

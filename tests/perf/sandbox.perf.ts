@@ -28,6 +28,7 @@ import { GatewaySocket } from "../integration/openclaw-ws.ts";
 import { PollAborted, waitFor } from "../shared/wait.ts";
 import { streamChat, type Streamed } from "./chat-stream.ts";
 import { gatewayAlone, noopRun } from "./floors.ts";
+import { startWorkerFloor } from "./worker-floor.ts";
 import { containerLog, describeAttempts, failedPluginInstall, gatewayDeath, type PluginInstallAttempt } from "./openclaw-logs.ts";
 import { waitForFreePorts } from "./ports.ts";
 import { median, percentile, printRatio, recordFigure, row } from "./report.ts";
@@ -215,43 +216,82 @@ interface Paths<T> {
 }
 const DIRECT_LABEL = "direct (127.0.0.1:18789)";
 const WORKER_LABEL = "through the Worker";
+const FLOOR_LABEL = "floor: one-line proxy under the same wrangler dev";
+const FLOOR_DO_LABEL = "floor with a Durable Object hop (one-line Worker → one-line DO)";
 
-/** Runs `measure` REQUESTS times per path and round, alternating which path goes first. */
-async function interleaved(rounds: number, requests: number, measure: (path: keyof Paths<unknown>) => Promise<number>): Promise<Paths<number[][]>> {
-  const out: Paths<number[][]> = { direct: [], worker: [] };
+/**
+ * Runs `measure` `requests` times per path and round; each request rotates which path goes
+ * first, so no path always follows another.
+ */
+async function interleaved<K extends string>(
+  paths: readonly K[],
+  rounds: number,
+  requests: number,
+  measure: (path: K) => Promise<number>,
+): Promise<Record<K, number[][]>> {
+  const out = Object.fromEntries(paths.map((path) => [path, [] as number[][]])) as Record<K, number[][]>;
   for (let round = 0; round < rounds; round++) {
-    const current: Paths<number[]> = { direct: [], worker: [] };
+    const current = Object.fromEntries(paths.map((path) => [path, [] as number[]])) as Record<K, number[]>;
     for (let i = 0; i < requests; i++) {
-      for (const path of i % 2 ? (["worker", "direct"] as const) : (["direct", "worker"] as const)) current[path].push(await measure(path));
+      for (let j = 0; j < paths.length; j++) {
+        const path = paths[(i + j) % paths.length]!;
+        current[path].push(await measure(path));
+      }
     }
-    out.direct.push(current.direct);
-    out.worker.push(current.worker);
+    for (const path of paths) out[path].push(current[path]);
   }
   return out;
 }
 
-/** Two figures per protocol: every request (median = p50) and each round's p95. Returns the ratio lines. */
-function latencyFigures(id: string, title: string, samples: Paths<number[][]>, notes: string[]): string[] {
-  const all = (path: keyof Paths<unknown>) => samples[path].flat();
-  const p95s = (path: keyof Paths<unknown>) => samples[path].map((round) => percentile(round, 95));
+/** The HTTP paths: straight to the container, the floor Worker, and moltlab's Worker. */
+type HttpPath = keyof Paths<unknown> | "floor" | "floorDo";
+const LABELS: Record<HttpPath, string> = { direct: DIRECT_LABEL, floor: FLOOR_LABEL, floorDo: FLOOR_DO_LABEL, worker: WORKER_LABEL };
+const FLOOR_GOAL = "Goal (issue 16): moltlab's Worker within 1.2x of the floor at p50 and p95, and at least 0.8x its throughput.";
+
+/**
+ * Two figures per protocol: every request (median = p50) and each round's p95. With a floor
+ * row, the Worker is also compared with it. Returns the ratio lines.
+ */
+function latencyFigures(id: string, title: string, samples: Partial<Record<HttpPath, number[][]>> & Paths<number[][]>, notes: string[]): string[] {
+  const paths = (["direct", "floor", "floorDo", "worker"] as const).filter((path) => samples[path]);
+  const all = (path: HttpPath) => samples[path]!.flat();
+  const p95s = (path: HttpPath) => samples[path]!.map((round) => percentile(round, 95));
   const ratios = [
     printRatio(`${id}: p50 through the Worker / direct`, median(all("worker")), median(all("direct"))),
     printRatio(`${id}: p95 through the Worker / direct`, percentile(all("worker"), 95), percentile(all("direct"), 95)),
+    ...(samples.floor
+      ? [
+          printRatio(`${id}: p50 through the Worker / floor`, median(all("worker")), median(all("floor"))),
+          printRatio(`${id}: p95 through the Worker / floor`, percentile(all("worker"), 95), percentile(all("floor"), 95)),
+        ]
+      : []),
+    ...(samples.floorDo
+      ? [
+          printRatio(`${id}: p50 through the Worker / floor with a DO hop`, median(all("worker")), median(all("floorDo"))),
+          printRatio(`${id}: p95 through the Worker / floor with a DO hop`, percentile(all("worker"), 95), percentile(all("floorDo"), 95)),
+        ]
+      : []),
   ];
   const plan =
     "Through the Worker: client → wrangler dev (workerd; Access JWT verified) → the Sandbox Durable Object → the container's port on 127.0.0.1; direct: client → the container's port. The plan's bar is the Cloudflare path within 2x of the current setup, stop at 3x; here it is the Worker's hop against none, on one host.";
+  const floorNote = samples.floor
+    ? [
+        "Floor: a Worker of one line (tests/perf/worker-floor.ts) that forwards each request to the same container port, under the same wrangler dev, workerd, compatibility date and flags: what wrangler dev itself costs. What moltlab's Worker adds beyond it is Access verification, the Durable Object hop and its own routing. The floor with a Durable Object hop sends the same request through a one-line DO first: on Cloudflare a container is reachable only from its DO, so that hop is the platform's, and the rest is moltlab's own code.",
+        FLOOR_GOAL,
+      ]
+    : [];
   recordFigure({
     id,
     title: `${title}: every request (median = p50)`,
     unit: "ms",
-    rows: [row(DIRECT_LABEL, all("direct")), row(WORKER_LABEL, all("worker"))],
-    notes: [...ratios, plan, ...notes],
+    rows: paths.map((path) => row(LABELS[path], all(path))),
+    notes: [...ratios, plan, ...floorNote, ...notes],
   });
   recordFigure({
     id: `${id}.p95`,
     title: `${title}: p95 per round`,
     unit: "ms",
-    rows: [row(DIRECT_LABEL, p95s("direct")), row(WORKER_LABEL, p95s("worker"))],
+    rows: paths.map((path) => row(LABELS[path], p95s(path))),
     notes: [`Each sample is the p95 of one round of ${samples.direct[0]!.length} requests per path.`, ...notes],
   });
   return ratios;
@@ -414,16 +454,78 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
       const headers: Paths<Record<string, string>> = { direct: {}, worker: stack.auth };
       const base: Paths<string> = { direct: GATEWAY, worker: workerUrl };
 
-      // HTTP without the model: the gateway's liveness endpoint.
-      const http = await interleaved(WARM_ROUNDS, REQUESTS, async (path) => {
-        const started = performance.now();
-        const response = await fetch(`${base[path]}/healthz`, { headers: headers[path] });
-        const body = await response.text();
-        const ms = performance.now() - started;
-        expect(response.status, body.slice(0, 200)).toBe(200);
-        return ms;
-      });
-      latencyFigures("warm-latency.http", "GET /healthz (no model call)", http, ["Sequential requests on kept-alive connections, the two paths interleaved."]);
+      // HTTP without the model: the gateway's liveness endpoint, also through the floor Worker.
+      const floor = await startWorkerFloor(GATEWAY);
+      const httpBase: Record<HttpPath, string> = { ...base, floor: floor.url, floorDo: floor.durableObjectUrl };
+      const httpHeaders: Record<HttpPath, Record<string, string>> = { ...headers, floor: {}, floorDo: {} };
+      const HTTP_PATHS = ["direct", "floor", "floorDo", "worker"] as const;
+      // Requests the Worker's warm path makes besides the container fetch: counted at the servers it could call.
+      const calls = () => ({ platform: stack.sandbox.platform.requestsServed(), access: stack.sandbox.access.requestsServed() });
+      const before = calls();
+      let throughWorker = 0;
+      try {
+        const http = await interleaved(HTTP_PATHS, WARM_ROUNDS, REQUESTS, async (path) => {
+          const started = performance.now();
+          const response = await fetch(`${httpBase[path]}/healthz`, { headers: httpHeaders[path] });
+          const body = await response.text();
+          const ms = performance.now() - started;
+          expect(response.status, body.slice(0, 200)).toBe(200);
+          if (path === "worker") throughWorker++;
+          return ms;
+        });
+        latencyFigures("warm-latency.http", "GET /healthz (no model call)", http, [
+          "Sequential requests on kept-alive connections, the three paths interleaved.",
+        ]);
+
+        // Throughput: CONCURRENCY clients at once, each sending its share of the requests back to back.
+        const throughput: Record<HttpPath, number[]> = { direct: [], floor: [], floorDo: [], worker: [] };
+        const perClient = Math.max(1, Math.round((2 * REQUESTS) / CONCURRENCY));
+        for (let round = 0; round < WARM_ROUNDS; round++) {
+          for (let j = 0; j < HTTP_PATHS.length; j++) {
+            const path = HTTP_PATHS[(round + j) % HTTP_PATHS.length]!;
+            const started = performance.now();
+            await Promise.all(
+              Array.from({ length: CONCURRENCY }, async () => {
+                for (let i = 0; i < perClient; i++) {
+                  const response = await fetch(`${httpBase[path]}/healthz`, { headers: httpHeaders[path] });
+                  await response.text();
+                  expect(response.status).toBe(200);
+                  if (path === "worker") throughWorker++;
+                }
+              }),
+            );
+            throughput[path].push((CONCURRENCY * perClient) / ((performance.now() - started) / 1000));
+          }
+        }
+        const after = calls();
+        const extra = { platform: after.platform - before.platform, access: after.access - before.access };
+        recordFigure({
+          id: "throughput.http",
+          title: `GET /healthz with ${CONCURRENCY} concurrent clients`,
+          unit: "req/s",
+          rows: HTTP_PATHS.map((path) => row(LABELS[path], throughput[path])),
+          notes: [
+            printRatio("throughput.http: through the Worker / direct", median(throughput.worker), median(throughput.direct)),
+            printRatio("throughput.http: through the Worker / floor", median(throughput.worker), median(throughput.floor)),
+            printRatio("throughput.http: through the Worker / floor with a DO hop", median(throughput.worker), median(throughput.floorDo)),
+            FLOOR_GOAL,
+            `${CONCURRENCY} clients × ${perClient} requests per sample. Client, workerd and the container share the host's 2 cores; the container has 1/2 of one.`,
+          ],
+        });
+        recordFigure({
+          id: "warm-path.round-trips",
+          title: "Round trips a warm request through the Worker makes besides the container fetch",
+          unit: "requests",
+          rows: [row("to the Containers platform's API", [extra.platform]), row("to Access's certs (JWKS)", [extra.access])],
+          notes: [
+            `Counted at the servers themselves over the ${throughWorker} warm GET /healthz requests through the Worker above (latency and throughput). Goal: 0 of each.`,
+            "Durable Object storage is not counted here: the DO reads its state once when it is constructed and writes only when the container's state changes (worker/src/container/sandbox.ts); a warm request touches neither.",
+          ],
+        });
+        console.log(`warm path: ${extra.platform} platform calls and ${extra.access} certs fetches over ${throughWorker} requests through the Worker`);
+      } finally {
+        await floor.stop();
+      }
 
       // A WebSocket round trip: one `health` request on an open, authenticated socket.
       const sockets: Paths<GatewaySocket> = {
@@ -431,7 +533,7 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
         worker: await workerSocket(stack),
       };
       try {
-        const ws = await interleaved(WARM_ROUNDS, REQUESTS, async (path) => {
+        const ws = await interleaved(["direct", "worker"] as const, WARM_ROUNDS, REQUESTS, async (path) => {
           const started = performance.now();
           const payload = await sockets[path].request("health", {});
           const ms = performance.now() - started;
@@ -445,35 +547,6 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
         sockets.direct.close();
         sockets.worker.close();
       }
-
-      // Throughput: CONCURRENCY clients at once, each sending its share of the requests back to back.
-      const throughput: Paths<number[]> = { direct: [], worker: [] };
-      const perClient = Math.max(1, Math.round((2 * REQUESTS) / CONCURRENCY));
-      for (let round = 0; round < WARM_ROUNDS; round++) {
-        for (const path of round % 2 ? (["worker", "direct"] as const) : (["direct", "worker"] as const)) {
-          const started = performance.now();
-          await Promise.all(
-            Array.from({ length: CONCURRENCY }, async () => {
-              for (let i = 0; i < perClient; i++) {
-                const response = await fetch(`${base[path]}/healthz`, { headers: headers[path] });
-                await response.text();
-                expect(response.status).toBe(200);
-              }
-            }),
-          );
-          throughput[path].push((CONCURRENCY * perClient) / ((performance.now() - started) / 1000));
-        }
-      }
-      recordFigure({
-        id: "throughput.http",
-        title: `GET /healthz with ${CONCURRENCY} concurrent clients`,
-        unit: "req/s",
-        rows: [row(DIRECT_LABEL, throughput.direct), row(WORKER_LABEL, throughput.worker)],
-        notes: [
-          printRatio("throughput.http: through the Worker / direct", median(throughput.worker), median(throughput.direct)),
-          `${CONCURRENCY} clients × ${perClient} requests per sample. Client, workerd and the container share the host's 2 cores; the container has 1/2 of one.`,
-        ],
-      });
 
       // A chat round trip against the AI Gateway emulator, one session per path.
       const chats: Paths<Streamed[]> = { direct: [], worker: [] };

@@ -58,6 +58,12 @@ export function judgeLatencyItem(_ctx: VerifyContext, { bench }: { bench: Eviden
         (entry) =>
           `Reported, not deciding — ${entry.figure.title}: ${describeRow(entry.pair.direct, entry.figure.unit)}; ${describeRow(entry.pair.worker, entry.figure.unit)} → ${added(entry)}.`,
       ),
+      ...all
+        .filter((entry) => entry.pair.floor)
+        .map(
+          ({ figure, pair }) =>
+            `Against the floor — ${figure.title}: ${describeRow(pair.floor!, figure.unit)}, so wrangler dev alone adds ${signed(pair.floor!.median - pair.direct.median)} ${figure.unit} and moltlab's Worker ${signed(pair.worker.median - pair.floor!.median)} ${figure.unit} more: ×${(pair.worker.median / pair.floor!.median).toFixed(2)} of the floor (goal ≤ ×1.2).`,
+        ),
       ...(overThree.length
         ? [
             `The Worker's fixed overhead per request is above 3x of a loopback no-op (${overThree.map(added).join("; ")}): invisible next to a chat turn, but it would matter for chatty request patterns.`,
