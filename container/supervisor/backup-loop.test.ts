@@ -48,7 +48,7 @@ interface Started {
 }
 
 /** A loop over a fresh temp folder (and `extraDirs`); with `hold`, each run lasts until `release()`. */
-async function start(options: { hold?: boolean; extraDirs?: string[]; failFirst?: number } = {}): Promise<Started> {
+async function start(options: { hold?: boolean; extraDirs?: string[]; failFirst?: number; holdUntil?: Promise<unknown> } = {}): Promise<Started> {
   const dir = await tempDir("loop");
   dirs.push(dir);
   const runs: Started["runs"] = [];
@@ -67,6 +67,7 @@ async function start(options: { hold?: boolean; extraDirs?: string[]; failFirst?
     rescanMs: RESCAN,
     run,
     log: createLogger({ secrets: [], write: () => undefined }),
+    ...(options.holdUntil ? { holdUntil: options.holdUntil } : {}),
   });
   loops.push(loop);
   const release = () => {
@@ -101,6 +102,30 @@ const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 const times = (runs: Started["runs"]) => runs.map((run) => run.at);
 
 describe("change-triggered backups", () => {
+  it("starts no backup while held (the gateway starting), then backs up what changed meanwhile at once", async () => {
+    let ready!: () => void;
+    const { dir, runs } = await start({ holdUntil: new Promise<void>((resolve) => (ready = resolve)) });
+    const t0 = Date.now();
+    await change(dir, "migrated.db");
+    // Past every deadline: quiet, longest wait, gap, even the rescan.
+    await advance(RESCAN + INTERVAL);
+    expect(runs).toEqual([]);
+    ready();
+    await advance(1);
+    expect(runs).toEqual([{ reason: "change", at: t0 + RESCAN + INTERVAL + 1 }]);
+  });
+
+  it("is released by a gateway that exits before it was ready, too", async () => {
+    let failed!: (error: Error) => void;
+    const { dir, runs } = await start({ holdUntil: new Promise<void>((_resolve, reject) => (failed = reject)) });
+    await change(dir, "half-written.md");
+    await advance(INTERVAL + MAX_WAIT);
+    expect(runs).toEqual([]);
+    failed(new Error("exited"));
+    await advance(1);
+    expect(runs.map((run) => run.reason)).toEqual(["change"]);
+  });
+
   it("backs up a change once the state has been quiet, without waiting for a tick", async () => {
     const { dir, runs } = await start();
     const t0 = Date.now();

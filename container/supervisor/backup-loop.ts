@@ -41,6 +41,14 @@ export interface BackupLoopOptions {
   rescanMs: number;
   run: (reason: string) => Promise<BackupResult>;
   log: Logger;
+  /**
+   * No backup starts before this settles (changes seen meanwhile are backed up right after).
+   * The supervisor holds backups until the gateway first answers /readyz: OpenClaw's start-up
+   * migrations and its state lease fail hard on a database another process is reading (exit 78,
+   * "startup migrations did not complete cleanly"; "state lease heartbeat exited: unable to open
+   * database file"), and until then nothing but OpenClaw's own, re-derivable start-up writes exists.
+   */
+  holdUntil?: Promise<unknown>;
 }
 
 export interface BackupLoop {
@@ -69,6 +77,7 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
   let timer: NodeJS.Timeout | undefined;
   /** When `timer` fires; Infinity without one. */
   let timerAt = Number.POSITIVE_INFINITY;
+  let held = options.holdUntil !== undefined;
 
   /** The pause after a backup: the interval, doubled for each failed backup in a row, at most the rescan's period. */
   const gap = () => Math.min(options.intervalMs * 2 ** failures, Math.max(options.intervalMs, options.rescanMs));
@@ -84,7 +93,7 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
     // Cheap on purpose, as it runs for every event: a later change only moves the deadline later,
     // so an existing timer that fires no later than the deadline just recomputes it then. A
     // running backup schedules the next one when it ends.
-    if (!running && !stopped && changeDue() < timerAt) schedule(blindFolders());
+    if (!running && !stopped && !held && changeDue() < timerAt) schedule(blindFolders());
   };
 
   /** Watches the folders that have no watcher yet; returns whether an existing folder is still without one. */
@@ -133,7 +142,7 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
     clearTimeout(timer);
     timer = undefined;
     timerAt = Number.POSITIVE_INFINITY;
-    if (stopped || running) return;
+    if (stopped || running || held) return;
     const at = Math.min(
       changeDue(),
       lastEnd + options.rescanMs,
@@ -188,6 +197,11 @@ export function startBackupLoop(options: BackupLoopOptions): BackupLoop {
 
   attach();
   schedule(blindFolders());
+  const release = () => {
+    held = false;
+    schedule(blindFolders());
+  };
+  options.holdUntil?.then(release, release);
   return {
     stop() {
       stopped = true;

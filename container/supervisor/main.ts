@@ -184,6 +184,9 @@ async function main(): Promise<number> {
   }
   if (bootResult !== null) return finish(bootResult);
 
+  // Settles when the gateway first answers /readyz, or exits before it does.
+  let gatewaySettled!: () => void;
+  const gatewayUp = new Promise<void>((resolve) => (gatewaySettled = resolve));
   if (backup) {
     loop = startBackupLoop({
       dirs: settings.roots.map((root) => root.dir),
@@ -194,12 +197,14 @@ async function main(): Promise<number> {
       rescanMs: settings.backupRescanMs,
       run: (reason) => backup.run(reason),
       log,
+      holdUntil: gatewayUp,
     });
   }
 
   const exited = gateway.start();
+  const ready = gateway.waitReady().finally(gatewaySettled);
   void timed("gateway", async () => {
-    if (!(await gateway.waitReady())) throw new Error("the gateway exited before it was ready");
+    if (!(await ready)) throw new Error("the gateway exited before it was ready");
     status = "running";
     log.info("gateway", "gateway ready", { phases: Object.fromEntries(Object.entries(phases).map(([name, phase]) => [name, phase.durationMs])) });
   }).catch(() => undefined);
