@@ -16,7 +16,8 @@ commands:
                emulation, base images for both platforms (a no-op when already ready)
   test         typecheck, then the worker, node and integration test projects
                (runs setup first unless MOLTLAB_AUTO_SETUP=0); --project NAME limits it,
-               other options go to vitest
+               --changed [REF] runs only the tests that import a file changed since REF
+               (default HEAD), other options go to vitest
   bench        the perf project: timings printed as medians and ratios
   torture      restarts and faults against the real supervisor and R2 stand-in, each cycle
                drawn from a seed [--cycles N] [--seed S] [--kinds a,b]; about 20 min;

@@ -1,6 +1,7 @@
 import { docker } from "./docker.ts";
 import type { Arch } from "../contract/arch.ts";
 import { labelFlags } from "./labels.ts";
+import { layerCacheFromProgress, type LayerCache } from "./image-timings.ts";
 
 export interface BuildxOptions {
   arch: Arch;
@@ -19,11 +20,12 @@ export interface BuildxOptions {
  * One platform, loaded into the engine's image store under its final tag (the
  * classic store holds one platform per tag; a multi-platform build needs a newer
  * engine). TARGETARCH is always passed: Docker 20.10's builder leaves it empty.
- * Same invocation as setup's base-image build (setup/base-images.ts).
+ * Same invocation as setup's base-image build (setup/base-images.ts). Returns how many of
+ * the Dockerfile's steps BuildKit answered from its cache (from its plain progress output).
  */
-export async function buildxBuild(options: BuildxOptions): Promise<void> {
+export async function buildxBuild(options: BuildxOptions): Promise<LayerCache> {
   const buildArgs = { TARGETARCH: options.arch, ...options.buildArgs };
-  await docker(
+  const result = await docker(
     [
       "buildx",
       "build",
@@ -42,4 +44,5 @@ export async function buildxBuild(options: BuildxOptions): Promise<void> {
     ],
     { logFile: options.logFile, timeoutMs: options.timeoutMs ?? 3_600_000 },
   );
+  return layerCacheFromProgress(`${result.stdout}\n${result.stderr}`);
 }

@@ -16,6 +16,7 @@ import { baseImageTag, checkFreeSpace, imageState, recipeDigest } from "../../se
 import { formatSeconds, StepRunner, type StepOutcome } from "../../core/ui.ts";
 import { BASE_APT_PACKAGES, toolsFor, type NpmTool, type Tool } from "../tools/manifest.ts";
 import { buildxBuild } from "../../core/buildx.ts";
+import { type ImageTiming, type LayerCache, recordImageCall } from "../../core/image-timings.ts";
 import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
 import { fetchDebFile } from "./debian-package.ts";
 import { buildGoTool, goVersion, goToolsUnavailable } from "./go-tools.ts";
@@ -53,6 +54,8 @@ export interface ImageResult {
   tag: string;
   built: boolean;
   sizeBytes: number;
+  /** Measured: this arch's part of the call, its build steps and the layer cache when it built. */
+  timing: ImageTiming;
 }
 
 /** Builds what is missing or stale; returns one entry per requested arch. */
@@ -98,8 +101,11 @@ export async function ensureImages(options: ImageOptions, steps: StepRunner = ne
     } satisfies StepOutcome;
   });
 
+  const prerequisitesSeconds = (performance.now() - started) / 1000;
   const results: ImageResult[] = [];
   for (const arch of options.arches) results.push(await ensureImage(arch, options.openclawVersion, shared!, steps));
+  // For the test summary, when a test run asked for it (core/image-timings.ts).
+  recordImageCall({ prerequisitesSeconds, images: results.map((result) => result.timing) });
   const took = formatSeconds((performance.now() - started) / 1000);
   const summary = results.map((result) => `${result.tag} (${(result.sizeBytes / 1e9).toFixed(2)} GB)`).join(", ");
   console.log(results.some((result) => result.built) ? `image: built ${summary} (${took})` : `image: nothing to do, ${summary} current (${took})`);
@@ -107,6 +113,9 @@ export async function ensureImages(options: ImageOptions, steps: StepRunner = ne
 }
 
 async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, steps: StepRunner): Promise<ImageResult> {
+  const started = performance.now();
+  const firstStep = steps.records.length;
+  const seconds = () => (performance.now() - started) / 1000;
   const tag = openclawImage(openclawVersion, arch);
   const base = await inspectImage(baseImageTag("node", arch));
   const recipe = imageRecipe({
@@ -124,7 +133,8 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   const state = imageState(previous, arch, recipe);
   if (state === "current") {
     await steps.step(`${arch}: image`, async () => ({ status: "ok", detail: `${tag} is current (recipe ${recipe})` }));
-    return { arch, tag, built: false, sizeBytes: await imageSize(tag) };
+    const sizeBytes = await imageSize(tag);
+    return { arch, tag, built: false, sizeBytes, timing: { arch, tag, outcome: "current", seconds: seconds() } };
   }
   checkFreeSpace([join(shared.cache, "image")], MIN_FREE_BYTES);
   const results: ToolResults = new Map();
@@ -183,9 +193,10 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
     return { status: "done", detail: contextDir };
   });
 
+  let layers: LayerCache | undefined;
   await steps.step(`${arch}: docker build`, async (context) => {
     context.progress(`docker buildx build --platform linux/${arch} -t ${tag}${arch === hostArch() ? "" : " (apt-get under QEMU: a few minutes)"}`);
-    await buildxBuild({
+    layers = await buildxBuild({
       arch,
       dockerfile: DOCKERFILE,
       context: contextDir,
@@ -206,9 +217,12 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
       throw new UserError(`built ${tag} but the engine reports architecture ${facts?.architecture ?? "none"}`, `see ${shared.logFile}`);
     // The replaced image is now untagged; drop it unless a container still uses it (then rmi just fails).
     if (previous && previous.id !== facts.id) await tryRun("docker", ["image", "rm", previous.id], { logFile: shared.logFile });
-    return { status: "done", detail: `${tag}, ${((await imageSize(tag)) / 1e9).toFixed(2)} GB, recipe ${recipe}` };
+    const cache = layers ? `, ${layers.cached} of ${layers.steps} layers from cache` : "";
+    return { status: "done", detail: `${tag}, ${((await imageSize(tag)) / 1e9).toFixed(2)} GB, recipe ${recipe}${cache}` };
   });
-  return { arch, tag, built: true, sizeBytes: await imageSize(tag) };
+  const sizeBytes = await imageSize(tag);
+  const buildSteps = steps.records.slice(firstStep).map(({ label, seconds, detail }) => ({ label, seconds, detail }));
+  return { arch, tag, built: true, sizeBytes, timing: { arch, tag, outcome: "built", seconds: seconds(), steps: buildSteps, layers } };
 }
 
 export function aptPackages(tools: readonly Tool[]): string[] {

@@ -1,7 +1,7 @@
 /**
  * Many Access team domains in one process, each created on first use of its hostname with its
  * own keys, authority and routes: what an in-process test needs to break or rotate a team's
- * keys without touching anyone else's (the Worker tests' outbound service, vitest.workspace.ts).
+ * keys without touching anyone else's (the Worker tests' outbound service, vitest.worker.config.ts).
  * Every team's issuer is `https://<hostname>`, as on Cloudflare; they share an audience, so a
  * token from another team differs from this team's only by its issuer and its key.
  */

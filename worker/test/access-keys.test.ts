@@ -2,7 +2,7 @@
  * The Worker and the team's signing keys: an unreachable, failing or slow JWKS fails closed (503,
  * never through), the cache carries a warm isolate through an outage only as long as it says, and
  * a key rotation during a session neither locks out new tokens nor keeps a retired key forever.
- * Each test uses a team domain of its own (vitest.workspace.ts creates one per hostname), so its
+ * Each test uses a team domain of its own (vitest.worker.config.ts creates one per hostname), so its
  * faults and rotations touch no other test, and the Worker's JWKS client for it starts empty:
  * a fresh isolate as far as that team is concerned.
  */

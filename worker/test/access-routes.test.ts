@@ -8,7 +8,7 @@ import { ROUTES, type WorkerRoute } from "../src/manifest.ts";
 import { BROKEN_KINDS } from "../../emulators/access/broken-kinds.ts";
 import { accessToken, BASE, fetchWithEnv, pathFor } from "./helpers.ts";
 
-/** A team domain other than the Worker's, whose tokens carry the Worker's audience (vitest.workspace.ts). */
+/** A team domain other than the Worker's, whose tokens carry the Worker's audience (vitest.worker.config.ts). */
 const OTHER_TEAM = "other-team.cloudflareaccess.com";
 const KINDS = [...BROKEN_KINDS, "another-team"] as const;
 type Kind = (typeof KINDS)[number];

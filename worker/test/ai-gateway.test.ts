@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
 // In the worker project every outbound fetch goes to the AI Gateway emulator (see
-// vitest.workspace.ts): Worker code calls the real gateway hostname and gets the fake.
+// vitest.worker.config.ts): Worker code calls the real gateway hostname and gets the fake.
 const GATEWAY = "https://gateway.ai.cloudflare.com";
 const ANTHROPIC = `${GATEWAY}/v1/moltlab-account/moltlab-gateway/anthropic`;
 

@@ -11,7 +11,7 @@ import type { Sandbox as TestSandbox } from "./entry.ts";
 export const BASE = "https://moltbot.example.com";
 
 /**
- * Tokens minted by the Access authority behind a team domain (see vitest.workspace.ts): the
+ * Tokens minted by the Access authority behind a team domain (see vitest.worker.config.ts): the
  * Worker's own (CF_ACCESS_TEAM_DOMAIN) unless `team` names another `*.cloudflareaccess.com` host.
  */
 export async function accessToken(kind: "valid" | "service" | `broken/${string}` = "valid", team?: string): Promise<string> {
