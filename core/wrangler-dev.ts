@@ -6,6 +6,8 @@
  * never leaves a workerd behind.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -73,6 +75,11 @@ export async function freePort(host: string): Promise<number> {
 
 /** Starts `wrangler dev --local` and resolves once it is ready; rejects (leaving nothing running) with its output's tail. */
 export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
+  // wrangler's Miniflare keeps a /tmp/miniflare-<hash> folder that it removes only on a clean
+  // dispose, which a signal to the group does not give it: one left behind per session. Its own
+  // TMPDIR, removed once the group has ended, takes that folder (and anything else) with it.
+  const tmp = mkdtempSync(join(tmpdir(), "moltlab-wrangler-tmp-"));
+  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
   const child = spawn(
     process.execPath,
     [
@@ -107,13 +114,17 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
         WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
         NO_COLOR: "1",
         FORCE_COLOR: "0",
+        TMPDIR: tmp,
       },
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
   const group = child.pid!;
-  trackGroup(group, options.onAbandon ?? (() => undefined));
+  trackGroup(group, () => {
+    removeTmp();
+    options.onAbandon?.();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
@@ -123,6 +134,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     url = await readyUrl(child, mask, options.onLine);
   } catch (error) {
     await endGroup(child, group);
+    removeTmp();
     throw error;
   }
   let stopping: Promise<void> | undefined;
@@ -130,7 +142,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     url,
     pid: group,
     exited,
-    stop: () => (stopping ??= endGroup(child, group)),
+    stop: () => (stopping ??= endGroup(child, group).then(removeTmp)),
   };
 }
 

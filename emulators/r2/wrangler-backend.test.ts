@@ -170,6 +170,11 @@ describe("startR2 (wrangler backend)", () => {
     expect(wrangler.map((proc) => proc.pid)).toContain(groupId);
     const members = processes().filter((proc) => live(proc) && proc.pgid === groupId);
     expect(members.length).toBeGreaterThanOrEqual(3);
+    // wrangler runs with a TMPDIR of its own, where its Miniflare keeps its folder.
+    const environ = readFileSync(`/proc/${groupId}/environ`, "latin1").split("\0");
+    const privateTmp = environ.find((entry) => entry.startsWith("TMPDIR="))?.slice("TMPDIR=".length);
+    expect(privateTmp).toMatch(/moltlab-wrangler-tmp-/);
+    expect(readdirSync(privateTmp!).some((name) => name.startsWith("miniflare-"))).toBe(true);
 
     await r2.stop();
 
@@ -178,6 +183,8 @@ describe("startR2 (wrangler backend)", () => {
     expect(after.filter((proc) => live(proc) && members.some((member) => member.pid === proc.pid))).toEqual([]);
     expect(after.filter((proc) => proc.cmdline.includes(tempDir))).toEqual([]);
     expect(existsSync(tempDir)).toBe(false);
+    // Miniflare's folder goes with it: no /tmp/miniflare-* left behind per session.
+    expect(existsSync(privateTmp!)).toBe(false);
     // A second stop() is harmless.
     await r2.stop();
   });
