@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatewayDeath } from "./openclaw-logs.ts";
+import { embeddedRunStages, gatewayDeath } from "./openclaw-logs.ts";
 
 const at = "2026-12-06T06:03:02.083117099Z";
 const gateway = (msg: string, level = "info", stream = "stdout") => `${at} ${JSON.stringify({ time: at, level, phase: "gateway", msg, stream })}`;
@@ -33,5 +33,30 @@ describe("why a cold start died, from the container's log", () => {
       /out-of-memory killer \(Docker: OOMKilled\)/,
     );
     expect(gatewayDeath("nothing useful", true)).toBe("the container hit its memory limit (Docker: OOMKilled)");
+  });
+});
+
+describe("where a turn's preparation went, from OpenClaw's stage summary", () => {
+  const summary =
+    "2026-12-06T13:57:24.784+00:00 [agent/embedded] [trace:embedded-run] prep stages: runId=chatcmpl_589b sessionId=5a31 phase=stream-ready pid=20 threadId=0 isMainThread=true totalMs=23623 stages=workspace-sandbox:10ms@10ms,system-prompt:14785ms@14795ms,agent-session:4307ms@19102ms";
+
+  it("reads each stage in order, from the supervisor's JSON-wrapped line", () => {
+    const log = [gateway("2026-12-06T13:57:20.983+00:00 [memory] index not updated"), gateway(summary, "warn", "stderr")].join("\n");
+    expect(embeddedRunStages(log)).toEqual([
+      {
+        runId: "chatcmpl_589b",
+        phase: "stream-ready",
+        totalMs: 23623,
+        stages: [
+          { name: "workspace-sandbox", ms: 10 },
+          { name: "system-prompt", ms: 14785 },
+          { name: "agent-session", ms: 4307 },
+        ],
+      },
+    ]);
+  });
+
+  it("finds nothing in a log without a summary", () => {
+    expect(embeddedRunStages([gateway("fine"), exited(0)].join("\n"))).toEqual([]);
   });
 });

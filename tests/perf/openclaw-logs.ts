@@ -100,3 +100,32 @@ export function describeAttempts(where: string, attempts: readonly (PluginInstal
     (seconds.length ? `; npm took ${seconds.join(", ")} s per run (from its debug-log name to the doctor's report).` : ".")
   );
 }
+
+/** One of OpenClaw's embedded-run stage summaries: where an agent turn spent its time before the model call. */
+export interface RunStages {
+  runId: string;
+  /** OpenClaw's name for the point the summary was taken, e.g. "stream-ready". */
+  phase: string;
+  totalMs: number;
+  /** In OpenClaw's order: `name:12ms@34ms` → { name, ms: 12 } (the `@` offset is the running total). */
+  stages: { name: string; ms: number }[];
+}
+
+/**
+ * OpenClaw's `[trace:embedded-run] prep stages: runId=… phase=… totalMs=N stages=a:1ms@1ms,…` lines,
+ * in log order. OpenClaw (2026.9) prints them as warnings only when a turn's preparation took 10 s
+ * or one stage 5 s (otherwise at trace level), so a cold first turn has one and a warm turn none.
+ */
+export function embeddedRunStages(log: string): RunStages[] {
+  const found: RunStages[] = [];
+  for (const line of log.split("\n")) {
+    const match = /\[trace:embedded-run\] [\w ]*stages: runId=(\S+) .*?phase=(\S+) .*?totalMs=(\d+) stages=(\S+?)(?:\\?"|\s|$)/.exec(line);
+    if (!match) continue;
+    const stages = match[4]!.split(",").flatMap((part) => {
+      const stage = /^([\w.-]+):(\d+)ms@\d+ms$/.exec(part);
+      return stage ? [{ name: stage[1]!, ms: Number(stage[2]) }] : [];
+    });
+    found.push({ runId: match[1]!, phase: match[2]!, totalMs: Number(match[3]), stages });
+  }
+  return found;
+}

@@ -21,7 +21,7 @@ import type { BenchRow } from "../../verify/bench-results.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { ensureImages } from "../../container/build/index.ts";
-import type { Scenario } from "../../emulators/ai-gateway/index.ts";
+import { ALL_SCOPES, type Scenario } from "../../emulators/ai-gateway/index.ts";
 import { describeInstanceType, type InstanceType } from "../../contract/instance-types.ts";
 import type { ContainerState } from "../../platform/client/types.ts";
 import { GatewaySocket } from "../integration/openclaw-ws.ts";
@@ -29,7 +29,15 @@ import { PollAborted, waitFor } from "../shared/wait.ts";
 import { streamChat, type Streamed } from "./chat-stream.ts";
 import { gatewayAlone, noopRun } from "./floors.ts";
 import { startWorkerFloor } from "./worker-floor.ts";
-import { containerLog, describeAttempts, failedPluginInstall, gatewayDeath, type PluginInstallAttempt } from "./openclaw-logs.ts";
+import {
+  containerLog,
+  describeAttempts,
+  embeddedRunStages,
+  failedPluginInstall,
+  gatewayDeath,
+  type PluginInstallAttempt,
+  type RunStages,
+} from "./openclaw-logs.ts";
 import { waitForFreePorts } from "./ports.ts";
 import { median, percentile, printRatio, recordFigure, row } from "./report.ts";
 import { benchArches, benchInstanceTypes, benchRequests, benchRuns } from "./settings.ts";
@@ -101,7 +109,24 @@ interface ColdSample {
   pluginInstall?: PluginInstallAttempt | null;
   /** How long the run waited for another OpenClaw to free the host ports first (not part of any figure). */
   waitedForPortsMs: number;
+  /** The first turn against a warm one right after it, in the same conversation (see first-turn.<arch>.<type>). */
+  turns?: { first: TurnTiming; warm: TurnTiming; stages: RunStages | null };
   error?: string;
+}
+
+/** One chat turn: sent → the model request reaching the AI Gateway emulator → the first streamed token. */
+interface TurnTiming {
+  firstTokenMs: number;
+  /** Sent → the AI Gateway emulator logged the turn's first model request (OpenClaw's own work before the model). */
+  toModelMs?: number;
+}
+
+/** A streamed chat through the Worker, with when its first model request reached the AI Gateway emulator. */
+async function timedTurn(stack: Stack, user: string, text: string): Promise<TurnTiming & { text: string }> {
+  const sentAt = Date.now();
+  const chat = await streamChat(stack.sandbox.url, { ...stack.auth, authorization: `Bearer ${stack.sandbox.gatewayToken}` }, user, text);
+  const reached = stack.sandbox.aiGateway?.log.all({ scope: ALL_SCOPES }).find((entry) => Date.parse(entry.time) >= sentAt);
+  return { text: chat.text, firstTokenMs: chat.firstTokenMs, ...(reached ? { toModelMs: Date.parse(reached.time) - sentAt } : {}) };
 }
 
 /** A fresh sandbox (empty R2 and DO state), then its first request: a browser's page load, which starts OpenClaw. */
@@ -166,15 +191,14 @@ async function coldStart(arch: Arch, instanceType: InstanceType): Promise<ColdSa
     timings.doBoot = state.bootMs ?? undefined;
 
     const chatSent = performance.now();
-    const chat = await streamChat(
-      sandbox.url,
-      { ...stack.auth, authorization: `Bearer ${sandbox.gatewayToken}` },
-      "bench-cold",
-      "bench: first chat after a cold start",
-    );
+    const chat = await timedTurn(stack, "bench-cold", "bench: first chat after a cold start");
     expect(chat.text).toContain(REPLY);
     timings.firstToken = chat.firstTokenMs;
     timings.total = chatSent + chat.firstTokenMs - firstRequest;
+    // The same conversation once more, right away: the warm turn the first one is compared with.
+    const warmTurn = await timedTurn(stack, "bench-cold", "bench: the next chat, now warm");
+    expect(warmTurn.text).toContain(REPLY);
+    sample.turns = { first: chat, warm: warmTurn, stages: null };
   } catch (error) {
     sample.error = error instanceof Error ? error.message : String(error);
   }
@@ -187,6 +211,8 @@ async function coldStart(arch: Arch, instanceType: InstanceType): Promise<ColdSa
   if (id) {
     const log = await containerLog(id);
     sample.pluginInstall = failedPluginInstall(log);
+    // The first summary is the first turn's: a warm turn's preparation stays under OpenClaw's threshold.
+    if (sample.turns) sample.turns.stages = embeddedRunStages(log)[0] ?? null;
     if (sample.error) {
       const oom = (await tryRun("docker", ["inspect", "--format", "{{.State.OOMKilled}}", id])).stdout.trim() === "true";
       const death = gatewayDeath(log, oom);
@@ -297,6 +323,70 @@ function latencyFigures(id: string, title: string, samples: Partial<Record<HttpP
   return ratios;
 }
 
+/** The first turn may wait no longer than a warm one plus this share (issue 16's goal). */
+const FIRST_TURN_GOAL = 1.2;
+
+/**
+ * Where the first turn after a cold start goes, against the warm turn right after it: the client's
+ * times, the split at the model request, and OpenClaw's own stage summary of the first turn.
+ */
+function firstTurnFigure(arch: Arch, instanceType: InstanceType, complete: readonly ColdSample[]): void {
+  const turns = complete.flatMap((sample) => (sample.turns ? [sample.turns] : []));
+  if (!turns.length) return;
+  const values = (pick: (turn: (typeof turns)[number]) => number | undefined) => turns.map(pick).filter((value): value is number => value !== undefined);
+  const rows: BenchRow[] = [
+    row(
+      "first turn: chat → first streamed token",
+      values((turn) => turn.first.firstTokenMs),
+    ),
+  ];
+  const optional = (label: string, samples: number[]) => void (samples.length && rows.push(row(label, samples)));
+  optional(
+    "first turn: chat → its model request reaches AI Gateway (OpenClaw's own work)",
+    values((turn) => turn.first.toModelMs),
+  );
+  optional(
+    "first turn: model request → first streamed token",
+    values((turn) => (turn.first.toModelMs === undefined ? undefined : turn.first.firstTokenMs - turn.first.toModelMs)),
+  );
+  const stages = turns.flatMap((turn) => (turn.stages ? [turn.stages] : []));
+  optional(
+    "first turn: OpenClaw's preparation in all (its summary's totalMs)",
+    stages.map((summary) => summary.totalMs),
+  );
+  const names = [...new Set(stages.flatMap((summary) => summary.stages.map((stage) => stage.name)))];
+  for (const name of names) {
+    optional(
+      `  stage ${name}`,
+      stages.flatMap((summary) => summary.stages.filter((stage) => stage.name === name).map((stage) => stage.ms)),
+    );
+  }
+  rows.push(
+    row(
+      "warm turn, same conversation, right after: chat → first streamed token",
+      values((turn) => turn.warm.firstTokenMs),
+    ),
+  );
+  optional(
+    "warm turn: chat → its model request reaches AI Gateway",
+    values((turn) => turn.warm.toModelMs),
+  );
+  const first = median(values((turn) => turn.first.firstTokenMs));
+  const warm = median(values((turn) => turn.warm.firstTokenMs));
+  const ratio = printRatio(`first turn after a cold start / warm turn (${arch}, ${instanceType}; goal ≤ ×${FIRST_TURN_GOAL})`, first, warm);
+  recordFigure({
+    id: `first-turn.${arch}.${instanceType}`,
+    title: `The first chat turn after a cold start against a warm one, linux/${arch}, ${instanceType}`,
+    unit: "ms",
+    rows,
+    notes: [
+      `From the cold-start runs of cold-start.${arch}.${instanceType}: the first chat once /api/status says running, then the same conversation once more. Ratios are to the first turn. ${ratio} (goal: ≤ ×${FIRST_TURN_GOAL}).`,
+      "Split at the moment the AI Gateway emulator logged the turn's first model request. The stages are OpenClaw's own summary of the first turn's preparation ([trace:embedded-run] prep stages, printed by OpenClaw when a preparation takes 10 s or a stage 5 s, so a warm turn has none); some contain others (tool-preparation spans bundle-tools and tool-catalog), so they do not add up.",
+      "Why there is no warm-up: the gateway answers /readyz only after its own post-ready sidecars, which already load the reply runtime; what stays is OpenClaw building the turn's system prompt, tools and session for the first time (module loading, plugin and memory set-up) on a half vCPU shared with its SQLite maintenance worker. No gateway method or CLI command of OpenClaw 2026.9.6 builds that without running an agent turn, and a turn would call the user's model (tokens paid) and leave a session in their state, so the kit does not fake one. Two openclaw.json settings roughly halve it, at a cost the user chooses (README, Benchmarks): memory search off, session maintenance in warn mode.",
+    ],
+  });
+}
+
 // ---- the run -----------------------------------------------------------------------------------
 
 describe("OpenClaw through the Worker: cold start and warm latency", () => {
@@ -384,6 +474,8 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
         notes,
       });
     else console.log(`bench: no ${arch} ${instanceType} cold-start phase was measured: ${failures.join("; ")}`);
+
+    firstTurnFigure(arch, instanceType, complete);
 
     if (withFloors && complete.length) {
       const fullStack = complete.map((sample) => sample.timings.running).filter((value): value is number => value !== undefined);
