@@ -61,31 +61,42 @@ export function gatewayDeath(log: string, oomKilled: boolean): string | null {
 /** The longest a quoted gateway error gets in a figure's note. */
 const QUOTE_LIMIT = 400;
 
+/** One line the gateway printed, as the supervisor logs it: JSON with phase "gateway" and the original text in msg. */
+interface GatewayLine {
+  level?: string;
+  msg: string;
+}
+
+/** The gateway's own lines among a container's log lines (Docker's timestamp, then the supervisor's JSON). */
+function gatewayLines(lines: readonly string[]): GatewayLine[] {
+  return lines.flatMap((line) => {
+    const json = line.slice(line.indexOf("{"));
+    try {
+      const entry = JSON.parse(json) as { phase?: string; level?: string; msg?: unknown };
+      return entry.phase === "gateway" && typeof entry.msg === "string" ? [{ level: entry.level, msg: entry.msg }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /**
  * The gateway's own last words before it exited: its "Gateway failed to start" line if it
  * printed one, else its last error (the supervisor wraps each gateway line as JSON with
  * phase "gateway" and the original text in msg).
  */
 export function lastGatewayError(lines: readonly string[]): string | null {
-  const messages = lines.flatMap((line) => {
-    const json = line.slice(line.indexOf("{"));
-    try {
-      const entry = JSON.parse(json) as { phase?: string; level?: string; msg?: string; stream?: string };
-      return entry.phase === "gateway" && typeof entry.msg === "string" ? [entry] : [];
-    } catch {
-      return [];
-    }
-  });
-  const failedAt = messages.findLastIndex((entry) => entry.msg!.includes("Gateway failed to start"));
-  const lastAt = failedAt !== -1 ? failedAt : messages.findLastIndex((entry) => entry.level === "error" || /\berror\b/i.test(entry.msg!));
+  const messages = gatewayLines(lines);
+  const failedAt = messages.findLastIndex((entry) => entry.msg.includes("Gateway failed to start"));
+  const lastAt = failedAt !== -1 ? failedAt : messages.findLastIndex((entry) => entry.level === "error" || /\berror\b/i.test(entry.msg));
   if (lastAt === -1) return null;
   // A multi-line message arrives a line at a time: its "- cause" lines follow it.
   const causes: string[] = [];
   for (const entry of messages.slice(lastAt + 1)) {
-    if (!entry.msg!.startsWith("- ")) break;
-    causes.push(entry.msg!);
+    if (!entry.msg.startsWith("- ")) break;
+    causes.push(entry.msg);
   }
-  const text = [messages[lastAt]!.msg!.replace(/^\d{4}-\d\d-\d\dT\S+ /, ""), ...causes].join(" ");
+  const text = [messages[lastAt]!.msg.replace(/^\d{4}-\d\d-\d\dT\S+ /, ""), ...causes].join(" ");
   return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
 }
 
@@ -113,13 +124,13 @@ export interface RunStages {
 
 /**
  * OpenClaw's `[trace:embedded-run] prep stages: runId=… phase=… totalMs=N stages=a:1ms@1ms,…` lines,
- * in log order. OpenClaw (2026.9) prints them as warnings only when a turn's preparation took 10 s
+ * in log order, from the gateway's lines as the supervisor wraps them. OpenClaw (2026.9) prints them as warnings only when a turn's preparation took 10 s
  * or one stage 5 s (otherwise at trace level), so a cold first turn has one and a warm turn none.
  */
 export function embeddedRunStages(log: string): RunStages[] {
   const found: RunStages[] = [];
-  for (const line of log.split("\n")) {
-    const match = /\[trace:embedded-run\] [\w ]*stages: runId=(\S+) .*?phase=(\S+) .*?totalMs=(\d+) stages=(\S+?)(?:\\?"|\s|$)/.exec(line);
+  for (const { msg } of gatewayLines(log.split("\n"))) {
+    const match = /\[trace:embedded-run\] [\w ]*stages: runId=(\S+) .*?phase=(\S+) .*?totalMs=(\d+) stages=(\S+)/.exec(msg);
     if (!match) continue;
     const stages = match[4]!.split(",").flatMap((part) => {
       const stage = /^([\w.-]+):(\d+)ms@\d+ms$/.exec(part);

@@ -340,7 +340,10 @@ function firstTurnFigure(arch: Arch, instanceType: InstanceType, complete: reado
       values((turn) => turn.first.firstTokenMs),
     ),
   ];
-  const optional = (label: string, samples: number[]) => void (samples.length && rows.push(row(label, samples)));
+  // A row only where some run measured it (the split needs the emulator's log; the stages, OpenClaw's summary).
+  const optional = (label: string, samples: number[]) => {
+    if (samples.length) rows.push(row(label, samples));
+  };
   optional(
     "first turn: chat → its model request reaches AI Gateway (OpenClaw's own work)",
     values((turn) => turn.first.toModelMs),
