@@ -27,6 +27,7 @@ export const SAME_NAME = [
   "R2_SECRET_ACCESS_KEY",
   "CF_ACCOUNT_ID",
   "R2_ENDPOINT",
+  "R2_CONNECT_HOST",
   "CDP_SECRET",
   "WORKER_URL",
 ] as const;

@@ -6,6 +6,9 @@
  * Docker Desktop (macOS, Windows) cannot do that; there the container is on the bridge
  * (`bridge`) and reaches the emulators and R2 at host.docker.internal.
  *
+ * `bridge` on Linux too (the tests run sandboxes side by side that way: each container has its
+ * own ports): host.docker.internal is the bridge's gateway there, and bridge-door.ts forwards it.
+ *
  * docker compose: every service listens on all of its container's interfaces, and OpenClaw
  * joins the compose network (`network:<name>`), reaching the services by their names.
  */
@@ -26,4 +29,9 @@ export function containerView(url: string, network: NetworkMode): string {
   const view = new URL(url);
   view.hostname = "host.docker.internal";
   return view.href.replace(/\/$/, "");
+}
+
+/** Docker Desktop forwards host.docker.internal to the host's loopback; Linux needs bridge-door.ts. */
+export function needsBridgeDoor(network: NetworkMode, platform: NodeJS.Platform = process.platform): boolean {
+  return network === "bridge" && platform === "linux";
 }

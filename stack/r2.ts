@@ -20,11 +20,24 @@ import type { R2Credentials } from "./sandbox-config.ts";
 export interface R2StandIn extends R2Connection {
   /** The S3 credentials wrangler dev serves the binding's bucket with. */
   binding: R2Credentials;
+  /** Where the container connects for the endpoint's host, which its requests keep (R2_CONNECT_HOST). */
+  connectHost?: string;
 }
 
-/** `npm run dev`: the Worker's wrangler dev at `workerUrl` serves OpenClaw's bucket too. */
+/**
+ * `npm run dev`: the Worker's wrangler dev at `workerUrl` serves OpenClaw's bucket too.
+ *
+ * Off the host's network the container reaches wrangler at host.docker.internal, but wrangler's
+ * simulator answers its S3 API (under /cdn-cgi/) only to loopback host names, and a SigV4
+ * signature covers the Host header, so no proxy may rewrite it: the endpoint keeps `localhost`
+ * and R2_CONNECT_HOST tells the supervisor to connect to host.docker.internal for it.
+ */
 export function wranglerR2(workerUrl: string, network: NetworkMode, bucket: string, credentials: R2Credentials): R2StandIn {
-  return { backend: "wrangler", endpoint: containerView(workerUrl, network) + MINIFLARE_S3_PREFIX, bucket, ...credentials, binding: credentials };
+  const standIn = { backend: "wrangler" as const, bucket, ...credentials, binding: credentials };
+  if (network === "host") return { ...standIn, endpoint: workerUrl + MINIFLARE_S3_PREFIX };
+  const endpoint = new URL(workerUrl);
+  endpoint.hostname = "localhost";
+  return { ...standIn, endpoint: endpoint.origin + MINIFLARE_S3_PREFIX, connectHost: new URL(containerView(workerUrl, network)).hostname };
 }
 
 /** docker compose: the r2 service at `endpoint` (as OpenClaw, on the compose network, reaches it). */

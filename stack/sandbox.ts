@@ -17,7 +17,8 @@ import type { Arch } from "../contract/arch.ts";
 import type { InstanceType } from "../contract/instance-types.ts";
 import { Cleanup } from "./cleanup.ts";
 import { ensureOpenClawImage, ensureUserImage, type OpenClawImage } from "./image.ts";
-import { containerView, defaultNetwork, LOOPBACK } from "./network.ts";
+import { bridgeGateway, openBridgeDoor } from "./bridge-door.ts";
+import { containerView, defaultNetwork, LOOPBACK, needsBridgeDoor } from "./network.ts";
 import { startPlatform, stopOpenClaw } from "./platform.ts";
 import type { Provider } from "./provider.ts";
 import { wranglerR2 } from "./r2.ts";
@@ -38,6 +39,12 @@ export interface SandboxOptions {
   instanceType?: InstanceType;
   /** The Worker's port; 0 = a free one. */
   port?: number;
+  /**
+   * Docker names of its containers are `<containerPrefix><name>` (default `moltlab-sandbox-`). The
+   * Worker names its container the same way every run, so two sandboxes at once on one engine
+   * (the tests on the bridge network) need a prefix each.
+   */
+  containerPrefix?: string;
   /** The user's own Dockerfile: their image with the supervisor layered on top runs instead of the bundled one. */
   dockerfile?: string;
   /** wrangler's state (R2 bucket, Durable Object storage): kept across runs unless it is a temp dir. */
@@ -238,11 +245,11 @@ function startAccessEmulator({ options, steps, cleanup }: Run): Promise<StartedA
   );
 }
 
-function startContainersPlatform({ steps, cleanup, network, instanceType, secrets }: Run): Promise<StartedContainersPlatform> {
+function startContainersPlatform({ options, steps, cleanup, network, instanceType, secrets }: Run): Promise<StartedContainersPlatform> {
   return startStep(
     steps,
     "Containers platform",
-    () => startPlatform({ host: LOOPBACK, token: secrets.platformToken }, cleanup),
+    () => startPlatform({ host: LOOPBACK, token: secrets.platformToken, ...(options.containerPrefix ? { namePrefix: options.containerPrefix } : {}) }, cleanup),
     (platform) => {
       const removed = platform.leftovers.removed.map((item) => `removed leftover ${item.name}`);
       return [`${platform.url}, network ${network}, instance type ${instanceType}`, ...removed].join("; ");
@@ -273,6 +280,15 @@ async function startTheWorker(
       const listenOn = LOOPBACK;
       const port = options.port || (await freePort(listenOn));
       const url = `http://${listenOn}:${port}`;
+      if (needsBridgeDoor(network)) {
+        // The container reaches R2 through this wrangler and the model through the AI Gateway emulator.
+        const ports = [port, ...(parts.aiGateway ? [parts.aiGateway.port] : [])];
+        const door = await openBridgeDoor(ports, await bridgeGateway());
+        cleanup.add("close the bridge door", async () => {
+          await door.close();
+          return door.addresses.join(", ");
+        });
+      }
       const r2 = wranglerR2(url, network, run.bucket, run.secrets.r2);
       const env = workerEnv({
         listenOn,
@@ -288,6 +304,7 @@ async function startTheWorker(
           ? localGatewayModel(provider, containerView(parts.aiGateway.url, network), randomSecret)
           : (provider as Exclude<Provider, { kind: "emulator" }>),
         gatewayToken: run.secrets.gatewayToken,
+        workerUrl: url,
       });
       let wrangler: WranglerDev;
       try {

@@ -21,7 +21,7 @@ const DEV: WorkerWiring = {
 };
 
 describe("the Worker's vars and secrets", () => {
-  it("wire npm run dev's Worker to what it started, the R2 endpoint being wrangler dev's own, as the container sees it", () => {
+  it("wire npm run dev's Worker to what it started, the R2 endpoint being wrangler dev's own, as the container reaches it", () => {
     expect(workerEnv(DEV)).toEqual({
       vars: {
         MOLTLAB_DEV_SERVER: "loopback",
@@ -31,7 +31,10 @@ describe("the Worker's vars and secrets", () => {
         MOLTLAB_CONTAINER_PLATFORM: "linux/arm64",
         MOLTLAB_CONTAINERS_NETWORK: "bridge",
         MOLTLAB_INSTANCE_TYPE: "standard-2",
-        R2_ENDPOINT: "http://host.docker.internal:8787/cdn-cgi/local/r2/s3",
+        // wrangler serves S3 to loopback names only, and the signature covers Host: the endpoint
+        // keeps localhost, and the supervisor connects to host.docker.internal for it.
+        R2_ENDPOINT: "http://localhost:8787/cdn-cgi/local/r2/s3",
+        R2_CONNECT_HOST: "host.docker.internal",
         R2_BUCKET_NAME: "moltbot-data",
         CF_AI_GATEWAY_ACCOUNT_ID: "moltlab-account",
         CF_AI_GATEWAY_GATEWAY_ID: "moltlab-gateway",
@@ -47,6 +50,17 @@ describe("the Worker's vars and secrets", () => {
         CLOUDFLARE_AI_GATEWAY_API_KEY: "sk-moltlab-1",
       },
     });
+  });
+
+  it("on the host's network give the container wrangler's own URL, with nothing to connect to instead", () => {
+    const vars = workerEnv({ ...DEV, network: "host", r2: wranglerR2("http://127.0.0.1:8787", "host", "moltbot-data", credentials) }).vars;
+    expect(vars).toMatchObject({ R2_ENDPOINT: "http://127.0.0.1:8787/cdn-cgi/local/r2/s3" });
+    expect(vars).not.toHaveProperty("R2_CONNECT_HOST");
+  });
+
+  it("name the Worker's own address as WORKER_URL when given (the Control UI's origin for the supervisor)", () => {
+    expect(workerEnv({ ...DEV, workerUrl: "http://127.0.0.1:8787" }).vars).toMatchObject({ WORKER_URL: "http://127.0.0.1:8787" });
+    expect(workerEnv(DEV).vars).not.toHaveProperty("WORKER_URL");
   });
 
   it("set DEV_MODE only when asked, and the loopback marker only for a wrangler dev on a loopback address", () => {

@@ -40,6 +40,11 @@ export interface WorkerWiring {
   model: WorkerModel;
   /** MOLTBOT_GATEWAY_TOKEN, per run. */
   gatewayToken: string;
+  /**
+   * WORKER_URL: where browsers reach this Worker. The supervisor lists its origin for the Control
+   * UI (container/supervisor/config.ts), which off the gateway's loopback is what lets its socket in.
+   */
+  workerUrl?: string;
 }
 
 export interface WorkerEnv {
@@ -94,7 +99,9 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     MOLTLAB_CONTAINERS_NETWORK: wiring.network,
     ...(wiring.instanceType ? { MOLTLAB_INSTANCE_TYPE: wiring.instanceType } : {}),
     R2_ENDPOINT: wiring.r2.endpoint,
+    ...(wiring.r2.connectHost ? { R2_CONNECT_HOST: wiring.r2.connectHost } : {}),
     R2_BUCKET_NAME: wiring.r2.bucket,
+    ...(wiring.workerUrl ? { WORKER_URL: wiring.workerUrl } : {}),
     ...(model.kind === "emulator"
       ? {
           CF_AI_GATEWAY_ACCOUNT_ID: model.route?.account ?? DEFAULT_ACCOUNT,

@@ -200,7 +200,19 @@ describe("the user's openclaw.json against the keys the supervisor owns", () => 
     DISCORD_BOT_TOKEN: "dc-secret",
     SLACK_BOT_TOKEN: "xoxb-secret",
     SLACK_APP_TOKEN: "xapp-secret",
+    WORKER_URL: "https://moltbot.example.workers.dev/",
   };
+
+  it("adds WORKER_URL's origin to the Control UI's allowed origins, keeping the user's, once", () => {
+    const mine = { gateway: { controlUi: { allowedOrigins: ["https://board.example"] } } };
+    const once = built(mine, { ...aiGateway, WORKER_URL: "http://127.0.0.1:8787/some/path" }).config;
+    expect(getPath(once, "gateway.controlUi.allowedOrigins")).toEqual(["https://board.example", "http://127.0.0.1:8787"]);
+    const twice = built(once, { ...aiGateway, WORKER_URL: "http://127.0.0.1:8787" }).config;
+    expect(getPath(twice, "gateway.controlUi.allowedOrigins")).toEqual(["https://board.example", "http://127.0.0.1:8787"]);
+    expect(getPath(built(null, aiGateway).config, "gateway.controlUi.allowedOrigins")).toBeUndefined();
+    const wrong = buildConfig(null, { ...aiGateway, WORKER_URL: "not a url" }, { gatewayPort: 18789 });
+    expect(wrong.ok ? [] : wrong.problems).toEqual([expect.stringMatching(/WORKER_URL is not a URL/)]);
+  });
 
   it("lists every key it writes: each owned key is in the config built from a full environment", () => {
     const { config } = built(null, everything);

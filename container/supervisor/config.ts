@@ -67,6 +67,11 @@ export const OWNED_KEYS: readonly OwnedKey[] = [
   { path: "gateway.bind", when: "every boot", why: "OPENCLAW_BIND (lan by default) so the Worker reaches it" },
   { path: "gateway.auth", when: "every boot", why: "token auth with ${OPENCLAW_GATEWAY_TOKEN} (the Worker's MOLTBOT_GATEWAY_TOKEN), which the Worker injects" },
   { path: "gateway.controlUi.allowInsecureAuth", when: "every boot", why: "on only in moltlab's dev mode, so a restored config cannot leave it on" },
+  {
+    path: "gateway.controlUi.allowedOrigins",
+    when: "while WORKER_URL is set",
+    why: "the Worker's origin added to yours: the Control UI's socket comes from it, through a Host that is not the Worker's off Cloudflare",
+  },
   { path: "gateway.http.endpoints.chatCompletions.enabled", when: "every boot", why: "chat through the Worker's OpenAI-compatible route" },
   { path: "models.catalogRefresh.enabled", when: "every boot", why: "no catalog lookup at boot (cold start, offline runs)" },
   { path: "update.checkOnStart", when: "every boot", why: "no update check at boot; the image pins OpenClaw's version" },
@@ -204,6 +209,7 @@ export function buildConfig(existing: Json | null, env: EnvVars, options: { gate
 
   applyAiGateway(config, env, problems, notes, claim);
   applyDirectAnthropic(config, env, notes, claim);
+  applyWorkerOrigin(config, env, problems, claim);
   applyChannels(config, env, problems, notes, set, value, claim);
   const aliasAiGatewayKey = !usesOfficialAiGatewayProvider(config);
   if (aliasAiGatewayKey) aliasReferences(config, AI_GATEWAY_KEY, AI_GATEWAY_KEY_ALIAS, notes);
@@ -315,6 +321,30 @@ function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: s
       }
     }
   }
+}
+
+/**
+ * WORKER_URL → its origin among the Control UI's allowed origins. OpenClaw accepts the Control
+ * UI's socket from a remote client only when its Origin is the request's Host or listed. On
+ * Cloudflare the container sees the Worker's own host (getTcpPort().fetch keeps the URL), so the
+ * two match; on a local bridge network the Host is the published port's, so the origin is listed.
+ * Added to the user's list, never replacing it.
+ */
+function applyWorkerOrigin(config: Json, env: EnvVars, problems: string[], claim: (path: string) => void): void {
+  const url = env.WORKER_URL?.trim();
+  if (!url) return;
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    problems.push(`WORKER_URL is not a URL: "${url}" (set it to the Worker's address, e.g. https://moltbot.example.workers.dev)`);
+    return;
+  }
+  const controlUi = objectAt(objectAt(config, "gateway"), "controlUi");
+  const listed = Array.isArray(controlUi.allowedOrigins) ? controlUi.allowedOrigins.filter((entry) => typeof entry === "string") : [];
+  if (listed.includes(origin)) return;
+  claim("gateway.controlUi.allowedOrigins");
+  controlUi.allowedOrigins = [...listed, origin];
 }
 
 /** ANTHROPIC_BASE_URL (moltworker's legacy gateway route) → the anthropic provider's base URL. */

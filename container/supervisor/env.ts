@@ -19,6 +19,11 @@ export interface R2Settings {
   secretAccessKey: string;
   /** Prepended to every key (our snapshots and the moltworker prefixes); "" in production. */
   prefix: string;
+  /**
+   * R2_CONNECT_HOST (local bridge networking only): the host to connect to for the endpoint's,
+   * which the requests keep as their Host header, so their signatures still match.
+   */
+  connectHost?: string;
 }
 
 /** A local directory that is backed up; `legacyPrefix` is its moltworker folder in the bucket. */
@@ -235,7 +240,15 @@ function loadR2(text: (name: string) => string | undefined, problems: string[]):
   }
   let prefix = text("MOLTLAB_R2_PREFIX") ?? "";
   if (prefix && !prefix.endsWith("/")) prefix += "/";
-  return { endpoint: endpoint!, bucket: text("R2_BUCKET_NAME") ?? DEFAULT_BUCKET, accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, prefix };
+  const connectHost = text("R2_CONNECT_HOST");
+  return {
+    endpoint: endpoint!,
+    bucket: text("R2_BUCKET_NAME") ?? DEFAULT_BUCKET,
+    accessKeyId: accessKeyId!,
+    secretAccessKey: secretAccessKey!,
+    prefix,
+    ...(connectHost ? { connectHost } : {}),
+  };
 }
 
 function absolute(path: string): string {

@@ -146,3 +146,44 @@ describe("R2 operations counted by price class", { timeout: 30_000 }, () => {
     }
   });
 });
+
+describe("R2_CONNECT_HOST (the sandbox on a bridge network)", { timeout: 30_000 }, () => {
+  // A name no resolver knows, which the stand-in accepts as its own host.
+  const NAME = "r2.moltlab.invalid";
+  let named: StartedR2;
+  beforeAll(async () => {
+    named = await startR2({ hostnames: [NAME] });
+  });
+  afterAll(async () => {
+    await named.stop();
+  });
+
+  function namedBucket(settings: Partial<R2Settings>): Bucket {
+    const endpoint = new URL(named.endpoint);
+    endpoint.hostname = NAME;
+    const bucket = new Bucket(
+      {
+        endpoint: endpoint.href,
+        bucket: named.bucket,
+        accessKeyId: named.accessKeyId,
+        secretAccessKey: named.secretAccessKey,
+        prefix: "connect/",
+        ...settings,
+      },
+      createLogger({ secrets: [named.secretAccessKey], write: () => undefined }),
+      1,
+    );
+    buckets.push(bucket);
+    return bucket;
+  }
+
+  it("connects to that host while the requests keep the endpoint's name, so their signatures match", async () => {
+    const bucket = namedBucket({ connectHost: "127.0.0.1" });
+    await bucket.put("note.txt", Buffer.from("through the door"));
+    expect(await bucket.getText("note.txt")).toBe("through the door");
+  });
+
+  it("without it, the endpoint's name is looked up and fails", async () => {
+    await expect(namedBucket({}).getText("note.txt")).rejects.toThrow(/ENOTFOUND|getaddrinfo/);
+  });
+});

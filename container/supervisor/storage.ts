@@ -3,14 +3,22 @@
  * built-in retries are silent). Bodies are Buffers or files of known length: the local R2
  * simulator rejects streams of unknown length and aws-chunked checksums (see emulators/r2).
  */
+import { lookup } from "node:dns";
 import { createReadStream, createWriteStream } from "node:fs";
+import { Agent } from "node:http";
 import { createHash } from "node:crypto";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { R2Settings } from "./env.ts";
 import { errorText, type Logger } from "./log.ts";
+
+/** An agent whose connections go to `host` whatever the URL names; the requests keep the URL's Host. */
+function connectingTo(host: string): Agent {
+  return new Agent({ keepAlive: true, lookup: (_hostname, options, callback) => lookup(host, options, callback) } as ConstructorParameters<typeof Agent>[0]);
+}
 
 export interface ListedObject {
   key: string;
@@ -97,7 +105,9 @@ export class Bucket {
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       maxAttempts: 1,
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+      requestHandler: settings.connectHost
+        ? new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 120_000, httpAgent: connectingTo(settings.connectHost) })
+        : { connectionTimeout: 10_000, requestTimeout: 120_000 },
     });
   }
 

@@ -72,6 +72,8 @@ export interface Env {
   R2_BUCKET_NAME?: string;
   /** moltlab: S3 endpoint override (the local R2 stand-in); production derives it from CF_ACCOUNT_ID. */
   R2_ENDPOINT?: string;
+  /** Local bridge networking only: where the container connects for R2_ENDPOINT (stack/r2.ts). */
+  R2_CONNECT_HOST?: string;
 
   // Browser / CDP
   CDP_SECRET?: string;
