@@ -19,6 +19,23 @@ export const BENCH_PROJECTS = ["perf"] as const;
  */
 export const OPT_IN_PROJECTS = ["faults"] as const;
 const FAULT_TABLE = "tests/integration/ai-faults.test.ts";
+/**
+ * The integration files that run alone, before the others: one restarts the engine, one breaks
+ * and repairs the base images, the rest build the images the others use (so each is built once).
+ */
+const INTEGRATION_ALONE = [
+  "tests/integration/platform-faults.test.ts",
+  "tests/integration/setup.test.ts",
+  "tests/integration/base-images.test.ts",
+  "tests/integration/image.test.ts",
+  "tests/integration/user-image.test.ts",
+  "tests/integration/containers-platform.test.ts",
+];
+/**
+ * The vitest projects behind a name `npm test` knows: `integration` is two, run in one vitest
+ * (its groups in order), so the name still selects the whole of it.
+ */
+export const VITEST_PROJECTS: Readonly<Record<string, readonly string[]>> = { integration: ["integration-alone", "integration"] };
 
 const root = import.meta.dirname;
 const DOCKER_MINUTES = 15 * 60_000;
@@ -44,8 +61,22 @@ const projects: TestProjectConfiguration[] = [
         "tests/torture/**/*.test.ts",
         "tests/soak/**/*.test.ts",
         "tests/perf/**/*.test.ts",
+        "tests/shared/**/*.test.ts",
       ],
       environment: "node",
+    },
+  }),
+  defineProject({
+    test: {
+      name: "integration-alone",
+      root,
+      include: INTEGRATION_ALONE,
+      globalSetup: ["tests/integration/global-setup.ts"],
+      env: testcontainersEnv(),
+      testTimeout: DOCKER_MINUTES,
+      hookTimeout: DOCKER_MINUTES,
+      fileParallelism: false,
+      sequence: { groupOrder: 1 },
     },
   }),
   defineProject({
@@ -53,13 +84,17 @@ const projects: TestProjectConfiguration[] = [
       name: "integration",
       root,
       include: ["tests/integration/**/*.test.ts"],
-      exclude: [FAULT_TABLE],
+      exclude: [FAULT_TABLE, ...INTEGRATION_ALONE],
       globalSetup: ["tests/integration/global-setup.ts"],
       env: testcontainersEnv(),
       testTimeout: DOCKER_MINUTES,
       hookTimeout: DOCKER_MINUTES,
-      // Two cores: builds and emulated containers in parallel only slow each other down.
-      fileParallelism: false,
+      // Two at a time: an OpenClaw container gets half a core (standard-1), so two boots fit two
+      // cores. Files that start OpenClaw on the host's network take turns (tests/shared/host-ports.ts);
+      // the sequencer pairs each with one that does not.
+      maxWorkers: 2,
+      // The order comes from the sequencer in vitest.config.ts (vitest takes one for all projects).
+      sequence: { groupOrder: 2 },
     },
   }),
   defineProject({

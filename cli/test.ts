@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BENCH_PROJECTS, OPT_IN_PROJECTS, TEST_PROJECTS } from "../vitest.workspace.ts";
+import { BENCH_PROJECTS, OPT_IN_PROJECTS, TEST_PROJECTS, VITEST_PROJECTS } from "../vitest.workspace.ts";
 import { ROOT } from "../core/host.ts";
 import { formatImageTimings, IMAGE_TIMINGS_ENV, readImageCalls } from "../core/image-timings.ts";
 import { setup } from "../setup/index.ts";
@@ -48,6 +48,11 @@ function runNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv
 
 const VITEST = join(ROOT, "node_modules/vitest/vitest.mjs");
 
+/** vitest's `--project` flags for one of `npm test`'s projects (some are several of vitest's). */
+export function projectFlags(name: string): string[] {
+  return (VITEST_PROJECTS[name] ?? [name]).flatMap((part) => ["--project", part]);
+}
+
 interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
@@ -90,7 +95,15 @@ async function runProject(name: string, vitestArgs: readonly string[], scope: Ch
   console.log(`\n── vitest project "${name}"${scope ? " (only tests affected by the changed files)" : ""} ──`);
   const code = await runNode(
     VITEST,
-    ["run", "--project", name, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...(scope ? [changedFlag(scope)] : []), ...vitestArgs],
+    [
+      "run",
+      ...projectFlags(name),
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+      ...(scope ? [changedFlag(scope)] : []),
+      ...vitestArgs,
+    ],
     { ...process.env, [IMAGE_TIMINGS_ENV]: imageTimings },
   );
   const seconds = (performance.now() - started) / 1000;
@@ -109,7 +122,7 @@ async function runProject(name: string, vitestArgs: readonly string[], scope: Ch
 async function affectedFileCount(name: string, vitestArgs: readonly string[], scope: ChangedScope): Promise<number | undefined> {
   const dir = mkdtempSync(join(tmpdir(), "moltlab-vitest-list-"));
   const list = join(dir, "files.json");
-  const code = await runNode(VITEST, ["list", "--filesOnly", "--project", name, changedFlag(scope), `--json=${list}`, ...vitestArgs]);
+  const code = await runNode(VITEST, ["list", "--filesOnly", ...projectFlags(name), changedFlag(scope), `--json=${list}`, ...vitestArgs]);
   const files = code === 0 && existsSync(list) ? (JSON.parse(readFileSync(list, "utf8")) as unknown[]) : undefined;
   rmSync(dir, { recursive: true, force: true });
   return Array.isArray(files) ? files.length : undefined;

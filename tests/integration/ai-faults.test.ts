@@ -20,6 +20,10 @@ import { waitForSandboxRunning } from "../shared/through-worker.ts";
 import { FAULT_KINDS, type FaultKind } from "./ai-fault-kinds.ts";
 import { markdownTable, writeReport } from "./openclaw-reports.ts";
 import { GatewaySocket, messageText } from "./openclaw-ws.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
+holdHostPorts();
 
 const MINUTES = 60_000;
 /**

@@ -1,6 +1,8 @@
 /**
  * What a person sees, in a real browser: the machine's Chromium (never a downloaded one), driven
- * by playwright-core, against the sandbox exactly as `moltlab dev` starts it. Access login →
+ * by playwright-core, against the sandbox as `moltlab dev` starts it, on the bridge network as on
+ * Docker Desktop (the container has ports of its own, so this file runs beside the files that
+ * hold the host's; the gateway sees the Worker as a remote client, as on Cloudflare). Access login →
  * the loading page while OpenClaw cold-starts → the OpenClaw Control UI through the Worker →
  * (device pairing in /_admin if the gateway asks) → a chat answered by the AI Gateway
  * emulator's script → a restart from /_admin → the conversation, restored from R2, in a fresh
@@ -118,7 +120,8 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     stateDir = await mkdtemp(join(tmpdir(), "moltlab-browser-state-"));
     sandbox = await startSandbox({
       arch: "amd64",
-      network: "host",
+      network: "bridge",
+      containerPrefix: "moltlab-browser-",
       port: 0,
       persistTo: stateDir,
       // Matched by provider: OpenClaw appends its runtime context to the user's text.

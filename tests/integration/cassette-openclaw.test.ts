@@ -32,6 +32,10 @@ import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
 import { execInContainer } from "../shared/container-exec.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
+holdHostPorts();
 
 const MINUTES = 60_000;
 const RUN = randomBytes(4).toString("hex");

@@ -21,6 +21,10 @@ import { postAccessLogin, waitForSandboxRunning } from "../shared/through-worker
 import { waitFor } from "../shared/wait.ts";
 import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
 import { execInContainer } from "../shared/container-exec.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
+holdHostPorts();
 
 const MINUTES = 60_000;
 const HTTP_REPLY = "Pong over HTTP through the Worker, from the scripted gateway.";

@@ -8,8 +8,8 @@
  * the sandbox stops (final backup), `moltlab import --changes` says what the current OpenClaw's
  * own migration did to the old state; it is printed, and the test asserts it ran.
  *
- * Fixed ports 18789/18790 (the sandbox's OpenClaw on the host network): run under
- * `flock /tmp/moltlab-openclaw-ports.lock`. The old release's install (~30 s) is cached.
+ * Fixed ports 18789/18790 (the sandbox's OpenClaw on the host network): the file holds their lock
+ * (tests/shared/host-ports.ts). The old release's install (~30 s) is cached.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -27,6 +27,10 @@ import { waitForSandboxRunning } from "../shared/through-worker.ts";
 import { GatewaySocket, messageText } from "./openclaw-ws.ts";
 import { installOpenclaw, oldChat, startOldGateway } from "./old-openclaw.ts";
 import { execInContainer } from "../shared/container-exec.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
+holdHostPorts();
 
 const MINUTES = 60_000;
 /** Two months before the image's OpenClaw: sessions as JSONL files then, in SQLite now. */

@@ -18,6 +18,10 @@ import { EvidenceRecorder } from "./openclaw-reports.ts";
 import { type ChatFile, EVIDENCE_FILES } from "../../verify/evidence-files.ts";
 import type { Arch } from "../../contract/arch.ts";
 import type { InstanceType } from "../../contract/instance-types.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
+holdHostPorts();
 
 /**
  * The real OpenClaw image, booted by its supervisor under Cloudflare's run profile

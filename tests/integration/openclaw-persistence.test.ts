@@ -4,6 +4,10 @@ import { bootTimings, chatCompletion, type Emulators, newGatewayToken, OpenclawC
 import { EvidenceRecorder } from "./openclaw-reports.ts";
 import { backupDefaults } from "../../container/supervisor/env.ts";
 import { EVIDENCE_FILES, type PersistenceBoot, type PersistenceFile } from "../../verify/evidence-files.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
+holdHostPorts();
 
 /**
  * Phase 0-6: the state of the real OpenClaw container survives restarts through the R2

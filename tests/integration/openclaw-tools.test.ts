@@ -10,6 +10,10 @@ import { excerpt } from "../../verify/evidence.ts";
 import { markdownTable, writeReport } from "./openclaw-reports.ts";
 import { EVIDENCE_FILES, type ToolsMatrixFile, type ToolCell } from "../../verify/evidence-files.ts";
 import { ARCHES, type Arch } from "../../contract/arch.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
+holdHostPorts();
 
 /**
  * Phase 0-2 and 0-4: every tool of the image doing its real job, per architecture (amd64

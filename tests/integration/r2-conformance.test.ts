@@ -76,6 +76,16 @@ async function outcome(promise: Promise<unknown>): Promise<Outcome> {
   }
 }
 
+/**
+ * A refusal the server sends while the body is still being written races the write: on a busy
+ * machine (another test file beside this one) the client can fail on the write first and see no
+ * HTTP answer at all. So an expected refusal is any failure, and the expected one whenever an
+ * answer arrived; an expected "ok" is "ok".
+ */
+function expectOutcome(actual: Outcome, wanted: Outcome): void {
+  if (wanted === "ok" || actual === "ok" || actual.status !== undefined) expect(actual).toEqual(wanted);
+}
+
 async function put(key: string, body: string | Uint8Array): Promise<string> {
   const { ETag } = await s3.send(new PutObjectCommand({ Bucket: r2.bucket, Key: key, Body: body }));
   return ETag!;
@@ -364,7 +374,8 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
       // The SDK warns on the console about these (expected) failures; the assertions say all there is to say.
       const logger = { debug() {}, info() {}, warn() {}, error() {} };
       const defaults = client({ requestChecksumCalculation: "WHEN_SUPPORTED", logger });
-      expect(await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}chunked`, Body: stream(), ContentLength: 6 })))).toEqual(
+      expectOutcome(
+        await outcome(defaults.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}chunked`, Body: stream(), ContentLength: 6 }))),
         expected.awsChunkedStream,
       );
       // The same client's next request, on the same keep-alive connection (this client makes one attempt).
@@ -377,7 +388,7 @@ describe(`R2 stand-in over S3 (${backend}), AWS SDK v3`, () => {
       expect(await outcome(fresh.send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}buffer`, Body: "abcdef" })))).toBe("ok");
       const unknownLength = await outcome(client({ logger }).send(new PutObjectCommand({ Bucket: r2.bucket, Key: `${base}unknown-length`, Body: stream() })));
       if (expected.unknownLengthStream === "rejected") expect(unknownLength).not.toBe("ok");
-      else expect(unknownLength).toEqual(expected.unknownLengthStream);
+      else expectOutcome(unknownLength, expected.unknownLengthStream);
     });
 
     it("bucket operations: the one bucket exists and lists, but cannot be created", async () => {

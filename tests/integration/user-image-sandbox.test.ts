@@ -2,8 +2,8 @@
  * `npm run dev -- --dockerfile`, end to end (the same startSandbox): a user's Dockerfile built
  * on the real OpenClaw image (a local base: there is no registry here), with a file of its own
  * baked into the home, runs in the sandbox with the supervisor layered on top, boots through
- * the Worker and answers a chat from the AI Gateway emulator. Uses OpenClaw's fixed host ports:
- * run it under `flock /tmp/moltlab-openclaw-ports.lock`, like the other OpenClaw tests.
+ * the Worker and answers a chat from the AI Gateway emulator. On the bridge network (the
+ * container has ports of its own), so it runs beside the files that hold the host's ports.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -42,7 +42,8 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
     const stateDir = join(dir, "state");
     sandbox = await startSandbox({
       arch: "amd64",
-      network: "host",
+      network: "bridge",
+      containerPrefix: "moltlab-own-image-",
       port: 0,
       dockerfile: join(dir, "Dockerfile"),
       persistTo: stateDir,

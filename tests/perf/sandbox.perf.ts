@@ -43,6 +43,10 @@ import { median, percentile, printRatio, recordFigure, row } from "./report.ts";
 import { benchArches, benchInstanceTypes, benchRequests, benchRuns } from "./settings.ts";
 import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
 import type { Arch } from "../../contract/arch.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: ports 18789/18790 are the machine's (an `npm test` may be running).
+holdHostPorts();
 
 const MINUTES = 60_000;
 const COLD_RUNS = benchRuns(2);

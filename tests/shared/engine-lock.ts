@@ -21,10 +21,11 @@ export interface HeldLock {
 const HELD = "held";
 
 /**
- * Takes the engine lock, waiting up to `timeoutMs` for it. Fails, never skips, when flock is
- * missing or the lock stays taken; the message says what holds it and the fix.
+ * Takes the engine lock (or the lock at `path`), waiting up to `timeoutMs` for it. Fails, never
+ * skips, when flock is missing or the lock stays taken; the message says what holds it and the
+ * fix (`busy`, for a lock other than the engine's).
  */
-export async function takeEngineLock(mode: LockMode, timeoutMs: number, path = ENGINE_LOCK): Promise<HeldLock> {
+export async function takeEngineLock(mode: LockMode, timeoutMs: number, path = ENGINE_LOCK, busy?: string): Promise<HeldLock> {
   const flag = mode === "shared" ? "-s" : "-x";
   const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
   // `cat` holds the lock until its stdin closes: release() or the death of this process.
@@ -49,9 +50,10 @@ export async function takeEngineLock(mode: LockMode, timeoutMs: number, path = E
   }
   throw new Error(
     `could not take ${path} ${mode} within ${seconds} s (flock exited ${outcome.code}${stderr.trim() ? `: ${stderr.trim()}` : ""}): ` +
-      (mode === "exclusive"
-        ? "other Docker work holds it shared; wait for it to finish and run again, and do not wrap this test in `flock -s` yourself (it takes the lock itself, and would wait for its own shared hold)"
-        : "an engine restart holds it exclusively; run again once it is done"),
+      (busy ??
+        (mode === "exclusive"
+          ? "other Docker work holds it shared; wait for it to finish and run again, and do not wrap this test in `flock -s` yourself (it takes the lock itself, and would wait for its own shared hold)"
+          : "an engine restart holds it exclusively; run again once it is done")),
   );
 }
 
