@@ -30,12 +30,8 @@ import { StepRunner } from "../../core/ui.ts";
 import { LOOPBACK } from "../../stack/network.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
-import { chatTurn, GatewaySocket, messageText } from "./openclaw-ws.ts";
+import { chatTurn, GatewaySocket, messageText, newDevice } from "./openclaw-ws.ts";
 import { execInContainer } from "../shared/container-exec.ts";
-import { holdHostPorts } from "../shared/host-ports.ts";
-
-// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
-holdHostPorts();
 
 const MINUTES = 60_000;
 const RUN = randomBytes(4).toString("hex");
@@ -75,6 +71,8 @@ describe("a cassette of an OpenClaw conversation through the Worker, tool call i
   let auth: Record<string, string>;
   let recorded: { reply: string; transcript: unknown[] };
   const docker = new Docker();
+  // On the bridge network the Worker is not on OpenClaw's loopback: a device, paired on first use.
+  const device = newDevice();
 
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${sandbox.url}${path}`, {
@@ -85,7 +83,7 @@ describe("a cassette of an OpenClaw conversation through the Worker, tool call i
 
   /** Through the Worker (Access JWT, the Worker injects the gateway token); approves pairing if asked. */
   async function connect(): Promise<GatewaySocket> {
-    const open = () => GatewaySocket.connect({ url: sandbox.url, headers: auth, userAgent: "moltlab-cassette/0.1.0", timeoutMs: 2 * MINUTES });
+    const open = () => GatewaySocket.connect({ url: sandbox.url, headers: auth, device, userAgent: "moltlab-cassette/0.1.0", timeoutMs: 2 * MINUTES });
     const { socket } = await open().catch(async (error: unknown) => {
       if (!/pair/i.test(String(error))) throw error;
       expect((await api("/api/admin/devices/approve-all", { method: "POST" })).status).toBe(200);
@@ -119,7 +117,8 @@ describe("a cassette of an OpenClaw conversation through the Worker, tool call i
     upstream = await startAiGateway({ host: LOOPBACK, scenarios: SCENARIO });
     sandbox = await startSandbox({
       arch: "amd64",
-      network: "host",
+      network: "bridge",
+      containerPrefix: "moltlab-cassette-",
       port: 0,
       persistTo: join(dir, "state"),
       record: { to: cassette, upstream: upstream.url },

@@ -8,8 +8,8 @@
  * the sandbox stops (final backup), `moltlab import --changes` says what the current OpenClaw's
  * own migration did to the old state; it is printed, and the test asserts it ran.
  *
- * Fixed ports 18789/18790 (the sandbox's OpenClaw on the host network): the file holds their lock
- * (tests/shared/host-ports.ts). The old release's install (~30 s) is cached.
+ * The sandbox is on the bridge network (ports of its own, so the file runs beside the files that
+ * hold the host's); its WebSocket client is a paired device. The old release's install (~30 s) is cached.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -24,13 +24,9 @@ import { startAiGateway, type Scenario, type StartedAiGateway } from "../../emul
 import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
-import { GatewaySocket, messageText } from "./openclaw-ws.ts";
+import { GatewaySocket, messageText, newDevice } from "./openclaw-ws.ts";
 import { installOpenclaw, oldChat, startOldGateway } from "./old-openclaw.ts";
 import { execInContainer } from "../shared/container-exec.ts";
-import { holdHostPorts } from "../shared/host-ports.ts";
-
-// OpenClaw on the host's network: ports 18789/18790 are the machine's, one such file at a time.
-holdHostPorts();
 
 const MINUTES = 60_000;
 /** Two months before the image's OpenClaw: sessions as JSONL files then, in SQLite now. */
@@ -112,7 +108,8 @@ describe(`import: state made by OpenClaw ${OLD_VERSION}, booted under ${OPENCLAW
     async () => {
       sandbox = await startSandbox({
         arch: "amd64",
-        network: "host",
+        network: "bridge",
+        containerPrefix: "moltlab-import-",
         port: 0,
         persistTo: join(cache, "dev", "state"),
         steps: new StepRunner((line) => console.log(line)),
@@ -129,7 +126,9 @@ describe(`import: state made by OpenClaw ${OLD_VERSION}, booted under ${OPENCLAW
       const imported = /imported as snapshot (\S+)/.exec(importOutput)![1];
       expect(storage.lastRestore).toMatchObject({ source: "snapshot", id: imported });
 
-      const connect = () => GatewaySocket.connect({ url: sandbox!.url, headers: auth, userAgent: "moltlab-import/0.1.0", timeoutMs: 2 * MINUTES });
+      // On the bridge network the Worker is not on OpenClaw's loopback: a device, paired on first use.
+      const device = newDevice();
+      const connect = () => GatewaySocket.connect({ url: sandbox!.url, headers: auth, device, userAgent: "moltlab-import/0.1.0", timeoutMs: 2 * MINUTES });
       const { socket } = await connect().catch(async (error: unknown) => {
         if (!/pair/i.test(String(error))) throw error;
         expect((await api("/api/admin/devices/approve-all", { method: "POST" })).status).toBe(200);

@@ -1,11 +1,47 @@
 /**
  * A minimal client of OpenClaw's gateway WebSocket protocol (docs/gateway/protocol in the
- * package): wait for `connect.challenge`, send `connect` (no device block: loopback clients
- * are paired automatically), then request/response frames and events. It talks to the
- * gateway directly (with `token` as `auth.token`) or through the Worker (with the Access JWT
- * as a header and no token: the Worker injects it).
+ * package): wait for `connect.challenge`, send `connect`, then request/response frames and
+ * events. It talks to the gateway directly (with `token` as `auth.token`) or through the Worker
+ * (with the Access JWT as a header and no token: the Worker injects it).
+ *
+ * From the gateway's loopback a token is enough. From anywhere else (the bridge network, as from
+ * the Worker on Cloudflare) OpenClaw grants scopes only to a paired device: pass a `device`
+ * (newDevice()) and the connect request carries its signed block, as OpenClaw's own clients do
+ * (its v3 payload, the device id being the SHA-256 of the raw Ed25519 key); the first connect is
+ * then refused with "pairing required" until the device is approved (/api/admin/devices).
  */
-import { randomUUID } from "node:crypto";
+import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
+
+/** An Ed25519 device identity, as OpenClaw's clients keep one. */
+export interface Device {
+  readonly id: string;
+  /** The raw 32-byte public key, base64url. */
+  readonly publicKey: string;
+  readonly privateKey: KeyObject;
+}
+
+export function newDevice(): Device {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  // The SPKI DER of an Ed25519 key ends with the raw 32 bytes.
+  const raw = publicKey.export({ type: "spki", format: "der" }).subarray(-32);
+  return { id: createHash("sha256").update(raw).digest("hex"), publicKey: raw.toString("base64url"), privateKey };
+}
+
+const CLIENT = { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" } as const;
+const ROLE = "operator";
+const SCOPES = ["operator.read", "operator.write"];
+
+/**
+ * The connect request's `device` block: OpenClaw's v3 payload signed with the device's key. The
+ * signed token is the one in `auth.token` ("" when the Worker injects it: it puts the token in
+ * `auth.password` for a signed frame, which the signature does not cover).
+ */
+function deviceBlock(device: Device, nonce: string, token: string | undefined): Record<string, unknown> {
+  const signedAt = Date.now();
+  const payload = ["v3", device.id, CLIENT.id, CLIENT.mode, ROLE, SCOPES.join(","), String(signedAt), token ?? "", nonce, CLIENT.platform, ""].join("|");
+  const signature = sign(null, Buffer.from(payload, "utf8"), device.privateKey).toString("base64url");
+  return { id: device.id, publicKey: device.publicKey, signature, signedAt, nonce };
+}
 
 type Frame =
   | { type: "event"; event: string; payload?: Record<string, unknown>; seq?: number }
@@ -25,6 +61,8 @@ export interface ConnectOptions {
   token?: string;
   userAgent?: string;
   timeoutMs?: number;
+  /** Sign the connect request as this device (needed off the gateway's loopback; see above). */
+  device?: Device;
 }
 
 export class GatewaySocket {
@@ -56,15 +94,16 @@ export class GatewaySocket {
     const ws = options.headers ? new WebSocket(url, { headers: options.headers } as unknown as string[]) : new WebSocket(url);
     const socket = new GatewaySocket(ws);
     try {
-      await socket.until("connect.challenge", () => socket.event("connect.challenge"), timeoutMs);
+      const challenge = await socket.until("connect.challenge", () => socket.event("connect.challenge"), timeoutMs);
       const response = await socket.request(
         "connect",
         {
           minProtocol: 4,
           maxProtocol: 4,
-          client: { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" },
-          role: "operator",
-          scopes: ["operator.read", "operator.write"],
+          client: CLIENT,
+          role: ROLE,
+          scopes: SCOPES,
+          ...(options.device ? { device: deviceBlock(options.device, String(challenge.nonce), options.token) } : {}),
           caps: [],
           commands: [],
           permissions: {},
