@@ -97,6 +97,7 @@ export class Bucket {
     this.endpoint = settings.endpoint;
     this.#log = log;
     this.#attempts = attempts;
+    const timeouts = { connectionTimeout: 10_000, requestTimeout: 120_000 };
     this.#client = new S3Client({
       endpoint: settings.endpoint,
       region: "auto",
@@ -105,9 +106,7 @@ export class Bucket {
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       maxAttempts: 1,
-      requestHandler: settings.connectHost
-        ? new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 120_000, httpAgent: connectingTo(settings.connectHost) })
-        : { connectionTimeout: 10_000, requestTimeout: 120_000 },
+      requestHandler: settings.connectHost ? new NodeHttpHandler({ ...timeouts, httpAgent: connectingTo(settings.connectHost) }) : timeouts,
     });
   }
 

@@ -4,6 +4,7 @@
  * (`flock -x`), so a restart never cuts anyone's run short. A test takes it here itself,
  * through util-linux's `flock` holding the lock for as long as its child lives: the lock is
  * released when the test lets go, and also when the test process dies (the pipe closes).
+ * takeFileLock is that mechanism for any lock file (host-ports.ts takes another with it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -20,12 +21,23 @@ export interface HeldLock {
 /** Printed by the holder once flock has the lock. */
 const HELD = "held";
 
+/** Takes the engine lock, waiting up to `timeoutMs` for it (see takeFileLock). */
+export function takeEngineLock(mode: LockMode, timeoutMs: number): Promise<HeldLock> {
+  return takeFileLock(
+    ENGINE_LOCK,
+    mode,
+    timeoutMs,
+    mode === "exclusive"
+      ? "other Docker work holds it shared; wait for it to finish and run again, and do not wrap this test in `flock -s` yourself (it takes the lock itself, and would wait for its own shared hold)"
+      : "an engine restart holds it exclusively; run again once it is done",
+  );
+}
+
 /**
- * Takes the engine lock (or the lock at `path`), waiting up to `timeoutMs` for it. Fails, never
- * skips, when flock is missing or the lock stays taken; the message says what holds it and the
- * fix (`busy`, for a lock other than the engine's).
+ * Takes the lock at `path`, waiting up to `timeoutMs` for it. Fails, never skips, when flock is
+ * missing or the lock stays taken; then the message ends with `busy`: what holds it and the fix.
  */
-export async function takeEngineLock(mode: LockMode, timeoutMs: number, path = ENGINE_LOCK, busy?: string): Promise<HeldLock> {
+export async function takeFileLock(path: string, mode: LockMode, timeoutMs: number, busy: string): Promise<HeldLock> {
   const flag = mode === "shared" ? "-s" : "-x";
   const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
   // `cat` holds the lock until its stdin closes: release() or the death of this process.
@@ -44,17 +56,11 @@ export async function takeEngineLock(mode: LockMode, timeoutMs: number, path = E
     const missing = (outcome as NodeJS.ErrnoException).code === "ENOENT";
     throw new Error(
       missing
-        ? `\`flock\` is not installed, and this test takes ${path} ${mode} with it so that it never runs into another run's engine work; install util-linux (\`apt-get install util-linux\`)`
+        ? `\`flock\` is not installed, and this test takes ${path} ${mode} with it so that it never runs into another run's work; install util-linux (\`apt-get install util-linux\`)`
         : `could not run flock for ${path}: ${outcome.message}`,
     );
   }
-  throw new Error(
-    `could not take ${path} ${mode} within ${seconds} s (flock exited ${outcome.code}${stderr.trim() ? `: ${stderr.trim()}` : ""}): ` +
-      (busy ??
-        (mode === "exclusive"
-          ? "other Docker work holds it shared; wait for it to finish and run again, and do not wrap this test in `flock -s` yourself (it takes the lock itself, and would wait for its own shared hold)"
-          : "an engine restart holds it exclusively; run again once it is done")),
-  );
+  throw new Error(`could not take ${path} ${mode} within ${seconds} s (flock exited ${outcome.code}${stderr.trim() ? `: ${stderr.trim()}` : ""}): ${busy}`);
 }
 
 async function release(holder: ChildProcess): Promise<void> {

@@ -3,13 +3,14 @@
  * (18790) on the host itself, so only one such container may run at a time on a machine, across
  * test files that run side by side and across test runs. A file that starts one calls
  * holdHostPorts() at its top: the file waits for the ports' lock before its first hook and lets
- * go after its last. The lock is util-linux's flock on HOST_PORTS_LOCK (engine-lock.ts), released
+ * go after its last. The lock is util-linux's flock on HOST_PORTS_LOCK (takeFileLock), released
  * also when the test process dies. Files on the bridge network (each container its own ports)
  * need no lock; the integration sequencer (tests/shared/sequencer.ts) runs both kinds side
  * by side.
  */
 import { afterAll, beforeAll } from "vitest";
-import { takeEngineLock, type HeldLock } from "./engine-lock.ts";
+import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
+import { takeFileLock, type HeldLock } from "./engine-lock.ts";
 
 export const HOST_PORTS_LOCK = "/tmp/moltlab-openclaw-ports.lock";
 /** Long enough for the longest other holder (a file's whole run). */
@@ -18,11 +19,11 @@ const WAIT_MS = 30 * 60_000;
 export function holdHostPorts(): void {
   let held: HeldLock | undefined;
   beforeAll(async () => {
-    held = await takeEngineLock(
+    held = await takeFileLock(
+      HOST_PORTS_LOCK,
       "exclusive",
       WAIT_MS,
-      HOST_PORTS_LOCK,
-      "another OpenClaw on the host's network (this run's or another's) kept ports 18789/18790; let it finish, or find it with `ss -ltnp 'sport = :18789'`",
+      `another OpenClaw on the host's network (this run's or another's) kept ports ${GATEWAY_PORT}/${CONTROL_PORT}; let it finish, or find it with \`ss -ltnp 'sport = :${GATEWAY_PORT}'\``,
     );
   }, WAIT_MS + 60_000);
   // Registered first, so it runs after the file's own afterAll hooks (vitest runs them as a stack).

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
 import { holdHostPorts } from "./host-ports.ts";
-import { HOST_PORTS_CALL, interleave } from "./sequencer.ts";
+import { HOST_PORTS_CALL, holdsHostPorts, interleave } from "./sequencer.ts";
 
 describe("the integration sequencer", () => {
   it("alternates lock holders with the other files, each kind in its own order, the longer kind's rest at the end", () => {
@@ -17,7 +17,7 @@ describe("the integration sequencer", () => {
     const dir = join(ROOT, "tests/integration");
     const files = readdirSync(dir).filter((name) => name.endsWith(".test.ts"));
     const source = (name: string) => readFileSync(join(dir, name), "utf8");
-    const holders = files.filter((name) => source(name).includes(`\n${HOST_PORTS_CALL}`)).sort();
+    const holders = files.filter((name) => holdsHostPorts(source(name))).sort();
     // A sandbox on the host's network, or openclaw-harness.ts's container (which is on it).
     const onHostNetwork = files.filter((name) => /network: "host"|OpenclawContainer\.start/.test(source(name))).sort();
     expect(holders).toEqual(onHostNetwork);

@@ -23,14 +23,15 @@ export function interleave<T>(holders: readonly T[], others: readonly T[]): T[] 
   return order;
 }
 
-async function holdsHostPorts(file: string): Promise<boolean> {
-  return (await readFile(file, "utf8")).includes(`\n${HOST_PORTS_CALL}`);
+/** Whether a test file's source holds the host's ports (the call at the start of a line). */
+export function holdsHostPorts(source: string): boolean {
+  return source.includes(`\n${HOST_PORTS_CALL}`);
 }
 
 export class HostPortsSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const holds = new Map(await Promise.all(sorted.map(async (spec) => [spec, await holdsHostPorts(spec.moduleId)] as const)));
+    const holds = new Map(await Promise.all(sorted.map(async (spec) => [spec, holdsHostPorts(await readFile(spec.moduleId, "utf8"))] as const)));
     // Per project, in the order vitest gave the projects: a project without holders keeps its order.
     const projects = [...new Set(sorted.map((spec) => spec.project.name))];
     return projects.flatMap((name) => {
