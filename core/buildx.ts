@@ -1,4 +1,5 @@
 import { docker } from "./docker.ts";
+import { hostArch } from "./host.ts";
 import type { Arch } from "../contract/arch.ts";
 import { labelFlags } from "./labels.ts";
 import { layerCacheFromProgress, type LayerCache } from "./image-timings.ts";
@@ -19,12 +20,13 @@ export interface BuildxOptions {
 /**
  * One platform, loaded into the engine's image store under its final tag (the
  * classic store holds one platform per tag; a multi-platform build needs a newer
- * engine). TARGETARCH is always passed: Docker 20.10's builder leaves it empty.
+ * engine). TARGETARCH and BUILDARCH are always passed: Docker 20.10's builder leaves them
+ * empty (BUILDARCH names the host's base image in a stage that runs natively).
  * Same invocation as setup's base-image build (setup/base-images.ts). Returns how many of
  * the Dockerfile's steps BuildKit answered from its cache (from its plain progress output).
  */
 export async function buildxBuild(options: BuildxOptions): Promise<LayerCache> {
-  const buildArgs = { TARGETARCH: options.arch, ...options.buildArgs };
+  const buildArgs = { TARGETARCH: options.arch, BUILDARCH: hostArch(), ...options.buildArgs };
   const result = await docker(
     [
       "buildx",

@@ -30,6 +30,8 @@ describe("parseDockerfile", () => {
     ]);
     expect(parsed.baseImages).toEqual(["golang:1.24", "moltlab/node:24-${TARGETARCH}", "docker:27-cli"]);
     expect(forArch(parsed.baseImages[1]!, "arm64")).toBe("moltlab/node:24-arm64");
+    // BUILDARCH is the host's, whatever the target.
+    expect(forArch("moltlab/node:24-${BUILDARCH}-for-$TARGETARCH", "arm64", "amd64")).toBe("moltlab/node:24-amd64-for-arm64");
   });
 
   it("reads flags, ARG/ENV pairs and ADD/COPY heredocs, and keeps a heredoc body out of the arguments", () => {

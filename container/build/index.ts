@@ -1,7 +1,7 @@
 /**
  * `moltlab image [--platform amd64|arm64|all] [--openclaw VERSION]`: builds the
  * OpenClaw image per platform from container/Dockerfile. Everything npm and Go is
- * prepared on the host for the target arch; only apt-get runs under QEMU. Each
+ * prepared on the host for the target arch, .debs included; only dpkg runs under QEMU. Each
  * image carries a recipe digest of its inputs, so a run with nothing changed is a
  * fast no-op.
  */
@@ -195,7 +195,7 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
 
   let layers: LayerCache | undefined;
   await steps.step(`${arch}: docker build`, async (context) => {
-    context.progress(`docker buildx build --platform linux/${arch} -t ${tag}${arch === hostArch() ? "" : " (apt-get under QEMU: a few minutes)"}`);
+    context.progress(`docker buildx build --platform linux/${arch} -t ${tag}${arch === hostArch() ? "" : " (dpkg under QEMU: about a minute)"}`);
     layers = await buildxBuild({
       arch,
       dockerfile: DOCKERFILE,

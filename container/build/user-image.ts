@@ -12,6 +12,7 @@ import { buildxBuild } from "../../core/buildx.ts";
 import { inspectImage } from "../../core/docker.ts";
 import { UserError } from "../../core/errors.ts";
 import { type RunResult, tryRun } from "../../core/exec.ts";
+import { hostArch } from "../../core/host.ts";
 import { labelFlags, moltlabLabels, type Kind } from "../../core/labels.ts";
 import type { Arch } from "../../contract/arch.ts";
 import type { DebTool, ToolsFile } from "../tools/manifest.ts";
@@ -41,9 +42,16 @@ export const TINI_STATIC: DebTool = {
   probe: { command: "tini --version", expect: "tini version" },
 };
 
-/** A FROM reference for one platform: the build arguments BuildKit sets per target filled in. */
-export function forArch(image: string, arch: Arch): string {
-  const values: Record<string, string> = { TARGETARCH: arch, TARGETOS: "linux", TARGETPLATFORM: `linux/${arch}`, BUILDARCH: arch };
+/** A FROM reference for one platform: the build arguments BuildKit sets per target (and for the host) filled in. */
+export function forArch(image: string, arch: Arch, host: Arch = hostArch()): string {
+  const values: Record<string, string> = {
+    TARGETARCH: arch,
+    TARGETOS: "linux",
+    TARGETPLATFORM: `linux/${arch}`,
+    BUILDARCH: host,
+    BUILDOS: "linux",
+    BUILDPLATFORM: `linux/${host}`,
+  };
   return image.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced, bare) => values[braced ?? bare] ?? whole);
 }
 

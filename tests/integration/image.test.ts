@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureImages } from "../../container/build/index.ts";
 import { TOOLS, type ToolsFile } from "../../container/tools/manifest.ts";
 import { inspectImage } from "../../core/docker.ts";
-import { unameMachine } from "../../core/host.ts";
+import { hostArch, unameMachine } from "../../core/host.ts";
 import { LABEL_KIND, moltlabLabels } from "../../core/labels.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
@@ -17,7 +17,10 @@ import { ARCHES } from "../../contract/arch.ts";
  * supervisor, so the probes run under `tini -- sleep` instead; arm64 runs under QEMU,
  * which is fine for probes.
  */
-describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
+/** /etc/ssl/certs as update-ca-certificates writes it, from the host arch's image (it runs first). */
+let freshTrustStore: string[] | undefined;
+
+describe.each([hostArch(), ...ARCHES.filter((arch) => arch !== hostArch())])("the OpenClaw image, linux/%s", (arch) => {
   const tag = openclawImage(OPENCLAW_VERSION, arch);
   let container: StartedTestContainer;
   let tools: ToolsFile;
@@ -98,6 +101,30 @@ describe.each(ARCHES)("the OpenClaw image, linux/%s", (arch) => {
       expect(babashka?.reason).toMatch(/not reachable|HTTP|checksum/);
       expect(bb.exitCode).not.toBe(0);
     }
+  });
+
+  it("has its Debian packages installed by dpkg, with the TLS trust store update-ca-certificates writes", async () => {
+    // The build downloads the .debs natively and copies ca-certificates' trust store from that
+    // stage (container/Dockerfile). On the host's arch this proves the copy equals what
+    // update-ca-certificates writes; the other arch is compared with that (its own run under QEMU
+    // writes the same files too, measured by hand, but costs 26 s here).
+    const listing = 'cd /etc/ssl/certs && find . -printf "%p %l\\n" | sort | sha256sum && sha256sum ca-certificates.crt';
+    const state = await container.exec([
+      "sh",
+      "-c",
+      `dpkg --audit; dpkg-query -W -f '\${Status}\\n' tini ca-certificates | sort -u; dpkg-divert --list | grep update-ca-certificates | wc -l; ${listing}`,
+    ]);
+    expect(state.exitCode, state.output).toBe(0);
+    const [installed, diversions, ...store] = state.output.trim().split("\n");
+    expect([installed, diversions]).toEqual(["install ok installed", "0"]);
+    if (arch !== hostArch() && freshTrustStore) {
+      expect(store).toEqual(freshTrustStore);
+      return;
+    }
+    const fresh = await container.exec(["sh", "-c", `update-ca-certificates --fresh >/dev/null 2>&1 && ${listing}`]);
+    expect(fresh.exitCode, fresh.output).toBe(0);
+    freshTrustStore = fresh.output.trim().split("\n");
+    expect(store).toEqual(freshTrustStore);
   });
 
   it("does not ship binaries for tools it reports as not installed", async () => {

@@ -148,7 +148,7 @@ describe("the OpenClaw image", () => {
         unit: "s",
         rows: cold,
         notes: [
-          `Every step runs: apt-get update/install (the only step that executes ${hostArch() === "amd64" ? "arm64" : "amd64"} code, under QEMU), the ~1.4 GB COPY of the npm packages, the layer export. The ratio of the second row is the emulation slowdown of this build; npm and Go work happens on the host for both and is not in it.`,
+          `Every step runs: apt on the host's CPU (resolve and download the target's .debs), dpkg -i of them (the only step that executes ${hostArch() === "amd64" ? "arm64" : "amd64"} code, under QEMU), the ~1.4 GB COPY of the npm packages, the layer export. The ratio of the second row is the emulation slowdown of this build; npm and Go work happens on the host for both and is not in it.`,
           `BuildKit's cache: ${cacheBefore} before, ${await buildCacheTotal()} after (the cold builds' own records, ${(freed / 1e9).toFixed(2)} GB, were removed again).`,
         ],
       });
