@@ -37,12 +37,12 @@ const detail = (lines: string[], label: string) =>
 describe("moltlab emulate arguments", () => {
   it("takes a name, --port and --host", () => {
     expect(parseEmulateArgs(["r2", "--port", "9000", "--host", "0.0.0.0"])).toEqual({ names: ["r2"], options: { port: 9000, host: "0.0.0.0" } });
-    expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access"]);
+    expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access", "telegram"]);
     expect(parseEmulateArgs(["containers"]).names).toEqual(["containers"]);
   });
 
   it("names the choices for an unknown emulator or flag", () => {
-    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, containers, all, not "s3"/);
+    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, telegram, containers, all, not "s3"/);
     expect(() => parseEmulateArgs(["r2", "--port", "http"])).toThrow(UserError);
     expect(() => parseEmulateArgs(["r2", "--verbose"])).toThrow(/unknown option --verbose/);
     expect(() => parseEmulateArgs(["r2", "access"])).toThrow(/unexpected argument "access"/);
@@ -83,13 +83,27 @@ describe("moltlab emulate", { timeout: 30_000 }, () => {
     expect(await exitOf(child)).toBe(130);
   });
 
-  it("runs all three, each announced with its name", async () => {
+  it("serves Telegram's Bot API for the token it prints, and plays a person through its control API", async () => {
+    const { child, lines } = await startCli(["telegram"]);
+    const api = `${detail(lines, "API root (TELEGRAM_API_ROOT, OpenClaw's channels.telegram.apiRoot)")}/bot${detail(lines, "token (TELEGRAM_BOT_TOKEN)")}`;
+    expect(((await (await fetch(`${api}/getMe`)).json()) as { result: { username: string } }).result.username).toBe("moltlab_test_bot");
+    const [how, body] = detail(lines, "write as a person").split(/ (?=\{)/) as [string, string];
+    const posted = await fetch(how.replace(/^POST /, ""), { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(posted.status).toBe(200);
+    const updates = (await (await fetch(`${api}/getUpdates`)).json()) as { result: { message: { text: string; from: { id: number } } }[] };
+    expect(updates.result.map((update) => [update.message.from.id, update.message.text])).toEqual([[1001, "hi"]]);
+    child.kill("SIGTERM");
+    expect(await exitOf(child)).toBe(143);
+  });
+
+  it("runs all four, each announced with its name", async () => {
     const { child, lines } = await startCli(["all"]);
     const listening = lines.filter((line) => line.startsWith("listening on "));
     expect(listening.map((line) => line.replace(/:\d+/, ":PORT"))).toEqual([
       "listening on http://127.0.0.1:PORT (ai-gateway)",
       "listening on http://127.0.0.1:PORT (r2)",
       "listening on http://127.0.0.1:PORT (access)",
+      "listening on http://127.0.0.1:PORT (telegram)",
     ]);
     const certs = await fetch(detail(lines, "certs"));
     expect(((await certs.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);

@@ -2,6 +2,7 @@ import os from "node:os";
 import { startAccess } from "../emulators/access/index.ts";
 import { startAiGateway, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
 import { startR2 } from "../emulators/r2/index.ts";
+import { startTelegram } from "../emulators/telegram/index.ts";
 import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
 import { parseCommandArgs } from "../core/args.ts";
@@ -60,6 +61,16 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
       `service token: CF-Access-Client-Id ${access.serviceToken.clientId}, CF-Access-Client-Secret ${access.serviceToken.clientSecret}`,
     ]);
   },
+  telegram: async ({ cassette: _, ...options }) => {
+    const telegram = await startTelegram(options);
+    return running(telegram, [
+      `bot: @${telegram.bot.user.username} (id ${telegram.bot.user.id})`,
+      `token (TELEGRAM_BOT_TOKEN): ${telegram.token}`,
+      `API root (TELEGRAM_API_ROOT, OpenClaw's channels.telegram.apiRoot): ${telegram.apiRoot}`,
+      `write as a person: POST ${telegram.controlUrl}/bots/${telegram.bot.user.id}/messages {"from":{"id":1001},"text":"hi"}`,
+      `what the bot sent: GET ${telegram.controlUrl}/bots/${telegram.bot.user.id}/actions`,
+    ]);
+  },
   containers: async ({ cassette: _, ...options }) => {
     // Loaded on demand: it brings dockerode, which no other command needs.
     const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../platform/index.ts");
@@ -76,10 +87,10 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
 };
 const NAMES = Object.keys(EMULATORS);
 /**
- * `all` is the Cloudflare services that need nothing but Node. The Containers platform
+ * `all` is the services that need nothing but Node (Cloudflare's and Telegram's). The Containers platform
  * needs a Docker engine (and `npm run setup`), so it runs only when named.
  */
-const ALL = ["ai-gateway", "r2", "access"];
+const ALL = ["ai-gateway", "r2", "access", "telegram"];
 
 export interface EmulateArgs {
   names: string[];
