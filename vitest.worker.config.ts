@@ -76,6 +76,7 @@ export default defineProject({
           ANTHROPIC_API_KEY: "sk-ant-worker-tests-51d2e8",
           TELEGRAM_BOT_TOKEN: "tg-bot-worker-tests-a83b1f",
           TELEGRAM_DM_ALLOW_FROM: "12345,67890",
+          TELEGRAM_WEBHOOK_SECRET: "tg-webhook-worker-tests-5e1c",
           R2_ACCESS_KEY_ID: "r2-key-id-worker-tests-0c9d",
           R2_SECRET_ACCESS_KEY: "r2-secret-worker-tests-e4f7a2",
           CF_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",

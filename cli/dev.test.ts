@@ -15,9 +15,15 @@ function fixOf(args: string[]): string {
 }
 
 describe("moltlab dev settings", () => {
-  it("parses --platform, --instance-type, --port, --reset and --dev-mode, and names the fix for anything else", () => {
-    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false });
-    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode"])).toEqual({ arch: "arm64", port: 0, reset: true, devMode: true });
+  it("parses --platform, --instance-type, --port, --reset, --dev-mode and --telegram, and names the fix for anything else", () => {
+    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false, telegram: false });
+    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode", "--telegram"])).toEqual({
+      arch: "arm64",
+      port: 0,
+      reset: true,
+      devMode: true,
+      telegram: true,
+    });
     expect(() => parseDevArgs(["--dev-mode=false"])).toThrow(/unknown option --dev-mode=false/);
     expect(parseDevArgs(["--instance-type", "standard-2"])).toMatchObject({ instanceType: "standard-2" });
     expect(() => parseDevArgs(["--instance-type", "huge"])).toThrow(/--instance-type huge is not an instance type/);
@@ -28,7 +34,7 @@ describe("moltlab dev settings", () => {
 
   it("names the fix: the option's own for a bad value, the usage line for anything else", () => {
     const usage =
-      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] " +
+      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] " +
       "[--cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL] | --record-to FILE [--upstream URL]]";
     expect(fixOf(["--platform", "riscv64"])).toBe("use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
     expect(fixOf(["--port=x"])).toBe("use e.g. `npm run dev -- --port 8787` (0 picks a free port)");

@@ -8,6 +8,8 @@
  * (container/build/user-image.ts) instead of the bundled one. `--cassette FILE` (with
  * emulate's timing options): the AI Gateway answers from a cassette, offline and strict;
  * `--record-to FILE [--upstream URL]`: it records the session's model traffic instead.
+ * `--telegram`: OpenClaw's Telegram channel against the Telegram emulator, by webhook through
+ * the Worker, with user TELEGRAM_DEV_USER on its allow-list.
  */
 import os from "node:os";
 import { existsSync, readFileSync } from "node:fs";
@@ -24,6 +26,8 @@ import { setup } from "../setup/index.ts";
 import { formatSeconds, StepRunner } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 import { readCassette, type RecordOptions, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
+import { startTelegram, type StartedTelegram } from "../emulators/telegram/index.ts";
+import { randomSecret } from "../core/secret.ts";
 import { CASSETTE_USAGE, cassetteOptions, replayOptions, type CassetteValues } from "./cassette-args.ts";
 
 export const DEFAULT_DEV_PORT = 8787;
@@ -42,10 +46,15 @@ export interface DevArgs {
   cassette?: ReplayOptions;
   /** The AI Gateway records the session into this cassette (file absolute). */
   record?: RecordOptions;
+  /** OpenClaw's Telegram channel against the Telegram emulator. */
+  telegram: boolean;
 }
 
+/** The person `--telegram` lets write to the bot (its allow-list); anyone else is ignored, as OpenClaw's allowlist policy does. */
+export const TELEGRAM_DEV_USER = 1001;
+
 const DEV_USAGE =
-  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] " +
+  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] " +
   `[${CASSETTE_USAGE} | --record-to FILE [--upstream URL]]`;
 
 /** npm runs scripts in the package root; the caller's directory is INIT_CWD. */
@@ -86,6 +95,7 @@ const DEV_OPTIONS = {
   },
   reset: { type: "boolean" },
   "dev-mode": { type: "boolean" },
+  telegram: { type: "boolean" },
   dockerfile: {
     type: "string",
     parse: (path: string): string => {
@@ -111,6 +121,7 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     port: values.port ?? DEFAULT_DEV_PORT,
     reset: values.reset ?? false,
     devMode: values["dev-mode"] ?? false,
+    telegram: values.telegram ?? false,
     ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
     ...tapeArgs(values),
   };
@@ -152,6 +163,16 @@ function describeProvider(provider: Provider, sandbox: StartedSandbox, options: 
   return `the AI Gateway emulator (fake replies; scenarios: POST ${sandbox.aiGateway!.controlUrl}/scenarios)`;
 }
 
+/** How to play the person writing to the bot, and where to see what the bot answered. */
+function telegramLines(telegram: StartedTelegram): string[] {
+  const bot = `${telegram.controlUrl}/bots/${telegram.bot.user.id}`;
+  return [
+    `  telegram     bot @${telegram.bot.user.username} on the emulator (${telegram.apiRoot}); updates by webhook through the Worker; user ${TELEGRAM_DEV_USER} is allowed`,
+    `    write:  curl -H 'content-type: application/json' -d '{"from":{"id":${TELEGRAM_DEV_USER},"first_name":"You"},"text":"hello"}' ${bot}/messages`,
+    `    read:   curl ${bot}/actions?chat_id=${TELEGRAM_DEV_USER}`,
+  ];
+}
+
 export async function dev(args: readonly string[]): Promise<number> {
   const options = parseDevArgs(args);
   if (options.dockerfile) checkDockerfile(options.dockerfile);
@@ -191,7 +212,14 @@ export async function dev(args: readonly string[]): Promise<number> {
     });
   }
   let sandbox: StartedSandbox;
+  let telegram: StartedTelegram | undefined;
   try {
+    if (options.telegram) {
+      await steps.step("Telegram emulator", async () => {
+        telegram = await startTelegram();
+        return { status: "done", detail: `${telegram.apiRoot}, bot @${telegram.bot.user.username}` };
+      });
+    }
     sandbox = await startSandbox({
       arch: options.arch,
       port: options.port,
@@ -200,6 +228,17 @@ export async function dev(args: readonly string[]): Promise<number> {
       ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
       ...(options.cassette ? { cassette: options.cassette } : {}),
       ...(options.record ? { record: options.record } : {}),
+      ...(telegram
+        ? {
+            telegram: {
+              botToken: telegram.token,
+              apiRoot: telegram.apiRoot,
+              dmPolicy: "allowlist" as const,
+              allowFrom: [TELEGRAM_DEV_USER],
+              webhookSecret: randomSecret(24),
+            },
+          }
+        : {}),
       persistTo: stateDir,
       provider,
       steps,
@@ -207,6 +246,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       onWorkerLine: (line) => process.stdout.write(`  [worker] ${line}\n`),
     });
   } catch (error) {
+    await telegram?.stop();
     if (abort.signal.aborted) return 128 + os.constants.signals[await stopRequested];
     throw error;
   }
@@ -226,6 +266,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       `  model        ${describeProvider(provider, sandbox, options)}`,
       `  gateway      ${hostOnly}; image ${sandbox.image}`,
       `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
+      ...(telegram ? telegramLines(telegram) : []),
       `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
       `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,
       "Ctrl-C stops everything.",
@@ -244,6 +285,13 @@ export async function dev(args: readonly string[]): Promise<number> {
   console.log("moltlab dev: stopping");
   const stopping = new StepRunner();
   await sandbox.stop(stopping);
+  if (telegram) {
+    const emulator = telegram;
+    await stopping.step("stop the Telegram emulator", async () => {
+      await emulator.stop();
+      return { status: "done", detail: emulator.url };
+    });
+  }
   console.log("moltlab dev: stopped; nothing left running");
   return signal ? 128 + os.constants.signals[signal] : 1;
 }

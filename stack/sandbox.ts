@@ -25,7 +25,7 @@ import { wranglerR2 } from "./r2.ts";
 import { bucketOf, instanceTypeOf, readWorkerConfig, type R2Credentials, type WranglerConfig } from "./sandbox-config.ts";
 import { forgetSession, reapSession, recordSession, SANDBOX_TEMP_PREFIX } from "./session.ts";
 import { startWorker, workerConfigDir, type WorkerConfigDir } from "./worker.ts";
-import { anthropicDirectNotTaped, localGatewayModel, workerEnv } from "./worker-env.ts";
+import { anthropicDirectNotTaped, localGatewayModel, type TelegramWiring, workerEnv } from "./worker-env.ts";
 
 /** For the bench (tests/perf/floors.ts), which configures OpenClaw as this sandbox does. */
 export { EMULATED_MODEL } from "./provider.ts";
@@ -72,6 +72,11 @@ export interface SandboxOptions {
    * 127.0.0.1; OpenClaw also gets its insecure control-UI auth, as with moltworker's DEV_MODE.
    */
   devMode?: boolean;
+  /**
+   * OpenClaw's Telegram channel, e.g. against the Telegram emulator (`apiRoot`: its URL on this
+   * machine; the container gets it as it reaches it on `network`).
+   */
+  telegram?: TelegramWiring;
   /** The Worker's SANDBOX_SLEEP_AFTER (`never`, `30s`, `10m`…); default: the Worker's (never). */
   sleepAfter?: string;
   steps?: StepRunner;
@@ -264,6 +269,14 @@ interface StartedWorker {
   secrets: Record<string, string>;
 }
 
+/** The port of a URL on this machine's loopback (a local emulator the container must reach), as a list of none or one. */
+function loopbackPort(url: string | undefined): number[] {
+  if (!url) return [];
+  const parsed = new URL(url);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname)) return [];
+  return [Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80))];
+}
+
 /** The Worker, wired to what has started: wrangler dev on 127.0.0.1, its state in options.persistTo. */
 async function startTheWorker(
   run: Run,
@@ -282,7 +295,7 @@ async function startTheWorker(
       const url = `http://${listenOn}:${port}`;
       if (needsBridgeDoor(network)) {
         // The container reaches R2 through this wrangler and the model through the AI Gateway emulator.
-        const ports = [port, ...(parts.aiGateway ? [parts.aiGateway.port] : [])];
+        const ports = [port, ...(parts.aiGateway ? [parts.aiGateway.port] : []), ...loopbackPort(options.telegram?.apiRoot)];
         const door = await openBridgeDoor(ports, await bridgeGateway());
         cleanup.add("close the bridge door", async () => {
           await door.close();
@@ -305,6 +318,9 @@ async function startTheWorker(
           : (provider as Exclude<Provider, { kind: "emulator" }>),
         gatewayToken: run.secrets.gatewayToken,
         workerUrl: url,
+        ...(options.telegram
+          ? { telegram: { ...options.telegram, ...(options.telegram.apiRoot ? { apiRoot: containerView(options.telegram.apiRoot, network) } : {}) } }
+          : {}),
       });
       let wrangler: WranglerDev;
       try {

@@ -75,6 +75,21 @@ describe("the Worker's vars and secrets", () => {
     expect(workerEnv(DEV).vars).not.toHaveProperty("SANDBOX_SLEEP_AFTER");
   });
 
+  it("wire OpenClaw's Telegram channel only when asked: the token and webhook secret as secrets, the rest as vars", () => {
+    const env = workerEnv({
+      ...DEV,
+      telegram: { botToken: "123:tg", apiRoot: "http://host.docker.internal:4004", dmPolicy: "allowlist", allowFrom: [1001, "1002"], webhookSecret: "hook" },
+    });
+    expect(env.vars).toMatchObject({
+      TELEGRAM_API_ROOT: "http://host.docker.internal:4004",
+      TELEGRAM_DM_POLICY: "allowlist",
+      TELEGRAM_DM_ALLOW_FROM: "1001,1002",
+    });
+    expect(env.secrets).toMatchObject({ TELEGRAM_BOT_TOKEN: "123:tg", TELEGRAM_WEBHOOK_SECRET: "hook" });
+    expect(Object.values(env.vars).join(" ")).not.toMatch(/123:tg|hook/);
+    expect(Object.keys({ ...workerEnv(DEV).vars, ...workerEnv(DEV).secrets }).filter((name) => name.startsWith("TELEGRAM_"))).toEqual([]);
+  });
+
   it("pass a real provider's settings through instead of the emulator's", () => {
     const gateway = workerEnv({
       ...DEV,

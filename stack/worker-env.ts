@@ -23,6 +23,17 @@ export type WorkerModel =
   | { kind: "emulator"; baseUrl: string; apiKey: string; route?: { account: string; gateway: string; model: string } }
   | Exclude<Provider, { kind: "emulator" }>;
 
+/** Telegram for OpenClaw's channel: the bot, who may write to it, and whether updates come by webhook through the Worker. */
+export interface TelegramWiring {
+  botToken: string;
+  /** The Bot API server as the container reaches it (the emulator's URL, translated for its network). */
+  apiRoot?: string;
+  dmPolicy?: "pairing" | "allowlist" | "open" | "disabled";
+  allowFrom?: readonly (string | number)[];
+  /** Set: Telegram posts to the Worker's /telegram/webhook with this secret, which wakes a sleeping container. */
+  webhookSecret?: string;
+}
+
 export interface WorkerWiring {
   /** Where wrangler dev listens: the loopback marker only for a loopback address (devServerVars). */
   listenOn: string;
@@ -45,6 +56,7 @@ export interface WorkerWiring {
    * UI (container/supervisor/config.ts), which off the gateway's loopback is what lets its socket in.
    */
   workerUrl?: string;
+  telegram?: TelegramWiring;
 }
 
 export interface WorkerEnv {
@@ -102,6 +114,7 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     ...(wiring.r2.connectHost ? { R2_CONNECT_HOST: wiring.r2.connectHost } : {}),
     R2_BUCKET_NAME: wiring.r2.bucket,
     ...(wiring.workerUrl ? { WORKER_URL: wiring.workerUrl } : {}),
+    ...telegramVars(wiring.telegram),
     ...(model.kind === "emulator"
       ? {
           CF_AI_GATEWAY_ACCOUNT_ID: model.route?.account ?? DEFAULT_ACCOUNT,
@@ -120,6 +133,17 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     R2_ACCESS_KEY_ID: wiring.r2.accessKeyId,
     R2_SECRET_ACCESS_KEY: wiring.r2.secretAccessKey,
     ...(model.kind === "emulator" ? { CLOUDFLARE_AI_GATEWAY_API_KEY: model.apiKey } : model.secrets),
+    ...(wiring.telegram ? { TELEGRAM_BOT_TOKEN: wiring.telegram.botToken } : {}),
+    ...(wiring.telegram?.webhookSecret ? { TELEGRAM_WEBHOOK_SECRET: wiring.telegram.webhookSecret } : {}),
   };
   return { vars, secrets };
+}
+
+function telegramVars(telegram: TelegramWiring | undefined): Record<string, string> {
+  if (!telegram) return {};
+  return {
+    ...(telegram.apiRoot ? { TELEGRAM_API_ROOT: telegram.apiRoot } : {}),
+    ...(telegram.dmPolicy ? { TELEGRAM_DM_POLICY: telegram.dmPolicy } : {}),
+    ...(telegram.allowFrom?.length ? { TELEGRAM_DM_ALLOW_FROM: telegram.allowFrom.join(",") } : {}),
+  };
 }

@@ -125,6 +125,35 @@ describe("openclaw.json from the environment", () => {
     });
   });
 
+  it("switches Telegram to webhooks through the Worker with TELEGRAM_WEBHOOK_SECRET, the secret as a ${VAR}, never its value", () => {
+    const { config } = built(null, {
+      OPENCLAW_GATEWAY_TOKEN: "t0ken-value",
+      TELEGRAM_BOT_TOKEN: "123:tg-secret",
+      TELEGRAM_API_ROOT: "http://127.0.0.1:9000",
+      TELEGRAM_WEBHOOK_SECRET: "hook_secret-1",
+      WORKER_URL: "https://moltbot.example.workers.dev/",
+    });
+    expect((config.channels as { telegram: object }).telegram).toEqual({
+      enabled: true,
+      botToken: "${TELEGRAM_BOT_TOKEN}",
+      dmPolicy: "pairing",
+      apiRoot: "http://127.0.0.1:9000",
+      webhookUrl: "https://moltbot.example.workers.dev/telegram/webhook",
+      webhookSecret: "${TELEGRAM_WEBHOOK_SECRET}",
+      webhookHost: "0.0.0.0",
+      webhookPort: 18791,
+      webhookPath: "/telegram-webhook",
+    });
+    expect(JSON.stringify(config)).not.toContain("hook_secret-1");
+
+    const problems = (env: Record<string, string>) =>
+      (buildConfig(null, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value", TELEGRAM_BOT_TOKEN: "123:tg", ...env }, port) as { problems?: string[] }).problems;
+    expect(problems({ TELEGRAM_WEBHOOK_SECRET: "hook" })).toEqual([expect.stringContaining("TELEGRAM_WEBHOOK_SECRET needs WORKER_URL")]);
+    expect(problems({ TELEGRAM_WEBHOOK_SECRET: "has space", WORKER_URL: "https://w.example" })).toEqual([
+      expect.stringContaining("TELEGRAM_WEBHOOK_SECRET must be 1-256 of A-Z a-z 0-9 _ -"),
+    ]);
+  });
+
   it("drops known-stale keys and what an earlier boot wrote for variables that are gone", () => {
     const first = built(null, { ...aiGateway, TELEGRAM_BOT_TOKEN: "tg-secret" }).config;
     (first.gateway as Record<string, unknown>).token = "plaintext";

@@ -18,6 +18,7 @@ import { GATEWAY_BINDS, type GatewayBind, type EnvVars } from "./env.ts";
 import type { GatewayUser } from "./gateway-user.ts";
 import { parseJson5 } from "../../core/json5.ts";
 import { replaceFileSafely } from "./safe-write.ts";
+import { OPENCLAW_TELEGRAM_PATH, TELEGRAM_SECRET_SHAPE, TELEGRAM_WEBHOOK_PORT, TELEGRAM_WEBHOOK_ROUTE } from "../../contract/telegram.ts";
 
 type Json = Record<string, unknown>;
 
@@ -83,7 +84,7 @@ export const OWNED_KEYS: readonly OwnedKey[] = [
   {
     path: "channels.telegram",
     when: "while TELEGRAM_BOT_TOKEN is set",
-    why: "replaced wholesale from TELEGRAM_* (OpenClaw rejects unknown keys, so nothing stale is merged): keep your policy with TELEGRAM_DM_POLICY and TELEGRAM_DM_ALLOW_FROM",
+    why: "replaced wholesale from TELEGRAM_* (OpenClaw rejects unknown keys, so nothing stale is merged): keep your policy with TELEGRAM_DM_POLICY and TELEGRAM_DM_ALLOW_FROM; TELEGRAM_WEBHOOK_SECRET with WORKER_URL switches it to webhooks through the Worker",
   },
   { path: "channels.discord", when: "while DISCORD_BOT_TOKEN is set", why: "replaced wholesale from DISCORD_* (keep your policy with DISCORD_DM_POLICY)" },
   { path: "channels.slack", when: "while SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set", why: "replaced wholesale from SLACK_*" },
@@ -365,6 +366,34 @@ function applyDirectAnthropic(config: Json, env: EnvVars, notes: string[], claim
 }
 
 /**
+ * TELEGRAM_WEBHOOK_SECRET (with WORKER_URL): Telegram posts to the Worker's route, which wakes a
+ * sleeping container and hands the update to OpenClaw's listener (contract/telegram.ts).
+ * OpenClaw calls setWebhook itself with this URL and secret. The listener binds every interface:
+ * the Worker reaches it from outside the container, as it reaches the gateway.
+ */
+function telegramWebhook(value: (name: string) => string, set: (name: string) => boolean, problems: string[]): Json {
+  if (!set("TELEGRAM_WEBHOOK_SECRET")) return {};
+  if (!TELEGRAM_SECRET_SHAPE.test(value("TELEGRAM_WEBHOOK_SECRET"))) {
+    problems.push("TELEGRAM_WEBHOOK_SECRET must be 1-256 of A-Z a-z 0-9 _ - (Telegram refuses other secret tokens)");
+    return {};
+  }
+  let url: string;
+  try {
+    url = new URL(TELEGRAM_WEBHOOK_ROUTE, value("WORKER_URL")).toString();
+  } catch {
+    problems.push("TELEGRAM_WEBHOOK_SECRET needs WORKER_URL, the Worker's address that Telegram posts updates to");
+    return {};
+  }
+  return {
+    webhookUrl: url,
+    webhookSecret: "${TELEGRAM_WEBHOOK_SECRET}",
+    webhookHost: "0.0.0.0",
+    webhookPort: TELEGRAM_WEBHOOK_PORT,
+    webhookPath: OPENCLAW_TELEGRAM_PATH,
+  };
+}
+
+/**
  * Channels are replaced wholesale when their env is set: OpenClaw rejects unknown keys, so
  * merging into a stale object could carry an invalid key along. A channel we wrote earlier
  * whose token variable is now unset is removed (its ${VAR} would not resolve).
@@ -401,6 +430,7 @@ function applyChannels(
       dmPolicy: policy,
       ...(allowFrom ? { allowFrom } : {}),
       ...(set("TELEGRAM_API_ROOT") ? { apiRoot: value("TELEGRAM_API_ROOT") } : {}),
+      ...telegramWebhook(value, set, problems),
     };
   } else if (wroteEarlier("telegram", "botToken", "TELEGRAM_BOT_TOKEN")) {
     delete channels.telegram;
@@ -468,6 +498,11 @@ const CHANNEL_SHAPES: Record<string, Record<string, { check: Check; optional?: b
     dmPolicy: { check: oneOf(...DM_POLICIES) },
     allowFrom: { check: strings, optional: true },
     apiRoot: { check: url, optional: true },
+    webhookUrl: { check: url, optional: true },
+    webhookSecret: { check: nonEmpty, optional: true },
+    webhookHost: { check: nonEmpty, optional: true },
+    webhookPort: { check: port, optional: true },
+    webhookPath: { check: (v) => (typeof v === "string" && v.startsWith("/") ? undefined : 'must be a path starting with "/"'), optional: true },
   },
   discord: {
     enabled: { check: bool },

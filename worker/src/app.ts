@@ -11,6 +11,8 @@ import { refuseCrossSite } from "./middleware/cross-site.ts";
 import { debugRoutes } from "./routes/debug.ts";
 import { devModeGate } from "./middleware/dev-mode.ts";
 import { proxyToGateway } from "./routes/gateway-proxy.ts";
+import { telegramWebhook } from "./routes/telegram-webhook.ts";
+import { TELEGRAM_WEBHOOK_ROUTE } from "../../contract/telegram.ts";
 import { mutable } from "./http.ts";
 import { sandboxStub } from "./container/sandbox-stub.ts";
 import type { AppEnv, SandboxStatus } from "./types.ts";
@@ -29,6 +31,9 @@ export function createApp(): Hono<AppEnv> {
 
   // Static liveness probe: no auth, no config check, never touches the Durable Object.
   app.get("/sandbox-health", (c) => c.json({ status: "ok" }));
+
+  // Telegram cannot log in through Access: it proves itself with the webhook's secret token.
+  app.post(TELEGRAM_WEBHOOK_ROUTE, telegramWebhook);
 
   // Authenticate before anything else answers: the config report names the missing secrets,
   // which is for the operator, not for whoever reaches the URL. Access itself can only say

@@ -8,9 +8,10 @@ import { RENAMED, SAME_NAME } from "../../contract/container-env.ts";
 
 /**
  * `access`: a valid Cloudflare Access token (or the dev-mode bypass, on moltlab's loopback dev
- * server only: middleware/dev-mode.ts). `none`: answered to anyone.
+ * server only: middleware/dev-mode.ts). `none`: answered to anyone. `telegram-secret`: the
+ * webhook secret Telegram was given (TELEGRAM_WEBHOOK_SECRET), in its header.
  */
-export type RouteAuth = "none" | "access";
+export type RouteAuth = "none" | "access" | "telegram-secret";
 
 export interface WorkerRoute {
   /** Hono's method name; `ALL` matches every method. */
@@ -24,6 +25,12 @@ export interface WorkerRoute {
 /** Every route app.ts serves, in the order it registers them (the catch-all last). */
 export const ROUTES: readonly WorkerRoute[] = [
   { method: "GET", path: "/sandbox-health", auth: "none", purpose: "liveness probe; no config check, never touches the Durable Object" },
+  {
+    method: "POST",
+    path: "/telegram/webhook",
+    auth: "telegram-secret",
+    purpose: "Telegram's updates (TELEGRAM_WEBHOOK_SECRET set): wakes the container and hands each to OpenClaw",
+  },
   { method: "GET", path: "/api/status", auth: "access", purpose: "the container's last known state in moltworker's words; never wakes it" },
   { method: "GET", path: "/api/admin/devices", auth: "access", purpose: "pending and paired devices (the supervisor's control API)" },
   { method: "POST", path: "/api/admin/devices/approve-all", auth: "access", purpose: "approve every pending device" },
@@ -90,6 +97,7 @@ export const SECRET_NAMES = [
   "ANTHROPIC_API_KEY",
   "OPENAI_API_KEY",
   "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_WEBHOOK_SECRET",
   "DISCORD_BOT_TOKEN",
   "SLACK_BOT_TOKEN",
   "SLACK_APP_TOKEN",

@@ -60,6 +60,13 @@ export interface Env {
   TELEGRAM_BOT_TOKEN?: string;
   TELEGRAM_DM_POLICY?: string;
   TELEGRAM_DM_ALLOW_FROM?: string;
+  /** Another Bot API server (moltlab's emulator, a self-hosted telegram-bot-api); default api.telegram.org. */
+  TELEGRAM_API_ROOT?: string;
+  /**
+   * Turns on webhooks through the Worker: Telegram posts to /telegram/webhook with this secret,
+   * the Worker wakes the container and hands the update over (contract/telegram.ts).
+   */
+  TELEGRAM_WEBHOOK_SECRET?: string;
   DISCORD_BOT_TOKEN?: string;
   DISCORD_DM_POLICY?: string;
   SLACK_BOT_TOKEN?: string;
@@ -198,6 +205,8 @@ export interface SandboxRpc extends Rpc.DurableObjectBranded {
   control(method: "GET" | "POST", path: string, options: { wake: boolean }): Promise<ControlResult>;
   /** Last known state; never starts, probes or wakes the container. */
   status(): Promise<SandboxStatusReport>;
+  /** Hands a Telegram update (checked by the Worker) to OpenClaw's webhook listener, starting the container if needed. */
+  telegramUpdate(body: string): Promise<{ status: number; body: string; contentType?: string }>;
   /** Graceful stop (final backup) + a fresh start in the background. */
   restart(): Promise<SandboxState>;
   stop(reason?: string): Promise<SandboxState>;

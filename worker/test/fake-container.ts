@@ -4,7 +4,8 @@
  * main process ends (rejecting with `exitCode` when non-zero), getTcpPort() throws while
  * nothing listens. Behind port 18789 it serves a fake OpenClaw gateway (/readyz, an HTTP echo,
  * and a WebSocket speaking connect.challenge → connect → hello-ok, then echoing), behind
- * 18790 a fake supervisor control API. Knobs: crash, ignore SIGTERM, hold readiness, hold
+ * 18790 a fake supervisor control API, behind 18791 OpenClaw's Telegram webhook listener
+ * (checks the secret, keeps the updates). Knobs: crash, ignore SIGTERM, hold readiness, hold
  * the final backup, require pairing, expect a different token.
  */
 import type { ContainerApi } from "../src/container/cloudflare-driver.ts";
@@ -39,6 +40,7 @@ interface Device {
 
 const GATEWAY_PORT = 18789;
 const CONTROL_PORT = 18790;
+const TELEGRAM_PORT = 18791;
 
 export class FakeContainer implements ContainerApi {
   /** start() calls that actually started the container. */
@@ -47,6 +49,12 @@ export class FakeContainer implements ContainerApi {
   readonly signals: number[] = [];
   readonly gatewayRequests: SeenRequest[] = [];
   readonly controlRequests: SeenRequest[] = [];
+  /** Bodies OpenClaw's Telegram listener accepted. */
+  readonly telegramUpdates: string[] = [];
+  /** Off: nothing listens on the Telegram port yet (OpenClaw starts its channels after /readyz). */
+  telegramListening = true;
+  /** Resolves at the first connection to the Telegram port, refused or not. */
+  readonly telegramTried = deferred();
   /** Sent frames from the fake gateway's side, for assertions about what went upstream. */
   readonly framesFromClient: string[] = [];
   ignoreSigterm = false;
@@ -136,6 +144,8 @@ export class FakeContainer implements ContainerApi {
         if (!this.#running) throw new Error("The container is not running, consider calling start()");
         if (port === GATEWAY_PORT) return this.#gateway(request);
         if (port === CONTROL_PORT) return this.#control(request);
+        if (port === TELEGRAM_PORT) this.telegramTried.resolve();
+        if (port === TELEGRAM_PORT && this.telegramListening) return this.#telegram(request);
         throw new Error(`connect ECONNREFUSED: nothing listens on port ${port}`);
       },
     };
@@ -205,6 +215,17 @@ export class FakeContainer implements ContainerApi {
       server.send(JSON.stringify({ type: "res", id: frame.id, ok: true, payload: { type: "hello-ok", protocol: 4 } }));
     });
     return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  // ---- OpenClaw's Telegram webhook listener (port 18791) ---------------------------------
+
+  async #telegram(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (request.method !== "POST" || path !== "/telegram-webhook") return new Response("not found", { status: 404 });
+    // Like OpenClaw: the secret it gave setWebhook, or 401.
+    if (request.headers.get("x-telegram-bot-api-secret-token") !== this.env.TELEGRAM_WEBHOOK_SECRET) return new Response("unauthorized", { status: 401 });
+    this.telegramUpdates.push(await request.text());
+    return new Response(null, { status: 200, headers: { "x-openclaw-delivery-accepted": "durable" } });
   }
 
   // ---- the fake supervisor control API (port 18790) -------------------------------------

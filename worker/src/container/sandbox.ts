@@ -24,6 +24,7 @@ import { GATEWAY_PORT, CONTROL_PORT } from "../../../contract/ports.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../../../contract/openclaw.ts";
 import type { InstanceType } from "../../../contract/instance-types.ts";
 import { CONTROL_PATHS } from "../../../contract/control-api.ts";
+import { OPENCLAW_TELEGRAM_PATH, TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PORT } from "../../../contract/telegram.ts";
 
 /** Set by the DO on a cold HTML request; the Worker answers with the loading page instead. */
 export const COLD_HEADER = "x-moltlab-sandbox";
@@ -55,6 +56,8 @@ function describe(error: unknown): string {
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How long an update waits for OpenClaw's Telegram listener once the gateway is ready. */
+const TELEGRAM_LISTENER_WAIT_MS = 30_000;
 
 export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   protected settings: SandboxSettings;
@@ -91,7 +94,8 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
         ...(this.env.MOLTLAB_CONTAINER_PLATFORM ? { platform: this.env.MOLTLAB_CONTAINER_PLATFORM as Platform } : {}),
         ...(this.env.MOLTLAB_CONTAINERS_NETWORK ? { network: this.env.MOLTLAB_CONTAINERS_NETWORK as NetworkMode } : {}),
         ...(this.env.MOLTLAB_INSTANCE_TYPE ? { instanceType: this.env.MOLTLAB_INSTANCE_TYPE as InstanceType } : {}),
-        ports: [GATEWAY_PORT, CONTROL_PORT],
+        // OpenClaw's Telegram listener exists only in webhook mode (the supervisor configures it then).
+        ports: [GATEWAY_PORT, CONTROL_PORT, ...(this.env.TELEGRAM_BOT_TOKEN && this.env.TELEGRAM_WEBHOOK_SECRET ? [TELEGRAM_WEBHOOK_PORT] : [])],
       });
     }
     return null;
@@ -172,6 +176,42 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
         this.#touch();
       },
     });
+  }
+
+  /**
+   * A Telegram update for OpenClaw's webhook listener: wakes the container like any request
+   * (it counts as activity), then answers with OpenClaw's status. OpenClaw starts the listener
+   * a few seconds after its gateway is ready, so a refused connection is tried again for up to
+   * TELEGRAM_LISTENER_WAIT_MS; past that, or when the boot fails, the answer is 503 and Telegram
+   * keeps the update and sends it again later.
+   */
+  async telegramUpdate(body: string): Promise<{ status: number; body: string; contentType?: string }> {
+    this.#touch();
+    const unavailable = (error: string) => ({ status: 503, body: JSON.stringify({ error }) });
+    if (!this.#ready) {
+      try {
+        await this.#boot();
+      } catch (error) {
+        return unavailable(`the OpenClaw container did not start: ${describe(error)}`);
+      }
+    }
+    const deadline = this.now() + TELEGRAM_LISTENER_WAIT_MS;
+    for (;;) {
+      try {
+        const response = await this.#containers.port(TELEGRAM_WEBHOOK_PORT).fetch(
+          new Request(`${CONTAINER_ORIGIN}${OPENCLAW_TELEGRAM_PATH}`, {
+            method: "POST",
+            headers: { "content-type": "application/json", [TELEGRAM_SECRET_HEADER]: this.env.TELEGRAM_WEBHOOK_SECRET ?? "" },
+            body,
+          }),
+        );
+        const contentType = response.headers.get("content-type");
+        return { status: response.status, body: await response.text(), ...(contentType ? { contentType } : {}) };
+      } catch (error) {
+        if (this.now() >= deadline) return unavailable(`OpenClaw's Telegram listener did not answer: ${describe(error)}`);
+        await pause(this.settings.readyPollMs);
+      }
+    }
   }
 
   /** Calls the supervisor's control API (port 18790) with the gateway token. */

@@ -1,0 +1,139 @@
+/**
+ * OpenClaw's Telegram channel against the Telegram emulator, through the whole local stack
+ * (startSandbox, as `npm run dev` runs it): the bot in webhook mode, Telegram posting each
+ * update to the Worker's /telegram/webhook, which wakes the container when it sleeps. A person
+ * on the allow-list gets the model's answer (from the AI Gateway emulator) in the chat; anyone
+ * else gets nothing; and a message sent while the container sleeps is answered after the cold
+ * start it causes — the gap moltworker's polling leaves (its issue #139).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Scenario } from "../../emulators/ai-gateway/index.ts";
+import { startTelegram, type BotAction, type StartedTelegram } from "../../emulators/telegram/index.ts";
+import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
+import { StepRunner } from "../../core/ui.ts";
+import { waitForSandboxRunning } from "../shared/through-worker.ts";
+import { waitFor } from "../shared/wait.ts";
+import { holdHostPorts } from "../shared/host-ports.ts";
+
+// OpenClaw on the host's network: its ports are the machine's, one such file at a time.
+holdHostPorts();
+
+const MINUTES = 60_000;
+const ALICE = { id: 1001, first_name: "Alice", username: "alice" };
+const MALLORY = { id: 2002, first_name: "Mallory", username: "mallory" };
+/** Long enough for a model turn to finish before the container is put to sleep. */
+const SLEEP_AFTER = "20s";
+const reply = (text: string): Scenario[] => [{ name: "telegram", match: { provider: "anthropic" }, reply: { text } }];
+
+describe("OpenClaw's Telegram channel through the Worker, webhooks waking the container", () => {
+  let telegram: StartedTelegram;
+  let sandbox: StartedSandbox;
+  let stateDir: string;
+  const workerLines: string[] = [];
+
+  const status = async () =>
+    (await (await fetch(`${sandbox.url}/api/status`, { signal: AbortSignal.timeout(30_000) })).json()) as {
+      status: string;
+      container: { status: string; starts: number; lastError: string | null };
+    };
+  /** The bot's answer to a chat: a new message (OpenClaw may also send and remove a progress note first). */
+  const answerIn = (chatId: number, text: string) => (action: BotAction) =>
+    action.kind === "send" && action.message.chat.id === chatId && action.message.text === text;
+
+  beforeAll(async () => {
+    telegram = await startTelegram();
+    stateDir = await mkdtemp(join(tmpdir(), "moltlab-telegram-state-"));
+    sandbox = await startSandbox({
+      arch: "amd64",
+      network: "host",
+      port: 0,
+      persistTo: stateDir,
+      // Access is not what this file is about: the Worker's loopback dev mode lets the test's requests in.
+      devMode: true,
+      sleepAfter: SLEEP_AFTER,
+      telegram: {
+        botToken: telegram.token,
+        apiRoot: telegram.apiRoot,
+        dmPolicy: "allowlist",
+        allowFrom: [ALICE.id],
+        webhookSecret: randomBytes(24).toString("base64url"),
+      },
+      steps: new StepRunner((line) => console.log(line)),
+      onWorkerLine: (line) => workerLines.push(line),
+    });
+  }, 10 * MINUTES);
+
+  afterAll(async () => {
+    await sandbox?.stop(new StepRunner((line) => console.log(line)));
+    await telegram?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  }, 5 * MINUTES);
+
+  it(
+    "boots, and OpenClaw points the bot's webhook at the Worker with the secret",
+    async () => {
+      // Any request through the Worker wakes the container; /healthz waits for the boot.
+      expect((await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(5 * MINUTES) })).status).toBe(200);
+      const call = await telegram.waitForCall("setWebhook", { timeoutMs: 2 * MINUTES, answered: true });
+      expect(call.error).toBeUndefined();
+      expect(telegram.bot.webhook).toMatchObject({ url: `${sandbox.url}/telegram/webhook`, secretToken: expect.any(String) });
+      expect(telegram.bot.unsupported).toEqual([]);
+    },
+    6 * MINUTES,
+  );
+
+  it(
+    "answers a person on the allow-list in their chat, and nobody else",
+    async () => {
+      sandbox.aiGateway!.load(reply("Hello Alice, from the scripted model."));
+      const fromMallory = telegram.userSends({ from: MALLORY, text: "let me in" }).update!;
+      const fromAlice = telegram.userSends({ from: ALICE, text: "hello bot" }).update!;
+      await telegram.waitForDelivery(fromMallory, { timeoutMs: MINUTES });
+      await telegram.waitForDelivery(fromAlice, { timeoutMs: MINUTES });
+      const answer = await telegram.waitForAction(answerIn(ALICE.id, "Hello Alice, from the scripted model."), { timeoutMs: 3 * MINUTES });
+      expect(answer.message.from).toMatchObject({ id: telegram.bot.user.id, is_bot: true });
+      // OpenClaw takes updates in order, and Mallory's came first: by Alice's answer it was dropped.
+      expect(telegram.actions(MALLORY.id)).toEqual([]);
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    "answers a message sent while the container sleeps: the webhook wakes it, nothing is lost",
+    async () => {
+      const before = await status();
+      await waitFor("the container to go to sleep (SANDBOX_SLEEP_AFTER)", async () => (await status()).status === "not_running", 3 * MINUTES, 1000);
+      sandbox.aiGateway!.load(reply("Still here after a nap."));
+      const failures: string[] = [];
+      let sentAt = 0;
+      telegram.bot.events.on("delivery-failed", ({ error }: { error: string }) =>
+        failures.push(`${((performance.now() - sentAt) / 1000).toFixed(1)} s: ${error}`),
+      );
+      sentAt = performance.now();
+      const asleep = telegram.userSends({ from: ALICE, text: "are you awake?" }).update!;
+      const answer = await telegram.waitForAction(answerIn(ALICE.id, "Still here after a nap."), { timeoutMs: 6 * MINUTES });
+      const attempts = telegram.deliveryAttempts().get(asleep.update_id);
+      // Printed for the README, never asserted: how long a person waits when the container slept.
+      console.log(
+        `telegram: a message to the sleeping container answered after ${((performance.now() - sentAt) / 1000).toFixed(1)} s; ${attempts} delivery attempt(s)${failures.length ? `; refused: ${failures.join("; ")}` : ""}`,
+      );
+      expect(answer.message.chat.id).toBe(ALICE.id);
+      const after = await waitForSandboxRunning(status, MINUTES);
+      expect(after.container.starts).toBe(before.container.starts + 1);
+      // Held until OpenClaw took it: every attempt before the container listened was answered 503 and retried.
+      expect(attempts).toBeGreaterThanOrEqual(1);
+      expect(telegram.bot.pendingUpdates()).toEqual([]);
+    },
+    10 * MINUTES,
+  );
+
+  it("never prints the bot token or the webhook secret in the Worker's output", () => {
+    expect(workerLines.length).toBeGreaterThan(0);
+    for (const value of sandbox.secrets) expect(workerLines.join("\n")).not.toContain(value);
+    expect(workerLines.join("\n")).not.toContain(telegram.token);
+  });
+});
