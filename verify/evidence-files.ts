@@ -38,6 +38,7 @@ export const EVIDENCE_FILES = {
   torture: evidenceFile<TortureReport>("torture", "npm run torture"),
   soak: evidenceFile<SoakFile>("soak", "npm run soak"),
   aiFaults: evidenceFile<AiFaultsFile>("ai-faults", "tests/integration/ai-faults.test.ts"),
+  channels: evidenceFile<ChannelsFile>("channels", "tests/integration/openclaw-telegram.test.ts"),
 } as const;
 
 /** reports/<name>.json, absolute. */
@@ -48,6 +49,26 @@ export function evidencePath<T>(file: EvidenceFile<T>): string {
 /** The command that re-runs one integration test file. */
 export function integrationTestCommand<T>(file: EvidenceFile<T>): string {
   return `npx vitest run --project integration ${file.writtenBy}`;
+}
+
+/** reports/channels.json: OpenClaw's chat channels against their emulators, through the whole local stack. */
+export interface ChannelsFile {
+  generatedAt: string;
+  source: string;
+  telegram?: {
+    /** How updates reached OpenClaw: by webhook through the Worker (TELEGRAM_WEBHOOK_SECRET). */
+    mode: "webhook";
+    /** A person on the allow-list got the model's answer in their chat. */
+    allowListedAnswered?: boolean;
+    /** A person not on it got nothing. */
+    othersIgnored?: boolean;
+    /** A message sent while the container slept: answered after this long, in this many webhook deliveries. */
+    whileAsleep?: { answeredMs: number; deliveryAttempts: number };
+    /** After the token was revoked and the container restarted: OpenClaw's log line, and whether the gateway kept serving. */
+    revokedToken?: { logLine: string; gatewayServing: boolean };
+  };
+  /** Each test that ran to its end. */
+  passed?: Record<string, true>;
 }
 
 /** reports/tools-matrix.json. */

@@ -48,6 +48,8 @@ export interface StartedTelegram extends StartedServer {
   readonly bot: EmulatedBot;
   readonly token: string;
   addBot(input: BotInput): EmulatedBot;
+  /** Revokes the bot's token, as BotFather's /revoke does: every call with it is 401 Unauthorized from now on. */
+  revoke(bot?: EmulatedBot): void;
   /** A person writes to the bot (privately unless `group` is given). */
   userSends(input: UserMessageInput, bot?: EmulatedBot): { message: Message; update: Update | undefined };
   userPresses(input: { from: PersonInput; chatId: number; messageId: number; data: string }, bot?: EmulatedBot): Update | undefined;
@@ -140,6 +142,9 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Star
       const bot = addBot(input);
       (bots as EmulatedBot[]).push(bot);
       return bot;
+    },
+    revoke: (bot = first) => {
+      byToken.delete(bot.token);
     },
     userSends: (input, bot = first) => userSends(bot, input),
     userPresses: (input, bot = first) => userPresses(bot, input),

@@ -50,6 +50,8 @@ describe("tokens, as Telegram checks them", () => {
     expect(await raw(`/bot${telegram.token}/noSuchMethod`)).toMatchObject({ status: 404, body: { description: "Not Found" } });
     expect(telegram.bot.unsupported).toEqual(["noSuchMethod"]);
     expect(await telegram.waitForCall("noSuchMethod", { answered: true })).toMatchObject({ error: "Not Found" });
+    telegram.revoke();
+    await expect(clientFor(telegram.token).api.getMe()).rejects.toMatchObject({ error_code: 401, description: "Unauthorized" });
   });
 });
 

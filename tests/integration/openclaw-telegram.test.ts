@@ -1,6 +1,6 @@
 /**
  * OpenClaw's Telegram channel against the Telegram emulator, through the whole local stack
- * (startSandbox, as `npm run dev` runs it): the bot in webhook mode, Telegram posting each
+ * (startSandbox, as `npm run dev` runs it, on Docker's bridge network): the bot in webhook mode, Telegram posting each
  * update to the Worker's /telegram/webhook, which wakes the container when it sleeps. A person
  * on the allow-list gets the model's answer (from the AI Gateway emulator) in the chat; anyone
  * else gets nothing; and a message sent while the container sleeps is answered after the cold
@@ -10,23 +10,27 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demuxLogs } from "../../platform/server/docker-logs.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
 import { startTelegram, type BotAction, type StartedTelegram } from "../../emulators/telegram/index.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
 import { waitFor } from "../shared/wait.ts";
-import { holdHostPorts } from "../shared/host-ports.ts";
-
-// OpenClaw on the host's network: its ports are the machine's, one such file at a time.
-holdHostPorts();
+import { EvidenceRecorder } from "./openclaw-reports.ts";
+import { type ChannelsFile, EVIDENCE_FILES } from "../../verify/evidence-files.ts";
 
 const MINUTES = 60_000;
 const ALICE = { id: 1001, first_name: "Alice", username: "alice" };
 const MALLORY = { id: 2002, first_name: "Mallory", username: "mallory" };
 /** Long enough for a model turn to finish before the container is put to sleep. */
 const SLEEP_AFTER = "20s";
+/** reports/channels.json, for verify's parity item. */
+const evidence = new EvidenceRecorder<ChannelsFile>(EVIDENCE_FILES.channels, "OpenClaw's chat channels against their emulators (parity item)", {
+  telegram: { mode: "webhook" },
+});
 const reply = (text: string): Scenario[] => [{ name: "telegram", match: { provider: "anthropic" }, reply: { text } }];
 
 describe("OpenClaw's Telegram channel through the Worker, webhooks waking the container", () => {
@@ -49,7 +53,10 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
     stateDir = await mkdtemp(join(tmpdir(), "moltlab-telegram-state-"));
     sandbox = await startSandbox({
       arch: "amd64",
-      network: "host",
+      // Docker's bridge, as on Docker Desktop: the container reaches the Telegram emulator through the
+      // sandbox's bridge door, and this file runs beside those that take the host's ports.
+      network: "bridge",
+      containerPrefix: "moltlab-telegram-",
       port: 0,
       persistTo: stateDir,
       // Access is not what this file is about: the Worker's loopback dev mode lets the test's requests in.
@@ -70,6 +77,7 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
   afterAll(async () => {
     await sandbox?.stop(new StepRunner((line) => console.log(line)));
     await telegram?.stop();
+    await evidence.write();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   }, 5 * MINUTES);
 
@@ -95,9 +103,12 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
       await telegram.waitForDelivery(fromMallory, { timeoutMs: MINUTES });
       await telegram.waitForDelivery(fromAlice, { timeoutMs: MINUTES });
       const answer = await telegram.waitForAction(answerIn(ALICE.id, "Hello Alice, from the scripted model."), { timeoutMs: 3 * MINUTES });
+      evidence.set("telegram.allowListedAnswered", true);
+      evidence.set("telegram.othersIgnored", telegram.actions(MALLORY.id).length === 0);
       expect(answer.message.from).toMatchObject({ id: telegram.bot.user.id, is_bot: true });
       // OpenClaw takes updates in order, and Mallory's came first: by Alice's answer it was dropped.
       expect(telegram.actions(MALLORY.id)).toEqual([]);
+      evidence.passed("allow-list");
     },
     5 * MINUTES,
   );
@@ -116,7 +127,8 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
       sentAt = performance.now();
       const asleep = telegram.userSends({ from: ALICE, text: "are you awake?" }).update!;
       const answer = await telegram.waitForAction(answerIn(ALICE.id, "Still here after a nap."), { timeoutMs: 6 * MINUTES });
-      const attempts = telegram.deliveryAttempts().get(asleep.update_id);
+      const attempts = telegram.deliveryAttempts().get(asleep.update_id) ?? 0;
+      evidence.set("telegram.whileAsleep", { answeredMs: Math.round(performance.now() - sentAt), deliveryAttempts: attempts });
       // Printed for the README, never asserted: how long a person waits when the container slept.
       console.log(
         `telegram: a message to the sleeping container answered after ${((performance.now() - sentAt) / 1000).toFixed(1)} s; ${attempts} delivery attempt(s)${failures.length ? `; refused: ${failures.join("; ")}` : ""}`,
@@ -127,6 +139,49 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
       // Held until OpenClaw took it: every attempt before the container listened was answered 503 and retried.
       expect(attempts).toBeGreaterThanOrEqual(1);
       expect(telegram.bot.pendingUpdates()).toEqual([]);
+      evidence.passed("asleep");
+    },
+    10 * MINUTES,
+  );
+
+  it(
+    "says so once when the bot's token is revoked, and keeps serving: no crash loop, the Worker unaffected",
+    async () => {
+      telegram.revoke();
+      const before = await status();
+      expect((await fetch(`${sandbox.url}/api/admin/gateway/restart`, { method: "POST", signal: AbortSignal.timeout(5 * MINUTES) })).status).toBe(202);
+      await waitFor(
+        "the container restarted",
+        async () => {
+          const now = await status();
+          return now.status === "running" && now.container.starts === before.container.starts + 1;
+        },
+        5 * MINUTES,
+        1000,
+      );
+      const docker = new Docker();
+      const running = () => sandbox.platform.containers.states().find((state) => state.status === "running")?.containerId;
+      // Requests through the Worker meanwhile keep the container awake (SANDBOX_SLEEP_AFTER is short here).
+      const line = await waitFor(
+        "OpenClaw's log line about the unauthorized token",
+        async () => {
+          expect((await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(MINUTES) })).status).toBe(200);
+          const id = running();
+          if (!id) return undefined;
+          const logs = demuxLogs((await docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
+          return logs.split("\n").find((entry) => /telegram/i.test(entry) && /unauthori[sz]ed/i.test(entry));
+        },
+        3 * MINUTES,
+        2000,
+      );
+      const serving = (await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(MINUTES) })).status === 200;
+      evidence.set("telegram.revokedToken", { logLine: line.slice(0, 300), gatewayServing: serving });
+      console.log(`telegram: revoked token → ${line.slice(0, 300)}`);
+      expect(serving).toBe(true);
+      const after = await status();
+      expect([after.status, after.container.starts]).toEqual(["running", before.container.starts + 1]);
+      expect(line).not.toContain(telegram.token);
+      evidence.passed("revoked-token");
     },
     10 * MINUTES,
   );

@@ -15,13 +15,28 @@ import { ROUTES, SECRET_NAMES } from "../../worker/src/manifest.ts";
 
 describe("the item registry", () => {
   it("declares the plan's items once each, in its order, with the evidence files each one reads", () => {
-    expect(ITEMS.map((item) => item.id)).toEqual(["0-1", "0-2", "0-3", "0-4", "0-5", "0-6", "0-7", "0-8", "migration", "cost", "latency", "stability"]);
+    expect(ITEMS.map((item) => item.id)).toEqual([
+      "0-1",
+      "0-2",
+      "0-3",
+      "0-4",
+      "0-5",
+      "0-6",
+      "0-7",
+      "0-8",
+      "migration",
+      "parity",
+      "cost",
+      "latency",
+      "stability",
+    ]);
     expect(Object.fromEntries(ITEMS.filter((item) => item.reads.length).map((item) => [item.id, item.reads]))).toEqual({
       "0-2": ["tools-matrix.json"],
       "0-3": ["dind.json", "tools-matrix.json"],
       "0-4": ["tools-matrix.json"],
       "0-6": ["persistence.json", "bench.json", "torture.json"],
       "0-7": ["chat.json", "tools-matrix.json", "bench.json", "persistence.json"],
+      parity: ["channels.json", "tools-matrix.json"],
       cost: ["bench.json"],
       latency: ["bench.json"],
       stability: ["soak.json"],

@@ -17,6 +17,7 @@ import { judgeDindItem } from "./dind.ts";
 import { judgeLatencyItem } from "./latency.ts";
 import { judgeLitellmItem } from "./litellm.ts";
 import { judgeMigrationItem } from "./migration.ts";
+import { judgeParityItem, PARITY_GOAL_PERCENT } from "./parity.ts";
 import { judgePersistenceItem } from "./persistence.ts";
 import { judgeStabilityItem } from "./stability.ts";
 import { structureItem } from "./structure.ts";
@@ -142,6 +143,14 @@ export const ITEMS: readonly Item[] = [
       "Each part of the deployment carries over or has a stated change; each secret name mapped (Worker secret, AI Gateway setting, container-only, not needed); every openclaw.json value the supervisor replaces reported",
     reads: {},
     judge: judgeMigrationItem,
+  }),
+  defineItem({
+    id: "parity",
+    title: "Feature parity",
+    question: "Phase 2: do the features you use today (channels, MCP servers, plugins, scheduled work, your image's tools) work on the kit's stack?",
+    criterion: `At least ${PARITY_GOAL_PERCENT} % of today's features shown working (stop when the ones not possible leave less)`,
+    reads: { channels: EVIDENCE_FILES.channels, matrix: EVIDENCE_FILES.toolsMatrix },
+    judge: judgeParityItem,
   }),
   defineItem({
     id: "cost",

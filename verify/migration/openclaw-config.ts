@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../../core/errors.ts";
 import { parseJson5 } from "../../core/json5.ts";
-import { RENAMED, SAME_NAME } from "../../contract/container-env.ts";
+import { containerSecretName, RENAMED, SAME_NAME } from "../../contract/container-env.ts";
 import { buildConfig, type Conflict, isObject, USER_KEY_PROBLEM } from "../../container/supervisor/config.ts";
 import { GATEWAY_PORT } from "../../contract/ports.ts";
 
@@ -30,11 +30,11 @@ const PLACEHOLDERS: Record<string, string> = {
   ANTHROPIC_BASE_URL: "https://gateway.ai.cloudflare.com/v1/account/gateway/anthropic",
 };
 
-/** The container's environment for Worker-side names (contract/container-env.ts), placeholder values. */
+/** The container's environment for Worker-side names (contract/container-env.ts, CONTAINER_SECRET_<NAME> as <NAME>), placeholder values. */
 export function containerEnvFor(workerNames: readonly string[]): Record<string, string> {
   const env: Record<string, string> = { OPENCLAW_GATEWAY_TOKEN: "placeholder" };
   for (const name of workerNames) {
-    const renamed = RENAMED.find(([from]) => from === name)?.[1];
+    const renamed = RENAMED.find(([from]) => from === name)?.[1] ?? containerSecretName(name);
     const to = renamed ?? ((SAME_NAME as readonly string[]).includes(name) ? name : null);
     if (to) env[to] = PLACEHOLDERS[to] ?? "placeholder";
   }

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../../core/host.ts";
+import type { ChannelsFile, ToolsMatrixFile } from "../evidence-files.ts";
+import type { Evidence } from "../evidence.ts";
+import { featuresOfConfig } from "../parity/features.ts";
+import { verifyContext } from "../testing/context.ts";
+import { judgeParity, judgeParityItem } from "./parity.ts";
+import { USER_TOOLS } from "./tools.ts";
+
+const source = { path: "reports/x.json", generatedAt: null, origin: "reused" as const };
+const channels = (data?: Omit<ChannelsFile, "generatedAt" | "source">): Evidence<ChannelsFile> =>
+  data ? { source, data: { generatedAt: "2026-12-06T00:00:00Z", source: "t", ...data } } : { source, problem: "reports/channels.json does not exist" };
+const matrix = (statuses: Record<string, "ok" | "failed" | "not installed">): Evidence<ToolsMatrixFile> => ({
+  source,
+  data: {
+    generatedAt: "2026-12-06T00:00:00Z",
+    instanceType: "standard-1",
+    arm64: "",
+    tools: Object.entries(statuses).map(([tool, status]) => ({ tool, version: "1", amd64: { status, evidence: "" }, arm64: null })),
+  },
+});
+const TELEGRAM_SHOWN = channels({
+  telegram: { mode: "webhook", allowListedAnswered: true, othersIgnored: true, whileAsleep: { answeredMs: 64_000, deliveryAttempts: 1 } },
+  passed: { "allow-list": true, asleep: true },
+});
+
+describe("the features of an openclaw.json", () => {
+  it("lists enabled channels, MCP servers, plugins, scheduled work, webhook triggers and the browser; skips what is turned off", () => {
+    const features = featuresOfConfig({
+      channels: { telegram: { dmPolicy: "allowlist" }, discord: { dm: { policy: "pairing" } }, slack: { enabled: false } },
+      mcp: {
+        servers: {
+          grafana: { command: "mcp-grafana", args: ["-t", "stdio"] },
+          remote: { url: "https://mcp.example/sse" },
+          off: { enabled: false, command: "x" },
+        },
+      },
+      plugins: { entries: { "voice-call": { enabled: true }, old: { enabled: false } } },
+      agents: { defaults: { heartbeat: { every: "30m" } } },
+      cron: { enabled: true },
+      hooks: { enabled: true },
+      browser: { enabled: true },
+    });
+    expect(features.map((feature) => [feature.kind, feature.name, feature.detail])).toEqual([
+      ["channel", "telegram", "DM policy allowlist"],
+      ["channel", "discord", "DM policy pairing"],
+      ["mcp-server", "grafana", "stdio: mcp-grafana -t stdio"],
+      ["mcp-server", "remote", "remote: https://mcp.example/sse"],
+      ["plugin", "voice-call", ""],
+      ["schedule", "heartbeat", "every 30m"],
+      ["schedule", "automations", "jobs from `openclaw automations` (kept in the state, restored from R2)"],
+      ["webhook-trigger", "hooks", "jobs an HTTP call starts"],
+      ["browser", "browser", "the agent's browser tool"],
+    ]);
+    expect(featuresOfConfig({})).toEqual([]);
+  });
+});
+
+describe("judging them on the kit's stack", () => {
+  it("counts Telegram as working only when its test passed, with the sleep constraint it showed", () => {
+    const [shown] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), TELEGRAM_SHOWN, matrix({}));
+    expect(shown).toMatchObject({ verdict: "works with constraints", why: expect.stringContaining("64 s after the message") });
+    const [missing] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), channels(), matrix({}));
+    expect(missing).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/channels.json does not exist") });
+  });
+
+  it("judges MCP servers by their command in the image, tools by the tools matrix, and calls nothing working without a test", () => {
+    const judged = judgeParity(
+      [
+        ...featuresOfConfig({
+          mcp: { servers: { grafana: { command: "mcp-grafana" }, fetch: { command: "uvx", args: ["mcp-server-fetch"] } } },
+          channels: { imessage: {} },
+        }),
+        { kind: "tool", name: "gh", from: "image", detail: "" },
+        { kind: "tool", name: "docker", from: "image", detail: "" },
+        { kind: "tool", name: "ghq", from: "image", detail: "" },
+        { kind: "tool", name: "codex", from: "image", detail: "" },
+      ],
+      channels(),
+      matrix({ "mcp-grafana": "ok", gh: "ok", docker: "ok", ghq: "not installed", codex: "failed" }),
+    );
+    expect(judged.map((feature) => [feature.name, feature.verdict])).toEqual([
+      ["imessage", "not possible"],
+      ["grafana", "works"],
+      ["fetch", "unverified"],
+      ["gh", "works"],
+      ["docker", "works with constraints"],
+      ["ghq", "unverified"],
+      ["codex", "not possible"],
+    ]);
+  });
+
+  it("judges the sample: shown working, unverified and the share against 80 %, with no stop while unverified ones could lift it", () => {
+    const ctx = verifyContext(ROOT, {}, new Date());
+    const allOk = Object.fromEntries(USER_TOOLS.map((tool) => [tool, "ok" as const]));
+    const result = judgeParityItem(ctx, { channels: TELEGRAM_SHOWN, matrix: matrix(allOk) });
+    const rows = result.tables![0]!.rows;
+    expect(rows.map((row) => [row[0], row[3]])).toEqual([
+      ["channel: telegram", "works with constraints"],
+      ["channel: discord", "unverified"],
+      ["mcp-server: grafana", "works"],
+      ["schedule: heartbeat", "unverified"],
+      ["schedule: automations", "unverified"],
+      ...USER_TOOLS.map((tool) => [`tool: ${tool}`, tool === "docker" ? "works with constraints" : "works"]),
+    ]);
+    expect(result.verdict).toBe("unverified");
+    expect(result.summary).toMatch(/^sample openclaw.json \+ the plan's tools: 10 of 13 features shown working \(77 %/);
+    expect(result.stops).toBeUndefined();
+  });
+
+  it("stops when the features not possible leave less than 80 % even if every unverified one works", () => {
+    const ctx = verifyContext(ROOT, {}, new Date());
+    const failing = Object.fromEntries(USER_TOOLS.map((tool) => [tool, "failed" as const]));
+    const result = judgeParityItem(ctx, { channels: TELEGRAM_SHOWN, matrix: matrix(failing) });
+    expect(result.verdict).toBe("NG");
+    expect(result.stops).toEqual([{ criterion: "feature parity ≥ 80 %", detail: expect.stringContaining("8 of 13 features are not possible") }]);
+  });
+});
