@@ -13,6 +13,7 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { once } from "node:events";
 import { docker } from "../core/docker.ts";
+import { tryRun } from "../core/exec.ts";
 import { UserError } from "../core/errors.ts";
 
 export interface OpenDoor {
@@ -21,20 +22,41 @@ export interface OpenDoor {
   close(): Promise<void>;
 }
 
-/** The default bridge's gateway address: what `host-gateway` stands for in a container's /etc/hosts. */
+/**
+ * The default bridge's gateway address: what `host-gateway` stands for in a container's /etc/hosts.
+ * Docker names it in the network's IPAM config, except when dockerd found its bridge interface
+ * already addressed at start (docker.io 20.10 after a restart): then the config holds the subnet
+ * only, and the gateway is the address of the bridge interface itself (docker0 as a rule).
+ */
 export async function bridgeGateway(): Promise<string> {
-  const { stdout } = await docker(["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}"]);
-  const gateway = stdout
-    .trim()
-    .split(/\s+/)
-    .find((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
+  const { stdout } = await docker([
+    "network",
+    "inspect",
+    "bridge",
+    "--format",
+    '{{range .IPAM.Config}}{{.Gateway}} {{end}}|{{index .Options "com.docker.network.bridge.name"}}',
+  ]);
+  const [gateways = "", bridgeName = ""] = stdout.trim().split("|");
+  const gateway = gateways.split(/\s+/).find(isIPv4) ?? (await interfaceAddress(bridgeName.trim() || "docker0"));
   if (!gateway) {
     throw new UserError(
-      `Docker's default bridge network names no IPv4 gateway (\`docker network inspect bridge\` gave "${stdout.trim()}")`,
+      `Docker's default bridge network names no IPv4 gateway, and its interface ${bridgeName.trim() || "docker0"} has no IPv4 address (\`docker network inspect bridge\` gave "${stdout.trim()}")`,
       "start dockerd with its default bridge (no `--bridge=none`), or run the sandbox with network host",
     );
   }
   return gateway;
+}
+
+const isIPv4 = (address: string) => /^\d+\.\d+\.\d+\.\d+$/.test(address);
+
+/**
+ * The IPv4 address of a network interface. Not os.networkInterfaces(): libuv leaves out interfaces
+ * that are down, and docker0 is down while no container is attached to it.
+ */
+async function interfaceAddress(name: string): Promise<string | undefined> {
+  const { code, stdout } = await tryRun("ip", ["-4", "-o", "addr", "show", "dev", name]);
+  if (code !== 0) return undefined;
+  return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(stdout)?.[1];
 }
 
 function forward(client: Socket, port: number): void {
