@@ -10,7 +10,7 @@
  * same origin (ws:// for http://), so REST and Gateway must share host and port.
  */
 export const DISCORD_API_URL_ENV = "DISCORD_API_URL";
-/** The token's variable, as OpenClaw's env-based setup names it (channels.discord.token otherwise). */
+/** The conventional variable for the bot token (OpenClaw's config key is channels.discord.token; an env fallback is not confirmed here). */
 export const DISCORD_BOT_TOKEN_ENV = "DISCORD_BOT_TOKEN";
 /** The REST and Gateway version OpenClaw speaks (rest.ts `apiVersion: 10`, gateway `?v=10&encoding=json`). */
 export const DISCORD_API_VERSION = 10;
