@@ -37,12 +37,12 @@ const detail = (lines: string[], label: string) =>
 describe("moltlab emulate arguments", () => {
   it("takes a name, --port and --host", () => {
     expect(parseEmulateArgs(["r2", "--port", "9000", "--host", "0.0.0.0"])).toEqual({ names: ["r2"], options: { port: 9000, host: "0.0.0.0" } });
-    expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access", "telegram"]);
+    expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access", "telegram", "discord"]);
     expect(parseEmulateArgs(["containers"]).names).toEqual(["containers"]);
   });
 
   it("names the choices for an unknown emulator or flag", () => {
-    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, telegram, containers, all, not "s3"/);
+    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, telegram, discord, containers, all, not "s3"/);
     expect(() => parseEmulateArgs(["r2", "--port", "http"])).toThrow(UserError);
     expect(() => parseEmulateArgs(["r2", "--verbose"])).toThrow(/unknown option --verbose/);
     expect(() => parseEmulateArgs(["r2", "access"])).toThrow(/unexpected argument "access"/);
@@ -96,7 +96,27 @@ describe("moltlab emulate", { timeout: 30_000 }, () => {
     expect(await exitOf(child)).toBe(143);
   });
 
-  it("runs all four, each announced with its name", async () => {
+  it("serves Discord's REST API for the token it prints, and plays a person through its control API", async () => {
+    const { child, lines } = await startCli(["discord"]);
+    const apiUrl = detail(lines, "API URL (DISCORD_API_URL)");
+    const headers = { authorization: `Bot ${detail(lines, "token (DISCORD_BOT_TOKEN)")}` };
+    expect(((await (await fetch(`${apiUrl}/users/@me`, { headers })).json()) as { username: string }).username).toBe("moltlab_test_bot");
+    expect(((await (await fetch(`${apiUrl}/gateway/bot`, { headers })).json()) as { url: string }).url).toBe(
+      detail(lines, "gateway (what GET /gateway/bot answers)"),
+    );
+    const [how, body] = detail(lines, "write as a person").split(/ (?=\{)/) as [string, string];
+    const posted = await fetch(how.replace(/^POST /, ""), { method: "POST", headers: { "content-type": "application/json" }, body });
+    const { channel } = (await posted.json()) as { channel: { id: string } };
+    const messages = (await (await fetch(`${apiUrl}/channels/${channel.id}/messages`, { headers })).json()) as {
+      content: string;
+      author: { username: string };
+    }[];
+    expect(messages.map((message) => [message.author.username, message.content])).toEqual([["alice", "hi"]]);
+    child.kill("SIGTERM");
+    expect(await exitOf(child)).toBe(143);
+  });
+
+  it("runs all five, each announced with its name", async () => {
     const { child, lines } = await startCli(["all"]);
     const listening = lines.filter((line) => line.startsWith("listening on "));
     expect(listening.map((line) => line.replace(/:\d+/, ":PORT"))).toEqual([
@@ -104,6 +124,7 @@ describe("moltlab emulate", { timeout: 30_000 }, () => {
       "listening on http://127.0.0.1:PORT (r2)",
       "listening on http://127.0.0.1:PORT (access)",
       "listening on http://127.0.0.1:PORT (telegram)",
+      "listening on http://127.0.0.1:PORT (discord)",
     ]);
     const certs = await fetch(detail(lines, "certs"));
     expect(((await certs.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import { startAccess } from "../emulators/access/index.ts";
 import { startAiGateway, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
 import { startR2 } from "../emulators/r2/index.ts";
 import { startTelegram } from "../emulators/telegram/index.ts";
+import { startDiscord } from "../emulators/discord/index.ts";
 import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
 import { parseCommandArgs } from "../core/args.ts";
@@ -71,6 +72,20 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
       `what the bot sent: GET ${telegram.controlUrl}/bots/${telegram.bot.user.id}/actions`,
     ]);
   },
+  discord: async ({ cassette: _, ...options }) => {
+    const discord = await startDiscord(options);
+    const id = discord.bot.user.id;
+    return running(discord, [
+      `bot: ${discord.bot.user.username} (id ${id}), guild ${discord.guildId}, #general ${discord.channels.general}`,
+      `token (DISCORD_BOT_TOKEN): ${discord.token}`,
+      `API URL (DISCORD_API_URL): ${discord.apiUrl}`,
+      `gateway (what GET /gateway/bot answers): ${discord.gatewayUrl}`,
+      `write as a person: POST ${discord.controlUrl}/bots/${id}/messages {"from":{"username":"alice"},"text":"hi"}`,
+      `write to the bot directly: the same with "dm":true`,
+      `what the bot did: GET ${discord.controlUrl}/bots/${id}/actions`,
+      `gateway sessions: GET ${discord.controlUrl}/bots/${id}/sessions; POST …/sessions/drop cuts them (clients resume)`,
+    ]);
+  },
   containers: async ({ cassette: _, ...options }) => {
     // Loaded on demand: it brings dockerode, which no other command needs.
     const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../platform/index.ts");
@@ -87,10 +102,10 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
 };
 const NAMES = Object.keys(EMULATORS);
 /**
- * `all` is the services that need nothing but Node (Cloudflare's and Telegram's). The Containers platform
+ * `all` is the services that need nothing but Node (Cloudflare's, Telegram's and Discord's). The Containers platform
  * needs a Docker engine (and `npm run setup`), so it runs only when named.
  */
-const ALL = ["ai-gateway", "r2", "access", "telegram"];
+const ALL = ["ai-gateway", "r2", "access", "telegram", "discord"];
 
 export interface EmulateArgs {
   names: string[];

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 
 /** A fetch-style handler: what Hono apps, MSW's getResponse and Miniflare all speak. */
@@ -10,6 +11,17 @@ export interface ServeOptions {
   host?: string;
   /** Default 0: a free port chosen by the OS. */
   port?: number;
+}
+
+/**
+ * Takes over a request asking to upgrade the connection (a WebSocket handshake), e.g. with
+ * `ws`'s `handleUpgrade`. Without one, node:http's default applies (fetch handlers cannot upgrade).
+ */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export interface ServeFetchOptions extends ServeOptions {
+  /** Serves WebSocket handshakes on the same port as the fetch handler (Discord's gateway shares its REST origin). */
+  onUpgrade?: UpgradeHandler;
 }
 
 /** A running HTTP server; `url` has no trailing slash. */
@@ -31,7 +43,7 @@ export interface StartedServer {
  * - return a body stream that errors: the bytes sent so far arrive, then the socket
  *   is destroyed mid-response.
  */
-export async function serveFetch(handler: FetchHandler, options: ServeOptions = {}): Promise<StartedServer> {
+export async function serveFetch(handler: FetchHandler, options: ServeFetchOptions = {}): Promise<StartedServer> {
   const host = options.host ?? "127.0.0.1";
   const sockets = new Set<Socket>();
   let served = 0;
@@ -43,6 +55,12 @@ export async function serveFetch(handler: FetchHandler, options: ServeOptions = 
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
+  const { onUpgrade } = options;
+  if (onUpgrade)
+    server.on("upgrade", (request, socket, head) => {
+      served++;
+      onUpgrade(request, socket, head);
+    });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => resolve());
