@@ -22,5 +22,5 @@ export async function refusal(call: Promise<unknown>): Promise<Refusal> {
   );
   expect(error, "the call succeeded but should have been refused").toBeInstanceOf(Cloudflare.APIError);
   const apiError = error as InstanceType<typeof Cloudflare.APIError>;
-  return { status: apiError.status, codes: apiError.errors.map((item) => item.code), message: apiError.errors[0]?.message };
+  return { status: apiError.status, codes: apiError.errors.map((item) => Number(item.code)), message: apiError.errors[0]?.message };
 }
