@@ -25,11 +25,15 @@ export function tofuPath(cache: string = cacheDir()): string {
   return join(cache, "bin", `tofu-v${TOFU_VERSION}`);
 }
 
-/** The version the binary reports (`OpenTofu v1.10.10` first), or undefined when it does not run. */
+/**
+ * The version the binary reports (`OpenTofu v1.10.10` first), or undefined when it does not run.
+ * A "-dev" suffix is dropped: OpenTofu marks every build "-dev" unless its release flag
+ * (version.dev=no, set by the build below) was given, and the source is the tagged module either way.
+ */
 export async function tofuInstalledVersion(binary: string): Promise<string | undefined> {
   if (!existsSync(binary)) return undefined;
-  const result = await tryRun(binary, ["version"], { timeoutMs: 30_000 });
-  return result.code === 0 ? /OpenTofu v(\S+)/.exec(result.stdout)?.[1] : undefined;
+  const result = await tryRun(binary, ["version"], { timeoutMs: 30_000, env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" } });
+  return result.code === 0 ? /OpenTofu v(\S+)/.exec(result.stdout)?.[1]?.replace(/-dev$/, "") : undefined;
 }
 
 /** The module's folder in the Go module cache after `go mod download -json`. */
@@ -80,12 +84,16 @@ export async function ensureTofu(context: StepContext, cache: string, logFile: s
   // Built into a private folder and renamed into place, so an interrupted build never leaves a half-written tofu behind.
   const staging = mkdtempSync(join(binDir, ".tofu-"));
   try {
-    const build = await tryRun("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", join(staging, "tofu"), "./cmd/tofu"], {
-      cwd: moduleDir,
-      env,
-      logFile,
-      timeoutMs: 1_800_000,
-    });
+    const build = await tryRun(
+      "go",
+      ["build", "-trimpath", "-ldflags=-s -w -X github.com/opentofu/opentofu/version.dev=no", "-o", join(staging, "tofu"), "./cmd/tofu"],
+      {
+        cwd: moduleDir,
+        env,
+        logFile,
+        timeoutMs: 1_800_000,
+      },
+    );
     if (build.code !== 0 || build.timedOut)
       throw buildFailed("go build", build.timedOut ? "timed out after 30 minutes" : lastLines(build.stderr || build.stdout, 3), logFile);
     renameSync(join(staging, "tofu"), binary);

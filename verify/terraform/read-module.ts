@@ -65,7 +65,8 @@ const address = (value: unknown): string => String(value ?? "").replace(/^\$\{(.
 
 const TF_FILE = /\.tf(\.json)?$/;
 
-function moduleFiles(dir: string, flag: string): string[] {
+/** The module's .tf and .tf.json files (sorted), or a UserError saying what is wrong with `dir`. */
+export function terraformModuleFiles(dir: string, flag = "--terraform"): string[] {
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -115,7 +116,7 @@ function declared(section: unknown, file: string): DeclaredBlock[] {
 
 /** Reads and parses the module in `dir`; `flag` names the option in errors. */
 export async function readTerraformModule(dir: string, flag = "--terraform"): Promise<TerraformModuleReading> {
-  const files = moduleFiles(dir, flag);
+  const files = terraformModuleFiles(dir, flag);
   const reading: TerraformModuleReading = {
     dir,
     files,
