@@ -144,7 +144,7 @@ export async function judgeTerraformItem(ctx: VerifyContext): Promise<Judgement>
 
   const evidence = [
     `Read ${shown} (${reading.files.join(", ")}): ${reading.resources.length} resources, ${reading.dataSources.length} data sources, ${reading.imports.length} import, ${reading.moved.length} moved, ${reading.removed.length} removed blocks${reading.backend ? `; its ${reading.backend} backend is replaced by local state in a scratch copy, never used` : ""}.`,
-    `Against the provider's ${V5_PROVIDER_RELEASE} names: ${findings.names.filter((name) => name.status === "v5").length} v5 types, ${v4.length} v4 names${v4.length ? ` (${v4.map((name) => `${name.type} → ${name.note.replace(/^v4 name: v5 calls it (\S+).*$/, "$1")}`).join(", ")})` : ""}, ${unknown.length} unknown${unknown.length ? ` (${unknown.map((name) => name.type).join(", ")})` : ""}.`,
+    `Against the provider's ${V5_PROVIDER_RELEASE} names: ${findings.names.filter((name) => name.status === "v5").length} v5 types, ${v4.length} v4 names${v4.length ? ` (${v4.map((name) => `${name.type} → ${name.note.replace(/^v4 name: v5 calls it ([a-z0-9_]+).*$/, "$1")}`).join(", ")})` : ""}, ${unknown.length} unknown${unknown.length ? ` (${unknown.map((name) => name.type).join(", ")})` : ""}.`,
     tool
       ? `Tool: ${tool.kind} ${tool.version} (${tool.from}).`
       : `No OpenTofu or Terraform here (looked for OpenTofu v${TOFU_VERSION} in the cache, tofu and terraform on PATH): nothing was run.`,
