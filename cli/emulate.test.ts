@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterEach, describe, expect, it } from "vitest";
+import Cloudflare from "cloudflare";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { UserError } from "../core/errors.ts";
 import { parseEmulateArgs } from "./emulate.ts";
 import { ROOT } from "../core/host.ts";
@@ -12,8 +16,8 @@ afterEach(() => {
 });
 
 /** Starts `moltlab emulate …` and resolves with the child and every line printed until "Ctrl-C stops". */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; lines: string[] }> {
-  const child = spawn(process.execPath, ["bin/moltlab.mjs", "emulate", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+async function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; lines: string[] }> {
+  const child = spawn(process.execPath, ["bin/moltlab.mjs", "emulate", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   const lines: string[] = [];
   for await (const line of createInterface({ input: child.stdout! })) {
@@ -37,12 +41,12 @@ const detail = (lines: string[], label: string) =>
 describe("moltlab emulate arguments", () => {
   it("takes a name, --port and --host", () => {
     expect(parseEmulateArgs(["r2", "--port", "9000", "--host", "0.0.0.0"])).toEqual({ names: ["r2"], options: { port: 9000, host: "0.0.0.0" } });
-    expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access", "telegram", "discord"]);
+    expect(parseEmulateArgs(["all"]).names).toEqual(["ai-gateway", "r2", "access", "telegram", "discord", "cloudflare-api"]);
     expect(parseEmulateArgs(["containers"]).names).toEqual(["containers"]);
   });
 
   it("names the choices for an unknown emulator or flag", () => {
-    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, telegram, discord, containers, all, not "s3"/);
+    expect(() => parseEmulateArgs(["s3"])).toThrow(/emulate needs one of ai-gateway, r2, access, telegram, discord, cloudflare-api, containers, all, not "s3"/);
     expect(() => parseEmulateArgs(["r2", "--port", "http"])).toThrow(UserError);
     expect(() => parseEmulateArgs(["r2", "--verbose"])).toThrow(/unknown option --verbose/);
     expect(() => parseEmulateArgs(["r2", "access"])).toThrow(/unexpected argument "access"/);
@@ -116,8 +120,47 @@ describe("moltlab emulate", { timeout: 30_000 }, () => {
     expect(await exitOf(child)).toBe(143);
   });
 
-  it("runs all five, each announced with its name", async () => {
-    const { child, lines } = await startCli(["all"]);
+  it("serves the Cloudflare API for the token and account it prints, keeping the account across runs", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "moltlab-emulate-cfapi-"));
+    try {
+      const env = { ...process.env, MOLTLAB_CACHE_DIR: cache };
+      const first = await startCli(["cloudflare-api"], env);
+      expect(first.lines[0]).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
+      const baseURL = detail(first.lines, "base URL (CLOUDFLARE_BASE_URL, the provider's base_url)");
+      const accountId = detail(first.lines, "account id (CLOUDFLARE_ACCOUNT_ID)");
+      const client = new Cloudflare({
+        apiToken: detail(first.lines, "API token (CLOUDFLARE_API_TOKEN)"),
+        apiKey: null,
+        apiEmail: null,
+        baseURL,
+        maxRetries: 0,
+      });
+      await client.r2.buckets.create({ account_id: accountId, name: "from-the-cli" });
+      expect(detail(first.lines, "state")).toContain(cache);
+      first.child.kill("SIGTERM");
+      expect(await exitOf(first.child)).toBe(143);
+
+      const second = await startCli(["cloudflare-api"], env);
+      expect(detail(second.lines, "account id (CLOUDFLARE_ACCOUNT_ID)")).toBe(accountId);
+      const again = new Cloudflare({
+        apiToken: detail(second.lines, "API token (CLOUDFLARE_API_TOKEN)"),
+        apiKey: null,
+        apiEmail: null,
+        baseURL: detail(second.lines, "base URL (CLOUDFLARE_BASE_URL, the provider's base_url)"),
+        maxRetries: 0,
+      });
+      expect((await again.r2.buckets.list({ account_id: accountId })).buckets?.map((bucket) => bucket.name)).toEqual(["from-the-cli"]);
+      second.child.kill("SIGTERM");
+      expect(await exitOf(second.child)).toBe(143);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("runs all six, each announced with its name", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "moltlab-emulate-all-"));
+    onTestFinished(() => rmSync(cache, { recursive: true, force: true }));
+    const { child, lines } = await startCli(["all"], { ...process.env, MOLTLAB_CACHE_DIR: cache });
     const listening = lines.filter((line) => line.startsWith("listening on "));
     expect(listening.map((line) => line.replace(/:\d+/, ":PORT"))).toEqual([
       "listening on http://127.0.0.1:PORT (ai-gateway)",
@@ -125,6 +168,7 @@ describe("moltlab emulate", { timeout: 30_000 }, () => {
       "listening on http://127.0.0.1:PORT (access)",
       "listening on http://127.0.0.1:PORT (telegram)",
       "listening on http://127.0.0.1:PORT (discord)",
+      "listening on http://127.0.0.1:PORT (cloudflare-api)",
     ]);
     const certs = await fetch(detail(lines, "certs"));
     expect(((await certs.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);

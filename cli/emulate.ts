@@ -1,5 +1,7 @@
 import os from "node:os";
+import { join } from "node:path";
 import { startAccess } from "../emulators/access/index.ts";
+import { startCloudflareApi } from "../emulators/cloudflare-api/index.ts";
 import { startAiGateway, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
 import { startR2 } from "../emulators/r2/index.ts";
 import { startTelegram } from "../emulators/telegram/index.ts";
@@ -7,6 +9,7 @@ import { startDiscord } from "../emulators/discord/index.ts";
 import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
 import { parseCommandArgs } from "../core/args.ts";
+import { cacheDir } from "../core/host.ts";
 import { CASSETTE_USAGE, cassetteOptions, replayOptions } from "./cassette-args.ts";
 
 interface Running {
@@ -86,6 +89,19 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
       `gateway sessions: GET ${discord.controlUrl}/bots/${id}/sessions; POST …/sessions/drop cuts them (clients resume)`,
     ]);
   },
+  "cloudflare-api": async ({ cassette: _, ...options }) => {
+    // The account outlives the process (Terraform's state refers to its ids): kept in the kit's cache folder.
+    const api = await startCloudflareApi({ ...options, dataDir: cloudflareApiDataDir() });
+    const zone = api.zones()[0]!;
+    return running(api, [
+      `base URL (CLOUDFLARE_BASE_URL, the provider's base_url): ${api.baseUrl}`,
+      `API token (CLOUDFLARE_API_TOKEN): ${api.token}`,
+      `account id (CLOUDFLARE_ACCOUNT_ID): ${api.accountId}`,
+      `zone: ${zone.name} (id ${zone.id})`,
+      `Access team domain: ${api.teamDomain}`,
+      `state: ${api.stateFile} (delete it to start from an empty account)`,
+    ]);
+  },
   containers: async ({ cassette: _, ...options }) => {
     // Loaded on demand: it brings dockerode, which no other command needs.
     const { describeInstanceTypes, startContainersPlatform, TOKEN_ENV } = await import("../platform/index.ts");
@@ -101,11 +117,16 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
   },
 };
 const NAMES = Object.keys(EMULATORS);
+
+/** Where `emulate cloudflare-api` keeps its account between runs. */
+export function cloudflareApiDataDir(): string {
+  return join(cacheDir(), "emulators", "cloudflare-api");
+}
 /**
  * `all` is the services that need nothing but Node (Cloudflare's, Telegram's and Discord's). The Containers platform
  * needs a Docker engine (and `npm run setup`), so it runs only when named.
  */
-const ALL = ["ai-gateway", "r2", "access", "telegram", "discord"];
+const ALL = ["ai-gateway", "r2", "access", "telegram", "discord", "cloudflare-api"];
 
 export interface EmulateArgs {
   names: string[];

@@ -5,7 +5,7 @@ import { dev } from "./dev.ts";
 import { emulate } from "./emulate.ts";
 import { record } from "./record.ts";
 import { formatError } from "../core/errors.ts";
-import { setup } from "../setup/index.ts";
+import { parseSetupArgs, setup } from "../setup/index.ts";
 import { bench, test, typecheck } from "./test.ts";
 import { StepFailed } from "../core/ui.ts";
 
@@ -13,7 +13,8 @@ const USAGE = `usage: moltlab <command> [options]
 
 commands:
   setup        bring this machine to ready: Docker engine, compose/buildx, arm64/amd64
-               emulation, base images for both platforms (a no-op when already ready)
+               emulation, base images for both platforms (a no-op when already ready);
+               --terraform also builds OpenTofu for verify's item 0-8 (about 6 minutes)
   test         typecheck, then the worker, node and integration test projects
                (runs setup first unless MOLTLAB_AUTO_SETUP=0); --project NAME limits it,
                --changed [REF] runs only the tests that import a file changed since REF
@@ -54,7 +55,7 @@ commands:
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a command that never fails returns nothing; the dispatcher reads that as exit 0
 const COMMANDS: Record<string, (args: string[]) => Promise<number | undefined | void>> = {
-  setup: () => setup(),
+  setup: (args) => setup(undefined, parseSetupArgs(args)),
   test,
   bench,
   typecheck,

@@ -14,6 +14,7 @@ import { formatTime } from "./evidence.ts";
 import { REPORTS_DIR } from "./evidence-files.ts";
 import { parseVerifyArgs, VERIFY_USAGE } from "./options.ts";
 import { readMigrationInputs } from "./migration/inputs.ts";
+import { readTerraformModule } from "./terraform/read-module.ts";
 import { type EvidenceRunner, refreshEvidence } from "./refresh.ts";
 import { analyseDockerfile } from "./items/dockerfile-analysis.ts";
 import { type Item, ITEMS, judgeItem } from "./items/registry.ts";
@@ -57,6 +58,8 @@ export async function verify(args: string[], runner: EvidenceRunner): Promise<nu
   // The migration item's inputs (--moltworker, --secrets, --openclaw-config): bad input is refused
   // here, before any test runs or any file is written.
   await readMigrationInputs(options);
+  // Item 0-8's module: HCL that does not parse stops the run here, naming the file and line.
+  if (options.terraform) await readTerraformModule(options.terraform);
 
   const runStartedAt = new Date();
   const reportsDir = REPORTS_DIR;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../core/errors.ts";
+import { ROOT } from "../core/host.ts";
 import { parseVerifyArgs, parseSleepAfterMinutes } from "./options.ts";
 import { verifyOptions } from "./testing/context.ts";
 import { plan, refreshEvidence } from "./refresh.ts";
@@ -32,6 +33,7 @@ describe("moltlab verify options", () => {
         "--secrets=names.txt",
         "--openclaw-config",
         "/srv/openclaw.json",
+        `--terraform=${ROOT}/verify/samples/terraform`,
       ],
       "/home/u",
     );
@@ -47,6 +49,8 @@ describe("moltlab verify options", () => {
       moltworker: "/home/moltworker",
       secrets: "/home/u/names.txt",
       openclawConfig: "/srv/openclaw.json",
+      terraform: `${ROOT}/verify/samples/terraform`,
+      terraformProvider: null,
       reuse: true,
     });
   });

@@ -7,6 +7,8 @@ import { type OptionSpec, parseCommandArgs } from "../core/args.ts";
 import { UserError } from "../core/errors.ts";
 import { ROOT } from "../core/host.ts";
 import type { VerifyOptions } from "./types.ts";
+import { terraformModuleFiles } from "./terraform/read-module.ts";
+import { providerVersionsIn } from "./terraform/tool.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 import { INSTANCE_TYPE_NAMES, type InstanceType, DEFAULT_INSTANCE_TYPE } from "../contract/instance-types.ts";
 
@@ -41,6 +43,13 @@ Exits 1 when a stop criterion is hit, 0 otherwise (unverified items do not fail 
                           array or \`wrangler secret list\` JSON): each mapped; writes
                           reports/migration/{dev.vars.template,wrangler-secret-put.sh}, names only
   --openclaw-config PATH  your openclaw.json: the keys the supervisor owns that replace yours
+  --terraform DIR         your Terraform module (item 0-8): its types checked against the Cloudflare
+                          provider v5 (v4 names, import/moved/removed blocks), and — with OpenTofu or
+                          terraform and the provider — applied to the Cloudflare API emulator, planned
+                          again (must be no changes) and destroyed (default: verify/samples/terraform)
+  --terraform-provider DIR  a folder with the Cloudflare provider (\`tofu providers mirror DIR\` output)
+                          for where the registry is not reachable; builds OpenTofu first if there is
+                          no tofu or terraform (\`npm run setup -- --terraform\` does that ahead)
 `;
 
 const SEE_HELP = "(see `npm run verify -- --help`)";
@@ -86,6 +95,30 @@ function pathOption(flag: string, example: string, cwd: string): (raw: string) =
   };
 }
 
+/** A Terraform module folder: it exists and has .tf files (its HCL is parsed up front by verify). */
+function terraformDirOption(cwd: string): (raw: string) => string {
+  const path = pathOption("--terraform", "pass the folder of your Terraform module, e.g. `--terraform ../infra/cloudflare`", cwd);
+  return (raw) => {
+    const dir = path(raw);
+    terraformModuleFiles(dir, "--terraform");
+    return dir;
+  };
+}
+
+/** A provider folder laid out as the tools' mirrors are, holding cloudflare/cloudflare. */
+function terraformProviderOption(cwd: string): (raw: string) => string {
+  const path = pathOption("--terraform-provider", "pass a folder made by `tofu providers mirror DIR`, e.g. `--terraform-provider ~/tf-mirror`", cwd);
+  return (raw) => {
+    const dir = path(raw);
+    if (!providerVersionsIn(dir).length)
+      throw usage(
+        `--terraform-provider ${dir} holds no Cloudflare provider`,
+        "pass a folder laid out as <host>/cloudflare/cloudflare/<version>/<os_arch>/ (or its .zip), e.g. made by `tofu providers mirror DIR` in a module that requires cloudflare/cloudflare, on a machine that reaches the registry",
+      );
+    return dir;
+  };
+}
+
 /** Every option of `moltlab verify`, each with the parse that names its fix. */
 function verifySpec(cwd: string) {
   return {
@@ -107,6 +140,8 @@ function verifySpec(cwd: string) {
       type: "string",
       parse: pathOption("--openclaw-config", "pass your openclaw.json, e.g. `--openclaw-config ~/.openclaw/openclaw.json`", cwd),
     },
+    terraform: { type: "string", parse: terraformDirOption(cwd) },
+    "terraform-provider": { type: "string", parse: terraformProviderOption(cwd) },
   } satisfies Record<string, OptionSpec<unknown>>;
 }
 
@@ -128,6 +163,8 @@ export function parseVerifyArgs(args: readonly string[], cwd: string = process.e
     moltworker: values.moltworker ?? null,
     secrets: values.secrets ?? null,
     openclawConfig: values["openclaw-config"] ?? null,
+    terraform: values.terraform ?? null,
+    terraformProvider: values["terraform-provider"] ?? null,
     reuse: values.reuse ?? false,
   };
 }

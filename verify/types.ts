@@ -83,6 +83,10 @@ export interface VerifyOptions {
   secrets: string | null;
   /** The user's openclaw.json, null: the sample. */
   openclawConfig: string | null;
+  /** The user's Terraform module folder for item 0-8, null: the sample in verify/samples/terraform. */
+  terraform: string | null;
+  /** A folder holding the Cloudflare provider (a plugin folder or filesystem mirror), null: the registry. */
+  terraformProvider: string | null;
   /** Read the evidence in reports/ instead of re-running the slow tests. */
   reuse: boolean;
 }

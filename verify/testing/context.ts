@@ -21,6 +21,8 @@ export function verifyOptions(overrides: Partial<VerifyOptions> = {}): VerifyOpt
     moltworker: null,
     secrets: null,
     openclawConfig: null,
+    terraform: null,
+    terraformProvider: null,
     reuse: false,
     ...overrides,
   };
