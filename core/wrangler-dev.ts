@@ -32,6 +32,8 @@ export interface WranglerDevOptions {
   registry: string;
   /** `--env NAME`. */
   environment?: string;
+  /** `--test-scheduled`: GET /__scheduled?cron=… runs the Worker's scheduled handler (a Cron Trigger by hand). */
+  testScheduled?: boolean;
   /** Values to replace by `****` in every line of wrangler's output handed on (errors, `onLine`). */
   secrets?: readonly string[];
   /** Each line wrangler prints once it is ready (masked). Without it the output is drained and dropped. */
@@ -89,6 +91,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       options.config,
       "--local",
       ...(options.environment ? ["--env", options.environment] : []),
+      ...(options.testScheduled ? ["--test-scheduled"] : []),
       "--ip",
       options.host,
       "--port",

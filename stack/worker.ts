@@ -75,6 +75,8 @@ export async function startWorker(options: WorkerOptions, cleanup: Cleanup): Pro
     // Its own dev registry: other `wrangler dev` sessions neither see nor bind to this one.
     registry: join(dir.path, "registry"),
     environment: ENVIRONMENT,
+    // Cron Triggers by hand, on the loopback dev server: GET /__scheduled?cron=… wakes a sleeping container.
+    testScheduled: true,
     secrets: [...new Set([...Object.values(env.secrets), options.binding.secretAccessKey])],
     onAbandon: dir.remove,
     ...(options.onLine ? { onLine: options.onLine } : {}),

@@ -38,7 +38,7 @@ export const EVIDENCE_FILES = {
   torture: evidenceFile<TortureReport>("torture", "npm run torture"),
   soak: evidenceFile<SoakFile>("soak", "npm run soak"),
   aiFaults: evidenceFile<AiFaultsFile>("ai-faults", "tests/integration/ai-faults.test.ts"),
-  channels: evidenceFile<ChannelsFile>("channels", "tests/integration/openclaw-telegram.test.ts"),
+  wake: evidenceFile<WakeFile>("wake", "tests/integration/openclaw-telegram.test.ts"),
 } as const;
 
 /** reports/<name>.json, absolute. */
@@ -51,8 +51,11 @@ export function integrationTestCommand<T>(file: EvidenceFile<T>): string {
   return `npx vitest run --project integration ${file.writtenBy}`;
 }
 
-/** reports/channels.json: OpenClaw's chat channels against their emulators, through the whole local stack. */
-export interface ChannelsFile {
+/**
+ * reports/wake.json: what reaches OpenClaw from outside while its container sleeps — chat channels
+ * against their emulators, scheduled jobs — through the whole local stack.
+ */
+export interface WakeFile {
   generatedAt: string;
   source: string;
   telegram?: {
@@ -66,6 +69,16 @@ export interface ChannelsFile {
     whileAsleep?: { answeredMs: number; deliveryAttempts: number };
     /** After the token was revoked and the container restarted: OpenClaw's log line, and whether the gateway kept serving. */
     revokedToken?: { logLine: string; gatewayServing: boolean };
+  };
+  /** An automation that came due while the container slept, run once a Cron Trigger woke it. */
+  schedule?: {
+    /** The job's kind as `openclaw automations add` made it. */
+    job: string;
+    /** It had not run by the time the trigger fired (nothing ran while asleep). */
+    notRunWhileAsleep?: boolean;
+    /** Trigger → the job's run, and due time → run (how late it ran). */
+    triggerToRunMs?: number;
+    lateByMs?: number;
   };
   /** Each test that ran to its end. */
   passed?: Record<string, true>;

@@ -1,6 +1,6 @@
 /**
  * Re-running the slow tests that produce verify's evidence (without --reuse): the
- * integration tests that write reports/{tools-matrix,dind,chat,persistence,channels}.json and
+ * integration tests that write reports/{tools-matrix,dind,chat,persistence,wake}.json and
  * `npm run bench` (reports/bench.json). Each runs through moltlab's own test runner, so
  * setup, the Testcontainers settings and the cleanup are the same as `npm test`. That
  * runner is a command (cli/test.ts); the `moltlab verify` command hands it in, since
@@ -15,7 +15,7 @@ export const EVIDENCE_TESTS = {
   dind: EVIDENCE_FILES.dind.writtenBy,
   chat: EVIDENCE_FILES.chat.writtenBy,
   persistence: EVIDENCE_FILES.persistence.writtenBy,
-  channels: EVIDENCE_FILES.channels.writtenBy,
+  wake: EVIDENCE_FILES.wake.writtenBy,
 } as const;
 
 /** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
@@ -43,12 +43,13 @@ export interface RefreshOutcome {
 
 /** Which test files to run: chat and persistence only when their host ports are free. */
 export function plan(portsFree: boolean): { files: string[]; skipped: string[] } {
-  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind];
+  // The wake test runs its sandbox on Docker's bridge: it binds no host port.
+  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind, EVIDENCE_TESTS.wake];
   const skipped: string[] = [];
-  if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence, EVIDENCE_TESTS.channels);
+  if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence);
   else
     skipped.push(
-      `${EVIDENCE_TESTS.chat}, ${EVIDENCE_TESTS.persistence} and ${EVIDENCE_TESTS.channels}: host port 18789 or 18790 is in use (another OpenClaw is running), their earlier evidence is reused`,
+      `${EVIDENCE_TESTS.chat} and ${EVIDENCE_TESTS.persistence}: host port 18789 or 18790 is in use (another OpenClaw is running), their earlier evidence is reused`,
     );
   return { files, skipped };
 }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demuxLogs } from "../../platform/server/docker-logs.ts";
+import { execInContainer } from "../shared/container-exec.ts";
 import type { Scenario } from "../../emulators/ai-gateway/index.ts";
 import { startTelegram, type BotAction, type StartedTelegram } from "../../emulators/telegram/index.ts";
 import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
@@ -20,15 +21,17 @@ import { StepRunner } from "../../core/ui.ts";
 import { waitForSandboxRunning } from "../shared/through-worker.ts";
 import { waitFor } from "../shared/wait.ts";
 import { EvidenceRecorder } from "./openclaw-reports.ts";
-import { type ChannelsFile, EVIDENCE_FILES } from "../../verify/evidence-files.ts";
+import { type WakeFile, EVIDENCE_FILES } from "../../verify/evidence-files.ts";
 
 const MINUTES = 60_000;
+/** Where the scheduled job leaves its mark (the workspace: backed up to R2, so it survives the sleep). */
+const CRON_PROBE = "/home/node/.openclaw/workspace/moltlab-cron-probe.txt";
 const ALICE = { id: 1001, first_name: "Alice", username: "alice" };
 const MALLORY = { id: 2002, first_name: "Mallory", username: "mallory" };
 /** Long enough for a model turn to finish before the container is put to sleep. */
 const SLEEP_AFTER = "20s";
-/** reports/channels.json, for verify's parity item. */
-const evidence = new EvidenceRecorder<ChannelsFile>(EVIDENCE_FILES.channels, "OpenClaw's chat channels against their emulators (parity item)", {
+/** reports/wake.json, for verify's parity item. */
+const evidence = new EvidenceRecorder<WakeFile>(EVIDENCE_FILES.wake, "OpenClaw's chat channels against their emulators (parity item)", {
   telegram: { mode: "webhook" },
 });
 const reply = (text: string): Scenario[] => [{ name: "telegram", match: { provider: "anthropic" }, reply: { text } }];
@@ -42,7 +45,7 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
   const status = async () =>
     (await (await fetch(`${sandbox.url}/api/status`, { signal: AbortSignal.timeout(30_000) })).json()) as {
       status: string;
-      container: { status: string; starts: number; lastError: string | null };
+      container: { status: string; starts: number; lastError: string | null; lastWake: { reason: string; at: number } | null };
     };
   /** The bot's answer to a chat: a new message (OpenClaw may also send and remove a progress note first). */
   const answerIn = (chatId: number, text: string) => (action: BotAction) =>
@@ -142,6 +145,70 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
       evidence.passed("asleep");
     },
     10 * MINUTES,
+  );
+
+  it(
+    "runs an automation that came due while the container slept, once a Cron Trigger wakes it",
+    async () => {
+      const docker = new Docker();
+      const runningId = () => sandbox.platform.containers.states().find((state) => state.status === "running")?.containerId;
+      // Any request wakes it (it may have gone to sleep after the last test).
+      expect((await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(5 * MINUTES) })).status).toBe(200);
+      const inContainer = async (script: string) => {
+        const id = runningId();
+        if (!id) throw new Error("no running OpenClaw container");
+        return execInContainer(docker.getContainer(id), ["sh", "-c", script], "node");
+      };
+      // The supervisor turns OpenClaw's scheduler off unless the user's config says otherwise; the user turns it
+      // on as they would (it takes effect on the next start, the wake below, from the config R2 kept).
+      const enabled = await inContainer("openclaw config set cron.enabled true");
+      expect(enabled.exitCode, enabled.output).toBe(0);
+      // A command job (no model call): appends the time it ran to a file in the workspace, which R2 keeps across sleeps.
+      // Due in a minute: long enough for the container to go to sleep first (SLEEP_AFTER, then the final backup).
+      const added = await inContainer(
+        `openclaw automations add --name moltlab-wake-probe --at 60s --command 'date +%s >> ${CRON_PROBE}; echo NO_REPLY' --json`,
+      );
+      expect(added.exitCode, added.output).toBe(0);
+      // The due time as OpenClaw stored it (schedule.at in the job it prints).
+      const dueAt = Date.parse(/"at":\s*"([^"]+)"/.exec(added.output)?.[1] ?? "");
+      expect(dueAt, added.output).toBeGreaterThan(0);
+      evidence.set("schedule", { job: "a one-shot command automation (`openclaw automations add --at 60s --command …`)" });
+      await waitFor("the container to go to sleep (SANDBOX_SLEEP_AFTER)", async () => (await status()).status === "not_running", 3 * MINUTES, 1000);
+      // The job comes due while the container sleeps: OpenClaw's scheduler is inside it, so nothing runs.
+      await waitFor(
+        "the job's due time to pass while the container sleeps",
+        async () => Date.now() > dueAt + 5000 && (await status()).status === "not_running",
+        3 * MINUTES,
+        1000,
+      );
+      evidence.set("schedule.notRunWhileAsleep", true);
+
+      const triggered = Date.now();
+      const cron = await fetch(`${sandbox.url}/__scheduled?cron=${encodeURIComponent("*/30 * * * *")}`, { signal: AbortSignal.timeout(5 * MINUTES) });
+      expect(cron.status).toBe(200);
+      const ran = await waitFor(
+        "the automation's run after the wake",
+        async () => {
+          if (!runningId()) throw new Error(`no running OpenClaw container; the Worker says ${JSON.stringify((await status()).container)}`);
+          const probe = await inContainer(`cat ${CRON_PROBE} 2>/dev/null`);
+          const line = probe.output.trim().split("\n").filter(Boolean)[0];
+          return line ? Number(line) * 1000 : undefined;
+        },
+        5 * MINUTES,
+        3000,
+      );
+      evidence.set("schedule.triggerToRunMs", Math.max(0, ran - triggered));
+      evidence.set("schedule.lateByMs", Math.max(0, ran - dueAt));
+      console.log(
+        `telegram: automation due while asleep ran ${((ran - dueAt) / 1000).toFixed(0)} s late, ${((ran - triggered) / 1000).toFixed(0)} s after the Cron Trigger`,
+      );
+      // It ran once, after the trigger; the wake is the trigger's, not a request's.
+      expect(ran).toBeGreaterThanOrEqual(triggered - 1000);
+      expect((await inContainer(`cat ${CRON_PROBE}`)).output.trim().split("\n")).toHaveLength(1);
+      expect((await status()).container).toMatchObject({ lastWake: { reason: "cron */30 * * * *" } });
+      evidence.passed("schedule");
+    },
+    15 * MINUTES,
   );
 
   it(

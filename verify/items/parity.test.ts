@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
-import type { ChannelsFile, ToolsMatrixFile } from "../evidence-files.ts";
+import type { WakeFile, ToolsMatrixFile } from "../evidence-files.ts";
 import type { Evidence } from "../evidence.ts";
 import { featuresOfConfig } from "../parity/features.ts";
 import { verifyContext } from "../testing/context.ts";
@@ -8,8 +8,8 @@ import { judgeParity, judgeParityItem } from "./parity.ts";
 import { USER_TOOLS } from "./tools.ts";
 
 const source = { path: "reports/x.json", generatedAt: null, origin: "reused" as const };
-const channels = (data?: Omit<ChannelsFile, "generatedAt" | "source">): Evidence<ChannelsFile> =>
-  data ? { source, data: { generatedAt: "2026-12-06T00:00:00Z", source: "t", ...data } } : { source, problem: "reports/channels.json does not exist" };
+const wake = (data?: Omit<WakeFile, "generatedAt" | "source">): Evidence<WakeFile> =>
+  data ? { source, data: { generatedAt: "2026-12-06T00:00:00Z", source: "t", ...data } } : { source, problem: "reports/wake.json does not exist" };
 const matrix = (statuses: Record<string, "ok" | "failed" | "not installed">): Evidence<ToolsMatrixFile> => ({
   source,
   data: {
@@ -19,7 +19,7 @@ const matrix = (statuses: Record<string, "ok" | "failed" | "not installed">): Ev
     tools: Object.entries(statuses).map(([tool, status]) => ({ tool, version: "1", amd64: { status, evidence: "" }, arm64: null })),
   },
 });
-const TELEGRAM_SHOWN = channels({
+const TELEGRAM_SHOWN = wake({
   telegram: { mode: "webhook", allowListedAnswered: true, othersIgnored: true, whileAsleep: { answeredMs: 64_000, deliveryAttempts: 1 } },
   passed: { "allow-list": true, asleep: true },
 });
@@ -60,8 +60,8 @@ describe("judging them on the kit's stack", () => {
   it("counts Telegram as working only when its test passed, with the sleep constraint it showed", () => {
     const [shown] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), TELEGRAM_SHOWN, matrix({}));
     expect(shown).toMatchObject({ verdict: "works with constraints", why: expect.stringContaining("64 s after the message") });
-    const [missing] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), channels(), matrix({}));
-    expect(missing).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/channels.json does not exist") });
+    const [missing] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), wake(), matrix({}));
+    expect(missing).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/wake.json does not exist") });
   });
 
   it("judges MCP servers by their command in the image, tools by the tools matrix, and calls nothing working without a test", () => {
@@ -76,7 +76,7 @@ describe("judging them on the kit's stack", () => {
         { kind: "tool", name: "ghq", from: "image", detail: "" },
         { kind: "tool", name: "codex", from: "image", detail: "" },
       ],
-      channels(),
+      wake(),
       matrix({ "mcp-grafana": "ok", gh: "ok", docker: "ok", ghq: "not installed", codex: "failed" }),
     );
     expect(judged.map((feature) => [feature.name, feature.verdict])).toEqual([
@@ -93,7 +93,7 @@ describe("judging them on the kit's stack", () => {
   it("judges the sample: shown working, unverified and the share against 80 %, with no stop while unverified ones could lift it", () => {
     const ctx = verifyContext(ROOT, {}, new Date());
     const allOk = Object.fromEntries(USER_TOOLS.map((tool) => [tool, "ok" as const]));
-    const result = judgeParityItem(ctx, { channels: TELEGRAM_SHOWN, matrix: matrix(allOk) });
+    const result = judgeParityItem(ctx, { wake: TELEGRAM_SHOWN, matrix: matrix(allOk) });
     const rows = result.tables![0]!.rows;
     expect(rows.map((row) => [row[0], row[3]])).toEqual([
       ["channel: telegram", "works with constraints"],
@@ -108,10 +108,26 @@ describe("judging them on the kit's stack", () => {
     expect(result.stops).toBeUndefined();
   });
 
+  it("counts automations as working with constraints once a job due while asleep ran after a Cron Trigger, the heartbeat not", () => {
+    const shown = wake({
+      ...TELEGRAM_SHOWN.data!,
+      schedule: { job: "a command automation", notRunWhileAsleep: true, triggerToRunMs: 9000, lateByMs: 40_000 },
+      passed: { "allow-list": true, asleep: true, schedule: true },
+    });
+    const judged = judgeParity(featuresOfConfig({ agents: { defaults: { heartbeat: { every: "30m" } } }, cron: { enabled: true } }), shown, matrix({}));
+    expect(judged.map((feature) => [feature.name, feature.verdict])).toEqual([
+      ["heartbeat", "unverified"],
+      ["automations", "works with constraints"],
+    ]);
+    expect(judged[1]!.why).toContain("ran 40 s late, 9 s after the trigger");
+    const [notShown] = judgeParity(featuresOfConfig({ cron: { enabled: true } }), TELEGRAM_SHOWN, matrix({}));
+    expect(notShown).toMatchObject({ verdict: "unverified", why: expect.stringContaining("its schedule test did not pass") });
+  });
+
   it("stops when the features not possible leave less than 80 % even if every unverified one works", () => {
     const ctx = verifyContext(ROOT, {}, new Date());
     const failing = Object.fromEntries(USER_TOOLS.map((tool) => [tool, "failed" as const]));
-    const result = judgeParityItem(ctx, { channels: TELEGRAM_SHOWN, matrix: matrix(failing) });
+    const result = judgeParityItem(ctx, { wake: TELEGRAM_SHOWN, matrix: matrix(failing) });
     expect(result.verdict).toBe("NG");
     expect(result.stops).toEqual([{ criterion: "feature parity ≥ 80 %", detail: expect.stringContaining("8 of 13 features are not possible") }]);
   });

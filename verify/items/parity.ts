@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { isObject } from "../../container/supervisor/config.ts";
 import { parseJson5 } from "../../core/json5.ts";
-import { EVIDENCE_FILES, integrationTestCommand, type ChannelsFile, type ToolsMatrixFile } from "../evidence-files.ts";
+import { EVIDENCE_FILES, integrationTestCommand, type WakeFile, type ToolsMatrixFile } from "../evidence-files.ts";
 import type { Evidence } from "../evidence.ts";
 import { SAMPLE_OPENCLAW_CONFIG } from "../migration/inputs.ts";
 import { type Feature, featuresOfConfig } from "../parity/features.ts";
@@ -30,7 +30,7 @@ export interface JudgedFeature extends Feature {
   evidence: string;
 }
 
-const CHANNELS_TEST = integrationTestCommand(EVIDENCE_FILES.channels);
+const WAKE_TEST = integrationTestCommand(EVIDENCE_FILES.wake);
 const TOOLS_TEST = integrationTestCommand(EVIDENCE_FILES.toolsMatrix);
 const SLEEP_NOTE = "SANDBOX_SLEEP_AFTER must outlast the longest agent turn: replies go straight to the chat service and do not keep the container awake";
 /** Channels that hold a live connection to their service (a gateway WebSocket, Socket Mode): they hear nothing while the container sleeps. */
@@ -41,17 +41,17 @@ const LIVE_CONNECTION: Record<string, string> = {
 };
 const NEEDS_A_MAC = ["imessage", "bluebubbles"];
 
-function judgeChannel(feature: Feature, channels: Evidence<ChannelsFile>): JudgedFeature {
+function judgeChannel(feature: Feature, wake: Evidence<WakeFile>): JudgedFeature {
   const { name } = feature;
   if (name === "telegram") {
-    const telegram = channels.data?.telegram;
-    const passed = channels.data?.passed ?? {};
+    const telegram = wake.data?.telegram;
+    const passed = wake.data?.passed ?? {};
     if (!passed["allow-list"] || !telegram) {
       return {
         ...feature,
         verdict: "unverified",
-        why: `no passing run of the Telegram test (${channels.problem ?? "its allow-list test did not pass"})`,
-        evidence: CHANNELS_TEST,
+        why: `no passing run of the Telegram test (${wake.problem ?? "its allow-list test did not pass"})`,
+        evidence: WAKE_TEST,
       };
     }
     const asleep = passed.asleep && telegram.whileAsleep;
@@ -60,8 +60,8 @@ function judgeChannel(feature: Feature, channels: Evidence<ChannelsFile>): Judge
       verdict: "works with constraints",
       why: asleep
         ? `answered while the container slept only with webhooks through the Worker (set TELEGRAM_WEBHOOK_SECRET): that answer came ${(telegram.whileAsleep!.answeredMs / 1000).toFixed(0)} s after the message (the cold start); ${SLEEP_NOTE}`
-        : `answered while the container runs; a message sent while it sleeps was not shown answered (${CHANNELS_TEST})`,
-      evidence: CHANNELS_TEST,
+        : `answered while the container runs; a message sent while it sleeps was not shown answered (${WAKE_TEST})`,
+      evidence: WAKE_TEST,
     };
   }
   if (NEEDS_A_MAC.includes(name))
@@ -106,10 +106,10 @@ function judgeMcpServer(feature: Feature, tools: Map<string, string>): JudgedFea
   };
 }
 
-function judgeFeature(feature: Feature, channels: Evidence<ChannelsFile>, tools: Map<string, string>): JudgedFeature {
+function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<string, string>): JudgedFeature {
   switch (feature.kind) {
     case "channel":
-      return judgeChannel(feature, channels);
+      return judgeChannel(feature, wake);
     case "mcp-server":
       return judgeMcpServer(feature, tools);
     case "plugin":
@@ -119,13 +119,29 @@ function judgeFeature(feature: Feature, channels: Evidence<ChannelsFile>, tools:
         why: "install it into your image (`openclaw plugins install`) and run it in the sandbox; not tested",
         evidence: "none yet",
       };
-    case "schedule":
+    case "schedule": {
+      if (feature.name === "heartbeat")
+        return {
+          ...feature,
+          verdict: "unverified",
+          why: "a heartbeat is an agent turn on OpenClaw's clock grid, so none runs while the container sleeps; OpenClaw catches a missed one up ~2 min after boot (its code), which a Cron Trigger's wake would allow; not shown yet (the wake-up test runs a command automation)",
+          evidence: "none yet",
+        };
+      const schedule = wake.data?.schedule;
+      if (!wake.data?.passed?.schedule || !schedule)
+        return {
+          ...feature,
+          verdict: "unverified",
+          why: `runs inside OpenClaw, so only while the container is awake; no passing run of the wake-up test (${wake.problem ?? "its schedule test did not pass"})`,
+          evidence: WAKE_TEST,
+        };
       return {
         ...feature,
-        verdict: "unverified",
-        why: "runs inside OpenClaw, so only while the container is awake: with SANDBOX_SLEEP_AFTER it waits for the next request; a Worker Cron Trigger that wakes it is not built yet",
-        evidence: "none yet",
+        verdict: "works with constraints",
+        why: `runs inside OpenClaw, so nothing runs while the container sleeps: add a Cron Trigger (triggers.crons), which wakes it, and OpenClaw runs what came due; shown with ${schedule.job}, which ran ${((schedule.lateByMs ?? 0) / 1000).toFixed(0)} s late, ${((schedule.triggerToRunMs ?? 0) / 1000).toFixed(0)} s after the trigger — late by up to the trigger's period plus a cold start (agent turns and heartbeats: OpenClaw starts them ~2 min after boot)`,
+        evidence: WAKE_TEST,
       };
+    }
     case "webhook-trigger":
       return { ...feature, verdict: "unverified", why: "a call through the Worker would wake the container (behind Access); not tested", evidence: "none yet" };
     case "browser":
@@ -157,12 +173,12 @@ function readConfig(path: string): Record<string, unknown> {
   return isObject(value) ? value : {};
 }
 
-export function judgeParity(features: Feature[], channels: Evidence<ChannelsFile>, matrix: Evidence<ToolsMatrixFile>): JudgedFeature[] {
+export function judgeParity(features: Feature[], wake: Evidence<WakeFile>, matrix: Evidence<ToolsMatrixFile>): JudgedFeature[] {
   const tools = new Map((matrix.data?.tools ?? []).map((row) => [row.tool, row.amd64?.status ?? "not run"]));
-  return features.map((feature) => judgeFeature(feature, channels, tools));
+  return features.map((feature) => judgeFeature(feature, wake, tools));
 }
 
-export function judgeParityItem(ctx: VerifyContext, evidence: { channels: Evidence<ChannelsFile>; matrix: Evidence<ToolsMatrixFile> }): Judgement {
+export function judgeParityItem(ctx: VerifyContext, evidence: { wake: Evidence<WakeFile>; matrix: Evidence<ToolsMatrixFile> }): Judgement {
   const configPath = ctx.options.openclawConfig ?? SAMPLE_OPENCLAW_CONFIG;
   const shown = relative(ctx.root, configPath).startsWith("..") ? configPath : relative(ctx.root, configPath);
   // Read and checked up front with the migration item's inputs (verify/migration/inputs.ts): it parses here.
@@ -170,7 +186,7 @@ export function judgeParityItem(ctx: VerifyContext, evidence: { channels: Eviden
     ...featuresOfConfig(readConfig(configPath)),
     ...USER_TOOLS.map((name): Feature => ({ kind: "tool", name, from: "your image's tools", detail: "" })),
   ];
-  const judged = judgeParity(features, evidence.channels, evidence.matrix);
+  const judged = judgeParity(features, evidence.wake, evidence.matrix);
   const count = (verdict: FeatureVerdict) => judged.filter((feature) => feature.verdict === verdict).length;
   const total = judged.length;
   const working = count("works") + count("works with constraints");
@@ -205,7 +221,7 @@ export function judgeParityItem(ctx: VerifyContext, evidence: { channels: Eviden
       ...(sample ? ["your own openclaw.json (`--openclaw-config FILE`): this run read the sample"] : []),
       ...judged.filter((feature) => feature.verdict === "unverified").map((feature) => `${feature.from}: ${feature.why}`),
     ],
-    sources: [{ path: shown, generatedAt: null, origin: "static" }, evidence.channels.source, evidence.matrix.source],
+    sources: [{ path: shown, generatedAt: null, origin: "static" }, evidence.wake.source, evidence.matrix.source],
     tables: [
       {
         caption: "Your features on the kit's stack",

@@ -55,6 +55,8 @@ export interface Env {
   DEV_MODE_ALLOWED_HOSTS?: string;
   /** `never` (default: keep alive) or a duration such as `10m`. */
   SANDBOX_SLEEP_AFTER?: string;
+  /** How long a Cron Trigger's wake keeps the container up at least (default `5m`): OpenClaw runs missed jobs ~2 min after it starts. */
+  SANDBOX_SCHEDULE_AWAKE?: string;
 
   // Channels
   TELEGRAM_BOT_TOKEN?: string;
@@ -177,6 +179,8 @@ export interface SandboxState {
   phases: BootPhases | null;
   lastExit: (ExitInfo & { expected: boolean }) | null;
   lastStop: { reason: string; graceful: boolean; at: number } | null;
+  /** The last wake that no request caused (a Cron Trigger). */
+  lastWake: { reason: string; at: number } | null;
   /** Why the last start failed or a request could not be served; never holds secrets. */
   lastError: string | null;
 }
@@ -207,6 +211,8 @@ export interface SandboxRpc extends Rpc.DurableObjectBranded {
   status(): Promise<SandboxStatusReport>;
   /** Hands a Telegram update (checked by the Worker) to OpenClaw's webhook listener, starting the container if needed. */
   telegramUpdate(body: string): Promise<{ status: number; body: string; contentType?: string }>;
+  /** A Cron Trigger's wake: starts the container if it sleeps and keeps it up at least SANDBOX_SCHEDULE_AWAKE. */
+  wakeForSchedule(cron: string): Promise<SandboxState>;
   /** Graceful stop (final backup) + a fresh start in the background. */
   restart(): Promise<SandboxState>;
   stop(reason?: string): Promise<SandboxState>;

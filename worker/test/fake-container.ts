@@ -77,6 +77,7 @@ export class FakeContainer implements ContainerApi {
   #exit: Deferred | null = null;
   #readyGate: Deferred | null = null;
   #started = deferred();
+  #startWaiters: Deferred[] = [];
 
   get running(): boolean {
     return this.#running;
@@ -92,6 +93,7 @@ export class FakeContainer implements ContainerApi {
     this.#exit = exit;
     this.sigtermReceived = deferred();
     this.#started.resolve();
+    for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
   }
 
   monitor(): Promise<void> {
@@ -121,6 +123,15 @@ export class FakeContainer implements ContainerApi {
   /** Resolves at the first start. */
   whenStarted(): Promise<void> {
     return this.#started.promise;
+  }
+
+  /** Resolves once the container has been started `count` times in all. */
+  async whenStarts(count: number): Promise<void> {
+    while (this.starts < count) {
+      const next = deferred();
+      this.#startWaiters.push(next);
+      await next.promise;
+    }
   }
 
   /** /readyz answers 503 until `releaseReady()`. */

@@ -42,6 +42,7 @@ function initialState(): SandboxState {
     phases: null,
     lastExit: null,
     lastStop: null,
+    lastWake: null,
     lastError: null,
   };
 }
@@ -68,6 +69,8 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   #booting: Promise<void> | null = null;
   #stopping: Promise<SandboxState> | null = null;
   #lastActivity: number;
+  /** Until when a Cron Trigger's wake holds the container up, whatever the activity (epoch ms). */
+  #awakeUntil = 0;
   #sockets = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -246,9 +249,30 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
     };
   }
 
+  /**
+   * A Cron Trigger fired: OpenClaw's scheduler lives in the container, so a sleeping container
+   * runs nothing. Start it (OpenClaw catches up on jobs that came due meanwhile, ~2 min after its
+   * start) and keep it up at least scheduleAwakeMs, even without requests.
+   */
+  async wakeForSchedule(cron: string): Promise<SandboxState> {
+    this.#awakeUntil = Math.max(this.#awakeUntil, this.now() + this.settings.scheduleAwakeMs);
+    this.#state.lastWake = { reason: `cron ${cron}`, at: this.now() };
+    try {
+      await this.#boot();
+    } catch (error) {
+      // A stop or restart asked for meanwhile is not the wake failing.
+      if (this.#state.status !== "stopped" && this.#state.status !== "stopping") this.#state.lastError = `wake for ${cron} failed: ${describe(error)}`;
+    }
+    await this.#scheduleSleepCheck();
+    return this.#state;
+  }
+
   /** Restart = graceful stop (final backup) + a fresh start in the background. */
   async restart(): Promise<SandboxState> {
     await this.stop("restart");
+    // A boot in flight (a Cron Trigger's wake, a first request) ends with that stop. Let it settle
+    // first: #boot() would otherwise hand back that failing boot, and the restart would start nothing.
+    await this.#booting?.catch(() => undefined);
     this.#boot().catch(() => undefined);
     return this.#state;
   }
@@ -263,14 +287,25 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   override async alarm(): Promise<void> {
     const sleepAfter = this.settings.sleepAfterMs;
     if (sleepAfter === null || this.#state.status !== "running") return;
-    const idle = this.now() - this.#lastActivity;
+    // A Cron Trigger's wake counts as activity until its window ends.
+    const lastActivity = Math.max(this.#lastActivity, this.#awakeUntil - sleepAfter);
+    const idle = this.now() - lastActivity;
     if (this.#sockets === 0 && idle >= sleepAfter) {
       await this.stop("sleepAfter");
       return;
     }
     // An open WebSocket is activity in itself: look again a full period from now.
-    const from = this.#sockets > 0 ? this.now() : this.#lastActivity;
+    const from = this.#sockets > 0 ? this.now() : lastActivity;
     await this.ctx.storage.setAlarm(from + sleepAfter);
+  }
+
+  /** The next inactivity check, when sleepAfter is set (also after a wake that needed no request). */
+  async #scheduleSleepCheck(): Promise<void> {
+    const sleepAfter = this.settings.sleepAfterMs;
+    if (sleepAfter === null) return;
+    const due = Math.max(this.#lastActivity, this.#awakeUntil - sleepAfter) + sleepAfter;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current < due) await this.ctx.storage.setAlarm(due);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------

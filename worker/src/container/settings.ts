@@ -14,7 +14,12 @@ export interface SandboxSettings {
   readyTimeoutMs: number;
   /** Pause between readiness probes while the gateway boots. */
   readyPollMs: number;
+  /** After a Cron Trigger wakes the container: kept awake at least this long, so OpenClaw's missed jobs run (it starts them ~2 min after boot). */
+  scheduleAwakeMs: number;
 }
+
+/** OpenClaw runs missed agent-turn jobs and heartbeats about 120 s after its start, 5 s apart: room for that and a turn. */
+const DEFAULT_SCHEDULE_AWAKE_MS = 5 * 60_000;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -41,5 +46,6 @@ export function sandboxSettings(env: Env): SandboxSettings {
     // Cold starts take 1–2 minutes on Cloudflare.
     readyTimeoutMs: 180_000,
     readyPollMs: 1000,
+    scheduleAwakeMs: parseSleepAfter(env.SANDBOX_SCHEDULE_AWAKE) ?? DEFAULT_SCHEDULE_AWAKE_MS,
   };
 }
