@@ -208,7 +208,12 @@ export class Store {
   }
 }
 
-function readState(file: string): CloudflareState | undefined {
+/**
+ * The account kept in `file` (a data folder's state.json): undefined when there is none, a
+ * UserError naming the fix when it is not one this emulator wrote. Also how the local stack reads
+ * what a Terraform apply left there (stack/cloudflare-deployment.ts), without starting a server.
+ */
+export function readState(file: string): CloudflareState | undefined {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
