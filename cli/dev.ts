@@ -112,7 +112,8 @@ const DEV_OPTIONS = {
   "access-app": {
     type: "string",
     parse: (app: string): string => {
-      if (!app) throw new UserError("--access-app needs a value", "name the Access application by its name, id or domain, e.g. `--access-app moltbot.example.com`");
+      if (!app)
+        throw new UserError("--access-app needs a value", "name the Access application by its name, id or domain, e.g. `--access-app moltbot.example.com`");
       return app;
     },
   },
@@ -157,7 +158,8 @@ function deploymentArgs(values: { "from-cloudflare-api"?: boolean; bucket?: stri
     ...(values["access-app"] !== undefined ? { accessApp: values["access-app"] } : {}),
   };
   if (values["from-cloudflare-api"]) return { fromCloudflareApi: choice };
-  const given = values.bucket !== undefined ? `--bucket ${values.bucket}` : values["access-app"] !== undefined ? `--access-app ${values["access-app"]}` : undefined;
+  const given =
+    values.bucket !== undefined ? `--bucket ${values.bucket}` : values["access-app"] !== undefined ? `--access-app ${values["access-app"]}` : undefined;
   if (given)
     throw new UserError(
       `${given.split(" ")[0]} chooses among what --from-cloudflare-api reads from the Cloudflare API emulator's state`,

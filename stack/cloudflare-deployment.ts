@@ -56,7 +56,8 @@ export interface DeploymentSandboxSettings {
   accessAudience?: string;
 }
 
-const OPTIONS_FIX = "`npm run dev -- --from-cloudflare-api`";
+/** The command line that runs dev with these values, with a choice added. */
+const devCommand = (choice = "") => `\`npm run dev -- --from-cloudflare-api${choice}\``;
 
 /** Reads the emulator's state in `dataDir` (default: the kit's cache folder) and picks the deployment's values from it. */
 export function readCloudflareDeployment(choice: DeploymentChoice = {}, dataDir: string = cloudflareApiDataDir()): CloudflareDeployment {
@@ -78,7 +79,9 @@ export function deploymentFrom(state: CloudflareState, source: string, choice: D
   return {
     source,
     bucket,
-    ...(app ? { access: { app: { id: app.id, name: app.name, domain: app.domain }, audience: app.aud, teamDomain: String(state.organization.auth_domain) } } : {}),
+    ...(app
+      ? { access: { app: { id: app.id, name: app.name, domain: app.domain }, audience: app.aud, teamDomain: String(state.organization.auth_domain) } }
+      : {}),
   };
 }
 
@@ -93,22 +96,30 @@ function chooseBucket(state: CloudflareState, source: string, wanted: string | u
     if (names.includes(wanted)) return wanted;
     throw new UserError(
       `--bucket ${wanted}: ${source} holds no such R2 bucket (${names.length ? `it holds ${names.join(", ")}` : "it holds none"})`,
-      names.length ? `pass one of them: ${names.map((name) => `--bucket ${name}`).join(", ")}` : "apply your Terraform's cloudflare_r2_bucket against the emulator first",
+      names.length
+        ? `pass one of them: ${names.map((name) => `--bucket ${name}`).join(", ")}`
+        : "apply your Terraform's cloudflare_r2_bucket against the emulator first",
     );
   }
   if (names.length === 1) return names[0]!;
   if (names.length === 0) {
     throw new UserError(
       `${source} holds no R2 bucket: the Worker's bucket comes from your Terraform's cloudflare_r2_bucket`,
-      `apply it against the emulator (\`npm run emulate -- cloudflare-api\`), then run ${OPTIONS_FIX} again; or drop --from-cloudflare-api to use worker/wrangler.jsonc's bucket`,
+      `apply it against the emulator (\`npm run emulate -- cloudflare-api\`), then run ${devCommand()} again; or drop --from-cloudflare-api to use worker/wrangler.jsonc's bucket`,
     );
   }
-  throw new UserError(`${source} holds ${names.length} R2 buckets (${names.join(", ")}): which one the Worker binds is not in the state`, `choose one: ${OPTIONS_FIX} --bucket ${names[0]}`);
+  throw new UserError(
+    `${source} holds ${names.length} R2 buckets (${names.join(", ")}): which one the Worker binds is not in the state`,
+    `choose one: ${devCommand(` --bucket ${names[0]}`)}`,
+  );
 }
 
 /** The host part of an application domain or route pattern (`moltbot.example.com/path*` → `moltbot.example.com`). */
 function hostOf(domain: string): string {
-  return domain.replace(/^[a-z]+:\/\//i, "").split("/")[0]!.toLowerCase();
+  return domain
+    .replace(/^[a-z]+:\/\//i, "")
+    .split("/")[0]!
+    .toLowerCase();
 }
 
 function appHosts(app: AccessApp): Set<string> {
@@ -133,7 +144,9 @@ function chooseAccessApp(state: CloudflareState, source: string, choice: Deploym
     if (matches.length === 1) return matches[0];
     throw new UserError(
       `--access-app ${wanted}: ${matches.length ? `${matches.length} applications match` : "no application matches"} in ${source} (${apps.length ? apps.map(describeApp).join(", ") : "it holds none"})`,
-      apps.length ? `name one by its id: --access-app ${apps[0]!.id}` : "apply your Terraform's cloudflare_zero_trust_access_application against the emulator first",
+      apps.length
+        ? `name one by its id: --access-app ${apps[0]!.id}`
+        : "apply your Terraform's cloudflare_zero_trust_access_application against the emulator first",
     );
   }
   if (apps.length === 1) return apps[0];
@@ -141,7 +154,7 @@ function chooseAccessApp(state: CloudflareState, source: string, choice: Deploym
     if (choice.needsAccess === false) return undefined;
     throw new UserError(
       `${source} holds no Access application: the Worker's CF_ACCESS_AUD comes from your Terraform's cloudflare_zero_trust_access_application`,
-      `apply it against the emulator, then run ${OPTIONS_FIX} again; or add --dev-mode to run without Access`,
+      `apply it against the emulator, then run ${devCommand()} again; or add --dev-mode to run without Access`,
     );
   }
   // Several: the one protecting the Worker's hostname (its custom domain or route), if exactly one does.
@@ -157,6 +170,6 @@ function chooseAccessApp(state: CloudflareState, source: string, choice: Deploym
         : "no Workers custom domain or route says which hostname is the Worker's";
   throw new UserError(
     `${source} holds ${apps.length} Access applications (${candidates.map(describeApp).join(", ")}) and ${why}`,
-    `choose one: ${OPTIONS_FIX} --access-app ${candidates[0]!.id} (its id, name or domain)`,
+    `choose one: ${devCommand(` --access-app ${candidates[0]!.id}`)} (an application's id, name or domain)`,
   );
 }
