@@ -35,6 +35,7 @@ describe("moltlab dev settings", () => {
   it("names the fix: the option's own for a bad value, the usage line for anything else", () => {
     const usage =
       "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] " +
+      "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
       "[--cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL] | --record-to FILE [--upstream URL]]";
     expect(fixOf(["--platform", "riscv64"])).toBe("use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");
     expect(fixOf(["--port=x"])).toBe("use e.g. `npm run dev -- --port 8787` (0 picks a free port)");
@@ -44,6 +45,21 @@ describe("moltlab dev settings", () => {
     expect(() => parseDevArgs(["--port"])).toThrow("--port needs a value");
     expect(fixOf(["--port"])).toBe(usage);
     expect(() => parseDevArgs(["extra"])).toThrow('unexpected argument "extra"');
+  });
+
+  it("takes --from-cloudflare-api, with --bucket and --access-app choosing among what it reads, and refuses them without it", () => {
+    expect(parseDevArgs(["--from-cloudflare-api"])).toMatchObject({ fromCloudflareApi: {} });
+    expect(parseDevArgs(["--from-cloudflare-api", "--bucket", "moltbot-data", "--access-app=moltbot.example.com"])).toMatchObject({
+      fromCloudflareApi: { bucket: "moltbot-data", accessApp: "moltbot.example.com" },
+    });
+    expect(parseDevArgs([])).not.toHaveProperty("fromCloudflareApi");
+    expect(() => parseDevArgs(["--bucket", "moltbot-data"])).toThrow(
+      "--bucket chooses among what --from-cloudflare-api reads from the Cloudflare API emulator's state",
+    );
+    expect(fixOf(["--bucket", "moltbot-data"])).toBe("add it: `npm run dev -- --from-cloudflare-api --bucket moltbot-data`");
+    expect(fixOf(["--access-app", "moltbot"])).toBe("add it: `npm run dev -- --from-cloudflare-api --access-app moltbot`");
+    expect(fixOf(["--from-cloudflare-api", "--bucket="])).toMatch(/^name one of the R2 buckets/);
+    expect(fixOf(["--from-cloudflare-api", "--access-app="])).toMatch(/^name the Access application/);
   });
 
   it("takes --dockerfile relative to the caller's directory and refuses a missing or unparsable one before starting anything", () => {

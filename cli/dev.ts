@@ -10,6 +10,9 @@
  * `--record-to FILE [--upstream URL]`: it records the session's model traffic instead.
  * `--telegram`: OpenClaw's Telegram channel against the Telegram emulator, by webhook through
  * the Worker, with user TELEGRAM_DEV_USER on its allow-list.
+ * `--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]`: the R2 bucket and the
+ * Access application's AUD a Terraform apply made in the Cloudflare API emulator
+ * (`npm run emulate -- cloudflare-api`), read from its state (stack/cloudflare-deployment.ts).
  */
 import os from "node:os";
 import { existsSync, readFileSync } from "node:fs";
@@ -21,6 +24,7 @@ import { cacheDir } from "../core/host.ts";
 import { describeInstanceTypes, isInstanceType, type InstanceType } from "../contract/instance-types.ts";
 import { UserError } from "../core/errors.ts";
 import { describeRealProvider, providerFromEnv, type Provider } from "../stack/provider.ts";
+import { type CloudflareDeployment, type DeploymentChoice, readCloudflareDeployment, sandboxSettings } from "../stack/cloudflare-deployment.ts";
 import { startSandbox, type StartedSandbox } from "../stack/sandbox.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepRunner } from "../core/ui.ts";
@@ -48,6 +52,8 @@ export interface DevArgs {
   record?: RecordOptions;
   /** OpenClaw's Telegram channel against the Telegram emulator. */
   telegram: boolean;
+  /** Run with what a Terraform apply made in the Cloudflare API emulator; `--bucket`/`--access-app` choose among several. */
+  fromCloudflareApi?: Pick<DeploymentChoice, "bucket" | "accessApp">;
 }
 
 /** The person `--telegram` lets write to the bot (its allow-list); anyone else is ignored, as OpenClaw's allowlist policy does. */
@@ -55,6 +61,7 @@ export const TELEGRAM_DEV_USER = 1001;
 
 const DEV_USAGE =
   "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] " +
+  "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
   `[${CASSETTE_USAGE} | --record-to FILE [--upstream URL]]`;
 
 /** npm runs scripts in the package root; the caller's directory is INIT_CWD. */
@@ -94,6 +101,22 @@ const DEV_OPTIONS = {
     },
   },
   reset: { type: "boolean" },
+  "from-cloudflare-api": { type: "boolean" },
+  bucket: {
+    type: "string",
+    parse: (name: string): string => {
+      if (!name) throw new UserError("--bucket needs a name", "name one of the R2 buckets your Terraform made, e.g. `--bucket moltbot-data`");
+      return name;
+    },
+  },
+  "access-app": {
+    type: "string",
+    parse: (app: string): string => {
+      if (!app)
+        throw new UserError("--access-app needs a value", "name the Access application by its name, id or domain, e.g. `--access-app moltbot.example.com`");
+      return app;
+    },
+  },
   "dev-mode": { type: "boolean" },
   telegram: { type: "boolean" },
   dockerfile: {
@@ -124,7 +147,25 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     telegram: values.telegram ?? false,
     ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
     ...tapeArgs(values),
+    ...deploymentArgs(values),
   };
+}
+
+/** --from-cloudflare-api, and what chooses among several buckets or applications (only with it: they choose from its state). */
+function deploymentArgs(values: { "from-cloudflare-api"?: boolean; bucket?: string; "access-app"?: string }): Pick<DevArgs, "fromCloudflareApi"> {
+  const choice = {
+    ...(values.bucket !== undefined ? { bucket: values.bucket } : {}),
+    ...(values["access-app"] !== undefined ? { accessApp: values["access-app"] } : {}),
+  };
+  if (values["from-cloudflare-api"]) return { fromCloudflareApi: choice };
+  const given =
+    values.bucket !== undefined ? `--bucket ${values.bucket}` : values["access-app"] !== undefined ? `--access-app ${values["access-app"]}` : undefined;
+  if (given)
+    throw new UserError(
+      `${given.split(" ")[0]} chooses among what --from-cloudflare-api reads from the Cloudflare API emulator's state`,
+      `add it: \`npm run dev -- --from-cloudflare-api ${given}\``,
+    );
+  return {};
 }
 
 /** --cassette (replay) or --record-to (record): one or neither; --upstream belongs to recording, or to --record-on-miss. */
@@ -163,6 +204,18 @@ function describeProvider(provider: Provider, sandbox: StartedSandbox, options: 
   return `the AI Gateway emulator (fake replies; scenarios: POST ${sandbox.aiGateway!.controlUrl}/scenarios)`;
 }
 
+/** Where the Terraform apply's values went: the bucket, the application's AUD, and who stands in for the team domain. */
+function deploymentLines(deployment: CloudflareDeployment, sandbox: StartedSandbox): string[] {
+  const { access } = deployment;
+  return [
+    `  terraform    values from ${deployment.source}`,
+    `    R2 bucket    ${sandbox.bucket} (the Worker's MOLTBOT_BUCKET binding and R2_BUCKET_NAME)`,
+    access
+      ? `    Access       application "${access.app.name}" (${access.app.domain}): its AUD is CF_ACCESS_AUD; team ${access.teamDomain} is stood in for by ${sandbox.access.teamDomain}`
+      : "    Access       no application in the state (--dev-mode skips Access)",
+  ];
+}
+
 /** How to play the person writing to the bot, and where to see what the bot answered. */
 function telegramLines(telegram: StartedTelegram): string[] {
   const bot = `${telegram.controlUrl}/bots/${telegram.bot.user.id}`;
@@ -178,6 +231,8 @@ export async function dev(args: readonly string[]): Promise<number> {
   if (options.dockerfile) checkDockerfile(options.dockerfile);
   // A cassette that is missing or unreadable stops dev before the image build and the rest (file, line, fix).
   if (options.cassette) await readCassette(options.cassette.file);
+  // No state, no bucket, or a choice to make stops dev before anything starts (the error names the option).
+  const deployment = options.fromCloudflareApi ? readCloudflareDeployment({ ...options.fromCloudflareApi, needsAccess: !options.devMode }) : undefined;
   const provider = providerFromEnv();
   // Installed first: a Ctrl-C during startup stops what has started instead of leaving it behind.
   const abort = new AbortController();
@@ -225,6 +280,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       port: options.port,
       ...(options.instanceType ? { instanceType: options.instanceType } : {}),
       devMode: options.devMode,
+      ...(deployment ? sandboxSettings(deployment) : {}),
       ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
       ...(options.cassette ? { cassette: options.cassette } : {}),
       ...(options.record ? { record: options.record } : {}),
@@ -266,6 +322,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       `  model        ${describeProvider(provider, sandbox, options)}`,
       `  gateway      ${hostOnly}; image ${sandbox.image}`,
       `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
+      ...(deployment ? deploymentLines(deployment, sandbox) : []),
       ...(telegram ? telegramLines(telegram) : []),
       `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
       `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,

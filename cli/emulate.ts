@@ -1,5 +1,4 @@
 import os from "node:os";
-import { join } from "node:path";
 import { startAccess } from "../emulators/access/index.ts";
 import { startCloudflareApi } from "../emulators/cloudflare-api/index.ts";
 import { startAiGateway, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
@@ -9,7 +8,7 @@ import { startDiscord } from "../emulators/discord/index.ts";
 import type { ServeOptions } from "../core/serve.ts";
 import { UserError } from "../core/errors.ts";
 import { parseCommandArgs } from "../core/args.ts";
-import { cacheDir } from "../core/host.ts";
+import { cloudflareApiDataDir } from "../stack/cloudflare-deployment.ts";
 import { CASSETTE_USAGE, cassetteOptions, replayOptions } from "./cassette-args.ts";
 
 interface Running {
@@ -100,6 +99,7 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
       `zone: ${zone.name} (id ${zone.id})`,
       `Access team domain: ${api.teamDomain}`,
       `state: ${api.stateFile} (delete it to start from an empty account)`,
+      "after a Terraform apply here, `npm run dev -- --from-cloudflare-api` runs the sandbox with its bucket, Access AUD and team",
     ]);
   },
   containers: async ({ cassette: _, ...options }) => {
@@ -118,10 +118,6 @@ const EMULATORS: Record<string, (options: EmulateOptions) => Promise<Running>> =
 };
 const NAMES = Object.keys(EMULATORS);
 
-/** Where `emulate cloudflare-api` keeps its account between runs. */
-export function cloudflareApiDataDir(): string {
-  return join(cacheDir(), "emulators", "cloudflare-api");
-}
 /**
  * `all` is the services that need nothing but Node (Cloudflare's, Telegram's and Discord's). The Containers platform
  * needs a Docker engine (and `npm run setup`), so it runs only when named.

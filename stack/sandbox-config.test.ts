@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { containerView, defaultNetwork } from "./network.ts";
 import { providerFromEnv } from "./provider.ts";
 import { reapSession, SANDBOX_TEMP_PREFIX } from "./session.ts";
-import { bucketOf, devServerVars, devVars, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig, WORKER_CONFIG } from "./sandbox-config.ts";
+import { bucketOf, devServerVars, devVars, instanceTypeOf, readWorkerConfig, sandboxWranglerConfig, WORKER_CONFIG, withBucket } from "./sandbox-config.ts";
 import { DEV_SERVER_BINDING } from "../contract/dev-server.ts";
 
 describe("the sandbox's wrangler config", () => {
@@ -31,6 +31,16 @@ describe("the sandbox's wrangler config", () => {
       expect.objectContaining({ bucket_name: bucketOf(base), local_dev: { experimental_s3_credentials: { accessKeyId: "id", secretAccessKey: "secret" } } }),
     ]);
     expect(bucketOf(base)).toBe("moltbot-data");
+  });
+
+  it("binds another bucket (a Terraform apply's) in env.local only, leaving the other bindings and the file's object as they were", () => {
+    const other = { binding: "LOGS", bucket_name: "logs" };
+    const withLogs = { ...base, env: { local: { ...base.env!.local!, r2_buckets: [...base.env!.local!.r2_buckets!, other] } } };
+    const renamed = withBucket(withLogs, "openclaw-state");
+    expect(bucketOf(renamed)).toBe("openclaw-state");
+    expect(renamed.env!.local!.r2_buckets).toEqual([{ binding: "MOLTBOT_BUCKET", bucket_name: "openclaw-state" }, other]);
+    expect(bucketOf(withLogs)).toBe("moltbot-data");
+    expect(() => withBucket({ ...base, env: { local: {} } }, "x")).toThrow(/has no MOLTBOT_BUCKET r2_buckets entry/);
   });
 
   it("takes the Sandbox container's instance type from wrangler.jsonc, and names the fix for one it cannot emulate", () => {

@@ -55,11 +55,26 @@ export function instanceTypeOf(config: WranglerConfig): InstanceType {
   return type;
 }
 
+/** The Worker's R2 binding: what moltworker stores OpenClaw's state through. */
+export const BUCKET_BINDING = "MOLTBOT_BUCKET";
+
 /** The bucket of the `MOLTBOT_BUCKET` binding in env.local (moltworker's `moltbot-data`). */
 export function bucketOf(config: WranglerConfig): string {
-  const bucket = config.env?.[ENVIRONMENT]?.r2_buckets?.find((item) => item.binding === "MOLTBOT_BUCKET")?.bucket_name;
-  if (!bucket) throw new Error(`${WORKER_CONFIG}: env.${ENVIRONMENT} has no MOLTBOT_BUCKET r2_buckets entry`);
+  const bucket = config.env?.[ENVIRONMENT]?.r2_buckets?.find((item) => item.binding === BUCKET_BINDING)?.bucket_name;
+  if (!bucket) throw new Error(`${WORKER_CONFIG}: env.${ENVIRONMENT} has no ${BUCKET_BINDING} r2_buckets entry`);
   return bucket;
+}
+
+/**
+ * The config with the `MOLTBOT_BUCKET` binding naming `bucket` (e.g. the one a Terraform apply
+ * made): the binding, R2_BUCKET_NAME and the S3 endpoint then all serve that bucket, as a deploy
+ * whose wrangler.jsonc names it would. Everything else stays as it was.
+ */
+export function withBucket(config: WranglerConfig, bucket: string): WranglerConfig {
+  bucketOf(config); // the binding must be there to be renamed
+  const local = config.env![ENVIRONMENT]!;
+  const r2Buckets = local.r2_buckets!.map((item) => (item.binding === BUCKET_BINDING ? { ...item, bucket_name: bucket } : item));
+  return { ...config, env: { ...config.env, [ENVIRONMENT]: { ...local, r2_buckets: r2Buckets } } };
 }
 
 export function sandboxWranglerConfig(

@@ -5,7 +5,7 @@
  * to the Worker's binding and, over S3, to the container (r2.ts). How the container reaches
  * all this, on Linux and on Docker Desktop: network.ts.
  */
-import { startAccess, type StartedAccess } from "../emulators/access/index.ts";
+import { type AccessOptions, startAccess, type StartedAccess } from "../emulators/access/index.ts";
 import { startAiGateway, type RecordOptions, type ReplayOptions, type Scenario, type StartedAiGateway } from "../emulators/ai-gateway/index.ts";
 import type { StartedContainersPlatform } from "../platform/index.ts";
 import type { NetworkMode } from "../platform/client/types.ts";
@@ -22,7 +22,7 @@ import { containerView, defaultNetwork, LOOPBACK, needsBridgeDoor } from "./netw
 import { startPlatform, stopOpenClaw } from "./platform.ts";
 import type { Provider } from "./provider.ts";
 import { wranglerR2 } from "./r2.ts";
-import { bucketOf, instanceTypeOf, readWorkerConfig, type R2Credentials, type WranglerConfig } from "./sandbox-config.ts";
+import { bucketOf, instanceTypeOf, readWorkerConfig, type R2Credentials, withBucket, type WranglerConfig } from "./sandbox-config.ts";
 import { forgetSession, reapSession, recordSession, SANDBOX_TEMP_PREFIX } from "./session.ts";
 import { startWorker, workerConfigDir, type WorkerConfigDir } from "./worker.ts";
 import { anthropicDirectNotTaped, localGatewayModel, type TelegramWiring, workerEnv } from "./worker-env.ts";
@@ -66,6 +66,16 @@ export interface SandboxOptions {
   record?: RecordOptions;
   /** Emails on the Access login page; the first is the default identity. */
   identities?: string[];
+  /**
+   * The AUD tag the Access emulator signs for and the Worker checks (CF_ACCESS_AUD), e.g. the one
+   * a Terraform apply gave the Access application (cloudflare-deployment.ts). Default: random.
+   */
+  accessAudience?: string;
+  /**
+   * The R2 bucket the Worker's MOLTBOT_BUCKET binding, R2_BUCKET_NAME and OpenClaw's backups use,
+   * e.g. the one a Terraform apply made. Default: worker/wrangler.jsonc's env.local binding.
+   */
+  bucket?: string;
   /**
    * DEV_MODE=true for the Worker: Cloudflare Access is skipped (every request marked
    * `X-Moltlab-Dev-Mode`), which the Worker allows only because this wrangler dev listens on
@@ -124,7 +134,7 @@ interface Run {
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<StartedSandbox> {
-  const workerConfig = readWorkerConfig();
+  const workerConfig = options.bucket ? withBucket(readWorkerConfig(), options.bucket) : readWorkerConfig();
   const run: Run = {
     options,
     steps: options.steps ?? new StepRunner(),
@@ -234,12 +244,21 @@ function startAiGatewayEmulator({ options, steps, cleanup }: Run): Promise<Start
   );
 }
 
+/** The Access emulator's settings: on the loopback, signing for the given AUD (a Terraform apply's) when there is one. */
+export function accessEmulatorOptions(options: Pick<SandboxOptions, "identities" | "accessAudience">): AccessOptions {
+  return {
+    host: LOOPBACK,
+    ...(options.identities ? { identities: options.identities } : {}),
+    ...(options.accessAudience ? { audience: options.accessAudience } : {}),
+  };
+}
+
 function startAccessEmulator({ options, steps, cleanup }: Run): Promise<StartedAccess> {
   return startStep(
     steps,
     "Access emulator",
     async () => {
-      const access = await startAccess({ host: LOOPBACK, ...(options.identities ? { identities: options.identities } : {}) });
+      const access = await startAccess(accessEmulatorOptions(options));
       cleanup.add("stop the Access emulator", async () => {
         await access.stop();
         return access.url;

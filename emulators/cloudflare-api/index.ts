@@ -31,7 +31,7 @@ export { API_PREFIX } from "./app.ts";
 export { CloudflareApiError, CODES } from "./envelope.ts";
 export { R2_CODES } from "./r2.ts";
 export { ACCESS_CODE } from "./access.ts";
-export { STATE_FILE, type Change, type ChangeHook, type ChangeKind } from "./state.ts";
+export { readState as readCloudflareApiState, STATE_FILE, type Change, type ChangeHook, type ChangeKind, type CloudflareState } from "./state.ts";
 export type { AccessApp, AccessPolicy, AiGateway, DnsRecord, IdentityProvider, R2Bucket, WorkersDomain, WorkersRoute, Zone } from "./state.ts";
 
 export interface CloudflareApiOptions extends ServeOptions {

@@ -128,9 +128,9 @@ export interface Change {
 }
 
 /**
- * Called with each change before it is committed (a later step makes a new bucket in the kit's
- * local R2, or gives the Access emulator an application's AUD). Throwing refuses the change: the
- * request is answered 500 and the state stays as it was.
+ * Called with each change before it is committed, e.g. to mirror it somewhere else (the local
+ * stack reads the committed state at start instead: stack/cloudflare-deployment.ts). Throwing
+ * refuses the change: the request is answered 500 and the state stays as it was.
  */
 export type ChangeHook = (change: Change) => void | Promise<void>;
 
@@ -208,7 +208,12 @@ export class Store {
   }
 }
 
-function readState(file: string): CloudflareState | undefined {
+/**
+ * The account kept in `file` (a data folder's state.json): undefined when there is none, a
+ * UserError naming the fix when it is not one this emulator wrote. Also how the local stack reads
+ * what a Terraform apply left there (stack/cloudflare-deployment.ts), without starting a server.
+ */
+export function readState(file: string): CloudflareState | undefined {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
