@@ -159,7 +159,7 @@ describe("openclaw.json from the environment", () => {
   it("refuses DISCORD_GUILD_CHANNELS that are not guild/channel id pairs", () => {
     const result = buildConfig(null, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value", DISCORD_BOT_TOKEN: "dc", DISCORD_GUILD_CHANNELS: "moltlab/general" }, port);
     expect(result.ok).toBe(false);
-    expect(result.ok ? [] : result.problems).toContainEqual(expect.stringContaining('DISCORD_GUILD_CHANNELS takes <guild id>/<channel id> pairs'));
+    expect(result.ok ? [] : result.problems).toContainEqual(expect.stringContaining("DISCORD_GUILD_CHANNELS takes <guild id>/<channel id> pairs"));
   });
 
   it("switches Telegram to webhooks through the Worker with TELEGRAM_WEBHOOK_SECRET, the secret as a ${VAR}, never its value", () => {
