@@ -502,7 +502,8 @@ function discordGuilds(text: string, allowFrom: string[] | undefined, problems: 
       continue;
     }
     const users = allowFrom && !allowFrom.includes("*") ? { users: allowFrom } : {};
-    const guild = (guilds[match[1]!] ??= { requireMention: false, ...users, channels: {} }) as { channels: Json };
+    guilds[match[1]!] ??= { requireMention: false, ...users, channels: {} };
+    const guild = guilds[match[1]!] as { channels: Json };
     guild.channels[match[2]!] = { enabled: true, requireMention: false };
   }
   return guilds;
