@@ -9,7 +9,11 @@
  * emulate's timing options): the AI Gateway answers from a cassette, offline and strict;
  * `--record-to FILE [--upstream URL]`: it records the session's model traffic instead.
  * `--telegram`: OpenClaw's Telegram channel against the Telegram emulator, by webhook through
- * the Worker, with user TELEGRAM_DEV_USER on its allow-list.
+ * the Worker, with user TELEGRAM_DEV_USER on its allow-list. `--discord`: OpenClaw's Discord
+ * channel (the image's @openclaw/discord plugin) against the Discord emulator, with person
+ * DISCORD_DEV_USER on its allow-list for DMs and #general answered without a mention. Discord
+ * holds a Gateway WebSocket: while the container sleeps it hears nothing (messages sent then are
+ * never delivered), so dev keeps the Worker's default SANDBOX_SLEEP_AFTER=never.
  */
 import os from "node:os";
 import { existsSync, readFileSync } from "node:fs";
@@ -27,6 +31,7 @@ import { formatSeconds, StepRunner } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 import { readCassette, type RecordOptions, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
 import { startTelegram, type StartedTelegram } from "../emulators/telegram/index.ts";
+import { startDiscord, type StartedDiscord } from "../emulators/discord/index.ts";
 import { randomSecret } from "../core/secret.ts";
 import { CASSETTE_USAGE, cassetteOptions, replayOptions, type CassetteValues } from "./cassette-args.ts";
 
@@ -48,13 +53,17 @@ export interface DevArgs {
   record?: RecordOptions;
   /** OpenClaw's Telegram channel against the Telegram emulator. */
   telegram: boolean;
+  /** OpenClaw's Discord channel against the Discord emulator. */
+  discord: boolean;
 }
 
 /** The person `--telegram` lets write to the bot (its allow-list); anyone else is ignored, as OpenClaw's allowlist policy does. */
 export const TELEGRAM_DEV_USER = 1001;
+/** The person (a Discord user id) `--discord` lets write to the bot, in DMs and in #general. */
+export const DISCORD_DEV_USER = "222222222222222222";
 
 const DEV_USAGE =
-  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] " +
+  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] " +
   `[${CASSETTE_USAGE} | --record-to FILE [--upstream URL]]`;
 
 /** npm runs scripts in the package root; the caller's directory is INIT_CWD. */
@@ -96,6 +105,7 @@ const DEV_OPTIONS = {
   reset: { type: "boolean" },
   "dev-mode": { type: "boolean" },
   telegram: { type: "boolean" },
+  discord: { type: "boolean" },
   dockerfile: {
     type: "string",
     parse: (path: string): string => {
@@ -122,6 +132,7 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     reset: values.reset ?? false,
     devMode: values["dev-mode"] ?? false,
     telegram: values.telegram ?? false,
+    discord: values.discord ?? false,
     ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
     ...tapeArgs(values),
   };
@@ -173,6 +184,17 @@ function telegramLines(telegram: StartedTelegram): string[] {
   ];
 }
 
+/** How to play the person writing to the Discord bot, and where to see what it answered. */
+function discordLines(discord: StartedDiscord): string[] {
+  const bot = `${discord.controlUrl}/bots/${discord.bot.user.id}`;
+  const you = `{"id":"${DISCORD_DEV_USER}","username":"you"}`;
+  return [
+    `  discord      bot ${discord.bot.user.username} on the emulator (${discord.apiUrl}); person ${DISCORD_DEV_USER} is allowed, in DMs and #general (no mention needed); it hears nothing while the container sleeps`,
+    `    write:  curl -H 'content-type: application/json' -d '{"from":${you},"dm":true,"text":"hello"}' ${bot}/messages`,
+    `    read:   curl ${bot}/actions`,
+  ];
+}
+
 export async function dev(args: readonly string[]): Promise<number> {
   const options = parseDevArgs(args);
   if (options.dockerfile) checkDockerfile(options.dockerfile);
@@ -213,7 +235,14 @@ export async function dev(args: readonly string[]): Promise<number> {
   }
   let sandbox: StartedSandbox;
   let telegram: StartedTelegram | undefined;
+  let discord: StartedDiscord | undefined;
   try {
+    if (options.discord) {
+      await steps.step("Discord emulator", async () => {
+        discord = await startDiscord();
+        return { status: "done", detail: `${discord.apiUrl}, bot ${discord.bot.user.username}` };
+      });
+    }
     if (options.telegram) {
       await steps.step("Telegram emulator", async () => {
         telegram = await startTelegram();
@@ -239,6 +268,17 @@ export async function dev(args: readonly string[]): Promise<number> {
             },
           }
         : {}),
+      ...(discord
+        ? {
+            discord: {
+              botToken: discord.token,
+              apiUrl: discord.apiUrl,
+              dmPolicy: "allowlist" as const,
+              allowFrom: [DISCORD_DEV_USER],
+              guildChannels: [{ guildId: discord.guildId, channelId: discord.channels.general! }],
+            },
+          }
+        : {}),
       persistTo: stateDir,
       provider,
       steps,
@@ -247,6 +287,7 @@ export async function dev(args: readonly string[]): Promise<number> {
     });
   } catch (error) {
     await telegram?.stop();
+    await discord?.stop();
     if (abort.signal.aborted) return 128 + os.constants.signals[await stopRequested];
     throw error;
   }
@@ -267,6 +308,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       `  gateway      ${hostOnly}; image ${sandbox.image}`,
       `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
       ...(telegram ? telegramLines(telegram) : []),
+      ...(discord ? discordLines(discord) : []),
       `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
       `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,
       "Ctrl-C stops everything.",
@@ -288,6 +330,13 @@ export async function dev(args: readonly string[]): Promise<number> {
   if (telegram) {
     const emulator = telegram;
     await stopping.step("stop the Telegram emulator", async () => {
+      await emulator.stop();
+      return { status: "done", detail: emulator.url };
+    });
+  }
+  if (discord) {
+    const emulator = discord;
+    await stopping.step("stop the Discord emulator", async () => {
       await emulator.stop();
       return { status: "done", detail: emulator.url };
     });
