@@ -1,6 +1,6 @@
 /**
  * Re-running the slow tests that produce verify's evidence (without --reuse): the
- * integration tests that write reports/{tools-matrix,dind,chat,persistence,channels}.json and
+ * integration tests that write reports/{tools-matrix,dind,chat,persistence,channels,discord}.json and
  * `npm run bench` (reports/bench.json). Each runs through moltlab's own test runner, so
  * setup, the Testcontainers settings and the cleanup are the same as `npm test`. That
  * runner is a command (cli/test.ts); the `moltlab verify` command hands it in, since
@@ -16,6 +16,7 @@ export const EVIDENCE_TESTS = {
   chat: EVIDENCE_FILES.chat.writtenBy,
   persistence: EVIDENCE_FILES.persistence.writtenBy,
   channels: EVIDENCE_FILES.channels.writtenBy,
+  discord: EVIDENCE_FILES.discord.writtenBy,
 } as const;
 
 /** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
@@ -45,10 +46,10 @@ export interface RefreshOutcome {
 export function plan(portsFree: boolean): { files: string[]; skipped: string[] } {
   const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind];
   const skipped: string[] = [];
-  if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence, EVIDENCE_TESTS.channels);
+  if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence, EVIDENCE_TESTS.channels, EVIDENCE_TESTS.discord);
   else
     skipped.push(
-      `${EVIDENCE_TESTS.chat}, ${EVIDENCE_TESTS.persistence} and ${EVIDENCE_TESTS.channels}: host port 18789 or 18790 is in use (another OpenClaw is running), their earlier evidence is reused`,
+      `${EVIDENCE_TESTS.chat}, ${EVIDENCE_TESTS.persistence}, ${EVIDENCE_TESTS.channels} and ${EVIDENCE_TESTS.discord}: host port 18789 or 18790 is in use (another OpenClaw is running), their earlier evidence is reused`,
     );
   return { files, skipped };
 }
