@@ -92,13 +92,14 @@ describe("moltlab verify options", () => {
 });
 
 describe("re-running the evidence tests", () => {
-  it("runs the OpenClaw chat, persistence and Telegram tests only when their host ports are free, and says so otherwise", () => {
+  it("runs the OpenClaw chat, persistence, Telegram and Discord tests only when their host ports are free, and says so otherwise", () => {
     expect(plan(true).files).toEqual([
       "tests/integration/openclaw-tools.test.ts",
       "tests/integration/openclaw-dind.test.ts",
       "tests/integration/openclaw-chat.test.ts",
       "tests/integration/openclaw-persistence.test.ts",
       "tests/integration/openclaw-telegram.test.ts",
+      "tests/integration/openclaw-discord.test.ts",
     ]);
     const busy = plan(false);
     expect(busy.files).toEqual(["tests/integration/openclaw-tools.test.ts", "tests/integration/openclaw-dind.test.ts"]);
