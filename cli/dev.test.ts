@@ -15,14 +15,15 @@ function fixOf(args: string[]): string {
 }
 
 describe("moltlab dev settings", () => {
-  it("parses --platform, --instance-type, --port, --reset, --dev-mode and --telegram, and names the fix for anything else", () => {
-    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false, telegram: false });
-    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode", "--telegram"])).toEqual({
+  it("parses --platform, --instance-type, --port, --reset, --dev-mode, --telegram and --discord, and names the fix for anything else", () => {
+    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false, telegram: false, discord: false });
+    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode", "--telegram", "--discord"])).toEqual({
       arch: "arm64",
       port: 0,
       reset: true,
       devMode: true,
       telegram: true,
+      discord: true,
     });
     expect(() => parseDevArgs(["--dev-mode=false"])).toThrow(/unknown option --dev-mode=false/);
     expect(parseDevArgs(["--instance-type", "standard-2"])).toMatchObject({ instanceType: "standard-2" });
@@ -34,7 +35,7 @@ describe("moltlab dev settings", () => {
 
   it("names the fix: the option's own for a bad value, the usage line for anything else", () => {
     const usage =
-      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] " +
+      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] " +
       "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
       "[--cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL] | --record-to FILE [--upstream URL]]";
     expect(fixOf(["--platform", "riscv64"])).toBe("use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");

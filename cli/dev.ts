@@ -9,7 +9,11 @@
  * emulate's timing options): the AI Gateway answers from a cassette, offline and strict;
  * `--record-to FILE [--upstream URL]`: it records the session's model traffic instead.
  * `--telegram`: OpenClaw's Telegram channel against the Telegram emulator, by webhook through
- * the Worker, with user TELEGRAM_DEV_USER on its allow-list.
+ * the Worker, with user TELEGRAM_DEV_USER on its allow-list. `--discord`: OpenClaw's Discord
+ * channel (the image's @openclaw/discord plugin) against the Discord emulator, with person
+ * DISCORD_DEV_USER on its allow-list for DMs and #general answered without a mention. Discord
+ * holds a Gateway WebSocket: while the container sleeps it hears nothing (messages sent then are
+ * never delivered), so dev keeps the Worker's default SANDBOX_SLEEP_AFTER=never.
  * `--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]`: the R2 bucket and the
  * Access application's AUD a Terraform apply made in the Cloudflare API emulator
  * (`npm run emulate -- cloudflare-api`), read from its state (stack/cloudflare-deployment.ts).
@@ -31,6 +35,7 @@ import { formatSeconds, StepRunner } from "../core/ui.ts";
 import { ARCHES, type Arch } from "../contract/arch.ts";
 import { readCassette, type RecordOptions, type ReplayOptions } from "../emulators/ai-gateway/index.ts";
 import { startTelegram, type StartedTelegram } from "../emulators/telegram/index.ts";
+import { startDiscord, type StartedDiscord } from "../emulators/discord/index.ts";
 import { randomSecret } from "../core/secret.ts";
 import { CASSETTE_USAGE, cassetteOptions, replayOptions, type CassetteValues } from "./cassette-args.ts";
 
@@ -54,13 +59,17 @@ export interface DevArgs {
   telegram: boolean;
   /** Run with what a Terraform apply made in the Cloudflare API emulator; `--bucket`/`--access-app` choose among several. */
   fromCloudflareApi?: Pick<DeploymentChoice, "bucket" | "accessApp">;
+  /** OpenClaw's Discord channel against the Discord emulator. */
+  discord: boolean;
 }
 
 /** The person `--telegram` lets write to the bot (its allow-list); anyone else is ignored, as OpenClaw's allowlist policy does. */
 export const TELEGRAM_DEV_USER = 1001;
+/** The person (a Discord user id) `--discord` lets write to the bot, in DMs and in #general. */
+export const DISCORD_DEV_USER = "222222222222222222";
 
 const DEV_USAGE =
-  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] " +
+  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] " +
   "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
   `[${CASSETTE_USAGE} | --record-to FILE [--upstream URL]]`;
 
@@ -119,6 +128,7 @@ const DEV_OPTIONS = {
   },
   "dev-mode": { type: "boolean" },
   telegram: { type: "boolean" },
+  discord: { type: "boolean" },
   dockerfile: {
     type: "string",
     parse: (path: string): string => {
@@ -145,6 +155,7 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     reset: values.reset ?? false,
     devMode: values["dev-mode"] ?? false,
     telegram: values.telegram ?? false,
+    discord: values.discord ?? false,
     ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
     ...tapeArgs(values),
     ...deploymentArgs(values),
@@ -226,6 +237,17 @@ function telegramLines(telegram: StartedTelegram): string[] {
   ];
 }
 
+/** How to play the person writing to the Discord bot, and where to see what it answered. */
+function discordLines(discord: StartedDiscord): string[] {
+  const bot = `${discord.controlUrl}/bots/${discord.bot.user.id}`;
+  const you = `{"id":"${DISCORD_DEV_USER}","username":"you"}`;
+  return [
+    `  discord      bot ${discord.bot.user.username} on the emulator (${discord.apiUrl}); person ${DISCORD_DEV_USER} is allowed, in DMs and #general (no mention needed); it hears nothing while the container sleeps`,
+    `    write:  curl -H 'content-type: application/json' -d '{"from":${you},"dm":true,"text":"hello"}' ${bot}/messages`,
+    `    read:   curl ${bot}/actions`,
+  ];
+}
+
 export async function dev(args: readonly string[]): Promise<number> {
   const options = parseDevArgs(args);
   if (options.dockerfile) checkDockerfile(options.dockerfile);
@@ -268,7 +290,14 @@ export async function dev(args: readonly string[]): Promise<number> {
   }
   let sandbox: StartedSandbox;
   let telegram: StartedTelegram | undefined;
+  let discord: StartedDiscord | undefined;
   try {
+    if (options.discord) {
+      await steps.step("Discord emulator", async () => {
+        discord = await startDiscord();
+        return { status: "done", detail: `${discord.apiUrl}, bot ${discord.bot.user.username}` };
+      });
+    }
     if (options.telegram) {
       await steps.step("Telegram emulator", async () => {
         telegram = await startTelegram();
@@ -295,6 +324,17 @@ export async function dev(args: readonly string[]): Promise<number> {
             },
           }
         : {}),
+      ...(discord
+        ? {
+            discord: {
+              botToken: discord.token,
+              apiUrl: discord.apiUrl,
+              dmPolicy: "allowlist" as const,
+              allowFrom: [DISCORD_DEV_USER],
+              guildChannels: [{ guildId: discord.guildId, channelId: discord.channels.general! }],
+            },
+          }
+        : {}),
       persistTo: stateDir,
       provider,
       steps,
@@ -303,6 +343,7 @@ export async function dev(args: readonly string[]): Promise<number> {
     });
   } catch (error) {
     await telegram?.stop();
+    await discord?.stop();
     if (abort.signal.aborted) return 128 + os.constants.signals[await stopRequested];
     throw error;
   }
@@ -324,6 +365,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       `  state        ${stateDir} (npm run dev -- --reset starts empty)`,
       ...(deployment ? deploymentLines(deployment, sandbox) : []),
       ...(telegram ? telegramLines(telegram) : []),
+      ...(discord ? discordLines(discord) : []),
       `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
       `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,
       "Ctrl-C stops everything.",
@@ -345,6 +387,13 @@ export async function dev(args: readonly string[]): Promise<number> {
   if (telegram) {
     const emulator = telegram;
     await stopping.step("stop the Telegram emulator", async () => {
+      await emulator.stop();
+      return { status: "done", detail: emulator.url };
+    });
+  }
+  if (discord) {
+    const emulator = discord;
+    await stopping.step("stop the Discord emulator", async () => {
       await emulator.stop();
       return { status: "done", detail: emulator.url };
     });

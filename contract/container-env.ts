@@ -6,7 +6,7 @@
  * its Worker-side names among Env's (worker/src/manifest.ts); the supervisor reads these names.
  */
 
-/** Forwarded under the same name. TELEGRAM_DM_ALLOW_FROM is here on purpose: upstream forgets it. */
+/** Forwarded under the same name. TELEGRAM_DM_ALLOW_FROM is here on purpose: upstream forgets it; DISCORD_DM_ALLOW_FROM, DISCORD_GUILD_CHANNELS and DISCORD_API_URL are the kit's (see container/supervisor/config.ts). */
 export const SAME_NAME = [
   "CLOUDFLARE_AI_GATEWAY_API_KEY",
   "CF_AI_GATEWAY_ACCOUNT_ID",
@@ -23,6 +23,9 @@ export const SAME_NAME = [
   "TELEGRAM_WEBHOOK_SECRET",
   "DISCORD_BOT_TOKEN",
   "DISCORD_DM_POLICY",
+  "DISCORD_DM_ALLOW_FROM",
+  "DISCORD_GUILD_CHANNELS",
+  "DISCORD_API_URL",
   "SLACK_BOT_TOKEN",
   "SLACK_APP_TOKEN",
   "R2_ACCESS_KEY_ID",

@@ -25,7 +25,7 @@ import { wranglerR2 } from "./r2.ts";
 import { bucketOf, instanceTypeOf, readWorkerConfig, type R2Credentials, withBucket, type WranglerConfig } from "./sandbox-config.ts";
 import { forgetSession, reapSession, recordSession, SANDBOX_TEMP_PREFIX } from "./session.ts";
 import { startWorker, workerConfigDir, type WorkerConfigDir } from "./worker.ts";
-import { anthropicDirectNotTaped, localGatewayModel, type TelegramWiring, workerEnv } from "./worker-env.ts";
+import { anthropicDirectNotTaped, type DiscordWiring, localGatewayModel, type TelegramWiring, workerEnv } from "./worker-env.ts";
 
 /** For the bench (tests/perf/floors.ts), which configures OpenClaw as this sandbox does. */
 export { EMULATED_MODEL } from "./provider.ts";
@@ -87,6 +87,12 @@ export interface SandboxOptions {
    * machine; the container gets it as it reaches it on `network`).
    */
   telegram?: TelegramWiring;
+  /**
+   * OpenClaw's Discord channel, e.g. against the Discord emulator (`apiUrl`: its DISCORD_API_URL on
+   * this machine; the container gets it as it reaches it on `network`, and on the bridge the
+   * supervisor forwards it through the container's loopback, the only plain HTTP the plugin takes).
+   */
+  discord?: DiscordWiring;
   /** The Worker's SANDBOX_SLEEP_AFTER (`never`, `30s`, `10m`…); default: the Worker's (never). */
   sleepAfter?: string;
   steps?: StepRunner;
@@ -314,7 +320,12 @@ async function startTheWorker(
       const url = `http://${listenOn}:${port}`;
       if (needsBridgeDoor(network)) {
         // The container reaches R2 through this wrangler and the model through the AI Gateway emulator.
-        const ports = [port, ...(parts.aiGateway ? [parts.aiGateway.port] : []), ...loopbackPort(options.telegram?.apiRoot)];
+        const ports = [
+          port,
+          ...(parts.aiGateway ? [parts.aiGateway.port] : []),
+          ...loopbackPort(options.telegram?.apiRoot),
+          ...loopbackPort(options.discord?.apiUrl),
+        ];
         const door = await openBridgeDoor(ports, await bridgeGateway());
         cleanup.add("close the bridge door", async () => {
           await door.close();
@@ -339,6 +350,9 @@ async function startTheWorker(
         workerUrl: url,
         ...(options.telegram
           ? { telegram: { ...options.telegram, ...(options.telegram.apiRoot ? { apiRoot: containerView(options.telegram.apiRoot, network) } : {}) } }
+          : {}),
+        ...(options.discord
+          ? { discord: { ...options.discord, ...(options.discord.apiUrl ? { apiUrl: containerView(options.discord.apiUrl, network) } : {}) } }
           : {}),
       });
       let wrangler: WranglerDev;

@@ -90,6 +90,28 @@ describe("the Worker's vars and secrets", () => {
     expect(Object.keys({ ...workerEnv(DEV).vars, ...workerEnv(DEV).secrets }).filter((name) => name.startsWith("TELEGRAM_"))).toEqual([]);
   });
 
+  it("wire OpenClaw's Discord channel only when asked: the token as a secret, the API URL, allow-list and guild channels as vars", () => {
+    const env = workerEnv({
+      ...DEV,
+      discord: {
+        botToken: "MTIz.abcdef.secret-part",
+        apiUrl: "http://host.docker.internal:4100/api/v10",
+        dmPolicy: "allowlist",
+        allowFrom: ["222"],
+        guildChannels: [{ guildId: "333", channelId: "444" }],
+      },
+    });
+    expect(env.vars).toMatchObject({
+      DISCORD_API_URL: "http://host.docker.internal:4100/api/v10",
+      DISCORD_DM_POLICY: "allowlist",
+      DISCORD_DM_ALLOW_FROM: "222",
+      DISCORD_GUILD_CHANNELS: "333/444",
+    });
+    expect(env.secrets).toMatchObject({ DISCORD_BOT_TOKEN: "MTIz.abcdef.secret-part" });
+    expect(Object.values(env.vars).join(" ")).not.toContain("secret-part");
+    expect(Object.keys({ ...workerEnv(DEV).vars, ...workerEnv(DEV).secrets }).filter((name) => name.startsWith("DISCORD_"))).toEqual([]);
+  });
+
   it("pass a real provider's settings through instead of the emulator's", () => {
     const gateway = workerEnv({
       ...DEV,

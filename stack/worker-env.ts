@@ -34,6 +34,21 @@ export interface TelegramWiring {
   webhookSecret?: string;
 }
 
+/**
+ * Discord for OpenClaw's Discord channel (the @openclaw/discord plugin the image carries): the
+ * bot, who may write to it, and the guild channels it answers in without a mention. It holds a
+ * Gateway WebSocket: it hears nothing while the container sleeps.
+ */
+export interface DiscordWiring {
+  botToken: string;
+  /** DISCORD_API_URL: the REST base as the container reaches it (the emulator's apiUrl, translated for its network). */
+  apiUrl?: string;
+  dmPolicy?: "pairing" | "allowlist" | "open" | "disabled";
+  allowFrom?: readonly string[];
+  /** `{ guildId, channelId }` pairs answered without a mention (DISCORD_GUILD_CHANNELS). */
+  guildChannels?: readonly { guildId: string; channelId: string }[];
+}
+
 export interface WorkerWiring {
   /** Where wrangler dev listens: the loopback marker only for a loopback address (devServerVars). */
   listenOn: string;
@@ -57,6 +72,7 @@ export interface WorkerWiring {
    */
   workerUrl?: string;
   telegram?: TelegramWiring;
+  discord?: DiscordWiring;
 }
 
 export interface WorkerEnv {
@@ -115,6 +131,7 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     R2_BUCKET_NAME: wiring.r2.bucket,
     ...(wiring.workerUrl ? { WORKER_URL: wiring.workerUrl } : {}),
     ...telegramVars(wiring.telegram),
+    ...discordVars(wiring.discord),
     ...(model.kind === "emulator"
       ? {
           CF_AI_GATEWAY_ACCOUNT_ID: model.route?.account ?? DEFAULT_ACCOUNT,
@@ -135,6 +152,7 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     ...(model.kind === "emulator" ? { CLOUDFLARE_AI_GATEWAY_API_KEY: model.apiKey } : model.secrets),
     ...(wiring.telegram ? { TELEGRAM_BOT_TOKEN: wiring.telegram.botToken } : {}),
     ...(wiring.telegram?.webhookSecret ? { TELEGRAM_WEBHOOK_SECRET: wiring.telegram.webhookSecret } : {}),
+    ...(wiring.discord ? { DISCORD_BOT_TOKEN: wiring.discord.botToken } : {}),
   };
   return { vars, secrets };
 }
@@ -145,5 +163,17 @@ function telegramVars(telegram: TelegramWiring | undefined): Record<string, stri
     ...(telegram.apiRoot ? { TELEGRAM_API_ROOT: telegram.apiRoot } : {}),
     ...(telegram.dmPolicy ? { TELEGRAM_DM_POLICY: telegram.dmPolicy } : {}),
     ...(telegram.allowFrom?.length ? { TELEGRAM_DM_ALLOW_FROM: telegram.allowFrom.join(",") } : {}),
+  };
+}
+
+function discordVars(discord: DiscordWiring | undefined): Record<string, string> {
+  if (!discord) return {};
+  return {
+    ...(discord.apiUrl ? { DISCORD_API_URL: discord.apiUrl } : {}),
+    ...(discord.dmPolicy ? { DISCORD_DM_POLICY: discord.dmPolicy } : {}),
+    ...(discord.allowFrom?.length ? { DISCORD_DM_ALLOW_FROM: discord.allowFrom.join(",") } : {}),
+    ...(discord.guildChannels?.length
+      ? { DISCORD_GUILD_CHANNELS: discord.guildChannels.map(({ guildId, channelId }) => `${guildId}/${channelId}`).join(",") }
+      : {}),
   };
 }

@@ -39,6 +39,7 @@ export const EVIDENCE_FILES = {
   soak: evidenceFile<SoakFile>("soak", "npm run soak"),
   aiFaults: evidenceFile<AiFaultsFile>("ai-faults", "tests/integration/ai-faults.test.ts"),
   wake: evidenceFile<WakeFile>("wake", "tests/integration/openclaw-telegram.test.ts"),
+  discord: evidenceFile<DiscordFile>("discord", "tests/integration/openclaw-discord.test.ts"),
 } as const;
 
 /** reports/<name>.json, absolute. */
@@ -80,6 +81,36 @@ export interface WakeFile {
     triggerToRunMs?: number;
     lateByMs?: number;
   };
+  /** Each test that ran to its end. */
+  passed?: Record<string, true>;
+}
+
+/**
+ * reports/discord.json: OpenClaw's Discord channel (the @openclaw/discord plugin) against the
+ * Discord emulator through the whole local stack. Its own file: the Telegram test rewrites
+ * channels.json whole, and the two run apart.
+ */
+export interface DiscordFile {
+  generatedAt: string;
+  source: string;
+  /** How messages reached OpenClaw: Discord's Gateway WebSocket, which the container holds open. */
+  mode: "gateway";
+  /** OpenClaw identified on the emulator's Gateway (READY): the session's intents. */
+  connected?: { intents: number };
+  /** A person on the allow-list got the model's answer in their DM. */
+  allowListedAnswered?: boolean;
+  /** A person not on it got nothing. */
+  othersIgnored?: boolean;
+  /** A message in a guild channel configured without a mention was answered. */
+  guildChannelAnswered?: boolean;
+  /**
+   * Messages sent while the container slept: how many, how many OpenClaw answered after the wake
+   * (Discord does not replay to a new session, so none are expected), and whether the Gateway
+   * session after the wake was new (IDENTIFY) or a resume of the old one.
+   */
+  whileAsleep?: { sent: number; answeredAfterWake: number; waitedMs: number; newSessionAfterWake: boolean; answeredOnceAwake: boolean };
+  /** After the token was revoked: OpenClaw's log line, whether the Worker kept serving, and the container's starts meanwhile (no crash loop). */
+  revokedToken?: { logLine: string; gatewayServing: boolean; extraStarts: number };
   /** Each test that ran to its end. */
   passed?: Record<string, true>;
 }

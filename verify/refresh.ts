@@ -1,6 +1,6 @@
 /**
  * Re-running the slow tests that produce verify's evidence (without --reuse): the
- * integration tests that write reports/{tools-matrix,dind,chat,persistence,wake}.json and
+ * integration tests that write reports/{tools-matrix,dind,chat,persistence,wake,discord}.json and
  * `npm run bench` (reports/bench.json). Each runs through moltlab's own test runner, so
  * setup, the Testcontainers settings and the cleanup are the same as `npm test`. That
  * runner is a command (cli/test.ts); the `moltlab verify` command hands it in, since
@@ -16,6 +16,7 @@ export const EVIDENCE_TESTS = {
   chat: EVIDENCE_FILES.chat.writtenBy,
   persistence: EVIDENCE_FILES.persistence.writtenBy,
   wake: EVIDENCE_FILES.wake.writtenBy,
+  discord: EVIDENCE_FILES.discord.writtenBy,
 } as const;
 
 /** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
@@ -43,8 +44,8 @@ export interface RefreshOutcome {
 
 /** Which test files to run: chat and persistence only when their host ports are free. */
 export function plan(portsFree: boolean): { files: string[]; skipped: string[] } {
-  // The wake test runs its sandbox on Docker's bridge: it binds no host port.
-  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind, EVIDENCE_TESTS.wake];
+  // The Telegram (wake) and Discord tests run their sandboxes on Docker's bridge: they bind no host port.
+  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind, EVIDENCE_TESTS.wake, EVIDENCE_TESTS.discord];
   const skipped: string[] = [];
   if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence);
   else

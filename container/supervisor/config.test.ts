@@ -119,10 +119,47 @@ describe("openclaw.json from the environment", () => {
     });
     expect(config.channels).toEqual({
       telegram: { enabled: true, botToken: "${TELEGRAM_BOT_TOKEN}", dmPolicy: "allowlist", allowFrom: ["111", "222"] },
-      discord: { enabled: true, token: "${DISCORD_BOT_TOKEN}", dm: { policy: "open", allowFrom: ["*"] } },
+      discord: { enabled: true, token: "${DISCORD_BOT_TOKEN}", dmPolicy: "open", allowFrom: ["*"] },
       slack: { enabled: true, botToken: "${SLACK_BOT_TOKEN}", appToken: "${SLACK_APP_TOKEN}" },
       whatsapp: { enabled: true },
     });
+    // Discord is a plugin in OpenClaw 2026.9.6, not part of it: switched on with its channel.
+    expect(getPath(config, "plugins.entries.discord.enabled")).toBe(true);
+  });
+
+  it("writes Discord in OpenClaw 2026.9.6's keys: the allow-list, and guild channels answered without a mention by the same people", () => {
+    const { config } = built(null, {
+      OPENCLAW_GATEWAY_TOKEN: "t0ken-value",
+      DISCORD_BOT_TOKEN: "dc-secret",
+      DISCORD_DM_POLICY: "allowlist",
+      DISCORD_DM_ALLOW_FROM: "222222222222222222",
+      DISCORD_GUILD_CHANNELS: "333333333333333333/444444444444444444, 333333333333333333/555555555555555555",
+    });
+    expect(config.channels).toEqual({
+      discord: {
+        enabled: true,
+        token: "${DISCORD_BOT_TOKEN}",
+        dmPolicy: "allowlist",
+        allowFrom: ["222222222222222222"],
+        groupPolicy: "allowlist",
+        guilds: {
+          "333333333333333333": {
+            requireMention: false,
+            users: ["222222222222222222"],
+            channels: {
+              "444444444444444444": { enabled: true, requireMention: false },
+              "555555555555555555": { enabled: true, requireMention: false },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it("refuses DISCORD_GUILD_CHANNELS that are not guild/channel id pairs", () => {
+    const result = buildConfig(null, { OPENCLAW_GATEWAY_TOKEN: "t0ken-value", DISCORD_BOT_TOKEN: "dc", DISCORD_GUILD_CHANNELS: "moltlab/general" }, port);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.problems).toContainEqual(expect.stringContaining("DISCORD_GUILD_CHANNELS takes <guild id>/<channel id> pairs"));
   });
 
   it("switches Telegram to webhooks through the Worker with TELEGRAM_WEBHOOK_SECRET, the secret as a ${VAR}, never its value", () => {

@@ -86,7 +86,16 @@ export const OWNED_KEYS: readonly OwnedKey[] = [
     when: "while TELEGRAM_BOT_TOKEN is set",
     why: "replaced wholesale from TELEGRAM_* (OpenClaw rejects unknown keys, so nothing stale is merged): keep your policy with TELEGRAM_DM_POLICY and TELEGRAM_DM_ALLOW_FROM; TELEGRAM_WEBHOOK_SECRET with WORKER_URL switches it to webhooks through the Worker",
   },
-  { path: "channels.discord", when: "while DISCORD_BOT_TOKEN is set", why: "replaced wholesale from DISCORD_* (keep your policy with DISCORD_DM_POLICY)" },
+  {
+    path: "channels.discord",
+    when: "while DISCORD_BOT_TOKEN is set",
+    why: "replaced wholesale from DISCORD_* (OpenClaw rejects unknown keys): keep your policy with DISCORD_DM_POLICY and DISCORD_DM_ALLOW_FROM, and list the guild channels it answers in without a mention in DISCORD_GUILD_CHANNELS",
+  },
+  {
+    path: "plugins.entries.discord.enabled",
+    when: "while DISCORD_BOT_TOKEN is set",
+    why: "Discord is the plugin @openclaw/discord (not bundled with OpenClaw; the image carries it): switched on for the channel",
+  },
   { path: "channels.slack", when: "while SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set", why: "replaced wholesale from SLACK_*" },
 ];
 
@@ -440,7 +449,19 @@ function applyChannels(
   if (set("DISCORD_BOT_TOKEN")) {
     claim("channels.discord");
     const { policy, allowFrom } = dm("DISCORD");
-    channels.discord = { enabled: true, token: "${DISCORD_BOT_TOKEN}", dm: { policy, ...(allowFrom ? { allowFrom } : {}) } };
+    const guilds = discordGuilds(value("DISCORD_GUILD_CHANNELS"), allowFrom, problems);
+    // OpenClaw 2026.9.6's Discord schema: dmPolicy and allowFrom at the top (a `dm.policy` is
+    // rejected: dm takes only enabled, groupEnabled, groupChannels). Without guilds, OpenClaw's
+    // own guild default stays (groupPolicy allowlist: no guild is answered).
+    channels.discord = {
+      enabled: true,
+      token: "${DISCORD_BOT_TOKEN}",
+      dmPolicy: policy,
+      ...(allowFrom ? { allowFrom } : {}),
+      ...(guilds ? { groupPolicy: "allowlist", guilds } : {}),
+    };
+    claim("plugins.entries.discord.enabled");
+    objectAt(objectAt(objectAt(config, "plugins"), "entries"), "discord").enabled = true;
   } else if (wroteEarlier("discord", "token", "DISCORD_BOT_TOKEN")) {
     delete channels.discord;
     notes.push("removed channels.discord (DISCORD_BOT_TOKEN is no longer set)");
@@ -458,6 +479,34 @@ function applyChannels(
     notes.push("removed channels.slack (SLACK_BOT_TOKEN is no longer set)");
   }
   if (Object.keys(channels).length === 0) delete config.channels;
+}
+
+/**
+ * DISCORD_GUILD_CHANNELS (`<guild id>/<channel id>`, comma-separated) → channels.discord.guilds:
+ * those channels answered without a mention (OpenClaw's guild default needs one), and no other
+ * channel of those guilds (a guild with a `channels` map is an allow-list). With an allow-list of
+ * people (DISCORD_DM_ALLOW_FROM, not "*"), only they are answered there too. Ids only: names would
+ * make OpenClaw resolve them over REST at every start.
+ */
+function discordGuilds(text: string, allowFrom: string[] | undefined, problems: string[]): Json | undefined {
+  const pairs = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!pairs.length) return undefined;
+  const guilds: Json = {};
+  for (const pair of pairs) {
+    const match = /^(\d{1,20})\/(\d{1,20})$/.exec(pair);
+    if (!match) {
+      problems.push(`DISCORD_GUILD_CHANNELS takes <guild id>/<channel id> pairs of Discord ids, comma-separated; got "${pair}"`);
+      continue;
+    }
+    const users = allowFrom && !allowFrom.includes("*") ? { users: allowFrom } : {};
+    guilds[match[1]!] ??= { requireMention: false, ...users, channels: {} };
+    const guild = guilds[match[1]!] as { channels: Json };
+    guild.channels[match[2]!] = { enabled: true, requireMention: false };
+  }
+  return guilds;
 }
 
 // --- the schema of the keys we write -----------------------------------------------------
@@ -507,7 +556,34 @@ const CHANNEL_SHAPES: Record<string, Record<string, { check: Check; optional?: b
   discord: {
     enabled: { check: bool },
     token: { check: nonEmpty },
-    dm: { check: (v) => checkShape(v, { policy: { check: oneOf(...DM_POLICIES) }, allowFrom: { check: strings, optional: true } }) },
+    dmPolicy: { check: oneOf(...DM_POLICIES) },
+    allowFrom: { check: strings, optional: true },
+    groupPolicy: { check: oneOf("allowlist"), optional: true },
+    guilds: {
+      check: (v) =>
+        isObject(v)
+          ? Object.entries(v)
+              .map(([id, guild]) =>
+                prefixed(
+                  `.${id}`,
+                  checkShape(guild, {
+                    requireMention: { check: bool },
+                    users: { check: strings, optional: true },
+                    channels: {
+                      check: (c) =>
+                        isObject(c)
+                          ? Object.entries(c)
+                              .map(([cid, channel]) => prefixed(`.${cid}`, checkShape(channel, { enabled: { check: bool }, requireMention: { check: bool } })))
+                              .find(Boolean)
+                          : "must be an object",
+                    },
+                  }),
+                ),
+              )
+              .find(Boolean)
+          : "must be an object",
+      optional: true,
+    },
   },
   slack: { enabled: { check: bool }, botToken: { check: nonEmpty }, appToken: { check: nonEmpty } },
 };

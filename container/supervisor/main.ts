@@ -21,6 +21,8 @@ import { identityEnv } from "./gateway-user.ts";
 import { createLogger, errorText, secretValues, type Level, type Logger } from "./log.ts";
 import { runOpenclaw } from "./openclaw-cli.ts";
 import { restore, RestoreError, type RestoreOutcome } from "./restore.ts";
+import { ensureBakedPlugin } from "./baked-plugins.ts";
+import { DISCORD_API_URL, discordEndpoint, startLoopbackForwarder } from "./discord-endpoint.ts";
 import { Bucket } from "./storage.ts";
 import { preparePrivateDir } from "./private-dir.ts";
 
@@ -76,7 +78,7 @@ async function main(): Promise<number> {
   const bucket = settings.r2 ? new Bucket(settings.r2, log, settings.r2Attempts) : null;
   const backup = bucket ? backupFromSettings(settings, bucket, log) : null;
   let restored = false;
-  const childExtra = {
+  const childExtra: Record<string, string> = {
     HOME: settings.home,
     ...identityEnv(settings.gatewayUser),
     OPENCLAW_GATEWAY_TOKEN: settings.gatewayToken,
@@ -174,6 +176,33 @@ async function main(): Promise<number> {
     const configured = await timed("config", () => configure(settings, env, log));
     if (!configured) return EXIT.badConfig;
     childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: configured.aliasAiGatewayKey });
+    if (env.DISCORD_BOT_TOKEN?.trim()) {
+      // The image's @openclaw/discord install, put back where a restore of an older snapshot took it (baked-plugins.ts).
+      await ensureBakedPlugin({
+        plugin: "discord",
+        stateDir: settings.stateDir,
+        user: settings.gatewayUser,
+        openclaw: (args) => runOpenclaw(settings.gatewayBin, args, childEnv, settings.gatewayUser),
+        log,
+      });
+      const endpoint = discordEndpoint(env[DISCORD_API_URL]);
+      if (endpoint?.forward) {
+        try {
+          await startLoopbackForwarder(endpoint.forward, log);
+          log.info(
+            "discord",
+            `DISCORD_API_URL is plain HTTP off loopback, which OpenClaw's Discord plugin refuses: forwarding 127.0.0.1:${endpoint.forward.port} to ${endpoint.forward.host}`,
+          );
+          childExtra.DISCORD_API_URL = endpoint.url;
+          childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: configured.aliasAiGatewayKey });
+        } catch (error) {
+          log.error(
+            "discord",
+            `could not forward 127.0.0.1:${endpoint.forward.port} to DISCORD_API_URL's host: ${errorText(error)}; OpenClaw's Discord plugin will refuse the URL`,
+          );
+        }
+      }
+    }
     return null;
   };
 

@@ -71,6 +71,18 @@ describe.each([hostArch(), ...ARCHES.filter((arch) => arch !== hostArch())])("th
     expect(openclaw.output).toContain(`OpenClaw ${OPENCLAW_VERSION}`);
   });
 
+  it("carries OpenClaw's Discord plugin, installed by OpenClaw and recorded, with the copy the supervisor restores it from", async () => {
+    const listed = await container.exec(["sh", "-c", "openclaw plugins list --json 2>/dev/null"], { user: "node" });
+    expect(listed.exitCode).toBe(0);
+    expect(listed.output).toContain('"discord"');
+    const files = await container.exec([
+      "sh",
+      "-c",
+      "ls -d /home/node/.openclaw/npm/projects/*/node_modules/@openclaw/discord/openclaw.plugin.json /opt/moltlab/openclaw-plugins/openclaw.sqlite /opt/moltlab/openclaw-plugins/npm/projects/*/node_modules/@openclaw/discord | wc -l; stat -c %U /home/node/.openclaw/state/openclaw.sqlite",
+    ]);
+    expect(files.output.trim().split("\n")).toEqual(["3", "node"]);
+  });
+
   it("ships tools.json describing every manifest tool, and the supervisor bundle", async () => {
     expect(tools.arch).toBe(arch);
     expect(tools.openclaw).toBe(OPENCLAW_VERSION);

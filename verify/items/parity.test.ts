@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
-import type { WakeFile, ToolsMatrixFile } from "../evidence-files.ts";
+import type { DiscordFile, ToolsMatrixFile, WakeFile } from "../evidence-files.ts";
 import type { Evidence } from "../evidence.ts";
 import { featuresOfConfig } from "../parity/features.ts";
 import { verifyContext } from "../testing/context.ts";
@@ -62,6 +62,40 @@ describe("judging them on the kit's stack", () => {
     expect(shown).toMatchObject({ verdict: "works with constraints", why: expect.stringContaining("64 s after the message") });
     const [missing] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), wake(), matrix({}));
     expect(missing).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/wake.json does not exist") });
+  });
+
+  it("counts Discord as working with the constraint its test measured: nothing sent while the container sleeps is answered, keep it awake", () => {
+    const discord = (data?: Omit<DiscordFile, "generatedAt" | "source">): Evidence<DiscordFile> =>
+      data ? { source, data: { generatedAt: "2026-12-06T00:00:00Z", source: "t", ...data } } : { source, problem: "reports/discord.json does not exist" };
+    const features = featuresOfConfig({ channels: { discord: { dmPolicy: "allowlist" } } });
+    const [measured] = judgeParity(
+      features,
+      wake(),
+      matrix({}),
+      discord({
+        mode: "gateway",
+        allowListedAnswered: true,
+        othersIgnored: true,
+        guildChannelAnswered: true,
+        whileAsleep: { sent: 2, answeredAfterWake: 0, waitedMs: 90_000, newSessionAfterWake: true, answeredOnceAwake: true },
+        passed: { connected: true, "allow-list": true, "guild-channel": true, asleep: true },
+      }),
+    );
+    expect(measured).toMatchObject({
+      verdict: "works with constraints",
+      evidence: "npx vitest run --project integration tests/integration/openclaw-discord.test.ts",
+    });
+    expect(measured!.why).toContain("of 2 message(s) sent while it slept, 2 never got an answer after the wake");
+    expect(measured!.why).toContain(
+      "hears nothing while the container sleeps; keep it awake (SANDBOX_SLEEP_AFTER=never, the cost item's 24/7 line) or use Telegram",
+    );
+    const [awakeOnly] = judgeParity(features, wake(), matrix({}), discord({ mode: "gateway", passed: { "allow-list": true } }));
+    expect(awakeOnly).toMatchObject({ verdict: "works with constraints", why: expect.stringContaining("was not measured") });
+    const [none] = judgeParity(features, wake(), matrix({}), discord());
+    expect(none).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/discord.json does not exist") });
+    expect(none!.why).toContain("24/7");
+    // Without the Discord evidence at all (an older caller), still unverified with the same advice.
+    expect(judgeParity(features, wake(), matrix({}))[0]).toMatchObject({ verdict: "unverified" });
   });
 
   it("judges MCP servers by their command in the image, tools by the tools matrix, and calls nothing working without a test", () => {

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { isObject } from "../../container/supervisor/config.ts";
 import { parseJson5 } from "../../core/json5.ts";
-import { EVIDENCE_FILES, integrationTestCommand, type WakeFile, type ToolsMatrixFile } from "../evidence-files.ts";
+import { type DiscordFile, type WakeFile, EVIDENCE_FILES, integrationTestCommand, type ToolsMatrixFile } from "../evidence-files.ts";
 import type { Evidence } from "../evidence.ts";
 import { SAMPLE_OPENCLAW_CONFIG } from "../migration/inputs.ts";
 import { type Feature, featuresOfConfig } from "../parity/features.ts";
@@ -32,17 +32,48 @@ export interface JudgedFeature extends Feature {
 
 const WAKE_TEST = integrationTestCommand(EVIDENCE_FILES.wake);
 const TOOLS_TEST = integrationTestCommand(EVIDENCE_FILES.toolsMatrix);
+const DISCORD_TEST = integrationTestCommand(EVIDENCE_FILES.discord);
+const KEEP_AWAKE = "keep it awake (SANDBOX_SLEEP_AFTER=never, the cost item's 24/7 line)";
 const SLEEP_NOTE = "SANDBOX_SLEEP_AFTER must outlast the longest agent turn: replies go straight to the chat service and do not keep the container awake";
 /** Channels that hold a live connection to their service (a gateway WebSocket, Socket Mode): they hear nothing while the container sleeps. */
 const LIVE_CONNECTION: Record<string, string> = {
-  discord: "OpenClaw's Discord channel is the separate plugin @openclaw/discord (not in the image) and holds Discord's gateway WebSocket",
+  discord: "OpenClaw's Discord channel (the plugin @openclaw/discord, which the image carries) holds Discord's gateway WebSocket",
   slack: "Slack's Socket Mode holds a WebSocket",
   whatsapp: "WhatsApp Web holds a live socket",
 };
 const NEEDS_A_MAC = ["imessage", "bluebubbles"];
 
-function judgeChannel(feature: Feature, wake: Evidence<WakeFile>): JudgedFeature {
+/**
+ * Discord from reports/discord.json: works while the container is awake; a message sent while it
+ * sleeps is never delivered (nothing wakes it: Discord pushes down the Gateway WebSocket, not
+ * through the Worker, and a new session gets no replay), so it works with that constraint.
+ */
+function judgeDiscord(feature: Feature, discord: Evidence<DiscordFile> | undefined): JudgedFeature {
+  const data = discord?.data;
+  const passed = data?.passed ?? {};
+  if (!data || !passed["allow-list"]) {
+    return {
+      ...feature,
+      verdict: "unverified",
+      why: `no passing run of the Discord test (${discord?.problem ?? "its allow-list test did not pass"}); ${LIVE_CONNECTION.discord}, so it hears nothing while the container sleeps: ${KEEP_AWAKE}`,
+      evidence: DISCORD_TEST,
+    };
+  }
+  const asleep = passed.asleep ? data.whileAsleep : undefined;
+  const missed = asleep ? asleep.sent - asleep.answeredAfterWake : undefined;
+  return {
+    ...feature,
+    verdict: "works with constraints",
+    why: asleep
+      ? `answered while the container is awake${data.guildChannelAnswered ? " (DMs and a guild channel)" : ""}; of ${asleep.sent} message(s) sent while it slept, ${missed} never got an answer after the wake (${asleep.newSessionAfterWake ? "a new Gateway session: Discord replays nothing to it" : "the session was resumed"}) and nothing woke it: hears nothing while the container sleeps; ${KEEP_AWAKE} or use Telegram with webhooks through the Worker`
+      : `answered while the container is awake; what it misses while the container sleeps was not measured (${DISCORD_TEST}): a gateway WebSocket hears nothing then, so ${KEEP_AWAKE} or use Telegram with webhooks through the Worker`,
+    evidence: DISCORD_TEST,
+  };
+}
+
+function judgeChannel(feature: Feature, wake: Evidence<WakeFile>, discord?: Evidence<DiscordFile>): JudgedFeature {
   const { name } = feature;
+  if (name === "discord") return judgeDiscord(feature, discord);
   if (name === "telegram") {
     const telegram = wake.data?.telegram;
     const passed = wake.data?.passed ?? {};
@@ -70,9 +101,7 @@ function judgeChannel(feature: Feature, wake: Evidence<WakeFile>): JudgedFeature
   return {
     ...feature,
     verdict: "unverified",
-    why: live
-      ? `no emulator for it yet; ${live}, so it hears nothing while the container sleeps: keep it awake (SANDBOX_SLEEP_AFTER=never, the cost item's 24/7 line)`
-      : "no emulator for it yet",
+    why: live ? `no emulator for it yet; ${live}, so it hears nothing while the container sleeps: ${KEEP_AWAKE}` : "no emulator for it yet",
     evidence: "none yet",
   };
 }
@@ -106,10 +135,10 @@ function judgeMcpServer(feature: Feature, tools: Map<string, string>): JudgedFea
   };
 }
 
-function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<string, string>): JudgedFeature {
+function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<string, string>, discord?: Evidence<DiscordFile>): JudgedFeature {
   switch (feature.kind) {
     case "channel":
-      return judgeChannel(feature, wake);
+      return judgeChannel(feature, wake, discord);
     case "mcp-server":
       return judgeMcpServer(feature, tools);
     case "plugin":
@@ -173,12 +202,20 @@ function readConfig(path: string): Record<string, unknown> {
   return isObject(value) ? value : {};
 }
 
-export function judgeParity(features: Feature[], wake: Evidence<WakeFile>, matrix: Evidence<ToolsMatrixFile>): JudgedFeature[] {
+export function judgeParity(
+  features: Feature[],
+  wake: Evidence<WakeFile>,
+  matrix: Evidence<ToolsMatrixFile>,
+  discord?: Evidence<DiscordFile>,
+): JudgedFeature[] {
   const tools = new Map((matrix.data?.tools ?? []).map((row) => [row.tool, row.amd64?.status ?? "not run"]));
-  return features.map((feature) => judgeFeature(feature, wake, tools));
+  return features.map((feature) => judgeFeature(feature, wake, tools, discord));
 }
 
-export function judgeParityItem(ctx: VerifyContext, evidence: { wake: Evidence<WakeFile>; matrix: Evidence<ToolsMatrixFile> }): Judgement {
+export function judgeParityItem(
+  ctx: VerifyContext,
+  evidence: { wake: Evidence<WakeFile>; matrix: Evidence<ToolsMatrixFile>; discord?: Evidence<DiscordFile> },
+): Judgement {
   const configPath = ctx.options.openclawConfig ?? SAMPLE_OPENCLAW_CONFIG;
   const shown = relative(ctx.root, configPath).startsWith("..") ? configPath : relative(ctx.root, configPath);
   // Read and checked up front with the migration item's inputs (verify/migration/inputs.ts): it parses here.
@@ -186,7 +223,7 @@ export function judgeParityItem(ctx: VerifyContext, evidence: { wake: Evidence<W
     ...featuresOfConfig(readConfig(configPath)),
     ...USER_TOOLS.map((name): Feature => ({ kind: "tool", name, from: "your image's tools", detail: "" })),
   ];
-  const judged = judgeParity(features, evidence.wake, evidence.matrix);
+  const judged = judgeParity(features, evidence.wake, evidence.matrix, evidence.discord);
   const count = (verdict: FeatureVerdict) => judged.filter((feature) => feature.verdict === verdict).length;
   const total = judged.length;
   const working = count("works") + count("works with constraints");
@@ -221,7 +258,12 @@ export function judgeParityItem(ctx: VerifyContext, evidence: { wake: Evidence<W
       ...(sample ? ["your own openclaw.json (`--openclaw-config FILE`): this run read the sample"] : []),
       ...judged.filter((feature) => feature.verdict === "unverified").map((feature) => `${feature.from}: ${feature.why}`),
     ],
-    sources: [{ path: shown, generatedAt: null, origin: "static" }, evidence.wake.source, evidence.matrix.source],
+    sources: [
+      { path: shown, generatedAt: null, origin: "static" },
+      evidence.wake.source,
+      ...(evidence.discord ? [evidence.discord.source] : []),
+      evidence.matrix.source,
+    ],
     tables: [
       {
         caption: "Your features on the kit's stack",

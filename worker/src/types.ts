@@ -71,6 +71,12 @@ export interface Env {
   TELEGRAM_WEBHOOK_SECRET?: string;
   DISCORD_BOT_TOKEN?: string;
   DISCORD_DM_POLICY?: string;
+  /** Discord user ids (comma-separated) whose DMs OpenClaw answers (with DISCORD_DM_POLICY=allowlist). */
+  DISCORD_DM_ALLOW_FROM?: string;
+  /** Guild channels OpenClaw answers in without a mention: `<guild id>/<channel id>`, comma-separated. */
+  DISCORD_GUILD_CHANNELS?: string;
+  /** Another Discord API (moltlab's emulator): OpenClaw's REST base, e.g. http://127.0.0.1:PORT/api/v10; the Gateway is on its origin. */
+  DISCORD_API_URL?: string;
   SLACK_BOT_TOKEN?: string;
   SLACK_APP_TOKEN?: string;
 
