@@ -32,6 +32,8 @@ export function renderToolsFile(arch: Arch, openclawVersion: string, tools: read
 
 export interface ContextFiles {
   npmStage: string;
+  /** An npm cache holding the OpenClaw plugins the build installs offline (plugin-cache.ts). */
+  pluginNpmCache: string;
   /** name in /usr/local/bin → file on the host */
   binaries: Map<string, string>;
   supervisor: string;
@@ -49,6 +51,7 @@ export async function assembleContext(dir: string, files: ContextFiles): Promise
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await run("cp", ["-al", files.npmStage, join(dir, "npm")]);
+  await run("cp", ["-al", files.pluginNpmCache, join(dir, "plugin-npm-cache")]);
   const bin = join(dir, "bin");
   mkdirSync(bin);
   for (const [name, file] of files.binaries) {

@@ -18,6 +18,7 @@ import { BASE_APT_PACKAGES, toolsFor, type NpmTool, type Tool } from "../tools/m
 import { buildxBuild } from "../../core/buildx.ts";
 import { type ImageTiming, type LayerCache, recordImageCall } from "../../core/image-timings.ts";
 import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
+import { stagePluginCache } from "./plugin-cache.ts";
 import { fetchDebFile } from "./debian-package.ts";
 import { buildGoTool, goVersion, goToolsUnavailable } from "./go-tools.ts";
 import { npmRuntime, stageNpm, type NpmRuntime } from "./npm-stage.ts";
@@ -156,6 +157,15 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
     } satisfies StepOutcome;
   });
 
+  let pluginNpmCache = "";
+  await steps.step(`${arch}: OpenClaw plugins`, async (context) => {
+    const specs = [discordPluginSpec(openclawVersion)];
+    context.progress(`npm cache for ${specs.join(" ")} (installed offline by the build)`);
+    const staged = await stagePluginCache(specs, shared.cache, shared.npm, shared.logFile);
+    pluginNpmCache = staged.dir;
+    return { status: staged.reused ? "ok" : "done", detail: `${staged.reused ? "reused" : "fetched"} ${specs.join(", ")}` } satisfies StepOutcome;
+  });
+
   const binaries = new Map<string, string>();
   await steps.step(`${arch}: host-built tools`, async (context) => {
     const lines: string[] = [];
@@ -185,6 +195,7 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   await steps.step(`${arch}: build context`, async () => {
     await assembleContext(contextDir, {
       npmStage: stage,
+      pluginNpmCache,
       binaries,
       supervisor: shared.supervisorFile,
       defaultConfig: DEFAULT_CONFIG,
@@ -223,6 +234,11 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   const sizeBytes = await imageSize(tag);
   const buildSteps = steps.records.slice(firstStep).map(({ label, seconds, detail }) => ({ label, seconds, detail }));
   return { arch, tag, built: true, sizeBytes, timing: { arch, tag, outcome: "built", seconds: seconds(), steps: buildSteps, layers } };
+}
+
+/** OpenClaw's Discord channel: the official plugin, released with OpenClaw under the same version. */
+export function discordPluginSpec(openclawVersion: string): string {
+  return `@openclaw/discord@${openclawVersion}`;
 }
 
 export function aptPackages(tools: readonly Tool[]): string[] {

@@ -11,18 +11,19 @@ import { createLogger } from "./log.ts";
 const log = createLogger({ secrets: [], minLevel: "error" });
 const DISCORD_RECORD = { source: "npm", spec: "@openclaw/discord@2026.9.6", installPath: "/home/node/.openclaw/npm/projects/x/node_modules/@openclaw/discord" };
 
+/** The row as OpenClaw 2026.9.6 writes it: `{ revision, index: { version, installRecords, plugins, … } }`. */
 function database(path: string, index: unknown | null) {
   const db = new DatabaseSync(path);
   db.exec("CREATE TABLE config_machine_state (state_key TEXT NOT NULL PRIMARY KEY, value_json TEXT NOT NULL, updated_at_ms INTEGER NOT NULL) STRICT");
   db.exec("CREATE TABLE sessions (id TEXT)");
-  if (index) db.prepare("INSERT INTO config_machine_state VALUES (?, ?, 1)").run(INSTALLED_INDEX_KEY, JSON.stringify(index));
+  if (index) db.prepare("INSERT INTO config_machine_state VALUES (?, ?, 1)").run(INSTALLED_INDEX_KEY, JSON.stringify({ revision: 1, index }));
   db.close();
 }
 function indexOf(path: string) {
   const db = new DatabaseSync(path, { readOnly: true });
   const row = db.prepare("SELECT value_json FROM config_machine_state WHERE state_key = ?").get(INSTALLED_INDEX_KEY) as { value_json: string } | undefined;
   db.close();
-  return row ? JSON.parse(row.value_json) : undefined;
+  return row ? JSON.parse(row.value_json).index : undefined;
 }
 
 describe("the image's plugin install, kept across restores", () => {

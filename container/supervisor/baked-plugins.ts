@@ -8,7 +8,7 @@
  * - the package, `npm/projects/<package>/node_modules/…`: left alone by restores and backups
  *   (OpenClaw's runtime files, scan.ts), but the project files beside it are not;
  * - the install record, in `state/openclaw.sqlite` (`config_machine_state`, key
- *   `plugins.installedIndex`, its `installRecords`): user state, restored from the snapshot.
+ *   `plugins.installedIndex`, its `index.installRecords`): user state, restored from the snapshot.
  *   A snapshot taken before the image carried the plugin (an older image, moltworker's folders)
  *   brings back a database without the record, and OpenClaw then knows no Discord plugin; at
  *   runtime it would only reinstall it from npm (the network, on every such start).
@@ -56,7 +56,7 @@ const seed = new DatabaseSync(seedDb, { readOnly: true });
 const seedJson = readRow(seed);
 seed.close();
 if (typeof seedJson !== "string") { out("no-seed"); process.exit(0); }
-const seedRecord = JSON.parse(seedJson).installRecords?.[plugin];
+const seedRecord = JSON.parse(seedJson).index?.installRecords?.[plugin];
 if (!seedRecord) { out("no-seed"); process.exit(0); }
 if (!existsSync(db)) {
   mkdirSync(dirname(db), { recursive: true });
@@ -74,10 +74,12 @@ if (current === null || current === undefined) {
   out("inserted-index");
   process.exit(0);
 }
-const index = JSON.parse(current);
+const row = JSON.parse(current);
+const index = row.index ?? {};
 if (index.installRecords?.[plugin]) { database.close(); out("present"); process.exit(0); }
 index.installRecords = { ...(index.installRecords ?? {}), [plugin]: seedRecord };
-database.prepare("UPDATE config_machine_state SET value_json = ?, updated_at_ms = ? WHERE state_key = ?").run(JSON.stringify(index), Date.now(), KEY);
+row.index = index;
+database.prepare("UPDATE config_machine_state SET value_json = ?, updated_at_ms = ? WHERE state_key = ?").run(JSON.stringify(row), Date.now(), KEY);
 database.close();
 out("merged-record");
 `;
