@@ -32,6 +32,8 @@ export function renderToolsFile(arch: Arch, openclawVersion: string, tools: read
 
 export interface ContextFiles {
   npmStage: string;
+  /** The same npm packages for the host's arch (npmStage itself on a native build): the plugin install runs there. */
+  hostNpmStage: string;
   /** An npm cache holding the OpenClaw plugins the build installs offline (plugin-cache.ts). */
   pluginNpmCache: string;
   /** name in /usr/local/bin → file on the host */
@@ -52,6 +54,8 @@ export async function assembleContext(dir: string, files: ContextFiles): Promise
   mkdirSync(dir, { recursive: true });
   await run("cp", ["-al", files.npmStage, join(dir, "npm")]);
   await run("cp", ["-al", files.pluginNpmCache, join(dir, "plugin-npm-cache")]);
+  // Only OpenClaw itself is needed there; the Dockerfile bind-mounts it for one step.
+  await run("cp", ["-al", join(files.hostNpmStage, "lib/node_modules/openclaw"), join(dir, "openclaw-host")]);
   const bin = join(dir, "bin");
   mkdirSync(bin);
   for (const [name, file] of files.binaries) {

@@ -158,12 +158,22 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   });
 
   let pluginNpmCache = "";
+  let hostStage = stage;
   await steps.step(`${arch}: OpenClaw plugins`, async (context) => {
     const specs = [discordPluginSpec(openclawVersion)];
     context.progress(`npm cache for ${specs.join(" ")} (installed offline by the build)`);
     const staged = await stagePluginCache(specs, shared.cache, shared.npm, shared.logFile);
     pluginNpmCache = staged.dir;
-    return { status: staged.reused ? "ok" : "done", detail: `${staged.reused ? "reused" : "fetched"} ${specs.join(", ")}` } satisfies StepOutcome;
+    // The install runs OpenClaw's CLI on the host's CPU (under QEMU its file-system addon fails:
+    // openat2 is not emulated), so a cross build also needs OpenClaw staged for the host's arch.
+    let host = "";
+    if (arch !== hostArch()) {
+      context.progress(`OpenClaw for ${hostArch()}, to run the plugin install natively`);
+      const native = await stageNpm(npmTools, hostArch(), shared.cache, shared.npm, shared.logFile, (text) => context.progress(text));
+      hostStage = native.dir;
+      host = `; OpenClaw for ${hostArch()} ${native.reused ? "reused" : "staged"}`;
+    }
+    return { status: staged.reused ? "ok" : "done", detail: `${staged.reused ? "reused" : "fetched"} ${specs.join(", ")}${host}` } satisfies StepOutcome;
   });
 
   const binaries = new Map<string, string>();
@@ -195,6 +205,7 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   await steps.step(`${arch}: build context`, async () => {
     await assembleContext(contextDir, {
       npmStage: stage,
+      hostNpmStage: hostStage,
       pluginNpmCache,
       binaries,
       supervisor: shared.supervisorFile,

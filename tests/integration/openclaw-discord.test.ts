@@ -31,8 +31,6 @@ const ALICE = { id: "100000000000000001", username: "alice" };
 const MALLORY = { id: "100000000000000002", username: "mallory" };
 /** Long enough for a model turn; the tests keep the container awake with requests until the sleep test. */
 const SLEEP_AFTER = "30s";
-/** How long after the wake the messages sent during the sleep are given to be answered. */
-const GRACE_AFTER_WAKE_MS = 60_000;
 /** reports/discord.json, for verify's parity item. */
 const evidence = new EvidenceRecorder<DiscordFile>(EVIDENCE_FILES.discord, "OpenClaw's Discord channel against the Discord emulator (parity item)", {
   mode: "gateway",
@@ -166,8 +164,7 @@ describe("OpenClaw's Discord channel through the Worker, holding the Gateway Web
       const sentAt = performance.now();
       const dmSendsBefore = sendsIn(dm).length;
       const generalSendsBefore = sendsIn(discord.channels.general!).length;
-      // Nothing wakes it: still asleep a while later.
-      await new Promise((resolve) => setTimeout(resolve, 20_000));
+      // Nothing wakes it: the messages went down no connection and nothing reached the Worker.
       expect((await status()).status).toBe("not_running");
       // Woken by a request through the Worker, as a person opening the Control UI would.
       expect((await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(5 * MINUTES) })).status).toBe(200);
@@ -180,12 +177,16 @@ describe("OpenClaw's Discord channel through the Worker, holding the Gateway Web
         3 * MINUTES,
         1000,
       );
-      await new Promise((resolve) => setTimeout(resolve, GRACE_AFTER_WAKE_MS));
-      const answeredAfterWake = sendsIn(dm).length - dmSendsBefore + (sendsIn(discord.channels.general!).length - generalSendsBefore);
-      // And it hears what comes now.
+      // It hears what comes now. Dispatches arrive in order, so by the time this is answered anything
+      // replayed from the sleep would have been answered first: no extra waiting window needed.
       sandbox.aiGateway!.load(reply("Awake again."));
       discord.userSends({ from: ALICE, dm: true, text: "and now?" });
       const now = await discord.waitForAction(answerIn(dm, "Awake again."), { timeoutMs: 3 * MINUTES }).catch(() => null);
+      const answeredAfterWake =
+        sendsIn(dm)
+          .slice(dmSendsBefore)
+          .filter((action) => action !== now).length +
+        (sendsIn(discord.channels.general!).length - generalSendsBefore);
       const record = {
         sent,
         answeredAfterWake,
@@ -196,7 +197,7 @@ describe("OpenClaw's Discord channel through the Worker, holding the Gateway Web
       evidence.set("whileAsleep", record);
       // Printed for the README, never asserted: what a Discord user loses to a sleeping container.
       console.log(
-        `discord: ${sent} message(s) sent while the container slept; ${answeredAfterWake} answered within ${GRACE_AFTER_WAKE_MS / 1000} s of the wake; the woken container ${record.newSessionAfterWake ? "identified a new session (nothing replayed)" : "resumed the old session"}`,
+        `discord: ${sent} message(s) sent while the container slept; ${answeredAfterWake} answered after the wake (by the time a new message was); the woken container ${record.newSessionAfterWake ? "identified a new session (nothing replayed)" : "resumed the old session"}`,
       );
       expect(now).not.toBeNull();
       evidence.passed("asleep");
@@ -219,8 +220,9 @@ describe("OpenClaw's Discord channel through the Worker, holding the Gateway Web
         3 * MINUTES,
         2000,
       );
-      // A crash loop would show as container restarts: watch for a while.
-      await new Promise((resolve) => setTimeout(resolve, 45_000));
+      // An observation window, not a synchronisation: a crash loop would show as container restarts,
+      // and OpenClaw's channel restarts back off from 5 s, so 20 s sees at least one.
+      await new Promise((resolve) => setTimeout(resolve, 20_000));
       const serving = (await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(MINUTES) })).status === 200;
       const after = await status();
       const logs = await containerLogs();
