@@ -80,6 +80,7 @@ export default defineProject({
           R2_ACCESS_KEY_ID: "r2-key-id-worker-tests-0c9d",
           R2_SECRET_ACCESS_KEY: "r2-secret-worker-tests-e4f7a2",
           CF_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
+          SANDBOX_WEB_SERVICES: "board.example.com=8080",
         },
       },
     })),

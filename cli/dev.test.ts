@@ -27,6 +27,10 @@ describe("moltlab dev settings", () => {
     });
     expect(() => parseDevArgs(["--dev-mode=false"])).toThrow(/unknown option --dev-mode=false/);
     expect(parseDevArgs(["--instance-type", "standard-2"])).toMatchObject({ instanceType: "standard-2" });
+    expect(parseDevArgs(["--web-services", "board.localhost=8080"])).toMatchObject({ webServices: [{ host: "board.localhost", port: 8080 }] });
+    expect(() => parseDevArgs(["--web-services", "board.localhost=18789"])).toThrow(
+      /--web-services: SANDBOX_WEB_SERVICES: port 18789 of board.localhost is OpenClaw's gateway's/,
+    );
     expect(() => parseDevArgs(["--instance-type", "huge"])).toThrow(/--instance-type huge is not an instance type/);
     expect(() => parseDevArgs(["--platform", "riscv64"])).toThrow(/not amd64 or arm64/);
     expect(() => parseDevArgs(["--port", "99999"])).toThrow(/not a port number/);
@@ -35,7 +39,7 @@ describe("moltlab dev settings", () => {
 
   it("names the fix: the option's own for a bad value, the usage line for anything else", () => {
     const usage =
-      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] " +
+      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] [--web-services HOST=PORT,…] " +
       "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
       "[--cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL] | --record-to FILE [--upstream URL]]";
     expect(fixOf(["--platform", "riscv64"])).toBe("use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");

@@ -18,6 +18,7 @@
  * Access application's AUD a Terraform apply made in the Cloudflare API emulator
  * (`npm run emulate -- cloudflare-api`), read from its state (stack/cloudflare-deployment.ts).
  */
+import { parseWebServices, WEB_SERVICES_VAR, type WebService, WebServicesError } from "../contract/web-services.ts";
 import os from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -61,6 +62,8 @@ export interface DevArgs {
   fromCloudflareApi?: Pick<DeploymentChoice, "bucket" | "accessApp">;
   /** OpenClaw's Discord channel against the Discord emulator. */
   discord: boolean;
+  /** --web-services "board.localhost=8080,…": your own web services, each on its hostname (SANDBOX_WEB_SERVICES). */
+  webServices?: WebService[];
 }
 
 /** The person `--telegram` lets write to the bot (its allow-list); anyone else is ignored, as OpenClaw's allowlist policy does. */
@@ -69,7 +72,7 @@ export const TELEGRAM_DEV_USER = 1001;
 export const DISCORD_DEV_USER = "222222222222222222";
 
 const DEV_USAGE =
-  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] " +
+  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] [--web-services HOST=PORT,…] " +
   "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
   `[${CASSETTE_USAGE} | --record-to FILE [--upstream URL]]`;
 
@@ -127,6 +130,17 @@ const DEV_OPTIONS = {
     },
   },
   "dev-mode": { type: "boolean" },
+  "web-services": {
+    type: "string",
+    parse: (value: string): WebService[] => {
+      try {
+        return parseWebServices(value);
+      } catch (error) {
+        if (error instanceof WebServicesError) throw new UserError(`--web-services: ${error.message}`, error.fix.replace(WEB_SERVICES_VAR, "--web-services"));
+        throw error;
+      }
+    },
+  },
   telegram: { type: "boolean" },
   discord: { type: "boolean" },
   dockerfile: {
@@ -156,6 +170,7 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     devMode: values["dev-mode"] ?? false,
     telegram: values.telegram ?? false,
     discord: values.discord ?? false,
+    ...(values["web-services"]?.length ? { webServices: values["web-services"] } : {}),
     ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
     ...tapeArgs(values),
     ...deploymentArgs(values),
@@ -309,6 +324,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       port: options.port,
       ...(options.instanceType ? { instanceType: options.instanceType } : {}),
       devMode: options.devMode,
+      ...(options.webServices ? { webServices: options.webServices } : {}),
       ...(deployment ? sandboxSettings(deployment) : {}),
       ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
       ...(options.cassette ? { cassette: options.cassette } : {}),

@@ -5,6 +5,7 @@
  * to the Worker's binding and, over S3, to the container (r2.ts). How the container reaches
  * all this, on Linux and on Docker Desktop: network.ts.
  */
+import type { WebService } from "../contract/web-services.ts";
 import { type AccessOptions, startAccess, type StartedAccess } from "../emulators/access/index.ts";
 import { startAiGateway, type RecordOptions, type ReplayOptions, type Scenario, type StartedAiGateway } from "../emulators/ai-gateway/index.ts";
 import type { StartedContainersPlatform } from "../platform/index.ts";
@@ -95,6 +96,8 @@ export interface SandboxOptions {
   discord?: DiscordWiring;
   /** The Worker's SANDBOX_SLEEP_AFTER (`never`, `30s`, `10m`…); default: the Worker's (never). */
   sleepAfter?: string;
+  /** SANDBOX_WEB_SERVICES: your own web services in the container, each reached on its hostname through the Worker. */
+  webServices?: readonly WebService[];
   steps?: StepRunner;
   /** wrangler's output once it is ready (the Worker's logs), secrets masked. */
   onWorkerLine?: (line: string) => void;
@@ -337,6 +340,7 @@ async function startTheWorker(
         listenOn,
         devMode: options.devMode,
         ...(options.sleepAfter ? { sleepAfter: options.sleepAfter } : {}),
+        ...(options.webServices ? { webServices: options.webServices } : {}),
         network,
         instanceType: run.instanceType,
         image: parts.image,

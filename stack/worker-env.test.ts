@@ -1,3 +1,4 @@
+import { parseWebServices } from "../contract/web-services.ts";
 import { describe, expect, it } from "vitest";
 import { serviceR2, wranglerR2 } from "./r2.ts";
 import { emulatorKey, localGatewayModel, workerEnv, type WorkerWiring } from "./worker-env.ts";
@@ -73,6 +74,17 @@ describe("the Worker's vars and secrets", () => {
   it("set SANDBOX_SLEEP_AFTER only when asked (the soak's short sleepAfter), leaving the Worker's default otherwise", () => {
     expect(workerEnv({ ...DEV, sleepAfter: "1m" }).vars).toMatchObject({ SANDBOX_SLEEP_AFTER: "1m" });
     expect(workerEnv(DEV).vars).not.toHaveProperty("SANDBOX_SLEEP_AFTER");
+  });
+
+  it("name your web services in one setting, SANDBOX_WEB_SERVICES, only when there are some", () => {
+    const webServices = [
+      { host: "board.localhost", port: 8080 },
+      { host: "grafana.localhost", port: 3000 },
+    ];
+    const vars = workerEnv({ ...DEV, webServices }).vars;
+    expect(vars).toMatchObject({ SANDBOX_WEB_SERVICES: "board.localhost=8080,grafana.localhost=3000" });
+    expect(parseWebServices(vars.SANDBOX_WEB_SERVICES)).toEqual(webServices);
+    expect(workerEnv(DEV).vars).not.toHaveProperty("SANDBOX_WEB_SERVICES");
   });
 
   it("wire OpenClaw's Telegram channel only when asked: the token and webhook secret as secrets, the rest as vars", () => {

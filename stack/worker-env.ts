@@ -5,6 +5,7 @@
  * Vars go into the generated wrangler config, secrets into .dev.vars (sandbox-config.ts).
  * Pure: every value, secrets included, comes from the caller.
  */
+import { WEB_SERVICES_VAR, type WebService } from "../contract/web-services.ts";
 import { DEFAULT_ACCOUNT, DEFAULT_GATEWAY } from "../emulators/ai-gateway/handlers.ts";
 import { UserError } from "../core/errors.ts";
 import type { NetworkMode } from "../platform/client/types.ts";
@@ -56,6 +57,8 @@ export interface WorkerWiring {
   devMode?: boolean;
   /** SANDBOX_SLEEP_AFTER: stop the container after this much inactivity (the Worker parses it). */
   sleepAfter?: string;
+  /** SANDBOX_WEB_SERVICES: your own web services in the container, each on its hostname (contract/web-services.ts). */
+  webServices?: readonly WebService[];
   access: { teamDomain: string; audience: string };
   platform: { url: string; token: string };
   image: { tag: string; platform: string };
@@ -120,6 +123,7 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     ...devServerVars(wiring.listenOn),
     ...(wiring.devMode ? { DEV_MODE: "true" } : {}),
     ...(wiring.sleepAfter ? { SANDBOX_SLEEP_AFTER: wiring.sleepAfter } : {}),
+    ...(wiring.webServices?.length ? { [WEB_SERVICES_VAR]: wiring.webServices.map((service) => `${service.host}=${service.port}`).join(",") } : {}),
     CF_ACCESS_TEAM_DOMAIN: wiring.access.teamDomain,
     MOLTLAB_CONTAINERS_URL: wiring.platform.url,
     MOLTLAB_CONTAINER_IMAGE: wiring.image.tag,

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,8 @@ import { holdHostPorts } from "../shared/host-ports.ts";
 holdHostPorts();
 
 const MINUTES = 60_000;
+/** A web service of the user's in the container, on a hostname of its own (`*.localhost` resolves to the loopback in browsers). */
+const BOARD = { host: "board.localhost", port: 18795 };
 const HTTP_REPLY = "Pong over HTTP through the Worker, from the scripted gateway.";
 const WS_REPLY = "Pong over the WebSocket through the Worker, from the scripted gateway.";
 const MEMORY_TEXT = `moltlab-e2e-memory-${randomBytes(6).toString("hex")}`;
@@ -108,6 +111,25 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     return docker.getContainer(running().containerId);
   }
 
+  /** A request to the Worker as a browser sends it for another hostname (fetch cannot set Host). */
+  function requestOnHost(host: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    const url = new URL(sandbox.url);
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(
+        { host: url.hostname, port: url.port, path, headers: { ...headers, host: `${host}:${url.port}` }, timeout: MINUTES },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+          response.on("error", reject);
+        },
+      );
+      request.on("timeout", () => request.destroy(new Error(`no answer from ${host}${path} within a minute`)));
+      request.on("error", reject);
+      request.end();
+    });
+  }
+
   async function execOutput(command: string[]): Promise<string> {
     return (await execInContainer(container(), command, "node")).output;
   }
@@ -121,6 +143,7 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
       instanceType: "standard-2",
       port: 0,
       persistTo: stateDir,
+      webServices: [BOARD],
       steps: new StepRunner((line) => console.log(line)),
       onWorkerLine: (line) => workerLines.push(line),
     });
@@ -270,6 +293,29 @@ describe("e2e: Worker → local Containers platform → OpenClaw → AI Gateway 
     } finally {
       socket.close();
     }
+  });
+
+  it("reaches your own web service in the container on its hostname through the Worker, behind Access (SANDBOX_WEB_SERVICES)", async () => {
+    // A board of the user's: any HTTP server in the container on the port SANDBOX_WEB_SERVICES names.
+    const server = `require("node:http").createServer((q, s) => { s.setHeader("content-type", "text/plain"); s.end("board " + q.url); }).listen(${BOARD.port}, "127.0.0.1")`;
+    const started = await execInContainer(container(), ["sh", "-c", `nohup node -e '${server}' >/dev/null 2>&1 &`], "node");
+    expect(started.exitCode, started.output).toBe(0);
+    const board = await waitFor(
+      "the board answering through the Worker",
+      async () => {
+        const answer = await requestOnHost(BOARD.host, "/cards?x=1", auth);
+        return answer.status === 200 ? answer : undefined;
+      },
+      MINUTES,
+      1000,
+    );
+    expect(board.body).toBe("board /cards?x=1");
+    // Same Worker, same Access: without a token the board is not served.
+    const anonymous = await requestOnHost(BOARD.host, "/cards", { accept: "application/json" });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).not.toContain("board");
+    // And the gateway's own hostname still goes to OpenClaw.
+    expect((await api("/api/status")).status).toBe(200);
   });
 
   it("never prints a secret in the Worker's output", () => {

@@ -148,6 +148,48 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
   );
 
   it(
+    "says so once when the bot's token is revoked, and keeps serving: no crash loop, the Worker unaffected",
+    async () => {
+      telegram.revoke();
+      const before = await status();
+      expect((await fetch(`${sandbox.url}/api/admin/gateway/restart`, { method: "POST", signal: AbortSignal.timeout(5 * MINUTES) })).status).toBe(202);
+      await waitFor(
+        "the container restarted",
+        async () => {
+          const now = await status();
+          return now.status === "running" && now.container.starts === before.container.starts + 1;
+        },
+        5 * MINUTES,
+        1000,
+      );
+      const docker = new Docker();
+      const running = () => sandbox.platform.containers.states().find((state) => state.status === "running")?.containerId;
+      // Requests through the Worker meanwhile keep the container awake (SANDBOX_SLEEP_AFTER is short here).
+      const line = await waitFor(
+        "OpenClaw's log line about the unauthorized token",
+        async () => {
+          expect((await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(MINUTES) })).status).toBe(200);
+          const id = running();
+          if (!id) return undefined;
+          const logs = demuxLogs((await docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
+          return logs.split("\n").find((entry) => /telegram/i.test(entry) && /unauthori[sz]ed/i.test(entry));
+        },
+        3 * MINUTES,
+        2000,
+      );
+      const serving = (await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(MINUTES) })).status === 200;
+      evidence.set("telegram.revokedToken", { logLine: line.slice(0, 300), gatewayServing: serving });
+      console.log(`telegram: revoked token → ${line.slice(0, 300)}`);
+      expect(serving).toBe(true);
+      const after = await status();
+      expect([after.status, after.container.starts]).toEqual(["running", before.container.starts + 1]);
+      expect(line).not.toContain(telegram.token);
+      evidence.passed("revoked-token");
+    },
+    10 * MINUTES,
+  );
+
+  it(
     "runs an automation that came due while the container slept, once a Cron Trigger wakes it",
     async () => {
       const docker = new Docker();
@@ -209,48 +251,6 @@ describe("OpenClaw's Telegram channel through the Worker, webhooks waking the co
       evidence.passed("schedule");
     },
     15 * MINUTES,
-  );
-
-  it(
-    "says so once when the bot's token is revoked, and keeps serving: no crash loop, the Worker unaffected",
-    async () => {
-      telegram.revoke();
-      const before = await status();
-      expect((await fetch(`${sandbox.url}/api/admin/gateway/restart`, { method: "POST", signal: AbortSignal.timeout(5 * MINUTES) })).status).toBe(202);
-      await waitFor(
-        "the container restarted",
-        async () => {
-          const now = await status();
-          return now.status === "running" && now.container.starts === before.container.starts + 1;
-        },
-        5 * MINUTES,
-        1000,
-      );
-      const docker = new Docker();
-      const running = () => sandbox.platform.containers.states().find((state) => state.status === "running")?.containerId;
-      // Requests through the Worker meanwhile keep the container awake (SANDBOX_SLEEP_AFTER is short here).
-      const line = await waitFor(
-        "OpenClaw's log line about the unauthorized token",
-        async () => {
-          expect((await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(MINUTES) })).status).toBe(200);
-          const id = running();
-          if (!id) return undefined;
-          const logs = demuxLogs((await docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
-          return logs.split("\n").find((entry) => /telegram/i.test(entry) && /unauthori[sz]ed/i.test(entry));
-        },
-        3 * MINUTES,
-        2000,
-      );
-      const serving = (await fetch(`${sandbox.url}/healthz`, { signal: AbortSignal.timeout(MINUTES) })).status === 200;
-      evidence.set("telegram.revokedToken", { logLine: line.slice(0, 300), gatewayServing: serving });
-      console.log(`telegram: revoked token → ${line.slice(0, 300)}`);
-      expect(serving).toBe(true);
-      const after = await status();
-      expect([after.status, after.container.starts]).toEqual(["running", before.container.starts + 1]);
-      expect(line).not.toContain(telegram.token);
-      evidence.passed("revoked-token");
-    },
-    10 * MINUTES,
   );
 
   it("never prints the bot token or the webhook secret in the Worker's output", () => {

@@ -12,6 +12,7 @@ import { debugRoutes } from "./routes/debug.ts";
 import { devModeGate } from "./middleware/dev-mode.ts";
 import { proxyToGateway } from "./routes/gateway-proxy.ts";
 import { telegramWebhook } from "./routes/telegram-webhook.ts";
+import { routeWebServices } from "./routes/web-services.ts";
 import { TELEGRAM_WEBHOOK_ROUTE } from "../../contract/telegram.ts";
 import { mutable } from "./http.ts";
 import { sandboxStub } from "./container/sandbox-stub.ts";
@@ -40,6 +41,9 @@ export function createApp(): Hono<AppEnv> {
   // that Access is not configured (see middleware/access.ts). Then refuse other sites' pages
   // riding the user's Access cookie into a POST or a WebSocket (middleware/cross-site.ts).
   app.use("*", devModeGate, requireAccess, refuseCrossSite, requireConfig);
+
+  // Your own web services, each on its hostname (SANDBOX_WEB_SERVICES): behind Access, like the rest.
+  app.use("*", routeWebServices);
 
   // Authenticated (upstream's was not), and it reports the DO's last known state: it never wakes the container.
   app.get("/api/status", async (c) => {

@@ -57,6 +57,8 @@ export interface Env {
   SANDBOX_SLEEP_AFTER?: string;
   /** How long a Cron Trigger's wake keeps the container up at least (default `5m`): OpenClaw runs missed jobs ~2 min after it starts. */
   SANDBOX_SCHEDULE_AWAKE?: string;
+  /** Your own web services in the container, each on a hostname of its own: "board.example.com=8080,…" (contract/web-services.ts). */
+  SANDBOX_WEB_SERVICES?: string;
 
   // Channels
   TELEGRAM_BOT_TOKEN?: string;
@@ -186,7 +188,8 @@ export interface SandboxState {
   lastExit: (ExitInfo & { expected: boolean }) | null;
   lastStop: { reason: string; graceful: boolean; at: number } | null;
   /** The last wake that no request caused (a Cron Trigger). */
-  lastWake: { reason: string; at: number } | null;
+  /** The last Cron Trigger's wake: when, and until when it holds the container up (SANDBOX_SCHEDULE_AWAKE). */
+  lastWake: { reason: string; at: number; until: number } | null;
   /** Why the last start failed or a request could not be served; never holds secrets. */
   lastError: string | null;
 }
@@ -217,6 +220,8 @@ export interface SandboxRpc extends Rpc.DurableObjectBranded {
   status(): Promise<SandboxStatusReport>;
   /** Hands a Telegram update (checked by the Worker) to OpenClaw's webhook listener, starting the container if needed. */
   telegramUpdate(body: string): Promise<{ status: number; body: string; contentType?: string }>;
+  /** A request for one of SANDBOX_WEB_SERVICES, past Access: to that port in the container, starting it if needed. */
+  webService(port: number, request: Request): Promise<Response>;
   /** A Cron Trigger's wake: starts the container if it sleeps and keeps it up at least SANDBOX_SCHEDULE_AWAKE. */
   wakeForSchedule(cron: string): Promise<SandboxState>;
   /** Graceful stop (final backup) + a fresh start in the background. */

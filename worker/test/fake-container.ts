@@ -157,9 +157,19 @@ export class FakeContainer implements ContainerApi {
         if (port === CONTROL_PORT) return this.#control(request);
         if (port === TELEGRAM_PORT) this.telegramTried.resolve();
         if (port === TELEGRAM_PORT && this.telegramListening) return this.#telegram(request);
+        if (port === this.webServicePort) return this.#webService(request);
         throw new Error(`connect ECONNREFUSED: nothing listens on port ${port}`);
       },
     };
+  }
+
+  /** A user's own web service listens here when set (SANDBOX_WEB_SERVICES); requests it saw. */
+  webServicePort: number | null = null;
+  readonly webServiceRequests: SeenRequest[] = [];
+
+  #webService(request: Request): Response {
+    this.webServiceRequests.push(seen(request));
+    return new Response(`board: ${request.method} ${new URL(request.url).pathname}`, { headers: { "content-type": "text/plain" } });
   }
 
   async #gracefulExit(): Promise<void> {

@@ -12,16 +12,23 @@ import { freshSandbox, inSandbox, sandboxStub } from "./helpers.ts";
 
 beforeEach(freshSandbox);
 
+/** Fires a Cron Trigger: the scheduled event only records the wake and sets the alarm, which starts the container. */
 async function trigger(cron: string): Promise<void> {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env as unknown as Env, ctx);
   await waitOnExecutionContext(ctx);
+  expect(await runDurableObjectAlarm(sandboxStub())).toBe(true);
 }
 
 describe("a Cron Trigger", () => {
   it("wakes the sleeping container and keeps it up for the schedule window, then lets it sleep", async () => {
     await inSandbox((sandbox) => sandbox.configure({ sleepAfterMs: 60_000, scheduleAwakeMs: 5 * 60_000 }));
-    await trigger("*/30 * * * *");
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "*/30 * * * *", scheduledTime: Date.now() }), env as unknown as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    // The scheduled event is over before anything starts: the start is the alarm's.
+    expect(await inSandbox((sandbox) => sandbox.fake.starts)).toBe(0);
+    expect(await runDurableObjectAlarm(sandboxStub())).toBe(true);
     const woken = await inSandbox(async (sandbox) => ({ starts: sandbox.fake.starts, report: await sandbox.status() }));
     expect(woken).toMatchObject({ starts: 1, report: { status: "running", lastWake: { reason: "cron */30 * * * *" } } });
 
@@ -45,10 +52,12 @@ describe("a Cron Trigger", () => {
     });
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "*/30 * * * *", scheduledTime: Date.now() }), env as unknown as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    const wake = runDurableObjectAlarm(sandboxStub());
     await inSandbox((sandbox) => sandbox.fake.whenStarted());
     const restarted = await inSandbox((sandbox) => sandbox.restart());
     expect(restarted.lastStop).toMatchObject({ reason: "restart" });
-    await waitOnExecutionContext(ctx);
+    expect(await wake).toBe(true);
     // No request needed: the restart itself starts it again.
     await inSandbox(async (sandbox) => {
       await sandbox.fake.whenStarts(2);

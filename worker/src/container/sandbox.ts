@@ -25,6 +25,7 @@ import { OPENCLAW_VERSION, openclawImage } from "../../../contract/openclaw.ts";
 import type { InstanceType } from "../../../contract/instance-types.ts";
 import { CONTROL_PATHS } from "../../../contract/control-api.ts";
 import { OPENCLAW_TELEGRAM_PATH, TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PORT } from "../../../contract/telegram.ts";
+import { parseWebServices, WEB_SERVICES_VAR, webServicePorts } from "../../../contract/web-services.ts";
 
 /** Set by the DO on a cold HTML request; the Worker answers with the loading page instead. */
 export const COLD_HEADER = "x-moltlab-sandbox";
@@ -69,8 +70,6 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   #booting: Promise<void> | null = null;
   #stopping: Promise<SandboxState> | null = null;
   #lastActivity: number;
-  /** Until when a Cron Trigger's wake holds the container up, whatever the activity (epoch ms). */
-  #awakeUntil = 0;
   #sockets = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -98,7 +97,13 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
         ...(this.env.MOLTLAB_CONTAINERS_NETWORK ? { network: this.env.MOLTLAB_CONTAINERS_NETWORK as NetworkMode } : {}),
         ...(this.env.MOLTLAB_INSTANCE_TYPE ? { instanceType: this.env.MOLTLAB_INSTANCE_TYPE as InstanceType } : {}),
         // OpenClaw's Telegram listener exists only in webhook mode (the supervisor configures it then).
-        ports: [GATEWAY_PORT, CONTROL_PORT, ...(this.env.TELEGRAM_BOT_TOKEN && this.env.TELEGRAM_WEBHOOK_SECRET ? [TELEGRAM_WEBHOOK_PORT] : [])],
+        ports: [
+          GATEWAY_PORT,
+          CONTROL_PORT,
+          ...(this.env.TELEGRAM_BOT_TOKEN && this.env.TELEGRAM_WEBHOOK_SECRET ? [TELEGRAM_WEBHOOK_PORT] : []),
+          // The Worker refuses requests while the setting is invalid (middleware/config.ts), so none are opened then.
+          ...webServicePorts(this.env.SANDBOX_WEB_SERVICES),
+        ],
       });
     }
     return null;
@@ -217,6 +222,36 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
     }
   }
 
+  /**
+   * A request for one of the user's web services (SANDBOX_WEB_SERVICES), already past Access:
+   * starts the container if needed (it counts as activity) and hands the request to the port.
+   * A service that does not listen answers 502 naming the port: the kit starts OpenClaw, not it.
+   */
+  async webService(port: number, request: Request): Promise<Response> {
+    this.#touch();
+    if (!parseWebServices(this.env.SANDBOX_WEB_SERVICES).some((service) => service.port === port)) {
+      return Response.json({ error: `port ${port} is not one of ${WEB_SERVICES_VAR}'s` }, { status: 404 });
+    }
+    if (!this.#ready) {
+      try {
+        await this.#boot();
+      } catch (error) {
+        return Response.json({ error: "The OpenClaw container is not ready", detail: describe(error) }, { status: 503, headers: { "retry-after": "10" } });
+      }
+    }
+    try {
+      return await this.#containers.port(port).fetch(request);
+    } catch (error) {
+      return Response.json(
+        {
+          error: `nothing answered on port ${port} in the container: ${describe(error)}`,
+          fix: `start your service on port ${port} in the image (it is yours, not OpenClaw's), or change ${WEB_SERVICES_VAR}`,
+        },
+        { status: 502 },
+      );
+    }
+  }
+
   /** Calls the supervisor's control API (port 18790) with the gateway token. */
   async control(method: "GET" | "POST", path: string, options: { wake: boolean }): Promise<ControlResult> {
     this.#touch();
@@ -252,19 +287,21 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   /**
    * A Cron Trigger fired: OpenClaw's scheduler lives in the container, so a sleeping container
    * runs nothing. Start it (OpenClaw catches up on jobs that came due meanwhile, ~2 min after its
-   * start) and keep it up at least scheduleAwakeMs, even without requests.
+   * start) and keep it up at least scheduleAwakeMs, even without requests. The start happens in
+   * this object's alarm, not here: the scheduled event that asks may end (and take its pending
+   * work with it) long before a cold start does. The window is stored, so an eviction keeps it.
    */
   async wakeForSchedule(cron: string): Promise<SandboxState> {
-    this.#awakeUntil = Math.max(this.#awakeUntil, this.now() + this.settings.scheduleAwakeMs);
-    this.#state.lastWake = { reason: `cron ${cron}`, at: this.now() };
-    try {
-      await this.#boot();
-    } catch (error) {
-      // A stop or restart asked for meanwhile is not the wake failing.
-      if (this.#state.status !== "stopped" && this.#state.status !== "stopping") this.#state.lastError = `wake for ${cron} failed: ${describe(error)}`;
-    }
-    await this.#scheduleSleepCheck();
+    const until = Math.max(this.#awakeUntil(), this.now() + this.settings.scheduleAwakeMs);
+    this.#state.lastWake = { reason: `cron ${cron}`, at: this.now(), until };
+    await this.#save();
+    await this.ctx.storage.setAlarm(this.now());
     return this.#state;
+  }
+
+  /** Until when a Cron Trigger's wake holds the container up, whatever the activity (epoch ms; 0: none). */
+  #awakeUntil(): number {
+    return this.#state.lastWake?.until ?? 0;
   }
 
   /** Restart = graceful stop (final backup) + a fresh start in the background. */
@@ -285,10 +322,24 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   }
 
   override async alarm(): Promise<void> {
+    // A Cron Trigger's wake (wakeForSchedule): start the container in this event of its own.
+    if (this.#awakeUntil() > this.now() && !this.#ready) {
+      try {
+        await this.#boot();
+      } catch (error) {
+        // A stop or restart asked for meanwhile is not the wake failing.
+        if (this.#state.status !== "stopped" && this.#state.status !== "stopping") {
+          this.#state.lastError = `wake for ${this.#state.lastWake?.reason ?? "a Cron Trigger"} failed: ${describe(error)}`;
+          await this.#save();
+        }
+      }
+      await this.#scheduleSleepCheck();
+      return;
+    }
     const sleepAfter = this.settings.sleepAfterMs;
     if (sleepAfter === null || this.#state.status !== "running") return;
     // A Cron Trigger's wake counts as activity until its window ends.
-    const lastActivity = Math.max(this.#lastActivity, this.#awakeUntil - sleepAfter);
+    const lastActivity = Math.max(this.#lastActivity, this.#awakeUntil() - sleepAfter);
     const idle = this.now() - lastActivity;
     if (this.#sockets === 0 && idle >= sleepAfter) {
       await this.stop("sleepAfter");
@@ -303,7 +354,7 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   async #scheduleSleepCheck(): Promise<void> {
     const sleepAfter = this.settings.sleepAfterMs;
     if (sleepAfter === null) return;
-    const due = Math.max(this.#lastActivity, this.#awakeUntil - sleepAfter) + sleepAfter;
+    const due = Math.max(this.#lastActivity, this.#awakeUntil() - sleepAfter) + sleepAfter;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current < due) await this.ctx.storage.setAlarm(due);
   }

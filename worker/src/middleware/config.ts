@@ -7,6 +7,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Env } from "../types.ts";
 import { parseSleepAfter } from "../container/settings.ts";
+import { parseWebServices, WebServicesError } from "../../../contract/web-services.ts";
 
 export interface ConfigReport {
   /** Variable names to set (alternatives joined with " or "). */
@@ -45,6 +46,12 @@ export function checkConfig(env: Env, options: { accessRequired: boolean }): Con
   }
   if (parseSleepAfter(env.SANDBOX_SLEEP_AFTER) === undefined) {
     invalid.push(`SANDBOX_SLEEP_AFTER must be "never" or a duration like 30s, 10m or 1h`);
+  }
+  try {
+    parseWebServices(env.SANDBOX_WEB_SERVICES);
+  } catch (error) {
+    if (!(error instanceof WebServicesError)) throw error;
+    invalid.push(`${error.message}: ${error.fix}`);
   }
   return { missing, invalid };
 }
