@@ -4,6 +4,7 @@
  * tokens checked as Discord checks them, one guild with text channels, DMs, the messages a bot
  * sends, edits and deletes, and the people writing to it.
  */
+import { waitForEvent } from "../../core/wait-for-event.ts";
 import { DISCORD_API_VERSION } from "../../contract/discord.ts";
 import { type ServeOptions, type StartedServer, serveFetch } from "../../core/serve.ts";
 import { CONTROL_PATH, createDiscordApp } from "./app.ts";
@@ -142,25 +143,11 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<Starte
     bot: EmulatedBot,
     event: string,
     existing: () => T | undefined,
-    test: (value: T) => boolean,
+    matches: (value: T) => boolean,
     timeoutMs: number,
     what: () => string,
   ): Promise<T> {
-    const found = existing();
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise<T>((resolve, reject) => {
-      const onEvent = (value: T) => {
-        if (!test(value)) return;
-        clearTimeout(timer);
-        bot.events.off(event, onEvent);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        bot.events.off(event, onEvent);
-        reject(new Error(`Discord emulator: ${what()} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      bot.events.on(event, onEvent);
-    });
+    return waitForEvent(bot.events, event, { existing, matches, timeoutMs, timedOut: () => `Discord emulator: ${what()} within ${timeoutMs} ms` });
   }
   const callsMade = (bot: EmulatedBot) => [...new Set(bot.calls.map((call) => `${call.method} ${call.route}`))].join(", ") || "none";
 

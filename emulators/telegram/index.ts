@@ -3,6 +3,7 @@
  * TELEGRAM_API_ROOT in the container): bots with tokens checked as Telegram checks them, long
  * polling and webhooks, the messages a bot sends and edits, and the people writing to it.
  */
+import { waitForEvent } from "../../core/wait-for-event.ts";
 import { serveFetch, type ServeOptions, type StartedServer } from "../../core/serve.ts";
 import { createTelegramApp, CONTROL_PATH } from "./app.ts";
 import { type ApiCall, type BotAction, botUser, EmulatedBot } from "./bot.ts";
@@ -110,25 +111,11 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Star
     bot: EmulatedBot,
     event: string,
     existing: () => T | undefined,
-    test: (value: T) => boolean,
+    matches: (value: T) => boolean,
     timeoutMs: number,
     what: () => string,
   ): Promise<T> {
-    const found = existing();
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise<T>((resolve, reject) => {
-      const onEvent = (value: T) => {
-        if (!test(value)) return;
-        clearTimeout(timer);
-        bot.events.off(event, onEvent);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        bot.events.off(event, onEvent);
-        reject(new Error(`Telegram emulator: ${what()} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      bot.events.on(event, onEvent);
-    });
+    return waitForEvent(bot.events, event, { existing, matches, timeoutMs, timedOut: () => `Telegram emulator: ${what()} within ${timeoutMs} ms` });
   }
 
   return {
