@@ -338,8 +338,7 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
     }
     const sleepAfter = this.settings.sleepAfterMs;
     if (sleepAfter === null || this.#state.status !== "running") return;
-    // A Cron Trigger's wake counts as activity until its window ends.
-    const lastActivity = Math.max(this.#lastActivity, this.#awakeUntil() - sleepAfter);
+    const lastActivity = this.#countedActivity(sleepAfter);
     const idle = this.now() - lastActivity;
     if (this.#sockets === 0 && idle >= sleepAfter) {
       await this.stop("sleepAfter");
@@ -350,11 +349,16 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
     await this.ctx.storage.setAlarm(from + sleepAfter);
   }
 
+  /** The last activity sleepAfter counts from: a Cron Trigger's wake counts as activity until its window ends. */
+  #countedActivity(sleepAfter: number): number {
+    return Math.max(this.#lastActivity, this.#awakeUntil() - sleepAfter);
+  }
+
   /** The next inactivity check, when sleepAfter is set (also after a wake that needed no request). */
   async #scheduleSleepCheck(): Promise<void> {
     const sleepAfter = this.settings.sleepAfterMs;
     if (sleepAfter === null) return;
-    const due = Math.max(this.#lastActivity, this.#awakeUntil() - sleepAfter) + sleepAfter;
+    const due = this.#countedActivity(sleepAfter) + sleepAfter;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current < due) await this.ctx.storage.setAlarm(due);
   }
