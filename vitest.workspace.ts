@@ -89,10 +89,11 @@ const projects: TestProjectConfiguration[] = [
       env: testcontainersEnv(),
       testTimeout: DOCKER_MINUTES,
       hookTimeout: DOCKER_MINUTES,
-      // Two at a time: an OpenClaw container gets half a core (standard-1), so two boots fit two
-      // cores. Files that start OpenClaw on the host's network take turns (tests/shared/host-ports.ts);
-      // the sequencer pairs each with one that does not.
-      maxWorkers: 2,
+      // Three at a time: an OpenClaw container gets half a core (standard-1), and much of a file's time
+      // is waiting — for a container to go to sleep, a job to come due, a webhook's retry — so three
+      // keep two cores busy where two left them idle. Files that start OpenClaw on the host's network
+      // take turns (tests/shared/host-ports.ts); the sequencer interleaves them with those that do not.
+      maxWorkers: 3,
       // The order comes from the sequencer in vitest.config.ts (vitest takes one for all projects).
       sequence: { groupOrder: 2 },
     },

@@ -38,8 +38,8 @@ export const EVIDENCE_FILES = {
   torture: evidenceFile<TortureReport>("torture", "npm run torture"),
   soak: evidenceFile<SoakFile>("soak", "npm run soak"),
   aiFaults: evidenceFile<AiFaultsFile>("ai-faults", "tests/integration/ai-faults.test.ts"),
-  wake: evidenceFile<WakeFile>("wake", "tests/integration/openclaw-telegram.test.ts"),
-  discord: evidenceFile<DiscordFile>("discord", "tests/integration/openclaw-discord.test.ts"),
+  wake: evidenceFile<WakeFile>("wake", "tests/integration/openclaw-channels.test.ts"),
+  discord: evidenceFile<DiscordFile>("discord", "tests/integration/openclaw-channels.test.ts"),
 } as const;
 
 /** reports/<name>.json, absolute. */
@@ -80,6 +80,8 @@ export interface WakeFile {
     /** Trigger → the job's run, and due time → run (how late it ran). */
     triggerToRunMs?: number;
     lateByMs?: number;
+    /** A one-shot agent-turn automation due at the same time: when its model request came, after the same trigger. */
+    agentTurn?: { triggerToRunMs: number; lateByMs: number };
   };
   /** Each test that ran to its end. */
   passed?: Record<string, true>;
@@ -87,8 +89,8 @@ export interface WakeFile {
 
 /**
  * reports/discord.json: OpenClaw's Discord channel (the @openclaw/discord plugin) against the
- * Discord emulator through the whole local stack. Its own file: the Telegram test rewrites
- * channels.json whole, and the two run apart.
+ * Discord emulator through the whole local stack. Its own file beside wake.json: each recorder
+ * rewrites its file whole.
  */
 export interface DiscordFile {
   generatedAt: string;

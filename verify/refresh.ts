@@ -7,6 +7,7 @@
  * verify sits below cli/ and never imports it.
  */
 import { createServer } from "node:net";
+import { CONTROL_PORT, GATEWAY_PORT } from "../contract/ports.ts";
 import { EVIDENCE_FILES } from "./evidence-files.ts";
 
 /** The integration test files that write the evidence (the bench is run on its own). */
@@ -15,12 +16,12 @@ export const EVIDENCE_TESTS = {
   dind: EVIDENCE_FILES.dind.writtenBy,
   chat: EVIDENCE_FILES.chat.writtenBy,
   persistence: EVIDENCE_FILES.persistence.writtenBy,
-  wake: EVIDENCE_FILES.wake.writtenBy,
-  discord: EVIDENCE_FILES.discord.writtenBy,
+  /** reports/wake.json and reports/discord.json: one sandbox with both chat channels. */
+  channels: EVIDENCE_FILES.wake.writtenBy,
 } as const;
 
 /** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
-export const OPENCLAW_HOST_PORTS = [18789, 18790];
+export const OPENCLAW_HOST_PORTS = [GATEWAY_PORT, CONTROL_PORT];
 
 export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
@@ -44,8 +45,8 @@ export interface RefreshOutcome {
 
 /** Which test files to run: chat and persistence only when their host ports are free. */
 export function plan(portsFree: boolean): { files: string[]; skipped: string[] } {
-  // The Telegram (wake) and Discord tests run their sandboxes on Docker's bridge: they bind no host port.
-  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind, EVIDENCE_TESTS.wake, EVIDENCE_TESTS.discord];
+  // The chat channels' test runs its sandbox on Docker's bridge: it binds no host port.
+  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind, EVIDENCE_TESTS.channels];
   const skipped: string[] = [];
   if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence);
   else

@@ -22,6 +22,8 @@ export interface GatewayOptions {
   user: GatewayUser | null;
   /** Read when the gateway starts: the config decides part of it (see gatewayEnv). */
   env: () => Record<string, string>;
+  /** The chat channels the written openclaw.json configures (its `channels` keys): see readiness(). */
+  channels: () => readonly string[];
   log: Logger;
 }
 
@@ -50,6 +52,30 @@ export function gatewayArgs(port: number, bind: GatewayBind = "lan"): string[] {
   return ["gateway", "--port", String(port), "--bind", bind, "--allow-unconfigured"];
 }
 
+/** What an answer of OpenClaw's /readyz means to the supervisor. */
+export interface Readiness {
+  ready: boolean;
+  /** Configured channels OpenClaw reports failing while the gateway itself is up. */
+  failingChannels: string[];
+}
+
+/**
+ * OpenClaw's /readyz answers 503 `{ ready: false, failing: [...] }` both while it starts (a start-up
+ * reason: "startup-sidecars", "state-database", …) and, once started, whenever a chat channel is
+ * unhealthy past its connect grace — a revoked bot token, an unreachable API — for as long as that
+ * lasts. The gateway serves either way in the second case, and its Control UI is where the user
+ * fixes the token: waiting for the channel would keep the container from ever being ready (the
+ * Worker gives up on it and serves nothing). So 503 naming only configured channels counts as
+ * ready, with the channels named; anything else failing does not.
+ */
+export function readiness(status: number, body: unknown, channels: readonly string[]): Readiness {
+  if (status >= 200 && status < 300) return { ready: true, failingChannels: [] };
+  const failing = (body as { failing?: unknown } | null)?.failing;
+  if (status !== 503 || !Array.isArray(failing) || failing.length === 0) return { ready: false, failingChannels: [] };
+  const onlyChannels = failing.every((entry) => typeof entry === "string" && channels.includes(entry));
+  return onlyChannels ? { ready: true, failingChannels: failing as string[] } : { ready: false, failingChannels: [] };
+}
+
 export class GatewayProcess {
   readonly #options: GatewayOptions;
   #child: ChildProcess | null = null;
@@ -58,6 +84,8 @@ export class GatewayProcess {
   ready = false;
   startedAt: number | null = null;
   readyAt: number | null = null;
+  /** Channels OpenClaw reported failing when the supervisor took it as ready (see readiness()). */
+  failingChannels: string[] = [];
 
   constructor(options: GatewayOptions) {
     this.#options = options;
@@ -106,7 +134,7 @@ export class GatewayProcess {
     return this.#exit;
   }
 
-  /** Polls /readyz until it answers 200; resolves false if the process ends first. */
+  /** Polls /readyz until it answers ready (see readiness()); resolves false if the process ends first. */
   async waitReady(): Promise<boolean> {
     const { port, log } = this.#options;
     let exited = false;
@@ -115,10 +143,18 @@ export class GatewayProcess {
     while (!exited) {
       try {
         const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) });
-        await response.body?.cancel();
-        if (response.ok) {
+        const body: unknown = await response.json().catch(() => null);
+        const answer = readiness(response.status, body, this.#options.channels());
+        if (answer.ready) {
           this.ready = true;
           this.readyAt = Date.now();
+          this.failingChannels = answer.failingChannels;
+          if (answer.failingChannels.length)
+            log.warn(
+              "gateway",
+              `the gateway is up, but OpenClaw reports the channel(s) ${answer.failingChannels.join(", ")} failing (its log line above says why, e.g. a revoked bot token); serving anyway, so the Control UI can fix it`,
+              { failingChannels: answer.failingChannels },
+            );
           return true;
         }
       } catch {

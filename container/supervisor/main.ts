@@ -87,12 +87,14 @@ async function main(): Promise<number> {
   };
   // Until the config is built (it may select OpenClaw's own AI Gateway provider), the key is aliased.
   let childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: true });
+  let channels: string[] = [];
   const gateway = new GatewayProcess({
     bin: settings.gatewayBin,
     port: settings.gatewayPort,
     bind: settings.gatewayBind,
     user: settings.gatewayUser,
     env: () => childEnv,
+    channels: () => channels,
     log,
   });
   let loop: BackupLoop | null = null;
@@ -122,6 +124,7 @@ async function main(): Promise<number> {
         pid: gateway.pid ?? null,
         startedAt: gateway.startedAt ? new Date(gateway.startedAt).toISOString() : null,
         readyAt: gateway.readyAt ? new Date(gateway.readyAt).toISOString() : null,
+        failingChannels: gateway.failingChannels,
       },
       phases,
       persistence: bucket ? { bucket: bucket.name, prefix: bucket.prefix } : null,
@@ -176,6 +179,7 @@ async function main(): Promise<number> {
     const configured = await timed("config", () => configure(settings, env, log));
     if (!configured) return EXIT.badConfig;
     childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: configured.aliasAiGatewayKey });
+    channels = Object.keys((configured.config.channels as Record<string, unknown> | undefined) ?? {});
     if (env.DISCORD_BOT_TOKEN?.trim()) {
       // The image's @openclaw/discord install, put back where a restore of an older snapshot took it (baked-plugins.ts).
       await ensureBakedPlugin({
@@ -195,6 +199,7 @@ async function main(): Promise<number> {
           );
           childExtra.DISCORD_API_URL = endpoint.url;
           childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: configured.aliasAiGatewayKey });
+          channels = Object.keys((configured.config.channels as Record<string, unknown> | undefined) ?? {});
         } catch (error) {
           log.error(
             "discord",

@@ -83,7 +83,7 @@ describe("judging them on the kit's stack", () => {
     );
     expect(measured).toMatchObject({
       verdict: "works with constraints",
-      evidence: "npx vitest run --project integration tests/integration/openclaw-discord.test.ts",
+      evidence: "npx vitest run --project integration tests/integration/openclaw-channels.test.ts",
     });
     expect(measured!.why).toContain("of 2 message(s) sent while it slept, 2 never got an answer after the wake");
     expect(measured!.why).toContain(
@@ -154,6 +154,17 @@ describe("judging them on the kit's stack", () => {
       ["automations", "works with constraints"],
     ]);
     expect(judged[1]!.why).toContain("ran 40 s late, 9 s after the trigger");
+    expect(judged[1]!.why).toContain("agent turns and heartbeats: OpenClaw starts them ~2 min after boot; not shown");
+    const withAgentTurn = wake({
+      ...shown.data!,
+      schedule: { ...shown.data!.schedule!, agentTurn: { triggerToRunMs: 150_000, lateByMs: 190_000 } },
+    });
+    const [, automations] = judgeParity(
+      featuresOfConfig({ agents: { defaults: { heartbeat: { every: "30m" } } }, cron: { enabled: true } }),
+      withAgentTurn,
+      matrix({}),
+    );
+    expect(automations!.why).toContain("an agent-turn automation due at the same time ran 190 s late, 150 s after the trigger");
     const [notShown] = judgeParity(featuresOfConfig({ cron: { enabled: true } }), TELEGRAM_SHOWN, matrix({}));
     expect(notShown).toMatchObject({ verdict: "unverified", why: expect.stringContaining("its schedule test did not pass") });
   });

@@ -153,7 +153,7 @@ function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<str
         return {
           ...feature,
           verdict: "unverified",
-          why: "a heartbeat is an agent turn on OpenClaw's clock grid, so none runs while the container sleeps; OpenClaw catches a missed one up ~2 min after boot (its code), which a Cron Trigger's wake would allow; not shown yet (the wake-up test runs a command automation)",
+          why: "a heartbeat is an agent turn on OpenClaw's clock grid, so none runs while the container sleeps; OpenClaw catches a missed one up ~2 min after boot (its code), which a Cron Trigger's wake would allow; not shown yet (the wake-up test runs a command and an agent-turn automation, not the heartbeat)",
           evidence: "none yet",
         };
       const schedule = wake.data?.schedule;
@@ -164,10 +164,14 @@ function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<str
           why: `runs inside OpenClaw, so only while the container is awake; no passing run of the wake-up test (${wake.problem ?? "its schedule test did not pass"})`,
           evidence: WAKE_TEST,
         };
+      const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(0);
+      const agentTurn = schedule.agentTurn
+        ? `; an agent-turn automation due at the same time ran ${seconds(schedule.agentTurn.lateByMs)} s late, ${seconds(schedule.agentTurn.triggerToRunMs)} s after the trigger (OpenClaw starts agent turns ~2 min after boot, so keep SANDBOX_SCHEDULE_AWAKE above that)`
+        : " (agent turns and heartbeats: OpenClaw starts them ~2 min after boot; not shown)";
       return {
         ...feature,
         verdict: "works with constraints",
-        why: `runs inside OpenClaw, so nothing runs while the container sleeps: add a Cron Trigger (triggers.crons), which wakes it, and OpenClaw runs what came due; shown with ${schedule.job}, which ran ${((schedule.lateByMs ?? 0) / 1000).toFixed(0)} s late, ${((schedule.triggerToRunMs ?? 0) / 1000).toFixed(0)} s after the trigger — late by up to the trigger's period plus a cold start (agent turns and heartbeats: OpenClaw starts them ~2 min after boot)`,
+        why: `runs inside OpenClaw, so nothing runs while the container sleeps: add a Cron Trigger (triggers.crons), which wakes it, and OpenClaw runs what came due — late by up to the trigger's period plus a cold start; shown with ${schedule.job}, which ran ${seconds(schedule.lateByMs)} s late, ${seconds(schedule.triggerToRunMs)} s after the trigger${agentTurn}`,
         evidence: WAKE_TEST,
       };
     }

@@ -14,6 +14,8 @@
  * POST /fake/workload?cycle=N[&fill=1] starts the script FAKE_OPENCLAW_WORKLOAD names (the torture
  * run's workload) as a child in its process group, like an agent's tool: on SIGTERM the fake
  * passes the signal on and exits when the child has.
+ * FAKE_OPENCLAW_READYZ_FAILING=a,b makes /readyz answer 503 `{ ready: false, failing: [a, b] }`, as
+ * OpenClaw does while a channel is unhealthy (a revoked token) or while it starts.
  * It prints its token on stdout once, so tests can check the supervisor masks it.
  * `devices list --json` and `devices approve <id>` answer from a fixed list when the
  * gateway token is in the environment.
@@ -74,7 +76,12 @@ let workload: ChildProcess | undefined;
 
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? "/", "http://fake");
-  if (url.pathname === "/healthz" || url.pathname === "/readyz") {
+  const failing = env.FAKE_OPENCLAW_READYZ_FAILING?.split(",").filter(Boolean) ?? [];
+  if (url.pathname === "/readyz" && failing.length) {
+    // What OpenClaw answers while something is unhealthy: a channel past its connect grace, or a start-up reason.
+    response.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ ready: false, failing, uptimeMs: 1 }));
+    process.stdout.write(`fake-openclaw: /readyz 503 ${failing.join(",")}\n`);
+  } else if (url.pathname === "/healthz" || url.pathname === "/readyz") {
     response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
   } else if (url.pathname === "/fake/sql" && request.method === "POST") {
     db.prepare("INSERT INTO messages (text) VALUES (?)").run(url.searchParams.get("text") ?? "");

@@ -18,8 +18,12 @@ export interface SandboxSettings {
   scheduleAwakeMs: number;
 }
 
-/** OpenClaw runs missed agent-turn jobs and heartbeats about 120 s after its start, 5 s apart: room for that and a turn. */
-const DEFAULT_SCHEDULE_AWAKE_MS = 5 * 60_000;
+/**
+ * OpenClaw runs missed agent-turn jobs and heartbeats about 120 s after its start, 5 s apart: room for a
+ * cold start, that delay and a turn. An agent turn due while asleep ran 260 s after the trigger on a busy
+ * 2-core machine (tests/integration/openclaw-channels.test.ts), too close to the 5 minutes this once was.
+ */
+const DEFAULT_SCHEDULE_AWAKE_MS = 10 * 60_000;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
