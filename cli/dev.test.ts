@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkDockerfile, parseDevArgs } from "./dev.ts";
+import { checkDockerfile, hooksLines, parseDevArgs } from "./dev.ts";
 import { UserError } from "../core/errors.ts";
 
 function fixOf(args: string[]): string {
@@ -16,14 +16,15 @@ function fixOf(args: string[]): string {
 
 describe("moltlab dev settings", () => {
   it("parses --platform, --instance-type, --port, --reset, --dev-mode, --telegram and --discord, and names the fix for anything else", () => {
-    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false, telegram: false, discord: false });
-    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode", "--telegram", "--discord"])).toEqual({
+    expect(parseDevArgs([])).toEqual({ arch: "amd64", port: 8787, reset: false, devMode: false, telegram: false, discord: false, hooks: false });
+    expect(parseDevArgs(["--platform", "linux/arm64", "--port=0", "--reset", "--dev-mode", "--telegram", "--discord", "--hooks"])).toEqual({
       arch: "arm64",
       port: 0,
       reset: true,
       devMode: true,
       telegram: true,
       discord: true,
+      hooks: true,
     });
     expect(() => parseDevArgs(["--dev-mode=false"])).toThrow(/unknown option --dev-mode=false/);
     expect(parseDevArgs(["--instance-type", "standard-2"])).toMatchObject({ instanceType: "standard-2" });
@@ -37,9 +38,16 @@ describe("moltlab dev settings", () => {
     expect(() => parseDevArgs(["--verbose"])).toThrow(/unknown option --verbose/);
   });
 
+  it("prints how to call OpenClaw's webhooks through the Worker: with Access's service token, or without it in dev mode", () => {
+    const withAccess = hooksLines("http://127.0.0.1:8787", "hook-token", "service.jwt").join("\n");
+    expect(withAccess).toContain('-H "CF-Access-JWT-Assertion: service.jwt" -H "Authorization: Bearer hook-token"');
+    expect(withAccess).toContain("http://127.0.0.1:8787/hooks/agent");
+    expect(hooksLines("http://127.0.0.1:8787", "hook-token", null).join("\n")).not.toContain("CF-Access-JWT-Assertion");
+  });
+
   it("names the fix: the option's own for a bad value, the usage line for anything else", () => {
     const usage =
-      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] [--web-services HOST=PORT,…] " +
+      "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] [--hooks] [--web-services HOST=PORT,…] " +
       "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
       "[--cassette FILE [--timing as-recorded|fast] [--timing-scale X] [--record-on-miss --upstream URL] | --record-to FILE [--upstream URL]]";
     expect(fixOf(["--platform", "riscv64"])).toBe("use `npm run dev -- --platform amd64` (Cloudflare's) or `--platform arm64`");

@@ -14,6 +14,8 @@
  * DISCORD_DEV_USER on its allow-list for DMs and #general answered without a mention. Discord
  * holds a Gateway WebSocket: while the container sleeps it hears nothing (messages sent then are
  * never delivered), so dev keeps the Worker's default SANDBOX_SLEEP_AFTER=never.
+ * `--hooks`: OpenClaw's inbound webhooks (`POST /hooks/agent`, `/hooks/wake`) on with a token made
+ * for the session (OPENCLAW_HOOKS_TOKEN), printed with a curl line that calls them through the Worker.
  * `--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]`: the R2 bucket and the
  * Access application's AUD a Terraform apply made in the Cloudflare API emulator
  * (`npm run emulate -- cloudflare-api`), read from its state (stack/cloudflare-deployment.ts).
@@ -64,6 +66,8 @@ export interface DevArgs {
   discord: boolean;
   /** --web-services "board.localhost=8080,…": your own web services, each on its hostname (SANDBOX_WEB_SERVICES). */
   webServices?: WebService[];
+  /** OpenClaw's inbound webhooks on, with a token made for the session (OPENCLAW_HOOKS_TOKEN). */
+  hooks: boolean;
 }
 
 /** The person `--telegram` lets write to the bot (its allow-list); anyone else is ignored, as OpenClaw's allowlist policy does. */
@@ -72,7 +76,7 @@ export const TELEGRAM_DEV_USER = 1001;
 export const DISCORD_DEV_USER = "222222222222222222";
 
 const DEV_USAGE =
-  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] [--web-services HOST=PORT,…] " +
+  "usage: moltlab dev [--platform amd64|arm64] [--instance-type T] [--port N] [--reset] [--dev-mode] [--dockerfile PATH] [--telegram] [--discord] [--hooks] [--web-services HOST=PORT,…] " +
   "[--from-cloudflare-api [--bucket NAME] [--access-app NAME|ID|DOMAIN]] " +
   `[${CASSETTE_USAGE} | --record-to FILE [--upstream URL]]`;
 
@@ -143,6 +147,7 @@ const DEV_OPTIONS = {
   },
   telegram: { type: "boolean" },
   discord: { type: "boolean" },
+  hooks: { type: "boolean" },
   dockerfile: {
     type: "string",
     parse: (path: string): string => {
@@ -170,6 +175,7 @@ export function parseDevArgs(args: readonly string[]): DevArgs {
     devMode: values["dev-mode"] ?? false,
     telegram: values.telegram ?? false,
     discord: values.discord ?? false,
+    hooks: values.hooks ?? false,
     ...(values["web-services"]?.length ? { webServices: values["web-services"] } : {}),
     ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
     ...tapeArgs(values),
@@ -306,6 +312,7 @@ export async function dev(args: readonly string[]): Promise<number> {
   let sandbox: StartedSandbox;
   let telegram: StartedTelegram | undefined;
   let discord: StartedDiscord | undefined;
+  const hooksToken = options.hooks ? randomSecret(24) : undefined;
   try {
     if (options.discord) {
       await steps.step("Discord emulator", async () => {
@@ -325,6 +332,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       ...(options.instanceType ? { instanceType: options.instanceType } : {}),
       devMode: options.devMode,
       ...(options.webServices ? { webServices: options.webServices } : {}),
+      ...(hooksToken ? { hooksToken } : {}),
       ...(deployment ? sandboxSettings(deployment) : {}),
       ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
       ...(options.cassette ? { cassette: options.cassette } : {}),
@@ -382,6 +390,7 @@ export async function dev(args: readonly string[]): Promise<number> {
       ...(deployment ? deploymentLines(deployment, sandbox) : []),
       ...(telegram ? telegramLines(telegram) : []),
       ...(discord ? discordLines(discord) : []),
+      ...(hooksToken ? hooksLines(sandbox.url, hooksToken, options.devMode ? null : serviceJwt) : []),
       `  service token (Access JWT for ${sandbox.access.serviceToken.clientId}, valid 24 h):`,
       `    curl -H "CF-Access-JWT-Assertion: ${serviceJwt}" ${sandbox.url}/api/status`,
       "Ctrl-C stops everything.",
@@ -416,4 +425,14 @@ export async function dev(args: readonly string[]): Promise<number> {
   }
   console.log("moltlab dev: stopped; nothing left running");
   return signal ? 128 + os.constants.signals[signal] : 1;
+}
+
+/** How to call OpenClaw's webhooks through the Worker: the hook token, and Access's service token unless --dev-mode. */
+export function hooksLines(url: string, token: string, serviceJwt: string | null): string[] {
+  const access = serviceJwt ? ` -H "CF-Access-JWT-Assertion: ${serviceJwt}"` : "";
+  return [
+    "  webhooks     OpenClaw's inbound webhooks (OPENCLAW_HOOKS_TOKEN); a call wakes a sleeping container and waits for it:",
+    `    curl -X POST${access} -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" \\`,
+    `      -d '{"message":"Summarize the day","deliver":false}' ${url}/hooks/agent`,
+  ];
 }

@@ -35,6 +35,7 @@ export const SAME_NAME = [
   "R2_CONNECT_HOST",
   "CDP_SECRET",
   "WORKER_URL",
+  "OPENCLAW_HOOKS_TOKEN",
 ] as const;
 
 /** Worker name → container name, where they differ. Later entries win over SAME_NAME. */

@@ -94,6 +94,8 @@ export interface SandboxOptions {
    * supervisor forwards it through the container's loopback, the only plain HTTP the plugin takes).
    */
   discord?: DiscordWiring;
+  /** OPENCLAW_HOOKS_TOKEN: OpenClaw's inbound webhooks (`POST <url>/hooks/agent` with `Authorization: Bearer <token>`) on. */
+  hooksToken?: string;
   /** The Worker's SANDBOX_SLEEP_AFTER (`never`, `30s`, `10m`…); default: the Worker's (never). */
   sleepAfter?: string;
   /** SANDBOX_WEB_SERVICES: your own web services in the container, each reached on its hostname through the Worker. */
@@ -341,6 +343,7 @@ async function startTheWorker(
         devMode: options.devMode,
         ...(options.sleepAfter ? { sleepAfter: options.sleepAfter } : {}),
         ...(options.webServices ? { webServices: options.webServices } : {}),
+        ...(options.hooksToken ? { hooksToken: options.hooksToken } : {}),
         network,
         instanceType: run.instanceType,
         image: parts.image,

@@ -76,6 +76,8 @@ export interface WorkerWiring {
   workerUrl?: string;
   telegram?: TelegramWiring;
   discord?: DiscordWiring;
+  /** OPENCLAW_HOOKS_TOKEN: OpenClaw's inbound webhooks on, with this token (container/supervisor/config.ts). */
+  hooksToken?: string;
 }
 
 export interface WorkerEnv {
@@ -157,6 +159,7 @@ export function workerEnv(wiring: WorkerWiring): WorkerEnv {
     ...(wiring.telegram ? { TELEGRAM_BOT_TOKEN: wiring.telegram.botToken } : {}),
     ...(wiring.telegram?.webhookSecret ? { TELEGRAM_WEBHOOK_SECRET: wiring.telegram.webhookSecret } : {}),
     ...(wiring.discord ? { DISCORD_BOT_TOKEN: wiring.discord.botToken } : {}),
+    ...(wiring.hooksToken ? { OPENCLAW_HOOKS_TOKEN: wiring.hooksToken } : {}),
   };
   return { vars, secrets };
 }

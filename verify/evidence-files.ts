@@ -71,6 +71,13 @@ export interface WakeFile {
     /** After the token was revoked and the container restarted: OpenClaw's log line, and whether the gateway kept serving. */
     revokedToken?: { logLine: string; gatewayServing: boolean };
   };
+  /**
+   * A webhook job (OpenClaw's `POST /hooks/agent`, OPENCLAW_HOOKS_TOKEN) sent through the Worker to a
+   * container that was not running: admitted after `admittedMs` (the cold start), its agent turn's model
+   * request after `turnMs`, in `attempts` calls (OpenClaw can answer 502 while it still prepares); and
+   * the status a wrong hook token got.
+   */
+  hooks?: { admittedMs: number; turnMs: number; wrongTokenStatus: number; attempts: number };
   /** An automation that came due while the container slept, run once a Cron Trigger woke it. */
   schedule?: {
     /** The job's kind as `openclaw automations add` made it. */

@@ -23,6 +23,33 @@ function built(existing: Record<string, unknown> | null, env: Record<string, str
 }
 
 describe("openclaw.json from the environment", () => {
+  it("turns OpenClaw's inbound webhooks on with OPENCLAW_HOOKS_TOKEN, keeping the user's hooks, and off again without it", () => {
+    const on = built({ hooks: { mappings: [{ match: { path: "gmail" } }], path: "/mine" } }, { ...aiGateway, OPENCLAW_HOOKS_TOKEN: "hooks-token-value" });
+    expect(on.config.hooks).toEqual({ mappings: [{ match: { path: "gmail" } }], path: "/mine", enabled: true, token: "${OPENCLAW_HOOKS_TOKEN}" });
+    expect(on.references).toContain("OPENCLAW_HOOKS_TOKEN");
+    expect(JSON.stringify(on.config)).not.toContain("hooks-token-value");
+    expect(built(null, { ...aiGateway, OPENCLAW_HOOKS_TOKEN: "hooks-token-value" }).config.hooks).toEqual({
+      enabled: true,
+      token: "${OPENCLAW_HOOKS_TOKEN}",
+      path: "/hooks",
+    });
+
+    // Restored after the variable was removed: the reference would refuse the boot, so hooks go off.
+    const off = built(on.config as Record<string, unknown>, aiGateway);
+    expect(off.config.hooks).toEqual({ mappings: [{ match: { path: "gmail" } }], path: "/mine", enabled: false });
+    expect(off.notes).toContain("switched hooks off (OPENCLAW_HOOKS_TOKEN is no longer set)");
+    // A user's own hooks without the variable are theirs.
+    expect(built({ hooks: { enabled: true, token: "${MY_HOOKS}" } }, { ...aiGateway, MY_HOOKS: "x" }).config.hooks).toEqual({
+      enabled: true,
+      token: "${MY_HOOKS}",
+    });
+  });
+
+  it("refuses OPENCLAW_HOOKS_TOKEN equal to the gateway token", () => {
+    const result = buildConfig(null, { ...aiGateway, OPENCLAW_HOOKS_TOKEN: aiGateway.OPENCLAW_GATEWAY_TOKEN }, port);
+    expect(result).toEqual({ ok: false, problems: [expect.stringContaining("OPENCLAW_HOOKS_TOKEN must differ from the gateway token")] });
+  });
+
   it("adds the AI Gateway provider with the base-URL override, and makes its model primary", () => {
     const { config } = built(null, { ...aiGateway, CF_AI_GATEWAY_BASE_URL: "http://127.0.0.1:9999/" });
     expect(config.models).toMatchObject({
@@ -267,6 +294,7 @@ describe("the user's openclaw.json against the keys the supervisor owns", () => 
     SLACK_BOT_TOKEN: "xoxb-secret",
     SLACK_APP_TOKEN: "xapp-secret",
     WORKER_URL: "https://moltbot.example.workers.dev/",
+    OPENCLAW_HOOKS_TOKEN: "hooks-secret",
   };
 
   it("adds WORKER_URL's origin to the Control UI's allowed origins, keeping the user's, once", () => {

@@ -97,6 +97,13 @@ export const OWNED_KEYS: readonly OwnedKey[] = [
     why: "Discord is the plugin @openclaw/discord (not bundled with OpenClaw; the image carries it): switched on for the channel",
   },
   { path: "channels.slack", when: "while SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set", why: "replaced wholesale from SLACK_*" },
+  {
+    path: "hooks.enabled",
+    when: "while OPENCLAW_HOOKS_TOKEN is set",
+    why: "OpenClaw's inbound webhooks (POST /hooks/agent, /hooks/wake) on; through the Worker a call wakes a sleeping container",
+  },
+  { path: "hooks.token", when: "while OPENCLAW_HOOKS_TOKEN is set", why: "${OPENCLAW_HOOKS_TOKEN}, so the token stays a Worker secret, not a value in R2" },
+  { path: "hooks.path", when: "when absent, while OPENCLAW_HOOKS_TOKEN is set", why: "/hooks, OpenClaw's documented path; yours is kept" },
 ];
 
 /** The owned key a concrete path falls under (cf-ai-gw-anthropic → cf-ai-gw-<provider>). */
@@ -221,6 +228,7 @@ export function buildConfig(existing: Json | null, env: EnvVars, options: { gate
   applyDirectAnthropic(config, env, notes, claim);
   applyWorkerOrigin(config, env, problems, claim);
   applyChannels(config, env, problems, notes, set, value, claim);
+  applyHooks(config, env, problems, notes, claim);
   const aliasAiGatewayKey = !usesOfficialAiGatewayProvider(config);
   if (aliasAiGatewayKey) aliasReferences(config, AI_GATEWAY_KEY, AI_GATEWAY_KEY_ALIAS, notes);
 
@@ -355,6 +363,43 @@ function applyWorkerOrigin(config: Json, env: EnvVars, problems: string[], claim
   if (listed.includes(origin)) return;
   claim("gateway.controlUi.allowedOrigins");
   controlUi.allowedOrigins = [...listed, origin];
+}
+
+/** What hooks.token holds while OPENCLAW_HOOKS_TOKEN is set. */
+const HOOKS_TOKEN_REFERENCE = "${OPENCLAW_HOOKS_TOKEN}";
+
+/**
+ * OPENCLAW_HOOKS_TOKEN → OpenClaw's inbound webhooks on (`hooks`), with the token as a reference. The
+ * rest of the user's `hooks` (mappings, allowed agents, their path) is kept. Once the variable is
+ * unset, a config that still refers to it is switched off, not refused: the reference would stop the boot.
+ */
+function applyHooks(config: Json, env: EnvVars, problems: string[], notes: string[], claim: (path: string) => void): void {
+  const token = env.OPENCLAW_HOOKS_TOKEN?.trim();
+  const hooks = getPath(config, "hooks");
+  if (!token) {
+    if (isObject(hooks) && hooks.token === HOOKS_TOKEN_REFERENCE) {
+      claim("hooks.enabled");
+      claim("hooks.token");
+      hooks.enabled = false;
+      delete hooks.token;
+      notes.push("switched hooks off (OPENCLAW_HOOKS_TOKEN is no longer set)");
+    }
+    return;
+  }
+  const gatewayToken = (env.OPENCLAW_GATEWAY_TOKEN ?? env.MOLTBOT_GATEWAY_TOKEN)?.trim();
+  if (token === gatewayToken) {
+    problems.push("OPENCLAW_HOOKS_TOKEN must differ from the gateway token: a hook caller must not get the gateway's access (set a token of its own)");
+    return;
+  }
+  const own = objectAt(config, "hooks");
+  claim("hooks.enabled");
+  claim("hooks.token");
+  own.enabled = true;
+  own.token = HOOKS_TOKEN_REFERENCE;
+  if (own.path === undefined) {
+    claim("hooks.path");
+    own.path = "/hooks";
+  }
 }
 
 /** ANTHROPIC_BASE_URL (moltworker's legacy gateway route) → the anthropic provider's base URL. */

@@ -169,6 +169,24 @@ describe("judging them on the kit's stack", () => {
     expect(notShown).toMatchObject({ verdict: "unverified", why: expect.stringContaining("its schedule test did not pass") });
   });
 
+  it("counts webhook triggers as working with constraints once a hook call woke the container, naming the token and Access", () => {
+    const config = { hooks: { enabled: true } };
+    const [unshown] = judgeParity(featuresOfConfig(config), TELEGRAM_SHOWN, matrix({}));
+    expect(unshown).toMatchObject({ verdict: "unverified", why: expect.stringContaining("its hooks test did not pass") });
+    const shown = wake({
+      ...TELEGRAM_SHOWN.data!,
+      hooks: { admittedMs: 95_000, turnMs: 99_000, wrongTokenStatus: 401, attempts: 1 },
+      passed: { "allow-list": true, asleep: true, hooks: true },
+    });
+    const [judged] = judgeParity(featuresOfConfig(config), shown, matrix({}));
+    expect(judged).toMatchObject({
+      verdict: "works with constraints",
+      why: expect.stringContaining("admitted 95 s after it was sent (the cold start; first attempt)"),
+    });
+    expect(judged!.why).toContain("OPENCLAW_HOOKS_TOKEN");
+    expect(judged!.why).toContain("Access service token");
+  });
+
   it("stops when the features not possible leave less than 80 % even if every unverified one works", () => {
     const ctx = verifyContext(ROOT, {}, new Date());
     const failing = Object.fromEntries(USER_TOOLS.map((tool) => [tool, "failed" as const]));

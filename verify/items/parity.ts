@@ -31,6 +31,8 @@ export interface JudgedFeature extends Feature {
 }
 
 const WAKE_TEST = integrationTestCommand(EVIDENCE_FILES.wake);
+/** Milliseconds as whole seconds, for a verdict's text. */
+const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(0);
 const TOOLS_TEST = integrationTestCommand(EVIDENCE_FILES.toolsMatrix);
 const DISCORD_TEST = integrationTestCommand(EVIDENCE_FILES.discord);
 const KEEP_AWAKE = "keep it awake (SANDBOX_SLEEP_AFTER=never, the cost item's 24/7 line)";
@@ -164,7 +166,6 @@ function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<str
           why: `runs inside OpenClaw, so only while the container is awake; no passing run of the wake-up test (${wake.problem ?? "its schedule test did not pass"})`,
           evidence: WAKE_TEST,
         };
-      const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(0);
       const agentTurn = schedule.agentTurn
         ? `; an agent-turn automation due at the same time ran ${seconds(schedule.agentTurn.lateByMs)} s late, ${seconds(schedule.agentTurn.triggerToRunMs)} s after the trigger (OpenClaw starts agent turns ~2 min after boot, so keep SANDBOX_SCHEDULE_AWAKE above that)`
         : " (agent turns and heartbeats: OpenClaw starts them ~2 min after boot; not shown)";
@@ -175,8 +176,22 @@ function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<str
         evidence: WAKE_TEST,
       };
     }
-    case "webhook-trigger":
-      return { ...feature, verdict: "unverified", why: "a call through the Worker would wake the container (behind Access); not tested", evidence: "none yet" };
+    case "webhook-trigger": {
+      const hooks = wake.data?.hooks;
+      if (!wake.data?.passed?.hooks || !hooks)
+        return {
+          ...feature,
+          verdict: "unverified",
+          why: `a call through the Worker would wake the container (behind Access); no passing run of the webhook test (${wake.problem ?? "its hooks test did not pass"})`,
+          evidence: WAKE_TEST,
+        };
+      return {
+        ...feature,
+        verdict: "works with constraints",
+        why: `set the Worker secret OPENCLAW_HOOKS_TOKEN (the supervisor turns hooks on with it); a call through the Worker wakes a sleeping container and waits for it: admitted ${seconds(hooks.admittedMs)} s after it was sent (the cold start; ${hooks.attempts === 1 ? "first attempt" : `${hooks.attempts} attempts: OpenClaw answered 502 while it still prepared`}), its agent turn at ${seconds(hooks.turnMs)} s; a wrong token got ${hooks.wrongTokenStatus}. On Cloudflare the caller also needs an Access service token (CF-Access-Client-Id/Secret), and a caller that gives up before a cold start ends must retry (use an Idempotency-Key)`,
+        evidence: WAKE_TEST,
+      };
+    }
     case "browser":
       return { ...feature, verdict: "unverified", why: "the image's browser tool against Browser Rendering (CDP) is not tested", evidence: "none yet" };
     case "tool": {

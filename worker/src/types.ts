@@ -71,6 +71,11 @@ export interface Env {
    * the Worker wakes the container and hands the update over (contract/telegram.ts).
    */
   TELEGRAM_WEBHOOK_SECRET?: string;
+  /**
+   * Turns on OpenClaw's inbound webhooks (`POST /hooks/agent`, `/hooks/wake`) with this token: a call
+   * through the Worker (behind Access: a service token) wakes a sleeping container like any request.
+   */
+  OPENCLAW_HOOKS_TOKEN?: string;
   DISCORD_BOT_TOKEN?: string;
   DISCORD_DM_POLICY?: string;
   /** Discord user ids (comma-separated) whose DMs OpenClaw answers (with DISCORD_DM_POLICY=allowlist). */

@@ -134,6 +134,12 @@ export class FakeContainer implements ContainerApi {
     }
   }
 
+  /**
+   * Set: /readyz answers 503 naming these channels, as OpenClaw does while a channel fails (a revoked
+   * token), and the supervisor's /health says the gateway is ready with them failing.
+   */
+  failingChannels: string[] | null = null;
+
   /** /readyz answers 503 until `releaseReady()`. */
   holdReady(): void {
     this.#readyGate = deferred();
@@ -192,6 +198,8 @@ export class FakeContainer implements ContainerApi {
 
   #gateway(request: Request): Response {
     const url = new URL(request.url);
+    if (url.pathname === "/readyz" && this.failingChannels && !this.#readyGate)
+      return Response.json({ ready: false, failing: this.failingChannels }, { status: 503 });
     if (url.pathname === "/readyz") return new Response(this.#readyGate ? "starting" : "ready", { status: this.#readyGate ? 503 : 200 });
     this.gatewayRequests.push(seen(request));
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.#socket();
@@ -261,6 +269,7 @@ export class FakeContainer implements ContainerApi {
     if (request.method === "GET" && path === "/health") {
       return Response.json({
         status: "running",
+        gateway: { ready: !this.#readyGate, failingChannels: this.failingChannels ?? [] },
         phases: { restore: { durationMs: 1200, ok: true }, config: { durationMs: 40, ok: true }, gateway: { durationMs: 9000, ok: true } },
         persistence: { bucket: this.env.R2_BUCKET_NAME, prefix: "" },
         lastRestore: null,

@@ -42,6 +42,19 @@ describe("Sandbox Durable Object lifecycle (fake ctx.container through the produ
     expect(seen.gateway).toEqual(["/warm/0", "/warm/1", "/warm/2", "/warm/3", "/warm/4"]);
   });
 
+  it("boots when OpenClaw's /readyz fails only a channel (a revoked token): the supervisor says the gateway is ready", async () => {
+    await inSandbox((sandbox) => {
+      sandbox.fake.failingChannels = ["telegram"];
+    });
+    expect((await get("/after-a-revoked-token")).status).toBe(200);
+    const seen = await inSandbox(async (sandbox) => ({
+      status: (await sandbox.status()).status,
+      asked: sandbox.fake.controlRequests.map((r) => new URL(r.url).pathname),
+    }));
+    expect(seen.status).toBe("running");
+    expect(seen.asked).toContain("/health");
+  });
+
   it("gives a browser the loading page while cold, which polls /api/status", async () => {
     await inSandbox((sandbox) => sandbox.fake.holdReady());
     const response = await get("/", "text/html");

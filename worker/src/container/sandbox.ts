@@ -425,6 +425,10 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
         const response = await driver.port(GATEWAY_PORT).fetch(new Request(`${CONTAINER_ORIGIN}/readyz`));
         await response.body?.cancel();
         if (response.ok) return;
+        // OpenClaw's /readyz also answers 503 for as long as a configured chat channel fails (a revoked
+        // token): the gateway serves, and its Control UI is where the token gets fixed. The supervisor,
+        // which wrote the config, tells the two apart (container/supervisor/gateway-process.ts readiness()).
+        if (response.status === 503 && (await this.#supervisorSaysReady())) return;
       } catch {
         // Not listening yet: the supervisor restores from R2 before the gateway starts.
       }
@@ -441,6 +445,21 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
         throw new Error(message);
       }
       await pause(this.settings.readyPollMs);
+    }
+  }
+
+  /** The supervisor's verdict on the gateway (its /health `gateway.ready`); false when it cannot say. */
+  async #supervisorSaysReady(): Promise<boolean> {
+    try {
+      const response = await this.#callControl("GET", CONTROL_PATHS.health);
+      if (!response.ok) {
+        await response.body?.cancel();
+        return false;
+      }
+      const health = (await response.json()) as { gateway?: { ready?: unknown } };
+      return health.gateway?.ready === true;
+    } catch {
+      return false;
     }
   }
 
