@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lastLines, tryRun } from "../../core/exec.ts";
 import { type Diagnostic, type PlannedChange, parsePlanJson, parseStateJson, parseUiLines, parseValidateJson, type UiRun } from "./outputs.ts";
-import { cliConfig, providerUnavailable, type TerraformTool } from "./tool.ts";
+import { cliConfig, linkProviderMirror, providerUnavailable, type TerraformTool } from "./tool.ts";
 
 export const STEP_NAMES = ["init", "validate", "plan", "apply", "plan again", "destroy"] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -78,13 +78,22 @@ export function overrideFile(options: { cloudflareProviderBlock: boolean; baseUr
   return `${lines.join("\n")}\n`;
 }
 
-/** Copies what Terraform reads of the module (.tf, .tf.json, .tfvars) into `workDir`; not its state, lock file or .terraform/. */
+/** Where the run's CLI configuration finds the providers of --terraform-provider (links, see linkProviderMirror). */
+export const PROVIDER_VIEW = "moltlab-providers";
+
+/**
+ * Copies what Terraform reads of the module (.tf, .tf.json, .tfvars) into `workDir`, not its state,
+ * lock file or .terraform/; writes the override and the CLI configuration, with the provider
+ * folder's packages linked under both public registries' names.
+ */
 export function prepareWorkDir(moduleDir: string, workDir: string, override: string, providerDir: string | null): void {
   mkdirSync(workDir, { recursive: true });
   for (const name of readdirSync(moduleDir))
     if (/\.(tf|tf\.json|tfvars|tfvars\.json)$/.test(name) && name !== OVERRIDE_FILE) copyFileSync(join(moduleDir, name), join(workDir, name));
   writeFileSync(join(workDir, OVERRIDE_FILE), override);
-  writeFileSync(join(workDir, "moltlab.tfrc"), cliConfig(providerDir));
+  const view = join(workDir, PROVIDER_VIEW);
+  const mirror = providerDir ? { dir: view, addresses: linkProviderMirror(providerDir, view) } : null;
+  writeFileSync(join(workDir, "moltlab.tfrc"), cliConfig(mirror));
 }
 
 export interface StepRecord {

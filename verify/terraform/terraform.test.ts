@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { parsePlanJson, parseStateJson, parseUiLines, parseValidateJson, resourc
 import { readTerraformModule } from "./read-module.ts";
 import { OVERRIDE_FILE, overrideFile, prepareWorkDir, runCommands, runEnvironment, runModule } from "./runner.ts";
 import { addressType, checkModuleStatically } from "./static-check.ts";
-import { cliConfig, parseToolVersion, providerUnavailable, providerVersionsIn, type TerraformTool } from "./tool.ts";
+import { cliConfig, linkProviderMirror, parseToolVersion, providerPackagesIn, providerUnavailable, providerVersionsIn, type TerraformTool } from "./tool.ts";
 import { terraformVerdict } from "./verdict.ts";
 
 const SAMPLE = join(ROOT, "verify/samples/terraform");
@@ -117,6 +117,44 @@ describe("--terraform and --terraform-provider", () => {
     expect(parseVerifyArgs(["--terraform-provider", mirror]).terraformProvider).toBe(mirror);
   });
 
+  it("reads the packed layout `tofu providers mirror` writes (zips beside index.json)", () => {
+    const mirror = folder("packed-mirror");
+    const dir = join(mirror, "registry.terraform.io/cloudflare/cloudflare");
+    mkdirSync(dir, { recursive: true });
+    for (const name of [
+      "index.json",
+      "5.22.0.json",
+      "terraform-provider-cloudflare_5.22.0_linux_amd64.zip",
+      "terraform-provider-cloudflare_5.22.0_darwin_arm64.zip",
+    ])
+      writeFileSync(join(dir, name), "");
+    expect(providerPackagesIn(mirror).map((item) => [item.version, item.target])).toEqual([
+      ["5.22.0", "darwin_arm64"],
+      ["5.22.0", "linux_amd64"],
+    ]);
+    expect(providerVersionsIn(mirror)).toEqual(["registry.terraform.io/cloudflare/cloudflare 5.22.0"]);
+  });
+
+  it("links a folder's providers under both registries' names, and keeps them from the registry", () => {
+    // `terraform providers mirror` writes registry.terraform.io; tofu looks for registry.opentofu.org.
+    const mirror = folder("terraform-mirror");
+    const target = join(mirror, "registry.terraform.io/cloudflare/cloudflare/5.22.0/linux_amd64");
+    mkdirSync(target, { recursive: true });
+    writeFileSync(join(target, "terraform-provider-cloudflare_v5.22.0"), "");
+    mkdirSync(join(mirror, "registry.terraform.io/hashicorp/random"), { recursive: true });
+    writeFileSync(join(mirror, "registry.terraform.io/hashicorp/random/terraform-provider-random_3.7.2_linux_amd64.zip"), "");
+    const view = join(scratch, "view");
+    expect(linkProviderMirror(mirror, view)).toEqual([
+      "registry.opentofu.org/cloudflare/cloudflare",
+      "registry.opentofu.org/hashicorp/random",
+      "registry.terraform.io/cloudflare/cloudflare",
+      "registry.terraform.io/hashicorp/random",
+    ]);
+    expect(readlinkSync(join(view, "registry.opentofu.org/cloudflare/cloudflare/5.22.0/linux_amd64"))).toBe(target);
+    expect(readFileSync(join(view, "registry.opentofu.org/cloudflare/cloudflare/5.22.0/linux_amd64/terraform-provider-cloudflare_v5.22.0"), "utf8")).toBe("");
+    expect(providerVersionsIn(view)).toEqual(["registry.opentofu.org/cloudflare/cloudflare 5.22.0", "registry.terraform.io/cloudflare/cloudflare 5.22.0"]);
+  });
+
   it("setup builds OpenTofu only with --terraform", () => {
     expect(parseSetupArgs([])).toEqual({ terraform: false });
     expect(parseSetupArgs(["--terraform"])).toEqual({ terraform: true });
@@ -161,12 +199,18 @@ describe("the runner's commands", () => {
 
   it("runs a copy with local state, the emulator in the provider block, and its own CLI config", () => {
     const work = join(scratch, "work");
-    prepareWorkDir(V4_LEFTOVERS, work, overrideFile({ cloudflareProviderBlock: true, baseUrl: "http://e/client/v4", token: "t" }), "/mirror");
-    expect(readdirSync(work).sort()).toEqual(["access.tf", "main.tf", "moltlab.tfrc", "r2.tf", "workers.tf", OVERRIDE_FILE]);
+    const mirror = folder("work-mirror");
+    mkdirSync(join(mirror, "registry.opentofu.org/cloudflare/cloudflare/5.22.0/linux_amd64"), { recursive: true });
+    prepareWorkDir(V4_LEFTOVERS, work, overrideFile({ cloudflareProviderBlock: true, baseUrl: "http://e/client/v4", token: "t" }), mirror);
+    expect(readdirSync(work).sort()).toEqual(["access.tf", "main.tf", "moltlab-providers", "moltlab.tfrc", "r2.tf", "workers.tf", OVERRIDE_FILE]);
     const override = readFileSync(join(work, OVERRIDE_FILE), "utf8");
     expect(override).toContain('backend "local"');
     expect(override).toContain('base_url  = "http://e/client/v4"');
-    expect(readFileSync(join(work, "moltlab.tfrc"), "utf8")).toContain('filesystem_mirror {\n    path = "/mirror"');
+    // Offline, a `direct {}` that may also serve the provider fails init even though the folder has it.
+    const addresses = '["registry.opentofu.org/cloudflare/cloudflare","registry.terraform.io/cloudflare/cloudflare"]';
+    expect(readFileSync(join(work, "moltlab.tfrc"), "utf8")).toContain(
+      `  filesystem_mirror {\n    path    = ${JSON.stringify(join(work, "moltlab-providers"))}\n    include = ${addresses}\n  }\n  direct {\n    exclude = ${addresses}\n  }`,
+    );
     expect(overrideFile({ cloudflareProviderBlock: false })).not.toContain('provider "cloudflare"');
     expect(cliConfig(null)).not.toContain("provider_installation");
   });

@@ -3,8 +3,8 @@
  * come from. OpenTofu first (setup's build in the cache, then one on PATH), then a HashiCorp
  * `terraform` the user already has on PATH (BUSL: moltlab never builds or ships it).
  */
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { tryRun } from "../../core/exec.ts";
 import { cacheDir } from "../../core/host.ts";
 import { TOFU_VERSION, tofuPath } from "../../setup/tofu.ts";
@@ -49,29 +49,101 @@ export async function findTerraformTool(cache: string = cacheDir()): Promise<{ t
   return { tool: undefined, tried: [`OpenTofu v${TOFU_VERSION} at ${built}`, "tofu on PATH", "terraform on PATH"] };
 }
 
-/** A provider folder as the tools lay it out: <dir>/<host>/cloudflare/cloudflare/<version>/<os_arch>/… */
-export function providerVersionsIn(dir: string): string[] {
-  const found: string[] = [];
-  if (!existsSync(dir)) return found;
-  for (const host of readdirSync(dir)) {
-    const versions = join(dir, host, "cloudflare", "cloudflare");
-    if (existsSync(versions)) for (const version of readdirSync(versions)) found.push(`${host}/cloudflare/cloudflare ${version.replace(/\.zip$/, "")}`);
+/** The two public registries a provider source without a host resolves to: OpenTofu's and Terraform's. */
+export const REGISTRY_HOSTS = ["registry.opentofu.org", "registry.terraform.io"] as const;
+
+/** One provider package of a mirror folder: unpacked (a folder of the executable) or packed (its .zip). */
+export interface ProviderPackage {
+  /** `<host>/<namespace>/<type>`, e.g. registry.opentofu.org/cloudflare/cloudflare. */
+  address: string;
+  version: string;
+  /** `<os>_<arch>`, e.g. linux_amd64. */
+  target: string;
+  /** Its path, relative to the folder. */
+  path: string;
+}
+
+const isDir = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
-  return found;
+};
+const subdirs = (path: string) => (isDir(path) ? readdirSync(path).filter((name) => isDir(join(path, name))) : []);
+
+/**
+ * Every package of a filesystem mirror, in both layouts the tools read:
+ * <host>/<namespace>/<type>/<version>/<os_arch>/ (unpacked) and
+ * <host>/<namespace>/<type>/terraform-provider-<type>_<version>_<os_arch>.zip (packed, what
+ * `tofu providers mirror` writes beside its index.json).
+ */
+export function providerPackagesIn(dir: string): ProviderPackage[] {
+  const found: ProviderPackage[] = [];
+  for (const host of subdirs(dir))
+    for (const namespace of subdirs(join(dir, host)))
+      for (const type of subdirs(join(dir, host, namespace))) {
+        const address = `${host}/${namespace}/${type}`;
+        const typeDir = join(dir, address);
+        for (const entry of readdirSync(typeDir)) {
+          const zip = new RegExp(`^terraform-provider-${type}_([^_]+)_([a-z0-9]+_[a-z0-9]+)\\.zip$`).exec(entry);
+          if (zip?.[1] && zip[2]) found.push({ address, version: zip[1], target: zip[2], path: `${address}/${entry}` });
+          else if (isDir(join(typeDir, entry)))
+            for (const target of subdirs(join(typeDir, entry))) found.push({ address, version: entry, target, path: `${address}/${entry}/${target}` });
+        }
+      }
+  return found.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** The Cloudflare provider versions of a mirror folder, one line per host and version: "registry.opentofu.org/cloudflare/cloudflare 5.22.0". */
+export function providerVersionsIn(dir: string): string[] {
+  const lines = providerPackagesIn(dir)
+    .filter((item) => item.address.endsWith("/cloudflare/cloudflare"))
+    .map((item) => `${item.address} ${item.version}`);
+  return [...new Set(lines)];
+}
+
+/**
+ * The folder the run installs providers from: every package of the user's folder, linked, and
+ * each one from one public registry linked under the other too. `source = "cloudflare/cloudflare"`
+ * means registry.opentofu.org to OpenTofu and registry.terraform.io to Terraform, and the package
+ * is the same program (the OpenTofu registry serves the provider's own GitHub releases), so a
+ * folder made by `terraform providers mirror` serves tofu and the other way round. Returns the
+ * provider addresses it holds.
+ */
+export function linkProviderMirror(providerDir: string, viewDir: string): string[] {
+  const addresses = new Set<string>();
+  const link = (item: ProviderPackage, address: string) => {
+    const where = join(viewDir, item.path.replace(item.address, address));
+    if (existsSync(where)) return;
+    mkdirSync(dirname(where), { recursive: true });
+    symlinkSync(join(providerDir, item.path), where);
+    addresses.add(address);
+  };
+  const packages = providerPackagesIn(providerDir);
+  for (const item of packages) link(item, item.address);
+  for (const item of packages) {
+    const [host, ...rest] = item.address.split("/");
+    if ((REGISTRY_HOSTS as readonly string[]).includes(host ?? ""))
+      for (const other of REGISTRY_HOSTS) if (other !== host) link(item, [other, ...rest].join("/"));
+  }
+  return [...addresses].sort();
 }
 
 /**
  * The CLI configuration the run uses instead of the user's (~/.terraformrc may point at a
- * registry mirror or credentials meant for real accounts): only a filesystem mirror of the
- * provider folder they named, with everything else from the registry as usual.
+ * registry mirror or credentials meant for real accounts). With a provider folder: its packages
+ * (linked by linkProviderMirror) from that folder only — `direct` excludes them, since a direct
+ * method that may also serve a provider is asked for its versions too, and fails init where the
+ * registry is not reachable —, everything else from the registry as usual.
  */
-export function cliConfig(providerDir: string | null): string {
-  if (!providerDir) return "# moltlab verify: no provider folder given; providers come from the registry\n";
+export function cliConfig(mirror: { dir: string; addresses: string[] } | null): string {
+  if (!mirror) return "# moltlab verify: no provider folder given; providers come from the registry\n";
   return [
-    "# moltlab verify: the provider folder given with --terraform-provider, then the registry",
+    "# moltlab verify: the providers of the folder given with --terraform-provider from there, the rest from the registry",
     "provider_installation {",
-    `  filesystem_mirror {\n    path = ${JSON.stringify(providerDir)}\n  }`,
-    "  direct {}",
+    `  filesystem_mirror {\n    path    = ${JSON.stringify(mirror.dir)}\n    include = ${JSON.stringify(mirror.addresses)}\n  }`,
+    `  direct {\n    exclude = ${JSON.stringify(mirror.addresses)}\n  }`,
     "}",
     "",
   ].join("\n");
