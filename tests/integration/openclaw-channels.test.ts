@@ -169,6 +169,9 @@ describe("OpenClaw's Telegram and Discord channels through the Worker: webhooks 
         console.log(`hooks: attempt ${attempts} answered 502 ${JSON.stringify(admitted)}; OpenClaw logged: ${said.slice(-5).join(" | ").slice(0, 1500)}`);
       }
       const admittedMs = Math.round(performance.now() - sentAt);
+      // The idle timer counts the call, not the agent turn that follows it (SANDBOX_SLEEP_AFTER is short
+      // here): the test's requests keep the container up, as the rest of this file needs it anyway.
+      startKeepingAwake();
       expect(response.status, JSON.stringify(admitted)).toBe(200);
       expect(admitted).toMatchObject({ ok: true, runId: expect.any(String) });
       await waitFor("the webhook job's model request", async () => modelRequestsWith(HOOK_PROBE)[0], 3 * MINUTES, 1000);
