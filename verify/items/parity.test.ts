@@ -86,6 +86,20 @@ describe("judging them on the kit's stack", () => {
       evidence: "npx vitest run --project integration tests/integration/openclaw-channels.test.ts",
     });
     expect(measured!.why).toContain("of 2 message(s) sent while it slept, 2 never got an answer after the wake");
+    expect(measured!.why).not.toContain("which nothing guarantees");
+    const [lateOne] = judgeParity(
+      features,
+      wake(),
+      matrix({}),
+      discord({
+        mode: "gateway",
+        whileAsleep: { sent: 2, answeredAfterWake: 1, waitedMs: 90_000, newSessionAfterWake: true, answeredOnceAwake: true },
+        passed: { "allow-list": true, asleep: true },
+      }),
+    );
+    expect(lateOne!.why).toContain(
+      "1 never got an answer after the wake (a new Gateway session: Discord replays nothing to it; 1 did, late, which nothing guarantees)",
+    );
     expect(measured!.why).toContain(
       "hears nothing while the container sleeps; keep it awake (SANDBOX_SLEEP_AFTER=never, the cost item's 24/7 line) or use Telegram",
     );

@@ -67,7 +67,7 @@ function judgeDiscord(feature: Feature, discord: Evidence<DiscordFile> | undefin
     ...feature,
     verdict: "works with constraints",
     why: asleep
-      ? `answered while the container is awake${data.guildChannelAnswered ? " (DMs and a guild channel)" : ""}; of ${asleep.sent} message(s) sent while it slept, ${missed} never got an answer after the wake (${asleep.newSessionAfterWake ? "a new Gateway session: Discord replays nothing to it" : "the session was resumed"}) and nothing woke it: hears nothing while the container sleeps; ${KEEP_AWAKE} or use Telegram with webhooks through the Worker`
+      ? `answered while the container is awake${data.guildChannelAnswered ? " (DMs and a guild channel)" : ""}; of ${asleep.sent} message(s) sent while it slept, ${missed} never got an answer after the wake (${asleep.newSessionAfterWake ? "a new Gateway session: Discord replays nothing to it" : "the session was resumed"}${asleep.answeredAfterWake > 0 ? `; ${asleep.answeredAfterWake} did, late, which nothing guarantees` : ""}) and nothing woke it: hears nothing while the container sleeps; ${KEEP_AWAKE} or use Telegram with webhooks through the Worker`
       : `answered while the container is awake; what it misses while the container sleeps was not measured (${DISCORD_TEST}): a gateway WebSocket hears nothing then, so ${KEEP_AWAKE} or use Telegram with webhooks through the Worker`,
     evidence: DISCORD_TEST,
   };
