@@ -199,7 +199,6 @@ async function main(): Promise<number> {
           );
           childExtra.DISCORD_API_URL = endpoint.url;
           childEnv = gatewayEnv(env, childExtra, { aliasAiGatewayKey: configured.aliasAiGatewayKey });
-          channels = Object.keys((configured.config.channels as Record<string, unknown> | undefined) ?? {});
         } catch (error) {
           log.error(
             "discord",

@@ -55,7 +55,7 @@ export interface Env {
   DEV_MODE_ALLOWED_HOSTS?: string;
   /** `never` (default: keep alive) or a duration such as `10m`. */
   SANDBOX_SLEEP_AFTER?: string;
-  /** How long a Cron Trigger's wake keeps the container up at least (default `5m`): OpenClaw runs missed jobs ~2 min after it starts. */
+  /** How long a Cron Trigger's wake keeps the container up at least (default `10m`): OpenClaw runs missed agent turns ~2 min after it starts. */
   SANDBOX_SCHEDULE_AWAKE?: string;
   /** Your own web services in the container, each on a hostname of its own: "board.example.com=8080,…" (contract/web-services.ts). */
   SANDBOX_WEB_SERVICES?: string;
@@ -192,8 +192,7 @@ export interface SandboxState {
   phases: BootPhases | null;
   lastExit: (ExitInfo & { expected: boolean }) | null;
   lastStop: { reason: string; graceful: boolean; at: number } | null;
-  /** The last wake that no request caused (a Cron Trigger). */
-  /** The last Cron Trigger's wake: when, and until when it holds the container up (SANDBOX_SCHEDULE_AWAKE). */
+  /** The last wake that no request caused (a Cron Trigger): when, and until when it holds the container up (SANDBOX_SCHEDULE_AWAKE). */
   lastWake: { reason: string; at: number; until: number } | null;
   /** Why the last start failed or a request could not be served; never holds secrets. */
   lastError: string | null;
