@@ -163,6 +163,24 @@ describe("Sandbox Durable Object lifecycle (fake ctx.container through the produ
     expect(await inSandbox((sandbox) => sandbox.fake.starts)).toBe(2);
   });
 
+  it("counts idle time from when a request held through a long cold start is answered, not from when it came", async () => {
+    await inSandbox((sandbox) => {
+      sandbox.configure({ sleepAfterMs: 60_000 });
+      sandbox.fake.holdReady();
+    });
+    // A webhook's call to a stopped container: held through a boot longer than sleepAfter.
+    const held = get("/hooks/agent");
+    await inSandbox(async (sandbox) => {
+      await sandbox.fake.whenStarted();
+      sandbox.advanceClock(5 * 60_000);
+      sandbox.fake.releaseReady();
+    });
+    expect((await held).status).toBe(200);
+    // The alarm the boot set: the call was answered just now, so the container stays up.
+    expect(await runDurableObjectAlarm(sandboxStub())).toBe(true);
+    expect(await inSandbox((sandbox) => ({ running: sandbox.fake.running, signals: sandbox.fake.signals }))).toEqual({ running: true, signals: [] });
+  });
+
   it("does not sleep while a WebSocket is open", async () => {
     await inSandbox((sandbox) => sandbox.configure({ sleepAfterMs: 60_000 }));
     const response = await authed("/ws", { headers: { upgrade: "websocket" } }, token);

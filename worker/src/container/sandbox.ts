@@ -139,7 +139,11 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
       if (instead) return instead;
     }
     try {
-      return await this.#proxy(request);
+      const response = await this.#proxy(request);
+      // Idle time counts from when a request is answered, not when it came: one held through a cold
+      // start (or a slow answer) longer than sleepAfter must not see the container stopped right after.
+      this.#touch();
+      return response;
     } catch (error) {
       // Nothing listens: the container may have died since the last request.
       this.#ready = false;
@@ -413,6 +417,8 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
       lastError: null,
     };
     await this.#save();
+    // Whoever waited for the boot is served from now on: the idle time starts here, not at their request.
+    this.#touch();
     if (this.settings.sleepAfterMs !== null) await this.ctx.storage.setAlarm(this.now() + this.settings.sleepAfterMs);
     // The boot breakdown for the admin page: one control call per boot, off the request path.
     this.ctx.waitUntil(this.#recordPhases());
