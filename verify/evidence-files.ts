@@ -40,6 +40,7 @@ export const EVIDENCE_FILES = {
   aiFaults: evidenceFile<AiFaultsFile>("ai-faults", "tests/integration/ai-faults.test.ts"),
   wake: evidenceFile<WakeFile>("wake", "tests/integration/openclaw-channels.test.ts"),
   discord: evidenceFile<DiscordFile>("discord", "tests/integration/openclaw-channels.test.ts"),
+  jobs: evidenceFile<JobsFile>("jobs", "tests/integration/openclaw-jobs.test.ts"),
 } as const;
 
 /** reports/<name>.json, absolute. */
@@ -53,8 +54,8 @@ export function integrationTestCommand<T>(file: EvidenceFile<T>): string {
 }
 
 /**
- * reports/wake.json: what reaches OpenClaw from outside while its container sleeps — chat channels
- * against their emulators, scheduled jobs — through the whole local stack.
+ * reports/wake.json: OpenClaw's Telegram channel (webhooks through the Worker, which wake a sleeping
+ * container) against the Telegram emulator, through the whole local stack.
  */
 export interface WakeFile {
   generatedAt: string;
@@ -71,6 +72,18 @@ export interface WakeFile {
     /** After the token was revoked and the container restarted: OpenClaw's log line, and whether the gateway kept serving. */
     revokedToken?: { logLine: string; gatewayServing: boolean };
   };
+  /** Each test that ran to its end. */
+  passed?: Record<string, true>;
+}
+
+/**
+ * reports/jobs.json: the work that reaches OpenClaw without a person — a webhook job and scheduled
+ * automations — when its container is not running, through the whole local stack. Its own file
+ * (and test file) beside the channels': the two run side by side.
+ */
+export interface JobsFile {
+  generatedAt: string;
+  source: string;
   /**
    * A webhook job (OpenClaw's `POST /hooks/agent`, OPENCLAW_HOOKS_TOKEN) sent through the Worker to a
    * container that was not running: admitted after `admittedMs` (the cold start), its agent turn's model

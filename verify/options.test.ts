@@ -97,15 +97,17 @@ describe("re-running the evidence tests", () => {
       "tests/integration/openclaw-tools.test.ts",
       "tests/integration/openclaw-dind.test.ts",
       "tests/integration/openclaw-channels.test.ts",
+      "tests/integration/openclaw-jobs.test.ts",
       "tests/integration/openclaw-chat.test.ts",
       "tests/integration/openclaw-persistence.test.ts",
     ]);
     const busy = plan(false);
-    // The chat channels' test runs on Docker's bridge: it needs no host port.
+    // The chat channels' and the jobs' tests run on Docker's bridge: they need no host port.
     expect(busy.files).toEqual([
       "tests/integration/openclaw-tools.test.ts",
       "tests/integration/openclaw-dind.test.ts",
       "tests/integration/openclaw-channels.test.ts",
+      "tests/integration/openclaw-jobs.test.ts",
     ]);
     expect(busy.skipped[0]).toContain("host port 18789 or 18790 is in use");
   });

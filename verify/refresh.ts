@@ -1,6 +1,6 @@
 /**
  * Re-running the slow tests that produce verify's evidence (without --reuse): the
- * integration tests that write reports/{tools-matrix,dind,chat,persistence,wake,discord}.json and
+ * integration tests that write reports/{tools-matrix,dind,chat,persistence,wake,discord,jobs}.json and
  * `npm run bench` (reports/bench.json). Each runs through moltlab's own test runner, so
  * setup, the Testcontainers settings and the cleanup are the same as `npm test`. That
  * runner is a command (cli/test.ts); the `moltlab verify` command hands it in, since
@@ -18,6 +18,8 @@ export const EVIDENCE_TESTS = {
   persistence: EVIDENCE_FILES.persistence.writtenBy,
   /** reports/wake.json and reports/discord.json: one sandbox with both chat channels. */
   channels: EVIDENCE_FILES.wake.writtenBy,
+  /** reports/jobs.json: a webhook job and automations, in a sandbox of their own. */
+  jobs: EVIDENCE_FILES.jobs.writtenBy,
 } as const;
 
 /** The OpenClaw gateway and supervisor ports the chat and persistence tests bind on the host. */
@@ -45,8 +47,8 @@ export interface RefreshOutcome {
 
 /** Which test files to run: chat and persistence only when their host ports are free. */
 export function plan(portsFree: boolean): { files: string[]; skipped: string[] } {
-  // The chat channels' test runs its sandbox on Docker's bridge: it binds no host port.
-  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind, EVIDENCE_TESTS.channels];
+  // The chat channels' and the jobs' tests run their sandboxes on Docker's bridge: they bind no host port.
+  const files: string[] = [EVIDENCE_TESTS.tools, EVIDENCE_TESTS.dind, EVIDENCE_TESTS.channels, EVIDENCE_TESTS.jobs];
   const skipped: string[] = [];
   if (portsFree) files.push(EVIDENCE_TESTS.chat, EVIDENCE_TESTS.persistence);
   else

@@ -36,7 +36,7 @@ describe("the item registry", () => {
       "0-4": ["tools-matrix.json"],
       "0-6": ["persistence.json", "bench.json", "torture.json"],
       "0-7": ["chat.json", "tools-matrix.json", "bench.json", "persistence.json"],
-      parity: ["wake.json", "discord.json", "tools-matrix.json"],
+      parity: ["wake.json", "discord.json", "jobs.json", "tools-matrix.json"],
       cost: ["bench.json"],
       latency: ["bench.json"],
       stability: ["soak.json"],

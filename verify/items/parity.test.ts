@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../core/host.ts";
-import type { DiscordFile, ToolsMatrixFile, WakeFile } from "../evidence-files.ts";
+import type { DiscordFile, JobsFile, ToolsMatrixFile, WakeFile } from "../evidence-files.ts";
 import type { Evidence } from "../evidence.ts";
 import { featuresOfConfig } from "../parity/features.ts";
 import { verifyContext } from "../testing/context.ts";
@@ -10,6 +10,8 @@ import { USER_TOOLS } from "./tools.ts";
 const source = { path: "reports/x.json", generatedAt: null, origin: "reused" as const };
 const wake = (data?: Omit<WakeFile, "generatedAt" | "source">): Evidence<WakeFile> =>
   data ? { source, data: { generatedAt: "2026-12-06T00:00:00Z", source: "t", ...data } } : { source, problem: "reports/wake.json does not exist" };
+const jobs = (data?: Omit<JobsFile, "generatedAt" | "source">): Evidence<JobsFile> =>
+  data ? { source, data: { generatedAt: "2026-12-06T00:00:00Z", source: "t", ...data } } : { source, problem: "reports/jobs.json does not exist" };
 const matrix = (statuses: Record<string, "ok" | "failed" | "not installed">): Evidence<ToolsMatrixFile> => ({
   source,
   data: {
@@ -58,9 +60,9 @@ describe("the features of an openclaw.json", () => {
 
 describe("judging them on the kit's stack", () => {
   it("counts Telegram as working only when its test passed, with the sleep constraint it showed", () => {
-    const [shown] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), TELEGRAM_SHOWN, matrix({}));
+    const [shown] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), { wake: TELEGRAM_SHOWN, matrix: matrix({}) });
     expect(shown).toMatchObject({ verdict: "works with constraints", why: expect.stringContaining("64 s after the message") });
-    const [missing] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), wake(), matrix({}));
+    const [missing] = judgeParity(featuresOfConfig({ channels: { telegram: {} } }), { wake: wake(), matrix: matrix({}) });
     expect(missing).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/wake.json does not exist") });
   });
 
@@ -68,11 +70,10 @@ describe("judging them on the kit's stack", () => {
     const discord = (data?: Omit<DiscordFile, "generatedAt" | "source">): Evidence<DiscordFile> =>
       data ? { source, data: { generatedAt: "2026-12-06T00:00:00Z", source: "t", ...data } } : { source, problem: "reports/discord.json does not exist" };
     const features = featuresOfConfig({ channels: { discord: { dmPolicy: "allowlist" } } });
-    const [measured] = judgeParity(
-      features,
-      wake(),
-      matrix({}),
-      discord({
+    const [measured] = judgeParity(features, {
+      wake: wake(),
+      matrix: matrix({}),
+      discord: discord({
         mode: "gateway",
         allowListedAnswered: true,
         othersIgnored: true,
@@ -80,36 +81,35 @@ describe("judging them on the kit's stack", () => {
         whileAsleep: { sent: 2, answeredAfterWake: 0, waitedMs: 90_000, newSessionAfterWake: true, answeredOnceAwake: true },
         passed: { connected: true, "allow-list": true, "guild-channel": true, asleep: true },
       }),
-    );
+    });
     expect(measured).toMatchObject({
       verdict: "works with constraints",
       evidence: "npx vitest run --project integration tests/integration/openclaw-channels.test.ts",
     });
     expect(measured!.why).toContain("of 2 message(s) sent while it slept, 2 never got an answer after the wake");
     expect(measured!.why).not.toContain("which nothing guarantees");
-    const [lateOne] = judgeParity(
-      features,
-      wake(),
-      matrix({}),
-      discord({
+    const [lateOne] = judgeParity(features, {
+      wake: wake(),
+      matrix: matrix({}),
+      discord: discord({
         mode: "gateway",
         whileAsleep: { sent: 2, answeredAfterWake: 1, waitedMs: 90_000, newSessionAfterWake: true, answeredOnceAwake: true },
         passed: { "allow-list": true, asleep: true },
       }),
-    );
+    });
     expect(lateOne!.why).toContain(
       "1 never got an answer after the wake (a new Gateway session: Discord replays nothing to it; 1 did, late, which nothing guarantees)",
     );
     expect(measured!.why).toContain(
       "hears nothing while the container sleeps; keep it awake (SANDBOX_SLEEP_AFTER=never, the cost item's 24/7 line) or use Telegram",
     );
-    const [awakeOnly] = judgeParity(features, wake(), matrix({}), discord({ mode: "gateway", passed: { "allow-list": true } }));
+    const [awakeOnly] = judgeParity(features, { wake: wake(), matrix: matrix({}), discord: discord({ mode: "gateway", passed: { "allow-list": true } }) });
     expect(awakeOnly).toMatchObject({ verdict: "works with constraints", why: expect.stringContaining("was not measured") });
-    const [none] = judgeParity(features, wake(), matrix({}), discord());
+    const [none] = judgeParity(features, { wake: wake(), matrix: matrix({}), discord: discord() });
     expect(none).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/discord.json does not exist") });
     expect(none!.why).toContain("24/7");
     // Without the Discord evidence at all (an older caller), still unverified with the same advice.
-    expect(judgeParity(features, wake(), matrix({}))[0]).toMatchObject({ verdict: "unverified" });
+    expect(judgeParity(features, { wake: wake(), matrix: matrix({}) })[0]).toMatchObject({ verdict: "unverified" });
   });
 
   it("judges MCP servers by their command in the image, tools by the tools matrix, and calls nothing working without a test", () => {
@@ -124,8 +124,7 @@ describe("judging them on the kit's stack", () => {
         { kind: "tool", name: "ghq", from: "image", detail: "" },
         { kind: "tool", name: "codex", from: "image", detail: "" },
       ],
-      wake(),
-      matrix({ "mcp-grafana": "ok", gh: "ok", docker: "ok", ghq: "not installed", codex: "failed" }),
+      { wake: wake(), matrix: matrix({ "mcp-grafana": "ok", gh: "ok", docker: "ok", ghq: "not installed", codex: "failed" }) },
     );
     expect(judged.map((feature) => [feature.name, feature.verdict])).toEqual([
       ["imessage", "not possible"],
@@ -157,42 +156,40 @@ describe("judging them on the kit's stack", () => {
   });
 
   it("counts automations as working with constraints once a job due while asleep ran after a Cron Trigger, the heartbeat not", () => {
-    const shown = wake({
-      ...TELEGRAM_SHOWN.data!,
+    const shown = jobs({
       schedule: { job: "a command automation", notRunWhileAsleep: true, triggerToRunMs: 9000, lateByMs: 40_000 },
-      passed: { "allow-list": true, asleep: true, schedule: true },
+      passed: { schedule: true },
     });
-    const judged = judgeParity(featuresOfConfig({ agents: { defaults: { heartbeat: { every: "30m" } } }, cron: { enabled: true } }), shown, matrix({}));
+    const config = { agents: { defaults: { heartbeat: { every: "30m" } } }, cron: { enabled: true } };
+    const judged = judgeParity(featuresOfConfig(config), { wake: TELEGRAM_SHOWN, matrix: matrix({}), jobs: shown });
     expect(judged.map((feature) => [feature.name, feature.verdict])).toEqual([
       ["heartbeat", "unverified"],
       ["automations", "works with constraints"],
     ]);
+    expect(judged[1]!.evidence).toBe("npx vitest run --project integration tests/integration/openclaw-jobs.test.ts");
     expect(judged[1]!.why).toContain("ran 40 s late, 9 s after the trigger");
     expect(judged[1]!.why).toContain("agent turns and heartbeats: OpenClaw starts them ~2 min after boot; not shown");
-    const withAgentTurn = wake({
+    const withAgentTurn = jobs({
       ...shown.data!,
       schedule: { ...shown.data!.schedule!, agentTurn: { triggerToRunMs: 150_000, lateByMs: 190_000 } },
     });
-    const [, automations] = judgeParity(
-      featuresOfConfig({ agents: { defaults: { heartbeat: { every: "30m" } } }, cron: { enabled: true } }),
-      withAgentTurn,
-      matrix({}),
-    );
+    const [, automations] = judgeParity(featuresOfConfig(config), { wake: TELEGRAM_SHOWN, matrix: matrix({}), jobs: withAgentTurn });
     expect(automations!.why).toContain("an agent-turn automation due at the same time ran 190 s late, 150 s after the trigger");
-    const [notShown] = judgeParity(featuresOfConfig({ cron: { enabled: true } }), TELEGRAM_SHOWN, matrix({}));
+    const [notShown] = judgeParity(featuresOfConfig({ cron: { enabled: true } }), { wake: TELEGRAM_SHOWN, matrix: matrix({}), jobs: jobs({}) });
     expect(notShown).toMatchObject({ verdict: "unverified", why: expect.stringContaining("its schedule test did not pass") });
+    const [noFile] = judgeParity(featuresOfConfig({ cron: { enabled: true } }), { wake: TELEGRAM_SHOWN, matrix: matrix({}), jobs: jobs() });
+    expect(noFile).toMatchObject({ verdict: "unverified", why: expect.stringContaining("reports/jobs.json does not exist") });
   });
 
   it("counts webhook triggers as working with constraints once a hook call woke the container, naming the token and Access", () => {
     const config = { hooks: { enabled: true } };
-    const [unshown] = judgeParity(featuresOfConfig(config), TELEGRAM_SHOWN, matrix({}));
+    const [unshown] = judgeParity(featuresOfConfig(config), { wake: TELEGRAM_SHOWN, matrix: matrix({}), jobs: jobs({}) });
     expect(unshown).toMatchObject({ verdict: "unverified", why: expect.stringContaining("its hooks test did not pass") });
-    const shown = wake({
-      ...TELEGRAM_SHOWN.data!,
+    const shown = jobs({
       hooks: { admittedMs: 95_000, turnMs: 99_000, wrongTokenStatus: 401, attempts: 1 },
-      passed: { "allow-list": true, asleep: true, hooks: true },
+      passed: { hooks: true },
     });
-    const [judged] = judgeParity(featuresOfConfig(config), shown, matrix({}));
+    const [judged] = judgeParity(featuresOfConfig(config), { wake: TELEGRAM_SHOWN, matrix: matrix({}), jobs: shown });
     expect(judged).toMatchObject({
       verdict: "works with constraints",
       why: expect.stringContaining("admitted 95 s after it was sent (the cold start; first attempt)"),

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { isObject } from "../../container/supervisor/config.ts";
 import { parseJson5 } from "../../core/json5.ts";
-import { type DiscordFile, type WakeFile, EVIDENCE_FILES, integrationTestCommand, type ToolsMatrixFile } from "../evidence-files.ts";
+import { type DiscordFile, EVIDENCE_FILES, integrationTestCommand, type JobsFile, type ToolsMatrixFile, type WakeFile } from "../evidence-files.ts";
 import type { Evidence } from "../evidence.ts";
 import { SAMPLE_OPENCLAW_CONFIG } from "../migration/inputs.ts";
 import { type Feature, featuresOfConfig } from "../parity/features.ts";
@@ -31,6 +31,7 @@ export interface JudgedFeature extends Feature {
 }
 
 const WAKE_TEST = integrationTestCommand(EVIDENCE_FILES.wake);
+const JOBS_TEST = integrationTestCommand(EVIDENCE_FILES.jobs);
 /** Milliseconds as whole seconds, for a verdict's text. */
 const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(0);
 const TOOLS_TEST = integrationTestCommand(EVIDENCE_FILES.toolsMatrix);
@@ -137,10 +138,21 @@ function judgeMcpServer(feature: Feature, tools: Map<string, string>): JudgedFea
   };
 }
 
-function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<string, string>, discord?: Evidence<DiscordFile>): JudgedFeature {
+/** The evidence files parity is judged from; Discord's and the jobs' may be absent (older reports). */
+export interface ParityEvidence {
+  wake: Evidence<WakeFile>;
+  matrix: Evidence<ToolsMatrixFile>;
+  discord?: Evidence<DiscordFile>;
+  jobs?: Evidence<JobsFile>;
+}
+
+const NO_JOBS_FILE = `${EVIDENCE_FILES.jobs.json} was not read`;
+
+function judgeFeature(feature: Feature, evidence: ParityEvidence, tools: Map<string, string>): JudgedFeature {
+  const jobs = evidence.jobs;
   switch (feature.kind) {
     case "channel":
-      return judgeChannel(feature, wake, discord);
+      return judgeChannel(feature, evidence.wake, evidence.discord);
     case "mcp-server":
       return judgeMcpServer(feature, tools);
     case "plugin":
@@ -158,13 +170,13 @@ function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<str
           why: "a heartbeat is an agent turn on OpenClaw's clock grid, so none runs while the container sleeps; OpenClaw catches a missed one up ~2 min after boot (its code), which a Cron Trigger's wake would allow; not shown yet (the wake-up test runs a command and an agent-turn automation, not the heartbeat)",
           evidence: "none yet",
         };
-      const schedule = wake.data?.schedule;
-      if (!wake.data?.passed?.schedule || !schedule)
+      const schedule = jobs?.data?.schedule;
+      if (!jobs?.data?.passed?.schedule || !schedule)
         return {
           ...feature,
           verdict: "unverified",
-          why: `runs inside OpenClaw, so only while the container is awake; no passing run of the wake-up test (${wake.problem ?? "its schedule test did not pass"})`,
-          evidence: WAKE_TEST,
+          why: `runs inside OpenClaw, so only while the container is awake; no passing run of the jobs test (${jobs ? (jobs.problem ?? "its schedule test did not pass") : NO_JOBS_FILE})`,
+          evidence: JOBS_TEST,
         };
       const agentTurn = schedule.agentTurn
         ? `; an agent-turn automation due at the same time ran ${seconds(schedule.agentTurn.lateByMs)} s late, ${seconds(schedule.agentTurn.triggerToRunMs)} s after the trigger (OpenClaw starts agent turns ~2 min after boot, so keep SANDBOX_SCHEDULE_AWAKE above that)`
@@ -173,23 +185,23 @@ function judgeFeature(feature: Feature, wake: Evidence<WakeFile>, tools: Map<str
         ...feature,
         verdict: "works with constraints",
         why: `runs inside OpenClaw, so nothing runs while the container sleeps: add a Cron Trigger (triggers.crons), which wakes it, and OpenClaw runs what came due — late by up to the trigger's period plus a cold start; shown with ${schedule.job}, which ran ${seconds(schedule.lateByMs)} s late, ${seconds(schedule.triggerToRunMs)} s after the trigger${agentTurn}`,
-        evidence: WAKE_TEST,
+        evidence: JOBS_TEST,
       };
     }
     case "webhook-trigger": {
-      const hooks = wake.data?.hooks;
-      if (!wake.data?.passed?.hooks || !hooks)
+      const hooks = jobs?.data?.hooks;
+      if (!jobs?.data?.passed?.hooks || !hooks)
         return {
           ...feature,
           verdict: "unverified",
-          why: `a call through the Worker would wake the container (behind Access); no passing run of the webhook test (${wake.problem ?? "its hooks test did not pass"})`,
-          evidence: WAKE_TEST,
+          why: `a call through the Worker would wake the container (behind Access); no passing run of the webhook test (${jobs ? (jobs.problem ?? "its hooks test did not pass") : NO_JOBS_FILE})`,
+          evidence: JOBS_TEST,
         };
       return {
         ...feature,
         verdict: "works with constraints",
         why: `set the Worker secret OPENCLAW_HOOKS_TOKEN (the supervisor turns hooks on with it); a call through the Worker wakes a sleeping container and waits for it: admitted ${seconds(hooks.admittedMs)} s after it was sent (the cold start; ${hooks.attempts === 1 ? "first attempt" : `${hooks.attempts} attempts: OpenClaw answered 502 while it still prepared`}), its agent turn at ${seconds(hooks.turnMs)} s; a wrong token got ${hooks.wrongTokenStatus}. On Cloudflare the caller also needs an Access service token (CF-Access-Client-Id/Secret), and a caller that gives up before a cold start ends must retry (use an Idempotency-Key)`,
-        evidence: WAKE_TEST,
+        evidence: JOBS_TEST,
       };
     }
     case "browser":
@@ -221,20 +233,12 @@ function readConfig(path: string): Record<string, unknown> {
   return isObject(value) ? value : {};
 }
 
-export function judgeParity(
-  features: Feature[],
-  wake: Evidence<WakeFile>,
-  matrix: Evidence<ToolsMatrixFile>,
-  discord?: Evidence<DiscordFile>,
-): JudgedFeature[] {
-  const tools = new Map((matrix.data?.tools ?? []).map((row) => [row.tool, row.amd64?.status ?? "not run"]));
-  return features.map((feature) => judgeFeature(feature, wake, tools, discord));
+export function judgeParity(features: Feature[], evidence: ParityEvidence): JudgedFeature[] {
+  const tools = new Map((evidence.matrix.data?.tools ?? []).map((row) => [row.tool, row.amd64?.status ?? "not run"]));
+  return features.map((feature) => judgeFeature(feature, evidence, tools));
 }
 
-export function judgeParityItem(
-  ctx: VerifyContext,
-  evidence: { wake: Evidence<WakeFile>; matrix: Evidence<ToolsMatrixFile>; discord?: Evidence<DiscordFile> },
-): Judgement {
+export function judgeParityItem(ctx: VerifyContext, evidence: ParityEvidence): Judgement {
   const configPath = ctx.options.openclawConfig ?? SAMPLE_OPENCLAW_CONFIG;
   const shown = relative(ctx.root, configPath).startsWith("..") ? configPath : relative(ctx.root, configPath);
   // Read and checked up front with the migration item's inputs (verify/migration/inputs.ts): it parses here.
@@ -242,7 +246,7 @@ export function judgeParityItem(
     ...featuresOfConfig(readConfig(configPath)),
     ...USER_TOOLS.map((name): Feature => ({ kind: "tool", name, from: "your image's tools", detail: "" })),
   ];
-  const judged = judgeParity(features, evidence.wake, evidence.matrix, evidence.discord);
+  const judged = judgeParity(features, evidence);
   const count = (verdict: FeatureVerdict) => judged.filter((feature) => feature.verdict === verdict).length;
   const total = judged.length;
   const working = count("works") + count("works with constraints");
@@ -281,6 +285,7 @@ export function judgeParityItem(
       { path: shown, generatedAt: null, origin: "static" },
       evidence.wake.source,
       ...(evidence.discord ? [evidence.discord.source] : []),
+      ...(evidence.jobs ? [evidence.jobs.source] : []),
       evidence.matrix.source,
     ],
     tables: [

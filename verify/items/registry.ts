@@ -149,7 +149,7 @@ export const ITEMS: readonly Item[] = [
     title: "Feature parity",
     question: "Phase 2: do the features you use today (channels, MCP servers, plugins, scheduled work, your image's tools) work on the kit's stack?",
     criterion: `At least ${PARITY_GOAL_PERCENT} % of today's features shown working (stop when the ones not possible leave less)`,
-    reads: { wake: EVIDENCE_FILES.wake, discord: EVIDENCE_FILES.discord, matrix: EVIDENCE_FILES.toolsMatrix },
+    reads: { wake: EVIDENCE_FILES.wake, discord: EVIDENCE_FILES.discord, jobs: EVIDENCE_FILES.jobs, matrix: EVIDENCE_FILES.toolsMatrix },
     judge: judgeParityItem,
   }),
   defineItem({
