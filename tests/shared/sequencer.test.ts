@@ -12,6 +12,15 @@ describe("the integration sequencer", () => {
     expect(interleave([], ["o1", "o2"])).toEqual(["o1", "o2"]);
   });
 
+  it("starts the first holder with an other file for every other worker, so no worker waits for the lock at the start", () => {
+    const holders = ["h1", "h2", "h3"];
+    const others = ["o1", "o2", "o3", "o4", "o5"];
+    expect(interleave(holders, others, 4)).toEqual(["h1", "o1", "o2", "o3", "h2", "o4", "h3", "o5"]);
+    expect(interleave(holders, others, 2)).toEqual(["h1", "o1", "h2", "o2", "h3", "o3", "o4", "o5"]);
+    expect(interleave(holders, others, 1)).toEqual(interleave(holders, others, 2));
+    expect(interleave(holders, ["o1"], 4)).toEqual(["h1", "o1", "h2", "h3"]);
+  });
+
   it("looks for the call host-ports.ts exports, and finds it in the files that start OpenClaw on the host's network", () => {
     expect(HOST_PORTS_CALL).toBe(`${holdHostPorts.name}();`);
     const dir = join(ROOT, "tests/integration");

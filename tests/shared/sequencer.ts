@@ -1,9 +1,11 @@
 /**
- * The order the integration files start in when two run side by side. Files that hold the
+ * The order the integration files start in when several run side by side. Files that hold the
  * host's OpenClaw ports (holdHostPorts(), host-ports.ts) run one at a time; the others (bridge
- * network, no OpenClaw, or OpenClaw on ports of its own) can run beside them. Interleaving the two
- * kinds, each longest first as vitest orders them, keeps both workers busy instead of one waiting
- * for the lock. Only the order changes: which files run, and in which project, does not.
+ * network, no OpenClaw, or OpenClaw on ports of its own) can run beside them. A holder that starts
+ * while another holds the lock waits in its worker, idle, so the first holder starts with enough
+ * others to fill the remaining workers, and then the two kinds alternate (each longest first as
+ * vitest orders them): a worker that frees up takes a holder about when the last one ends. Only
+ * the order changes: which files run, and in which project, does not.
  *
  * Imported by vitest.config.ts, so it imports nothing of the project's (see vitest.workspace.ts).
  */
@@ -13,12 +15,18 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 /** What a file that holds the host's ports calls (tests/shared/host-ports.ts). */
 export const HOST_PORTS_CALL = "holdHostPorts();";
 
-/** `holders` and `others`, each in its own order, alternating from the first holder. */
-export function interleave<T>(holders: readonly T[], others: readonly T[]): T[] {
-  const order: T[] = [];
-  for (let index = 0; index < Math.max(holders.length, others.length); index++) {
-    if (index < holders.length) order.push(holders[index]!);
-    if (index < others.length) order.push(others[index]!);
+/**
+ * `holders` and `others`, each in its own order: the first holder, then `workers - 1` others (one
+ * for every other worker), then alternating; the longer kind's rest at the end.
+ */
+export function interleave<T>(holders: readonly T[], others: readonly T[], workers = 2): T[] {
+  const lead = Math.max(1, workers - 1);
+  const order: T[] = [...holders.slice(0, 1), ...others.slice(0, lead)];
+  const restHolders = holders.slice(1);
+  const restOthers = others.slice(lead);
+  for (let index = 0; index < Math.max(restHolders.length, restOthers.length); index++) {
+    if (index < restHolders.length) order.push(restHolders[index]!);
+    if (index < restOthers.length) order.push(restOthers[index]!);
   }
   return order;
 }
@@ -36,9 +44,11 @@ export class HostPortsSequencer extends BaseSequencer {
     const projects = [...new Set(sorted.map((spec) => spec.project.name))];
     return projects.flatMap((name) => {
       const own = sorted.filter((spec) => spec.project.name === name);
+      const workers = own[0]?.project.config.maxWorkers;
       return interleave(
         own.filter((spec) => holds.get(spec)),
         own.filter((spec) => !holds.get(spec)),
+        typeof workers === "number" ? workers : 1,
       );
     });
   }
