@@ -66,7 +66,8 @@ const projects: TestProjectConfiguration[] = [
       environment: "node",
       // Three files at a time (vitest's default is one fewer than the cores: one here): many wait on
       // processes they start (wrangler, the supervisor, fake OpenClaw), so the project takes 83 s
-      // instead of 115 s on two cores (94 s with two).
+      // instead of 115 s on two cores (94 s with two). The same as the worker project's: vitest
+      // refuses projects of one sequence.groupOrder with different maxWorkers in one run.
       maxWorkers: 3,
     },
   }),

@@ -167,7 +167,7 @@ function judgeFeature(feature: Feature, evidence: ParityEvidence, tools: Map<str
         return {
           ...feature,
           verdict: "unverified",
-          why: "a heartbeat is an agent turn on OpenClaw's clock grid, so none runs while the container sleeps; OpenClaw catches a missed one up ~2 min after boot (its code), which a Cron Trigger's wake would allow; not shown yet (the wake-up test runs a command and an agent-turn automation, not the heartbeat)",
+          why: "a heartbeat is an agent turn on OpenClaw's clock grid, so none runs while the container sleeps; OpenClaw catches a missed one up ~2 min after boot (its code), which a Cron Trigger's wake would allow; not shown yet (the jobs test runs a command and an agent-turn automation, not the heartbeat)",
           evidence: "none yet",
         };
       const schedule = jobs?.data?.schedule;

@@ -53,7 +53,7 @@ export interface Env {
   MOLTLAB_DEV_SERVER?: string;
   /** No longer honoured (logged when set): it let the client-controlled Host header enable the Access bypass. */
   DEV_MODE_ALLOWED_HOSTS?: string;
-  /** `never` (default: keep alive) or a duration such as `10m`. */
+  /** `never` (default: keep alive) or a duration such as `10m`: stop once that long has passed with no request in progress, since the last answer and the last WebSocket frame. */
   SANDBOX_SLEEP_AFTER?: string;
   /** How long a Cron Trigger's wake keeps the container up at least (default `10m`): OpenClaw runs missed agent turns ~2 min after it starts. */
   SANDBOX_SCHEDULE_AWAKE?: string;

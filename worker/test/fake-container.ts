@@ -6,7 +6,7 @@
  * and a WebSocket speaking connect.challenge → connect → hello-ok, then echoing), behind
  * 18790 a fake supervisor control API, behind 18791 OpenClaw's Telegram webhook listener
  * (checks the secret, keeps the updates). Knobs: crash, ignore SIGTERM, hold readiness, hold
- * the final backup, require pairing, expect a different token.
+ * the gateway's answers, hold the final backup, require pairing, expect a different token.
  */
 import type { ContainerApi } from "../src/container/cloudflare-driver.ts";
 
@@ -140,6 +140,20 @@ export class FakeContainer implements ContainerApi {
    */
   failingChannels: string[] | null = null;
 
+  /** The gateway's HTTP answers (not /readyz) wait until `releaseAnswers()`; `answerHeld` settles when one waits. */
+  holdAnswers(): void {
+    this.#answerGate = deferred();
+    this.answerHeld = deferred();
+  }
+
+  releaseAnswers(): void {
+    this.#answerGate?.resolve();
+    this.#answerGate = null;
+  }
+
+  answerHeld = deferred();
+  #answerGate: Deferred | null = null;
+
   /** /readyz answers 503 until `releaseReady()`. */
   holdReady(): void {
     this.#readyGate = deferred();
@@ -196,13 +210,17 @@ export class FakeContainer implements ContainerApi {
 
   // ---- the fake gateway (port 18789) ----------------------------------------------------
 
-  #gateway(request: Request): Response {
+  async #gateway(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/readyz" && this.failingChannels && !this.#readyGate)
       return Response.json({ ready: false, failing: this.failingChannels }, { status: 503 });
     if (url.pathname === "/readyz") return new Response(this.#readyGate ? "starting" : "ready", { status: this.#readyGate ? 503 : 200 });
     this.gatewayRequests.push(seen(request));
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.#socket();
+    if (this.#answerGate) {
+      this.answerHeld.resolve();
+      await this.#answerGate.promise;
+    }
     return Response.json({ fakeGateway: true, method: request.method, path: url.pathname, query: url.search, headers: seen(request).headers });
   }
 

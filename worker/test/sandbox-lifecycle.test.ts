@@ -163,22 +163,35 @@ describe("Sandbox Durable Object lifecycle (fake ctx.container through the produ
     expect(await inSandbox((sandbox) => sandbox.fake.starts)).toBe(2);
   });
 
-  it("counts idle time from when a request held through a long cold start is answered, not from when it came", async () => {
+  it("counts a request as activity until it is answered, and the idle time from its answer, however long the boot and the answer took", async () => {
     await inSandbox((sandbox) => {
       sandbox.configure({ sleepAfterMs: 60_000 });
       sandbox.fake.holdReady();
+      sandbox.fake.holdAnswers();
     });
-    // A webhook's call to a stopped container: held through a boot longer than sleepAfter.
+    // A webhook's call to a stopped container: held through a boot, then an answer, each longer than sleepAfter.
     const held = get("/hooks/agent");
     await inSandbox(async (sandbox) => {
       await sandbox.fake.whenStarted();
       sandbox.advanceClock(5 * 60_000);
       sandbox.fake.releaseReady();
+      await sandbox.fake.answerHeld.promise;
+      sandbox.advanceClock(2 * 60_000);
     });
+    const alarm = async () => {
+      expect(await runDurableObjectAlarm(sandboxStub())).toBe(true);
+      return inSandbox((sandbox) => sandbox.fake.running);
+    };
+    // The boot's alarm, long past due: the call is still being answered, so the container stays.
+    expect(await alarm()).toBe(true);
+    await inSandbox((sandbox) => sandbox.fake.releaseAnswers());
     expect((await held).status).toBe(200);
-    // The alarm the boot set: the call was answered just now, so the container stays up.
-    expect(await runDurableObjectAlarm(sandboxStub())).toBe(true);
-    expect(await inSandbox((sandbox) => ({ running: sandbox.fake.running, signals: sandbox.fake.signals }))).toEqual({ running: true, signals: [] });
+    // Idle from the answer: 30 s later it stays; past sleepAfter after the answer it sleeps.
+    await inSandbox((sandbox) => sandbox.advanceClock(30_000));
+    expect(await alarm()).toBe(true);
+    await inSandbox((sandbox) => sandbox.advanceClock(31_000));
+    expect(await alarm()).toBe(false);
+    expect(await inSandbox(async (sandbox) => (await sandbox.status()).lastStop)).toMatchObject({ reason: "sleepAfter" });
   });
 
   it("does not sleep while a WebSocket is open", async () => {

@@ -6,7 +6,9 @@
  * - Warm requests go straight to the gateway: "ready" is cached in memory, no control calls.
  * - An exit nobody asked for is a crash: counted, and the next request starts it again.
  * - SANDBOX_SLEEP_AFTER: `never` keeps it alive; a duration stops it after that much
- *   inactivity (no request, no frame, no open WebSocket), checked with DO alarms.
+ *   inactivity (no request in progress or answered since, no frame, no open WebSocket), checked
+ *   with DO alarms. A request counts until its response starts: one held through a cold start or a
+ *   slow answer is never cut, and the idle time starts when it is answered.
  * - Stop is graceful: SIGTERM, wait (bounded) for the supervisor's final R2 backup, then SIGKILL.
  * - `status()` reports the last known state and never touches the container.
  */
@@ -71,6 +73,8 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   #stopping: Promise<SandboxState> | null = null;
   #lastActivity: number;
   #sockets = 0;
+  /** Requests being served (until their response starts): activity in themselves, like open WebSockets. */
+  #inFlight = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -127,8 +131,11 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
 
   // ---- requests -------------------------------------------------------------------------
 
-  override async fetch(request: Request): Promise<Response> {
-    this.#touch();
+  override fetch(request: Request): Promise<Response> {
+    return this.#serving(() => this.#serve(request));
+  }
+
+  async #serve(request: Request): Promise<Response> {
     if (!this.#ready) {
       const instead = await this.#bootFor(request, "starting", (error) =>
         Response.json(
@@ -139,11 +146,7 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
       if (instead) return instead;
     }
     try {
-      const response = await this.#proxy(request);
-      // Idle time counts from when a request is answered, not when it came: one held through a cold
-      // start (or a slow answer) longer than sleepAfter must not see the container stopped right after.
-      this.#touch();
-      return response;
+      return await this.#proxy(request);
     } catch (error) {
       // Nothing listens: the container may have died since the last request.
       this.#ready = false;
@@ -197,8 +200,11 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
    * TELEGRAM_LISTENER_WAIT_MS; past that, or when the boot fails, the answer is 503 and Telegram
    * keeps the update and sends it again later.
    */
-  async telegramUpdate(body: string): Promise<{ status: number; body: string; contentType?: string }> {
-    this.#touch();
+  telegramUpdate(body: string): Promise<{ status: number; body: string; contentType?: string }> {
+    return this.#serving(() => this.#deliverTelegramUpdate(body));
+  }
+
+  async #deliverTelegramUpdate(body: string): Promise<{ status: number; body: string; contentType?: string }> {
     const unavailable = (error: string) => ({ status: 503, body: JSON.stringify({ error }) });
     if (!this.#ready) {
       try {
@@ -231,8 +237,11 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
    * starts the container if needed (it counts as activity) and hands the request to the port.
    * A service that does not listen answers 502 naming the port: the kit starts OpenClaw, not it.
    */
-  async webService(port: number, request: Request): Promise<Response> {
-    this.#touch();
+  webService(port: number, request: Request): Promise<Response> {
+    return this.#serving(() => this.#serveWebService(port, request));
+  }
+
+  async #serveWebService(port: number, request: Request): Promise<Response> {
     if (!parseWebServices(this.env.SANDBOX_WEB_SERVICES).some((service) => service.port === port)) {
       return Response.json({ error: `port ${port} is not one of ${WEB_SERVICES_VAR}'s` }, { status: 404 });
     }
@@ -257,8 +266,11 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
   }
 
   /** Calls the supervisor's control API (port 18790) with the gateway token. */
-  async control(method: "GET" | "POST", path: string, options: { wake: boolean }): Promise<ControlResult> {
-    this.#touch();
+  control(method: "GET" | "POST", path: string, options: { wake: boolean }): Promise<ControlResult> {
+    return this.#serving(() => this.#askControl(method, path, options));
+  }
+
+  async #askControl(method: "GET" | "POST", path: string, options: { wake: boolean }): Promise<ControlResult> {
     if (!this.#ready) {
       if (!options.wake) return { status: 409, json: JSON.stringify({ error: "The container is not running; nothing to ask.", status: this.#state.status }) };
       try {
@@ -344,12 +356,13 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
     if (sleepAfter === null || this.#state.status !== "running") return;
     const lastActivity = this.#countedActivity(sleepAfter);
     const idle = this.now() - lastActivity;
-    if (this.#sockets === 0 && idle >= sleepAfter) {
+    const busy = this.#sockets > 0 || this.#inFlight > 0;
+    if (!busy && idle >= sleepAfter) {
       await this.stop("sleepAfter");
       return;
     }
-    // An open WebSocket is activity in itself: look again a full period from now.
-    const from = this.#sockets > 0 ? this.now() : lastActivity;
+    // An open WebSocket or a request being served is activity in itself: look again a full period from now.
+    const from = busy ? this.now() : lastActivity;
     await this.ctx.storage.setAlarm(from + sleepAfter);
   }
 
@@ -371,6 +384,18 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
 
   #touch(): void {
     this.#lastActivity = this.now();
+  }
+
+  /** Serves one request: activity from its arrival until its response starts, and the idle time counts from then. */
+  async #serving<T>(serve: () => Promise<T>): Promise<T> {
+    this.#touch();
+    this.#inFlight++;
+    try {
+      return await serve();
+    } finally {
+      this.#inFlight--;
+      this.#touch();
+    }
   }
 
   /** Start (if needed) and wait until the gateway answers. One boot at a time. */
@@ -417,8 +442,6 @@ export class Sandbox extends DurableObject<Env> implements SandboxRpc {
       lastError: null,
     };
     await this.#save();
-    // Whoever waited for the boot is served from now on: the idle time starts here, not at their request.
-    this.#touch();
     if (this.settings.sleepAfterMs !== null) await this.ctx.storage.setAlarm(this.now() + this.settings.sleepAfterMs);
     // The boot breakdown for the admin page: one control call per boot, off the request path.
     this.ctx.waitUntil(this.#recordPhases());

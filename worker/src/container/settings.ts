@@ -20,8 +20,9 @@ export interface SandboxSettings {
 
 /**
  * OpenClaw runs missed agent-turn jobs and heartbeats about 120 s after its start, 5 s apart: room for a
- * cold start, that delay and a turn. An agent turn due while asleep ran 260 s after the trigger on a busy
- * 2-core machine (tests/integration/openclaw-channels.test.ts), too close to the 5 minutes this once was.
+ * cold start, that delay and a turn. An agent turn due while asleep ran up to 260 s after the trigger on a
+ * busy 2-core machine (tests/integration/openclaw-jobs.test.ts, and before it the channels file), too close
+ * to the 5 minutes this once was.
  */
 const DEFAULT_SCHEDULE_AWAKE_MS = 10 * 60_000;
 
