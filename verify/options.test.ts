@@ -1,9 +1,11 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../core/errors.ts";
 import { ROOT } from "../core/host.ts";
 import { parseVerifyArgs, parseSleepAfterMinutes } from "./options.ts";
 import { verifyOptions } from "./testing/context.ts";
-import { plan, refreshEvidence } from "./refresh.ts";
+import { EVIDENCE_BENCH_FILES, plan, refreshEvidence } from "./refresh.ts";
 
 describe("moltlab verify options", () => {
   it("works with no arguments: both architectures, standard-1, $50, 24 h, the sample LiteLLM config, re-running the tests", () => {
@@ -126,8 +128,33 @@ describe("re-running the evidence tests", () => {
     };
     const outcome = await refreshEvidence(runner, () => {});
     expect(calls[0]).toEqual(["test", "--project", "integration", ...outcome.ran.slice(0, -1)]);
-    expect(calls[1]).toEqual(["bench"]);
-    expect(outcome.ran.at(-1)).toBe("npm run bench");
+    // Only the bench files whose figures the items read: the image builds are npm run bench's alone.
+    expect(calls[1]).toEqual(["bench", "tests/perf/sandbox.perf.ts", "tests/perf/backup.perf.ts"]);
+    expect(outcome.ran.at(-1)).toBe("npm run bench -- tests/perf/sandbox.perf.ts tests/perf/backup.perf.ts");
     expect(outcome.failures).toEqual(["integration tests exited 1 (their reports hold what they measured before failing)"]);
+  });
+
+  it("leaves out only bench files whose figures no item reads", () => {
+    const perfFiles = readdirSync(join(ROOT, "tests/perf"))
+      .filter((name) => name.endsWith(".perf.ts"))
+      .map((name) => `tests/perf/${name}`);
+    const left = perfFiles.filter((file) => !(EVIDENCE_BENCH_FILES as readonly string[]).includes(file));
+    expect(left.length).toBeGreaterThan(0);
+    const leftIds = left.flatMap((file) => [...readFileSync(join(ROOT, file), "utf8").matchAll(/\bid: "([^"]+)"/g)].map((match) => match[1]!));
+    expect(leftIds).toContain("image.build.cold");
+    const readers = readdirSync(join(ROOT, "verify"), { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+      .map((name) => readFileSync(join(ROOT, "verify", name), "utf8"));
+    const prefixes = readers.flatMap((source) =>
+      [...source.matchAll(/figuresWith\(([^)]*)\)/g)].flatMap((call) => [...call[1]!.matchAll(/"([^"]+)"/g)].map((match) => match[1]!)),
+    );
+    expect(prefixes).toContain("cold-start.");
+    for (const id of leftIds) {
+      expect(
+        prefixes.filter((prefix) => id.startsWith(prefix)),
+        id,
+      ).toEqual([]);
+      expect(readers.filter((source) => source.includes(`"${id}"`)).length, id).toBe(0);
+    }
   });
 });

@@ -27,7 +27,9 @@ Runs every evaluation item of the plan and writes reports/verify.{md,json,html}.
 Exits 1 when a stop criterion is hit, 0 otherwise (unverified items do not fail it).
 
   --reuse                 use the evidence already in reports/ (tools matrix, DinD, chat,
-                          persistence, bench) instead of re-running the slow tests
+                          persistence, channels, jobs, bench) instead of re-running the slow
+                          tests (without it: those tests, then the bench's cold-start,
+                          latency and backup files; \`npm run bench\` for all figures)
   --arch amd64|arm64|all  architectures to judge (default: all)
   --instance-type NAME    ${INSTANCE_TYPE_NAMES.join(", ")} (default: ${DEFAULT_INSTANCE_TYPE})
   --budget USD            monthly budget (default: ${DEFAULT_BUDGET_USD})
