@@ -19,6 +19,7 @@ import { startSandbox, type StartedSandbox } from "../../stack/sandbox.ts";
 import { chromiumExecutable } from "../../setup/browser.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { waitFor } from "../shared/wait.ts";
+import { SandboxWatch } from "./sandbox-watch.ts";
 
 const MINUTES = 60_000;
 const SCREENSHOTS = join(ROOT, "reports", "screenshots");
@@ -104,14 +105,53 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     );
   }
 
+  /** What each page's WebSockets did (opened, refused by the gateway, closed), for a failure's message. */
+  const socketEvents = new WeakMap<Page, string[]>();
+  function recordSockets(target: Page): void {
+    const events: string[] = [];
+    socketEvents.set(target, events);
+    const note = (line: string) => {
+      events.push(`${new Date().toISOString().slice(11, 19)} ${line}`);
+      if (events.length > 30) events.shift();
+    };
+    target.on("websocket", (socket) => {
+      note(`opened ${new URL(socket.url()).pathname}`);
+      socket.on("framereceived", (frame) => {
+        // The gateway's refusals (pairing, scopes, auth); a successful hello carries a device token, never logged.
+        if (typeof frame.payload === "string" && frame.payload.includes('"ok":false')) note(`refused: ${frame.payload.slice(0, 300)}`);
+      });
+      socket.on("socketerror", (error) => note(`socket error: ${error}`));
+      socket.on("close", () => note("closed"));
+    });
+  }
+
+  /** What a page that never settled shows, what its sockets did, and the container's last lines. */
+  async function whyUnsettled(target: Page, name: string): Promise<string> {
+    await shot(target, `${name}-unsettled`).catch(() => undefined);
+    const shown = await target
+      .getByText(/pair|connect|error|unauthori|token|scope|offline/i)
+      .allInnerTexts()
+      .catch(() => []);
+    const lines = (await new SandboxWatch(sandbox).containerLogs().catch(() => "")).trim().split("\n").slice(-25).join("\n");
+    return [
+      `the page shows: ${shown.map((text) => text.replace(/\s+/g, " ").slice(0, 120)).join(" | ") || "nothing about its connection"}`,
+      `its WebSockets: ${socketEvents.get(target)?.join("; ") || "none"}`,
+      `the container's last lines:\n${lines || "(no running container)"}`,
+    ].join("\n");
+  }
+
   const connected = (target: Page) => target.getByText("Connected", { exact: true });
   /** Connected, and the agent's settings loaded (until then the UI shows placeholders). */
-  async function untilSettled(target: Page): Promise<void> {
-    await connected(target).waitFor({ timeout: 5 * MINUTES });
-    await target
-      .getByText("Default (Full Access)")
-      .first()
-      .waitFor({ timeout: 2 * MINUTES });
+  async function untilSettled(target: Page, name: string): Promise<void> {
+    try {
+      await connected(target).waitFor({ timeout: 5 * MINUTES });
+      await target
+        .getByText("Default (Full Access)")
+        .first()
+        .waitFor({ timeout: 2 * MINUTES });
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await whyUnsettled(target, name)}`, { cause: error });
+    }
   }
 
   beforeAll(async () => {
@@ -132,6 +172,7 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
     const context = await openBrowser();
     page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (error) => console.log(`Control UI page error: ${error.message}`));
+    recordSockets(page);
     page.on("websocket", (socket) => {
       socket.on("framesent", (frame) => {
         if (deviceId || typeof frame.payload !== "string" || !frame.payload.includes('"connect"')) return;
@@ -184,7 +225,7 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
       await approve.click();
       await admin.getByText("Approved.").waitFor();
     }
-    await untilSettled(page);
+    await untilSettled(page, "control-ui");
     await page.getByRole("textbox", { name: "Chat composer" }).waitFor();
     await shot(page, "control-ui");
 
@@ -233,16 +274,17 @@ describe("browser: Access login → loading page → OpenClaw Control UI → cha
 
     // The tab that stayed open reconnects by itself.
     await page.bringToFront();
-    await untilSettled(page);
+    await untilSettled(page, "control-ui-reconnected");
     await page.getByText(REPLY).first().waitFor();
     await shot(page, "control-ui-reconnected");
 
     // A new profile has no cached transcript: what it shows came from the restored container.
     const fresh = await openBrowser();
     const second = fresh.pages()[0] ?? (await fresh.newPage());
+    recordSockets(second);
     await signIn(second, chatUrl, "access-login-fresh-profile");
     await untilControlUi(second);
-    await untilSettled(second);
+    await untilSettled(second, "fresh-profile");
     await second
       .getByText(MESSAGE, { exact: true })
       .first()
