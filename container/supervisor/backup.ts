@@ -22,6 +22,7 @@ import {
   parseManifest,
   sameRoots,
   SnapshotKeys,
+  storesContent,
   type ContentLocation,
   type Entry,
   type FileEntry,
@@ -153,7 +154,13 @@ export class Backup {
   /** Starts from what the restore wrote: those files and contents need no new upload. */
   seed(manifest: Manifest | null, files: ReadonlyMap<string, KnownFile>): void {
     this.#last = manifest;
-    this.#located = new Map(manifest ? fileEntries(manifest).map((file) => [file.sha256, locationOf(file)]) : []);
+    this.#located = new Map(
+      manifest
+        ? fileEntries(manifest)
+            .filter(storesContent)
+            .map((file) => [file.sha256, locationOf(file)])
+        : [],
+    );
     for (const [id, info] of Object.entries(manifest?.packs ?? {})) this.#packSizes.set(id, info.size);
     for (const [abs, known] of files) this.#known.set(abs, known);
   }
@@ -340,6 +347,9 @@ export class Backup {
     if (entry.type === "dir") return { path: entry.path, type: "dir", mode: entry.mode };
     if (entry.type === "symlink") return { path: entry.path, type: "symlink", target: entry.target! };
     const known = this.#known.get(entry.abs);
+    // An empty file needs no content in the bucket: its entry alone restores it. (Packed, one
+    // alone in a run left a pack with no bytes, never sealed, and a manifest naming no pack.)
+    if (known && known.statKey === entry.statKey && known.size === 0) return emptyFile(entry.path, known.sha256, entry.mode);
     if (known && known.statKey === entry.statKey) {
       const reused = this.#reuse(known.sha256, { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode }, run);
       if (reused) return reused;
@@ -359,6 +369,7 @@ export class Backup {
       return new Unreadable(errorText(error));
     }
     this.#known.set(entry.abs, { statKey: entry.statKey, sha256: content.sha256, size: content.size });
+    if (content.size === 0) return emptyFile(entry.path, content.sha256, entry.mode);
     const file: FileEntry = { path: entry.path, type: "file", sha256: content.sha256, size: content.size, mode: entry.mode };
     const reused = this.#reuse(content.sha256, file, run);
     if (reused) return reused;
@@ -490,7 +501,14 @@ interface RunContext {
 
 /** The pack ids and own-object SHA-256s a manifest names: what pruning must keep. */
 function namedContent(manifest: Manifest): string[] {
-  return fileEntries(manifest).map((file) => file.pack ?? file.sha256);
+  return fileEntries(manifest)
+    .filter(storesContent)
+    .map((file) => file.pack ?? file.sha256);
+}
+
+/** An empty file's entry: no pack, no object (storesContent). */
+function emptyFile(path: string, sha256: string, mode: number): FileEntry {
+  return { path, type: "file", sha256, size: 0, mode };
 }
 
 /**

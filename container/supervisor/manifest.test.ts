@@ -4,12 +4,12 @@
  * snapshot ids that keep sorting forward when a clock ran ahead.
  */
 import { describe, expect, it } from "vitest";
-import { MANIFEST_FORMAT, nextSnapshotId, parseManifest, SnapshotProblem, type Entry } from "./snapshot.ts";
+import { MANIFEST_FORMAT, nextSnapshotId, parseManifest, SnapshotProblem, type Entry, type FileEntry } from "./snapshot.ts";
 
 const ID = "20261120T101112345Z-a1b2c3";
 const SHA = "0".repeat(64);
 
-const file = (path: string): Entry => ({ path, type: "file", sha256: SHA, size: 0, mode: 0o644 });
+const file = (path: string): FileEntry => ({ path, type: "file", sha256: SHA, size: 0, mode: 0o644 });
 const dir = (path: string): Entry => ({ path, type: "dir", mode: 0o755 });
 const link = (path: string, target = "/tmp/elsewhere"): Entry => ({ path, type: "symlink", target });
 
@@ -40,6 +40,18 @@ describe("parseManifest: the order and shape of a root's entries", () => {
       expect(parse).toThrow(message);
     });
   }
+});
+
+describe("parseManifest: pack references", () => {
+  it("takes an empty file with an offset and no pack (written by backups before 7 Dec 2026): it needs no content", () => {
+    const empty = { ...file("lock"), offset: 0 };
+    expect(parseManifest(manifestText([empty]), ID).roots.workspace).toEqual([empty]);
+  });
+
+  it("refuses an offset without a pack for a file that has bytes", () => {
+    const parse = () => parseManifest(manifestText([{ ...file("notes"), size: 5, offset: 0 }]), ID);
+    expect(parse).toThrow("workspace: notes: bad pack reference");
+  });
 });
 
 describe("nextSnapshotId", () => {

@@ -32,7 +32,17 @@ import {
   type FileOwner,
 } from "./safe-write.ts";
 import { fileStatKey, scanRoot, statKeyOf } from "./scan.ts";
-import { fileEntries, isSafeRelativePath, parseManifest, SnapshotKeys, SnapshotProblem, type Entry, type FileEntry, type Manifest } from "./snapshot.ts";
+import {
+  fileEntries,
+  isSafeRelativePath,
+  parseManifest,
+  SnapshotKeys,
+  SnapshotProblem,
+  storesContent,
+  type Entry,
+  type FileEntry,
+  type Manifest,
+} from "./snapshot.ts";
 import { SQLITE_SIDECARS } from "./sqlite-copy.ts";
 import { NotFoundError, WrongSizeError, type Bucket } from "./storage.ts";
 
@@ -162,6 +172,7 @@ async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: st
   const packs = new Map<string, Map<string, PackedFile>>();
   const objects = new Map<string, FileEntry>();
   for (const file of fileEntries(manifest)) {
+    if (!storesContent(file)) continue;
     if (file.pack === undefined) objects.set(file.sha256, file);
     else {
       // The same bytes named twice are checked once; anything else at the same offset is checked too.
@@ -222,7 +233,7 @@ class StagedContents {
 
   /** Replaces `dest` with the file's content. */
   async writeTo(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<void> {
-    if (file.pack === undefined) return copyFileSafely(join(this.objects, file.sha256), dest, options);
+    if (file.pack === undefined && storesContent(file)) return copyFileSafely(join(this.objects, file.sha256), dest, options);
     await replaceFileSafely(dest, this.#slice(file, false), options);
   }
 
@@ -232,7 +243,7 @@ class StagedContents {
    * the file is its own object, and writeTo must replace it.
    */
   createAt(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Stats | undefined {
-    if (file.pack === undefined) return undefined;
+    if (file.pack === undefined && storesContent(file)) return undefined;
     try {
       return createFileSafely(dest, this.#slice(file, true), options);
     } catch (error) {
@@ -243,6 +254,7 @@ class StagedContents {
 
   /** A packed file's bytes (its pack was verified whole before the first write); `scratch`: valid until the next call. */
   #slice(file: FileEntry, scratch: boolean): Buffer {
+    if (!storesContent(file)) return Buffer.alloc(0);
     const offset = file.offset ?? 0;
     const held = this.held.get(file.pack!);
     if (held) return held.subarray(offset, offset + file.size);

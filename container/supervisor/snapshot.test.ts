@@ -186,6 +186,45 @@ describe("backup → restore", { timeout: 30_000 }, () => {
     }
   });
 
+  it("backs up an empty file that is the only new content of a run (OpenClaw's lock files), and restores it", async () => {
+    const a = await setup();
+    const state = a.roots[0]!.dir;
+    await write(join(state, "agents/main/agent/openclaw-agent.sqlite"), "not a database, just bytes");
+    await a.backup.run("test");
+    // A zero-byte file alone in the run: a pack with nothing in it was never sealed, so the
+    // manifest named no pack for it and every restore skipped the snapshot as malformed.
+    await write(join(state, "agents/main/agent/openclaw-agent.sqlite.generation-lock.sqlite"), "");
+    const second = await a.backup.run("test");
+    expect(second).toMatchObject({ ok: true, changed: true });
+    expect(await pathsIn(a, second.id!, "openclaw")).toContain("agents/main/agent/openclaw-agent.sqlite.generation-lock.sqlite");
+    // The next run reuses what the last one stored for the same (empty) content.
+    await write(join(state, "empty-too"), "");
+    const third = await a.backup.run("test");
+    expect(await pathsIn(a, third.id!, "openclaw")).toContain("empty-too");
+
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "snapshot", id: third.id, skipped: [] });
+    expect(await tree(target.roots[0]!.dir)).toEqual(await tree(state));
+  });
+
+  it("restores a snapshot whose empty file names an offset and no pack (as backups before 7 Dec 2026 wrote it)", async () => {
+    const a = await setup();
+    const ws = a.roots[1]!.dir;
+    await write(join(ws, "notes.md"), "kept");
+    const first = await a.backup.run("test");
+    const manifest = await manifestOf(a, first.id!);
+    const id = first.id!.replace(/^(\d{8}T\d{6})\d{3}/, "$1999");
+    const empty = { path: "zz-lock", type: "file", sha256: createHash("sha256").digest("hex"), size: 0, mode: 0o644, offset: 0 } as const;
+    await put(
+      new SnapshotKeys(a.prefix).snapshot(id),
+      JSON.stringify({ ...manifest, id, roots: { ...manifest.roots, workspace: [...manifest.roots.workspace!, empty] } }),
+    );
+
+    const { target, outcome } = await restoreInto(a);
+    expect(outcome).toMatchObject({ source: "snapshot", id, skipped: [] });
+    expect(await tree(target.roots[1]!.dir)).toEqual({ "notes.md": Buffer.from("kept").toString("base64"), "zz-lock": "" });
+  });
+
   it("writes no new snapshot when nothing changed, and propagates deletions", async () => {
     const a = await setup();
     const ws = a.roots[1]!.dir;

@@ -163,6 +163,9 @@ function packsOf(manifest: Partial<Manifest>): ReadonlyMap<string, PackInfo> {
 /** A packed file must name a pack of the table and lie inside it. */
 function packRefProblem(entry: Entry, packs: ReadonlyMap<string, PackInfo>): string | undefined {
   if (entry.type !== "file" || (entry.pack === undefined && entry.offset === undefined)) return undefined;
+  // An empty file needs no content. Backups before 7 Dec 2026 could name an offset and no pack
+  // for one (see Backup); such a snapshot restores in full.
+  if (!storesContent(entry) && entry.pack === undefined) return undefined;
   if (typeof entry.pack !== "string" || !Number.isSafeInteger(entry.offset) || (entry.offset as number) < 0) return `${entry.path}: bad pack reference`;
   const pack = packs.get(entry.pack);
   if (!pack) return `${entry.path}: names pack ${entry.pack}, which the manifest does not list`;
@@ -240,6 +243,11 @@ export function sameRoots(a: Manifest["roots"], b: Manifest["roots"]): boolean {
 
 function sortedRoots(roots: Manifest["roots"]): [string, Entry[]][] {
   return Object.entries(roots).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+/** Whether the bucket holds the file's bytes: an empty file's entry alone restores it, so it has neither pack nor object. */
+export function storesContent(file: FileEntry): boolean {
+  return file.size > 0;
 }
 
 /** Where a file's content is: a pack and offset, or its own object. */
