@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { inspectImage, probeEngine } from "../../core/docker.ts";
 import { UserError } from "../../core/errors.ts";
 import { tryRun } from "../../core/exec.ts";
+import { takeFileLock } from "../../core/file-lock.ts";
 import { cacheDir, hostArch, ROOT } from "../../core/host.ts";
 import { LABEL_RECIPE, moltlabLabels } from "../../core/labels.ts";
 import { baseImageTag, checkFreeSpace, imageState, recipeDigest } from "../../setup/base-images.ts";
@@ -60,10 +61,30 @@ export interface ImageResult {
 }
 
 /** Builds what is missing or stale; returns one entry per requested arch. */
+/** How long a build waits for another one on the machine: two cold builds of both arches, with room. */
+const BUILD_LOCK_WAIT_MS = 60 * 60_000;
+
 export async function ensureImages(options: ImageOptions, steps: StepRunner = new StepRunner()): Promise<ImageResult[]> {
-  const started = performance.now();
   const cache = cacheDir();
   mkdirSync(join(cache, "image"), { recursive: true });
+  // Every build shares the cache's build contexts and supervisor bundle: two at once (test files
+  // side by side, or two terminals) rewrote each other's context mid-build. One at a time per
+  // machine; the one that waited then finds the image current.
+  const lock = await takeFileLock(
+    join(cache, "image", "build.lock"),
+    "exclusive",
+    BUILD_LOCK_WAIT_MS,
+    "another moltlab image build on this machine is still running (`moltlab image`, or a test that builds the image); let it finish",
+  );
+  try {
+    return await ensureImagesHeld(options, cache, steps);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function ensureImagesHeld(options: ImageOptions, cache: string, steps: StepRunner): Promise<ImageResult[]> {
+  const started = performance.now();
   const logFile = join(cache, "image.log");
   appendFileSync(logFile, `\n=== moltlab image ${new Date().toISOString()} ===\n`);
   console.log(`moltlab image: openclaw ${options.openclawVersion} for ${options.arches.join(", ")} (details: ${logFile})`);

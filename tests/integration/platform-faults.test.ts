@@ -40,7 +40,8 @@ import { bucketOf, readWorkerConfig } from "../../stack/sandbox-config.ts";
 import { startWorker, workerConfigDir } from "../../stack/worker.ts";
 import { emulatorKey, workerEnv } from "../../stack/worker-env.ts";
 import { EVIDENCE_FILES, PLATFORM_FAULTS, type PlatformFaultRow, type PlatformFaultsFile } from "../../verify/evidence-files.ts";
-import { takeEngineLock, type HeldLock } from "../shared/engine-lock.ts";
+import type { HeldLock } from "../../core/file-lock.ts";
+import { takeEngineLock } from "../shared/engine-lock.ts";
 import { waitFor } from "../shared/wait.ts";
 import { markdownTable, writeReport } from "./openclaw-reports.ts";
 

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll } from "vitest";
 import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
-import { takeFileLock, type HeldLock } from "./engine-lock.ts";
+import { takeFileLock, type HeldLock } from "../../core/file-lock.ts";
 
 export const HOST_PORTS_LOCK = "/tmp/moltlab-openclaw-ports.lock";
 /** Long enough for the longest other holder (a file's whole run). */
