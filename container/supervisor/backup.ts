@@ -288,7 +288,9 @@ export class Backup {
     // Every pack complete in the bucket before the manifest that names it.
     await run.packs.finish();
     for (const [entry, ref] of run.refs) {
-      entry.pack = ref.builder.id!;
+      // A manifest naming an offset without its pack is refused by every restore: fail this run instead.
+      if (ref.builder.id === undefined) throw new Error(`${entry.path}: its pack was never sealed, so the snapshot would name no pack for it`);
+      entry.pack = ref.builder.id;
       entry.offset = ref.offset;
     }
     for (const [sha, ref] of run.pending) this.#located.set(sha, { pack: ref.builder.id!, offset: ref.offset });

@@ -5,7 +5,9 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { PackVerifier, type PackedFile } from "./pack.ts";
+import { PackVerifier, PackWriter, type PackedFile } from "./pack.ts";
+import { SnapshotKeys } from "./snapshot.ts";
+import type { Bucket } from "./storage.ts";
 
 const sha = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const slice = (pack: Buffer, path: string, offset: number, size: number): PackedFile => ({
@@ -61,5 +63,13 @@ describe("PackVerifier", () => {
     expect(() => verify(Buffer.concat([pack, Buffer.from("x")]), files, 100, 1000)).toThrow(
       "pack p is 1001 bytes, the manifest says 1000 (truncated or replaced)",
     );
+  });
+});
+
+describe("PackWriter", () => {
+  it("refuses an empty content: a pack of nothing is never sealed, and its files would get no pack id", () => {
+    const writer = new PackWriter({} as Bucket, new SnapshotKeys("t/"));
+    expect(() => writer.add(Buffer.alloc(0))).toThrow("an empty content has no place in a pack");
+    expect(writer.add(Buffer.from("x"))).toMatchObject({ offset: 0 });
   });
 });

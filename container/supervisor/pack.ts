@@ -43,6 +43,8 @@ export class PackWriter {
   /** Appends one content to the pack being filled; call `flush` after it. */
   add(content: Buffer): PackRef {
     this.#throwIfFailed();
+    // A pack of empty contents only would hold 0 bytes and never be sealed: its files would get no pack id.
+    if (content.length === 0) throw new Error("an empty content has no place in a pack: its entry needs none (storesContent)");
     const ref: PackRef = { offset: this.#size, builder: this.#builder };
     this.#parts.push(content);
     this.#size += content.length;
