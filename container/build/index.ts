@@ -60,10 +60,10 @@ export interface ImageResult {
   timing: ImageTiming;
 }
 
-/** Builds what is missing or stale; returns one entry per requested arch. */
 /** How long a build waits for another one on the machine: two cold builds of both arches, with room. */
 const BUILD_LOCK_WAIT_MS = 60 * 60_000;
 
+/** Builds what is missing or stale; returns one entry per requested arch. */
 export async function ensureImages(options: ImageOptions, steps: StepRunner = new StepRunner()): Promise<ImageResult[]> {
   const cache = cacheDir();
   mkdirSync(join(cache, "image"), { recursive: true });

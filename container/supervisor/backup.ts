@@ -349,10 +349,10 @@ export class Backup {
     if (entry.type === "dir") return { path: entry.path, type: "dir", mode: entry.mode };
     if (entry.type === "symlink") return { path: entry.path, type: "symlink", target: entry.target! };
     const known = this.#known.get(entry.abs);
-    // An empty file needs no content in the bucket: its entry alone restores it. (Packed, one
-    // alone in a run left a pack with no bytes, never sealed, and a manifest naming no pack.)
-    if (known && known.statKey === entry.statKey && known.size === 0) return emptyFile(entry.path, known.sha256, entry.mode);
     if (known && known.statKey === entry.statKey) {
+      // An empty file needs no content in the bucket: its entry alone restores it. (Packed, one
+      // alone in a run left a pack with no bytes, never sealed, and a manifest naming no pack.)
+      if (known.size === 0) return emptyFile(entry.path, known.sha256, entry.mode);
       const reused = this.#reuse(known.sha256, { path: entry.path, type: "file", sha256: known.sha256, size: known.size, mode: entry.mode }, run);
       if (reused) return reused;
     }
