@@ -39,7 +39,8 @@ function workerOutboundService(): (request: Request) => Promise<Response> {
     const team = url.searchParams.get("team") ?? new URL(WORKER_ACCESS_TEAM).hostname;
     if (!team.endsWith(TEAM_DOMAIN_SUFFIX)) return new Response(`team=${team}: name a *${TEAM_DOMAIN_SUFFIX} host, the ones routed to Access`, { status: 400 });
     const { authority } = await teams.team(team);
-    if (url.pathname === "/valid") return text(authority.mint());
+    // ?exp=SECONDS: a token that expires then (the default lives as long as an Access session).
+    if (url.pathname === "/valid") return text(authority.mint(url.searchParams.has("exp") ? { exp: Number(url.searchParams.get("exp")) } : {}));
     if (url.pathname === "/service") return text(authority.mintServiceToken(serviceToken.clientId));
     const kind = url.pathname.replace(/^\/broken\//, "");
     if ((BROKEN_KINDS as readonly string[]).includes(kind)) return text(authority.broken(kind as BrokenKind));

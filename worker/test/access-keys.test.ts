@@ -23,7 +23,7 @@ function ownTeam() {
   };
   return {
     host,
-    token: () => accessToken("valid", host),
+    token: (options: { exp?: number } = {}) => accessToken("valid", host, options),
     certs: (fault: CertsFault | "ok") => control(`certs/${fault}`),
     rotate: () => control<{ kid: string; previousKid: string }>("rotate"),
     retire: (kid: string) => control(`retire/${kid}`),
@@ -196,5 +196,49 @@ describe("a key rotation during a session", () => {
     const stranger = await accessToken("valid", ownTeam().host);
     expect(await refusedAsInvalid(await team.request(stranger, "header"))).toBe("ERR_JWKS_NO_MATCHING_KEY");
     expect(await refusedAsInvalid(await team.request(stranger, "cookie"))).toBe("ERR_JWKS_NO_MATCHING_KEY");
+  });
+});
+
+describe("a token already verified", () => {
+  it("is checked once while the key set that verified it is current, header or cookie alike", async () => {
+    const team = ownTeam();
+    const token = await team.token();
+    const other = await team.token({ exp: Math.floor(Date.now() / 1000) + 3600 });
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    expect((await team.request(token)).status).toBe(200);
+    expect((await team.request(token)).status).toBe(200);
+    expect((await team.request(token, "cookie")).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(1);
+    // Another token is another check.
+    expect((await team.request(other)).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(2);
+    // A refetch of the key set (here a rotation's unknown kid) sends every kept token through the check again.
+    await team.rotate();
+    expect((await team.request(await team.token())).status).toBe(200);
+    expect((await team.request(token)).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(4);
+  });
+
+  it("is refused from the moment it expires, though the key set that verified it is still fresh", async () => {
+    const team = ownTeam();
+    const exp = Math.floor(Date.now() / 1000) + 120;
+    const token = await team.token({ exp });
+    expect((await team.request(token)).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(exp * 1000 - 1000);
+    expect((await team.request(token)).status).toBe(200);
+    vi.setSystemTime(exp * 1000);
+    expect(await refusedAsInvalid(await team.request(token))).toBe("ERR_JWT_EXPIRED");
+  });
+
+  it("is never kept for another audience", async () => {
+    const team = ownTeam();
+    const token = await team.token();
+    expect((await team.request(token)).status).toBe(200);
+    const elsewhere = await fetchWithEnv(new Request(`${BASE}/api/status`, { headers: { accept: "application/json", "CF-Access-JWT-Assertion": token } }), {
+      CF_ACCESS_TEAM_DOMAIN: team.host,
+      CF_ACCESS_AUD: "another-application",
+    });
+    expect(await refusedAsInvalid(elsewhere)).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
   });
 });

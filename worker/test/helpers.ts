@@ -14,9 +14,10 @@ export const BASE = "https://moltbot.example.com";
  * Tokens minted by the Access authority behind a team domain (see vitest.worker.config.ts): the
  * Worker's own (CF_ACCESS_TEAM_DOMAIN) unless `team` names another `*.cloudflareaccess.com` host.
  */
-export async function accessToken(kind: "valid" | "service" | `broken/${string}` = "valid", team?: string): Promise<string> {
+export async function accessToken(kind: "valid" | "service" | `broken/${string}` = "valid", team?: string, options: { exp?: number } = {}): Promise<string> {
   const url = new URL(`http://access-tokens.moltlab.test/${kind}`);
   if (team) url.searchParams.set("team", team);
+  if (options.exp !== undefined) url.searchParams.set("exp", String(options.exp));
   const response = await fetch(url);
   if (!response.ok) throw new Error(`no token for ${kind}: ${response.status}`);
   return response.text();

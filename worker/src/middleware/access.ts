@@ -7,7 +7,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createRemoteJWKSet, errors, type JWKSCacheInput, jwksCache, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { AppEnv } from "../types.ts";
 import { wantsHtml } from "../http.ts";
 import { ASSERTION_HEADER, CERTS_PATH, COOKIE_NAME, loginUrl, type AccessClaims } from "../../../contract/access.ts";
@@ -41,18 +41,44 @@ export const JWKS_TIMEOUT_MS = 5_000;
  * One JWKS client per team domain and isolate. An unknown kid refetches at once (no cooldown):
  * right after a rotation the new key's tokens are accepted, not refused for jose's default 30 s.
  * The cost is at most one certs fetch per request carrying an unknown kid, which is what
- * upstream moltworker spends on every request.
+ * upstream moltworker spends on every request. `fetched` is jose's cache record: it holds the
+ * key set last fetched, a new object on every fetch, which is how a verified token knows the
+ * key set that verified it is still the current one.
  */
-const jwksByTeam = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-
-function jwksFor(team: string): ReturnType<typeof createRemoteJWKSet> {
-  let jwks = jwksByTeam.get(team);
-  if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(`${team}${CERTS_PATH}`), { timeoutDuration: JWKS_TIMEOUT_MS, cacheMaxAge: JWKS_CACHE_MS, cooldownDuration: 0 });
-    jwksByTeam.set(team, jwks);
-  }
-  return jwks;
+interface TeamKeys {
+  readonly getKey: ReturnType<typeof createRemoteJWKSet>;
+  readonly fetched: JWKSCacheInput;
 }
+const keysByTeam = new Map<string, TeamKeys>();
+
+function keysFor(team: string): TeamKeys {
+  let keys = keysByTeam.get(team);
+  if (!keys) {
+    const fetched: JWKSCacheInput = {};
+    const getKey = createRemoteJWKSet(new URL(`${team}${CERTS_PATH}`), {
+      timeoutDuration: JWKS_TIMEOUT_MS,
+      cacheMaxAge: JWKS_CACHE_MS,
+      cooldownDuration: 0,
+      [jwksCache]: fetched,
+    });
+    keys = { getKey, fetched };
+    keysByTeam.set(team, keys);
+  }
+  return keys;
+}
+
+/**
+ * Tokens this isolate has verified. A browser sends the same CF_Authorization cookie with every
+ * request, and the RS256 check is CPU time on every one of them (billed on Cloudflare; about a
+ * quarter of the Worker's own cost on a warm request in the bench), so a token is checked once per key set: it is taken from here only while the key set that verified
+ * it is still the current one and fresh (a refetch, e.g. for a rotation, or JWKS_CACHE_MS
+ * passing, sends it through the full check again) and never at or past its `exp`. So a token is
+ * accepted exactly when the check would accept it: the check's outcome depends only on the
+ * token's bytes, the team, the audience, the key set and the time. Failures are not kept.
+ */
+const verifiedTokens = new Map<string, { claims: AccessClaims & JWTPayload; keys: unknown; expiresAt: number }>();
+/** Enough for every signed-in browser and service token of a personal deployment; the oldest goes first. */
+export const VERIFIED_TOKENS_MAX = 256;
 
 /** The team's keys could not be had, so no token can be checked: not the token's fault. */
 export class AccessKeysUnavailable extends Error {
@@ -77,17 +103,26 @@ function unavailableReason(error: unknown): string {
 
 export async function verifyAccessToken(token: string, teamDomain: string, audience: string): Promise<AccessClaims & JWTPayload> {
   const team = teamDomainUrl(teamDomain);
-  const jwks = jwksFor(team);
+  const keys = keysFor(team);
+  const cacheKey = `${team} ${audience} ${token}`;
+  const known = verifiedTokens.get(cacheKey);
+  if (known && known.keys !== undefined && known.keys === keys.fetched.jwks && keys.getKey.fresh && Date.now() < known.expiresAt) return known.claims;
+  verifiedTokens.delete(cacheKey);
   // Tell "no key for this token" (the token's fault: 401) from "no keys at all" (ours: 503).
   const key: JWTVerifyGetKey = async (header, input) => {
     try {
-      return await jwks(header, input);
+      return await keys.getKey(header, input);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
       throw new AccessKeysUnavailable(`${team}${CERTS_PATH}`, unavailableReason(error), { cause: error });
     }
   };
   const { payload } = await jwtVerify<AccessClaims & JWTPayload>(token, key, { issuer: team, audience, algorithms: ["RS256"] });
+  // Access's tokens always carry exp; one without is checked every time rather than kept forever.
+  if (typeof payload.exp === "number") {
+    if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+    verifiedTokens.set(cacheKey, { claims: payload, keys: keys.fetched.jwks, expiresAt: payload.exp * 1000 });
+  }
   return payload;
 }
 
