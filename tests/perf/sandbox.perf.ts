@@ -254,7 +254,7 @@ interface Paths<T> {
 const DIRECT_LABEL = "direct (127.0.0.1:18789)";
 const WORKER_LABEL = "through the Worker";
 const FLOOR_LABEL = "floor: one-line proxy under the same wrangler dev";
-const FLOOR_DO_LABEL = "floor with a Durable Object hop (one-line Worker → one-line DO)";
+const FLOOR_SHAPE_LABEL = "floor in moltworker's shape (static assets → one-line Worker → one-line DO)";
 
 /**
  * Runs `measure` `requests` times per path and round; each request rotates which path goes
@@ -281,8 +281,8 @@ async function interleaved<K extends string>(
 }
 
 /** The HTTP paths: straight to the container, the floor Worker, and moltlab's Worker. */
-type HttpPath = keyof Paths<unknown> | "floor" | "floorDo";
-const LABELS: Record<HttpPath, string> = { direct: DIRECT_LABEL, floor: FLOOR_LABEL, floorDo: FLOOR_DO_LABEL, worker: WORKER_LABEL };
+type HttpPath = keyof Paths<unknown> | "floor" | "floorShape";
+const LABELS: Record<HttpPath, string> = { direct: DIRECT_LABEL, floor: FLOOR_LABEL, floorShape: FLOOR_SHAPE_LABEL, worker: WORKER_LABEL };
 const FLOOR_GOAL = "Goal (issue 16): moltlab's Worker within 1.2x of the floor at p50 and p95, and at least 0.8x its throughput.";
 
 /**
@@ -290,7 +290,7 @@ const FLOOR_GOAL = "Goal (issue 16): moltlab's Worker within 1.2x of the floor a
  * row, the Worker is also compared with it. Returns the ratio lines.
  */
 function latencyFigures(id: string, title: string, samples: Partial<Record<HttpPath, number[][]>> & Paths<number[][]>, notes: string[]): string[] {
-  const paths = (["direct", "floor", "floorDo", "worker"] as const).filter((path) => samples[path]);
+  const paths = (["direct", "floor", "floorShape", "worker"] as const).filter((path) => samples[path]);
   const all = (path: HttpPath) => samples[path]!.flat();
   const p95s = (path: HttpPath) => samples[path]!.map((round) => percentile(round, 95));
   const ratios = [
@@ -302,10 +302,11 @@ function latencyFigures(id: string, title: string, samples: Partial<Record<HttpP
           printRatio(`${id}: p95 through the Worker / floor`, percentile(all("worker"), 95), percentile(all("floor"), 95)),
         ]
       : []),
-    ...(samples.floorDo
+    ...(samples.floorShape
       ? [
-          printRatio(`${id}: p50 through the Worker / floor with a DO hop`, median(all("worker")), median(all("floorDo"))),
-          printRatio(`${id}: p95 through the Worker / floor with a DO hop`, percentile(all("worker"), 95), percentile(all("floorDo"), 95)),
+          printRatio(`${id}: p50 through the Worker / floor in moltworker's shape`, median(all("worker")), median(all("floorShape"))),
+          printRatio(`${id}: p95 through the Worker / floor in moltworker's shape`, percentile(all("worker"), 95), percentile(all("floorShape"), 95)),
+          printRatio(`${id}: p50 floor in moltworker's shape / floor`, median(all("floorShape")), median(all("floor"))),
         ]
       : []),
   ];
@@ -313,7 +314,7 @@ function latencyFigures(id: string, title: string, samples: Partial<Record<HttpP
     "Through the Worker: client → wrangler dev (workerd; Access JWT verified) → the Sandbox Durable Object → the container's port on 127.0.0.1; direct: client → the container's port. The plan's bar is the Cloudflare path within 2x of the current setup, stop at 3x; here it is the Worker's hop against none, on one host.";
   const floorNote = samples.floor
     ? [
-        "Floor: a Worker of one line (tests/perf/worker-floor.ts) that forwards each request to the same container port, under the same wrangler dev, workerd, compatibility date and flags: what wrangler dev itself costs. What moltlab's Worker adds beyond it is Access verification, the Durable Object hop and its own routing. The floor with a Durable Object hop sends the same request through a one-line DO first: on Cloudflare a container is reachable only from its DO, so that hop is the platform's, and the rest is moltlab's own code.",
+        "Floor: a Worker of one line (tests/perf/worker-floor.ts) that forwards each request to the same container port, under the same wrangler dev, workerd, compatibility date and flags: what wrangler dev itself costs. The floor in moltworker's shape adds the two hops every moltworker has: the static assets in front (moltworker's ASSETS binding for its admin UI; with assets configured, wrangler dev routes each request through its asset router first, even with run_worker_first) and one Durable Object (on Cloudflare a container is reachable only from its DO). Those hops are the architecture's; what moltlab's Worker costs beyond that floor is its own code: routing, the Access check (RS256 once per token and key set, then from the isolate's cache), header handling and the DO's logic.",
         FLOOR_GOAL,
       ]
     : [];
@@ -574,9 +575,9 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
 
       // HTTP without the model: the gateway's liveness endpoint, also through the floor Worker.
       const floor = await startWorkerFloor(GATEWAY);
-      const httpBase: Record<HttpPath, string> = { ...base, floor: floor.url, floorDo: floor.durableObjectUrl };
-      const httpHeaders: Record<HttpPath, Record<string, string>> = { ...headers, floor: {}, floorDo: {} };
-      const HTTP_PATHS = ["direct", "floor", "floorDo", "worker"] as const;
+      const httpBase: Record<HttpPath, string> = { ...base, floor: floor.url, floorShape: floor.moltworkerShapeUrl };
+      const httpHeaders: Record<HttpPath, Record<string, string>> = { ...headers, floor: {}, floorShape: {} };
+      const HTTP_PATHS = ["direct", "floor", "floorShape", "worker"] as const;
       // Requests the Worker's warm path makes besides the container fetch: counted at the servers it could call.
       const calls = () => ({ platform: stack.sandbox.platform.requestsServed(), access: stack.sandbox.access.requestsServed() });
       const before = calls();
@@ -596,7 +597,7 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
         ]);
 
         // Throughput: CONCURRENCY clients at once, each sending its share of the requests back to back.
-        const throughput: Record<HttpPath, number[]> = { direct: [], floor: [], floorDo: [], worker: [] };
+        const throughput: Record<HttpPath, number[]> = { direct: [], floor: [], floorShape: [], worker: [] };
         const perClient = Math.max(1, Math.round((2 * REQUESTS) / CONCURRENCY));
         for (let round = 0; round < WARM_ROUNDS; round++) {
           for (let j = 0; j < HTTP_PATHS.length; j++) {
@@ -625,7 +626,7 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
           notes: [
             printRatio("throughput.http: through the Worker / direct", median(throughput.worker), median(throughput.direct)),
             printRatio("throughput.http: through the Worker / floor", median(throughput.worker), median(throughput.floor)),
-            printRatio("throughput.http: through the Worker / floor with a DO hop", median(throughput.worker), median(throughput.floorDo)),
+            printRatio("throughput.http: through the Worker / floor in moltworker's shape", median(throughput.worker), median(throughput.floorShape)),
             FLOOR_GOAL,
             `${CONCURRENCY} clients × ${perClient} requests per sample. Client, workerd and the container share the host's 2 cores; the container has 1/2 of one.`,
           ],

@@ -1,84 +1,99 @@
 /**
- * The Worker's floor: the smallest Worker under the same `wrangler dev` (same package, same
- * workerd, same compatibility date and flags as worker/wrangler.jsonc) that forwards every
- * request to the same container port. What moltlab's Worker costs beyond it is ours: Access
- * verification, the Durable Object hop, routing, header handling.
+ * The Worker's floors: the smallest Workers under the same `wrangler dev` (same package, same
+ * workerd, same compatibility date and flags as worker/wrangler.jsonc) that forward every request
+ * to the same container port.
+ *
+ * - The one-line proxy: what wrangler dev itself costs.
+ * - Moltworker's shape at one line: the same request through static assets in front of the Worker
+ *   (worker/wrangler.jsonc's `assets` setting: moltworker serves its admin UI through an ASSETS
+ *   binding, and wrangler dev then routes every request through its asset router first, even with
+ *   `run_worker_first`) and one Durable Object hop (on Cloudflare a container is reachable only
+ *   from its DO). Both hops are the architecture's, not moltlab's; what moltlab's Worker costs
+ *   beyond this floor is its own code: routing, the Access check, header handling, the DO's logic.
  */
 import { rmSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startWranglerDev } from "../../core/wrangler-dev.ts";
+import { startWranglerDev, type WranglerDev } from "../../core/wrangler-dev.ts";
 import { readWorkerConfig } from "../../stack/sandbox-config.ts";
 
-/**
- * One line of work: the request, re-aimed at the target, nothing else. Under DO_PREFIX it goes
- * through a Durable Object that does the same: on Cloudflare a container is reachable only
- * from its Durable Object, so that hop is the architecture's, not moltlab's.
- */
-const DO_PREFIX = "/__floor-do";
+/** One line of work: the request, re-aimed at the target, nothing else; through a DO when it has one. */
 const FLOOR_SCRIPT = `import { DurableObject } from "cloudflare:workers";
-const forward = (request, target, path) => {
+const forward = (request, target) => {
   const url = new URL(request.url);
-  return fetch(new Request(target + path + url.search, request));
+  return fetch(new Request(target + url.pathname + url.search, request));
 };
 export class Hop extends DurableObject {
   fetch(request) {
-    return forward(request, this.env.TARGET, new URL(request.url).pathname.slice(${DO_PREFIX.length}));
+    return forward(request, this.env.TARGET);
   }
 }
 export default {
   fetch(request, env) {
-    const path = new URL(request.url).pathname;
-    if (path.startsWith("${DO_PREFIX}/")) return env.HOP.get(env.HOP.idFromName("floor")).fetch(request);
-    return forward(request, env.TARGET, path);
+    return env.HOP ? env.HOP.get(env.HOP.idFromName("floor")).fetch(request) : forward(request, env.TARGET);
   },
 };
 `;
 
 export interface StartedWorkerFloor {
-  /** http://127.0.0.1:PORT: straight to the target. */
+  /** The one-line proxy: http://127.0.0.1:PORT, straight to the target. */
   readonly url: string;
-  /** The same through one Durable Object hop: prefix the target's path with it. */
-  readonly durableObjectUrl: string;
+  /** Moltworker's shape at one line: static assets in front, then one Durable Object hop. */
+  readonly moltworkerShapeUrl: string;
   stop(): Promise<void>;
 }
 
-/** Starts the floor Worker, forwarding to `target` (an origin such as http://127.0.0.1:18789). */
+/** Starts both floors, forwarding to `target` (an origin such as http://127.0.0.1:18789). */
 export async function startWorkerFloor(target: string): Promise<StartedWorkerFloor> {
-  const ours = readWorkerConfig();
   const dir = await mkdtemp(join(tmpdir(), "moltlab-bench-floor-"));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  const config = {
-    name: "moltlab-bench-floor",
-    main: "worker.js",
-    compatibility_date: ours.compatibility_date as string,
-    compatibility_flags: (ours.compatibility_flags as string[] | undefined) ?? [],
-    vars: { TARGET: new URL(target).origin },
-    durable_objects: { bindings: [{ name: "HOP", class_name: "Hop" }] },
-    migrations: [{ tag: "v1", new_sqlite_classes: ["Hop"] }],
-  };
+  const started: WranglerDev[] = [];
+  const stopAll = () => Promise.all(started.map((wrangler) => wrangler.stop()));
   try {
-    await writeFile(join(dir, "wrangler.json"), JSON.stringify(config, null, 2));
+    const ours = readWorkerConfig();
+    const base = {
+      main: "../worker.js",
+      compatibility_date: ours.compatibility_date as string,
+      compatibility_flags: (ours.compatibility_flags as string[] | undefined) ?? [],
+      vars: { TARGET: new URL(target).origin },
+    };
+    const ourAssets = ours.assets as { binding?: string; run_worker_first?: unknown } | undefined;
     await writeFile(join(dir, "worker.js"), FLOOR_SCRIPT);
-    const wrangler = await startWranglerDev({
-      config: join(dir, "wrangler.json"),
-      cwd: dir,
-      host: "127.0.0.1",
-      port: 0,
-      persistTo: join(dir, "state"),
-      registry: join(dir, "registry"),
-      onAbandon: removeDir,
+    const start = async (name: string, config: Record<string, unknown>) => {
+      const own = join(dir, name);
+      await mkdir(join(own, "public"), { recursive: true });
+      await writeFile(join(own, "public", "index.html"), "<!doctype html><title>floor</title>\n");
+      await writeFile(join(own, "wrangler.json"), JSON.stringify({ name: `moltlab-bench-${name}`, ...base, ...config }, null, 2));
+      const wrangler = await startWranglerDev({
+        config: join(own, "wrangler.json"),
+        cwd: own,
+        host: "127.0.0.1",
+        port: 0,
+        persistTo: join(own, "state"),
+        registry: join(own, "registry"),
+        onAbandon: removeDir,
+      });
+      started.push(wrangler);
+      return `http://127.0.0.1:${wrangler.url.port}`;
+    };
+    const url = await start("floor", {});
+    const moltworkerShapeUrl = await start("floor-moltworker-shape", {
+      // The same assets setting as ours, over a folder of one page.
+      ...(ourAssets ? { assets: { ...ourAssets, directory: "public" } } : {}),
+      durable_objects: { bindings: [{ name: "HOP", class_name: "Hop" }] },
+      migrations: [{ tag: "v1", new_sqlite_classes: ["Hop"] }],
     });
     return {
-      url: `http://127.0.0.1:${wrangler.url.port}`,
-      durableObjectUrl: `http://127.0.0.1:${wrangler.url.port}${DO_PREFIX}`,
+      url,
+      moltworkerShapeUrl,
       stop: async () => {
-        await wrangler.stop();
+        await stopAll();
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    await stopAll();
     removeDir();
     throw error;
   }
