@@ -56,16 +56,19 @@ export function describeFigure(figure: BenchFigure): string {
   return `${figure.title} (\`${figure.id}\`): ${figure.rows.map((row) => describeRow(row, figure.unit)).join("; ")}`;
 }
 
+type Row = BenchFigure["rows"][number];
+
 /**
  * The Worker-proxied and the direct row of a latency figure: rows whose labels name the
  * Worker and direct access ("straight to the container"). Undefined when the figure does not have both.
+ * With the bench's floors (tests/perf/worker-floor.ts): `floor`, the one-line proxy, and
+ * `shapeFloor`, the same in moltworker's shape (static assets and one Durable Object hop).
  */
-export function latencyPair(
-  figure: BenchFigure,
-): { direct: BenchFigure["rows"][number]; worker: BenchFigure["rows"][number]; floor?: BenchFigure["rows"][number] } | undefined {
-  const isFloor = (row: BenchFigure["rows"][number]) => /^floor\b/i.test(row.label);
+export function latencyPair(figure: BenchFigure): { direct: Row; worker: Row; floor?: Row; shapeFloor?: Row } | undefined {
+  const isFloor = (row: Row) => /^floor\b/i.test(row.label);
   const direct = figure.rows.find((row) => /direct|straight to the container/i.test(row.label) && !/worker/i.test(row.label) && !isFloor(row));
   const worker = figure.rows.find((row) => /worker/i.test(row.label) && row !== direct && !isFloor(row));
-  const floor = figure.rows.find(isFloor);
-  return direct && worker ? { direct, worker, ...(floor ? { floor } : {}) } : undefined;
+  const shapeFloor = figure.rows.find((row) => isFloor(row) && /moltworker's shape/i.test(row.label));
+  const floor = figure.rows.find((row) => isFloor(row) && row !== shapeFloor);
+  return direct && worker ? { direct, worker, ...(floor ? { floor } : {}), ...(shapeFloor ? { shapeFloor } : {}) } : undefined;
 }
