@@ -254,7 +254,7 @@ interface Paths<T> {
 const DIRECT_LABEL = "direct (127.0.0.1:18789)";
 const WORKER_LABEL = "through the Worker";
 const FLOOR_LABEL = "floor: one-line proxy under the same wrangler dev";
-const FLOOR_SHAPE_LABEL = "floor in moltworker's shape (static assets → one-line Worker → one-line DO)";
+const SHAPE_FLOOR_LABEL = "floor in moltworker's shape (static assets → one-line Worker → one-line DO)";
 
 /**
  * Runs `measure` `requests` times per path and round; each request rotates which path goes
@@ -280,9 +280,9 @@ async function interleaved<K extends string>(
   return out;
 }
 
-/** The HTTP paths: straight to the container, the floor Worker, and moltlab's Worker. */
-type HttpPath = keyof Paths<unknown> | "floor" | "floorShape";
-const LABELS: Record<HttpPath, string> = { direct: DIRECT_LABEL, floor: FLOOR_LABEL, floorShape: FLOOR_SHAPE_LABEL, worker: WORKER_LABEL };
+/** The HTTP paths: straight to the container, the two floor Workers, and moltlab's Worker. */
+type HttpPath = keyof Paths<unknown> | "floor" | "shapeFloor";
+const LABELS: Record<HttpPath, string> = { direct: DIRECT_LABEL, floor: FLOOR_LABEL, shapeFloor: SHAPE_FLOOR_LABEL, worker: WORKER_LABEL };
 const FLOOR_GOAL = "Goal (issue 16): moltlab's Worker within 1.2x of the floor at p50 and p95, and at least 0.8x its throughput.";
 
 /**
@@ -290,7 +290,7 @@ const FLOOR_GOAL = "Goal (issue 16): moltlab's Worker within 1.2x of the floor a
  * row, the Worker is also compared with it. Returns the ratio lines.
  */
 function latencyFigures(id: string, title: string, samples: Partial<Record<HttpPath, number[][]>> & Paths<number[][]>, notes: string[]): string[] {
-  const paths = (["direct", "floor", "floorShape", "worker"] as const).filter((path) => samples[path]);
+  const paths = (["direct", "floor", "shapeFloor", "worker"] as const).filter((path) => samples[path]);
   const all = (path: HttpPath) => samples[path]!.flat();
   const p95s = (path: HttpPath) => samples[path]!.map((round) => percentile(round, 95));
   const ratios = [
@@ -302,11 +302,11 @@ function latencyFigures(id: string, title: string, samples: Partial<Record<HttpP
           printRatio(`${id}: p95 through the Worker / floor`, percentile(all("worker"), 95), percentile(all("floor"), 95)),
         ]
       : []),
-    ...(samples.floorShape
+    ...(samples.shapeFloor
       ? [
-          printRatio(`${id}: p50 through the Worker / floor in moltworker's shape`, median(all("worker")), median(all("floorShape"))),
-          printRatio(`${id}: p95 through the Worker / floor in moltworker's shape`, percentile(all("worker"), 95), percentile(all("floorShape"), 95)),
-          printRatio(`${id}: p50 floor in moltworker's shape / floor`, median(all("floorShape")), median(all("floor"))),
+          printRatio(`${id}: p50 through the Worker / floor in moltworker's shape`, median(all("worker")), median(all("shapeFloor"))),
+          printRatio(`${id}: p95 through the Worker / floor in moltworker's shape`, percentile(all("worker"), 95), percentile(all("shapeFloor"), 95)),
+          printRatio(`${id}: p50 floor in moltworker's shape / floor`, median(all("shapeFloor")), median(all("floor"))),
         ]
       : []),
   ];
@@ -575,9 +575,9 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
 
       // HTTP without the model: the gateway's liveness endpoint, also through the floor Worker.
       const floor = await startWorkerFloor(GATEWAY);
-      const httpBase: Record<HttpPath, string> = { ...base, floor: floor.url, floorShape: floor.moltworkerShapeUrl };
-      const httpHeaders: Record<HttpPath, Record<string, string>> = { ...headers, floor: {}, floorShape: {} };
-      const HTTP_PATHS = ["direct", "floor", "floorShape", "worker"] as const;
+      const httpBase: Record<HttpPath, string> = { ...base, floor: floor.url, shapeFloor: floor.shapeFloorUrl };
+      const httpHeaders: Record<HttpPath, Record<string, string>> = { ...headers, floor: {}, shapeFloor: {} };
+      const HTTP_PATHS = ["direct", "floor", "shapeFloor", "worker"] as const;
       // Requests the Worker's warm path makes besides the container fetch: counted at the servers it could call.
       const calls = () => ({ platform: stack.sandbox.platform.requestsServed(), access: stack.sandbox.access.requestsServed() });
       const before = calls();
@@ -593,11 +593,11 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
           return ms;
         });
         latencyFigures("warm-latency.http", "GET /healthz (no model call)", http, [
-          "Sequential requests on kept-alive connections, the three paths interleaved.",
+          "Sequential requests on kept-alive connections, the four paths interleaved.",
         ]);
 
         // Throughput: CONCURRENCY clients at once, each sending its share of the requests back to back.
-        const throughput: Record<HttpPath, number[]> = { direct: [], floor: [], floorShape: [], worker: [] };
+        const throughput: Record<HttpPath, number[]> = { direct: [], floor: [], shapeFloor: [], worker: [] };
         const perClient = Math.max(1, Math.round((2 * REQUESTS) / CONCURRENCY));
         for (let round = 0; round < WARM_ROUNDS; round++) {
           for (let j = 0; j < HTTP_PATHS.length; j++) {
@@ -626,7 +626,7 @@ describe("OpenClaw through the Worker: cold start and warm latency", () => {
           notes: [
             printRatio("throughput.http: through the Worker / direct", median(throughput.worker), median(throughput.direct)),
             printRatio("throughput.http: through the Worker / floor", median(throughput.worker), median(throughput.floor)),
-            printRatio("throughput.http: through the Worker / floor in moltworker's shape", median(throughput.worker), median(throughput.floorShape)),
+            printRatio("throughput.http: through the Worker / floor in moltworker's shape", median(throughput.worker), median(throughput.shapeFloor)),
             FLOOR_GOAL,
             `${CONCURRENCY} clients × ${perClient} requests per sample. Client, workerd and the container share the host's 2 cores; the container has 1/2 of one.`,
           ],

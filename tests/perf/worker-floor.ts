@@ -39,61 +39,76 @@ export default {
 export interface StartedWorkerFloor {
   /** The one-line proxy: http://127.0.0.1:PORT, straight to the target. */
   readonly url: string;
-  /** Moltworker's shape at one line: static assets in front, then one Durable Object hop. */
-  readonly moltworkerShapeUrl: string;
+  /** The floor in moltworker's shape: static assets in front, then one Durable Object hop. */
+  readonly shapeFloorUrl: string;
   stop(): Promise<void>;
 }
 
 /** Starts both floors, forwarding to `target` (an origin such as http://127.0.0.1:18789). */
 export async function startWorkerFloor(target: string): Promise<StartedWorkerFloor> {
+  const ours = readWorkerConfig();
+  const ourAssets = ours.assets as Record<string, unknown> | undefined;
+  if (!ourAssets) throw new Error("worker/wrangler.jsonc has no `assets` setting: the floor in moltworker's shape copies it, so it cannot be built");
   const dir = await mkdtemp(join(tmpdir(), "moltlab-bench-floor-"));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   const started: WranglerDev[] = [];
-  const stopAll = () => Promise.all(started.map((wrangler) => wrangler.stop()));
-  try {
-    const ours = readWorkerConfig();
-    const base = {
-      main: "../worker.js",
-      compatibility_date: ours.compatibility_date as string,
-      compatibility_flags: (ours.compatibility_flags as string[] | undefined) ?? [],
-      vars: { TARGET: new URL(target).origin },
-    };
-    const ourAssets = ours.assets as { binding?: string; run_worker_first?: unknown } | undefined;
-    await writeFile(join(dir, "worker.js"), FLOOR_SCRIPT);
-    const start = async (name: string, config: Record<string, unknown>) => {
-      const own = join(dir, name);
-      await mkdir(join(own, "public"), { recursive: true });
-      await writeFile(join(own, "public", "index.html"), "<!doctype html><title>floor</title>\n");
-      await writeFile(join(own, "wrangler.json"), JSON.stringify({ name: `moltlab-bench-${name}`, ...base, ...config }, null, 2));
-      const wrangler = await startWranglerDev({
-        config: join(own, "wrangler.json"),
-        cwd: own,
-        host: "127.0.0.1",
-        port: 0,
-        persistTo: join(own, "state"),
-        registry: join(own, "registry"),
-        onAbandon: removeDir,
-      });
-      started.push(wrangler);
-      return `http://127.0.0.1:${wrangler.url.port}`;
-    };
-    const url = await start("floor", {});
-    const moltworkerShapeUrl = await start("floor-moltworker-shape", {
-      // The same assets setting as ours, over a folder of one page.
-      ...(ourAssets ? { assets: { ...ourAssets, directory: "public" } } : {}),
-      durable_objects: { bindings: [{ name: "HOP", class_name: "Hop" }] },
-      migrations: [{ tag: "v1", new_sqlite_classes: ["Hop"] }],
+  // Every one is stopped even if another fails to; the first failure is thrown after.
+  const stopAll = async () => {
+    const failed = (await Promise.allSettled(started.map((wrangler) => wrangler.stop()))).find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+  };
+  const base = {
+    main: "../worker.js",
+    compatibility_date: ours.compatibility_date as string,
+    compatibility_flags: (ours.compatibility_flags as string[] | undefined) ?? [],
+    vars: { TARGET: new URL(target).origin },
+  };
+  const start = async (name: string, config: Record<string, unknown>, files: Record<string, string> = {}) => {
+    const own = join(dir, name);
+    await mkdir(own, { recursive: true });
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(join(own, file, ".."), { recursive: true });
+      await writeFile(join(own, file), text);
+    }
+    await writeFile(join(own, "wrangler.json"), JSON.stringify({ name: `moltlab-bench-${name}`, ...base, ...config }, null, 2));
+    const wrangler = await startWranglerDev({
+      config: join(own, "wrangler.json"),
+      cwd: own,
+      host: "127.0.0.1",
+      port: 0,
+      persistTo: join(own, "state"),
+      registry: join(own, "registry"),
+      onAbandon: removeDir,
     });
+    started.push(wrangler);
+    return `http://127.0.0.1:${wrangler.url.port}`;
+  };
+  try {
+    await writeFile(join(dir, "worker.js"), FLOOR_SCRIPT);
+    const url = await start("floor", {});
+    const shapeFloorUrl = await start(
+      "shape-floor",
+      {
+        // Our own assets setting, over a folder of one page.
+        assets: { ...ourAssets, directory: "public" },
+        durable_objects: { bindings: [{ name: "HOP", class_name: "Hop" }] },
+        migrations: [{ tag: "v1", new_sqlite_classes: ["Hop"] }],
+      },
+      { "public/index.html": "<!doctype html><title>floor</title>\n" },
+    );
     return {
       url,
-      moltworkerShapeUrl,
+      shapeFloorUrl,
       stop: async () => {
-        await stopAll();
-        await rm(dir, { recursive: true, force: true });
+        try {
+          await stopAll();
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
       },
     };
   } catch (error) {
-    await stopAll();
+    await stopAll().catch(() => undefined);
     removeDir();
     throw error;
   }

@@ -65,10 +65,10 @@ export function judgeLatencyItem(_ctx: VerifyContext, { bench }: { bench: Eviden
             `Against the floor — ${figure.title}: ${describeRow(pair.floor!, figure.unit)}, so wrangler dev alone adds ${signed(pair.floor!.median - pair.direct.median)} ${figure.unit} and moltlab's Worker ${signed(pair.worker.median - pair.floor!.median)} ${figure.unit} more: ×${(pair.worker.median / pair.floor!.median).toFixed(2)} of the floor (goal ≤ ×1.2).`,
         ),
       ...all
-        .filter((entry) => entry.pair.shapeFloor)
+        .filter((entry) => entry.pair.floor && entry.pair.shapeFloor)
         .map(
           ({ figure, pair }) =>
-            `Against the floor in moltworker's shape — ${figure.title}: ${describeRow(pair.shapeFloor!, figure.unit)}. The static assets and the Durable Object hop that every moltworker has cost ${signed(pair.shapeFloor!.median - (pair.floor ?? pair.direct).median)} ${figure.unit} over the ${pair.floor ? "one-line proxy" : "direct path"}; moltlab's own code adds ${signed(pair.worker.median - pair.shapeFloor!.median)} ${figure.unit}: ×${(pair.worker.median / pair.shapeFloor!.median).toFixed(2)} of that floor.`,
+            `Against the floor in moltworker's shape — ${figure.title}: ${describeRow(pair.shapeFloor!, figure.unit)}. The static assets and the Durable Object hop that every moltworker has cost ${signed(pair.shapeFloor!.median - pair.floor!.median)} ${figure.unit} over the one-line proxy; moltlab's own code adds ${signed(pair.worker.median - pair.shapeFloor!.median)} ${figure.unit}: ×${(pair.worker.median / pair.shapeFloor!.median).toFixed(2)} of that floor.`,
         ),
       ...(overThree.length
         ? [

@@ -223,22 +223,54 @@ describe("a token already verified", () => {
     const team = ownTeam();
     const exp = Math.floor(Date.now() / 1000) + 120;
     const token = await team.token({ exp });
+    const verify = vi.spyOn(crypto.subtle, "verify");
     expect((await team.request(token)).status).toBe(200);
     vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(exp * 1000 - 1000);
+    vi.setSystemTime(exp * 1000 - 1);
     expect((await team.request(token)).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(1); // from the cache
     vi.setSystemTime(exp * 1000);
     expect(await refusedAsInvalid(await team.request(token))).toBe("ERR_JWT_EXPIRED");
   });
 
-  it("is never kept for another audience", async () => {
+  it("is never kept for another application or another team", async () => {
     const team = ownTeam();
     const token = await team.token();
     expect((await team.request(token)).status).toBe(200);
-    const elsewhere = await fetchWithEnv(new Request(`${BASE}/api/status`, { headers: { accept: "application/json", "CF-Access-JWT-Assertion": token } }), {
-      CF_ACCESS_TEAM_DOMAIN: team.host,
-      CF_ACCESS_AUD: "another-application",
+    const asSeenBy = (overrides: Record<string, string>) =>
+      fetchWithEnv(new Request(`${BASE}/api/status`, { headers: { accept: "application/json", "CF-Access-JWT-Assertion": token } }), {
+        CF_ACCESS_TEAM_DOMAIN: team.host,
+        ...overrides,
+      });
+    expect(await refusedAsInvalid(await asSeenBy({ CF_ACCESS_AUD: "another-application" }))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
+    const otherTeam = ownTeam();
+    expect((await otherTeam.request(await otherTeam.token())).status).toBe(200);
+    expect(await refusedAsInvalid(await asSeenBy({ CF_ACCESS_TEAM_DOMAIN: otherTeam.host }))).toBe("ERR_JWKS_NO_MATCHING_KEY");
+  });
+
+  it("is not kept under a key set that a concurrent refetch replaced while its signature was checked", async () => {
+    const team = ownTeam();
+    expect((await team.request(await team.token())).status).toBe(200); // key set A cached
+    const oldToken = await team.token();
+    const { previousKid } = await team.rotate();
+    await team.retire(previousKid);
+    const newToken = await team.token();
+    // While the old token's signature is checked against A, the new token's unknown kid makes
+    // the Worker fetch B, which no longer has A's key.
+    const subtle = crypto.subtle;
+    const realVerify = subtle.verify.bind(subtle);
+    let refetched: Promise<Response> | undefined;
+    vi.spyOn(subtle, "verify").mockImplementation(async (...args: Parameters<SubtleCrypto["verify"]>) => {
+      if (!refetched) {
+        refetched = team.request(newToken); // its own check passes straight through
+        await refetched;
+      }
+      return realVerify(...args);
     });
-    expect(await refusedAsInvalid(elsewhere)).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
+    expect((await team.request(oldToken)).status).toBe(200); // checked against A, as before
+    expect((await refetched!).status).toBe(200);
+    vi.restoreAllMocks();
+    // B is current and has no key for it: the full check refuses it, so the cache must not pass it.
+    expect(await refusedAsInvalid(await team.request(oldToken))).toBe("ERR_JWKS_NO_MATCHING_KEY");
   });
 });

@@ -70,11 +70,12 @@ function keysFor(team: string): TeamKeys {
 /**
  * Tokens this isolate has verified. A browser sends the same CF_Authorization cookie with every
  * request, and the RS256 check is CPU time on every one of them (billed on Cloudflare; about a
- * quarter of the Worker's own cost on a warm request in the bench), so a token is checked once per key set: it is taken from here only while the key set that verified
- * it is still the current one and fresh (a refetch, e.g. for a rotation, or JWKS_CACHE_MS
- * passing, sends it through the full check again) and never at or past its `exp`. So a token is
- * accepted exactly when the check would accept it: the check's outcome depends only on the
- * token's bytes, the team, the audience, the key set and the time. Failures are not kept.
+ * quarter of the Worker's own cost on a warm request in the bench), so a token is checked once per
+ * key set. It is kept under the key set that verified it, and taken from here only while that key
+ * set is still the current one and fresh (a refetch, e.g. for a rotation's unknown kid, or
+ * JWKS_CACHE_MS passing, sends it through the full check again) and never at or past its `exp`.
+ * The check's outcome depends only on the token's bytes, the team, the audience, the key set and
+ * the time, so a kept token passes exactly when the check would pass it. Failures are not kept.
  */
 const verifiedTokens = new Map<string, { claims: AccessClaims & JWTPayload; keys: unknown; expiresAt: number }>();
 /** Enough for every signed-in browser and service token of a personal deployment; the oldest goes first. */
@@ -104,24 +105,31 @@ function unavailableReason(error: unknown): string {
 export async function verifyAccessToken(token: string, teamDomain: string, audience: string): Promise<AccessClaims & JWTPayload> {
   const team = teamDomainUrl(teamDomain);
   const keys = keysFor(team);
-  const cacheKey = `${team} ${audience} ${token}`;
+  const cacheKey = JSON.stringify([team, audience, token]);
   const known = verifiedTokens.get(cacheKey);
-  if (known && known.keys !== undefined && known.keys === keys.fetched.jwks && keys.getKey.fresh && Date.now() < known.expiresAt) return known.claims;
+  // A copy: the claims of a kept token are the next request's too.
+  if (known && known.keys === keys.fetched.jwks && keys.getKey.fresh && Date.now() < known.expiresAt) return structuredClone(known.claims);
   verifiedTokens.delete(cacheKey);
+  // The key set the key came from: another request may refetch while the signature is checked.
+  let checkedWith: unknown;
   // Tell "no key for this token" (the token's fault: 401) from "no keys at all" (ours: 503).
   const key: JWTVerifyGetKey = async (header, input) => {
     try {
-      return await keys.getKey(header, input);
+      const found = await keys.getKey(header, input);
+      checkedWith = keys.fetched.jwks;
+      return found;
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
       throw new AccessKeysUnavailable(`${team}${CERTS_PATH}`, unavailableReason(error), { cause: error });
     }
   };
   const { payload } = await jwtVerify<AccessClaims & JWTPayload>(token, key, { issuer: team, audience, algorithms: ["RS256"] });
+  // Kept only under the key set that verified it, and only while that is still the current one.
   // Access's tokens always carry exp; one without is checked every time rather than kept forever.
-  if (typeof payload.exp === "number") {
+  // nbf was checked now and stays passed: this clock does not go back.
+  if (typeof payload.exp === "number" && checkedWith !== undefined && checkedWith === keys.fetched.jwks) {
     if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) verifiedTokens.delete(verifiedTokens.keys().next().value!);
-    verifiedTokens.set(cacheKey, { claims: payload, keys: keys.fetched.jwks, expiresAt: payload.exp * 1000 });
+    verifiedTokens.set(cacheKey, { claims: structuredClone(payload), keys: checkedWith, expiresAt: payload.exp * 1000 });
   }
   return payload;
 }
