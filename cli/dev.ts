@@ -408,7 +408,11 @@ export async function dev(args: readonly string[]): Promise<number> {
   ]);
   console.log("moltlab dev: stopping");
   const stopping = new StepRunner();
-  await sandbox.stop(stopping);
+  // A failed step (above all the final backup) is printed by its step; the rest still stops.
+  const failed = await sandbox.stop(stopping).then(
+    () => false,
+    () => true,
+  );
   if (telegram) {
     const emulator = telegram;
     await stopping.step("stop the Telegram emulator", async () => {
@@ -422,6 +426,10 @@ export async function dev(args: readonly string[]): Promise<number> {
       await emulator.stop();
       return { status: "done", detail: emulator.url };
     });
+  }
+  if (failed) {
+    console.error("moltlab dev: stopped, nothing left running, but a step above failed");
+    return 1;
   }
   console.log("moltlab dev: stopped; nothing left running");
   return signal ? 128 + os.constants.signals[signal] : 1;

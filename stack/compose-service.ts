@@ -16,12 +16,11 @@ import { startAccess } from "../emulators/access/index.ts";
 import { MINIFLARE_S3_PREFIX, startR2 } from "../emulators/r2/index.ts";
 import { UserError } from "../core/errors.ts";
 import { randomSecret } from "../core/secret.ts";
-import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
 import { Cleanup } from "./cleanup.ts";
 import { accessSettings, platformSettings, r2ServerSettings, SERVICE_PORTS, workerSettings, type WorkerSettings } from "./compose-settings.ts";
 import { checkOpenClawImage } from "./image.ts";
 import { ANY_HOST } from "./network.ts";
-import { startPlatform, stopOpenClaw } from "./platform.ts";
+import { describeStopped, startPlatform, stopOpenClaw } from "./platform.ts";
 import { describeRealProvider } from "./provider.ts";
 import { ensureBucket } from "./r2.ts";
 import { instanceTypeOf, readWorkerConfig } from "./sandbox-config.ts";
@@ -99,9 +98,9 @@ const SERVICES: Record<string, Service> = {
     // OpenClaw takes its final backup on SIGTERM (to R2, which compose stops after this
     // service), so it is stopped gracefully before the platform removes it.
     cleanup.add("stop OpenClaw (final backup)", async () => {
-      for (const stopped of await stopOpenClaw(platform.containers)) {
-        console.log(`stopped ${stopped.name}: ${stopped.killed ? `killed after ${STOP_TIMEOUT_MS / 1000} s` : `exited ${stopped.exitCode ?? "?"}`}`);
-      }
+      const stopped = await stopOpenClaw(platform.containers);
+      if (stopped.length) console.log(`stopped ${describeStopped(stopped)}`);
+      return undefined;
     });
     const { removed, kept } = platform.leftovers;
     const where = platform.containers.ownerContainer ? `in container ${platform.containers.ownerContainer.slice(0, 12)}` : "not in a container of this engine";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stopOpenClaw, type StoppableContainers } from "./platform.ts";
+import { describeStopped, stopOpenClaw, type StoppableContainers } from "./platform.ts";
 import { STOP_TIMEOUT_MS } from "../contract/lifecycle.ts";
 
 describe("OpenClaw's graceful stop", () => {
@@ -26,5 +26,24 @@ describe("OpenClaw's graceful stop", () => {
       ["a", { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS }],
       ["b", { signal: "SIGTERM", timeoutMs: STOP_TIMEOUT_MS }],
     ]);
+  });
+});
+
+describe("the stop step's report", () => {
+  it("says what each container did, and was not running when none was", () => {
+    expect(describeStopped([])).toBe("was not running");
+    expect(describeStopped([{ name: "a", killed: false, exitCode: 0 }])).toBe("a: exited 0");
+    expect(describeStopped([{ name: "a", killed: false }])).toBe("a: exited (code unknown)");
+  });
+
+  it("fails when a final backup did not complete: a non-zero exit, or killed after the grace period", () => {
+    const lost = /final backup did not complete, so the changes since its last good backup are not in R2/;
+    expect(() => describeStopped([{ name: "a", killed: false, exitCode: 1 }])).toThrow(lost);
+    expect(() =>
+      describeStopped([
+        { name: "a", killed: false, exitCode: 0 },
+        { name: "b", killed: true },
+      ]),
+    ).toThrow(new RegExp(`a: exited 0, b: killed after the ${STOP_TIMEOUT_MS / 1000} s grace period: its final backup`));
   });
 });

@@ -20,7 +20,7 @@ import { Cleanup } from "./cleanup.ts";
 import { ensureOpenClawImage, ensureUserImage, type OpenClawImage } from "./image.ts";
 import { bridgeGateway, openBridgeDoor } from "./bridge-door.ts";
 import { containerView, defaultNetwork, LOOPBACK, needsBridgeDoor } from "./network.ts";
-import { startPlatform, stopOpenClaw } from "./platform.ts";
+import { describeStopped, startPlatform, stopOpenClaw } from "./platform.ts";
 import type { Provider } from "./provider.ts";
 import { wranglerR2 } from "./r2.ts";
 import { bucketOf, instanceTypeOf, readWorkerConfig, type R2Credentials, withBucket, type WranglerConfig } from "./sandbox-config.ts";
@@ -184,12 +184,7 @@ export async function startSandbox(options: SandboxOptions): Promise<StartedSand
     const worker = await startTheWorker(run, { image, aiGateway, access, platform });
     // First in the stop order: the container's final backup goes to R2, which this wrangler
     // serves, so the container stops (gracefully) while wrangler still runs, then wrangler.
-    run.cleanup.add("stop OpenClaw (final backup)", async () => {
-      const stopped = await stopOpenClaw(platform.containers);
-      return stopped.length
-        ? stopped.map((item) => `${item.name}: ${item.killed ? "killed after the grace period" : `exited ${item.exitCode ?? "?"}`}`).join(", ")
-        : "was not running";
-    });
+    run.cleanup.add("stop OpenClaw (final backup)", async () => describeStopped(await stopOpenClaw(platform.containers)));
 
     let stopping: Promise<void> | undefined;
     const sandbox = {
