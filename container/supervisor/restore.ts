@@ -216,6 +216,11 @@ async function stageContents(manifest: Manifest, keys: SnapshotKeys, staging: st
   return staged;
 }
 
+/** Staged as its own object: neither packed nor empty (an empty file's bytes are no bytes, see storesContent). */
+function isOwnObject(file: FileEntry): boolean {
+  return file.pack === undefined && storesContent(file);
+}
+
 /** The checked contents of a snapshot: packs in memory or in staging, own objects in staging. */
 class StagedContents {
   readonly objects: string;
@@ -233,7 +238,7 @@ class StagedContents {
 
   /** Replaces `dest` with the file's content. */
   async writeTo(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Promise<void> {
-    if (file.pack === undefined && storesContent(file)) return copyFileSafely(join(this.objects, file.sha256), dest, options);
+    if (isOwnObject(file)) return copyFileSafely(join(this.objects, file.sha256), dest, options);
     await replaceFileSafely(dest, this.#slice(file, false), options);
   }
 
@@ -243,7 +248,7 @@ class StagedContents {
    * the file is its own object, and writeTo must replace it.
    */
   createAt(file: FileEntry, dest: string, options: { mode: number; owner?: FileOwner }): Stats | undefined {
-    if (file.pack === undefined && storesContent(file)) return undefined;
+    if (isOwnObject(file)) return undefined;
     try {
       return createFileSafely(dest, this.#slice(file, true), options);
     } catch (error) {

@@ -79,7 +79,7 @@ function keysFor(team: string): TeamKeys {
  */
 const verifiedTokens = new Map<string, { claims: AccessClaims & JWTPayload; keys: unknown; expiresAt: number }>();
 /** Enough for every signed-in browser and service token of a personal deployment; the oldest goes first. */
-export const VERIFIED_TOKENS_MAX = 256;
+const VERIFIED_TOKENS_MAX = 256;
 
 /** The team's keys could not be had, so no token can be checked: not the token's fault. */
 export class AccessKeysUnavailable extends Error {
