@@ -1,5 +1,5 @@
 import { chmodSync, copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { run } from "../../core/exec.ts";
 import { resolvedProbe, type Tool, type ToolsFile, type ToolStatus } from "../tools/manifest.ts";
 import type { ToolOutcome } from "./outcome.ts";
@@ -40,6 +40,8 @@ export interface ContextFiles {
   binaries: Map<string, string>;
   supervisor: string;
   defaultConfig: string;
+  /** The compile-cache step's files (warm.ts and what it imports), into compile-cache/ for the Dockerfile. */
+  compileCacheStep: readonly string[];
   toolsFile: ToolsFile;
 }
 
@@ -56,6 +58,8 @@ export async function assembleContext(dir: string, files: ContextFiles): Promise
   await run("cp", ["-al", files.pluginNpmCache, join(dir, "plugin-npm-cache")]);
   // Only OpenClaw itself is needed there; the Dockerfile bind-mounts it for one step.
   await run("cp", ["-al", join(files.hostNpmStage, "lib/node_modules/openclaw"), join(dir, "openclaw-host")]);
+  mkdirSync(join(dir, "compile-cache"));
+  for (const file of files.compileCacheStep) copyFileSync(file, join(dir, "compile-cache", basename(file)));
   const bin = join(dir, "bin");
   mkdirSync(bin);
   for (const [name, file] of files.binaries) {

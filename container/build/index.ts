@@ -31,6 +31,8 @@ import type { Arch } from "../../contract/arch.ts";
 
 export const DOCKERFILE = join(ROOT, "container/Dockerfile");
 export const DEFAULT_CONFIG = join(ROOT, "container/openclaw.default.json");
+/** The build step that writes OpenClaw's compile cache into the image: the script and what it imports. */
+export const COMPILE_CACHE_STEP = ["warm.ts", "tag.ts"].map((name) => join(ROOT, "container/compile-cache", name));
 /** npm staging, Go builds and the image layers need room; 8 GiB leaves some. */
 const MIN_FREE_BYTES = 8 * 1024 ** 3;
 
@@ -49,6 +51,7 @@ interface Shared {
   npm: NpmRuntime;
   dockerfile: string;
   defaultConfig: string;
+  compileCacheStep: string;
 }
 
 export interface ImageResult {
@@ -115,6 +118,7 @@ async function ensureImagesHeld(options: ImageOptions, cache: string, steps: Ste
       npm,
       dockerfile: readFileSync(DOCKERFILE, "utf8"),
       defaultConfig: readFileSync(DEFAULT_CONFIG, "utf8"),
+      compileCacheStep: COMPILE_CACHE_STEP.map((file) => readFileSync(file, "utf8")).join("\n"),
     };
     const which = `supervisor from ${supervisor.entry}`;
     return {
@@ -146,6 +150,7 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
     tools: shared.tools,
     dockerfile: shared.dockerfile,
     defaultConfig: shared.defaultConfig,
+    compileCacheStep: shared.compileCacheStep,
     supervisorDigest: shared.supervisor.digest,
     baseImageId: base!.id,
     goVersion: shared.go,
@@ -231,6 +236,7 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
       binaries,
       supervisor: shared.supervisorFile,
       defaultConfig: DEFAULT_CONFIG,
+      compileCacheStep: COMPILE_CACHE_STEP,
       toolsFile: renderToolsFile(arch, openclawVersion, shared.tools, results),
     });
     return { status: "done", detail: contextDir };

@@ -11,6 +11,8 @@ export interface RecipeInputs {
   tools: readonly Tool[];
   dockerfile: string;
   defaultConfig: string;
+  /** The compile-cache step's files, their text (the Dockerfile runs them). */
+  compileCacheStep: string;
   supervisorDigest: string;
   /** Image id of moltlab/node:24-bookworm-slim-<arch>: a rebuilt base rebuilds this image. */
   baseImageId: string;
@@ -34,6 +36,7 @@ export function imageRecipe(inputs: RecipeInputs): string {
     BASE_APT_PACKAGES,
     inputs.dockerfile,
     inputs.defaultConfig,
+    inputs.compileCacheStep,
     inputs.supervisorDigest,
     inputs.baseImageId,
     inputs.goVersion,

@@ -24,6 +24,7 @@ import { restore, RestoreError, type RestoreOutcome } from "./restore.ts";
 import { ensureBakedPlugin } from "./baked-plugins.ts";
 import { DISCORD_API_URL, discordEndpoint, startLoopbackForwarder } from "./discord-endpoint.ts";
 import { Bucket } from "./storage.ts";
+import { describeCompileCache } from "../compile-cache/tag.ts";
 import { preparePrivateDir } from "./private-dir.ts";
 
 export const EXIT = { ok: 0, gatewayFailed: 1, badConfig: 2, restoreFailed: 3 } as const;
@@ -234,6 +235,7 @@ async function main(): Promise<number> {
     });
   }
 
+  log.info("gateway", describeCompileCache(settings.gatewayUser?.uid ?? process.getuid?.()));
   const exited = gateway.start();
   const ready = gateway.waitReady().finally(gatewaySettled);
   void timed("gateway", async () => {

@@ -72,6 +72,9 @@ describe.each(ARCHES)("OpenClaw chat, linux/%s", (arch) => {
     for (const phase of ["restore", "config", "gateway"]) expect(ready.phases[phase], phase).toMatchObject({ ok: true, durationMs: expect.any(Number) });
     expect(ready.lastRestore).toMatchObject({ ok: true, source: "empty" });
     expect((await fetch(`${GATEWAY_URL}/readyz`)).status).toBe(200);
+    // The image built here carries OpenClaw's compile cache for this CPU (none when built under QEMU).
+    const cache = arch === hostArch() ? /compile cache fits this machine/ : /carries no OpenClaw compile cache/;
+    expect(openclaw.logged(cache).length, JSON.stringify(openclaw.logged(/compile cache/))).toBe(1);
     evidence.passed("boots to gateway-ready", `runs.${arch}`);
   });
 
