@@ -5,7 +5,7 @@
  * warm.ts runs it in the image with Node's type stripping.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { cachedDataVersionTag } from "node:v8";
 
 /** os.tmpdir()/node-compile-cache, OpenClaw's choice when NODE_COMPILE_CACHE is unset (openclaw.mjs). */
@@ -20,19 +20,23 @@ export function cacheVersionTag(uid: number | undefined = process.getuid?.()): s
   return `${process.version}-${process.arch}-${cachedDataVersionTag().toString(16).padStart(8, "0")}${uid === undefined ? "" : `-${uid}`}`;
 }
 
-/** The cache folders under `root` (…/openclaw/<version>/<install>/<tag>), by their tag. */
+/** The folders right inside `dir` (none when it does not exist). */
+function subfolders(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(dir, entry.name));
+}
+
+/**
+ * The cache folders under `root` (…/openclaw/<version>/<install>/<tag>), by their tag. Level by
+ * level, never into a tag folder: the supervisor calls this before it starts the gateway, and a
+ * recursive listing of the ~5,700 entries in the image's took 0.25 s at half a core.
+ */
 export function cacheFolders(root: string = COMPILE_CACHE_ROOT): { tag: string; dir: string }[] {
-  if (!existsSync(root)) return [];
-  // openclaw/<version>/<install marker>/<tag>: the tag folders are four levels down.
-  return readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter(
-      (entry) =>
-        entry.isDirectory() &&
-        join(entry.parentPath, entry.name)
-          .slice(root.length + 1)
-          .split("/").length === 4,
-    )
-    .map((entry) => ({ tag: entry.name, dir: join(entry.parentPath, entry.name) }));
+  let dirs = [root];
+  for (let level = 0; level < 4; level++) dirs = dirs.flatMap(subfolders);
+  return dirs.map((dir) => ({ tag: basename(dir), dir }));
 }
 
 /**
