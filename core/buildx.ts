@@ -23,9 +23,10 @@ export interface BuildxOptions {
  * engine). TARGETARCH and BUILDARCH are always passed: Docker 20.10's builder leaves them
  * empty (BUILDARCH names the host's base image in a stage that runs natively).
  * Same invocation as setup's base-image build (setup/base-images.ts). Returns how many of
- * the Dockerfile's steps BuildKit answered from its cache (from its plain progress output).
+ * the Dockerfile's steps BuildKit answered from its cache (from its plain progress output), and
+ * that output, where a step's own lines can be found.
  */
-export async function buildxBuild(options: BuildxOptions): Promise<LayerCache> {
+export async function buildxBuild(options: BuildxOptions): Promise<LayerCache & { progress: string }> {
   const buildArgs = { TARGETARCH: options.arch, BUILDARCH: hostArch(), ...options.buildArgs };
   const result = await docker(
     [
@@ -46,5 +47,6 @@ export async function buildxBuild(options: BuildxOptions): Promise<LayerCache> {
     ],
     { logFile: options.logFile, timeoutMs: options.timeoutMs ?? 3_600_000 },
   );
-  return layerCacheFromProgress(`${result.stdout}\n${result.stderr}`);
+  const progress = `${result.stdout}\n${result.stderr}`;
+  return { ...layerCacheFromProgress(progress), progress };
 }

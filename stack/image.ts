@@ -56,7 +56,7 @@ export async function ensureUserImage(dockerfile: string, arch: Arch, steps: Ste
     const { facts } = built;
     return {
       status: "done",
-      detail: `${built.tag}: OpenClaw ${facts.openclawVersion || "(version unknown)"}, gateway as ${facts.user || "root"}, init ${facts.init || "tini (added)"}`,
+      detail: `${built.tag}: OpenClaw ${facts.openclawVersion || "(version unknown)"}, gateway as ${facts.user || "root"}, init ${facts.init || "tini (added)"}; OpenClaw compile cache: ${built.compileCache}`,
     };
   });
   return {

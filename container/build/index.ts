@@ -18,6 +18,7 @@ import { formatSeconds, StepRunner, type StepOutcome } from "../../core/ui.ts";
 import { BASE_APT_PACKAGES, toolsFor, type NpmTool, type Tool } from "../tools/manifest.ts";
 import { buildxBuild } from "../../core/buildx.ts";
 import { type ImageTiming, type LayerCache, recordImageCall } from "../../core/image-timings.ts";
+import { COMPILE_CACHE_STEP, warmUpOutcome } from "./compile-cache-step.ts";
 import { assembleContext, renderToolsFile, type ToolResults } from "./context.ts";
 import { stagePluginCache } from "./plugin-cache.ts";
 import { fetchDebFile } from "./debian-package.ts";
@@ -25,14 +26,12 @@ import { buildGoTool, goVersion, goToolsUnavailable } from "./go-tools.ts";
 import { npmRuntime, stageNpm, type NpmRuntime } from "./npm-stage.ts";
 import { imageRecipe } from "./recipe.ts";
 import { fetchStaticRelease } from "./release-download.ts";
-import { bundleSupervisor, type SupervisorBundle } from "./supervisor-bundle.ts";
+import { bundleSupervisor, type ProgramBundle } from "./supervisor-bundle.ts";
 import { openclawImage } from "../../contract/openclaw.ts";
 import type { Arch } from "../../contract/arch.ts";
 
 export const DOCKERFILE = join(ROOT, "container/Dockerfile");
 export const DEFAULT_CONFIG = join(ROOT, "container/openclaw.default.json");
-/** The build step that writes OpenClaw's compile cache into the image: the script and what it imports. */
-export const COMPILE_CACHE_STEP = ["warm.ts", "tag.ts"].map((name) => join(ROOT, "container/compile-cache", name));
 /** npm staging, Go builds and the image layers need room; 8 GiB leaves some. */
 const MIN_FREE_BYTES = 8 * 1024 ** 3;
 
@@ -45,7 +44,7 @@ interface Shared {
   cache: string;
   logFile: string;
   tools: Tool[];
-  supervisor: SupervisorBundle;
+  supervisor: ProgramBundle;
   supervisorFile: string;
   go: string;
   npm: NpmRuntime;
@@ -245,7 +244,7 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
   let layers: LayerCache | undefined;
   await steps.step(`${arch}: docker build`, async (context) => {
     context.progress(`docker buildx build --platform linux/${arch} -t ${tag}${arch === hostArch() ? "" : " (dpkg under QEMU: about a minute)"}`);
-    layers = await buildxBuild({
+    const built = await buildxBuild({
       arch,
       dockerfile: DOCKERFILE,
       context: contextDir,
@@ -261,13 +260,16 @@ async function ensureImage(arch: Arch, openclawVersion: string, shared: Shared, 
       }),
       logFile: shared.logFile,
     });
+    layers = { steps: built.steps, cached: built.cached };
+    const warmUp = warmUpOutcome(built.progress);
     const facts = await inspectImage(tag);
     if (facts?.architecture !== arch)
       throw new UserError(`built ${tag} but the engine reports architecture ${facts?.architecture ?? "none"}`, `see ${shared.logFile}`);
     // The replaced image is now untagged; drop it unless a container still uses it (then rmi just fails).
     if (previous && previous.id !== facts.id) await tryRun("docker", ["image", "rm", previous.id], { logFile: shared.logFile });
     const cache = layers ? `, ${layers.cached} of ${layers.steps} layers from cache` : "";
-    return { status: "done", detail: `${tag}, ${((await imageSize(tag)) / 1e9).toFixed(2)} GB, recipe ${recipe}${cache}` };
+    const compileCache = warmUp ? `; OpenClaw compile cache: ${warmUp}` : "";
+    return { status: "done", detail: `${tag}, ${((await imageSize(tag)) / 1e9).toFixed(2)} GB, recipe ${recipe}${cache}${compileCache}` };
   });
   const sizeBytes = await imageSize(tag);
   const buildSteps = steps.records.slice(firstStep).map(({ label, seconds, detail }) => ({ label, seconds, detail }));

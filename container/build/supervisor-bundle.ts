@@ -7,7 +7,7 @@ import { ROOT } from "../../core/host.ts";
 /** The supervisor's entry (container/supervisor/). */
 export const SUPERVISOR_ENTRY = join(ROOT, "container/supervisor/main.ts");
 
-export interface SupervisorBundle {
+export interface ProgramBundle {
   entry: string;
   /** sha256 of the bundle: part of the image recipe, so any change in it or its imports rebuilds. */
   digest: string;
@@ -19,9 +19,17 @@ export interface SupervisorBundle {
  * file for /opt/moltlab/supervisor.mjs. Bundling is ~0.1 s, so it runs on every
  * `moltlab image`, and the recipe digest sees changes in any imported file.
  */
-export async function bundleSupervisor(outfile: string): Promise<SupervisorBundle> {
+export function bundleSupervisor(outfile: string): Promise<ProgramBundle> {
+  return bundleNodeProgram(SUPERVISOR_ENTRY, outfile);
+}
+
+/**
+ * One of moltlab's TypeScript programs as one plain ES module, for a Node that may not strip
+ * types itself (a user's image): the supervisor, and the compile-cache warm-up in a user's layer.
+ */
+export async function bundleNodeProgram(entry: string, outfile: string): Promise<ProgramBundle> {
   const result = await build({
-    entryPoints: [SUPERVISOR_ENTRY],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -36,7 +44,7 @@ export async function bundleSupervisor(outfile: string): Promise<SupervisorBundl
   mkdirSync(dirname(outfile), { recursive: true });
   writeFileSync(outfile, contents);
   return {
-    entry: relative(ROOT, SUPERVISOR_ENTRY),
+    entry: relative(ROOT, entry),
     digest: createHash("sha256").update(contents).digest("hex"),
     bytes: contents.byteLength,
   };

@@ -17,8 +17,10 @@ describe("the supervisor layered on a user's image", () => {
   });
 
   it("runs the supervisor as root under the image's init (or the added tini) and the gateway as the image's user", () => {
-    const layer = layerDockerfile("moltlab/user-image:amd64", parseFacts("node", OUTPUT));
-    expect(layer).toContain("FROM moltlab/user-image:amd64\nUSER root\nCOPY opt/ /opt/moltlab/\n");
+    const layer = layerDockerfile("moltlab/user-image:amd64", parseFacts("node", OUTPUT), { arch: "arm64", host: "amd64" });
+    expect(layer).toContain(
+      "FROM moltlab/user-image:amd64\n# No OpenClaw compile cache: linux/arm64 is built under emulation on this linux/amd64 host.\nUSER root\nCOPY opt/ /opt/moltlab/\n",
+    );
     expect(layer).toContain("MOLTLAB_GATEWAY_USER=node");
     expect(layer).toContain("OPENCLAW_BIN=/usr/local/bin/openclaw");
     expect(layer).toContain("chown node /home/node /home/node/.openclaw");
@@ -26,6 +28,22 @@ describe("the supervisor layered on a user's image", () => {
     const rootImage = layerDockerfile("x", { ...parseFacts("root", OUTPUT.replace("/home/node", "/root")), init: "/usr/bin/tini" });
     expect(rootImage).not.toContain("MOLTLAB_GATEWAY_USER");
     expect(rootImage).toContain('ENTRYPOINT ["/usr/bin/tini", "--"');
+  });
+
+  it("boots the image's OpenClaw once as the gateway's user for its compile cache, only on the build's own CPU, before the supervisor's files", () => {
+    const layer = layerDockerfile("moltlab/user-image:arm64", parseFacts("node", OUTPUT), { arch: "arm64", host: "arm64" });
+    const lines = layer.split("\n");
+    const run = lines.findIndex((line) => line.startsWith("RUN --mount=type=bind,source=compile-cache,"));
+    expect(lines[run - 1]).toBe("USER node");
+    expect(lines.slice(run + 1, run + 4)).toEqual([
+      "    OPENCLAW_BIN=/usr/local/bin/openclaw node /mnt/moltlab-warm-up/warm.mjs \\",
+      '    || echo "OpenClaw compile cache: skipped: the warm-up exited $?"',
+      "USER root",
+    ]);
+    expect(run).toBeLessThan(lines.indexOf("COPY opt/ /opt/moltlab/"));
+    // A root image: the gateway runs as root, so the cache is made as root.
+    const rootImage = layerDockerfile("x", parseFacts("root", OUTPUT.replace("/home/node", "/root")), { arch: "amd64", host: "amd64" });
+    expect(rootImage).toContain("USER root\nRUN --mount=type=bind,source=compile-cache,");
   });
 
   it("refuses an image without node or openclaw, saying what to add", () => {

@@ -47,7 +47,7 @@ export function cacheFolders(root: string = COMPILE_CACHE_ROOT): { tag: string; 
 export function describeCompileCache(uid: number | undefined, folders: readonly { tag: string }[] = cacheFolders()): string {
   const needed = cacheVersionTag(uid);
   if (folders.length === 0)
-    return `the image carries no OpenClaw compile cache (built under emulation, or an image of your own): OpenClaw compiles its modules at every cold start`;
+    return `the image carries no OpenClaw compile cache (built under emulation, or its build could not boot OpenClaw: see the build log): OpenClaw compiles its modules at every cold start`;
   if (folders.some((folder) => folder.tag === needed))
     return `the image's OpenClaw compile cache fits this machine (${needed}): a cold start reads its modules' compiled code`;
   const made = [...new Set(folders.map((folder) => folder.tag))].join(", ");

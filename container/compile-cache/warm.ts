@@ -12,8 +12,9 @@
  * else of the run stays in the image: its HOME (config, state, keys) and what it left in /tmp go.
  *
  * An optimisation, so it never fails the build: when the gateway does not get ready or Node writes
- * no cache, it says why and the image is built without one. Runs with Node's type stripping
- * (`node warm.ts`): Node built-ins only.
+ * no cache, it says why and the image is built without one. Runs with Node's type stripping in
+ * moltlab's image (`node warm.ts`: Node built-ins only), bundled to plain JavaScript in the layer
+ * moltlab puts on a user's image (container/build/user-image.ts), whose Node may not strip types.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +27,8 @@ const PORT = 18789;
 const READY_WITHIN_MS = 5 * 60_000;
 const STOP_WITHIN_MS = 60_000;
 const POLL_MS = 250;
+/** The OpenClaw the supervisor starts: OPENCLAW_BIN when an image sets it (a user's may), else the one on PATH. */
+const OPENCLAW = process.env.OPENCLAW_BIN?.trim() || "openclaw";
 
 function filesUnder(dir: string): { count: number; bytes: number } {
   let count = 0;
@@ -51,7 +54,7 @@ async function readyz(): Promise<number> {
 async function warm(): Promise<string> {
   const home = mkdtempSync(join(tmpdir(), "moltlab-warm-home-"));
   const tail: string[] = [];
-  const gateway = spawn("openclaw", ["gateway", "--port", String(PORT), "--bind", "loopback", "--allow-unconfigured"], {
+  const gateway = spawn(OPENCLAW, ["gateway", "--port", String(PORT), "--bind", "loopback", "--allow-unconfigured"], {
     env: { ...process.env, HOME: home, OPENCLAW_GATEWAY_TOKEN: randomBytes(24).toString("hex") },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,8 +1,10 @@
 /**
  * `npm run dev -- --dockerfile`, end to end (the same startSandbox): a user's Dockerfile built
  * on the real OpenClaw image (a local base: there is no registry here), with a file of its own
- * baked into the home, runs in the sandbox with the supervisor layered on top, boots through
- * the Worker and answers a chat from the AI Gateway emulator. On the bridge network (the
+ * baked into the home and without the compile cache moltlab's image carries (as the images
+ * OpenClaw publishes have none), runs in the sandbox with the supervisor layered on top, boots
+ * through the Worker, finds the compile cache the layer made, and answers a chat from the AI
+ * Gateway emulator. On the bridge network (the
  * container has ports of its own), so it runs beside the files that hold the host's ports.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -26,6 +28,7 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
   let sandbox: StartedSandbox;
   let dir: string;
   const docker = new Docker();
+  const buildLines: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "moltlab-byo-"));
@@ -35,6 +38,8 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
         "ARG TARGETARCH",
         `FROM moltlab/openclaw:${OPENCLAW_VERSION}-\${TARGETARCH}`,
         `RUN mkdir -p ${BAKED.replace(/\/[^/]+$/, "")} && echo baked-by-your-image > ${BAKED} && chown -R node:node /home/node/.config/moltlab-byo`,
+        // Like the images OpenClaw publishes: no compile cache, so the one the sandbox finds is the layer's.
+        "RUN rm -rf /tmp/node-compile-cache",
         "USER node",
         "",
       ].join("\n"),
@@ -47,7 +52,10 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
       port: 0,
       dockerfile: join(dir, "Dockerfile"),
       persistTo: stateDir,
-      steps: new StepRunner((line) => console.log(line)),
+      steps: new StepRunner((line) => {
+        console.log(line);
+        buildLines.push(line);
+      }),
     });
   }, 15 * MINUTES);
 
@@ -83,6 +91,13 @@ describe("your own Dockerfile in the sandbox: built, layered with the supervisor
     expect(output).toContain("baked-by-your-image");
     // The supervisor (root) and the gateway (your image's USER, node): the owners of the container's processes (no ps in the image).
     expect(output.split("\n").map((line) => line.trim())).toEqual(expect.arrayContaining(["root", "node"]));
+    // The layer booted your OpenClaw once as node for its compile cache (or reused that layer), and the
+    // supervisor, as it starts the gateway, finds it made for this machine.
+    expect(buildLines.filter((line) => line.includes("OpenClaw compile cache:")).join("\n")).toMatch(
+      /OpenClaw compile cache: (\d+ modules|as in the previous build)/,
+    );
+    const logs = await tryRun("docker", ["logs", state!.containerId!]);
+    expect(`${logs.stdout}${logs.stderr}`).toContain("compile cache fits this machine");
 
     sandbox.aiGateway!.load([{ name: "byo", match: { provider: "anthropic" }, reply: { text: REPLY } }]);
     const chat = await api("/v1/chat/completions", {

@@ -23,7 +23,7 @@ export interface ToolProbe {
 }
 
 export type ArchBuild =
-  | { arch: Arch; built: true; seconds: number; probes: ToolProbe[]; facts: UserImageFacts; layer: string }
+  | { arch: Arch; built: true; seconds: number; probes: ToolProbe[]; facts: UserImageFacts; layer: string; compileCache: string }
   | { arch: Arch; built: false; reason: string };
 
 export async function buildAndProbe(
@@ -61,7 +61,7 @@ export async function buildAndProbe(
         evidence: `\`${tool.probe.command}\` → exit ${result.code}: ${excerpt(output, 200)}`,
       });
     }
-    results.push({ arch, built: true, seconds, probes, facts: built.facts, layer: built.layer });
+    results.push({ arch, built: true, seconds, probes, facts: built.facts, layer: built.layer, compileCache: built.compileCache });
     await tryRun("docker", ["image", "rm", "-f", built.tag, built.userTag], { timeoutMs: 60_000 });
   }
   return results;

@@ -200,7 +200,7 @@ function describeDockerfile(dockerfile: DockerfileFindings, evidence: string[], 
       continue;
     }
     evidence.push(
-      `Your Dockerfile built for linux/${build.arch} with the supervisor layered on top in ${build.seconds.toFixed(0)} s (OpenClaw ${build.facts.openclawVersion || "version unknown"}, gateway user ${build.facts.user || "root"}, init ${build.facts.init || "tini added by the layer"}); probes: ${build.probes.map((probe) => `${probe.tool} ${probe.ok ? "ok" : "FAILED"}`).join(", ") || "none"}.`,
+      `Your Dockerfile built for linux/${build.arch} with the supervisor layered on top in ${build.seconds.toFixed(0)} s (OpenClaw ${build.facts.openclawVersion || "version unknown"}, gateway user ${build.facts.user || "root"}, init ${build.facts.init || "tini added by the layer"}; OpenClaw compile cache: ${build.compileCache}); probes: ${build.probes.map((probe) => `${probe.tool} ${probe.ok ? "ok" : "FAILED"}`).join(", ") || "none"}.`,
     );
     tables.push({
       caption: `Tools in your image, linux/${build.arch}`,
