@@ -25,7 +25,11 @@ describe("the supervisor layered on a user's image", () => {
     expect(layer).toContain("OPENCLAW_BIN=/usr/local/bin/openclaw");
     expect(layer).toContain("chown node /home/node /home/node/.openclaw");
     expect(layer).toContain('ENTRYPOINT ["/opt/moltlab/tini", "--", "node", "/opt/moltlab/supervisor.mjs"]');
-    const rootImage = layerDockerfile("x", { ...parseFacts("root", OUTPUT.replace("/home/node", "/root")), init: "/usr/bin/tini" });
+    const rootImage = layerDockerfile(
+      "x",
+      { ...parseFacts("root", OUTPUT.replace("/home/node", "/root")), init: "/usr/bin/tini" },
+      { arch: "amd64", host: "amd64" },
+    );
     expect(rootImage).not.toContain("MOLTLAB_GATEWAY_USER");
     expect(rootImage).toContain('ENTRYPOINT ["/usr/bin/tini", "--"');
   });

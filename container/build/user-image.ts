@@ -19,7 +19,7 @@ import type { DebTool, ToolsFile } from "../tools/manifest.ts";
 import { fetchDebFile } from "./debian-package.ts";
 import { parseDockerfile } from "./dockerfile-parse.ts";
 import { DEFAULT_CONFIG } from "./index.ts";
-import { COMPILE_CACHE_WARM_UP, warmUpOutcome } from "./compile-cache-step.ts";
+import { COMPILE_CACHE_WARM_UP, emulatedBuild, warmUpOutcome } from "./compile-cache-step.ts";
 import { bundleNodeProgram, bundleSupervisor } from "./supervisor-bundle.ts";
 
 /**
@@ -189,7 +189,7 @@ export function layerProblems(facts: UserImageFacts): string[] {
  * the gateway as the image's own USER; a root image gets no separation, which the supervisor
  * says at start.
  */
-export function layerDockerfile(userImage: string, facts: UserImageFacts, build: { arch: Arch; host: Arch } = { arch: hostArch(), host: hostArch() }): string {
+export function layerDockerfile(userImage: string, facts: UserImageFacts, build: { arch: Arch; host: Arch }): string {
   const owner = facts.user || "root";
   const init = facts.init || "/opt/moltlab/tini";
   return [
@@ -220,7 +220,7 @@ export function layerDockerfile(userImage: string, facts: UserImageFacts, build:
  * OpenClaw that does not boot this way, or does not turn the cache on, leaves a line saying why.
  */
 function compileCacheLayer(facts: UserImageFacts, build: { arch: Arch; host: Arch }): string[] {
-  if (build.arch !== build.host) return [`# No OpenClaw compile cache: linux/${build.arch} is built under emulation on this linux/${build.host} host.`];
+  if (build.arch !== build.host) return [`# No OpenClaw compile cache: ${emulatedBuild(build.arch, build.host)}.`];
   return [
     "# OpenClaw's compile cache (moltlab's container/compile-cache/warm.ts): your gateway booted once as its user.",
     `USER ${facts.user || "root"}`,
@@ -319,10 +319,7 @@ export async function buildLayeredImage(options: UserImageOptions): Promise<Laye
     }),
     logFile,
   });
-  const compileCache =
-    arch === host
-      ? (warmUpOutcome(built.progress) ?? `the step printed nothing (see ${logFile})`)
-      : `none: linux/${arch} is built under emulation on this linux/${host} host`;
+  const compileCache = arch === host ? (warmUpOutcome(built.progress) ?? `the step printed nothing (see ${logFile})`) : `none: ${emulatedBuild(arch, host)}`;
   return { userTag, tag, facts, layer, compileCache };
 }
 

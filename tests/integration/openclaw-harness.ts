@@ -294,13 +294,13 @@ export class OpenclawContainer {
     return StatusCode;
   }
 
-  /** For afterAll: ends the container however it is, ignoring a container already gone. */
   /** The CPU time the container has used so far, in seconds (its cgroup, through Docker's stats API). */
   async cpuSeconds(): Promise<number> {
     const stats = await docker.getContainer(this.id).stats({ stream: false, "one-shot": true });
     return stats.cpu_stats.cpu_usage.total_usage / 1e9;
   }
 
+  /** For afterAll: ends the container however it is, ignoring a container already gone. */
   async dispose(): Promise<void> {
     if (!this.#container || this.#exitCode !== null) return;
     await docker

@@ -4,8 +4,8 @@
  * baked into the home and without the compile cache moltlab's image carries (as the images
  * OpenClaw publishes have none), runs in the sandbox with the supervisor layered on top, boots
  * through the Worker, finds the compile cache the layer made, and answers a chat from the AI
- * Gateway emulator. On the bridge network (the
- * container has ports of its own), so it runs beside the files that hold the host's ports.
+ * Gateway emulator. On the bridge network (the container has ports of its own), so it runs beside
+ * the files that hold the host's ports.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

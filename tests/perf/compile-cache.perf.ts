@@ -18,6 +18,8 @@
 import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
 import { ensureImages } from "../../container/build/index.ts";
+import { COMPILE_CACHE_ROOT } from "../../container/compile-cache/tag.ts";
+import { CONTROL_PORT, GATEWAY_PORT } from "../../contract/ports.ts";
 import { hostArch } from "../../core/host.ts";
 import { labelFlags, moltlabLabels } from "../../core/labels.ts";
 import { StepRunner } from "../../core/ui.ts";
@@ -49,7 +51,7 @@ const { mkdirSync } = require("node:fs");
 mkdirSync("/tmp/bench-home", { recursive: true });
 const env = { ...process.env, HOME: "/tmp/bench-home", OPENCLAW_GATEWAY_TOKEN: "bench-not-a-secret-0123456789abcdef" };
 if (process.argv[1] === "off") env.NODE_DISABLE_COMPILE_CACHE = "1";
-if (process.argv[1] === "all") env.NODE_COMPILE_CACHE = "/tmp/node-compile-cache";
+if (process.argv[1] === "all") env.NODE_COMPILE_CACHE = ${JSON.stringify(COMPILE_CACHE_ROOT)};
 const started = performance.now();
 const gateway = spawn("openclaw", ["gateway", "--port", "18789", "--bind", "loopback", "--allow-unconfigured"], { env, stdio: "ignore" });
 gateway.on("exit", (code) => { console.error("gateway exited " + code + " before it was ready"); process.exit(1); });
@@ -129,7 +131,7 @@ it(
   `times the first chat turn after a boot with the cache for OpenClaw's main thread only and for all its threads (${INSTANCE_TYPE}, ${TURN_RUNS} runs, interleaved)`,
   async () => {
     await ensureImages({ arches: [hostArch()], openclawVersion: OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
-    await waitForFreePorts([18789, 18790], 20 * 60_000);
+    await waitForFreePorts([GATEWAY_PORT, CONTROL_PORT], 20 * 60_000);
     const emulators = await startEmulators();
     const turns = { main: [] as number[], all: [] as number[] };
     const cpu = { main: [] as number[], all: [] as number[] };
@@ -139,7 +141,7 @@ it(
         for (const mode of run % 2 === 0 ? (["main", "all"] as const) : (["all", "main"] as const)) {
           const token = newGatewayToken();
           // Passed on to the gateway by the supervisor; OpenClaw then starts itself again with it at the folder it uses.
-          const extra: Record<string, string> = mode === "all" ? { NODE_COMPILE_CACHE: "/tmp/node-compile-cache" } : {};
+          const extra: Record<string, string> = mode === "all" ? { NODE_COMPILE_CACHE: COMPILE_CACHE_ROOT } : {};
           const openclaw = await OpenclawContainer.start({ arch: hostArch(), env: openclawEnv(emulators, token, extra), instanceType: INSTANCE_TYPE });
           try {
             await openclaw.waitReady();
@@ -159,7 +161,7 @@ it(
     }
     const notes = [
       `Each sample a fresh container of moltlab/openclaw ${OPENCLAW_VERSION} (${hostArch()}) through the supervisor at ${INSTANCE_TYPE}, booted to ready, then one chat completion; the AI Gateway emulator answers at once.`,
-      "Main thread only: as the supervisor starts the gateway (OpenClaw turns the cache on for its main thread). All threads: NODE_COMPILE_CACHE=/tmp/node-compile-cache in the container's environment; the image's cache was made by a boot without it, so modules only worker threads load are compiled in both.",
+      `Main thread only: as the supervisor starts the gateway (OpenClaw turns the cache on for its main thread). All threads: NODE_COMPILE_CACHE=${COMPILE_CACHE_ROOT} in the container's environment; the image's cache was made by a boot without it, so modules only worker threads load are compiled in both.`,
     ];
     recordFigure({
       id: "compile-cache.first-turn",
