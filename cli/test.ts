@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_PROJECTS, OPT_IN_PROJECTS, TEST_PROJECTS, VITEST_PROJECTS } from "../vitest.workspace.ts";
 import { ROOT } from "../core/host.ts";
 import { formatImageTimings, IMAGE_TIMINGS_ENV, readImageCalls } from "../core/image-timings.ts";
+import { formatMachineLoad, startLoadWatch } from "../core/machine-load.ts";
+import { isOpenclawImage } from "../contract/openclaw.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepFailed, StepRunner } from "../core/ui.ts";
 import { changedFiles } from "./changed-files.ts";
@@ -93,6 +95,8 @@ async function runProject(name: string, vitestArgs: readonly string[], scope: Ch
   // Image builds happen in vitest's workers; each ensureImages() call appends its timings here.
   const imageTimings = join(reportDir, "image-timings.jsonl");
   console.log(`\n── vitest project "${name}"${scope ? " (only tests affected by the changed files)" : ""} ──`);
+  // Whether the machine was saturated while the project ran, and how many OpenClaw containers it started.
+  const load = startLoadWatch({ cores: cpus().length });
   const code = await runNode(
     VITEST,
     [
@@ -108,7 +112,8 @@ async function runProject(name: string, vitestArgs: readonly string[], scope: Ch
   );
   const seconds = (performance.now() - started) / 1000;
   const parsed = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as VitestJson) : undefined;
-  const details = formatImageTimings(readImageCalls(imageTimings));
+  const machine = formatMachineLoad(await load.stop(), isOpenclawImage);
+  const details = [...formatImageTimings(readImageCalls(imageTimings)), ...(machine ? [machine] : [])];
   rmSync(reportDir, { recursive: true, force: true });
   const row = projectRow(name, seconds, code, parsed, scope !== undefined);
   return details.length ? { ...row, details } : row;

@@ -15,6 +15,7 @@ import { type RunResult, tryRun } from "../../core/exec.ts";
 import { hostArch } from "../../core/host.ts";
 import { labelFlags, moltlabLabels, type Kind } from "../../core/labels.ts";
 import type { Arch } from "../../contract/arch.ts";
+import { LAYERED_IMAGE_REPOSITORY } from "../../contract/openclaw.ts";
 import type { DebTool, ToolsFile } from "../tools/manifest.ts";
 import { fetchDebFile } from "./debian-package.ts";
 import { parseDockerfile } from "./dockerfile-parse.ts";
@@ -28,7 +29,7 @@ import { bundleNodeProgram, bundleSupervisor } from "./supervisor-bundle.ts";
  */
 export type ImagePurpose = "dev" | "verify" | "test";
 export const userImageTag = (arch: Arch, purpose: ImagePurpose = "dev") => `moltlab/user-image${purpose === "dev" ? "" : `-${purpose}`}:${arch}`;
-export const layeredImageTag = (arch: Arch, purpose: ImagePurpose = "dev") => `moltlab/user-openclaw${purpose === "dev" ? "" : `-${purpose}`}:${arch}`;
+export const layeredImageTag = (arch: Arch, purpose: ImagePurpose = "dev") => `${LAYERED_IMAGE_REPOSITORY}${purpose === "dev" ? "" : `-${purpose}`}:${arch}`;
 
 /** Where the layer's build context holds the bundled compile-cache warm-up (mounted by its RUN step, never copied). */
 const WARM_UP_DIR = "compile-cache";
