@@ -96,7 +96,7 @@ async function runProject(name: string, vitestArgs: readonly string[], scope: Ch
   const imageTimings = join(reportDir, "image-timings.jsonl");
   console.log(`\n── vitest project "${name}"${scope ? " (only tests affected by the changed files)" : ""} ──`);
   // Whether the machine was saturated while the project ran, and how many OpenClaw containers it started.
-  const load = startLoadWatch({ cores: cpus().length });
+  const load = startLoadWatch({ cores: cpus().length, starts: DOCKER_PROJECTS.includes(name) });
   const code = await runNode(
     VITEST,
     [

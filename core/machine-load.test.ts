@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isOpenclawImage } from "../contract/openclaw.ts";
-import { formatMachineLoad, imageOfStart, parseCgroupCpu, parseProcStat } from "./machine-load.ts";
+import { formatMachineLoad, startOf, parseCgroupCpu, parseProcStat } from "./machine-load.ts";
 
 // The first lines of /proc/stat on a 2-core machine (ticks of 1/100 s).
 const PROC_STAT = `cpu  2801137 3922 806099 5366009 28681 0 15585 641 0 0
@@ -32,9 +32,12 @@ describe("machine load", () => {
   });
 
   it("takes the image from the engine's start event, and nothing from a line that is not one", () => {
-    expect(imageOfStart(START)).toBe("moltlab/openclaw:2026.9.6-amd64");
-    expect(imageOfStart("Error response from daemon: …")).toBeUndefined();
-    expect(imageOfStart(JSON.stringify({ Actor: {} }))).toBeUndefined();
+    expect(startOf(START)?.image).toBe("moltlab/openclaw:2026.9.6-amd64");
+    // The same event sent again (after the engine restarted) has the same key; another start does not.
+    expect(startOf(START)!.key).toBe(startOf(START)!.key);
+    expect(startOf(START.replace('"timeNano":1796679980542632583', '"timeNano":1796679990000000000'))!.key).not.toBe(startOf(START)!.key);
+    expect(startOf("Error response from daemon: …")).toBeUndefined();
+    expect(startOf(JSON.stringify({ Actor: {} }))).toBeUndefined();
   });
 
   it("tells OpenClaw's images (moltlab's and a layered one of yours) from the others", () => {
@@ -63,5 +66,9 @@ describe("machine load", () => {
       "machine: 12 CPU-seconds in containers; 1 container started, 1 of them OpenClaw",
     );
     expect(formatMachineLoad({ seconds: 80, cores: 2, starts: [] }, isOpenclawImage)).toBeUndefined();
+    // A project that ran no container (the node project): nothing about containers.
+    expect(formatMachineLoad({ seconds: 80, cores: 2, host: { busy: 150, total: 160 }, containers: 0.2 }, isOpenclawImage)).toBe(
+      "machine: 150 of 160 CPU-seconds busy (94 %, 2 cores)",
+    );
   });
 });

@@ -96,75 +96,115 @@ export interface StartedLoadWatch {
   stop(): Promise<MachineLoad>;
 }
 
+/** How long to wait before following the engine again after its stream ended (a restart of the engine). */
+const RECONNECT_MS = 1000;
+/** Streams in a row that end within a second: an engine gone this long is not restarting. */
+const GIVE_UP_AFTER = 60;
+
 /**
- * Starts watching: reads the counters now and follows the engine's container starts of moltlab's
- * objects (`labels` narrows them further, as `key=value`). Without an engine the starts are left
- * out; the watch never fails the run it watches.
+ * The engine's stream of container starts (`docker events`), from the moment it was made. The
+ * stream ends when the engine stops (a test restarts it): it is opened again with the same
+ * `--since`, and the engine, which keeps recent events, sends what it saw since, each start
+ * counted once. A missing docker CLI, or an engine gone for a minute, makes the starts unknown, never zero.
  */
-export function startLoadWatch(options: { cores: number; labels?: readonly string[]; env?: NodeJS.ProcessEnv }): StartedLoadWatch {
+class StartFollower {
+  readonly starts: string[] = [];
+  #seen = new Set<string>();
+  #since = (Date.now() / 1000).toFixed(3);
+  #child: ChildProcess | undefined;
+  #closed: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #quickEnds = 0;
+  complete = true;
+
+  readonly #filters: readonly string[];
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(filters: readonly string[], env: NodeJS.ProcessEnv) {
+    this.#filters = filters;
+    this.#env = env;
+    this.#follow();
+  }
+
+  #follow(): void {
+    const child = spawn("docker", ["events", "--since", this.#since, ...this.#filters.flatMap((filter) => ["--filter", filter]), "--format", "{{json .}}"], {
+      env: this.#env,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    this.#child = child;
+    const opened = performance.now();
+    let missing = false;
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      missing = error.code === "ENOENT";
+    });
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const start = startOf(line);
+      if (!start || this.#seen.has(start.key)) return;
+      this.#seen.add(start.key);
+      this.starts.push(start.image);
+    });
+    this.#closed = new Promise((resolve) =>
+      child.once("close", () => {
+        this.#quickEnds = performance.now() - opened < RECONNECT_MS ? this.#quickEnds + 1 : 0;
+        if (missing || this.#quickEnds >= GIVE_UP_AFTER) this.complete = false;
+        else if (!this.#stopping) this.#timer = setTimeout(() => this.#follow(), RECONNECT_MS);
+        resolve();
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#timer);
+    const child = this.#child;
+    // If this process dies without stop(), the child goes at its next write (a broken pipe).
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await this.#closed;
+  }
+}
+
+/**
+ * Starts watching: reads the counters now and, with `starts`, follows the engine's container
+ * starts of moltlab's objects (`labels` narrows them further, as `key=value`). The watch never
+ * fails the run it watches.
+ */
+export function startLoadWatch(options: { cores: number; starts: boolean; labels?: readonly string[]; env?: NodeJS.ProcessEnv }): StartedLoadWatch {
   const env = options.env ?? process.env;
   const started = performance.now();
   const hostBefore = readHostCpu();
   const containersBefore = readContainersCpu(env);
-  const starts: string[] = [];
-  let events: ChildProcess | undefined;
-  let following = false;
-  let stopping = false;
-  let listening: Promise<void> = Promise.resolve();
-  try {
-    const filters = ["type=container", "event=start", `label=${LABEL_MANAGED}=true`, ...(options.labels ?? []).map((label) => `label=${label}`)];
-    // --since now: the engine replays what it saw from this moment, so a start in the instant before
-    // the stream connects is not lost.
-    const since = (Date.now() / 1000).toFixed(3);
-    events = spawn("docker", ["events", "--since", since, ...filters.flatMap((filter) => ["--filter", filter]), "--format", "{{json .}}"], {
-      env,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    following = true;
-    events.on("error", () => {
-      following = false;
-    });
-    const lines = createInterface({ input: events.stdout! });
-    lines.on("line", (line) => {
-      const image = imageOfStart(line);
-      if (image !== undefined) starts.push(image);
-    });
-    listening = new Promise((resolve) => events!.once("close", () => resolve()));
-    events.on("close", () => {
-      // Ended by itself (no engine, refused): the starts are unknown, not zero.
-      if (!stopping) following = false;
-    });
-  } catch {
-    following = false;
-  }
+  const filters = ["type=container", "event=start", `label=${LABEL_MANAGED}=true`, ...(options.labels ?? []).map((label) => `label=${label}`)];
+  const follower = options.starts ? new StartFollower(filters, env) : undefined;
   return {
-    startsSoFar: () => starts,
+    startsSoFar: () => follower?.starts ?? [],
     async stop() {
       const seconds = (performance.now() - started) / 1000;
       const hostAfter = readHostCpu();
       const containersAfter = readContainersCpu(env);
       // The engine sends each event as it happens: what the stream had not delivered when the project
       // ended would be a start in its last milliseconds, of a container the run has already removed.
-      stopping = true;
-      if (events && events.exitCode === null && events.signalCode === null) events.kill("SIGTERM");
-      await listening;
+      await follower?.stop();
       return {
         seconds,
         cores: options.cores,
         host: hostBefore && hostAfter ? { busy: hostAfter.busy - hostBefore.busy, total: hostAfter.total - hostBefore.total } : undefined,
         containers: containersBefore !== undefined && containersAfter !== undefined ? containersAfter - containersBefore : undefined,
-        starts: following ? starts : undefined,
+        starts: follower?.complete ? follower.starts : undefined,
       };
     },
   };
 }
 
-/** The image of a `docker events --format '{{json .}}'` container start, as the engine names it. */
-export function imageOfStart(line: string): string | undefined {
+/**
+ * A container start from `docker events --format '{{json .}}'`: its image as the engine names it,
+ * and a key that is the same when the engine sends the event again (container id and time).
+ */
+export function startOf(line: string): { image: string; key: string } | undefined {
   try {
-    const event = JSON.parse(line) as { Actor?: { Attributes?: { image?: unknown } } };
+    const event = JSON.parse(line) as { id?: unknown; timeNano?: unknown; Actor?: { Attributes?: { image?: unknown } } };
     const image = event.Actor?.Attributes?.image;
-    return typeof image === "string" ? image : undefined;
+    return typeof image === "string" ? { image, key: `${String(event.id)}@${String(event.timeNano)}` } : undefined;
   } catch {
     return undefined;
   }
@@ -180,7 +220,9 @@ export function formatMachineLoad(load: MachineLoad, isOpenclaw: (image: string)
   const count = (value: number) => Math.round(value).toLocaleString("en-US");
   if (load.host && load.host.total > 0) {
     const share = Math.round((100 * load.host.busy) / load.host.total);
-    const inContainers = load.containers !== undefined ? `, ${count(load.containers)} of them in containers` : "";
+    // A project without containers says nothing of them.
+    const inContainers =
+      load.containers !== undefined && (load.containers >= 0.5 || load.starts?.length) ? `, ${count(load.containers)} of them in containers` : "";
     parts.push(`${count(load.host.busy)} of ${count(load.host.total)} CPU-seconds busy (${share} %, ${load.cores} cores)${inContainers}`);
   } else if (load.containers !== undefined) {
     parts.push(`${count(load.containers)} CPU-seconds in containers`);

@@ -24,7 +24,7 @@ describe("the machine line of the test summary", () => {
     // Only this test's container: other files start theirs at the same time.
     const label = `moltlab.machine-load=${randomUUID()}`;
     const image = baseImageTag("debian", hostArch());
-    const watch = startLoadWatch({ cores: 2, labels: [label] });
+    const watch = startLoadWatch({ cores: 2, starts: true, labels: [label] });
     const run = await docker([
       "run",
       "--rm",
