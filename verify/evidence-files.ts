@@ -87,7 +87,8 @@ export interface JobsFile {
   /**
    * A webhook job (OpenClaw's `POST /hooks/agent`, OPENCLAW_HOOKS_TOKEN) sent through the Worker to a
    * container that was not running: admitted after `admittedMs` (the cold start), its agent turn's model
-   * request after `turnMs`, in `attempts` calls (OpenClaw can answer 502 while it still prepares); and
+   * request after `turnMs`, in `attempts` calls (OpenClaw can answer 502 while it still prepares, or 503 when the run did not start
+   * within its 15 s admission timeout; it starts nothing then, and the caller retries); and
    * the status a wrong hook token got.
    */
   hooks?: { admittedMs: number; turnMs: number; wrongTokenStatus: number; attempts: number };

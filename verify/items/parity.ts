@@ -200,7 +200,7 @@ function judgeFeature(feature: Feature, evidence: ParityEvidence, tools: Map<str
       return {
         ...feature,
         verdict: "works with constraints",
-        why: `set the Worker secret OPENCLAW_HOOKS_TOKEN (the supervisor turns hooks on with it); a call through the Worker wakes a sleeping container and waits for it: admitted ${seconds(hooks.admittedMs)} s after it was sent (the cold start; ${hooks.attempts === 1 ? "first attempt" : `${hooks.attempts} attempts: OpenClaw answered 502 while it still prepared`}), its agent turn at ${seconds(hooks.turnMs)} s; a wrong token got ${hooks.wrongTokenStatus}. On Cloudflare the caller also needs an Access service token (CF-Access-Client-Id/Secret), and a caller that gives up before a cold start ends must retry (use an Idempotency-Key)`,
+        why: `set the Worker secret OPENCLAW_HOOKS_TOKEN (the supervisor turns hooks on with it); a call through the Worker wakes a sleeping container and waits for it: admitted ${seconds(hooks.admittedMs)} s after it was sent (the cold start; ${hooks.attempts === 1 ? "first attempt" : `${hooks.attempts} attempts: OpenClaw answered 502 or 503 (its 15 s admission timeout) while it still prepared`}), its agent turn at ${seconds(hooks.turnMs)} s; a wrong token got ${hooks.wrongTokenStatus}. On Cloudflare the caller also needs an Access service token (CF-Access-Client-Id/Secret), and a caller that gives up before a cold start ends must retry (use an Idempotency-Key)`,
         evidence: JOBS_TEST,
       };
     }
