@@ -211,8 +211,8 @@ export function startOf(line: string): { image: string; key: string } | undefine
 }
 
 /**
- * One line for the test summary, e.g. "machine: 821 of 976 CPU-seconds busy (84 %, 2 cores), 597 of
- * them in containers; 31 containers started, 19 of them OpenClaw". `isOpenclaw` tells OpenClaw's
+ * One line for the test summary, e.g. "machine: 1,132 of 1,497 CPU-seconds busy (76 %, 2 cores), 837
+ * of them in containers; 60 containers started, 24 of them OpenClaw". `isOpenclaw` tells OpenClaw's
  * images from the others. Undefined when the machine gave nothing to say.
  */
 export function formatMachineLoad(load: MachineLoad, isOpenclaw: (image: string) => boolean): string | undefined {
