@@ -6,7 +6,7 @@ const report = (passed: number, failed: number, files: number) => ({
   numFailedTests: failed,
   numPendingTests: 0,
   numTodoTests: 0,
-  testResults: Array.from({ length: files }, () => ({})),
+  testResults: Array.from({ length: files }, (_, index) => ({ name: `/repo/${index}.test.ts` })),
 });
 
 describe("moltlab test arguments and counts", () => {

@@ -11,6 +11,7 @@ import { isOpenclawImage } from "../contract/openclaw.ts";
 import { setup } from "../setup/index.ts";
 import { formatSeconds, StepFailed, StepRunner } from "../core/ui.ts";
 import { changedFiles } from "./changed-files.ts";
+import { failureLines, type ReportFile } from "./test-failures.ts";
 
 export interface Counts {
   passed: number;
@@ -20,7 +21,8 @@ export interface Counts {
 
 /**
  * One line of the summary. `none`: the step did not run and that is no failure (a project no
- * changed file affects); its tests count nowhere. `details`: indented lines under it (image builds).
+ * changed file affects); its tests count nowhere. `details`: indented lines under it (failed tests,
+ * image builds, the machine's load).
  */
 export interface Row {
   name: string;
@@ -60,7 +62,7 @@ interface VitestJson {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
-  testResults?: unknown[];
+  testResults?: ReportFile[];
 }
 
 export function countsFromReport(report: VitestJson): Counts {
@@ -113,7 +115,9 @@ async function runProject(name: string, vitestArgs: readonly string[], scope: Ch
   const seconds = (performance.now() - started) / 1000;
   const parsed = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as VitestJson) : undefined;
   const machine = formatMachineLoad(await load.stop(), isOpenclawImage);
-  const details = [...formatImageTimings(readImageCalls(imageTimings)), ...(machine ? [machine] : [])];
+  // What failed comes first: at the end of a long run the summary is all that CI shows.
+  const failures = failureLines(parsed?.testResults ?? [], ROOT);
+  const details = [...failures, ...formatImageTimings(readImageCalls(imageTimings)), ...(machine ? [machine] : [])];
   rmSync(reportDir, { recursive: true, force: true });
   const row = projectRow(name, seconds, code, parsed, scope !== undefined);
   return details.length ? { ...row, details } : row;
