@@ -80,7 +80,8 @@ export interface SandboxOptions {
   /**
    * DEV_MODE=true for the Worker: Cloudflare Access is skipped (every request marked
    * `X-Moltlab-Dev-Mode`), which the Worker allows only because this wrangler dev listens on
-   * 127.0.0.1; OpenClaw also gets its insecure control-UI auth, as with moltworker's DEV_MODE.
+   * 127.0.0.1; an OpenClaw before 2026.8.1 also gets its insecure control-UI auth, as with
+   * moltworker's DEV_MODE (later ones retired it).
    */
   devMode?: boolean;
   /**

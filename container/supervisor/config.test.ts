@@ -76,7 +76,6 @@ describe("openclaw.json from the environment", () => {
       port: 18789,
       bind: "lan",
       auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
-      controlUi: { allowInsecureAuth: true },
       http: { endpoints: { chatCompletions: { enabled: true } } },
     });
     expect(config).toMatchObject({ models: { catalogRefresh: { enabled: false } }, update: { checkOnStart: false }, cron: { enabled: false } });
@@ -85,10 +84,36 @@ describe("openclaw.json from the environment", () => {
     expect(text).not.toContain("cf-aig-secret-value");
     expect(text).not.toContain("gateway-token-value");
     expect(references).toEqual(["MOLTWORKER_AI_GATEWAY_KEY", "OPENCLAW_GATEWAY_TOKEN"]);
+  });
 
-    // Without dev mode, insecure auth is switched off even if a restored config had it on.
-    const prod = built(config, { ...aiGateway }).config;
-    expect((prod.gateway as { controlUi: { allowInsecureAuth: boolean } }).controlUi.allowInsecureAuth).toBe(false);
+  it("turns the insecure Control UI login on only in dev mode on an OpenClaw that still has it, and never writes the retired key", () => {
+    const gatewayOf = (result: { config: Record<string, unknown> }) => result.config.gateway as { controlUi?: Record<string, unknown> };
+    const dev = { ...aiGateway, OPENCLAW_DEV_MODE: "true" };
+    const old = buildConfig(null, dev, { ...port, openclawVersion: "2026.7.35" });
+    if (!old.ok) throw new Error(old.problems.join("; "));
+    expect(gatewayOf(old).controlUi).toEqual({ allowInsecureAuth: true });
+
+    // 2026.8.1 retired it: written, even as false, every boot's config is "invalid" and migrated.
+    for (const openclawVersion of ["2026.9.6", "OpenClaw 2026.8.1 (abc1234)", undefined]) {
+      const current = buildConfig(null, dev, { ...port, openclawVersion });
+      if (!current.ok) throw new Error(current.problems.join("; "));
+      expect(gatewayOf(current).controlUi).toBeUndefined();
+      expect(current.notes).toContainEqual(
+        expect.stringMatching(/^dev mode: no insecure Control UI login, since OpenClaw .* has none \(retired in 2026\.8\.1\)/),
+      );
+    }
+    const prod = built(null, aiGateway);
+    expect(gatewayOf(prod).controlUi).toBeUndefined();
+    expect(prod.notes.join("\n")).not.toMatch(/insecure/);
+
+    // A restored config cannot leave it on: removed (the user's other Control UI keys stay), and the log says so.
+    const restored = buildConfig({ gateway: { controlUi: { allowInsecureAuth: true, basePath: "/ui" } } }, aiGateway, {
+      ...port,
+      openclawVersion: "2026.7.35",
+    });
+    if (!restored.ok) throw new Error(restored.problems.join("; "));
+    expect(gatewayOf(restored).controlUi).toEqual({ basePath: "/ui" });
+    expect(restored.conflicts).toContainEqual(expect.objectContaining({ path: "gateway.controlUi.allowInsecureAuth", theirs: "true", ours: "(removed)" }));
   });
 
   it("passes the AI Gateway key under a name that does not make OpenClaw install its plugin", () => {
@@ -309,7 +334,10 @@ describe("the user's openclaw.json against the keys the supervisor owns", () => 
   });
 
   it("lists every key it writes: each owned key is in the config built from a full environment", () => {
-    const { config } = built(null, everything);
+    // Dev mode on an OpenClaw from before 2026.8.1, the only one that still gets the insecure Control UI login.
+    const result = buildConfig(null, { ...everything, OPENCLAW_DEV_MODE: "true" }, { ...port, openclawVersion: "2026.7.35" });
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    const { config } = result;
     for (const { path } of OWNED_KEYS) expect(getPath(config, path.replace("<provider>", "anthropic")), path).toBeDefined();
     expect(new Set(OWNED_KEYS.map((key) => key.path)).size).toBe(OWNED_KEYS.length);
   });

@@ -18,6 +18,7 @@ import { GATEWAY_BINDS, type GatewayBind, type EnvVars } from "./env.ts";
 import type { GatewayUser } from "./gateway-user.ts";
 import { parseJson5 } from "../../core/json5.ts";
 import { replaceFileSafely } from "./safe-write.ts";
+import { hasInsecureControlUiAuth, INSECURE_AUTH_RETIRED_IN } from "../../contract/openclaw.ts";
 import { OPENCLAW_TELEGRAM_PATH, TELEGRAM_SECRET_SHAPE, TELEGRAM_WEBHOOK_PORT, TELEGRAM_WEBHOOK_ROUTE } from "../../contract/telegram.ts";
 
 type Json = Record<string, unknown>;
@@ -67,7 +68,11 @@ export const OWNED_KEYS: readonly OwnedKey[] = [
   { path: "gateway.port", when: "every boot", why: "the Worker proxies to this port (contract/ports.ts)" },
   { path: "gateway.bind", when: "every boot", why: "OPENCLAW_BIND (lan by default) so the Worker reaches it" },
   { path: "gateway.auth", when: "every boot", why: "token auth with ${OPENCLAW_GATEWAY_TOKEN} (the Worker's MOLTBOT_GATEWAY_TOKEN), which the Worker injects" },
-  { path: "gateway.controlUi.allowInsecureAuth", when: "every boot", why: "on only in moltlab's dev mode, so a restored config cannot leave it on" },
+  {
+    path: "gateway.controlUi.allowInsecureAuth",
+    when: "every boot",
+    why: `on only in moltlab's dev mode on an OpenClaw that still has it (before ${INSECURE_AUTH_RETIRED_IN}), absent otherwise: a restored config cannot leave it on, and a current OpenClaw never has to migrate it away at boot`,
+  },
   {
     path: "gateway.controlUi.allowedOrigins",
     when: "while WORKER_URL is set",
@@ -181,7 +186,14 @@ export async function writeConfig(path: string, config: Json, owner: GatewayUser
   await replaceFileSafely(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, ...(owner ? { owner } : {}) });
 }
 
-export function buildConfig(existing: Json | null, env: EnvVars, options: { gatewayPort: number; gatewayBind?: GatewayBind }): ConfigResult {
+export interface BuildOptions {
+  gatewayPort: number;
+  gatewayBind?: GatewayBind;
+  /** The image's OpenClaw version (its tools.json); undefined when unknown, which counts as current. */
+  openclawVersion?: string;
+}
+
+export function buildConfig(existing: Json | null, env: EnvVars, options: BuildOptions): ConfigResult {
   const problems: string[] = [];
   const notes: string[] = [];
   const conflicts: Conflict[] = [];
@@ -213,8 +225,7 @@ export function buildConfig(existing: Json | null, env: EnvVars, options: { gate
   gateway.port = options.gatewayPort;
   gateway.bind = options.gatewayBind ?? "lan";
   gateway.auth = { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" };
-  // Written as false too: a dev-mode run must not leave insecure auth on in a restored config.
-  objectAt(gateway, "controlUi").allowInsecureAuth = isTrue(env.OPENCLAW_DEV_MODE);
+  applyInsecureAuth(gateway, env, options.openclawVersion, notes);
   objectAt(objectAt(objectAt(gateway, "http"), "endpoints"), "chatCompletions").enabled = true;
 
   // Offline: no catalog or update lookups; no periodic model calls unless the user configured them.
@@ -285,6 +296,25 @@ function aliasReferences(config: Json, from: string, to: string, notes: string[]
 }
 
 /** CF_AI_GATEWAY_* → models.providers["cf-ai-gw-<provider>"] and the primary model. */
+/**
+ * moltworker's DEV_MODE turns on OpenClaw's insecure Control UI login. Only an OpenClaw that still
+ * has the key gets it, and only in dev mode; otherwise the key is removed, so a dev-mode run cannot
+ * leave it on in a restored config. Written as `false`, as before, a current OpenClaw would call
+ * every boot's config invalid and migrate it (the conflict log says when a restored value goes).
+ */
+function applyInsecureAuth(gateway: Json, env: EnvVars, version: string | undefined, notes: string[]): void {
+  const devMode = isTrue(env.OPENCLAW_DEV_MODE);
+  if (devMode && hasInsecureControlUiAuth(version)) {
+    objectAt(gateway, "controlUi").allowInsecureAuth = true;
+    return;
+  }
+  if (isObject(gateway.controlUi)) delete gateway.controlUi.allowInsecureAuth;
+  if (devMode)
+    notes.push(
+      `dev mode: no insecure Control UI login, since OpenClaw ${version ?? "(version unknown)"} has none (retired in ${INSECURE_AUTH_RETIRED_IN}); open the Control UI on localhost, where the browser gives it a device identity`,
+    );
+}
+
 function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: string[], claim: (path: string) => void): void {
   const names = ["CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "CF_AI_GATEWAY_MODEL", "CLOUDFLARE_AI_GATEWAY_API_KEY"];
   const given = names.filter((name) => env[name]?.trim());
@@ -578,7 +608,7 @@ const GATEWAY_CHECKS: Record<string, Check> = {
   "gateway.bind": oneOf(...GATEWAY_BINDS),
   "gateway.auth.mode": oneOf("token"),
   "gateway.auth.token": nonEmpty,
-  "gateway.controlUi.allowInsecureAuth": bool,
+  "gateway.controlUi.allowInsecureAuth": (v) => (v === undefined ? undefined : bool(v)),
   "gateway.http.endpoints.chatCompletions.enabled": bool,
   "models.catalogRefresh.enabled": bool,
   "update.checkOnStart": bool,

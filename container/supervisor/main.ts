@@ -26,6 +26,7 @@ import { DISCORD_API_URL, discordEndpoint, startLoopbackForwarder } from "./disc
 import { Bucket } from "./storage.ts";
 import { describeCompileCache } from "../compile-cache/tag.ts";
 import { preparePrivateDir } from "./private-dir.ts";
+import { readOpenclawVersion } from "./openclaw-version.ts";
 
 export const EXIT = { ok: 0, gatewayFailed: 1, badConfig: 2, restoreFailed: 3 } as const;
 
@@ -309,7 +310,8 @@ async function configure(settings: Settings, env: NodeJS.ProcessEnv, log: Logger
     log.error("config", `refusing to start: ${existing.problem}`, { path: settings.configPath });
     return null;
   }
-  const built = buildConfig(existing.config, env, { gatewayPort: settings.gatewayPort, gatewayBind: settings.gatewayBind });
+  const openclawVersion = await readOpenclawVersion(settings.toolsFile);
+  const built = buildConfig(existing.config, env, { gatewayPort: settings.gatewayPort, gatewayBind: settings.gatewayBind, openclawVersion });
   if (!built.ok) {
     log.error("config", `refusing to start: the OpenClaw config would be invalid — ${built.problems.join("; ")}`, {
       problems: built.problems,

@@ -8,6 +8,7 @@ import { LABEL_KIND, moltlabLabels } from "../../core/labels.ts";
 import { StepRunner } from "../../core/ui.ts";
 import { OPENCLAW_VERSION, openclawImage } from "../../contract/openclaw.ts";
 import { ARCHES } from "../../contract/arch.ts";
+import { buildConfig } from "../../container/supervisor/config.ts";
 
 /**
  * The OpenClaw image per platform: built by `moltlab image` if missing or stale
@@ -159,5 +160,58 @@ describe.each([hostArch(), ...ARCHES.filter((arch) => arch !== hostArch())])("th
   it("does not ship binaries for tools it reports as not installed", async () => {
     const missing = tools.tools.filter((tool) => !tool.installed).map((tool) => tool.probe.command.split(" ")[0]!);
     for (const command of missing) expect((await container.exec(["sh", "-c", `command -v ${command}`])).exitCode, command).not.toBe(0);
+  });
+});
+
+/**
+ * What the supervisor writes is what the image's OpenClaw accepts: each openclaw.json it builds
+ * (a full environment in production, and dev mode) passes `openclaw config validate`. A key OpenClaw
+ * retired (as 2026.8.1 did gateway.controlUi.allowInsecureAuth) would otherwise make every boot's
+ * config "invalid" and have OpenClaw migrate it away at start, only for the next boot to write it again.
+ */
+describe(`openclaw.json as the supervisor writes it, checked by OpenClaw ${OPENCLAW_VERSION} itself`, () => {
+  const everything = {
+    CF_AI_GATEWAY_ACCOUNT_ID: "acct123",
+    CF_AI_GATEWAY_GATEWAY_ID: "gw1",
+    CF_AI_GATEWAY_MODEL: "anthropic/claude-sonnet-4-5",
+    CLOUDFLARE_AI_GATEWAY_API_KEY: "cf-aig-placeholder",
+    OPENCLAW_GATEWAY_TOKEN: "gateway-token-placeholder",
+    TELEGRAM_BOT_TOKEN: "123:telegram-placeholder",
+    DISCORD_BOT_TOKEN: "discord-placeholder",
+    SLACK_BOT_TOKEN: "xoxb-placeholder",
+    SLACK_APP_TOKEN: "xapp-placeholder",
+    WORKER_URL: "https://moltbot.example.workers.dev/",
+    OPENCLAW_HOOKS_TOKEN: "hooks-token-placeholder",
+  };
+  let container: StartedTestContainer;
+
+  beforeAll(async () => {
+    const tag = openclawImage(OPENCLAW_VERSION, hostArch());
+    await ensureImages({ arches: [hostArch()], openclawVersion: OPENCLAW_VERSION }, new StepRunner((line) => console.log(line)));
+    container = await new GenericContainer(tag).withEntrypoint(["tini", "--", "sleep", "infinity"]).withLabels(moltlabLabels("test")).start();
+  });
+
+  afterAll(async () => {
+    await container?.stop({ timeout: 1 });
+  });
+
+  it.each([
+    ["production, every channel and hook", {}],
+    ["dev mode", { OPENCLAW_DEV_MODE: "true" }],
+  ])("%s: valid, with no warning", async (_name, extra) => {
+    const env: Record<string, string> = { ...everything, ...extra };
+    const built = buildConfig(null, env, { gatewayPort: 18789, openclawVersion: OPENCLAW_VERSION });
+    if (!built.ok) throw new Error(built.problems.join("; "));
+    const target = "/tmp/moltlab-config-check/openclaw.json";
+    await container.copyContentToContainer([{ content: JSON.stringify(built.config, null, 2), target, mode: 0o644 }]);
+    // The ${VAR}s it references are set, as the supervisor sets them for the gateway.
+    const references = Object.fromEntries(built.references.map((name) => [name, env[name] ?? `${name.toLowerCase()}-placeholder`]));
+    const result = await container.exec(["openclaw", "config", "validate", "--json"], {
+      user: "node",
+      env: { ...references, OPENCLAW_CONFIG_PATH: target },
+    });
+    const json = result.output.slice(result.output.indexOf("{"));
+    expect(result.exitCode, result.output).toBe(0);
+    expect(JSON.parse(json), result.output).toMatchObject({ valid: true, warnings: [] });
   });
 });

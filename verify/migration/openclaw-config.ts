@@ -10,6 +10,7 @@ import { parseJson5 } from "../../core/json5.ts";
 import { containerSecretName, RENAMED, SAME_NAME } from "../../contract/container-env.ts";
 import { buildConfig, type Conflict, isObject, USER_KEY_PROBLEM } from "../../container/supervisor/config.ts";
 import { GATEWAY_PORT } from "../../contract/ports.ts";
+import { OPENCLAW_VERSION } from "../../contract/openclaw.ts";
 
 export interface OpenclawConfigReading {
   path: string;
@@ -62,7 +63,7 @@ export function readOpenclawConfig(path: string, workerNames: readonly string[])
   }
   if (!isObject(value)) throw new UserError(`${path} must hold a JSON object: OpenClaw would refuse it`, FIX);
   const env = containerEnvFor(workerNames);
-  const build = (extra: Record<string, string>) => buildConfig(value, { ...env, ...extra }, { gatewayPort: GATEWAY_PORT });
+  const build = (extra: Record<string, string>) => buildConfig(value, { ...env, ...extra }, { gatewayPort: GATEWAY_PORT, openclawVersion: OPENCLAW_VERSION });
   const first = build({});
   if (first.ok) return { path, conflicts: first.conflicts, built: true, problems: [], notes: first.notes };
   // The file's own mistakes are refused; what depends on the inventory (an unset ${VAR}) is listed.

@@ -40,7 +40,7 @@ export interface Env {
   OPENAI_API_KEY?: string;
 
   // Modes
-  /** Skips Access only together with MOLTLAB_DEV_SERVER=loopback (see middleware/dev-mode.ts); also OpenClaw's insecure control-UI auth. */
+  /** Skips Access only together with MOLTLAB_DEV_SERVER=loopback (see middleware/dev-mode.ts); also OpenClaw's insecure control-UI auth, where OpenClaw still has it (before 2026.8.1). */
   DEV_MODE?: string;
   /** Like DEV_MODE for the Access bypass. */
   E2E_TEST_MODE?: string;

@@ -31,8 +31,9 @@ export function containerEnv(env: Env): Record<string, string> {
     const name = containerSecretName(workerName);
     if (name !== null && typeof raw === "string" && raw !== "" && !(name in result)) result[name] = raw;
   }
-  // moltworker's DEV_MODE also turns on OpenClaw's insecure Control UI login: only where the
-  // Worker itself honours the flag (moltlab's loopback dev server), never on a deployed Worker.
+  // moltworker's DEV_MODE also turns on OpenClaw's insecure Control UI login (where the OpenClaw
+  // still has it: the supervisor decides): only where the Worker itself honours the flag
+  // (moltlab's loopback dev server), never on a deployed Worker.
   if (devModeAllowed(env) && value("DEV_MODE") !== undefined) result.OPENCLAW_DEV_MODE = value("DEV_MODE")!;
   // The bucket name matters only with R2 credentials, but moltworker always sets it.
   result.R2_BUCKET_NAME = value("R2_BUCKET_NAME") ?? DEFAULT_BUCKET;
