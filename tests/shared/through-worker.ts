@@ -3,7 +3,7 @@
  * as a browser's form does, and wait for the sandbox behind it to run.
  */
 import { COOKIE_NAME } from "../../contract/access.ts";
-import { waitFor } from "./wait.ts";
+import { PollAborted, waitFor } from "./wait.ts";
 
 export interface AccessLogin {
   /** 302 when the login took. */
@@ -30,17 +30,26 @@ export interface SandboxStatus {
 
 /**
  * Polls `status` (the Worker's /api/status) until the sandbox runs, and returns that status.
- * A container error reported other than while starting is quoted if the time runs out.
+ * A container error reported other than while starting is quoted if the time runs out, and so is
+ * the last status read.
  */
-export function waitForSandboxRunning<S extends SandboxStatus>(status: () => Promise<S>, timeoutMs: number, everyMs?: number): Promise<S> {
-  return waitFor(
-    "the sandbox running (/api/status)",
-    async () => {
-      const current = await status();
-      if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
-      return current.status === "running" ? current : undefined;
-    },
-    timeoutMs,
-    everyMs,
-  );
+export async function waitForSandboxRunning<S extends SandboxStatus>(status: () => Promise<S>, timeoutMs: number, everyMs?: number): Promise<S> {
+  let last: S | undefined;
+  try {
+    return await waitFor(
+      "the sandbox running (/api/status)",
+      async () => {
+        const current = await status();
+        last = current;
+        if (current.container.lastError && current.container.status !== "starting") throw new Error(current.container.lastError);
+        return current.status === "running" ? current : undefined;
+      },
+      timeoutMs,
+      everyMs,
+    );
+  } catch (error) {
+    // Where it stood when the time ran out (a slow boot and a stuck one read differently).
+    if (error instanceof PollAborted || last === undefined) throw error;
+    throw new Error(`${(error as Error).message}; the last /api/status said ${JSON.stringify(last)}`);
+  }
 }
