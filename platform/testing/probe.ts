@@ -11,6 +11,13 @@ import type { Arch } from "../../contract/arch.ts";
 import type { ContainerSpec } from "../client/types.ts";
 
 export const PROBE_PORT = 8080;
+/**
+ * How long the tests give the memory cgroup's OOM killer to end an app that allocates past lite's
+ * 256 MiB. At lite's 1/16 vCPU the allocation took 4–18 s on a quiet machine and 42–121 s in the
+ * fresh-clone CI runs of 7–8 December (the kernel's own report showed no reclaim thrash: the app was
+ * just starved of CPU), so this is a bound for a stuck container, not a speed check.
+ */
+export const OOM_KILL_WAIT_MS = 5 * 60_000;
 export const PROBE_SOURCE = readFileSync(new URL("probe-app.cjs", import.meta.url), "utf8");
 
 export function probeSpec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {

@@ -26,7 +26,7 @@ import {
   type LocalContainers,
   type StartedContainersPlatform,
 } from "../../platform/index.ts";
-import { PROBE_PORT, probeSpec } from "../../platform/testing/probe.ts";
+import { OOM_KILL_WAIT_MS, PROBE_PORT, probeSpec } from "../../platform/testing/probe.ts";
 
 const docker = new Docker();
 const run = randomUUID().slice(0, 8);
@@ -96,6 +96,33 @@ function waitForEvent(name: string, type: LifecycleEventType, afterSeq = 0, time
     }, timeoutMs);
     containers.events.on("event", listener);
   });
+}
+
+/**
+ * What the kernel says of a container's cgroups (cgroup v1 as Docker's cgroupfs driver lays it out,
+ * or v2): CPU used and throttled, memory used and limit hits. It tells a container starved of CPU
+ * from one whose memory never grew. Read while the cgroup exists; "unavailable" elsewhere.
+ */
+function cgroupFacts(containerId: string): string {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, "utf8").trim().replaceAll("\n", ", ");
+    } catch {
+      return undefined;
+    }
+  };
+  const facts = [
+    ["cpu.stat", read(`/sys/fs/cgroup/cpu/docker/${containerId}/cpu.stat`) ?? read(`/sys/fs/cgroup/docker/${containerId}/cpu.stat`)],
+    ["cpuacct.usage (ns)", read(`/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`)],
+    [
+      "memory (bytes)",
+      read(`/sys/fs/cgroup/memory/docker/${containerId}/memory.usage_in_bytes`) ?? read(`/sys/fs/cgroup/docker/${containerId}/memory.current`),
+    ],
+    ["memory.failcnt", read(`/sys/fs/cgroup/memory/docker/${containerId}/memory.failcnt`)],
+  ].filter((fact): fact is [string, string] => fact[1] !== undefined);
+  return facts.length
+    ? facts.map(([name, value]) => `${name}: ${value}`).join("; ")
+    : "unavailable (the cgroup is gone, or not where Docker's cgroupfs driver puts it)";
 }
 
 /** Polls `check` until it returns a value other than undefined; fails naming `what`. */
@@ -212,7 +239,11 @@ describe("a container on the local platform", () => {
     const name = fresh("oom");
     const allocate = "const held = []; for (;;) held.push(Buffer.alloc(16 << 20, 1));";
     const started = await containers.start(name, { image: baseImageTag("node", "amd64"), cmd: ["node", "-e", allocate], ports: [], instanceType: "lite" });
-    const exited = await waitForEvent(name, "exited", 0, 120_000);
+    const startedAt = Date.now();
+    const exited = await waitForEvent(name, "exited", 0, OOM_KILL_WAIT_MS).catch((error: Error) => {
+      throw new Error(`${error.message}; the container's cgroup: ${cgroupFacts(started.containerId!)}`);
+    });
+    console.log(`lite's OOM kill came ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the start`);
     expect(exited).toMatchObject({ oomKilled: true, code: 137, containerId: started.containerId });
     expect(containers.state(name)).toMatchObject({ status: "exited", oomKilled: true, exitCode: 137 });
     await containers.destroy(name);

@@ -31,7 +31,7 @@ import { randomSecret } from "../../core/secret.ts";
 import { freePort } from "../../core/wrangler-dev.ts";
 import { GATEWAY_PORT } from "../../contract/ports.ts";
 import { startContainersPlatform, type LifecycleEvent, type LifecycleEventType, type StartedContainersPlatform } from "../../platform/index.ts";
-import { probeImage } from "../../platform/testing/probe.ts";
+import { OOM_KILL_WAIT_MS, probeImage } from "../../platform/testing/probe.ts";
 import { dockerdPid, startDockerd } from "../../setup/engine.ts";
 import { Cleanup } from "../../stack/cleanup.ts";
 import { LOOPBACK } from "../../stack/network.ts";
@@ -203,7 +203,7 @@ describe("Containers platform faults, through the Worker", () => {
     const name = sandboxName();
     const since = lastSeq(name);
     expect(await throughWorker("/allocate")).toMatchObject({ status: 202, body: { allocating: true } });
-    const exited = await platformEvent(name, "exited", since);
+    const exited = await platformEvent(name, "exited", since, OOM_KILL_WAIT_MS);
     const row: PlatformFaultRow = {
       platform: `exited event: code ${exited.code}, oomKilled ${exited.oomKilled}`,
       userSaw: "",
