@@ -295,12 +295,12 @@ function aliasReferences(config: Json, from: string, to: string, notes: string[]
   if (users.length) notes.push(`\${${from}} in ${users.join(", ")} now reads \${${to}} (same value; keeps OpenClaw from installing its AI Gateway plugin)`);
 }
 
-/** CF_AI_GATEWAY_* → models.providers["cf-ai-gw-<provider>"] and the primary model. */
 /**
  * moltworker's DEV_MODE turns on OpenClaw's insecure Control UI login. Only an OpenClaw that still
  * has the key gets it, and only in dev mode; otherwise the key is removed, so a dev-mode run cannot
- * leave it on in a restored config. Written as `false`, as before, a current OpenClaw would call
- * every boot's config invalid and migrate it (the conflict log says when a restored value goes).
+ * leave it on in a restored config. Were it written as `false`, as it once was, a current OpenClaw
+ * would call every boot's config invalid and migrate it away (the conflict log says when a
+ * restored value goes).
  */
 function applyInsecureAuth(gateway: Json, env: EnvVars, version: string | undefined, notes: string[]): void {
   const devMode = isTrue(env.OPENCLAW_DEV_MODE);
@@ -315,6 +315,7 @@ function applyInsecureAuth(gateway: Json, env: EnvVars, version: string | undefi
     );
 }
 
+/** CF_AI_GATEWAY_* → models.providers["cf-ai-gw-<provider>"] and the primary model. */
 function applyAiGateway(config: Json, env: EnvVars, problems: string[], notes: string[], claim: (path: string) => void): void {
   const names = ["CF_AI_GATEWAY_ACCOUNT_ID", "CF_AI_GATEWAY_GATEWAY_ID", "CF_AI_GATEWAY_MODEL", "CLOUDFLARE_AI_GATEWAY_API_KEY"];
   const given = names.filter((name) => env[name]?.trim());
