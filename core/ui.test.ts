@@ -42,5 +42,7 @@ describe("step runner", () => {
   it("formats durations for people", () => {
     expect(formatSeconds(Math.PI)).toBe("3.1s");
     expect(formatSeconds(125)).toBe("2m5s");
+    // Rounding carries into the minutes (a run of 479.6 s once read "7m60s").
+    expect([479.6, 59.96, 59.94, 3599.5].map(formatSeconds)).toEqual(["8m0s", "1m0s", "59.9s", "60m0s"]);
   });
 });

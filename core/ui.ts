@@ -22,7 +22,11 @@ const HEARTBEAT_MS = 20_000;
 const TAGS: Record<StepStatus | "fail", string> = { ok: "[ok]  ", done: "[done]", skip: "[skip]", fail: "[FAIL]" };
 
 export function formatSeconds(seconds: number): string {
-  return seconds < 60 ? `${seconds.toFixed(1)}s` : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
+  const tenths = seconds.toFixed(1);
+  if (Number(tenths) < 60) return `${tenths}s`;
+  // Rounded before it is split, so 479.6 s reads 8m0s, never 7m60s.
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}m${whole % 60}s`;
 }
 
 /**
