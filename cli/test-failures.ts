@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 /** The parts of vitest's JSON report (`--reporter=json`) that say what failed. */
 export interface ReportFile {
@@ -14,10 +15,9 @@ const MESSAGE_CHARS = 160;
 
 /** The first non-empty line of an error, without ANSI colours, cut to a summary line's width. */
 export function firstLine(message: string): string {
+  // vitest colours its messages with ANSI escapes.
   const line =
-    message
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its messages with ANSI escapes
-      .replace(/\u001b\[[0-9;]*m/g, "")
+    stripVTControlCharacters(message)
       .split("\n")
       .map((part) => part.trim())
       .find((part) => part.length > 0) ?? "";
